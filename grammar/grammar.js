@@ -1,0 +1,210 @@
+/**
+ * @file goc grammar for tree-sitter: C with Go-style concurrency.
+ *
+ * Extends tree-sitter-c (pinned in package.json) the way tree-sitter-cpp
+ * does: every new form is an alternative added to a base rule.
+ *
+ * New syntax: chan(T), chan_make(T, n), <-ch, ch <- v;, v, ok = <-ch;,
+ * for (T v : ch), select { case ...: }, go f(x);, go { ... }.
+ *
+ * The words go, chan, chan_make and select are keywords only where the new
+ * syntax can start. Wherever such a keyword is lexed, the grammar also lets
+ * it stand for a plain identifier (_keyword_identifier), and the GLR parser
+ * keeps both readings until one dies or dynamic precedence picks one. So
+ * `int select(int, fd_set *, ...)`, `select(n, &r, 0, 0, &tv)`,
+ * `chan = chan + 1;` and `s.go` parse as in C.
+ */
+
+/// <reference types="tree-sitter-cli/dsl" />
+// @ts-check
+
+const C = require('tree-sitter-c/grammar');
+
+const PREC = C.PREC;
+
+// Dynamic precedences that choose between the goc and the plain C reading
+// of the same text.
+const DYN = {
+  // `go (*fp)(x);` is a go statement, not a call of a function named go.
+  GO_CALL: 3,
+  // `go(1);` is a call of a function named go, not `go` on a non-call.
+  GO_OTHER: -2,
+  // `v, ok = <-ch;` is a receive statement, not a comma expression.
+  RECEIVE_STATEMENT: 3,
+  // `chan_make(T, 1)` makes a channel, it is not a call of chan_make.
+  CHAN_MAKE: 2,
+  // `chan(x);` calls a function named chan; it declares nothing.
+  EMPTY_DECLARATION: -1,
+};
+
+module.exports = grammar(C, {
+  name: 'goc',
+
+  externals: $ => [
+    // `<` goes through the scanner so that `<-` is one token everywhere,
+    // even where the grammar does not expect it (`if (a<-1)` is an error,
+    // as in Go, not a comparison).
+    '<',
+    '<-',
+    $._error_sentinel,
+  ],
+
+  conflicts: ($, original) => original.concat([
+    [$._keyword_identifier, $.go_statement],
+    [$.go_statement, $.expression],
+    [$._keyword_identifier, $.channel_type],
+    [$._keyword_identifier, $.chan_make_expression],
+    [$.receive_statement, $.expression],
+  ]),
+
+  rules: {
+    // Statements
+
+    _non_case_statement: ($, original) => choice(
+      original,
+      $.send_statement,
+      $.receive_statement,
+      $.for_range_statement,
+      $.select_statement,
+      $.go_statement,
+    ),
+
+    _top_level_statement: ($, original) => choice(
+      original,
+      $.for_range_statement,
+      $.select_statement,
+      $.go_statement,
+    ),
+
+    send_statement: $ => seq(
+      field('channel', $.expression),
+      '<-',
+      field('value', $.expression),
+      ';',
+    ),
+
+    receive_statement: $ => prec.dynamic(DYN.RECEIVE_STATEMENT, seq(
+      field('value', $._assignment_left_expression),
+      ',',
+      field('ok', $._assignment_left_expression),
+      '=',
+      '<-',
+      field('channel', $.expression),
+      ';',
+    )),
+
+    for_range_statement: $ => seq(
+      'for',
+      '(',
+      $._declaration_specifiers,
+      field('declarator', $._declarator),
+      ':',
+      field('channel', $.expression),
+      ')',
+      field('body', $.statement),
+    ),
+
+    select_statement: $ => seq(
+      'select',
+      '{',
+      repeat($.select_case),
+      '}',
+    ),
+
+    select_case: $ => prec.right(seq(
+      choice(
+        seq('case', field('operation', choice(
+          $.receive_expression,
+          $.receive_assignment,
+          $.receive_declaration,
+          $.send_clause,
+        ))),
+        'default',
+      ),
+      ':',
+      repeat(field('body', choice(
+        $._non_case_statement,
+        $.declaration,
+        $.type_definition,
+      ))),
+    )),
+
+    receive_assignment: $ => seq(
+      field('value', $._assignment_left_expression),
+      optional(seq(',', field('ok', $._assignment_left_expression))),
+      '=',
+      '<-',
+      field('channel', $.expression),
+    ),
+
+    receive_declaration: $ => seq(
+      $._declaration_specifiers,
+      field('declarator', $._declarator),
+      '=',
+      '<-',
+      field('channel', $.expression),
+    ),
+
+    send_clause: $ => seq(
+      field('channel', $.expression),
+      '<-',
+      field('value', $.expression),
+    ),
+
+    go_statement: $ => choice(
+      prec.dynamic(DYN.GO_CALL, seq('go', field('call', $.call_expression), ';')),
+      prec.dynamic(DYN.GO_OTHER, seq('go', field('call', $.expression), ';')),
+      seq('go', field('body', $.compound_statement)),
+    ),
+
+    _empty_declaration: ($, original) => prec.dynamic(DYN.EMPTY_DECLARATION, original),
+
+    // Types
+
+    type_specifier: ($, original) => choice(
+      original,
+      $.channel_type,
+    ),
+
+    channel_type: $ => seq(
+      'chan',
+      '(',
+      field('element', $.type_descriptor),
+      ')',
+    ),
+
+    // Expressions
+
+    _expression_not_binary: ($, original) => choice(
+      original,
+      $.receive_expression,
+      $.chan_make_expression,
+      $._keyword_identifier,
+    ),
+
+    _assignment_left_expression: ($, original) => choice(
+      original,
+      $._keyword_identifier,
+    ),
+
+    receive_expression: $ => prec.left(PREC.UNARY, seq(
+      '<-',
+      field('channel', $.expression),
+    )),
+
+    chan_make_expression: $ => prec.dynamic(DYN.CHAN_MAKE, seq(
+      'chan_make',
+      '(',
+      field('element', $.type_descriptor),
+      ',',
+      field('capacity', $.expression),
+      ')',
+    )),
+
+    // A keyword of the new syntax used as a plain C identifier.
+    _keyword_identifier: $ => alias(
+      choice('go', 'select', 'chan', 'chan_make'),
+      $.identifier,
+    ),
+  },
+});
