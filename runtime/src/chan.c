@@ -1,0 +1,478 @@
+/* chan.c — channels: make, send, receive, close, free.
+ *
+ * Invariants (as in Go's runtime/chan.go):
+ *   At least one of c->sendq and c->recvq is empty, except for an
+ *   unbuffered channel with a single goroutine (or thread) blocked on it
+ *   for both sending and receiving in one select; then the length of both
+ *   queues is bounded by the size of that select.
+ *   For buffered channels also:
+ *     c->qcount > 0 implies c->recvq is empty;
+ *     c->qcount < c->dataqsiz implies c->sendq is empty.
+ *   A sudog on a queue belongs to a wait that is parked, or whose park is
+ *   not yet committed: then the waiter still holds c->lock, so no waker can
+ *   see it before the commit (goc_abi.h, suspension protocol).
+ *
+ * Fields read without the lock (closed, qcount, recvq.first, sendq.first,
+ * by the non-blocking fast paths and goc_chan_len) are written with atomic
+ * stores under the lock.
+ *
+ * Hand-off: a sender that finds a waiting receiver copies straight into the
+ * receiver's destination; a receiver that finds a waiting sender takes the
+ * sender's value (unbuffered), or takes the buffer's head and moves the
+ * sender's value into the tail (full buffered). No value is queued twice.
+ */
+#include "chan.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <linux/futex.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#define LOAD(p) __atomic_load_n((p), __ATOMIC_SEQ_CST)
+#define STORE(p, v) __atomic_store_n((p), (v), __ATOMIC_RELAXED)
+
+/* ---- the lock ----------------------------------------------------------- */
+static long futex(_Atomic uint32_t *addr, int op, uint32_t val) {
+  return syscall(SYS_futex, (uint32_t *)addr, op | FUTEX_PRIVATE_FLAG, val,
+                 NULL, NULL, 0);
+}
+
+void goc__chanlock_slow(goc_chanlock *l) {
+  for (int spin = 0; spin < 64; spin++) {
+    uint32_t z = 0;
+    if (atomic_load_explicit(&l->v, memory_order_relaxed) == 0 &&
+        atomic_compare_exchange_weak_explicit(&l->v, &z, 1,
+                                              memory_order_acquire,
+                                              memory_order_relaxed))
+      return;
+    __builtin_ia32_pause();
+  }
+  while (atomic_exchange_explicit(&l->v, 2, memory_order_acquire) != 0)
+    futex(&l->v, FUTEX_WAIT, 2);
+}
+
+void goc__chanlock_wake(goc_chanlock *l) { futex(&l->v, FUTEX_WAKE, 1); }
+
+/* ---- element copies ------------------------------------------------------ */
+static inline char *chanbuf(goc_chan *c, size_t i) {
+  return c->buf + i * c->elemsize;
+}
+static inline void elem_copy(goc_chan *c, void *dst, const void *src) {
+  if (dst && c->elemsize) memcpy(dst, src, c->elemsize);
+}
+static inline void elem_clear(goc_chan *c, void *dst) {
+  if (dst && c->elemsize) memset(dst, 0, c->elemsize);
+}
+
+/* ---- per-thread record cache --------------------------------------------
+ * Size classes by sudog count; above the largest, malloc/free. A thread's
+ * cache is freed when it exits. Records may be freed on another thread than
+ * the one that took them (a G resumes on any M); the cache is bounded. */
+enum { NCLS = 3, CACHE_MAX = 32 };
+static const int cls_n[NCLS] = {1, 4, 16};
+typedef struct rec_cache {
+  goc_waitrec *head[NCLS];
+  int count[NCLS];
+} rec_cache;
+static __thread rec_cache *tcache;
+static pthread_key_t tcache_key;
+static pthread_once_t tcache_once = PTHREAD_ONCE_INIT;
+
+static void tcache_destroy(void *p) {
+  rec_cache *rc = p;
+  for (int k = 0; k < NCLS; k++) {
+    goc_waitrec *r = rc->head[k];
+    while (r) {
+      goc_waitrec *nx = r->woken ? (goc_waitrec *)r->woken : NULL;
+      free(r);
+      r = nx;
+    }
+  }
+  free(rc);
+  tcache = NULL;
+}
+static void tcache_key_init(void) { pthread_key_create(&tcache_key, tcache_destroy); }
+
+static rec_cache *get_tcache(void) {
+  rec_cache *rc = tcache;
+  if (__builtin_expect(rc != NULL, 1)) return rc;
+  pthread_once(&tcache_once, tcache_key_init);
+  rc = calloc(1, sizeof *rc);
+  if (!rc) goc__throw("out of memory allocating a channel wait record");
+  tcache = rc;
+  pthread_setspecific(tcache_key, rc);
+  return rc;
+}
+
+static size_t rec_size(int n) {
+  return sizeof(goc_waitrec) + (size_t)n * sizeof(goc_sudog);
+}
+
+goc_waitrec *goc__waitrec_get(int n, goc_g *g) {
+  int k = 0;
+  while (k < NCLS && cls_n[k] < n) k++;
+  goc_waitrec *r = NULL;
+  if (k < NCLS) {
+    rec_cache *rc = get_tcache();
+    r = rc->head[k];
+    if (r) {
+      rc->head[k] = (goc_waitrec *)r->woken;   /* free-list link */
+      rc->count[k]--;
+    } else {
+      r = malloc(rec_size(cls_n[k]));
+    }
+  } else {
+    r = malloc(rec_size(n));
+  }
+  if (!r) goc__throw("out of memory allocating a channel wait record");
+  r->g = g;
+  goc__note_clear(&r->note);
+  atomic_store_explicit(&r->select_done, 0, memory_order_relaxed);
+  r->woken = NULL;
+  r->n = n;
+  r->cls = k < NCLS ? k : -1;
+  memset(r->sg, 0, (size_t)n * sizeof(goc_sudog));
+  for (int i = 0; i < n; i++) r->sg[i].rec = r;
+  return r;
+}
+
+void goc__waitrec_put(goc_waitrec *r) {
+  int k = r->cls;
+  if (k < 0) { free(r); return; }
+  rec_cache *rc = get_tcache();
+  if (rc->count[k] >= CACHE_MAX) { free(r); return; }
+  r->woken = (goc_sudog *)rc->head[k];
+  rc->head[k] = r;
+  rc->count[k]++;
+}
+
+/* ---- wait queues ---------------------------------------------------------- */
+void goc__waitq_enqueue(goc_waitq *q, goc_sudog *s) {
+  s->next = NULL;
+  goc_sudog *x = q->last;
+  if (!x) {
+    s->prev = NULL;
+    STORE(&q->first, s);
+    q->last = s;
+    return;
+  }
+  s->prev = x;
+  x->next = s;
+  q->last = s;
+}
+
+goc_sudog *goc__waitq_dequeue(goc_waitq *q) {
+  for (;;) {
+    goc_sudog *s = q->first;
+    if (!s) return NULL;
+    goc_sudog *y = s->next;
+    if (!y) {
+      STORE(&q->first, (goc_sudog *)NULL);
+      q->last = NULL;
+    } else {
+      y->prev = NULL;
+      STORE(&q->first, y);
+      s->next = NULL;
+    }
+    /* A select waiter may have been won meanwhile by another case; it
+     * removes its other sudogs once it holds all its locks, so skip it. */
+    if (s->is_select) {
+      uint32_t z = 0;
+      if (!atomic_compare_exchange_strong_explicit(
+              &s->rec->select_done, &z, 1, memory_order_acq_rel,
+              memory_order_relaxed))
+        continue;
+    }
+    return s;
+  }
+}
+
+void goc__waitq_remove(goc_waitq *q, goc_sudog *s) {
+  goc_sudog *x = s->prev, *y = s->next;
+  if (x) {
+    if (y) {
+      x->next = y;
+      y->prev = x;
+      s->next = s->prev = NULL;
+      return;
+    }
+    x->next = NULL;   /* s was last */
+    q->last = x;
+    s->prev = NULL;
+    return;
+  }
+  if (y) {            /* s was first */
+    y->prev = NULL;
+    STORE(&q->first, y);
+    s->next = NULL;
+    return;
+  }
+  /* Alone on q, or already dequeued. */
+  if (q->first == s) {
+    STORE(&q->first, (goc_sudog *)NULL);
+    q->last = NULL;
+  }
+}
+
+void goc__sudog_wake(goc_sudog *s) {
+  goc_waitrec *r = s->rec;
+  goc_g *g = r->g;
+  if (g)
+    goc__ready(g);
+  else
+    goc__note_wakeup(&r->note);
+}
+
+/* ---- make / len / cap / free ---------------------------------------------- */
+goc_chan *goc_chan_make(size_t elem_size, size_t elem_align, size_t cap) {
+  if (elem_size >= ((size_t)1 << 16) * 1024)
+    goc__throw("makechan: invalid channel element type");
+  if (elem_align == 0) elem_align = 1;
+  if (elem_align & (elem_align - 1))
+    goc__throw("makechan: bad alignment");
+  if (elem_size && cap > (SIZE_MAX / 2 - 4096) / elem_size)
+    goc__panic_str("makechan: size out of range");
+  size_t align = elem_align < _Alignof(max_align_t) ? _Alignof(max_align_t)
+                                                     : elem_align;
+  size_t hdr = (sizeof(goc_chan) + align - 1) & ~(align - 1);
+  size_t bytes = elem_size * cap;
+  size_t total = hdr + bytes;
+  total = (total + align - 1) & ~(align - 1);
+  goc_chan *c = aligned_alloc(align, total);
+  if (!c) goc__panic_str("makechan: out of memory");
+  memset(c, 0, sizeof *c);
+  c->elemsize = elem_size;
+  c->dataqsiz = cap;
+  c->buf = bytes ? (char *)c + hdr : NULL;
+  return c;
+}
+
+size_t goc_chan_len(goc_chan *c) {
+  return c ? __atomic_load_n(&c->qcount, __ATOMIC_RELAXED) : 0;
+}
+size_t goc_chan_cap(goc_chan *c) { return c ? c->dataqsiz : 0; }
+
+void goc_chan_free(goc_chan *c) {
+  if (!c) return;
+  goc__chanlock(&c->lock);
+  bool busy = c->recvq.first || c->sendq.first;
+  goc__chanunlock(&c->lock);
+  if (busy) goc__panic_str("free of channel with blocked goroutines");
+  free(c);
+}
+
+/* ---- close ------------------------------------------------------------------ */
+void goc_chan_close(goc_chan *c) {
+  if (!c) goc__panic_str("close of nil channel");
+  goc__chanlock(&c->lock);
+  if (c->closed) {
+    goc__chanunlock(&c->lock);
+    goc__panic_str("close of closed channel");
+  }
+  STORE(&c->closed, 1u);
+  goc_sudog *list = NULL, **tail = &list;
+  goc_sudog *s;
+  while ((s = goc__waitq_dequeue(&c->recvq))) {  /* receivers: zero, !ok */
+    elem_clear(c, s->elem);
+    s->elem = NULL;
+    s->success = false;
+    s->rec->woken = s;
+    *tail = s;
+    tail = &s->next;
+  }
+  while ((s = goc__waitq_dequeue(&c->sendq))) {  /* senders panic */
+    s->elem = NULL;
+    s->success = false;
+    s->rec->woken = s;
+    *tail = s;
+    tail = &s->next;
+  }
+  *tail = NULL;
+  goc__chanunlock(&c->lock);
+  while (list) {
+    goc_sudog *nx = list->next;
+    goc__sudog_wake(list);
+    list = nx;
+  }
+}
+
+/* ---- send / receive cores --------------------------------------------------- */
+/* Completes a send to the dequeued receiver s. c is locked; unlocks c. */
+static void send_direct(goc_chan *c, goc_sudog *s, const void *elem) {
+  elem_copy(c, s->elem, elem);
+  s->elem = NULL;
+  s->success = true;
+  s->rec->woken = s;
+  goc__chanunlock(&c->lock);
+  goc__sudog_wake(s);
+}
+
+/* Completes a receive from the dequeued sender s. c is locked; unlocks c. */
+static void recv_direct(goc_chan *c, goc_sudog *s, void *dst) {
+  if (c->dataqsiz == 0) {
+    elem_copy(c, dst, s->elem);
+  } else {
+    /* The buffer is full: take its head, put the sender's value in the
+     * tail (the same slot, since the ring is full). */
+    char *qp = c->elemsize ? chanbuf(c, c->recvx) : NULL;
+    if (qp) {
+      elem_copy(c, dst, qp);
+      memcpy(qp, s->elem, c->elemsize);
+    }
+    if (++c->recvx == c->dataqsiz) c->recvx = 0;
+    c->sendx = c->recvx;
+  }
+  s->elem = NULL;
+  s->success = true;
+  s->rec->woken = s;
+  goc__chanunlock(&c->lock);
+  goc__sudog_wake(s);
+}
+
+static inline bool chan_full(goc_chan *c) {
+  if (c->dataqsiz == 0) return LOAD(&c->recvq.first) == NULL;
+  return LOAD(&c->qcount) == c->dataqsiz;
+}
+static inline bool chan_empty(goc_chan *c) {
+  if (c->dataqsiz == 0) return LOAD(&c->sendq.first) == NULL;
+  return LOAD(&c->qcount) == 0;
+}
+
+int goc__chansend(goc_chan *c, const void *elem, bool block, goc_g *g,
+                  goc_waitrec **out) {
+  /* Not ready and not closed: a non-blocking send fails without the lock.
+   * (closed is read after full: a channel never reopens.) */
+  if (!block && chan_full(c) && LOAD(&c->closed) == 0) return 0;
+
+  goc__chanlock(&c->lock);
+  if (c->closed) {
+    goc__chanunlock(&c->lock);
+    goc__panic_str("send on closed channel");
+  }
+  goc_sudog *s = goc__waitq_dequeue(&c->recvq);
+  if (s) {
+    send_direct(c, s, elem);
+    return 1;
+  }
+  if (c->qcount < c->dataqsiz) {
+    if (c->elemsize) memcpy(chanbuf(c, c->sendx), elem, c->elemsize);
+    if (++c->sendx == c->dataqsiz) c->sendx = 0;
+    STORE(&c->qcount, c->qcount + 1);
+    goc__chanunlock(&c->lock);
+    return 1;
+  }
+  if (!block) {
+    goc__chanunlock(&c->lock);
+    return 0;
+  }
+  goc_waitrec *r = goc__waitrec_get(1, g);
+  s = &r->sg[0];
+  s->c = c;
+  s->elem = (void *)elem;
+  s->is_send = true;
+  goc__waitq_enqueue(&c->sendq, s);
+  *out = r;
+  return 0;   /* c stays locked */
+}
+
+int goc__chanrecv(goc_chan *c, void *dst, bool *ok, bool block, goc_g *g,
+                  goc_waitrec **out) {
+  if (!block && chan_empty(c)) {
+    if (LOAD(&c->closed) == 0) return 0;
+    /* Closed; it can't reopen, so if it is still empty it stays empty. */
+    if (chan_empty(c)) {
+      elem_clear(c, dst);
+      if (ok) *ok = false;
+      return 1;
+    }
+  }
+
+  goc__chanlock(&c->lock);
+  if (c->closed && c->qcount == 0) {
+    goc__chanunlock(&c->lock);
+    elem_clear(c, dst);
+    if (ok) *ok = false;
+    return 1;
+  }
+  goc_sudog *s = c->closed ? NULL : goc__waitq_dequeue(&c->sendq);
+  if (s) {
+    recv_direct(c, s, dst);
+    if (ok) *ok = true;
+    return 1;
+  }
+  if (c->qcount > 0) {
+    char *qp = chanbuf(c, c->recvx);
+    if (c->elemsize) {
+      elem_copy(c, dst, qp);
+      memset(qp, 0, c->elemsize);
+    }
+    if (++c->recvx == c->dataqsiz) c->recvx = 0;
+    STORE(&c->qcount, c->qcount - 1);
+    goc__chanunlock(&c->lock);
+    if (ok) *ok = true;
+    return 1;
+  }
+  if (!block) {
+    goc__chanunlock(&c->lock);
+    return 0;
+  }
+  goc_waitrec *r = goc__waitrec_get(1, g);
+  s = &r->sg[0];
+  s->c = c;
+  s->elem = dst;
+  goc__waitq_enqueue(&c->recvq, s);
+  *out = r;
+  return 0;   /* c stays locked */
+}
+
+void goc__chan_commit_unlock(goc_g *g, void *arg) {
+  (void)g;
+  goc__chanunlock(&((goc_chan *)arg)->lock);
+}
+
+/* ---- the goroutine entry points (goc_abi.h) ------------------------------- */
+int goc__chan_send(goc_g *g, goc_chan *c, const void *elem) {
+  if (!c) {
+    goc__park_g(g, GOC_WAIT_CHAN_SEND_NIL, NULL, NULL);
+    return 0;
+  }
+  goc_waitrec *r;
+  if (goc__chansend(c, elem, true, g, &r)) return 1;
+  goc__g_set_wait_state(g, r);
+  goc__park_g(g, GOC_WAIT_CHAN_SEND, goc__chan_commit_unlock, c);
+  return 0;
+}
+
+void goc__chan_send_resume(goc_g *g) {
+  goc_waitrec *r = goc__g_wait_state(g);
+  if (!r || r->woken != &r->sg[0]) goc__throw("chansend: spurious wakeup");
+  goc__g_set_wait_state(g, NULL);
+  bool ok = r->sg[0].success;
+  goc__waitrec_put(r);
+  if (!ok) goc__panic_str("send on closed channel");
+}
+
+int goc__chan_recv(goc_g *g, goc_chan *c, void *dst, bool *ok) {
+  if (!c) {
+    goc__park_g(g, GOC_WAIT_CHAN_RECV_NIL, NULL, NULL);
+    return 0;
+  }
+  goc_waitrec *r;
+  if (goc__chanrecv(c, dst, ok, true, g, &r)) return 1;
+  goc__g_set_wait_state(g, r);
+  goc__park_g(g, GOC_WAIT_CHAN_RECV, goc__chan_commit_unlock, c);
+  return 0;
+}
+
+void goc__chan_recv_resume(goc_g *g, bool *ok) {
+  goc_waitrec *r = goc__g_wait_state(g);
+  if (!r || r->woken != &r->sg[0]) goc__throw("chanrecv: spurious wakeup");
+  goc__g_set_wait_state(g, NULL);
+  if (ok) *ok = r->sg[0].success;
+  goc__waitrec_put(r);
+}

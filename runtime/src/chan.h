@@ -1,0 +1,141 @@
+/* chan.h — channel internals shared by chan.c, select.c, chan_thread.c,
+ * time_chan.c and context.c.
+ *
+ * A waiter is a goc_sudog (Go's sudog): one per case a goroutine or plain
+ * thread waits on. The sudogs of one wait live together in a goc_waitrec,
+ * taken from a per-thread cache when the operation must block and given back
+ * when it resumes (the fast paths never touch one). A parked G finds its
+ * record through goc__g_wait_state(g).
+ *
+ * Lifetime rule: a record stays alive while any of its sudogs is on a wait
+ * queue. Its owner frees it only after it has taken every channel lock and
+ * removed its sudogs (select) or after the waker that dequeued it woke it
+ * (single operation). A waker therefore must not touch a sudog or its record
+ * after it has readied the G or signalled the note.
+ */
+#ifndef GOC_CHAN_H
+#define GOC_CHAN_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "goc.h"
+#include "park.h"
+
+/* ---- channel lock: a three-state futex mutex (Drepper's "mutex 2") ------
+ * It has no owner, so a scheduler commit running on the same M may release a
+ * lock the step took. 0: unlocked, 1: locked, 2: locked with sleepers. */
+typedef struct goc_chanlock {
+  _Atomic uint32_t v;
+} goc_chanlock;
+void goc__chanlock_slow(goc_chanlock *l);
+void goc__chanlock_wake(goc_chanlock *l);
+static inline void goc__chanlock(goc_chanlock *l) {
+  uint32_t z = 0;
+  if (__builtin_expect(atomic_compare_exchange_strong_explicit(
+                           &l->v, &z, 1, memory_order_acquire,
+                           memory_order_relaxed), 1))
+    return;
+  goc__chanlock_slow(l);
+}
+static inline void goc__chanunlock(goc_chanlock *l) {
+  if (__builtin_expect(atomic_exchange_explicit(&l->v, 0, memory_order_release)
+                           != 1, 0))
+    goc__chanlock_wake(l);
+}
+
+typedef struct goc_sudog goc_sudog;
+typedef struct goc_waitrec goc_waitrec;
+
+struct goc_sudog {
+  goc_sudog *next, *prev;   /* wait queue links (under c->lock) */
+  goc_waitrec *rec;         /* the wait this sudog belongs to */
+  goc_chan *c;
+  void *elem;               /* send: source; recv: destination or NULL */
+  int32_t case_idx;         /* select: index into the cases; else 0 */
+  bool is_select;
+  bool is_send;
+  bool success;             /* true: a partner completed the op; false: close */
+};
+
+struct goc_waitrec {
+  goc_g *g;                 /* the parked G, or NULL for a thread */
+  goc_note note;            /* a thread sleeps here */
+  _Atomic uint32_t select_done; /* select: the first waker CASes 0 -> 1 */
+  goc_sudog *woken;         /* the sudog that completed (set by the waker) */
+  int32_t n;                /* sudogs in use (select: in lock order) */
+  int32_t cls;              /* size class for the cache; -1: malloc'd */
+  goc_sudog sg[];           /* n sudogs */
+};
+
+typedef struct goc_waitq {
+  goc_sudog *first;         /* written atomically: read lock-free by the
+                               non-blocking fast paths */
+  goc_sudog *last;
+} goc_waitq;
+
+struct goc_chan {
+  goc_chanlock lock;
+  uint32_t closed;          /* written atomically under lock */
+  size_t qcount;            /* elements in buf; written atomically under lock */
+  size_t dataqsiz;          /* capacity */
+  size_t elemsize;
+  size_t sendx, recvx;      /* ring indexes */
+  char *buf;                /* dataqsiz * elemsize bytes; NULL if none */
+  goc_waitq recvq, sendq;
+};
+
+/* ---- records ------------------------------------------------------------ */
+goc_waitrec *goc__waitrec_get(int n, goc_g *g);  /* n sudogs, zeroed */
+void goc__waitrec_put(goc_waitrec *r);
+
+/* ---- queue operations (c must be locked) -------------------------------- */
+void goc__waitq_enqueue(goc_waitq *q, goc_sudog *s);
+/* Pops the first sudog whose select (if any) this caller wins. */
+goc_sudog *goc__waitq_dequeue(goc_waitq *q);
+/* Removes s if it is still on q. */
+void goc__waitq_remove(goc_waitq *q, goc_sudog *s);
+
+/* Wakes the owner of s, which a waker dequeued and completed (s->success,
+ * rec->woken set). Call without holding any channel lock is preferred; it
+ * never blocks. Touches nothing of s after the wake. */
+void goc__sudog_wake(goc_sudog *s);
+
+/* The operations behind both the goroutine and the thread entry points.
+ * c must be unlocked and non-NULL. With block, on 0 the waiter was enqueued
+ * (record r with one sudog returned in *out) and c is STILL LOCKED.
+ * Without block, 0 means "would block" and c is unlocked. 1: done. */
+int goc__chansend(goc_chan *c, const void *elem, bool block, goc_g *g,
+                  goc_waitrec **out);
+int goc__chanrecv(goc_chan *c, void *dst, bool *ok, bool block, goc_g *g,
+                  goc_waitrec **out);
+
+/* Park commit that releases the channel passed as arg. */
+void goc__chan_commit_unlock(goc_g *g, void *arg);
+
+/* select core: polls the cases; returns 1 with *chosen and *recv_ok set
+ * (-1: default), or, with !has_default, 0 with a record enqueued on every
+ * non-nil case's channel and ALL those channels still locked (*out; NULL if
+ * there were no non-nil cases, nothing locked). */
+int goc__selectgo(goc_select_case *cases, int n, bool has_default, goc_g *g,
+                  int *chosen, bool *recv_ok, goc_waitrec **out);
+/* After the wake: locks the channels, dequeues the losers, unlocks, frees r,
+ * panics for a send case woken by close. */
+void goc__select_finish(goc_waitrec *r, int *chosen, bool *recv_ok);
+void goc__select_unlock_all(goc_waitrec *r);
+
+/* A fast per-thread pseudo-random number (wyrand). */
+uint64_t goc__chan_rand(void);
+
+/* Plain-thread waits: tells the scheduler (deadlock detector) how many plain
+ * threads are blocked in the runtime. A weak no-op default lives in
+ * chan_thread.c; the scheduler may define the real one. */
+void goc__thread_block_count(int delta);
+
+/* Sleeps the calling OS thread on r->note (channels unlocked by then). */
+void goc__thread_wait(goc_waitrec *r, goc_wait_reason reason);
+/* Blocks the calling OS thread forever (nil channel, empty select). */
+__attribute__((noreturn)) void goc__thread_block_forever(goc_wait_reason reason);
+
+#endif /* GOC_CHAN_H */

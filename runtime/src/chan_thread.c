@@ -1,0 +1,70 @@
+/* chan_thread.c — channel operations for plain C threads.
+ *
+ * A thread that must wait enqueues a sudog whose record has no G; the waker
+ * signals the record's note instead of readying a G. The thread unlocks the
+ * channel, then sleeps on the note. If the thread is an M running a
+ * goroutine (plain C code called from goroutine code), it hands its P off
+ * around the sleep (goc__block_thread_enter/exit), as for a system call.
+ * Blocked plain threads are counted for the deadlock detector
+ * (goc__thread_block_count).
+ */
+#include "chan.h"
+
+/* No-op unless the scheduler defines it. */
+__attribute__((weak)) void goc__thread_block_count(int delta) { (void)delta; }
+
+void goc__thread_wait(goc_waitrec *r, goc_wait_reason reason) {
+  bool on_m = goc__getg() != NULL;
+  goc__thread_block_count(1);
+  if (on_m) goc__block_thread_enter(reason);
+  goc__note_sleep(&r->note);
+  if (on_m) goc__block_thread_exit();
+  goc__thread_block_count(-1);
+}
+
+void goc__thread_block_forever(goc_wait_reason reason) {
+  goc_note n;
+  goc__note_clear(&n);
+  bool on_m = goc__getg() != NULL;
+  goc__thread_block_count(1);
+  if (on_m) goc__block_thread_enter(reason);
+  for (;;) goc__note_sleep(&n);
+}
+
+void goc_chan_send(goc_chan *c, const void *elem) {
+  if (!c) goc__thread_block_forever(GOC_WAIT_CHAN_SEND_NIL);
+  goc_waitrec *r;
+  if (goc__chansend(c, elem, true, NULL, &r)) return;
+  goc__chanunlock(&c->lock);
+  goc__thread_wait(r, GOC_WAIT_CHAN_SEND);
+  if (r->woken != &r->sg[0]) goc__throw("chansend: spurious wakeup");
+  bool ok = r->sg[0].success;
+  goc__waitrec_put(r);
+  if (!ok) goc__panic_str("send on closed channel");
+}
+
+bool goc_chan_recv(goc_chan *c, void *elem) {
+  if (!c) goc__thread_block_forever(GOC_WAIT_CHAN_RECV_NIL);
+  goc_waitrec *r;
+  bool ok = false;
+  if (goc__chanrecv(c, elem, &ok, true, NULL, &r)) return ok;
+  goc__chanunlock(&c->lock);
+  goc__thread_wait(r, GOC_WAIT_CHAN_RECV);
+  if (r->woken != &r->sg[0]) goc__throw("chanrecv: spurious wakeup");
+  ok = r->sg[0].success;
+  goc__waitrec_put(r);
+  return ok;
+}
+
+bool goc_chan_trysend(goc_chan *c, const void *elem) {
+  if (!c) return false;
+  return goc__chansend(c, elem, false, NULL, NULL) != 0;
+}
+
+bool goc_chan_tryrecv(goc_chan *c, void *elem, bool *ok) {
+  if (!c) return false;
+  bool rok = false;
+  if (!goc__chanrecv(c, elem, &rok, false, NULL, NULL)) return false;
+  if (ok) *ok = rok;
+  return true;
+}
