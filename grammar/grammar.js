@@ -76,8 +76,18 @@ module.exports = grammar(C, {
       $.go_statement,
     ),
 
+    // `select:` and `go:` stay usable as labels.
+    labeled_statement: $ => seq(
+      field('label', choice(
+        $._statement_identifier,
+        alias(choice('go', 'select', 'chan', 'chan_make'), $.statement_identifier),
+      )),
+      ':',
+      choice($.declaration, $.statement),
+    ),
+
     send_statement: $ => seq(
-      field('channel', $.expression),
+      field('channel', $._send_channel),
       '<-',
       field('value', $.expression),
       ';',
@@ -88,8 +98,7 @@ module.exports = grammar(C, {
       ',',
       field('ok', $._assignment_left_expression),
       '=',
-      '<-',
-      field('channel', $.expression),
+      $._receive_tail,
       ';',
     )),
 
@@ -133,22 +142,60 @@ module.exports = grammar(C, {
       field('value', $._assignment_left_expression),
       optional(seq(',', field('ok', $._assignment_left_expression))),
       '=',
-      '<-',
-      field('channel', $.expression),
+      $._receive_tail,
     ),
 
     receive_declaration: $ => seq(
       $._declaration_specifiers,
       field('declarator', $._declarator),
       '=',
-      '<-',
-      field('channel', $.expression),
+      $._receive_tail,
     ),
 
     send_clause: $ => seq(
-      field('channel', $.expression),
+      field('channel', $._send_channel),
       '<-',
       field('value', $.expression),
+    ),
+
+    // The `<- ch` that ends a receive statement or case binds like a unary
+    // operator, as in Go: in `v, ok = <-a + b;` the channel is `a`, and the
+    // statement is not a receive statement.
+    _receive_tail: $ => prec.left(PREC.UNARY, seq(
+      '<-',
+      field('channel', $.expression),
+    )),
+
+    // The channel of a send is any expression but an assignment, a
+    // conditional or a comma expression (none of them is an operand in Go),
+    // so that `x = a <- 1;` is an error rather than a send on `x = a`.
+    _send_channel: $ => choice(
+      $.binary_expression,
+      $.unary_expression,
+      $.update_expression,
+      $.cast_expression,
+      $.pointer_expression,
+      $.sizeof_expression,
+      $.alignof_expression,
+      $.offsetof_expression,
+      $.generic_expression,
+      $.subscript_expression,
+      $.call_expression,
+      $.field_expression,
+      $.compound_literal_expression,
+      $.identifier,
+      $.number_literal,
+      $._string,
+      $.true,
+      $.false,
+      $.null,
+      $.char_literal,
+      $.parenthesized_expression,
+      $.gnu_asm_expression,
+      $.extension_expression,
+      $.receive_expression,
+      $.chan_make_expression,
+      $._keyword_identifier,
     ),
 
     go_statement: $ => choice(
@@ -160,6 +207,20 @@ module.exports = grammar(C, {
     _empty_declaration: ($, original) => prec.dynamic(DYN.EMPTY_DECLARATION, original),
 
     // Types
+
+    // GNU's spelling `__signed__` (Linux's <asm-generic/int-ll64.h>), which
+    // tree-sitter-c 0.23.6 does not know. It only ever precedes a type here.
+    type_qualifier: ($, original) => choice(
+      original,
+      '__signed__',
+    ),
+
+    // Unnamed bit-fields (`int :32;`), which glibc's <sys/timex.h> uses and
+    // tree-sitter-c 0.23.6 does not parse.
+    _field_declaration_declarator: ($, original) => choice(
+      original,
+      $.bitfield_clause,
+    ),
 
     type_specifier: ($, original) => choice(
       original,
