@@ -158,10 +158,10 @@ module.exports = grammar(C, {
       field('value', $.expression),
     ),
 
-    // The `<- ch` that ends a receive statement or case binds like a unary
-    // operator, as in Go: in `v, ok = <-a + b;` the channel is `a`, and the
+    // The `<- ch` that ends a receive statement or case binds like the
+    // receive operator, as in Go: in `v, ok = <-a + b;` the channel is `a`, and the
     // statement is not a receive statement.
-    _receive_tail: $ => prec.left(PREC.UNARY, seq(
+    _receive_tail: $ => prec.left(PREC.CAST, seq(
       '<-',
       field('channel', $.expression),
     )),
@@ -248,7 +248,10 @@ module.exports = grammar(C, {
       $._keyword_identifier,
     ),
 
-    receive_expression: $ => prec.left(PREC.UNARY, seq(
+    // `<-` is a prefix operator with the precedence of C's `*` and `&`:
+    // postfix operators bind first (`<-ch++` is `<-(ch++)`, `<-s.c`,
+    // `<-f()`), binary operators after (`<-ch + 1` is `(<-ch) + 1`).
+    receive_expression: $ => prec.left(PREC.CAST, seq(
       '<-',
       field('channel', $.expression),
     )),
