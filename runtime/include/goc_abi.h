@@ -1,0 +1,226 @@
+/* goc_abi.h — where the transformer's output meets the runtime.
+ *
+ * Lowered code includes this header; users never call it. Every name here is
+ * goc__ (internal). The runtime knows nothing of the transformer beyond
+ * this file.
+ *
+ * Model. A goroutine (G) runs a chain of frames. Each goroutine function
+ * compiles to
+ *   - a frame struct that starts with goc_frame and holds the arguments
+ *     and the return value (allocated by the caller), and
+ *   - a step function  int f__step(goc_g *g, goc_frame *fr)  that runs the
+ *     function from the resume point fr->resume until it returns
+ *     (GOC_DONE: the result is in the frame) or suspends (GOC_SUSPEND).
+ * Frames live in the G's LIFO arena (goc__frame_push/pop), so a goroutine's
+ * memory is its frames, not a stack. The innermost frame is g->top.
+ *
+ * Calls. A goroutine function calling another pushes the callee's frame,
+ * fills the arguments and calls the callee's step directly on the C stack.
+ * GOC_DONE: it reads the result and pops the frame. GOC_SUSPEND: it saves
+ * its own state (resume index, spilled locals) and returns GOC_SUSPEND to
+ * its own caller, and so on up to the scheduler. When the G runs again the
+ * scheduler steps g->top; when a frame returns GOC_DONE the scheduler sets
+ * g->top to its parent and steps the parent, which resumes after the call,
+ * reads the result and pops the child frame.
+ * To bound the C stack, a caller whose g->cdepth has reached
+ * GOC_MAX_CDEPTH does not call the step; it calls goc__trampoline(g) and
+ * suspends, and the scheduler steps the callee from its own loop.
+ *
+ * Suspension protocol (the part that keeps multi-threading safe). A
+ * blocking operation is a function returning 1 if it completed at once and
+ * 0 if the G must suspend. On 0 the runtime has registered the G as a waiter
+ * but has NOT yet made the registration visible to wakers (it holds the
+ * locks, or has deferred the action); the lowered code saves its state and
+ * returns GOC_SUSPEND up the C stack, and only then, back in the scheduler,
+ * does the runtime commit the park. So no other thread can run the G while
+ * its frames are still being written. Every path that gets 0 must return
+ * GOC_SUSPEND to the scheduler without calling another blocking operation.
+ *
+ * After the G is resumed, the lowered code calls the operation's _resume
+ * function (channel operations, select), or calls a blocking runtime
+ * function's __async twin again with the same arguments until it returns 1
+ * (sleep, mutex, wait group, I/O: the runtime keeps what it needs in the G).
+ */
+#ifndef GOC_ABI_H
+#define GOC_ABI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include "goc.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct goc_g goc_g;
+typedef struct goc_frame goc_frame;
+typedef int (*goc_step_fn)(goc_g *g, goc_frame *fr);
+
+enum { GOC_DONE = 0, GOC_SUSPEND = 1 };
+#define GOC_MAX_CDEPTH 512
+
+struct goc_frame {
+  goc_step_fn step;
+  goc_frame *parent;
+  void *locals;          /* the function's spill area, owned by its step */
+  uint32_t resume;       /* index into the step's table of resume labels */
+  int32_t line;          /* .goc line of the current suspension (traces) */
+  const char *func;      /* function name, for traces */
+  const char *file;      /* .goc file, for traces */
+};
+
+/* The head of every G, visible to lowered code so the hot paths inline.
+ * The runtime's struct goc_g begins with this. */
+typedef struct goc_g_head {
+  volatile uint32_t preempt;  /* set by the monitor: yield at next check */
+  uint32_t cdepth;            /* direct step calls on the C stack */
+  goc_frame *top;             /* innermost frame */
+  char *arena_ptr;            /* bump pointer in the current arena chunk */
+  char *arena_end;
+  char *arena_base;           /* start of the current chunk's usable area */
+} goc_g_head;
+#define GOC_G(g) ((goc_g_head *)(g))
+
+/* ---- frame arena ------------------------------------------------------- */
+#define GOC_ARENA_ALIGN 16
+void *goc__arena_push_slow(goc_g *g, size_t n);
+void goc__arena_pop_slow(goc_g *g, void *p);
+
+/* LIFO allocation of n bytes, 16-byte aligned. Never fails (panics on OOM). */
+static inline void *goc__arena_push(goc_g *g, size_t n) {
+  goc_g_head *h = GOC_G(g);
+  n = (n + GOC_ARENA_ALIGN - 1) & ~(size_t)(GOC_ARENA_ALIGN - 1);
+  if (__builtin_expect((size_t)(h->arena_end - h->arena_ptr) >= n, 1)) {
+    void *p = h->arena_ptr;
+    h->arena_ptr += n;
+    return p;
+  }
+  return goc__arena_push_slow(g, n);
+}
+/* Releases p and everything pushed after it. */
+static inline void goc__arena_pop(goc_g *g, void *p) {
+  goc_g_head *h = GOC_G(g);
+  if (__builtin_expect((char *)p >= h->arena_base && (char *)p < h->arena_end, 1))
+    h->arena_ptr = (char *)p;
+  else
+    goc__arena_pop_slow(g, p);
+}
+
+/* Pushes a frame of `size` bytes (the whole frame struct) for `step`, makes
+ * it g->top, and returns it with resume = 0 and locals = NULL. The argument
+ * and result fields are left for the caller to fill. */
+static inline goc_frame *goc__frame_push(goc_g *g, size_t size, goc_step_fn step) {
+  goc_frame *fr = (goc_frame *)goc__arena_push(g, size);
+  fr->step = step;
+  fr->parent = GOC_G(g)->top;
+  fr->locals = NULL;
+  fr->resume = 0;
+  fr->line = 0;
+  fr->func = NULL;
+  fr->file = NULL;
+  GOC_G(g)->top = fr;
+  return fr;
+}
+/* Pops fr (and anything above it); g->top becomes fr's parent. */
+static inline void goc__frame_pop(goc_g *g, goc_frame *fr) {
+  GOC_G(g)->top = fr->parent;
+  goc__arena_pop(g, fr);
+}
+
+/* Runs the callee frame `fr` (already pushed, g->top == fr) directly, or
+ * via the scheduler when the C stack is deep. Returns GOC_DONE or
+ * GOC_SUSPEND like a step. */
+void goc__trampoline(goc_g *g);
+static inline int goc__call(goc_g *g, goc_frame *fr) {
+  goc_g_head *h = GOC_G(g);
+  if (__builtin_expect(h->cdepth < GOC_MAX_CDEPTH, 1)) {
+    h->cdepth++;
+    int r = fr->step(g, fr);
+    h->cdepth--;
+    return r;
+  }
+  goc__trampoline(g);   /* the scheduler steps g->top (fr) next */
+  return GOC_SUSPEND;
+}
+
+/* ---- preemption ----------------------------------------------------------
+ * At every loop back-edge and function entry:
+ *   if (__builtin_expect(GOC_G(g)->preempt, 0)) { goc__preempt(g); suspend }
+ * goc__preempt clears the flag and arranges for the G to be requeued once
+ * it has suspended (it always "parks", never completes at once). */
+void goc__preempt(goc_g *g);
+/* The check itself: a relaxed atomic load (a plain load on every target),
+ * so that race detectors see the monitor's store and this read as atomic. */
+static inline int goc__preempt_requested(goc_g *g) {
+  return __builtin_expect(
+      __atomic_load_n(&GOC_G(g)->preempt, __ATOMIC_RELAXED) != 0, 0);
+}
+
+/* ---- goroutines ------------------------------------------------------- */
+/* A new G, not yet runnable. Push its first frame with goc__frame_push,
+ * fill the arguments, then goc__go_start. `file`/`line` is the go
+ * statement (for "created by" in traces). */
+goc_g *goc__go_new(void);
+void goc__go_start(goc_g *newg, const char *file, int line);
+
+/* Runs the program: starts the runtime, runs the frame already pushed on
+ * mainG as the main goroutine, and exits the process with its int result
+ * (read through result_offset into the frame) once it returns. */
+goc_g *goc__main_g(void);
+__attribute__((noreturn))
+void goc__run_main(goc_g *mainG, size_t result_offset);
+
+/* The plain C entry of a goroutine function with external linkage: runs the
+ * frame pushed on g (from goc__go_new) as a goroutine and blocks the calling
+ * OS thread until it returns; then the caller reads the result and calls
+ * goc__g_release(g). Starts the runtime on first use. If called from a
+ * thread that is itself running a goroutine (plain C called from
+ * goroutine code), the M's P is handed off while it waits. */
+void goc__run_sync(goc_g *g);
+void goc__g_release(goc_g *g);
+
+/* ---- channels ---------------------------------------------------------- */
+/* Each returns 1 if the operation completed at once; 0 if g must suspend.
+ * `elem` (send) and `dst` (receive) must point into frame memory (the
+ * step's locals area), not the C stack, because wakers access them after
+ * the step has returned. dst may be NULL (value discarded).
+ * After resuming from 0, call the matching _resume. */
+int goc__chan_send(goc_g *g, goc_chan *c, const void *elem);
+void goc__chan_send_resume(goc_g *g);   /* panics if c was closed meanwhile */
+int goc__chan_recv(goc_g *g, goc_chan *c, void *dst, bool *ok);
+void goc__chan_recv_resume(goc_g *g, bool *ok);
+
+/* select. `cases` must live in frame memory; n may be 0 (with no default:
+ * blocks forever). Returns 1 with *chosen set (-1: default taken), or 0.
+ * After resuming from 0, goc__select_resume sets *chosen and *recv_ok. */
+int goc__select(goc_g *g, goc_select_case *cases, int n, bool has_default,
+                int *chosen, bool *recv_ok);
+void goc__select_resume(goc_g *g, int *chosen, bool *recv_ok);
+
+/* ---- blocking runtime functions -----------------------------------------
+ * For every GOC_BLOCKING function  R goc_X(A...)  of goc.h there is
+ *   int goc_X__async(goc_g *g, A...)              (R is void)
+ *   int goc_X__async(goc_g *g, R *result, A...)   (R is not void)
+ * that returns 1 when done and 0 to suspend; after each resume the lowered
+ * code calls it again with the same arguments until it returns 1. */
+int goc_sleep__async(goc_g *g, int64_t ns);
+int goc_yield__async(goc_g *g);
+int goc_mutex_lock__async(goc_g *g, goc_mutex *m);
+int goc_rwmutex_rlock__async(goc_g *g, goc_rwmutex *rw);
+int goc_rwmutex_lock__async(goc_g *g, goc_rwmutex *rw);
+int goc_waitgroup_wait__async(goc_g *g, goc_waitgroup *wg);
+int goc_once_do__async(goc_g *g, goc_once *o, void (*fn)(void));
+int goc_cond_wait__async(goc_g *g, goc_cond *c);
+int goc_read__async(goc_g *g, ssize_t *result, int fd, void *buf, size_t n);
+int goc_write__async(goc_g *g, ssize_t *result, int fd, const void *buf, size_t n);
+int goc_accept__async(goc_g *g, int *result, int fd, struct sockaddr *addr,
+                      socklen_t *len);
+int goc_connect__async(goc_g *g, int *result, int fd,
+                       const struct sockaddr *addr, socklen_t len);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* GOC_ABI_H */

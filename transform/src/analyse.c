@@ -1,0 +1,419 @@
+/* analyse.c — pass 1 over a goroutine function: its locals and scopes.
+ *
+ * Resolves every identifier of the body to the local it names (or to
+ * nothing: a global), marks the locals that must live in the locals area
+ * (arrays, address-taken), and decides each local's C name: the source name
+ * unless hoisting it to the top of the step function would shadow a global
+ * the body uses, or another local of the same name.
+ *
+ * Invariant: slots are created in source order; the hoisted declarations
+ * are emitted in that order, so a declaration's type may refer to earlier
+ * locals and local types. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "lower.h"
+
+/* ---- identifier -> slot map ---- */
+static void map_put(fnctx *fx, uint32_t key, int val) {
+  if ((fx->map_count + 1) * 2 >= fx->map_cap) {
+    uint32_t ncap = fx->map_cap ? fx->map_cap * 2 : 256;
+    uint32_t *nk = xcalloc(ncap, sizeof *nk);
+    int *nv = xcalloc(ncap, sizeof *nv);
+    for (uint32_t i = 0; i < fx->map_cap; i++) {
+      if (!fx->map_key[i]) continue;
+      uint32_t h = (fx->map_key[i] * 2654435761u) & (ncap - 1);
+      while (nk[h]) h = (h + 1) & (ncap - 1);
+      nk[h] = fx->map_key[i];
+      nv[h] = fx->map_val[i];
+    }
+    free(fx->map_key);
+    free(fx->map_val);
+    fx->map_key = nk;
+    fx->map_val = nv;
+    fx->map_cap = ncap;
+  }
+  key += 1; /* 0 marks an empty bucket */
+  uint32_t h = (key * 2654435761u) & (fx->map_cap - 1);
+  while (fx->map_key[h] && fx->map_key[h] != key) h = (h + 1) & (fx->map_cap - 1);
+  if (!fx->map_key[h]) fx->map_count++;
+  fx->map_key[h] = key;
+  fx->map_val[h] = val;
+}
+
+int slot_of_ident(const fnctx *fx, TSNode ident) {
+  if (!fx->map_cap) return -1;
+  uint32_t key = ts_node_start_byte(ident) + 1;
+  uint32_t h = (key * 2654435761u) & (fx->map_cap - 1);
+  while (fx->map_key[h]) {
+    if (fx->map_key[h] == key) return fx->map_val[h];
+    h = (h + 1) & (fx->map_cap - 1);
+  }
+  return -1;
+}
+
+static int add_slot(fnctx *fx) {
+  fx->slots = xrealloc(fx->slots, sizeof(slot) * (size_t)(fx->nslots + 1));
+  memset(&fx->slots[fx->nslots], 0, sizeof(slot));
+  return fx->nslots++;
+}
+
+/* ---- the walk ---- */
+typedef struct hoist { TSNode decl; int slot; } hoist;   /* slot -1: verbatim */
+
+typedef struct walk {
+  fnctx *fx;
+  int *vis;            /* visible slots, innermost last */
+  int nvis, capvis;
+  hoist *hoists;
+  int nhoists;
+  uint32_t scope_end;
+} walk;
+
+static void push_vis(walk *w, int k) {
+  if (w->nvis == w->capvis) {
+    w->capvis = w->capvis ? w->capvis * 2 : 32;
+    w->vis = xrealloc(w->vis, sizeof(int) * (size_t)w->capvis);
+  }
+  w->vis[w->nvis++] = k;
+}
+
+static void add_hoist(walk *w, TSNode decl, int slot) {
+  w->hoists = xrealloc(w->hoists, sizeof(hoist) * (size_t)(w->nhoists + 1));
+  w->hoists[w->nhoists].decl = decl;
+  w->hoists[w->nhoists].slot = slot;
+  w->nhoists++;
+}
+
+static void add_free(fnctx *fx, const char *name) {
+  for (int i = 0; i < fx->nfree; i++)
+    if (!strcmp(fx->free_names[i], name)) return;
+  fx->free_names = xrealloc(fx->free_names, sizeof(char *) * (size_t)(fx->nfree + 1));
+  fx->free_names[fx->nfree++] = xstrdup(name);
+}
+
+static int resolve(walk *w, const char *name) {
+  for (int i = w->nvis - 1; i >= 0; i--)
+    if (!strcmp(w->fx->slots[w->vis[i]].name, name)) return w->vis[i];
+  return -1;
+}
+
+static void walk_node(walk *w, TSNode n);
+
+static bool declarator_has_array(TSNode d) {
+  for (; !ts_node_is_null(d) && !node_is(d, "identifier"); d = node_field(d, "declarator")) {
+    if (node_is(d, "array_declarator")) return true;
+    if (node_is(d, "parenthesized_declarator")) {
+      if (!ts_node_named_child_count(d)) return false;
+      d = ts_node_named_child(d, 0);
+      if (node_is(d, "array_declarator")) return true;
+    }
+  }
+  return false;
+}
+
+/* Declares the variable of declarator d (the name part of an
+ * init_declarator or a plain declarator) in the current scope. */
+static int declare(walk *w, TSNode decl, TSNode d, bool is_static) {
+  fnctx *fx = w->fx;
+  TSNode nm = declarator_name(d);
+  if (ts_node_is_null(nm)) return -1;
+  int k = add_slot(fx);
+  slot *sl = &fx->slots[k];
+  sl->name = node_text(fx->s, nm);
+  sl->decl_node = decl;
+  sl->declarator = d;
+  sl->decl_byte = ts_node_end_byte(nm);
+  sl->scope_end = w->scope_end;
+  sl->is_static = is_static;
+  sl->in_L = !is_static && declarator_has_array(d);
+  map_put(fx, ts_node_start_byte(nm), k);
+  push_vis(w, k);
+  /* array sizes and other expressions inside the declarator */
+  for (TSNode x = d; !ts_node_is_null(x) && !ts_node_eq(x, nm);) {
+    if (node_is(x, "array_declarator")) {
+      TSNode size = node_field(x, "size");
+      if (!ts_node_is_null(size)) {
+        walk_node(w, size);
+        if (node_is(size, "identifier") && slot_of_ident(fx, size) >= 0 && !is_static)
+          diag_error(fx->s, size,
+                     "variable-length array in goroutine function '%s' (its frame must have a fixed size; "
+                     "use a fixed-size array or malloc)", fx->fn->name);
+      }
+    }
+    TSNode inner = node_field(x, "declarator");
+    if (ts_node_is_null(inner) && ts_node_named_child_count(x)) inner = ts_node_named_child(x, 0);
+    x = inner;
+  }
+  return k;
+}
+
+static void walk_declaration(walk *w, TSNode n) {
+  fnctx *fx = w->fx;
+  bool is_static = has_storage(fx->s, n, "static") || has_storage(fx->s, n, "extern");
+  /* the type part may hold expressions (typeof, array sizes in structs) */
+  TSNode type = node_field(n, "type");
+  if (!ts_node_is_null(type)) walk_node(w, type);
+  bool any_var = false;
+  uint32_t c = ts_node_child_count(n);
+  for (uint32_t i = 0; i < c; i++) {
+    const char *f = ts_node_field_name_for_child(n, i);
+    if (!f || strcmp(f, "declarator")) continue;
+    TSNode d = ts_node_child(n, i);
+    TSNode target = node_is(d, "init_declarator") ? node_field(d, "declarator") : d;
+    if (!ts_node_is_null(function_declarator_of(target)) && !node_is(target, "pointer_declarator")) continue;
+    if (!ts_node_is_null(function_declarator_of(target))) {
+      /* a pointer declarator wrapping a function declarator is a function
+         pointer only if parenthesised: (*fp)(int) */
+      TSNode fdcl = function_declarator_of(target);
+      TSNode inner = node_field(fdcl, "declarator");
+      if (!node_is(inner, "parenthesized_declarator")) continue;
+    }
+    int k = declare(w, n, target, is_static);
+    if (k >= 0 && !is_static) { add_hoist(w, n, k); any_var = true; }
+    if (node_is(d, "init_declarator")) walk_node(w, node_field(d, "value"));
+  }
+  if (!any_var) add_hoist(w, n, -1);
+}
+
+static void mark_address_taken(walk *w, TSNode e) {
+  for (;;) {
+    if (node_is(e, "parenthesized_expression") && ts_node_named_child_count(e)) {
+      e = ts_node_named_child(e, 0);
+    } else if (node_is(e, "field_expression")) {
+      TSNode op = node_field(e, "operator");
+      char *t = node_text(w->fx->s, op);
+      bool arrow = !strcmp(t, "->");
+      free(t);
+      if (arrow) return;
+      e = node_field(e, "argument");
+    } else if (node_is(e, "subscript_expression")) {
+      e = node_field(e, "argument");
+    } else {
+      break;
+    }
+  }
+  if (node_is(e, "identifier")) {
+    int k = slot_of_ident(w->fx, e);
+    if (k >= 0 && !w->fx->slots[k].is_static) w->fx->slots[k].in_L = true;
+  }
+}
+
+static void walk_scoped(walk *w, TSNode n) {
+  int mark = w->nvis;
+  uint32_t saved = w->scope_end;
+  w->scope_end = ts_node_end_byte(n);
+  uint32_t c = ts_node_named_child_count(n);
+  for (uint32_t i = 0; i < c; i++) walk_node(w, ts_node_named_child(n, i));
+  w->nvis = mark;
+  w->scope_end = saved;
+}
+
+static void walk_node(walk *w, TSNode n) {
+  if (ts_node_is_null(n)) return;
+  fnctx *fx = w->fx;
+  const char *t = ts_node_type(n);
+  if (!strcmp(t, "compound_statement") || !strcmp(t, "for_statement")) { walk_scoped(w, n); return; }
+  if (!strcmp(t, "declaration")) { walk_declaration(w, n); return; }
+  if (!strcmp(t, "type_definition") || !strcmp(t, "struct_specifier") || !strcmp(t, "union_specifier") ||
+      !strcmp(t, "enum_specifier")) {
+    if (!strcmp(t, "type_definition")) add_hoist(w, n, -1);
+    uint32_t c = ts_node_named_child_count(n);
+    for (uint32_t i = 0; i < c; i++) walk_node(w, ts_node_named_child(n, i));
+    return;
+  }
+  if (!strcmp(t, "for_range_statement") || !strcmp(t, "select_case")) {
+    int mark = w->nvis;
+    uint32_t saved = w->scope_end;
+    w->scope_end = ts_node_end_byte(n);
+    TSNode decl_holder = n;
+    if (!strcmp(t, "select_case")) {
+      TSNode op = node_field(n, "operation");
+      decl_holder = node_is(op, "receive_declaration") ? op : (TSNode){0};
+      if (!ts_node_is_null(op) && !node_is(op, "receive_declaration")) walk_node(w, op);
+    }
+    if (!ts_node_is_null(decl_holder)) {
+      walk_node(w, node_field(decl_holder, "channel"));
+      walk_node(w, node_field(decl_holder, "type"));
+      int k = declare(w, decl_holder, node_field(decl_holder, "declarator"), false);
+      if (k >= 0) add_hoist(w, decl_holder, k);
+    }
+    uint32_t c = ts_node_child_count(n);
+    for (uint32_t i = 0; i < c; i++) {
+      const char *f = ts_node_field_name_for_child(n, i);
+      if (f && (!strcmp(f, "body"))) walk_node(w, ts_node_child(n, i));
+    }
+    w->nvis = mark;
+    w->scope_end = saved;
+    return;
+  }
+  if (!strcmp(t, "go_statement") && !ts_node_is_null(node_field(n, "body"))) {
+    diag_error(fx->s, n, "go { ... } blocks are not supported yet (move the block into a function and use go f(args))");
+    return;
+  }
+  if (!strcmp(t, "identifier")) {
+    char *name = node_text(fx->s, n);
+    int k = resolve(w, name);
+    if (k >= 0)
+      map_put(fx, ts_node_start_byte(n), k);
+    else
+      add_free(fx, name);
+    free(name);
+    return;
+  }
+  if (!strcmp(t, "pointer_expression")) {
+    TSNode op = node_field(n, "operator");
+    char *o = node_text(fx->s, op);
+    walk_node(w, node_field(n, "argument"));
+    if (!strcmp(o, "&")) mark_address_taken(w, node_field(n, "argument"));
+    free(o);
+    return;
+  }
+  if (!strcmp(t, "call_expression")) {
+    TSNode f = node_field(n, "function");
+    if (node_is(f, "identifier")) {
+      char *name = node_text(fx->s, f);
+      if ((!strcmp(name, "alloca") || !strcmp(name, "__builtin_alloca")) && resolve(w, name) < 0)
+        diag_error(fx->s, n, "alloca in goroutine function '%s' (its frame must have a fixed size; use malloc)",
+                   fx->fn->name);
+      if ((!strcmp(name, "setjmp") || !strcmp(name, "longjmp") || !strcmp(name, "_setjmp") ||
+           !strcmp(name, "sigsetjmp") || !strcmp(name, "siglongjmp")) && resolve(w, name) < 0)
+        diag_error(fx->s, n, "%s in goroutine function '%s' (a jump cannot cross a suspended frame; return an "
+                   "error code instead)", name, fx->fn->name);
+      free(name);
+    }
+  }
+  if (!strcmp(t, "field_identifier") || !strcmp(t, "statement_identifier") || !strcmp(t, "type_identifier"))
+    return;
+  uint32_t c = ts_node_named_child_count(n);
+  for (uint32_t i = 0; i < c; i++) walk_node(w, ts_node_named_child(n, i));
+}
+
+static bool name_taken(fnctx *fx, const char *name, int upto) {
+  for (int i = 0; i < fx->nfree; i++)
+    if (!strcmp(fx->free_names[i], name)) return true;
+  for (int i = 0; i < upto; i++)
+    if (fx->slots[i].cname && !strcmp(fx->slots[i].cname, name)) return true;
+  if (!strncmp(name, "goc_", 4)) return true;
+  return false;
+}
+
+/* The hoisted declaration of a local variable: its type and declarator
+ * without the initialiser (and without a top-level const, since the
+ * initialiser becomes an assignment). */
+static char *var_decl(fnctx *fx, slot *sl) {
+  const source *s = fx->s;
+  TSNode decl = sl->decl_node;
+  buf b = {0};
+  if (node_is(decl, "declaration")) {
+    TSNode type = node_field(decl, "type");
+    bool plain = node_is(sl->declarator, "identifier") || node_is(sl->declarator, "array_declarator");
+    uint32_t c = ts_node_named_child_count(decl);
+    for (uint32_t i = 0; i < c; i++) {
+      TSNode k = ts_node_named_child(decl, i);
+      if (ts_node_eq(k, type)) break;
+      if (node_is(k, "type_qualifier") && plain) continue;
+      if (node_is(k, "storage_class_specifier")) continue;
+      rewrite_node(s, fx, RW_DECL, k, &b);
+      buf_putc(&b, ' ');
+    }
+    /* A struct/union/enum defined in this declaration is hoisted on its own
+       (verbatim, once); here we name it. */
+    TSNode body = node_field(type, "body");
+    if (!ts_node_is_null(body) && !ts_node_is_null(node_field(type, "name"))) {
+      char *kw = xstrndup(ts_node_type(type), strcspn(ts_node_type(type), "_"));
+      char *nm = node_text(s, node_field(type, "name"));
+      buf_printf(&b, "%s %s", kw, nm);
+      free(kw);
+      free(nm);
+    } else {
+      rewrite_node(s, fx, RW_DECL, type, &b);
+    }
+  } else {
+    /* for_range_statement / receive_declaration: fields type, declarator */
+    rewrite_node(s, fx, RW_DECL, node_field(decl, "type"), &b);
+  }
+  buf_putc(&b, ' ');
+  rewrite_node(s, fx, RW_DECL, sl->declarator, &b);
+  buf_puts(&b, ";");
+  return buf_take(&b);
+}
+
+void analyse_function(fnctx *fx) {
+  walk w = {0};
+  w.fx = fx;
+  TSNode body = node_field(fx->fn->def, "body");
+  w.scope_end = ts_node_end_byte(body);
+  /* parameters */
+  for (int i = 0; i < fx->fn->nparams; i++) {
+    int k = add_slot(fx);
+    slot *sl = &fx->slots[k];
+    sl->name = xstrdup(fx->fn->params[i]);
+    sl->cname = xstrdup(fx->fn->params[i]);
+    sl->is_param = true;
+    sl->decl_byte = ts_node_start_byte(body);
+    sl->scope_end = ts_node_end_byte(body);
+    const char *fname = fx->fn->is_main ? "main" : fx->fn->name;
+    sl->decl = xasprintf("__typeof__(((struct %s__frame *)0)->%s) %s;", fname, sl->name, sl->name);
+    push_vis(&w, k);
+  }
+  /* parameters may have their address taken too: map the parameter names
+     by resolving identifiers in the body (done by the walk). */
+  walk_scoped(&w, body);
+  int nparams = fx->fn->nparams;
+  for (int i = nparams; i < fx->nslots; i++) {
+    slot *sl = &fx->slots[i];
+    if (name_taken(fx, sl->name, i))
+      sl->cname = xasprintf("%s__%d", sl->name, i);
+    else
+      sl->cname = xstrdup(sl->name);
+  }
+  /* the hoisted declarations, in source order */
+  buf decls = {0};
+  for (int i = 0; i < w.nhoists; i++) {
+    hoist *h = &w.hoists[i];
+    if (h->slot < 0) {
+      rewrite_node(fx->s, fx, RW_DECL, h->decl, &decls);
+      buf_puts(&decls, "\n");
+    } else {
+      slot *sl = &fx->slots[h->slot];
+      TSNode type = node_field(sl->decl_node, "type");
+      /* a struct defined inside the declaration: hoist its definition once */
+      if (node_is(sl->decl_node, "declaration") && !ts_node_is_null(node_field(type, "body")) &&
+          (i == 0 || !ts_node_eq(w.hoists[i - 1].decl, h->decl))) {
+        if (ts_node_is_null(node_field(type, "name")))
+          diag_error(fx->s, type, "a local of anonymous struct type in goroutine function '%s' is not supported "
+                     "(name the struct type)", fx->fn->name);
+        rewrite_node(fx->s, fx, RW_DECL, type, &decls);
+        buf_puts(&decls, ";\n");
+      }
+      sl->decl = var_decl(fx, sl);
+      buf_puts(&decls, sl->decl);
+      buf_puts(&decls, "\n");
+    }
+  }
+  /* temps are declared after the hoisted locals, as they are created */
+  fx->temps = decls;
+  free(w.vis);
+  free(w.hoists);
+}
+
+int new_temp_typed(fnctx *fx, const char *type_expr, bool in_L) {
+  int k = add_slot(fx);
+  slot *sl = &fx->slots[k];
+  sl->is_temp = true;
+  sl->in_L = in_L;
+  sl->needs_L = in_L;
+  sl->cname = xasprintf("goc_t%d", fx->ntemp++);
+  sl->decl = xasprintf("__typeof__(%s) %s;", type_expr, sl->cname);
+  buf_printf(&fx->temps, "%s\n", sl->decl);
+  return k;
+}
+
+void live_push(fnctx *fx, int k) {
+  if (fx->nlive == fx->live_cap) {
+    fx->live_cap = fx->live_cap ? fx->live_cap * 2 : 16;
+    fx->live = xrealloc(fx->live, sizeof(int) * (size_t)fx->live_cap);
+  }
+  fx->live[fx->nlive++] = k;
+}

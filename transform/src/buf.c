@@ -1,0 +1,68 @@
+/* buf.c — growable strings and checked allocation. */
+#include "buf.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void oom(void) {
+  fputs("goc: out of memory\n", stderr);
+  abort();
+}
+void *xmalloc(size_t n) { void *p = malloc(n ? n : 1); if (!p) oom(); return p; }
+void *xcalloc(size_t n, size_t m) { void *p = calloc(n ? n : 1, m ? m : 1); if (!p) oom(); return p; }
+void *xrealloc(void *p, size_t n) { p = realloc(p, n ? n : 1); if (!p) oom(); return p; }
+char *xstrdup(const char *s) { return xstrndup(s, strlen(s)); }
+char *xstrndup(const char *s, size_t n) {
+  char *p = xmalloc(n + 1);
+  memcpy(p, s, n);
+  p[n] = 0;
+  return p;
+}
+char *xasprintf(const char *fmt, ...) {
+  buf b = {0};
+  va_list ap;
+  va_start(ap, fmt);
+  buf_vprintf(&b, fmt, ap);
+  va_end(ap);
+  return buf_take(&b);
+}
+
+static void reserve(buf *b, size_t extra) {
+  if (b->len + extra + 1 <= b->cap) return;
+  size_t cap = b->cap ? b->cap * 2 : 64;
+  while (cap < b->len + extra + 1) cap *= 2;
+  b->s = xrealloc(b->s, cap);
+  b->cap = cap;
+}
+void buf_putn(buf *b, const char *s, size_t n) {
+  reserve(b, n);
+  memcpy(b->s + b->len, s, n);
+  b->len += n;
+  b->s[b->len] = 0;
+}
+void buf_puts(buf *b, const char *s) { buf_putn(b, s, strlen(s)); }
+void buf_putc(buf *b, char c) { buf_putn(b, &c, 1); }
+void buf_vprintf(buf *b, const char *fmt, va_list ap) {
+  va_list ap2;
+  va_copy(ap2, ap);
+  int n = vsnprintf(NULL, 0, fmt, ap2);
+  va_end(ap2);
+  if (n < 0) return;
+  reserve(b, (size_t)n);
+  vsnprintf(b->s + b->len, (size_t)n + 1, fmt, ap);
+  b->len += (size_t)n;
+}
+void buf_printf(buf *b, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  buf_vprintf(b, fmt, ap);
+  va_end(ap);
+}
+const char *buf_str(buf *b) { return b->s ? b->s : ""; }
+char *buf_take(buf *b) {
+  char *s = b->s ? b->s : xstrdup("");
+  b->s = NULL;
+  b->len = b->cap = 0;
+  return s;
+}
+void buf_free(buf *b) { free(b->s); b->s = NULL; b->len = b->cap = 0; }

@@ -1,0 +1,29 @@
+/* buf.h — a growable string, the unit every stage of the transformer writes.
+ * Invariant: s is always NUL-terminated (len excludes the NUL); s is NULL
+ * only before the first write. Allocation failure aborts. */
+#ifndef GOC_BUF_H
+#define GOC_BUF_H
+#include <stdarg.h>
+#include <stddef.h>
+
+typedef struct buf {
+  char *s;
+  size_t len, cap;
+} buf;
+
+void buf_putn(buf *b, const char *s, size_t n);
+void buf_puts(buf *b, const char *s);
+void buf_putc(buf *b, char c);
+__attribute__((format(printf, 2, 3))) void buf_printf(buf *b, const char *fmt, ...);
+void buf_vprintf(buf *b, const char *fmt, va_list ap);
+const char *buf_str(buf *b);     /* "" when empty */
+char *buf_take(buf *b);          /* returns the string, resets b */
+void buf_free(buf *b);
+
+void *xmalloc(size_t n);
+void *xcalloc(size_t n, size_t m);
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
+__attribute__((format(printf, 1, 2))) char *xasprintf(const char *fmt, ...);
+#endif

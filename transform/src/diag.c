@@ -1,0 +1,29 @@
+/* diag.c — diagnostics in the form compilers use: file:line:col: error: msg */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include "transform.h"
+
+int diag_count;
+
+void diag_error(const source *s, TSNode at, const char *fmt, ...) {
+  int line = 1, col = 1;
+  if (!ts_node_is_null(at)) node_pos(at, &line, &col);
+  fprintf(stderr, "%s:%d:%d: error: ", s->path, line, col);
+  va_list ap;
+  va_start(ap, fmt);
+  vfprintf(stderr, fmt, ap);
+  va_end(ap);
+  fputc('\n', stderr);
+  diag_count++;
+}
+
+void diag_fatal(const char *fmt, ...) {
+  fputs("goc: error: ", stderr);
+  va_list ap;
+  va_start(ap, fmt);
+  vfprintf(stderr, fmt, ap);
+  va_end(ap);
+  fputc('\n', stderr);
+  exit(1);
+}

@@ -1,0 +1,300 @@
+/* driver.c — the goc command: parse, transform, cc, run.
+ *
+ * goc finds its runtime relative to its own executable: in the build tree
+ * <build>/transform/goc uses <build>/include and <build>/runtime/libgoc.a;
+ * installed, <prefix>/bin/goc uses <prefix>/include/goc and
+ * <prefix>/lib/libgoc.a. GOC_INCLUDE_DIR and GOC_LIB override both. */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include "transform.h"
+
+static bool exists(const char *p) { struct stat st; return stat(p, &st) == 0; }
+
+const char *goc_self_dir(void) {
+  static char dir[PATH_MAX];
+  if (dir[0]) return dir;
+  ssize_t n = readlink("/proc/self/exe", dir, sizeof dir - 1);
+  if (n <= 0) diag_fatal("cannot find the goc executable");
+  dir[n] = 0;
+  char *slash = strrchr(dir, '/');
+  if (slash) *slash = 0;
+  return dir;
+}
+
+const char *goc_include_dir(void) {
+  static char *dir;
+  if (dir) return dir;
+  const char *env = getenv("GOC_INCLUDE_DIR");
+  if (env && *env) return dir = xstrdup(env);
+  char *build = xasprintf("%s/../include", goc_self_dir());
+  char *probe = xasprintf("%s/goc_abi.h", build);
+  if (exists(probe)) { free(probe); return dir = build; }
+  free(probe);
+  free(build);
+  char *inst = xasprintf("%s/../include/goc", goc_self_dir());
+  return dir = inst;
+}
+
+const char *goc_lib_path(void) {
+  static char *lib;
+  if (lib) return lib;
+  const char *env = getenv("GOC_LIB");
+  if (env && *env) return lib = xstrdup(env);
+  char *build = xasprintf("%s/../runtime/libgoc.a", goc_self_dir());
+  if (exists(build)) return lib = build;
+  free(build);
+  return lib = xasprintf("%s/../lib/libgoc.a", goc_self_dir());
+}
+
+static bool ends_with(const char *s, const char *suf) {
+  size_t a = strlen(s), b = strlen(suf);
+  return a >= b && strcmp(s + a - b, suf) == 0;
+}
+
+/* ---- parse ---- */
+int cmd_parse(int argc, char **argv) {
+  if (argc < 1) { fprintf(stderr, "usage: goc parse FILE.goc\n"); return 2; }
+  source *s = source_load(argv[0]);
+  if (!s) return 1;
+  char *sexp = ts_node_string(ts_tree_root_node(s->tree));
+  puts(sexp);
+  free(sexp);
+  int errs = source_check_syntax(s);
+  source_free(s);
+  return errs ? 1 : 0;
+}
+
+/* ---- transform ---- */
+static program *load_program(char **files, int nfiles, source ***srcs_out) {
+  program *p = xcalloc(1, sizeof *p);
+  char *hdr = xasprintf("%s/goc.h", goc_include_dir());
+  program_load_blocking(p, hdr);
+  free(hdr);
+  source **srcs = xcalloc((size_t)nfiles + 1, sizeof *srcs);
+  for (int i = 0; i < nfiles; i++) {
+    srcs[i] = source_load(files[i]);
+    if (srcs[i]) source_check_syntax(srcs[i]);
+  }
+  if (diag_count) { *srcs_out = srcs; return p; }
+  for (int i = 0; i < nfiles; i++) program_add_source(p, srcs[i]);
+  program_colour(p);
+  *srcs_out = srcs;
+  return p;
+}
+
+static int write_file(const char *path, const char *text) {
+  char *tmp = xasprintf("%s.tmp%d", path, (int)getpid());
+  FILE *f = fopen(tmp, "w");
+  if (!f) { fprintf(stderr, "goc: error: cannot write %s: %s\n", path, strerror(errno)); free(tmp); return 1; }
+  fputs(text, f);
+  if (fclose(f) != 0 || rename(tmp, path) != 0) {
+    fprintf(stderr, "goc: error: cannot write %s: %s\n", path, strerror(errno));
+    unlink(tmp);
+    free(tmp);
+    return 1;
+  }
+  free(tmp);
+  return 0;
+}
+
+/* Transforms files[which] with all files analysed together. */
+static int transform_one(char **files, int nfiles, int which, const char *out) {
+  source **srcs;
+  program *p = load_program(files, nfiles, &srcs);
+  if (diag_count) return 1;
+  char *c = lower_source(p, srcs[which]);
+  if (!c) return 1;
+  int rc = write_file(out, c);
+  free(c);
+  return rc;
+}
+
+int cmd_transform(int argc, char **argv) {
+  const char *out = NULL;
+  char **files = xcalloc((size_t)argc + 1, sizeof *files);
+  int nfiles = 0;
+  for (int i = 0; i < argc; i++) {
+    if (!strcmp(argv[i], "-o") && i + 1 < argc) out = argv[++i];
+    else if (!strcmp(argv[i], "--peer") && i + 1 < argc) files[nfiles++] = argv[++i];
+    else if (!strcmp(argv[i], "--")) break;   /* compile flags: used by the analysis in a later version */
+    else if (argv[i][0] == '-') { fprintf(stderr, "goc transform: unknown option %s\n", argv[i]); return 2; }
+    else {
+      /* the file to transform goes first */
+      memmove(files + 1, files, sizeof(char *) * (size_t)nfiles);
+      files[0] = argv[i];
+      nfiles++;
+    }
+  }
+  if (!nfiles || !out) {
+    fprintf(stderr, "usage: goc transform IN.goc -o OUT.c [--peer OTHER.goc]... [-- compile flags]\n");
+    return 2;
+  }
+  return transform_one(files, nfiles, 0, out);
+}
+
+/* ---- cc ---- */
+typedef struct argv_t { char **v; int n, cap; } argv_t;
+static void av_push(argv_t *a, const char *s) {
+  if (a->n + 2 > a->cap) {
+    a->cap = a->cap ? a->cap * 2 : 32;
+    a->v = xrealloc(a->v, sizeof(char *) * (size_t)a->cap);
+  }
+  a->v[a->n++] = xstrdup(s);
+  a->v[a->n] = NULL;
+}
+
+static int run_argv(char **v) {
+  if (getenv("GOC_VERBOSE")) {
+    for (char **p = v; *p; p++) fprintf(stderr, "%s%s", p == v ? "" : " ", *p);
+    fputc('\n', stderr);
+  }
+  pid_t pid = fork();
+  if (pid < 0) { perror("goc: fork"); return 1; }
+  if (pid == 0) {
+    execvp(v[0], v);
+    fprintf(stderr, "goc: cannot run %s: %s\n", v[0], strerror(errno));
+    _exit(127);
+  }
+  int st;
+  while (waitpid(pid, &st, 0) < 0 && errno == EINTR) {}
+  if (WIFEXITED(st)) return WEXITSTATUS(st);
+  return 128 + WTERMSIG(st);
+}
+
+static char *make_tmpdir(void) {
+  const char *base = getenv("TMPDIR");
+  char *t = xasprintf("%s/goc-XXXXXX", base && *base ? base : "/tmp");
+  if (!mkdtemp(t)) diag_fatal("cannot create a temporary directory: %s", strerror(errno));
+  return t;
+}
+
+static void rm_rf(const char *dir) {
+  char *v[] = {"rm", "-rf", (char *)dir, NULL};
+  run_argv(v);
+}
+
+static const char *base_name(const char *p) {
+  const char *s = strrchr(p, '/');
+  return s ? s + 1 : p;
+}
+
+/* Builds; returns the exit status. keep_dir: where the .c files go. */
+static int cc_build(int argc, char **argv, const char *workdir) {
+  argv_t flags = {0}, inputs = {0};
+  char **gocs = xcalloc((size_t)argc + 1, sizeof *gocs);
+  int ngoc = 0;
+  const char *out = NULL;
+  bool compile_only = false;
+  for (int i = 0; i < argc; i++) {
+    const char *a = argv[i];
+    if (!strcmp(a, "-o") && i + 1 < argc) { out = argv[++i]; continue; }
+    if (!strcmp(a, "-c")) { compile_only = true; continue; }
+    if ((!strcmp(a, "-I") || !strcmp(a, "-D") || !strcmp(a, "-U") || !strcmp(a, "-include") ||
+         !strcmp(a, "-isystem") || !strcmp(a, "-L") || !strcmp(a, "-l")) && i + 1 < argc) {
+      av_push(&flags, a);
+      av_push(&flags, argv[++i]);
+      continue;
+    }
+    if (a[0] == '-') { av_push(&flags, a); continue; }
+    if (ends_with(a, ".goc")) gocs[ngoc++] = (char *)a;
+    else av_push(&inputs, a);
+  }
+  if (!ngoc && !inputs.n) { fprintf(stderr, "goc cc: no input files\n"); return 2; }
+  /* transform every .goc, analysed together */
+  argv_t cfiles = {0};
+  for (int i = 0; i < ngoc; i++) {
+    char *stem = xstrdup(base_name(gocs[i]));
+    stem[strlen(stem) - 4] = 0;
+    char *cpath = xasprintf("%s/%d_%s.c", workdir, i, stem);
+    if (transform_one(gocs, ngoc, i, cpath)) return 1;
+    if (compile_only) {
+      char *obj = (out && ngoc == 1 && !inputs.n) ? xstrdup(out) : xasprintf("%s.o", stem);
+      argv_t cc = {0};
+      const char *cce = getenv("CC");
+      av_push(&cc, cce && *cce ? cce : "cc");
+      av_push(&cc, "-c");
+      av_push(&cc, "-I");
+      av_push(&cc, goc_include_dir());
+      av_push(&cc, "-Werror=incompatible-pointer-types");
+      for (int k = 0; k < flags.n; k++) av_push(&cc, flags.v[k]);
+      av_push(&cc, cpath);
+      av_push(&cc, "-o");
+      av_push(&cc, obj);
+      int rc = run_argv(cc.v);
+      if (rc) return rc;
+    }
+    av_push(&cfiles, cpath);
+    free(stem);
+  }
+  if (compile_only) {
+    if (!inputs.n) return 0;
+    argv_t cc = {0};
+    const char *cce = getenv("CC");
+    av_push(&cc, cce && *cce ? cce : "cc");
+    av_push(&cc, "-c");
+    av_push(&cc, "-I");
+    av_push(&cc, goc_include_dir());
+    for (int k = 0; k < flags.n; k++) av_push(&cc, flags.v[k]);
+    for (int k = 0; k < inputs.n; k++) av_push(&cc, inputs.v[k]);
+    if (out && !ngoc && inputs.n == 1) { av_push(&cc, "-o"); av_push(&cc, out); }
+    return run_argv(cc.v);
+  }
+  argv_t cc = {0};
+  const char *cce = getenv("CC");
+  av_push(&cc, cce && *cce ? cce : "cc");
+  av_push(&cc, "-I");
+  av_push(&cc, goc_include_dir());
+  av_push(&cc, "-Werror=incompatible-pointer-types");
+  for (int k = 0; k < flags.n; k++) av_push(&cc, flags.v[k]);
+  for (int k = 0; k < cfiles.n; k++) av_push(&cc, cfiles.v[k]);
+  for (int k = 0; k < inputs.n; k++) av_push(&cc, inputs.v[k]);
+  av_push(&cc, goc_lib_path());
+  av_push(&cc, "-lpthread");
+  av_push(&cc, "-o");
+  av_push(&cc, out ? out : "a.out");
+  return run_argv(cc.v);
+}
+
+int cmd_cc(int argc, char **argv) {
+  char *dir = make_tmpdir();
+  int rc = cc_build(argc, argv, dir);
+  if (!getenv("GOC_KEEP")) rm_rf(dir);
+  else fprintf(stderr, "goc: kept %s\n", dir);
+  free(dir);
+  return rc;
+}
+
+int cmd_run(int argc, char **argv) {
+  int split = argc;
+  for (int i = 0; i < argc; i++)
+    if (!strcmp(argv[i], "--")) { split = i; break; }
+  char *dir = make_tmpdir();
+  char *exe = xasprintf("%s/prog", dir);
+  argv_t b = {0};
+  for (int i = 0; i < split; i++) av_push(&b, argv[i]);
+  av_push(&b, "-o");
+  av_push(&b, exe);
+  int rc = cc_build(b.n, b.v, dir);
+  if (rc) { rm_rf(dir); return rc; }
+  argv_t r = {0};
+  av_push(&r, exe);
+  for (int i = split + 1; i < argc; i++) av_push(&r, argv[i]);
+  /* run, then clean up */
+  pid_t pid = fork();
+  if (pid == 0) {
+    execv(exe, r.v);
+    fprintf(stderr, "goc run: cannot run %s: %s\n", exe, strerror(errno));
+    _exit(127);
+  }
+  int st = 0;
+  while (waitpid(pid, &st, 0) < 0 && errno == EINTR) {}
+  if (!getenv("GOC_KEEP")) rm_rf(dir);
+  if (WIFEXITED(st)) return WEXITSTATUS(st);
+  return 128 + WTERMSIG(st);
+}

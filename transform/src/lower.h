@@ -1,0 +1,121 @@
+/* lower.h — the lowering of one goroutine function into a frame struct and
+ * a step function, shared by its files (see docs/lowering.md):
+ *   rewrite.c     source text with channel types lowered and locals renamed
+ *   analyse.c     locals, scopes, address-taken variables (pass 1)
+ *   lower_expr.c  expressions with suspension points to sequenced form
+ *   lower_stmt.c  statements, loops, resume points, spills
+ *   lower_chan.c  send, receive, select, range
+ *   lower_go.c    go statements
+ *   lower_func.c  assembling frame, step function and C entry
+ *   lower_file.c  a whole source file
+ *
+ * Invariants:
+ *   - Every local of a goroutine function is hoisted to the top of its step
+ *     function (renamed where hoisting would shadow), so a resume label may
+ *     sit anywhere; initialisers become assignments in place.
+ *   - A slot is a C variable of the step function. Slots with in_L live in
+ *     the locals area L (their C twin only gives typeof a name); the others
+ *     are registers spilled to L at a suspension and reloaded after it.
+ *   - Every L field NAME has a C twin NAME of the same type, so "(L->NAME)"
+ *     can be written "(NAME)" inside __typeof__.
+ */
+#ifndef GOC_LOWER_H
+#define GOC_LOWER_H
+
+#include "transform.h"
+
+typedef struct slot {
+  char *name;          /* source name (NULL for temps) */
+  char *cname;         /* C name in the step function */
+  char *decl;          /* its declaration at the top of the step */
+  uint32_t decl_byte;  /* visible from here ... */
+  uint32_t scope_end;  /* ... to here (temps: unused) */
+  TSNode decl_node;    /* declaration (or parameter_declaration) */
+  TSNode declarator;
+  bool is_param;
+  bool is_temp;
+  bool is_static;      /* static/extern locals: never spilled */
+  bool in_L;           /* lives in the locals area */
+  bool needs_L;        /* has an L field */
+} slot;
+
+typedef struct loopctx {
+  const char *cont_label;     /* NULL: plain continue works */
+  struct loopctx *up;
+} loopctx;
+
+typedef struct fnctx {
+  program *p;
+  const source *s;
+  fninfo *fn;
+  slot *slots;
+  int nslots;
+  /* identifier start byte -> slot index (open addressing) */
+  uint32_t *map_key;
+  int *map_val;
+  uint32_t map_cap, map_count;
+  char **free_names;
+  int nfree;
+  buf temps;           /* hoisted locals, then temps, in order */
+  int nresume;         /* resume points so far (0 is the entry) */
+  int ntemp;
+  int *live;           /* temp slots live at this point of the statement */
+  int nlive, live_cap;
+  loopctx *loops;
+  int nlabels;
+  bool in_stmt_expr;
+} fnctx;
+
+/* rewrite.c */
+typedef enum { RW_EXPR, RW_DECL, RW_TYPEOF } rw_mode;
+void rewrite_node(const source *s, fnctx *fx, rw_mode mode, TSNode n, buf *out);
+char *rewrite_str(const source *s, fnctx *fx, rw_mode mode, TSNode n);
+/* [a, b) of the text under n; skip == "storage" drops storage classes. */
+void emit_rewritten_range(const source *s, TSNode n, uint32_t a, uint32_t b, buf *out, const char *skip);
+char *typeof_text(const char *expr);   /* "(goc_L->x)" -> "(x)" */
+
+extern program *rewrite_program;   /* for go statements in plain functions */
+fninfo *called_goroutine(fnctx *fx, TSNode call);
+
+/* analyse.c */
+void analyse_function(fnctx *fx);
+int slot_of_ident(const fnctx *fx, TSNode ident);   /* -1 if not a local */
+int new_temp_typed(fnctx *fx, const char *type_expr, bool in_L);
+void live_push(fnctx *fx, int slot);
+
+/* lower_expr.c */
+bool has_susp(fnctx *fx, TSNode n);
+char *lower_expr(fnctx *fx, TSNode n, buf *out);       /* pre-statements to out */
+void lower_expr_discard(fnctx *fx, TSNode n, buf *out); /* an expression statement */
+
+/* lower_stmt.c */
+void lower_stmt(fnctx *fx, TSNode n, buf *out);
+void emit_line(fnctx *fx, TSNode n, buf *out);
+/* Writes the spill, the resume point and the reload for a suspension at n.
+ * The code before it must have made the runtime park the G (or called
+ * goc__call / goc__preempt). */
+void emit_suspend(fnctx *fx, TSNode at, buf *out);
+void emit_preempt_check(fnctx *fx, TSNode at, buf *out);
+
+/* lower_chan.c */
+char *lower_receive(fnctx *fx, TSNode recv, buf *out, const char *okvar);
+void lower_send_stmt(fnctx *fx, TSNode n, buf *out);
+void lower_receive_stmt(fnctx *fx, TSNode n, buf *out);
+void lower_select(fnctx *fx, TSNode n, buf *out);
+void lower_for_range(fnctx *fx, TSNode n, buf *out);
+
+/* lower_go.c */
+void lower_go(fnctx *fx, TSNode n, buf *out);
+void lower_go_plain(const source *s, program *p, TSNode n, buf *out);
+
+/* lower_func.c */
+char *lower_function(program *p, const source *s, fninfo *fn);
+void emit_frame_decl(fninfo *fn, buf *out);
+
+/* program.c helpers */
+TSNode declarator_name(TSNode d);
+TSNode function_declarator_of(TSNode d);
+bool has_storage(const source *s, TSNode decl, const char *word);
+void for_each_top_level(TSNode root, void (*f)(TSNode n, void *arg), void *arg);
+
+#endif

@@ -1,0 +1,233 @@
+/* lower_chan.c — send, receive, select and range over a channel.
+ *
+ * A channel operation first tries to complete at once (the runtime's fast
+ * path touches no frame); only when it returns 0 does the step spill and
+ * suspend. Values cross the channel through fields of the locals area
+ * (goc_L->goc_tN), because a waker copies into or out of them after the
+ * step has returned.
+ *
+ * Invariant: the channel operand is evaluated exactly once, before the
+ * value of a send (Go's order). */
+#include <stdlib.h>
+#include <string.h>
+#include "lower.h"
+
+/* The channel operand as C, checked to be a channel where the transformer
+ * can see the declaration. */
+static char *chan_operand(fnctx *fx, TSNode ch, buf *out, const char *what) {
+  if (node_is(ch, "identifier")) {
+    int k = slot_of_ident(fx, ch);
+    if (k >= 0 && !fx->slots[k].is_temp && !fx->slots[k].is_param) {
+      slot *sl = &fx->slots[k];
+      TSNode type = node_field(sl->decl_node, "type");
+      if (!ts_node_is_null(type) && !node_is(type, "channel_type") && !node_is(type, "type_identifier") &&
+          !node_is(type, "typeof_specifier") && !node_is(type, "macro_type_specifier") &&
+          node_is(sl->declarator, "identifier")) {
+        char *tt = node_text(fx->s, type);
+        diag_error(fx->s, ch, "%s non-channel '%s' (type %s)", what, sl->name, tt);
+        free(tt);
+      }
+    }
+  } else if (node_is(ch, "number_literal") || node_is(ch, "string_literal") || node_is(ch, "char_literal")) {
+    diag_error(fx->s, ch, "%s non-channel (a literal)", what);
+  }
+  return lower_expr(fx, ch, out);
+}
+
+static int xfer_slot(fnctx *fx, const char *chan_c) {
+  char *tc = typeof_text(chan_c);
+  char *ty = xasprintf("(*(%s))[0]", tc);
+  int k = new_temp_typed(fx, ty, true);
+  free(tc);
+  free(ty);
+  return k;
+}
+
+char *lower_receive(fnctx *fx, TSNode recv, buf *out, const char *okvar) {
+  (void)okvar;
+  char *ch = chan_operand(fx, node_field(recv, "channel"), out, "receive from");
+  int x = xfer_slot(fx, ch);
+  const char *xn = fx->slots[x].cname;
+  buf_printf(out, "if (!goc__chan_recv(goc_cur, (goc_chan *)(%s), &goc_L->%s, NULL)) ", ch, xn);
+  buf_puts(out, "{ ");
+  emit_suspend(fx, recv, out);
+  buf_puts(out, "goc__chan_recv_resume(goc_cur, NULL); }\n");
+  free(ch);
+  return xasprintf("(goc_L->%s)", xn);
+}
+
+void lower_send_stmt(fnctx *fx, TSNode n, buf *out) {
+  char *ch = chan_operand(fx, node_field(n, "channel"), out, "send to");
+  int cht = -1;
+  TSNode value = node_field(n, "value");
+  if (has_susp(fx, value)) {
+    /* keep the channel value across the value's suspensions */
+    char *tc = typeof_text(ch);
+    char *ty = xasprintf("((void)0, (%s))", tc);
+    cht = new_temp_typed(fx, ty, false);
+    live_push(fx, cht);
+    buf_printf(out, "%s = %s;\n", fx->slots[cht].cname, ch);
+    free(tc);
+    free(ty);
+    free(ch);
+    ch = xstrdup(fx->slots[cht].cname);
+  }
+  char *v = lower_expr(fx, value, out);
+  int x = xfer_slot(fx, ch);
+  const char *xn = fx->slots[x].cname;
+  buf_printf(out, "goc_L->%s = %s;\n", xn, v);
+  buf_printf(out, "if (!goc__chan_send(goc_cur, (goc_chan *)(%s), &goc_L->%s)) { ", ch, xn);
+  emit_suspend(fx, n, out);
+  buf_puts(out, "goc__chan_send_resume(goc_cur); }\n");
+  free(ch);
+  free(v);
+}
+
+void lower_receive_stmt(fnctx *fx, TSNode n, buf *out) {
+  char *ch = chan_operand(fx, node_field(n, "channel"), out, "receive from");
+  int x = xfer_slot(fx, ch);
+  int ok = new_temp_typed(fx, "_Bool", true);
+  const char *xn = fx->slots[x].cname, *okn = fx->slots[ok].cname;
+  buf_printf(out, "if (!goc__chan_recv(goc_cur, (goc_chan *)(%s), &goc_L->%s, &goc_L->%s)) { ", ch, xn, okn);
+  emit_suspend(fx, n, out);
+  buf_printf(out, "goc__chan_recv_resume(goc_cur, &goc_L->%s); }\n", okn);
+  char *v = lower_expr(fx, node_field(n, "value"), out);
+  char *o = lower_expr(fx, node_field(n, "ok"), out);
+  buf_printf(out, "%s = goc_L->%s;\n%s = goc_L->%s;\n", v, xn, o, okn);
+  free(v);
+  free(o);
+  free(ch);
+}
+
+void lower_for_range(fnctx *fx, TSNode n, buf *out) {
+  char *ch = chan_operand(fx, node_field(n, "channel"), out, "range over");
+  char *tc = typeof_text(ch);
+  char *ty = xasprintf("((void)0, (%s))", tc);
+  int rc = new_temp_typed(fx, ty, false);
+  free(tc);
+  free(ty);
+  live_push(fx, rc);
+  const char *rcn = fx->slots[rc].cname;
+  buf_printf(out, "%s = %s;\n", rcn, ch);
+  int x = xfer_slot(fx, rcn);
+  int ok = new_temp_typed(fx, "_Bool", true);
+  const char *xn = fx->slots[x].cname, *okn = fx->slots[ok].cname;
+  TSNode nm = declarator_name(node_field(n, "declarator"));
+  int v = slot_of_ident(fx, nm);
+  loopctx lc = {NULL, fx->loops};
+  fx->loops = &lc;
+  buf_puts(out, "for (;;) {\n");
+  emit_preempt_check(fx, n, out);
+  buf_printf(out, "if (!goc__chan_recv(goc_cur, (goc_chan *)(%s), &goc_L->%s, &goc_L->%s)) { ", rcn, xn, okn);
+  emit_suspend(fx, n, out);
+  buf_printf(out, "goc__chan_recv_resume(goc_cur, &goc_L->%s); }\n", okn);
+  buf_printf(out, "if (!goc_L->%s) break;\n", okn);
+  if (v >= 0) {
+    slot *sl = &fx->slots[v];
+    if (sl->in_L)
+      buf_printf(out, "goc_L->%s = goc_L->%s;\n", sl->cname, xn);
+    else
+      buf_printf(out, "%s = goc_L->%s;\n", sl->cname, xn);
+  }
+  lower_stmt(fx, node_field(n, "body"), out);
+  buf_puts(out, "}\n");
+  fx->loops = lc.up;
+  free(ch);
+}
+
+/* ---- select ---- */
+typedef struct scase {
+  TSNode node, op;
+  bool is_default, is_send;
+  int index;           /* position in the runtime's case array */
+  int xfer;            /* slot */
+} scase;
+
+void lower_select(fnctx *fx, TSNode n, buf *out) {
+  uint32_t c = ts_node_named_child_count(n);
+  scase *cs = xcalloc(c + 1, sizeof *cs);
+  int ncases = 0, nall = 0;
+  bool has_default = false;
+  for (uint32_t i = 0; i < c; i++) {
+    TSNode k = ts_node_named_child(n, i);
+    if (!node_is(k, "select_case")) continue;
+    scase *sc = &cs[nall++];
+    sc->node = k;
+    sc->op = node_field(k, "operation");
+    if (ts_node_is_null(sc->op)) {
+      if (has_default) diag_error(fx->s, k, "multiple defaults in select");
+      sc->is_default = true;
+      has_default = true;
+      sc->index = -1;
+    } else {
+      sc->is_send = node_is(sc->op, "send_clause");
+      sc->index = ncases++;
+    }
+  }
+  int sel = -1;
+  if (ncases) {
+    char *ty = xasprintf("goc_select_case[%d]", ncases);
+    sel = new_temp_typed(fx, ty, true);
+    free(ty);
+  }
+  int chosen = new_temp_typed(fx, "int", true);
+  int rok = new_temp_typed(fx, "_Bool", true);
+  const char *seln = sel >= 0 ? fx->slots[sel].cname : NULL;
+  const char *chn = fx->slots[chosen].cname, *rokn = fx->slots[rok].cname;
+  /* evaluate every channel operand and send value, in source order */
+  for (int i = 0; i < nall; i++) {
+    scase *sc = &cs[i];
+    if (sc->is_default) continue;
+    TSNode chnode = node_field(sc->op, node_is(sc->op, "receive_expression") ? "channel" : "channel");
+    char *ch = chan_operand(fx, chnode, out, sc->is_send ? "send to" : "receive from");
+    sc->xfer = xfer_slot(fx, ch);
+    const char *xn = fx->slots[sc->xfer].cname;
+    buf_printf(out, "goc_L->%s[%d].chan = (goc_chan *)(%s);\n", seln, sc->index, ch);
+    buf_printf(out, "goc_L->%s[%d].elem = &goc_L->%s;\n", seln, sc->index, xn);
+    buf_printf(out, "goc_L->%s[%d].dir = %s;\n", seln, sc->index, sc->is_send ? "GOC_SELECT_SEND" : "GOC_SELECT_RECV");
+    if (sc->is_send) {
+      char *v = lower_expr(fx, node_field(sc->op, "value"), out);
+      buf_printf(out, "goc_L->%s = %s;\n", xn, v);
+      free(v);
+    }
+    free(ch);
+  }
+  buf_printf(out, "if (!goc__select(goc_cur, %s%s, %d, %d, &goc_L->%s, &goc_L->%s)) { ", seln ? "goc_L->" : "",
+             seln ? seln : "NULL", ncases, has_default ? 1 : 0, chn, rokn);
+  emit_suspend(fx, n, out);
+  buf_printf(out, "goc__select_resume(goc_cur, &goc_L->%s, &goc_L->%s); }\n", chn, rokn);
+  buf_printf(out, "switch (goc_L->%s) {\n", chn);
+  for (int i = 0; i < nall; i++) {
+    scase *sc = &cs[i];
+    buf_printf(out, "case %d: {\n", sc->index);
+    if (!sc->is_default && !sc->is_send) {
+      const char *xn = fx->slots[sc->xfer].cname;
+      if (node_is(sc->op, "receive_assignment")) {
+        char *v = lower_expr(fx, node_field(sc->op, "value"), out);
+        buf_printf(out, "%s = goc_L->%s;\n", v, xn);
+        free(v);
+        TSNode okn = node_field(sc->op, "ok");
+        if (!ts_node_is_null(okn)) {
+          char *o = lower_expr(fx, okn, out);
+          buf_printf(out, "%s = goc_L->%s;\n", o, rokn);
+          free(o);
+        }
+      } else if (node_is(sc->op, "receive_declaration")) {
+        TSNode nm = declarator_name(node_field(sc->op, "declarator"));
+        int v = slot_of_ident(fx, nm);
+        if (v >= 0) {
+          slot *sl = &fx->slots[v];
+          buf_printf(out, "%s%s = goc_L->%s;\n", sl->in_L ? "goc_L->" : "", sl->cname, xn);
+        }
+      }
+    }
+    uint32_t kc = ts_node_child_count(sc->node);
+    for (uint32_t j = 0; j < kc; j++) {
+      const char *f = ts_node_field_name_for_child(sc->node, j);
+      if (f && !strcmp(f, "body")) lower_stmt(fx, ts_node_child(sc->node, j), out);
+    }
+    buf_puts(out, "} break;\n");
+  }
+  buf_puts(out, "}\n");
+  free(cs);
+}

@@ -1,0 +1,242 @@
+/* lower_expr.c — expressions with suspension points, to sequenced form.
+ *
+ * lower_expr writes the statements that must run first (receives, calls
+ * to goroutine functions, blocking runtime calls, and the branches of
+ * && || ?: that contain them) to `out`, and returns the residual C
+ * expression that yields the value afterwards.
+ *
+ * Invariants:
+ *   - C's evaluation rules are kept: the right operand of && and || and the
+ *     unchosen arm of ?: never run; the left operand of a comma runs
+ *     first; other operands are unsequenced in C, so hoisting one before
+ *     its siblings is a valid order.
+ *   - A residual refers only to slots and C constants, so it stays valid
+ *     after later suspensions of the same statement (temps are spilled). */
+#include <stdlib.h>
+#include <string.h>
+#include "lower.h"
+
+static bool is_local_call_name(fnctx *fx, TSNode f) { return slot_of_ident(fx, f) >= 0; }
+
+fninfo *called_goroutine(fnctx *fx, TSNode call) {
+  TSNode f = node_field(call, "function");
+  if (!node_is(f, "identifier") || is_local_call_name(fx, f)) return NULL;
+  char *name = node_text(fx->s, f);
+  fninfo *fn = program_find(fx->p, name);
+  free(name);
+  return fn && fn->coloured ? fn : NULL;
+}
+
+int called_blocking(fnctx *fx, TSNode call) {
+  TSNode f = node_field(call, "function");
+  if (!node_is(f, "identifier") || is_local_call_name(fx, f)) return -1;
+  char *name = node_text(fx->s, f);
+  int k = program_blocking_index(fx->p, name);
+  free(name);
+  return k;
+}
+
+bool has_susp(fnctx *fx, TSNode n) {
+  if (ts_node_is_null(n)) return false;
+  const char *t = ts_node_type(n);
+  if (!strcmp(t, "receive_expression") || !strcmp(t, "send_statement") || !strcmp(t, "receive_statement") ||
+      !strcmp(t, "select_statement") || !strcmp(t, "for_range_statement"))
+    return true;
+  if (!strcmp(t, "sizeof_expression") || !strcmp(t, "alignof_expression") || !strcmp(t, "typeof_specifier") ||
+      !strcmp(t, "go_statement"))
+    return false;
+  if (!strcmp(t, "call_expression") && (called_goroutine(fx, n) || called_blocking(fx, n) >= 0)) return true;
+  uint32_t c = ts_node_named_child_count(n);
+  for (uint32_t i = 0; i < c; i++)
+    if (has_susp(fx, ts_node_named_child(n, i))) return true;
+  return false;
+}
+
+static char *lower_gocall(fnctx *fx, TSNode call, fninfo *fn, buf *out, bool want) {
+  const char *fname = fn->is_main ? "main" : fn->name;
+  char *ftype = xasprintf("struct %s__frame *", fname);
+  int cf = new_temp_typed(fx, ftype, false);
+  live_push(fx, cf);
+  const char *cfn = fx->slots[cf].cname;
+  buf_printf(out, "%s = (%s)goc__frame_push(goc_cur, sizeof(struct %s__frame), %s__step);\n", cfn, ftype, fname,
+             fn->is_main ? "goc_main" : fname);
+  TSNode args = node_field(call, "arguments");
+  uint32_t na = ts_node_named_child_count(args);
+  int ai = 0;
+  for (uint32_t i = 0; i < na; i++) {
+    TSNode a = ts_node_named_child(args, i);
+    if (node_is(a, "comment")) continue;
+    char *v = lower_expr(fx, a, out);
+    if (ai < fn->nparams)
+      buf_printf(out, "%s->%s = %s;\n", cfn, fn->params[ai], v);
+    free(v);
+    ai++;
+  }
+  if (ai != fn->nparams)
+    diag_error(fx->s, call, "call to goroutine function '%s' with %d argument%s, expected %d", fn->name, ai,
+               ai == 1 ? "" : "s", fn->nparams);
+  buf_printf(out, "if (goc__call(goc_cur, &%s->hdr) != GOC_DONE) ", cfn);
+  emit_suspend(fx, call, out);
+  char *res = NULL;
+  if (want && !fn->returns_void) {
+    char *rt = xasprintf("((struct %s__frame *)0)->ret", fname);
+    int r = new_temp_typed(fx, rt, false);
+    free(rt);
+    live_push(fx, r);
+    buf_printf(out, "%s = %s->ret;\n", fx->slots[r].cname, cfn);
+    res = xstrdup(fx->slots[r].cname);
+  }
+  buf_printf(out, "goc__frame_pop(goc_cur, &%s->hdr);\n", cfn);
+  free(ftype);
+  return res ? res : xstrdup("((void)0)");
+}
+
+static char *lower_blocking(fnctx *fx, TSNode call, int bi, buf *out, bool want) {
+  TSNode args = node_field(call, "arguments");
+  uint32_t na = ts_node_named_child_count(args);
+  buf argl = {0};
+  for (uint32_t i = 0; i < na; i++) {
+    TSNode a = ts_node_named_child(args, i);
+    if (node_is(a, "comment")) continue;
+    char *v = lower_expr(fx, a, out);
+    char *tv = typeof_text(v);
+    char *ty = xasprintf("((void)0, (%s))", tv);
+    int k = new_temp_typed(fx, ty, false);
+    live_push(fx, k);
+    buf_printf(out, "%s = %s;\n", fx->slots[k].cname, v);
+    buf_printf(&argl, ", %s", fx->slots[k].cname);
+    free(v);
+    free(tv);
+    free(ty);
+  }
+  char *res = NULL;
+  const char *name = fx->p->blocking[bi];
+  if (!fx->p->blocking_void[bi]) {
+    int r = new_temp_typed(fx, fx->p->blocking_ret[bi], false);
+    live_push(fx, r);
+    res = xstrdup(fx->slots[r].cname);
+    buf_printf(out, "while (!%s__async(goc_cur, &%s%s)) ", name, res, buf_str(&argl));
+  } else {
+    buf_printf(out, "while (!%s__async(goc_cur%s)) ", name, buf_str(&argl));
+  }
+  emit_suspend(fx, call, out);
+  buf_free(&argl);
+  (void)want;
+  return res ? res : xstrdup("((void)0)");
+}
+
+static char *lower_logical(fnctx *fx, TSNode n, bool is_and, buf *out) {
+  char *l = lower_expr(fx, node_field(n, "left"), out);
+  int t = new_temp_typed(fx, "int", false);
+  live_push(fx, t);
+  const char *tn = fx->slots[t].cname;
+  buf sub = {0};
+  char *r = lower_expr(fx, node_field(n, "right"), &sub);
+  if (is_and)
+    buf_printf(out, "if (%s) {\n%s%s = !!(%s);\n} else %s = 0;\n", l, buf_str(&sub), tn, r, tn);
+  else
+    buf_printf(out, "if (%s) %s = 1; else {\n%s%s = !!(%s);\n}\n", l, tn, buf_str(&sub), tn, r);
+  buf_free(&sub);
+  free(l);
+  free(r);
+  return xstrdup(tn);
+}
+
+static char *lower_conditional(fnctx *fx, TSNode n, buf *out, bool want) {
+  char *c = lower_expr(fx, node_field(n, "condition"), out);
+  TSNode cons = node_field(n, "consequence");
+  if (ts_node_is_null(cons)) {
+    diag_error(fx->s, n, "the GNU 'a ?: b' form with a receive is not supported (write a ? a : b)");
+    return c;
+  }
+  buf s1 = {0}, s2 = {0};
+  char *x = lower_expr(fx, cons, &s1);
+  char *y = lower_expr(fx, node_field(n, "alternative"), &s2);
+  char *res;
+  if (want) {
+    char *tx = typeof_text(x), *ty = typeof_text(y);
+    char *te = xasprintf("1 ? (%s) : (%s)", tx, ty);
+    int t = new_temp_typed(fx, te, false);
+    live_push(fx, t);
+    const char *tn = fx->slots[t].cname;
+    buf_printf(out, "if (%s) {\n%s%s = %s;\n} else {\n%s%s = %s;\n}\n", c, buf_str(&s1), tn, x, buf_str(&s2), tn, y);
+    res = xstrdup(tn);
+    free(tx);
+    free(ty);
+    free(te);
+  } else {
+    buf_printf(out, "if (%s) {\n%s(void)(%s);\n} else {\n%s(void)(%s);\n}\n", c, buf_str(&s1), x, buf_str(&s2), y);
+    res = xstrdup("((void)0)");
+  }
+  buf_free(&s1);
+  buf_free(&s2);
+  free(c);
+  free(x);
+  free(y);
+  return res;
+}
+
+static char *lower_generic(fnctx *fx, TSNode n, buf *out) {
+  buf r = {0};
+  uint32_t pos = ts_node_start_byte(n);
+  uint32_t c = ts_node_child_count(n);
+  for (uint32_t i = 0; i < c; i++) {
+    TSNode k = ts_node_child(n, i);
+    uint32_t ks = ts_node_start_byte(k);
+    if (ks > pos) buf_putn(&r, fx->s->text + pos, ks - pos);
+    if (ts_node_is_named(k) && has_susp(fx, k)) {
+      char *v = lower_expr(fx, k, out);
+      buf_puts(&r, v);
+      free(v);
+    } else {
+      rewrite_node(fx->s, fx, RW_EXPR, k, &r);
+    }
+    pos = ts_node_end_byte(k);
+  }
+  return buf_take(&r);
+}
+
+static char *lower(fnctx *fx, TSNode n, buf *out, bool want) {
+  if (!has_susp(fx, n)) return rewrite_str(fx->s, fx, RW_EXPR, n);
+  const char *t = ts_node_type(n);
+  if (!strcmp(t, "parenthesized_expression") && ts_node_named_child_count(n) == 1) {
+    char *v = lower(fx, ts_node_named_child(n, 0), out, want);
+    char *r = xasprintf("(%s)", v);
+    free(v);
+    return r;
+  }
+  if (!strcmp(t, "receive_expression")) return lower_receive(fx, n, out, NULL);
+  if (!strcmp(t, "call_expression")) {
+    fninfo *fn = called_goroutine(fx, n);
+    if (fn) return lower_gocall(fx, n, fn, out, want);
+    int bi = called_blocking(fx, n);
+    if (bi >= 0) return lower_blocking(fx, n, bi, out, want);
+  }
+  if (!strcmp(t, "binary_expression")) {
+    char *op = node_text(fx->s, node_field(n, "operator"));
+    bool and = !strcmp(op, "&&"), or = !strcmp(op, "||");
+    free(op);
+    if ((and || or) && has_susp(fx, node_field(n, "right"))) return lower_logical(fx, n, and, out);
+  }
+  if (!strcmp(t, "conditional_expression") &&
+      (has_susp(fx, node_field(n, "consequence")) || has_susp(fx, node_field(n, "alternative"))))
+    return lower_conditional(fx, n, out, want);
+  if (!strcmp(t, "comma_expression")) {
+    lower_expr_discard(fx, node_field(n, "left"), out);
+    return lower(fx, node_field(n, "right"), out, want);
+  }
+  if (!strcmp(t, "statement_expression")) {
+    diag_error(fx->s, n, "a channel operation or blocking call inside a statement expression is not supported "
+               "(move it into a statement before the expression)");
+    return xstrdup("0");
+  }
+  return lower_generic(fx, n, out);
+}
+
+char *lower_expr(fnctx *fx, TSNode n, buf *out) { return lower(fx, n, out, true); }
+
+void lower_expr_discard(fnctx *fx, TSNode n, buf *out) {
+  char *v = lower(fx, n, out, false);
+  if (strcmp(v, "((void)0)")) buf_printf(out, "%s;\n", v);
+  free(v);
+}

@@ -1,0 +1,153 @@
+/* lower_file.c — one .goc file to C: plain C copied as written (channel
+ * types lowered, go statements expanded), goroutine functions replaced by
+ * their state machines, and the declarations they need placed before their
+ * first use.
+ *
+ * Invariant: every top-level item is preceded by a #line directive naming
+ * its .goc position, so diagnostics and debuggers see the user's file. */
+#include <stdlib.h>
+#include <string.h>
+#include "lower.h"
+
+typedef struct filectx {
+  program *p;
+  source *s;
+  buf out;
+  bool *frame_done;    /* per program function */
+  bool *thunk_done;
+} filectx;
+
+static int fn_index(program *p, fninfo *fn) {
+  for (int i = 0; i < p->nfns; i++)
+    if (p->fns[i] == fn) return i;
+  return -1;
+}
+
+static void emit_thunk(filectx *fc, fninfo *fn) {
+  buf *o = &fc->out;
+  buf_printf(o, "\nstruct %s__goframe { goc_frame hdr; %s};\n", fn->name, fn->fields);
+  buf_printf(o, "static int %s__gostep(goc_g *goc_cur, goc_frame *goc_frp) {\n"
+                "  struct %s__goframe *goc_fr = (struct %s__goframe *)goc_frp;\n  (void)goc_cur;\n  ",
+             fn->name, fn->name, fn->name);
+  if (!fn->returns_void) buf_puts(o, "goc_fr->ret = ");
+  buf_printf(o, "%s(", fn->name);
+  for (int i = 0; i < fn->nparams; i++) buf_printf(o, "%sgoc_fr->%s", i ? ", " : "", fn->params[i]);
+  buf_puts(o, ");\n  return GOC_DONE;\n}\n");
+}
+
+/* Declarations an item needs: frames of goroutine functions it names, and
+ * thunks of plain functions it starts with go. */
+static void scan_needs(filectx *fc, TSNode n, bool in_go) {
+  const char *t = ts_node_type(n);
+  if (!strcmp(t, "identifier")) {
+    char *name = node_text(fc->s, n);
+    fninfo *fn = program_find(fc->p, name);
+    free(name);
+    if (!fn || !fn->src) return;
+    int i = fn_index(fc->p, fn);
+    if (fn->coloured && !fc->frame_done[i]) {
+      fc->frame_done[i] = true;
+      emit_frame_decl(fn, &fc->out);
+    }
+    if (in_go && !fn->coloured && !fc->thunk_done[i]) {
+      fc->thunk_done[i] = true;
+      emit_thunk(fc, fn);
+    }
+    return;
+  }
+  if (!strcmp(t, "go_statement")) {
+    TSNode call = node_field(n, "call");
+    if (node_is(call, "call_expression")) {
+      TSNode f = node_field(call, "function");
+      if (node_is(f, "identifier")) scan_needs(fc, f, true);
+    }
+  }
+  uint32_t c = ts_node_named_child_count(n);
+  for (uint32_t i = 0; i < c; i++) scan_needs(fc, ts_node_named_child(n, i), false);
+}
+
+static void line_directive(filectx *fc, TSNode n) {
+  int line, col;
+  node_pos(n, &line, &col);
+  buf_printf(&fc->out, "\n#line %d \"", line);
+  for (const char *p = fc->s->path; *p; p++) {
+    if (*p == '"' || *p == '\\') buf_putc(&fc->out, '\\');
+    buf_putc(&fc->out, *p);
+  }
+  buf_puts(&fc->out, "\"\n");
+}
+
+static void emit_container(filectx *fc, TSNode n);
+
+static bool is_container(TSNode n) {
+  const char *t = ts_node_type(n);
+  return !strcmp(t, "preproc_if") || !strcmp(t, "preproc_ifdef") || !strcmp(t, "preproc_else") ||
+         !strcmp(t, "preproc_elif") || !strcmp(t, "preproc_elifdef");
+}
+
+static void emit_item(filectx *fc, TSNode n) {
+  if (is_container(n)) { emit_container(fc, n); return; }
+  if (node_is(n, "comment")) return;
+  scan_needs(fc, n, false);
+  if (node_is(n, "function_definition")) {
+    TSNode fd = function_declarator_of(node_field(n, "declarator"));
+    TSNode nm = declarator_name(node_field(fd, "declarator"));
+    char *name = ts_node_is_null(nm) ? NULL : node_text(fc->s, nm);
+    fninfo *fn = name ? program_find(fc->p, name) : NULL;
+    free(name);
+    if (fn && fn->coloured && fn->src == fc->s && ts_node_eq(fn->def, n)) {
+      char *c = lower_function(fc->p, fc->s, fn);
+      buf_puts(&fc->out, c);
+      free(c);
+      return;
+    }
+  }
+  line_directive(fc, n);
+  rewrite_node(fc->s, NULL, RW_EXPR, n, &fc->out);
+  buf_puts(&fc->out, "\n");
+}
+
+static void emit_container(filectx *fc, TSNode n) {
+  const source *s = fc->s;
+  uint32_t pos = ts_node_start_byte(n);
+  uint32_t c = ts_node_child_count(n);
+  for (uint32_t i = 0; i < c; i++) {
+    TSNode k = ts_node_child(n, i);
+    uint32_t ks = ts_node_start_byte(k);
+    if (ks > pos) buf_putn(&fc->out, s->text + pos, ks - pos);
+    const char *f = ts_node_field_name_for_child(n, i);
+    if (f && (!strcmp(f, "condition") || !strcmp(f, "name"))) {
+      buf_putn(&fc->out, s->text + ks, ts_node_end_byte(k) - ks);
+    } else if (f && !strcmp(f, "alternative")) {
+      emit_container(fc, k);
+    } else if (ts_node_is_named(k)) {
+      emit_item(fc, k);
+      /* a directive after an item must start on its own line */
+      buf_putc(&fc->out, '\n');
+    } else {
+      buf_putn(&fc->out, s->text + ks, ts_node_end_byte(k) - ks);
+    }
+    pos = ts_node_end_byte(k);
+  }
+  if (pos < ts_node_end_byte(n)) buf_putn(&fc->out, s->text + pos, ts_node_end_byte(n) - pos);
+}
+
+char *lower_source(program *p, source *s) {
+  filectx fc = {0};
+  fc.p = p;
+  fc.s = s;
+  rewrite_program = p;
+  fc.frame_done = xcalloc((size_t)p->nfns + 1, sizeof(bool));
+  fc.thunk_done = xcalloc((size_t)p->nfns + 1, sizeof(bool));
+  buf_printf(&fc.out, "/* Generated by goc from %s. Do not edit. */\n#include <goc_abi.h>\n", s->path);
+  TSNode root = ts_tree_root_node(s->tree);
+  uint32_t c = ts_node_named_child_count(root);
+  for (uint32_t i = 0; i < c; i++) emit_item(&fc, ts_node_named_child(root, i));
+  free(fc.frame_done);
+  free(fc.thunk_done);
+  if (diag_count) {
+    buf_free(&fc.out);
+    return NULL;
+  }
+  return buf_take(&fc.out);
+}

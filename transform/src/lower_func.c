@@ -1,0 +1,154 @@
+/* lower_func.c — one goroutine function: its frame struct, its step
+ * function and its plain C entry.
+ *
+ *   struct F__frame { goc_frame hdr; <params>; <ret>; };
+ *   int F__step(goc_g *goc_cur, goc_frame *goc_frp) {
+ *     <params and locals, hoisted>  <temps>
+ *     struct goc_locals { <spilled and address-taken slots> } *goc_L;
+ *     static void *const goc_resume[] = { &&goc_entry, &&goc_R1, ... };
+ *     if (resume) { goc_L = locals; goto *goc_resume[resume]; }
+ *   goc_entry: goc_L = arena push; load params; preemption check; body
+ *   }
+ *   R F(params) { run F as a goroutine; block this thread until done }
+ */
+#include <stdlib.h>
+#include <string.h>
+#include "lower.h"
+
+static const char *frame_name(const fninfo *fn) { return fn->is_main ? "main" : fn->name; }
+static const char *step_name(const fninfo *fn) { return fn->is_main ? "goc_main" : fn->name; }
+
+void emit_frame_decl(fninfo *fn, buf *out) {
+  buf_printf(out, "\nstruct %s__frame { goc_frame hdr; %s};\n", frame_name(fn), fn->fields);
+  buf_printf(out, "%sint %s__step(goc_g *goc_cur, goc_frame *goc_frp);\n",
+             fn->is_static || fn->is_main ? "static " : "", step_name(fn));
+}
+
+static void put_cstr(buf *out, const char *s) {
+  buf_putc(out, '"');
+  for (; *s; s++) {
+    if (*s == '"' || *s == '\\') buf_putc(out, '\\');
+    buf_putc(out, *s);
+  }
+  buf_putc(out, '"');
+}
+
+static void emit_c_entry(const source *s, fninfo *fn, buf *out) {
+  TSNode body = node_field(fn->def, "body");
+  const char *fr = frame_name(fn);
+  if (fn->is_main) {
+    buf_printf(out, "\nint main(int goc_argc, char **goc_argv, char **goc_envp) {\n"
+                    "  goc_g *goc_cur = goc__main_g();\n"
+                    "  struct main__frame *goc_fr = (struct main__frame *)goc__frame_push(goc_cur, "
+                    "sizeof(struct main__frame), goc_main__step);\n");
+    const char *src[3] = {"goc_argc", "goc_argv", "goc_envp"};
+    for (int i = 0; i < fn->nparams && i < 3; i++)
+      buf_printf(out, "  goc_fr->%s = (__typeof__(goc_fr->%s))%s;\n", fn->params[i], fn->params[i], src[i]);
+    buf_puts(out, "  (void)goc_argc; (void)goc_argv; (void)goc_envp;\n"
+                  "  goc__run_main(goc_cur, offsetof(struct main__frame, ret));\n}\n");
+    return;
+  }
+  buf_puts(out, "\n__attribute__((unused)) ");
+  emit_rewritten_range(s, fn->def, ts_node_start_byte(fn->def), ts_node_start_byte(body), out, NULL);
+  buf_printf(out, "{\n  goc_g *goc_cur = goc__go_new();\n"
+                  "  struct %s__frame *goc_fr = (struct %s__frame *)goc__frame_push(goc_cur, sizeof(struct %s__frame), "
+                  "%s__step);\n", fr, fr, fr, step_name(fn));
+  for (int i = 0; i < fn->nparams; i++) buf_printf(out, "  goc_fr->%s = %s;\n", fn->params[i], fn->params[i]);
+  buf_puts(out, "  goc__run_sync(goc_cur);\n");
+  if (!fn->returns_void) buf_puts(out, "  __typeof__(goc_fr->ret) goc_r = goc_fr->ret;\n");
+  buf_puts(out, "  goc__g_release(goc_cur);\n");
+  if (!fn->returns_void) buf_puts(out, "  return goc_r;\n");
+  buf_puts(out, "}\n");
+}
+
+char *lower_function(program *p, const source *s, fninfo *fn) {
+  fnctx fx = {0};
+  fx.p = p;
+  fx.s = s;
+  fx.fn = fn;
+  analyse_function(&fx);
+  if (fn->variadic) diag_error(s, fn->def, "variadic goroutine function '%s' is not supported", fn->name);
+  buf body = {0};
+  TSNode fbody = node_field(fn->def, "body");
+  /* entry: parameters, then the preemption check at function entry */
+  buf entry = {0};
+  for (int i = 0; i < fn->nparams; i++) {
+    slot *sl = &fx.slots[i];
+    if (sl->in_L)
+      buf_printf(&entry, "goc_L->%s = goc_fr->%s;\n", sl->cname, sl->name);
+    else
+      buf_printf(&entry, "%s = goc_fr->%s;\n", sl->cname, sl->name);
+  }
+  emit_preempt_check(&fx, fbody, &entry);
+  uint32_t c = ts_node_named_child_count(fbody);
+  for (uint32_t i = 0; i < c; i++) lower_stmt(&fx, ts_node_named_child(fbody, i), &body);
+
+  buf out = {0};
+  const char *fr = frame_name(fn);
+  buf_puts(&out, "\n#if defined(__clang__)\n#pragma clang diagnostic push\n"
+                 "#pragma clang diagnostic ignored \"-Wunused-variable\"\n"
+                 "#pragma clang diagnostic ignored \"-Wuninitialized\"\n"
+                 "#pragma clang diagnostic ignored \"-Wsometimes-uninitialized\"\n"
+                 "#pragma clang diagnostic ignored \"-Wunused-label\"\n"
+                 "#elif defined(__GNUC__)\n#pragma GCC diagnostic push\n"
+                 "#pragma GCC diagnostic ignored \"-Wunused-variable\"\n"
+                 "#pragma GCC diagnostic ignored \"-Wunused-but-set-variable\"\n"
+                 "#pragma GCC diagnostic ignored \"-Wmaybe-uninitialized\"\n"
+                 "#pragma GCC diagnostic ignored \"-Wuninitialized\"\n"
+                 "#pragma GCC diagnostic ignored \"-Wunused-label\"\n#endif\n");
+  int line, col;
+  node_pos(fn->def, &line, &col);
+  emit_line(&fx, fn->def, &out);
+  buf_printf(&out, "%sint %s__step(goc_g *goc_cur, goc_frame *goc_frp) {\n", fn->is_static || fn->is_main ? "static " : "",
+             step_name(fn));
+  buf_printf(&out, "struct %s__frame *goc_fr = (struct %s__frame *)goc_frp;\n", fr, fr);
+  for (int i = 0; i < fn->nparams; i++) buf_printf(&out, "%s\n", fx.slots[i].decl);
+  buf_puts(&out, buf_str(&fx.temps));
+  buf_puts(&out, "struct goc_locals {");
+  int nfields = 0;
+  for (int i = 0; i < fx.nslots; i++) {
+    slot *sl = &fx.slots[i];
+    if (sl->is_static || !(sl->in_L || sl->needs_L)) continue;
+    buf_printf(&out, " __typeof__(%s) %s;", sl->cname, sl->cname);
+    nfields++;
+  }
+  buf_puts(&out, " } *goc_L;\n");
+  buf_puts(&out, "static void *const goc_resume[] = { &&goc_entry");
+  for (int k = 1; k <= fx.nresume; k++) buf_printf(&out, ", &&goc_R%d", k);
+  buf_puts(&out, " };\n");
+  buf_puts(&out, "if (goc_fr->hdr.resume) { goc_L = (struct goc_locals *)goc_fr->hdr.locals; "
+                 "goto *goc_resume[goc_fr->hdr.resume]; }\n");
+  buf_puts(&out, "goc_entry:\n");
+  if (nfields)
+    buf_puts(&out, "goc_L = (struct goc_locals *)goc__arena_push(goc_cur, sizeof(struct goc_locals));\n");
+  else
+    buf_puts(&out, "goc_L = NULL;\n");
+  buf_puts(&out, "goc_fr->hdr.locals = goc_L;\n");
+  buf_puts(&out, "goc_fr->hdr.func = ");
+  put_cstr(&out, fn->name);
+  buf_puts(&out, ";\ngoc_fr->hdr.file = ");
+  put_cstr(&out, s->path);
+  buf_puts(&out, ";\n");
+  if (fn->is_main) buf_puts(&out, "goc_fr->ret = 0;\n");
+  buf_puts(&out, buf_str(&entry));
+  buf_puts(&out, buf_str(&body));
+  buf_puts(&out, "\nreturn GOC_DONE;\n}\n");
+  buf_puts(&out, "#if defined(__clang__)\n#pragma clang diagnostic pop\n#elif defined(__GNUC__)\n"
+                 "#pragma GCC diagnostic pop\n#endif\n");
+  emit_c_entry(s, fn, &out);
+  buf_free(&body);
+  buf_free(&entry);
+  buf_free(&fx.temps);
+  for (int i = 0; i < fx.nslots; i++) {
+    free(fx.slots[i].name);
+    free(fx.slots[i].cname);
+    free(fx.slots[i].decl);
+  }
+  free(fx.slots);
+  free(fx.map_key);
+  free(fx.map_val);
+  for (int i = 0; i < fx.nfree; i++) free(fx.free_names[i]);
+  free(fx.free_names);
+  free(fx.live);
+  return buf_take(&out);
+}

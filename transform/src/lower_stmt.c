@@ -1,0 +1,315 @@
+/* lower_stmt.c — statements of a goroutine function: control flow around
+ * suspension points, resume labels, spills and preemption checks.
+ *
+ * Invariants:
+ *   - Resume point K is the label goc_R<K>; goc_resume[K] holds its
+ *     address (index 0 is the entry).
+ *   - At a suspension every slot that is visible there and not in the
+ *     locals area is stored to goc_L before `return GOC_SUSPEND` and loaded
+ *     back right after the label, so code after a resume point sees the
+ *     values it had before.
+ *   - Every loop body starts with a preemption check (a back-edge check that
+ *     continue cannot skip); loops whose condition or increment suspends are
+ *     rewritten as for (;;) with the condition inside. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "lower.h"
+
+void emit_line(fnctx *fx, TSNode n, buf *out) {
+  int line, col;
+  node_pos(n, &line, &col);
+  buf_printf(out, "\n#line %d \"", line);
+  for (const char *p = fx->s->path; *p; p++) {
+    if (*p == '"' || *p == '\\') buf_putc(out, '\\');
+    buf_putc(out, *p);
+  }
+  buf_puts(out, "\"\n");
+}
+
+static bool visible_at(const slot *sl, uint32_t pos) {
+  if (sl->is_param) return true;
+  return sl->decl_byte <= pos && pos < sl->scope_end;
+}
+
+void emit_suspend(fnctx *fx, TSNode at, buf *out) {
+  int k = ++fx->nresume;
+  uint32_t pos = ts_node_start_byte(at);
+  int line, col;
+  node_pos(at, &line, &col);
+  buf spill = {0}, reload = {0};
+  for (int i = 0; i < fx->nslots; i++) {
+    slot *sl = &fx->slots[i];
+    if (sl->is_temp || sl->is_static || sl->in_L) continue;
+    if (!visible_at(sl, pos)) continue;
+    sl->needs_L = true;
+    buf_printf(&spill, "goc_L->%s = %s; ", sl->cname, sl->cname);
+    buf_printf(&reload, "%s = goc_L->%s; ", sl->cname, sl->cname);
+  }
+  for (int i = 0; i < fx->nlive; i++) {
+    slot *sl = &fx->slots[fx->live[i]];
+    if (sl->in_L) continue;
+    sl->needs_L = true;
+    buf_printf(&spill, "goc_L->%s = %s; ", sl->cname, sl->cname);
+    buf_printf(&reload, "%s = goc_L->%s; ", sl->cname, sl->cname);
+  }
+  buf_printf(out, "{ %sgoc_fr->hdr.resume = %d; goc_fr->hdr.line = %d; return GOC_SUSPEND; goc_R%d:; %s}\n",
+             buf_str(&spill), k, line, k, buf_str(&reload));
+  buf_free(&spill);
+  buf_free(&reload);
+}
+
+void emit_preempt_check(fnctx *fx, TSNode at, buf *out) {
+  buf_puts(out, "if (__builtin_expect(GOC_G(goc_cur)->preempt, 0)) { goc__preempt(goc_cur); ");
+  emit_suspend(fx, at, out);
+  buf_puts(out, "}\n");
+}
+
+/* The C name through which code reads or writes a local. */
+static char *slot_ref(fnctx *fx, int k) {
+  slot *sl = &fx->slots[k];
+  return sl->in_L ? xasprintf("(goc_L->%s)", sl->cname) : xstrdup(sl->cname);
+}
+
+static void lower_body(fnctx *fx, TSNode body, TSNode at, buf *out) {
+  buf_puts(out, "{\n");
+  emit_preempt_check(fx, at, out);
+  if (!ts_node_is_null(body)) lower_stmt(fx, body, out);
+  buf_puts(out, "}\n");
+}
+
+static void lower_declaration(fnctx *fx, TSNode n, buf *out) {
+  uint32_t c = ts_node_child_count(n);
+  for (uint32_t i = 0; i < c; i++) {
+    const char *f = ts_node_field_name_for_child(n, i);
+    if (!f || strcmp(f, "declarator")) continue;
+    TSNode d = ts_node_child(n, i);
+    if (!node_is(d, "init_declarator")) continue;
+    TSNode target = node_field(d, "declarator");
+    TSNode nm = declarator_name(target);
+    int k = ts_node_is_null(nm) ? -1 : slot_of_ident(fx, nm);
+    if (k < 0 || fx->slots[k].is_static) continue;
+    TSNode value = node_field(d, "value");
+    char *ref = slot_ref(fx, k);
+    char *tref = typeof_text(ref);
+    bool is_array = node_is(target, "array_declarator");
+    if (node_is(value, "initializer_list") || (is_array && node_is(value, "string_literal")) ||
+        (is_array && node_is(value, "concatenated_string"))) {
+      char *v = lower_expr(fx, value, out);
+      const char *lb = node_is(value, "initializer_list") ? "" : "{", *rb = node_is(value, "initializer_list") ? "" : "}";
+      if (is_array)
+        buf_printf(out, "memcpy((void *)&%s, &(__typeof__(%s))%s%s%s, sizeof(%s));\n", ref, tref, lb, v, rb, tref);
+      else
+        buf_printf(out, "%s = (__typeof__(%s))%s;\n", ref, tref, v);
+      free(v);
+    } else {
+      char *v = lower_expr(fx, value, out);
+      buf_printf(out, "%s = %s;\n", ref, v);
+      free(v);
+    }
+    free(ref);
+    free(tref);
+  }
+}
+
+static char *new_label(fnctx *fx) { return xasprintf("goc_C%d", ++fx->nlabels); }
+
+static void lower_while(fnctx *fx, TSNode n, buf *out) {
+  TSNode cond = node_field(n, "condition"), body = node_field(n, "body");
+  loopctx lc = {NULL, fx->loops};
+  fx->loops = &lc;
+  if (!has_susp(fx, cond)) {
+    char *c = rewrite_str(fx->s, fx, RW_EXPR, cond);
+    buf_printf(out, "while %s ", c);
+    free(c);
+    lower_body(fx, body, n, out);
+  } else {
+    buf_puts(out, "for (;;) {\n");
+    emit_preempt_check(fx, n, out);
+    char *c = lower_expr(fx, cond, out);
+    buf_printf(out, "if (!%s) break;\n", c);
+    free(c);
+    lower_stmt(fx, body, out);
+    buf_puts(out, "}\n");
+  }
+  fx->loops = lc.up;
+}
+
+static void lower_do(fnctx *fx, TSNode n, buf *out) {
+  TSNode cond = node_field(n, "condition"), body = node_field(n, "body");
+  char *lbl = new_label(fx);
+  loopctx lc = {lbl, fx->loops};
+  fx->loops = &lc;
+  buf_puts(out, "for (;;) {\n");
+  emit_preempt_check(fx, n, out);
+  lower_stmt(fx, body, out);
+  buf_printf(out, "%s:;\n", lbl);
+  int mark = fx->nlive;
+  char *c = lower_expr(fx, cond, out);
+  fx->nlive = mark;
+  buf_printf(out, "if (!%s) break;\n}\n", c);
+  free(c);
+  fx->loops = lc.up;
+  free(lbl);
+}
+
+static void lower_for(fnctx *fx, TSNode n, buf *out) {
+  TSNode init = node_field(n, "initializer"), cond = node_field(n, "condition");
+  TSNode upd = node_field(n, "update"), body = node_field(n, "body");
+  int mark = fx->nlive;
+  buf_puts(out, "{\n");
+  if (!ts_node_is_null(init)) {
+    if (node_is(init, "declaration"))
+      lower_declaration(fx, init, out);
+    else
+      lower_expr_discard(fx, init, out);
+  }
+  fx->nlive = mark;
+  if (!has_susp(fx, cond) && !has_susp(fx, upd)) {
+    loopctx lc = {NULL, fx->loops};
+    fx->loops = &lc;
+    char *c = ts_node_is_null(cond) ? xstrdup("") : rewrite_str(fx->s, fx, RW_EXPR, cond);
+    char *u = ts_node_is_null(upd) ? xstrdup("") : rewrite_str(fx->s, fx, RW_EXPR, upd);
+    buf_printf(out, "for (; %s; %s) ", c, u);
+    free(c);
+    free(u);
+    lower_body(fx, body, n, out);
+    fx->loops = lc.up;
+  } else {
+    char *lbl = new_label(fx);
+    loopctx lc = {lbl, fx->loops};
+    fx->loops = &lc;
+    buf_puts(out, "for (;;) {\n");
+    emit_preempt_check(fx, n, out);
+    if (!ts_node_is_null(cond)) {
+      char *c = lower_expr(fx, cond, out);
+      buf_printf(out, "if (!(%s)) break;\n", c);
+      free(c);
+      fx->nlive = mark;
+    }
+    lower_stmt(fx, body, out);
+    buf_printf(out, "%s:;\n", lbl);
+    if (!ts_node_is_null(upd)) {
+      lower_expr_discard(fx, upd, out);
+      fx->nlive = mark;
+    }
+    buf_puts(out, "}\n");
+    fx->loops = lc.up;
+    free(lbl);
+  }
+  buf_puts(out, "}\n");
+}
+
+static void lower_return(fnctx *fx, TSNode n, buf *out) {
+  TSNode e = ts_node_named_child_count(n) ? ts_node_named_child(n, 0) : (TSNode){0};
+  if (!ts_node_is_null(e) && node_is(e, "comment")) e = (TSNode){0};
+  buf_puts(out, "{\n");
+  if (!ts_node_is_null(e)) {
+    if (fx->fn->returns_void) {
+      lower_expr_discard(fx, e, out);
+    } else {
+      char *v = lower_expr(fx, e, out);
+      buf_printf(out, "goc_fr->ret = %s;\n", v);
+      free(v);
+    }
+  }
+  buf_puts(out, "return GOC_DONE;\n}\n");
+}
+
+void lower_stmt(fnctx *fx, TSNode n, buf *out) {
+  if (ts_node_is_null(n)) return;
+  const char *t = ts_node_type(n);
+  int mark = fx->nlive;
+  if (!strcmp(t, "comment")) return;
+  if (strcmp(t, "compound_statement") && strcmp(t, "labeled_statement") && strcmp(t, "case_statement"))
+    emit_line(fx, n, out);
+  if (!strcmp(t, "compound_statement")) {
+    buf_puts(out, "{\n");
+    uint32_t c = ts_node_named_child_count(n);
+    for (uint32_t i = 0; i < c; i++) lower_stmt(fx, ts_node_named_child(n, i), out);
+    buf_puts(out, "}\n");
+  } else if (!strcmp(t, "declaration")) {
+    lower_declaration(fx, n, out);
+  } else if (!strcmp(t, "type_definition") || !strcmp(t, "struct_specifier") || !strcmp(t, "union_specifier") ||
+             !strcmp(t, "enum_specifier")) {
+    /* hoisted */
+  } else if (!strcmp(t, "expression_statement")) {
+    if (ts_node_named_child_count(n) == 0) {
+      buf_puts(out, ";\n");
+    } else {
+      TSNode e = ts_node_named_child(n, 0);
+      if (has_susp(fx, e))
+        lower_expr_discard(fx, e, out);
+      else
+        rewrite_node(fx->s, fx, RW_EXPR, n, out);
+      buf_puts(out, "\n");
+    }
+  } else if (!strcmp(t, "if_statement")) {
+    char *c = lower_expr(fx, node_field(n, "condition"), out);
+    buf_printf(out, "if %s {\n", c);
+    free(c);
+    lower_stmt(fx, node_field(n, "consequence"), out);
+    buf_puts(out, "}\n");
+    TSNode alt = node_field(n, "alternative");
+    if (!ts_node_is_null(alt)) {
+      if (node_is(alt, "else_clause")) alt = ts_node_named_child(alt, 0);
+      buf_puts(out, "else {\n");
+      lower_stmt(fx, alt, out);
+      buf_puts(out, "}\n");
+    }
+  } else if (!strcmp(t, "while_statement")) {
+    lower_while(fx, n, out);
+  } else if (!strcmp(t, "do_statement")) {
+    lower_do(fx, n, out);
+  } else if (!strcmp(t, "for_statement")) {
+    lower_for(fx, n, out);
+  } else if (!strcmp(t, "switch_statement")) {
+    char *c = lower_expr(fx, node_field(n, "condition"), out);
+    buf_printf(out, "switch %s ", c);
+    free(c);
+    lower_stmt(fx, node_field(n, "body"), out);
+  } else if (!strcmp(t, "case_statement")) {
+    TSNode v = node_field(n, "value");
+    if (ts_node_is_null(v)) {
+      buf_puts(out, "default:;\n");
+    } else {
+      char *c = rewrite_str(fx->s, fx, RW_EXPR, v);
+      buf_printf(out, "case %s:;\n", c);
+      free(c);
+    }
+    uint32_t c = ts_node_named_child_count(n);
+    for (uint32_t i = 0; i < c; i++) {
+      TSNode k = ts_node_named_child(n, i);
+      if (!ts_node_is_null(v) && ts_node_eq(k, v)) continue;
+      lower_stmt(fx, k, out);
+    }
+  } else if (!strcmp(t, "return_statement")) {
+    lower_return(fx, n, out);
+  } else if (!strcmp(t, "continue_statement")) {
+    if (fx->loops && fx->loops->cont_label)
+      buf_printf(out, "goto %s;\n", fx->loops->cont_label);
+    else
+      buf_puts(out, "continue;\n");
+  } else if (!strcmp(t, "labeled_statement")) {
+    char *l = node_text(fx->s, node_field(n, "label"));
+    buf_printf(out, "%s:;\n", l);
+    free(l);
+    uint32_t c = ts_node_named_child_count(n);
+    for (uint32_t i = 1; i < c; i++) lower_stmt(fx, ts_node_named_child(n, i), out);
+  } else if (!strcmp(t, "send_statement")) {
+    lower_send_stmt(fx, n, out);
+  } else if (!strcmp(t, "receive_statement")) {
+    lower_receive_stmt(fx, n, out);
+  } else if (!strcmp(t, "select_statement")) {
+    lower_select(fx, n, out);
+  } else if (!strcmp(t, "for_range_statement")) {
+    lower_for_range(fx, n, out);
+  } else if (!strcmp(t, "go_statement")) {
+    lower_go(fx, n, out);
+  } else {
+    /* break, goto, asm, attributed statements: as written */
+    rewrite_node(fx->s, fx, RW_EXPR, n, out);
+    buf_puts(out, "\n");
+  }
+  fx->nlive = mark;
+}

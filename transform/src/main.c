@@ -1,0 +1,25 @@
+/* main.c — goc's command line. */
+#include <stdio.h>
+#include <string.h>
+#include "transform.h"
+
+static int usage(void) {
+  fputs("usage:\n"
+        "  goc parse FILE.goc                      print the syntax tree\n"
+        "  goc transform IN.goc -o OUT.c [--peer F.goc]... [-- cc flags]\n"
+        "  goc cc [cc flags] FILES... [-o OUT]     transform, compile, link libgoc\n"
+        "  goc run FILE.goc... [-- args]           build in a temporary directory and run\n",
+        stderr);
+  return 2;
+}
+
+int main(int argc, char **argv) {
+  if (argc < 2) return usage();
+  const char *cmd = argv[1];
+  if (!strcmp(cmd, "parse")) return cmd_parse(argc - 2, argv + 2);
+  if (!strcmp(cmd, "transform")) return cmd_transform(argc - 2, argv + 2);
+  if (!strcmp(cmd, "cc")) return cmd_cc(argc - 2, argv + 2);
+  if (!strcmp(cmd, "run")) return cmd_run(argc - 2, argv + 2);
+  if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h")) { usage(); return 0; }
+  return usage();
+}

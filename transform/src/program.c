@@ -1,0 +1,330 @@
+/* program.c — every function of the .goc files built together, and their
+ * colouring: a function is a goroutine function if it contains a channel
+ * operation, a select, a range over a channel or a call to a blocking
+ * runtime function (marked GOC_BLOCKING in goc.h), or if it calls another
+ * goroutine function. Fixpoint over the call graph, by name.
+ *
+ * Invariants:
+ *   - fns holds one entry per function name; a definition wins over a
+ *     declaration-only entry.
+ *   - A name that a function declares as a local never counts as a call to
+ *     the global function of that name inside that function.
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "lower.h"
+
+fninfo *program_find(const program *p, const char *name) {
+  for (int i = 0; i < p->nfns; i++)
+    if (strcmp(p->fns[i]->name, name) == 0) return p->fns[i];
+  return NULL;
+}
+
+int program_blocking_index(const program *p, const char *name) {
+  for (int i = 0; i < p->nblocking; i++)
+    if (strcmp(p->blocking[i], name) == 0) return i;
+  return -1;
+}
+
+/* goc.h marks blocking functions with GOC_BLOCKING at the start of the
+ * declaration line: "GOC_BLOCKING <ret type> <name>(". */
+void program_load_blocking(program *p, const char *path) {
+  FILE *f = fopen(path, "r");
+  if (!f) diag_fatal("cannot read the runtime header %s", path);
+  char line[1024];
+  while (fgets(line, sizeof line, f)) {
+    if (strncmp(line, "GOC_BLOCKING ", 13) != 0) continue;
+    char *paren = strchr(line, '(');
+    if (!paren) continue;
+    char *e = paren;
+    while (e > line && isspace((unsigned char)e[-1])) e--;
+    char *b = e;
+    while (b > line && (isalnum((unsigned char)b[-1]) || b[-1] == '_')) b--;
+    char *name = xstrndup(b, (size_t)(e - b));
+    char *rt = xstrndup(line + 13, (size_t)(b - (line + 13)));
+    size_t n = strlen(rt);
+    while (n && isspace((unsigned char)rt[n - 1])) rt[--n] = 0;
+    p->blocking = xrealloc(p->blocking, sizeof(char *) * (size_t)(p->nblocking + 1));
+    p->blocking_ret = xrealloc(p->blocking_ret, sizeof(char *) * (size_t)(p->nblocking + 1));
+    p->blocking_void = xrealloc(p->blocking_void, sizeof(bool) * (size_t)(p->nblocking + 1));
+    p->blocking[p->nblocking] = name;
+    p->blocking_ret[p->nblocking] = rt;
+    p->blocking_void[p->nblocking] = strcmp(rt, "void") == 0;
+    p->nblocking++;
+  }
+  fclose(f);
+}
+
+/* The identifier a (possibly pointer/array/function) declarator declares. */
+TSNode declarator_name(TSNode d) {
+  while (!ts_node_is_null(d) && !node_is(d, "identifier") && !node_is(d, "field_identifier")) {
+    TSNode inner = node_field(d, "declarator");
+    if (ts_node_is_null(inner)) {
+      /* parenthesized_declarator has no field */
+      if (node_is(d, "parenthesized_declarator") && ts_node_named_child_count(d))
+        inner = ts_node_named_child(d, 0);
+      else
+        return inner;
+    }
+    d = inner;
+  }
+  return d;
+}
+
+TSNode function_declarator_of(TSNode d) {
+  while (!ts_node_is_null(d) && !node_is(d, "function_declarator")) {
+    TSNode inner = node_field(d, "declarator");
+    if (ts_node_is_null(inner) && node_is(d, "parenthesized_declarator") && ts_node_named_child_count(d))
+      inner = ts_node_named_child(d, 0);
+    d = inner;
+  }
+  return d;
+}
+
+bool has_storage(const source *s, TSNode decl, const char *word) {
+  uint32_t c = ts_node_named_child_count(decl);
+  for (uint32_t i = 0; i < c; i++) {
+    TSNode k = ts_node_named_child(decl, i);
+    if (node_is(k, "storage_class_specifier")) {
+      char *t = node_text(s, k);
+      bool m = strcmp(t, word) == 0;
+      free(t);
+      if (m) return true;
+    }
+  }
+  return false;
+}
+
+/* Writes a parameter declaration as a frame field: arrays and functions
+ * decay to pointers as they do in a parameter list. */
+static void param_field(const source *s, TSNode pd, buf *out, char **name_out) {
+  TSNode d = node_field(pd, "declarator");
+  TSNode name = declarator_name(d);
+  *name_out = ts_node_is_null(name) ? NULL : node_text(s, name);
+  uint32_t a = ts_node_start_byte(pd), e = ts_node_end_byte(pd);
+  TSNode decay = {0};
+  bool have_decay = false;
+  if (!ts_node_is_null(name)) {
+    TSNode par = ts_node_parent(name);
+    if (node_is(par, "array_declarator") || node_is(par, "function_declarator")) {
+      decay = par;
+      have_decay = true;
+    }
+  }
+  /* copy [a, e) with channel types lowered and the decaying declarator
+     rewritten to (*name)<rest> */
+  if (have_decay) {
+    buf tmp = {0};
+    emit_rewritten_range(s, pd, a, ts_node_start_byte(decay), &tmp, NULL);
+    buf_printf(&tmp, "(*%s)", *name_out);
+    if (node_is(decay, "function_declarator")) {
+      TSNode params = node_field(decay, "parameters");
+      emit_rewritten_range(s, pd, ts_node_start_byte(params), e, &tmp, NULL);
+    } else {
+      /* drop the first [..] */
+      const char *t = s->text;
+      uint32_t k = ts_node_end_byte(name);
+      while (k < e && t[k] != ']') k++;
+      emit_rewritten_range(s, pd, k + 1, e, &tmp, NULL);
+    }
+    buf_puts(out, buf_str(&tmp));
+    buf_free(&tmp);
+  } else {
+    emit_rewritten_range(s, pd, a, e, out, NULL);
+  }
+  buf_puts(out, "; ");
+}
+
+static void describe_function(fninfo *fn, const source *s, TSNode def) {
+  TSNode decl = node_field(def, "declarator");
+  TSNode fd = function_declarator_of(decl);
+  TSNode params = node_field(fd, "parameters");
+  buf fields = {0};
+  fn->nparams = 0;
+  uint32_t c = ts_node_named_child_count(params);
+  for (uint32_t i = 0; i < c; i++) {
+    TSNode pd = ts_node_named_child(params, i);
+    if (node_is(pd, "variadic_parameter")) { fn->variadic = true; continue; }
+    if (!node_is(pd, "parameter_declaration")) continue;
+    TSNode d = node_field(pd, "declarator");
+    if (ts_node_is_null(d)) continue;   /* (void) */
+    char *name = NULL;
+    param_field(s, pd, &fields, &name);
+    if (!name) continue;
+    fn->params = xrealloc(fn->params, sizeof(char *) * (size_t)(fn->nparams + 1));
+    fn->params[fn->nparams++] = name;
+  }
+  /* The return type: the declarator with the function part replaced. */
+  TSNode type = node_field(def, "type");
+  char *tt = node_text(s, type);
+  bool is_void = strcmp(tt, "void") == 0 && ts_node_eq(decl, fd);
+  free(tt);
+  fn->returns_void = is_void && !fn->is_main;
+  if (fn->is_main) {
+    fn->ret_decl = xstrdup("int ret");
+  } else if (!is_void) {
+    buf r = {0};
+    emit_rewritten_range(s, def, ts_node_start_byte(def), ts_node_start_byte(type), &r, "storage");
+    emit_rewritten_range(s, def, ts_node_start_byte(type), ts_node_start_byte(decl), &r, NULL);
+    emit_rewritten_range(s, def, ts_node_start_byte(decl), ts_node_start_byte(fd), &r, NULL);
+    buf_puts(&r, "ret");
+    emit_rewritten_range(s, def, ts_node_end_byte(fd), ts_node_end_byte(decl), &r, NULL);
+    fn->ret_decl = buf_take(&r);
+  }
+  if (fn->ret_decl) buf_printf(&fields, "%s; ", fn->ret_decl);
+  fn->fields = buf_take(&fields);
+}
+
+static void add_function(program *p, source *s, TSNode def) {
+  TSNode decl = node_field(def, "declarator");
+  TSNode fd = function_declarator_of(decl);
+  if (ts_node_is_null(fd)) return;
+  TSNode nm = declarator_name(node_field(fd, "declarator"));
+  if (ts_node_is_null(nm)) return;
+  char *name = node_text(s, nm);
+  fninfo *fn = program_find(p, name);
+  if (fn && fn->src) { free(name); return; }   /* first definition wins */
+  if (!fn) {
+    fn = xcalloc(1, sizeof *fn);
+    p->fns = xrealloc(p->fns, sizeof(fninfo *) * (size_t)(p->nfns + 1));
+    p->fns[p->nfns++] = fn;
+    fn->name = name;
+  } else {
+    free(name);
+  }
+  fn->src = s;
+  fn->def = def;
+  fn->is_static = has_storage(s, def, "static");
+  fn->is_main = strcmp(fn->name, "main") == 0 && !fn->is_static;
+  describe_function(fn, s, def);
+}
+
+void for_each_top_level(TSNode root, void (*f)(TSNode n, void *arg), void *arg) {
+  uint32_t c = ts_node_named_child_count(root);
+  for (uint32_t i = 0; i < c; i++) {
+    TSNode n = ts_node_named_child(root, i);
+    const char *t = ts_node_type(n);
+    if (!strcmp(t, "preproc_if") || !strcmp(t, "preproc_ifdef") || !strcmp(t, "preproc_else") ||
+        !strcmp(t, "preproc_elif") || !strcmp(t, "preproc_elifdef") || !strcmp(t, "linkage_specification") ||
+        !strcmp(t, "declaration_list"))
+      for_each_top_level(n, f, arg);
+    else
+      f(n, arg);
+  }
+}
+
+struct add_ctx { program *p; source *s; };
+static void add_one(TSNode n, void *arg) {
+  struct add_ctx *c = arg;
+  if (node_is(n, "function_definition")) add_function(c->p, c->s, n);
+}
+
+void program_add_source(program *p, source *s) {
+  struct add_ctx c = {p, s};
+  for_each_top_level(ts_tree_root_node(s->tree), add_one, &c);
+}
+
+/* ---- colouring ---- */
+typedef struct scan {
+  program *p;
+  const source *s;
+  char **locals;
+  int nlocals;
+  bool blocks;          /* seeds: contains a blocking construct */
+  char **callees;
+  int ncallees;
+} scan;
+
+static void collect_locals(scan *sc, TSNode n) {
+  if (node_is(n, "declaration") || node_is(n, "parameter_declaration")) {
+    uint32_t c = ts_node_named_child_count(n);
+    for (uint32_t i = 0; i < c; i++) {
+      TSNode d = ts_node_named_child(n, i);
+      TSNode fdecl = ts_node_child_by_field_name(n, "declarator", 10);
+      (void)fdecl;
+      const char *t = ts_node_type(d);
+      if (strcmp(t, "identifier") && strcmp(t, "init_declarator") && strcmp(t, "pointer_declarator") &&
+          strcmp(t, "array_declarator") && strcmp(t, "parenthesized_declarator"))
+        continue;
+      TSNode nm = declarator_name(d);
+      if (ts_node_is_null(nm)) continue;
+      sc->locals = xrealloc(sc->locals, sizeof(char *) * (size_t)(sc->nlocals + 1));
+      sc->locals[sc->nlocals++] = node_text(sc->s, nm);
+    }
+  }
+  uint32_t c = ts_node_named_child_count(n);
+  for (uint32_t i = 0; i < c; i++) collect_locals(sc, ts_node_named_child(n, i));
+}
+
+static bool is_local_name(const scan *sc, const char *name) {
+  for (int i = 0; i < sc->nlocals; i++)
+    if (strcmp(sc->locals[i], name) == 0) return true;
+  return false;
+}
+
+static void scan_body(scan *sc, TSNode n, bool skip_call) {
+  const char *t = ts_node_type(n);
+  if (!strcmp(t, "receive_expression") || !strcmp(t, "send_statement") || !strcmp(t, "receive_statement") ||
+      !strcmp(t, "select_statement") || !strcmp(t, "for_range_statement"))
+    sc->blocks = true;
+  if (!strcmp(t, "go_statement")) {
+    TSNode body = node_field(n, "body");
+    if (!ts_node_is_null(body)) return;   /* a lifted block is its own function */
+    TSNode call = node_field(n, "call");
+    if (!ts_node_is_null(call)) scan_body(sc, call, true);
+    return;
+  }
+  if (!strcmp(t, "call_expression") && !skip_call) {
+    TSNode f = node_field(n, "function");
+    if (node_is(f, "identifier")) {
+      char *name = node_text(sc->s, f);
+      if (!is_local_name(sc, name)) {
+        if (program_blocking_index(sc->p, name) >= 0) sc->blocks = true;
+        sc->callees = xrealloc(sc->callees, sizeof(char *) * (size_t)(sc->ncallees + 1));
+        sc->callees[sc->ncallees++] = name;
+      } else {
+        free(name);
+      }
+    }
+  }
+  uint32_t c = ts_node_named_child_count(n);
+  for (uint32_t i = 0; i < c; i++) scan_body(sc, ts_node_named_child(n, i), false);
+}
+
+void program_colour(program *p) {
+  scan *scans = xcalloc((size_t)p->nfns, sizeof *scans);
+  for (int i = 0; i < p->nfns; i++) {
+    fninfo *fn = p->fns[i];
+    if (!fn->src) continue;
+    scan *sc = &scans[i];
+    sc->p = p;
+    sc->s = fn->src;
+    collect_locals(sc, fn->def);
+    scan_body(sc, node_field(fn->def, "body"), false);
+    fn->coloured = sc->blocks || fn->is_main;
+  }
+  for (bool changed = true; changed;) {
+    changed = false;
+    for (int i = 0; i < p->nfns; i++) {
+      fninfo *fn = p->fns[i];
+      if (fn->coloured || !fn->src) continue;
+      for (int k = 0; k < scans[i].ncallees; k++) {
+        fninfo *callee = program_find(p, scans[i].callees[k]);
+        if (callee && callee->coloured) {
+          fn->coloured = true;
+          changed = true;
+          break;
+        }
+      }
+    }
+  }
+  for (int i = 0; i < p->nfns; i++) {
+    for (int k = 0; k < scans[i].nlocals; k++) free(scans[i].locals[k]);
+    for (int k = 0; k < scans[i].ncallees; k++) free(scans[i].callees[k]);
+    free(scans[i].locals);
+    free(scans[i].callees);
+  }
+  free(scans);
+}

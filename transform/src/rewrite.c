@@ -1,0 +1,103 @@
+/* rewrite.c — source text copied with the extensions that have a plain-C
+ * spelling lowered in place: chan(T) types, chan_make(T, n), and (inside a
+ * goroutine function) locals renamed to their slots.
+ *
+ * Invariant: only nodes without suspension points are rewritten here;
+ * lower_expr.c handles the others before any text reaches this file. */
+#include <string.h>
+#include <stdlib.h>
+#include "lower.h"
+
+static void range(const source *s, fnctx *fx, rw_mode mode, TSNode n, uint32_t a, uint32_t b, buf *out,
+                  bool skip_storage);
+
+static void chan_type(const source *s, fnctx *fx, rw_mode mode, TSNode n, buf *out) {
+  TSNode el = node_field(n, "element");
+  buf_puts(out, "__typeof__(__typeof__(");
+  rewrite_node(s, fx, mode, el, out);
+  buf_puts(out, ") (*)[1])");
+}
+
+static void chan_make(const source *s, fnctx *fx, rw_mode mode, TSNode n, buf *out) {
+  TSNode el = node_field(n, "element");
+  TSNode cap = node_field(n, "capacity");
+  char *t = rewrite_str(s, fx, mode, el);
+  buf_printf(out, "((__typeof__(__typeof__(%s) (*)[1]))goc_chan_make(sizeof(%s), _Alignof(%s), (size_t)(", t, t, t);
+  rewrite_node(s, fx, mode, cap, out);
+  buf_puts(out, ")))");
+  free(t);
+}
+
+program *rewrite_program;
+
+void rewrite_node(const source *s, fnctx *fx, rw_mode mode, TSNode n, buf *out) {
+  const char *t = ts_node_type(n);
+  if (!strcmp(t, "channel_type")) { chan_type(s, fx, mode, n, out); return; }
+  if (!strcmp(t, "receive_expression")) {
+    /* only reached where the operand is not evaluated (sizeof, typeof) */
+    buf_puts(out, "((*(");
+    rewrite_node(s, fx, mode, node_field(n, "channel"), out);
+    buf_puts(out, "))[0])");
+    return;
+  }
+  if (!strcmp(t, "go_statement") && !fx) { lower_go_plain(s, rewrite_program, n, out); return; }
+  if (!strcmp(t, "chan_make_expression")) { chan_make(s, fx, mode, n, out); return; }
+  if (fx && !strcmp(t, "identifier")) {
+    int k = slot_of_ident(fx, n);
+    if (k >= 0) {
+      slot *sl = &fx->slots[k];
+      if (sl->in_L && mode == RW_EXPR)
+        buf_printf(out, "(goc_L->%s)", sl->cname);
+      else
+        buf_puts(out, sl->cname);
+      return;
+    }
+  }
+  range(s, fx, mode, n, ts_node_start_byte(n), ts_node_end_byte(n), out, false);
+}
+
+static void range(const source *s, fnctx *fx, rw_mode mode, TSNode n, uint32_t a, uint32_t b, buf *out,
+                  bool skip_storage) {
+  uint32_t pos = a;
+  uint32_t c = ts_node_child_count(n);
+  for (uint32_t i = 0; i < c && pos < b; i++) {
+    TSNode k = ts_node_child(n, i);
+    uint32_t ks = ts_node_start_byte(k), ke = ts_node_end_byte(k);
+    if (ke <= pos || ks >= b) continue;
+    if (ks > pos) buf_putn(out, s->text + pos, ks - pos);
+    if (ks < pos) ks = pos;
+    if (skip_storage && (node_is(k, "storage_class_specifier") || node_is(k, "attribute_specifier"))) {
+      pos = ke < b ? ke : b;
+      continue;
+    }
+    if (ks == ts_node_start_byte(k) && ke <= b)
+      rewrite_node(s, fx, mode, k, out);
+    else
+      range(s, fx, mode, k, ks, ke < b ? ke : b, out, skip_storage);
+    pos = ke < b ? ke : b;
+  }
+  if (pos < b) buf_putn(out, s->text + pos, b - pos);
+}
+
+char *rewrite_str(const source *s, fnctx *fx, rw_mode mode, TSNode n) {
+  buf b = {0};
+  rewrite_node(s, fx, mode, n, &b);
+  return buf_take(&b);
+}
+
+void emit_rewritten_range(const source *s, TSNode n, uint32_t a, uint32_t b, buf *out, const char *skip) {
+  range(s, NULL, RW_EXPR, n, a, b, out, skip && !strcmp(skip, "storage"));
+}
+
+char *typeof_text(const char *e) {
+  buf b = {0};
+  for (const char *p = e; *p;) {
+    if (!strncmp(p, "(goc_L->", 8)) {
+      buf_putc(&b, '(');
+      p += 8;
+    } else {
+      buf_putc(&b, *p++);
+    }
+  }
+  return buf_take(&b);
+}

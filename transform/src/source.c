@@ -1,0 +1,78 @@
+/* source.c — a .goc file: its text and its syntax tree (tree-sitter, the
+ * goc grammar), plus small helpers over nodes. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "transform.h"
+
+const TSLanguage *tree_sitter_goc(void);
+
+source *source_load(const char *path) {
+  FILE *f = fopen(path, "rb");
+  if (!f) {
+    fprintf(stderr, "%s: error: cannot open: %m\n", path);
+    diag_count++;
+    return NULL;
+  }
+  buf b = {0};
+  char chunk[65536];
+  size_t n;
+  while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) buf_putn(&b, chunk, n);
+  fclose(f);
+  source *s = xcalloc(1, sizeof *s);
+  s->path = xstrdup(path);
+  s->len = (uint32_t)b.len;
+  s->text = buf_take(&b);
+  s->parser = ts_parser_new();
+  ts_parser_set_language(s->parser, tree_sitter_goc());
+  s->tree = ts_parser_parse_string(s->parser, NULL, s->text, s->len);
+  return s;
+}
+
+void source_free(source *s) {
+  if (!s) return;
+  ts_tree_delete(s->tree);
+  ts_parser_delete(s->parser);
+  free(s->text);
+  free(s->path);
+  free(s);
+}
+
+char *node_text(const source *s, TSNode n) {
+  uint32_t a = ts_node_start_byte(n), b = ts_node_end_byte(n);
+  return xstrndup(s->text + a, b - a);
+}
+bool node_is(TSNode n, const char *type) { return !ts_node_is_null(n) && strcmp(ts_node_type(n), type) == 0; }
+TSNode node_field(TSNode n, const char *field) {
+  return ts_node_child_by_field_name(n, field, (uint32_t)strlen(field));
+}
+void node_pos(TSNode n, int *line, int *col) {
+  TSPoint p = ts_node_start_point(n);
+  *line = (int)p.row + 1;
+  *col = (int)p.column + 1;
+}
+
+static int check(const source *s, TSNode n, int found) {
+  if (found >= 20) return found;
+  if (ts_node_is_missing(n)) {
+    char *t = xstrdup(ts_node_type(n));
+    diag_error(s, n, "syntax error: missing '%s'", t);
+    free(t);
+    return found + 1;
+  }
+  if (node_is(n, "ERROR")) {
+    /* Name the first token the parser could not place. */
+    TSNode first = ts_node_child_count(n) ? ts_node_child(n, 0) : n;
+    while (ts_node_child_count(first)) first = ts_node_child(first, 0);
+    char *t = node_text(s, first);
+    if (strlen(t) > 30) t[30] = 0;
+    diag_error(s, n, "syntax error: unexpected '%s'", t);
+    free(t);
+    return found + 1;
+  }
+  if (!ts_node_has_error(n)) return found;
+  uint32_t c = ts_node_child_count(n);
+  for (uint32_t i = 0; i < c; i++) found = check(s, ts_node_child(n, i), found);
+  return found;
+}
+int source_check_syntax(const source *s) { return check(s, ts_tree_root_node(s->tree), 0); }

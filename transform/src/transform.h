@@ -1,0 +1,90 @@
+/* transform.h — the transformer's stages and the data that flows between
+ * them: source (text + syntax tree) -> program (functions, colouring) ->
+ * per-function analysis (locals, scopes) -> lowered C.
+ *
+ * Invariants:
+ *   - A source's tree is never edited; every stage reads nodes and writes
+ *     new text into bufs.
+ *   - Diagnostics go through diag_error; a stage that reported an error may
+ *     keep going to find more, but no output file is written.
+ */
+#ifndef GOC_TRANSFORM_H
+#define GOC_TRANSFORM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <tree_sitter/api.h>
+#include "buf.h"
+
+/* ---- source.c ---- */
+typedef struct source {
+  char *path;       /* as given on the command line */
+  char *text;
+  uint32_t len;
+  TSParser *parser;
+  TSTree *tree;
+} source;
+
+source *source_load(const char *path);   /* NULL (and a diagnostic) on failure */
+void source_free(source *s);
+char *node_text(const source *s, TSNode n);
+bool node_is(TSNode n, const char *type);
+TSNode node_field(TSNode n, const char *field);   /* null node if absent */
+void node_pos(TSNode n, int *line, int *col);       /* 1-based */
+/* Reports every ERROR/MISSING node; returns how many. */
+int source_check_syntax(const source *s);
+
+/* ---- diag.c ---- */
+extern int diag_count;
+__attribute__((format(printf, 3, 4)))
+void diag_error(const source *s, TSNode at, const char *fmt, ...);
+__attribute__((format(printf, 1, 2))) void diag_fatal(const char *fmt, ...);
+
+/* ---- program.c: functions across every .goc file of the build ---- */
+typedef struct fninfo {
+  char *name;
+  source *src;          /* the file that defines it (NULL: declared only) */
+  TSNode def;           /* function_definition */
+  bool is_static;
+  bool is_main;
+  bool coloured;        /* can block: compiled to a state machine */
+  bool returns_void;
+  char *fields;         /* frame fields: lowered params and "ret", as C */
+  char **params;        /* parameter names, in order */
+  int nparams;
+  char *ret_decl;       /* "T ret" declaration, NULL if void */
+  bool variadic;
+} fninfo;
+
+typedef struct program {
+  fninfo **fns;
+  int nfns;
+  char **blocking;          /* GOC_BLOCKING names read from goc.h */
+  bool *blocking_void;      /* whether each returns void */
+  char **blocking_ret;      /* return type text */
+  int nblocking;
+} program;
+
+void program_load_blocking(program *p, const char *goc_h_path);
+void program_add_source(program *p, source *s);
+void program_colour(program *p);
+fninfo *program_find(const program *p, const char *name);
+int program_blocking_index(const program *p, const char *name);
+
+/* ---- lower.c: one source file to C ---- */
+typedef struct lower_options {
+  const char *runtime_include;    /* unused in output; for reference */
+} lower_options;
+/* Returns the lowered C text, or NULL if a diagnostic was reported. */
+char *lower_source(program *p, source *s);
+
+/* ---- driver.c ---- */
+int cmd_parse(int argc, char **argv);
+int cmd_transform(int argc, char **argv);
+int cmd_cc(int argc, char **argv);
+int cmd_run(int argc, char **argv);
+const char *goc_self_dir(void);          /* directory of the goc executable */
+const char *goc_include_dir(void);       /* runtime headers */
+const char *goc_lib_path(void);          /* libgoc.a */
+
+#endif
