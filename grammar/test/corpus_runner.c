@@ -9,6 +9,9 @@
  *   corpus_runner --check-clean FILE  fail if FILE's tree has an ERROR or a
  *                                      MISSING node; print where the first is
  *   corpus_runner --print FILE        print FILE's tree, with field names
+ *   corpus_runner --check-query FILE  fail if the query FILE (e.g.
+ *                                      queries/highlights.scm) does not
+ *                                      compile against the grammar
  *
  * The corpus format is tree-sitter's: a header line of `=`, the case name
  * (and attribute lines such as `:skip` and `:error`), a closing line of `=`,
@@ -498,10 +501,40 @@ static int print_tree(TSParser *parser, const char *path) {
   return 0;
 }
 
+static int check_query(const TSLanguage *lang, const char *path) {
+  Buf text = {0};
+  if (!read_file(path, &text)) return 2;
+  uint32_t offset = 0;
+  TSQueryError error = TSQueryErrorNone;
+  TSQuery *query = ts_query_new(lang, text.data, (uint32_t)text.len, &offset, &error);
+  int status = 0;
+  if (!query) {
+    static const char *const kinds[] = {"none", "syntax", "node type", "field", "capture", "structure", "language"};
+    uint32_t line = 1, col = 1;
+    for (uint32_t i = 0; i < offset && i < text.len; i++) {
+      if (text.data[i] == '\n') {
+        line++;
+        col = 1;
+      } else {
+        col++;
+      }
+    }
+    printf("%s:%u:%u: error: invalid query (%s error)\n", path, line, col,
+           (unsigned)error < sizeof kinds / sizeof *kinds ? kinds[error] : "unknown");
+    status = 1;
+  } else {
+    printf("%s: %u patterns\n", path, ts_query_pattern_count(query));
+    ts_query_delete(query);
+  }
+  free(text.data);
+  return status;
+}
+
 static int usage(void) {
   fputs("usage: corpus_runner [--update] CORPUS.txt...\n"
         "       corpus_runner --check-clean FILE\n"
-        "       corpus_runner --print FILE\n",
+        "       corpus_runner --print FILE\n"
+        "       corpus_runner --check-query FILE\n",
         stderr);
   return 2;
 }
@@ -520,7 +553,10 @@ int main(int argc, char **argv) {
   ts_parser_set_language(parser, lang);
 
   int status = 0;
-  if (strcmp(argv[1], "--check-clean") == 0 || strcmp(argv[1], "--print") == 0) {
+  if (strcmp(argv[1], "--check-query") == 0) {
+    if (argc != 3) return usage();
+    status = check_query(lang, argv[2]);
+  } else if (strcmp(argv[1], "--check-clean") == 0 || strcmp(argv[1], "--print") == 0) {
     if (argc != 3) return usage();
     status = argv[1][2] == 'c' ? check_clean(parser, argv[2]) : print_tree(parser, argv[2]);
   } else {
