@@ -128,11 +128,6 @@ void goc__select_unlock_all(goc_waitrec *r);
 /* A fast per-thread pseudo-random number (wyrand). */
 uint64_t goc__chan_rand(void);
 
-/* Plain-thread waits: tells the scheduler (deadlock detector) how many plain
- * threads are blocked in the runtime. A weak no-op default lives in
- * chan_thread.c; the scheduler may define the real one. */
-void goc__thread_block_count(int delta);
-
 /* Sleeps the calling OS thread on r->note (channels unlocked by then). */
 void goc__thread_wait(goc_waitrec *r, goc_wait_reason reason);
 /* Blocks the calling OS thread forever (nil channel, empty select). */

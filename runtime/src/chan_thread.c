@@ -5,28 +5,22 @@
  * channel, then sleeps on the note. If the thread is an M running a
  * goroutine (plain C code called from goroutine code), it hands its P off
  * around the sleep (goc__block_thread_enter/exit), as for a system call.
- * Blocked plain threads are counted for the deadlock detector
- * (goc__thread_block_count).
+ * goc__note_sleep itself counts the thread as blocked in the runtime for
+ * the deadlock detector.
  */
 #include "chan.h"
 
-/* No-op unless the scheduler defines it. */
-__attribute__((weak)) void goc__thread_block_count(int delta) { (void)delta; }
-
 void goc__thread_wait(goc_waitrec *r, goc_wait_reason reason) {
   bool on_m = goc__getg() != NULL;
-  goc__thread_block_count(1);
   if (on_m) goc__block_thread_enter(reason);
   goc__note_sleep(&r->note);
   if (on_m) goc__block_thread_exit();
-  goc__thread_block_count(-1);
 }
 
 void goc__thread_block_forever(goc_wait_reason reason) {
   goc_note n;
   goc__note_clear(&n);
   bool on_m = goc__getg() != NULL;
-  goc__thread_block_count(1);
   if (on_m) goc__block_thread_enter(reason);
   for (;;) goc__note_sleep(&n);
 }

@@ -1,0 +1,125 @@
+/* arena.c — the LIFO frame arena of a goroutine.
+ *
+ * Invariants:
+ *   - A G's arena is a list of chunks, newest first (g->chunk); the oldest
+ *     is chunk0, embedded in the G, so an idle goroutine costs one
+ *     allocation of sizeof(goc_g) bytes.
+ *   - h->arena_base/ptr/end always describe g->chunk; an older chunk's
+ *     saved_ptr is its bump pointer at the time the newer one was pushed.
+ *   - Pointers handed out are 16-byte aligned (chunk data is aligned and
+ *     sizes are rounded).
+ *   - Freed chunks of GOC_CHUNK_SIZE go to g->spare (one), then to the
+ *     current P's cache (owner-only, bounded), then to free().
+ */
+#include <stdlib.h>
+#include "proc.h"
+
+#define CHUNK_HDR sizeof(goc_chunk)
+#define CHUNK_CACHE_MAX 64
+
+static inline char *chunk_data(goc_chunk *c) { return (char *)(c + 1); }
+
+static void set_current(goc_g *g, goc_chunk *c, char *ptr) {
+  goc_g_head *h = GOC_G(g);
+  g->chunk = c;
+  h->arena_base = chunk_data(c);
+  h->arena_end = chunk_data(c) + c->size;
+  h->arena_ptr = ptr;
+}
+
+/* Called once per G allocation (and on reuse). */
+void goc__arena_init(goc_g *g) {
+  g->chunk0.prev = NULL;
+  g->chunk0.size = GOC_FIRST_CHUNK;
+  g->chunk0.saved_ptr = NULL;
+  _Static_assert(sizeof(goc_chunk) % 16 == 0, "chunk header alignment");
+  _Static_assert(offsetof(goc_g, chunk0_data) ==
+                     offsetof(goc_g, chunk0) + sizeof(goc_chunk),
+                 "chunk0 data follows its header");
+  set_current(g, &g->chunk0, g->chunk0_data);
+}
+
+static goc_p *curp(void) {
+  goc_m *m = goc__tls_m;
+  return m ? m->p : NULL;
+}
+
+static goc_chunk *chunk_alloc(goc_g *g, size_t n) {
+  if (n <= GOC_CHUNK_SIZE - CHUNK_HDR) {
+    goc_chunk *c = g->spare;
+    if (c) { g->spare = NULL; return c; }
+    goc_p *p = curp();
+    if (p && p->chunkfree) {
+      c = p->chunkfree;
+      p->chunkfree = c->prev;
+      p->chunkfreecnt--;
+      return c;
+    }
+    c = aligned_alloc(16, GOC_CHUNK_SIZE);
+    if (!c) goc__throw("out of memory allocating goroutine frames");
+    c->size = GOC_CHUNK_SIZE - CHUNK_HDR;
+    return c;
+  }
+  size_t sz = GOC_CHUNK_SIZE;
+  while (sz - CHUNK_HDR < n) sz *= 2;
+  goc_chunk *c = aligned_alloc(16, sz);
+  if (!c) goc__throw("out of memory allocating goroutine frames");
+  c->size = sz - CHUNK_HDR;
+  return c;
+}
+
+static void chunk_free(goc_p *p, goc_chunk *c) {
+  if (c->size == GOC_CHUNK_SIZE - CHUNK_HDR && p &&
+      p->chunkfreecnt < CHUNK_CACHE_MAX) {
+    c->prev = p->chunkfree;
+    p->chunkfree = c;
+    p->chunkfreecnt++;
+    return;
+  }
+  free(c);
+}
+
+/* g's owner (the M running g, or the thread that owns an unstarted g). */
+void *goc__arena_push_slow(goc_g *g, size_t n) {
+  goc_g_head *h = GOC_G(g);
+  goc_chunk *c = chunk_alloc(g, n);
+  g->chunk->saved_ptr = h->arena_ptr;
+  c->prev = g->chunk;
+  set_current(g, c, chunk_data(c) + n);
+  return chunk_data(c);
+}
+
+/* g's owner. Pops whole chunks until p lies in the current one. */
+void goc__arena_pop_slow(goc_g *g, void *p) {
+  goc_g_head *h = GOC_G(g);
+  char *q = p;
+  while (!(q >= h->arena_base && q <= h->arena_end)) {
+    goc_chunk *c = g->chunk;
+    if (!c->prev) goc__throw("goc__arena_pop: pointer not in the arena");
+    set_current(g, c->prev, c->prev->saved_ptr);
+    if (c->size == GOC_CHUNK_SIZE - CHUNK_HDR && !g->spare) g->spare = c;
+    else chunk_free(curp(), c);
+  }
+  h->arena_ptr = q;
+}
+
+/* Releases every chunk but chunk0 (to p's cache if p != NULL). */
+void goc__arena_free(goc_g *g, goc_p *p) {
+  goc_chunk *c = g->chunk;
+  while (c != &g->chunk0) {
+    goc_chunk *prev = c->prev;
+    chunk_free(p, c);
+    c = prev;
+  }
+  if (g->spare) { chunk_free(p, g->spare); g->spare = NULL; }
+  set_current(g, &g->chunk0, g->chunk0_data);
+}
+
+void goc__chunk_cache_drain(goc_p *p) {
+  while (p->chunkfree) {
+    goc_chunk *c = p->chunkfree;
+    p->chunkfree = c->prev;
+    free(c);
+  }
+  p->chunkfreecnt = 0;
+}

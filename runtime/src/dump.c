@@ -1,0 +1,157 @@
+/* dump.c — goroutine listings: panics, deadlock, goc_dump, SIGQUIT and
+ * GOC_DEBUG=schedtrace.
+ *
+ * Invariants: listings walk allgs under allglock; a G running on another
+ * thread is listed without frames (its frames are being written), as Go's
+ * "goroutine running on other thread; stack unavailable". Durations are
+ * printed only by goc_dump/SIGQUIT (in ms), never in failure traces, so
+ * those match Go's under-a-minute form "[chan receive]".
+ */
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include "proc.h"
+
+static void print_g(FILE *out, goc_g *g, bool here, bool durations) {
+  uint32_t st = atomic_load(&g->status);
+  char state[96];
+  switch (st) {
+  case GOC_GRUNNABLE: snprintf(state, sizeof state, "runnable"); break;
+  case GOC_GRUNNING: snprintf(state, sizeof state, "running"); break;
+  case GOC_GSYSCALL:
+    snprintf(state, sizeof state, "%s",
+             g->wait_reason ? goc__wait_reason_string(g->wait_reason) : "syscall");
+    break;
+  case GOC_GWAITING:
+    snprintf(state, sizeof state, "%s", goc__wait_reason_string(g->wait_reason));
+    break;
+  default: snprintf(state, sizeof state, "dead"); break;
+  }
+  if (durations && (st == GOC_GWAITING || st == GOC_GSYSCALL) && g->wait_since) {
+    size_t l = strlen(state);
+    snprintf(state + l, sizeof state - l, ", %lld ms",
+             (long long)((goc_now() - g->wait_since) / GOC_MILLISECOND));
+  }
+  fprintf(out, "goroutine %lld [%s]:\n", (long long)g->id, state);
+  if ((st == GOC_GRUNNING || st == GOC_GSYSCALL) && !here) {
+    fprintf(out, "\tgoroutine running on other thread; stack unavailable\n");
+  } else {
+    for (goc_frame *fr = g->h.top; fr; fr = fr->parent)
+      fprintf(out, "%s(...)\n\t%s:%d\n", fr->func ? fr->func : "?",
+              fr->file ? fr->file : "?", fr->line);
+  }
+  if (!g->is_main && g->created_file)
+    fprintf(out, "created by %s in goroutine %lld\n\t%s:%d\n",
+            g->created_func ? g->created_func : "?", (long long)g->created_goid,
+            g->created_file, g->created_line);
+}
+
+void goc__print_goroutine(FILE *out, goc_g *g, bool running_here) {
+  print_g(out, g, running_here, false);
+}
+
+static int by_id(const void *a, const void *b) {
+  int64_t x = (*(goc_g *const *)a)->id, y = (*(goc_g *const *)b)->id;
+  return x < y ? -1 : x > y;
+}
+
+static void dump(FILE *out, goc_g *self, bool durations) {
+  pthread_mutex_lock(&goc__sched.allglock);
+  size_t n = 0;
+  for (goc_g *g = goc__sched.allgs; g; g = g->alllink) n++;
+  goc_g **v = malloc(sizeof *v * (n ? n : 1));
+  size_t k = 0;
+  for (goc_g *g = goc__sched.allgs; g && v; g = g->alllink) {
+    uint32_t st = atomic_load(&g->status);
+    if (st == GOC_GIDLE || st == GOC_GDEAD) continue;
+    v[k++] = g;
+  }
+  if (v) qsort(v, k, sizeof *v, by_id);
+  for (size_t i = 0; v && i < k; i++) {
+    if (i) fputc('\n', out);
+    print_g(out, v[i], v[i] == self, durations);
+  }
+  free(v);
+  pthread_mutex_unlock(&goc__sched.allglock);
+}
+
+/* No lock held. skip: unused (the caller's own G is printed as running). */
+void goc__dump_all(FILE *out, goc_g *skip) {
+  (void)skip;
+  dump(out, goc__getg(), false);
+}
+
+void goc_dump(FILE *out) {
+  dump(out, goc__getg(), true);
+  fflush(out);
+}
+
+/* ---- SIGQUIT: the handler only flags; the monitor prints and exits ----- */
+_Atomic int goc__sigquit;
+
+static void on_sigquit(int sig) {
+  (void)sig;
+  atomic_store(&goc__sigquit, 1);
+}
+
+void goc__install_signals(void) {
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = on_sigquit;
+  sigemptyset(&sa.sa_mask);
+  sa.sa_flags = SA_RESTART;
+  sigaction(SIGQUIT, &sa, NULL);
+}
+
+void goc__sigquit_dump(void) {
+  fprintf(stderr, "SIGQUIT: quit\n\n");
+  dump(stderr, NULL, true);
+  goc__fatal_exit();
+}
+
+/* ---- GOC_DEBUG=schedtrace ------------------------------------------------ */
+void goc__schedtrace(bool detail) {
+  goc_sched *s = &goc__sched;
+  pthread_mutex_lock(&s->lock);
+  char buf[8192];
+  int n = snprintf(buf, sizeof buf,
+                   "SCHED %lldms: gomaxprocs=%d idleprocs=%d threads=%d "
+                   "spinningthreads=%d idlethreads=%d runqueue=%d [",
+                   (long long)((goc_now() - s->start_time) / GOC_MILLISECOND),
+                   s->gomaxprocs, atomic_load(&s->npidle), s->mcount + 1,
+                   atomic_load(&s->nmspinning), s->nmidle,
+                   atomic_load(&s->runqsize));
+  for (int32_t i = 0; i < s->gomaxprocs && n < (int)sizeof buf - 16; i++)
+    n += snprintf(buf + n, sizeof buf - (size_t)n, i ? " %u" : "%u",
+                  goc__runqlen(&s->allp[i]));
+  fprintf(stderr, "%s]\n", buf);
+  if (detail) {
+    for (int32_t i = 0; i < s->gomaxprocs; i++) {
+      goc_p *p = &s->allp[i];
+      goc_g *g = atomic_load(&p->curg);
+      fprintf(stderr,
+              "  P%d: status=%d schedtick=%u syscalltick=%u curg=%lld "
+              "runqsize=%u timers=%s\n",
+              p->id, atomic_load(&p->status), atomic_load(&p->schedtick),
+              atomic_load(&p->syscalltick), g ? (long long)g->id : -1LL,
+              goc__runqlen(p),
+              atomic_load(&p->timer0when) != INT64_MAX ? "yes" : "no");
+    }
+    for (goc_m *m = s->allm; m; m = m->alllink) {
+      goc_g *g = atomic_load(&m->curg);
+      fprintf(stderr, "  M%lld: curg=%lld\n", (long long)m->id,
+              g ? (long long)g->id : -1LL);
+    }
+  }
+  pthread_mutex_unlock(&s->lock);
+  if (detail) {
+    pthread_mutex_lock(&s->allglock);
+    for (goc_g *g = s->allgs; g; g = g->alllink) {
+      uint32_t st = atomic_load(&g->status);
+      if (st == GOC_GIDLE || st == GOC_GDEAD) continue;
+      fprintf(stderr, "  G%lld: status=%u(%s)\n", (long long)g->id, st,
+              st == GOC_GWAITING ? goc__wait_reason_string(g->wait_reason) : "");
+    }
+    pthread_mutex_unlock(&s->allglock);
+  }
+}

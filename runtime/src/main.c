@@ -1,0 +1,78 @@
+/* main.c — program entry: the main goroutine (goc__run_main) and plain C
+ * calls into goroutine functions (goc__run_sync).
+ *
+ * Invariants: in goc__run_main the calling thread becomes M0 and never
+ * returns; when the main G's root frame returns, the process exits through
+ * exit() (stdio flushed, atexit handlers run) while other goroutines simply
+ * stop, as in Go. goc__run_sync starts the runtime lazily, queues the G on
+ * the global queue and sleeps the calling thread on g->done_note; a
+ * finished run_sync G stays GDEAD until goc__g_release.
+ */
+#include <stdlib.h>
+#include "proc.h"
+
+static size_t main_result_offset;
+
+goc_g *goc__main_g(void) { return goc__go_new(); }
+
+void goc__main_done(goc_g *g) {
+  int status = *(int *)((char *)g->h.top + main_result_offset);
+  exit(status);
+}
+
+void goc__run_main(goc_g *mainG, size_t result_offset) {
+  main_result_offset = result_offset;
+  goc__sched.main_mode = true;
+  goc__runtime_init();
+  mainG->is_main = true;
+  goc_m *m = goc__allocm();
+  m->thread = pthread_self();
+  goc__tls_m = m;
+  atomic_fetch_add(&goc__sched.ngoroutines, 1);
+  atomic_store(&mainG->status, GOC_GRUNNABLE);
+  pthread_mutex_lock(&goc__sched.lock);
+  goc_p *p = goc__pidleget();
+  if (!p) {
+    goc__globrunqput(mainG);
+    m->link = goc__sched.pwait;
+    goc__sched.pwait = m;
+    goc__sched.npwait++;
+    pthread_mutex_unlock(&goc__sched.lock);
+    goc__note_sleep_m(&m->park);
+    goc__note_clear(&m->park);
+    p = m->nextp;
+    m->nextp = NULL;
+    goc__acquirep(p);
+  } else {
+    pthread_mutex_unlock(&goc__sched.lock);
+    goc__acquirep(p);
+    goc__runqput(p, mainG, false);
+  }
+  goc__schedule();
+}
+
+void goc__run_sync(goc_g *g) {
+  goc__runtime_init();
+  g->is_sync = true;
+  goc__note_clear(&g->done_note);
+  atomic_fetch_add(&goc__sched.ngoroutines, 1);
+  atomic_store(&g->status, GOC_GRUNNABLE);
+  pthread_mutex_lock(&goc__sched.lock);
+  goc__globrunqput(g);
+  pthread_mutex_unlock(&goc__sched.lock);
+  goc__wakep();
+  if (goc__tls_m && goc__getg()) {
+    goc__block_thread_enter(GOC_WAIT_SYNC);
+    goc__note_sleep_m(&g->done_note);
+    goc__block_thread_exit();
+  } else {
+    goc__note_sleep(&g->done_note);
+  }
+}
+
+void goc__g_release(goc_g *g) {
+  if (atomic_load(&g->status) != GOC_GDEAD)
+    goc__throw("goc__g_release: goroutine has not finished");
+  goc_m *m = goc__tls_m;
+  goc__gfput(m ? m->p : NULL, g);
+}

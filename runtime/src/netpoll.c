@@ -1,0 +1,303 @@
+/* netpoll.c — goroutine I/O on the netpoller (Go's netpoll.go).
+ *
+ * Invariants:
+ *   - Every fd used through goc_read/... has one pollDesc for the life of
+ *     the process (the table never shrinks), registered edge-triggered on
+ *     first use, after which the fd is non-blocking.
+ *   - pd->lock guards rg/wg (the parked reader/writer G), rready/wready
+ *     (an edge arrived while nobody waited) and seq. A G registers as
+ *     waiter under pd->lock and the park's commit releases it, so an event
+ *     either finds the waiter or leaves the ready flag the waiter will see.
+ *   - goc_close_fd bumps seq and wakes the waiters; a woken G whose seq
+ *     changed returns -1 with EBADF instead of retrying.
+ *   - sched.netpoll_waiters counts parked Gs (deadlock detection).
+ */
+#define _GNU_SOURCE 1
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <unistd.h>
+#include "netpoll.h"
+#include "proc.h"
+
+struct goc_polldesc {
+  pthread_mutex_t lock;
+  int fd;
+  bool registered, nopoll;
+  bool rready, wready;
+  goc_g *rg, *wg;
+  uint32_t seq;
+};
+
+#define PD_PAGE 1024
+#define PD_PAGES 4096
+static _Atomic(goc_polldesc *) pd_pages[PD_PAGES];
+static _Atomic bool inited;
+static pthread_mutex_t init_lock = PTHREAD_MUTEX_INITIALIZER;
+static _Thread_local int nwoken;
+
+void goc__netpoll_init(void) {
+  pthread_mutex_lock(&init_lock);
+  if (!atomic_load(&inited)) {
+    if (goc__netpoll_os_init() < 0) goc__throw("netpoll: cannot initialise epoll");
+    atomic_store(&inited, true);
+  }
+  pthread_mutex_unlock(&init_lock);
+}
+
+bool goc__netpoll_inited(void) { return atomic_load(&inited); }
+
+static goc_polldesc *pd_lookup(int fd, bool create) {
+  if (fd < 0 || fd >= PD_PAGE * PD_PAGES) return NULL;
+  goc_polldesc *page = atomic_load(&pd_pages[fd / PD_PAGE]);
+  if (!page) {
+    if (!create) return NULL;
+    goc_polldesc *np = calloc(PD_PAGE, sizeof *np);
+    if (!np) goc__throw("out of memory in netpoll");
+    for (int i = 0; i < PD_PAGE; i++) {
+      pthread_mutex_init(&np[i].lock, NULL);
+      np[i].fd = (fd / PD_PAGE) * PD_PAGE + i;
+    }
+    goc_polldesc *expect = NULL;
+    if (atomic_compare_exchange_strong(&pd_pages[fd / PD_PAGE], &expect, np))
+      page = np;
+    else {
+      free(np);
+      page = expect;
+    }
+  }
+  return &page[fd % PD_PAGE];
+}
+
+/* No lock held. Registers fd on first use. */
+static goc_polldesc *pd_get(int fd) {
+  goc__runtime_init();
+  goc_polldesc *pd = pd_lookup(fd, true);
+  if (!pd) return NULL;
+  pthread_mutex_lock(&pd->lock);
+  if (!pd->registered) {
+    int fl = fcntl(fd, F_GETFL);
+    if (fl >= 0 && !(fl & O_NONBLOCK)) fcntl(fd, F_SETFL, fl | O_NONBLOCK);
+    pd->nopoll = goc__netpoll_os_open(fd, pd) < 0;
+    pd->registered = true;
+    pd->rready = pd->wready = false;
+  }
+  pthread_mutex_unlock(&pd->lock);
+  return pd;
+}
+
+/* Called by the backend, no lock held. */
+int goc__netpoll_wake(goc_polldesc *pd, int mode) {
+  goc_g *r = NULL, *w = NULL;
+  pthread_mutex_lock(&pd->lock);
+  if (mode & GOC_POLL_R) {
+    if (pd->rg) { r = pd->rg; pd->rg = NULL; }
+    else pd->rready = true;
+  }
+  if (mode & GOC_POLL_W) {
+    if (pd->wg) { w = pd->wg; pd->wg = NULL; }
+    else pd->wready = true;
+  }
+  pthread_mutex_unlock(&pd->lock);
+  int n = 0;
+  if (r) { atomic_fetch_sub(&goc__sched.netpoll_waiters, 1); goc__ready(r); n++; }
+  if (w) { atomic_fetch_sub(&goc__sched.netpoll_waiters, 1); goc__ready(w); n++; }
+  nwoken += n;
+  return n;
+}
+
+/* Any M without locks. delay < 0 blocks until an event or a break. */
+int goc__netpoll(int64_t delay) {
+  if (!atomic_load(&inited)) return 0;
+  nwoken = 0;
+  goc__netpoll_os_wait(delay);
+  return nwoken;
+}
+
+void goc__netpoll_break(void) {
+  if (atomic_load(&inited)) goc__netpoll_os_break();
+}
+
+static void unlock_pd(goc_g *g, void *arg) {
+  (void)g;
+  pthread_mutex_unlock(&((goc_polldesc *)arg)->lock);
+}
+
+/* Returns 1 if the caller must retry the operation now, 0 if g parked
+ * (pd->lock is released by the commit), -1 if fd was closed meanwhile. */
+static int wait_io(goc_g *g, goc_polldesc *pd, int mode) {
+  pthread_mutex_lock(&pd->lock);
+  bool *ready = mode == GOC_POLL_R ? &pd->rready : &pd->wready;
+  goc_g **slot = mode == GOC_POLL_R ? &pd->rg : &pd->wg;
+  if (*ready) {
+    *ready = false;
+    pthread_mutex_unlock(&pd->lock);
+    return 1;
+  }
+  if (*slot) goc__throw("netpoll: two goroutines wait on one fd in one direction");
+  *slot = g;
+  g->sw.ticket = pd->seq;
+  g->io_state = mode;
+  atomic_fetch_add(&goc__sched.netpoll_waiters, 1);
+  goc__park_g(g, GOC_WAIT_IO, unlock_pd, pd);
+  return 0;
+}
+
+/* After a wake-up: false (and errno EBADF) if fd was closed meanwhile. */
+static bool resumed_ok(goc_g *g, goc_polldesc *pd) {
+  if (!g->io_state) return true;
+  g->io_state = 0;
+  pthread_mutex_lock(&pd->lock);
+  bool ok = pd->seq == g->sw.ticket;
+  pthread_mutex_unlock(&pd->lock);
+  if (!ok) errno = EBADF;
+  return ok;
+}
+
+static bool again(void) { return errno == EAGAIN || errno == EWOULDBLOCK; }
+
+/* Blocks a plain thread (or an M in plain C) until fd is ready. */
+static void thread_poll(int fd, short ev) {
+  struct pollfd pfd = {.fd = fd, .events = ev};
+  bool plain = goc__getg() == NULL;
+  if (plain) atomic_fetch_add(&goc__sched.nblocked, 1);
+  else goc_syscall_enter();
+  while (poll(&pfd, 1, -1) < 0 && errno == EINTR) {
+  }
+  if (plain) atomic_fetch_sub(&goc__sched.nblocked, 1);
+  else goc_syscall_exit();
+}
+
+int goc_read__async(goc_g *g, ssize_t *result, int fd, void *buf, size_t n) {
+  goc_polldesc *pd = pd_get(fd);
+  if (pd && !resumed_ok(g, pd)) { *result = -1; return 1; }
+  for (;;) {
+    ssize_t r = read(fd, buf, n);
+    if (r < 0 && errno == EINTR) continue;
+    if (r >= 0 || !again() || !pd || pd->nopoll) { *result = r; return 1; }
+    int w = wait_io(g, pd, GOC_POLL_R);
+    if (w == 0) return 0;
+  }
+}
+
+int goc_write__async(goc_g *g, ssize_t *result, int fd, const void *buf,
+                     size_t n) {
+  goc_polldesc *pd = pd_get(fd);
+  if (pd && !resumed_ok(g, pd)) { *result = -1; return 1; }
+  for (;;) {
+    ssize_t r = write(fd, buf, n);
+    if (r < 0 && errno == EINTR) continue;
+    if (r >= 0 || !again() || !pd || pd->nopoll) { *result = r; return 1; }
+    int w = wait_io(g, pd, GOC_POLL_W);
+    if (w == 0) return 0;
+  }
+}
+
+int goc_accept__async(goc_g *g, int *result, int fd, struct sockaddr *addr,
+                      socklen_t *len) {
+  goc_polldesc *pd = pd_get(fd);
+  if (pd && !resumed_ok(g, pd)) { *result = -1; return 1; }
+  for (;;) {
+    int r = accept4(fd, addr, len, SOCK_CLOEXEC);
+    if (r < 0 && errno == EINTR) continue;
+    if (r >= 0 || !again() || !pd || pd->nopoll) { *result = r; return 1; }
+    int w = wait_io(g, pd, GOC_POLL_R);
+    if (w == 0) return 0;
+  }
+}
+
+/* 1: connected (or failed: *result/errno set); 0: still in progress. */
+static int connect_status(int fd, int *result) {
+  int err = 0;
+  socklen_t l = sizeof err;
+  if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &l) < 0) { *result = -1; return 1; }
+  if (err) { errno = err; *result = -1; return 1; }
+  struct sockaddr_storage ss;
+  l = sizeof ss;
+  if (getpeername(fd, (struct sockaddr *)&ss, &l) == 0) { *result = 0; return 1; }
+  if (errno == ENOTCONN) return 0;
+  *result = -1;
+  return 1;
+}
+
+int goc_connect__async(goc_g *g, int *result, int fd,
+                       const struct sockaddr *addr, socklen_t len) {
+  goc_polldesc *pd = pd_get(fd);
+  if (g->io_state) {
+    if (!resumed_ok(g, pd)) { *result = -1; return 1; }
+  } else {
+    int r = connect(fd, addr, len);
+    if (r == 0) { *result = 0; return 1; }
+    if (errno != EINPROGRESS && errno != EINTR && errno != EALREADY) {
+      *result = -1;
+      return 1;
+    }
+    if (!pd || pd->nopoll) {
+      thread_poll(fd, POLLOUT);
+      connect_status(fd, result);
+      return 1;
+    }
+  }
+  for (;;) {
+    if (connect_status(fd, result)) return 1;
+    if (wait_io(g, pd, GOC_POLL_W) == 0) return 0;
+  }
+}
+
+/* ---- plain-thread versions -------------------------------------------- */
+
+ssize_t goc_read(int fd, void *buf, size_t n) {
+  for (;;) {
+    ssize_t r = read(fd, buf, n);
+    if (r < 0 && errno == EINTR) continue;
+    if (r >= 0 || !again()) return r;
+    thread_poll(fd, POLLIN);
+  }
+}
+
+ssize_t goc_write(int fd, const void *buf, size_t n) {
+  for (;;) {
+    ssize_t r = write(fd, buf, n);
+    if (r < 0 && errno == EINTR) continue;
+    if (r >= 0 || !again()) return r;
+    thread_poll(fd, POLLOUT);
+  }
+}
+
+int goc_accept(int fd, struct sockaddr *addr, socklen_t *len) {
+  for (;;) {
+    int r = accept4(fd, addr, len, SOCK_CLOEXEC);
+    if (r < 0 && errno == EINTR) continue;
+    if (r >= 0 || !again()) return r;
+    thread_poll(fd, POLLIN);
+  }
+}
+
+int goc_connect(int fd, const struct sockaddr *addr, socklen_t len) {
+  int r = connect(fd, addr, len);
+  if (r == 0 || (errno != EINPROGRESS && errno != EINTR)) return r;
+  for (;;) {
+    thread_poll(fd, POLLOUT);
+    if (connect_status(fd, &r)) return r;
+  }
+}
+
+void goc_close_fd(int fd) {
+  goc_polldesc *pd = pd_lookup(fd, false);
+  goc_g *r = NULL, *w = NULL;
+  if (pd) {
+    pthread_mutex_lock(&pd->lock);
+    if (pd->registered) goc__netpoll_os_close(fd);
+    pd->registered = false;
+    pd->seq++;
+    r = pd->rg;
+    w = pd->wg;
+    pd->rg = pd->wg = NULL;
+    pd->rready = pd->wready = false;
+    pthread_mutex_unlock(&pd->lock);
+  }
+  close(fd);
+  if (r) { atomic_fetch_sub(&goc__sched.netpoll_waiters, 1); goc__ready(r); }
+  if (w) { atomic_fetch_sub(&goc__sched.netpoll_waiters, 1); goc__ready(w); }
+}

@@ -1,0 +1,73 @@
+/* netpoll_epoll.c — the epoll backend of the netpoller.
+ *
+ * Invariants: every fd is registered once, edge-triggered, for both
+ * directions, with data.ptr = its pollDesc; the eventfd (level-triggered,
+ * data.ptr = NULL) interrupts a blocked epoll_wait; break_pending keeps at
+ * most one unread wake-up in the eventfd.
+ */
+#include <errno.h>
+#include <stdatomic.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+#include "netpoll.h"
+#include "park.h"
+
+static int epfd = -1;
+static int evfd = -1;
+static _Atomic int break_pending;
+
+int goc__netpoll_os_init(void) {
+  epfd = epoll_create1(EPOLL_CLOEXEC);
+  if (epfd < 0) return -errno;
+  evfd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  if (evfd < 0) return -errno;
+  struct epoll_event ev = {.events = EPOLLIN, .data.ptr = NULL};
+  if (epoll_ctl(epfd, EPOLL_CTL_ADD, evfd, &ev) < 0) return -errno;
+  return 0;
+}
+
+int goc__netpoll_os_open(int fd, goc_polldesc *pd) {
+  struct epoll_event ev = {
+      .events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET, .data.ptr = pd};
+  if (epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev) < 0) return -errno;
+  return 0;
+}
+
+void goc__netpoll_os_close(int fd) {
+  struct epoll_event ev = {0};
+  epoll_ctl(epfd, EPOLL_CTL_DEL, fd, &ev);
+}
+
+void goc__netpoll_os_break(void) {
+  int z = 0;
+  if (!atomic_compare_exchange_strong(&break_pending, &z, 1)) return;
+  uint64_t one = 1;
+  while (write(evfd, &one, sizeof one) < 0 && errno == EINTR) {
+  }
+}
+
+void goc__netpoll_os_wait(int64_t delay) {
+  int ms;
+  if (delay < 0) ms = -1;
+  else if (delay == 0) ms = 0;
+  else if (delay < 1000000) ms = 1;
+  else if (delay < (int64_t)1e15) ms = (int)((delay + 999999) / 1000000);
+  else ms = 1000000000;
+  struct epoll_event evs[128];
+  int n = epoll_wait(epfd, evs, 128, ms);
+  for (int i = 0; i < n; i++) {
+    if (evs[i].data.ptr == NULL) {
+      uint64_t v;
+      while (read(evfd, &v, sizeof v) < 0 && errno == EINTR) {
+      }
+      atomic_store(&break_pending, 0);
+      continue;
+    }
+    uint32_t e = evs[i].events;
+    int mode = 0;
+    if (e & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) mode |= GOC_POLL_R;
+    if (e & (EPOLLOUT | EPOLLHUP | EPOLLERR)) mode |= GOC_POLL_W;
+    goc__netpoll_wake(evs[i].data.ptr, mode);
+  }
+}

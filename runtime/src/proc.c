@@ -1,0 +1,283 @@
+/* proc.c — creation and recycling of G, M and P; runtime start-up.
+ *
+ * Invariants:
+ *   - The runtime starts once (pthread_once): Ps, netpoller, monitor,
+ *     signal handlers. Starting it creates no M; the first wakep() does.
+ *   - goroutine ids grow from 1 (the main goroutine, when there is one).
+ *   - A G is on at most one of: a P's free list, sched.gfree, a run queue,
+ *     a wait queue, or running. Every G ever allocated stays on allgs.
+ *   - goc__go_start puts the new G in the current P's runnext (Go's
+ *     newproc); without a P (plain thread, syscall state) on the global
+ *     queue. Either way it wakes an idle P if nobody is spinning.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "proc.h"
+
+goc_sched goc__sched = {
+    .lock = PTHREAD_MUTEX_INITIALIZER,
+    .allglock = PTHREAD_MUTEX_INITIALIZER,
+};
+_Thread_local goc_m *goc__tls_m;
+_Thread_local goc_g *goc__tls_g;
+static pthread_once_t init_once = PTHREAD_ONCE_INIT;
+
+#define GFREE_LOCAL_MAX 64
+
+void goc__install_signals(void);   /* dump.c */
+
+static void parse_debug(void) {
+  const char *d = getenv("GOC_DEBUG");
+  if (!d) return;
+  const char *s = strstr(d, "schedtrace=");
+  if (s) goc__sched.schedtrace_ms = atoll(s + strlen("schedtrace="));
+  s = strstr(d, "scheddetail=");
+  if (s) goc__sched.scheddetail = atoi(s + strlen("scheddetail=")) != 0;
+}
+
+static void runtime_init_once(void) {
+  goc_sched *s = &goc__sched;
+  s->start_time = goc_now();
+  int n = 0;
+  const char *e = getenv("GOC_MAXPROCS");
+  if (e) n = atoi(e);
+  if (n <= 0) n = (int)sysconf(_SC_NPROCESSORS_ONLN);
+  if (n <= 0) n = 1;
+  if (n > 1024) n = 1024;
+  parse_debug();
+  s->gomaxprocs = n;
+  s->allp = aligned_alloc(64, ((sizeof(goc_p) * n + 63) / 64) * 64);
+  if (!s->allp) goc__throw("out of memory");
+  memset(s->allp, 0, sizeof(goc_p) * n);
+  atomic_store(&s->poll_until, INT64_MAX);
+  atomic_store(&s->lastpoll, goc_now());
+  pthread_mutex_lock(&s->lock);
+  for (int i = n - 1; i >= 0; i--) {
+    goc_p *p = &s->allp[i];
+    p->id = i;
+    goc__timers_init(p);
+    goc__pidleput(p);
+  }
+  pthread_mutex_unlock(&s->lock);
+  goc__netpoll_init();
+  goc__install_signals();
+  atomic_store(&s->started, true);
+  goc__sysmon_start();
+}
+
+void goc__runtime_init(void) { pthread_once(&init_once, runtime_init_once); }
+
+uint32_t goc__fastrand(void) {
+  static _Thread_local uint64_t x;
+  if (x == 0) x = (uint64_t)(uintptr_t)&x ^ (uint64_t)goc_now() ^ 0x9e3779b97f4a7c15ull;
+  x ^= x << 13;
+  x ^= x >> 7;
+  x ^= x << 17;
+  return (uint32_t)(x >> 16);
+}
+
+/* ---- G ------------------------------------------------------------------ */
+
+static goc_g *galloc(void) {
+  goc_g *g = aligned_alloc(64, (sizeof(goc_g) + 63) / 64 * 64);
+  if (!g) goc__throw("out of memory allocating a goroutine");
+  memset(g, 0, sizeof *g);
+  goc__arena_init(g);
+  pthread_mutex_lock(&goc__sched.allglock);
+  g->alllink = goc__sched.allgs;
+  goc__sched.allgs = g;
+  pthread_mutex_unlock(&goc__sched.allglock);
+  return g;
+}
+
+/* p owned by the caller, or NULL. */
+goc_g *goc__gfget(goc_p *p) {
+  if (p && !p->gfree && goc__sched.ngfree > 0) {
+    pthread_mutex_lock(&goc__sched.lock);
+    while (p->gfreecnt < GFREE_LOCAL_MAX / 2 && goc__sched.gfree) {
+      goc_g *g = goc__sched.gfree;
+      goc__sched.gfree = g->schedlink;
+      goc__sched.ngfree--;
+      g->schedlink = p->gfree;
+      p->gfree = g;
+      p->gfreecnt++;
+    }
+    pthread_mutex_unlock(&goc__sched.lock);
+  }
+  if (p && p->gfree) {
+    goc_g *g = p->gfree;
+    p->gfree = g->schedlink;
+    p->gfreecnt--;
+    return g;
+  }
+  if (!p) {
+    pthread_mutex_lock(&goc__sched.lock);
+    goc_g *g = goc__sched.gfree;
+    if (g) { goc__sched.gfree = g->schedlink; goc__sched.ngfree--; }
+    pthread_mutex_unlock(&goc__sched.lock);
+    if (g) return g;
+  }
+  return galloc();
+}
+
+/* p owned by the caller, or NULL. g is finished; its arena is released. */
+void goc__gfput(goc_p *p, goc_g *g) {
+  goc__arena_free(g, p);
+  atomic_store(&g->status, GOC_GIDLE);
+  g->h.top = NULL;
+  if (p) {
+    g->schedlink = p->gfree;
+    p->gfree = g;
+    if (++p->gfreecnt < GFREE_LOCAL_MAX) return;
+    pthread_mutex_lock(&goc__sched.lock);
+    while (p->gfreecnt > GFREE_LOCAL_MAX / 2) {
+      goc_g *g1 = p->gfree;
+      p->gfree = g1->schedlink;
+      p->gfreecnt--;
+      g1->schedlink = goc__sched.gfree;
+      goc__sched.gfree = g1;
+      goc__sched.ngfree++;
+    }
+    pthread_mutex_unlock(&goc__sched.lock);
+    return;
+  }
+  pthread_mutex_lock(&goc__sched.lock);
+  g->schedlink = goc__sched.gfree;
+  goc__sched.gfree = g;
+  goc__sched.ngfree++;
+  pthread_mutex_unlock(&goc__sched.lock);
+}
+
+static goc_p *curp(void) {
+  goc_m *m = goc__tls_m;
+  return m ? m->p : NULL;
+}
+
+/* Any thread. */
+goc_g *goc__go_new(void) {
+  goc_g *g = goc__gfget(curp());
+  __atomic_store_n(&g->h.preempt, 0, __ATOMIC_RELAXED);
+  g->h.cdepth = 0;
+  g->h.top = NULL;
+  g->id = atomic_fetch_add(&goc__sched.goidgen, 1) + 1;
+  g->wait_reason = GOC_WAIT_NONE;
+  g->wait_since = 0;
+  g->created_file = NULL;
+  g->created_line = 0;
+  g->created_func = NULL;
+  g->created_goid = 0;
+  g->park_pending = false;
+  g->wait_state = NULL;
+  g->trampoline = g->preempted = g->yielded = false;
+  g->sleep_state = 0;
+  g->io_state = 0;
+  g->is_main = g->is_sync = false;
+  memset(&g->ss, 0, sizeof g->ss);
+  memset(&g->ss2, 0, sizeof g->ss2);
+  g->m = NULL;
+  return g;
+}
+
+static void record_creator(goc_g *newg, const char *file, int line) {
+  newg->created_file = file;
+  newg->created_line = line;
+  goc_g *cur = goc__tls_g;
+  if (cur) {
+    newg->created_goid = cur->id;
+    goc_frame *fr = cur->h.top;
+    while (fr && !fr->func) fr = fr->parent;
+    newg->created_func = fr ? fr->func : NULL;
+  }
+}
+
+/* Any thread; newg has its first frame pushed. */
+void goc__go_start(goc_g *newg, const char *file, int line) {
+  goc__runtime_init();
+  record_creator(newg, file, line);
+  atomic_fetch_add(&goc__sched.ngoroutines, 1);
+  atomic_store(&newg->status, GOC_GRUNNABLE);
+  goc_p *p = curp();
+  if (p) {
+    goc__runqput(p, newg, true);
+  } else {
+    pthread_mutex_lock(&goc__sched.lock);
+    goc__globrunqput(newg);
+    pthread_mutex_unlock(&goc__sched.lock);
+  }
+  goc__wakep();
+}
+
+goc_g *goc__getg(void) { return goc__tls_g; }
+
+int64_t goc_id(void) {
+  goc_g *g = goc__tls_g;
+  return g ? g->id : 0;
+}
+
+int goc_nprocs(void) {
+  goc__runtime_init();
+  return goc__sched.gomaxprocs;
+}
+
+void *goc__g_wait_state(goc_g *g) { return g->wait_state; }
+void goc__g_set_wait_state(goc_g *g, void *p) { g->wait_state = p; }
+
+const char *goc__wait_reason_string(goc_wait_reason r) {
+  switch (r) {
+  case GOC_WAIT_NONE: return "";
+  case GOC_WAIT_CHAN_RECV: return "chan receive";
+  case GOC_WAIT_CHAN_SEND: return "chan send";
+  case GOC_WAIT_CHAN_RECV_NIL: return "chan receive (nil chan)";
+  case GOC_WAIT_CHAN_SEND_NIL: return "chan send (nil chan)";
+  case GOC_WAIT_SELECT: return "select";
+  case GOC_WAIT_SELECT_NO_CASES: return "select (no cases)";
+  case GOC_WAIT_SLEEP: return "sleep";
+  case GOC_WAIT_MUTEX: return "sync.Mutex.Lock";
+  case GOC_WAIT_RWMUTEX_R: return "sync.RWMutex.RLock";
+  case GOC_WAIT_RWMUTEX_W: return "sync.RWMutex.Lock";
+  case GOC_WAIT_WAITGROUP: return "sync.WaitGroup.Wait";
+  case GOC_WAIT_COND: return "sync.Cond.Wait";
+  case GOC_WAIT_IO: return "IO wait";
+  case GOC_WAIT_SYNC: return "sync";
+  }
+  return "unknown";
+}
+
+/* ---- M ------------------------------------------------------------------ */
+
+/* sched.lock not held. */
+goc_m *goc__allocm(void) {
+  goc_m *m = calloc(1, sizeof *m);
+  if (!m) goc__throw("out of memory allocating an M");
+  pthread_mutex_lock(&goc__sched.lock);
+  m->id = goc__sched.mnext++;
+  m->alllink = goc__sched.allm;
+  goc__sched.allm = m;
+  goc__sched.mcount++;
+  pthread_mutex_unlock(&goc__sched.lock);
+  return m;
+}
+
+static void *mstart(void *arg) {
+  goc_m *m = arg;
+  goc__tls_m = m;
+  goc_p *p = m->nextp;
+  m->nextp = NULL;
+  goc__acquirep(p);
+  goc__schedule();
+}
+
+/* sched.lock not held. Starts an M that will run with p. */
+void goc__newm(goc_p *p, bool spinning) {
+  goc_m *m = goc__allocm();
+  m->nextp = p;
+  m->spinning = spinning;
+  pthread_attr_t attr;
+  pthread_attr_init(&attr);
+  pthread_attr_setstacksize(&attr, 8u << 20);
+  pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+  int err = pthread_create(&m->thread, &attr, mstart, m);
+  pthread_attr_destroy(&attr);
+  if (err) goc__throw("newm: cannot create an OS thread");
+}

@@ -1,0 +1,282 @@
+/* proc.h — goroutines (G), OS threads (M), processors (P) and the
+ * scheduler's global state. Internal to libgoc.
+ *
+ * Design (as in Go's proc.go). A G is a goroutine: a chain of frames in its
+ * own LIFO arena plus bookkeeping; it has no C stack of its own, so it runs
+ * by having an M call the step function of its innermost frame. An M is an
+ * OS thread that runs Gs. A P is the right to run Gs: there are exactly
+ * GOC_MAXPROCS of them, each with a lock-free run queue, a timer heap and
+ * caches (free Gs, arena chunks), so the hot paths touch no global lock.
+ * An M runs Gs only while it holds a P. An M without work gives its P back
+ * (idle P list) and parks on a futex note; wakep() starts a spinning M when
+ * work appears and there is an idle P and nobody spinning already.
+ *
+ * Rejected: one OS thread per goroutine (the point of the project), a
+ * global run queue only (contention), and moving a G whose step is on an
+ * M's C stack to another M (impossible without stacks: an M that lost its
+ * P while in a system call waits for a P instead; see sched.c).
+ *
+ * Invariants:
+ *   - g->status moves GIDLE -> GRUNNABLE -> GRUNNING -> (GWAITING|GRUNNABLE|
+ *     GSYSCALL)* -> GDEAD/GIDLE; only the M running g changes it from
+ *     GRUNNING, and only goc__ready changes it from GWAITING.
+ *   - m->p != NULL iff the M owns that P (p->m == m, p->status == P_RUNNING),
+ *     except in syscall state, where p->status == P_SYSCALL and the P may be
+ *     retaken by the monitor (CAS P_SYSCALL -> P_IDLE).
+ *   - A P's run queue is written at the tail only by its owner; thieves and
+ *     the owner consume from the head with CAS.
+ *   - G memory is never returned to malloc (free lists), so the monitor may
+ *     touch a G it saw running a moment ago.
+ *   - sched.lock protects: global run queue, idle P and idle M lists,
+ *     the counters mcount/nmidle, and allm. allgs has its own lock.
+ */
+#ifndef GOC_PROC_H
+#define GOC_PROC_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include "goc_abi.h"
+#include "park.h"
+
+#define GOC_RUNQ_SIZE 256
+#define GOC_FIRST_CHUNK 448          /* bytes of frames inside the G */
+#define GOC_CHUNK_SIZE 4096          /* later chunks (cached per P) */
+
+enum {
+  GOC_GIDLE = 0,     /* on a free list */
+  GOC_GRUNNABLE,     /* on a run queue */
+  GOC_GRUNNING,      /* an M steps it */
+  GOC_GSYSCALL,      /* an M runs its plain C code, P handed off */
+  GOC_GWAITING,      /* parked */
+  GOC_GDEAD,         /* finished; a run_sync/main owner has not released it */
+};
+
+enum { GOC_P_IDLE = 0, GOC_P_RUNNING, GOC_P_SYSCALL };
+
+typedef struct goc_m goc_m;
+typedef struct goc_p goc_p;
+
+/* Arena chunk: header then data, data 16-byte aligned. */
+typedef struct goc_chunk {
+  struct goc_chunk *prev;   /* older chunk of the same G */
+  size_t size;              /* usable bytes */
+  char *saved_ptr;          /* arena_ptr when a newer chunk was pushed */
+  uint64_t pad;
+} goc_chunk;
+
+/* A thread or G waiting on a sema / cond / netpoll object. */
+typedef struct goc_swaiter {
+  struct goc_swaiter *next, *prev;
+  goc_g *g;                 /* NULL: a thread sleeping on note */
+  goc_note note;
+  const void *addr;         /* sema address */
+  uint32_t ticket;          /* cond ticket; sema: 1 = handed off */
+  int64_t t0;
+} goc_swaiter;
+
+/* Per-G state of the multi-step sync operations (one at a time per G). */
+typedef struct goc_syncstate {
+  int phase;                /* 0: fresh call */
+  int sema_parked;          /* goc__semacquire_async parked and not resumed */
+  int64_t wait_start;
+  bool starving, awoke;
+  int iter;
+  int sub;                  /* phase of a nested operation */
+} goc_syncstate;
+
+struct goc_g {
+  goc_g_head h;
+  int64_t id;
+  _Atomic uint32_t status;
+  goc_wait_reason wait_reason;
+  int64_t wait_since;
+  /* creation site */
+  const char *created_file;
+  int created_line;
+  const char *created_func;
+  int64_t created_goid;
+  /* arena */
+  goc_chunk *chunk;         /* current chunk */
+  goc_chunk *spare;         /* one cached chunk to avoid boundary thrash */
+  /* park record, set by goc__park_g, consumed by the scheduler */
+  bool park_pending;
+  goc_wait_reason park_reason;
+  goc_commit_fn park_commit;
+  void *park_arg;
+  void *wait_state;
+  bool trampoline;          /* step g->top again at once */
+  bool preempted;           /* requeue on the global queue after SUSPEND */
+  bool yielded;             /* goc_yield__async state */
+  int sleep_state;          /* goc_sleep__async: 0 none, 1 armed */
+  int io_state;             /* netpoll: 1 parked for I/O */
+  bool is_main;             /* the main goroutine: exit when it ends */
+  bool is_sync;             /* run_sync: someone waits on done_note */
+  goc_note done_note;
+  goc_rtimer sleep_timer;
+  goc_swaiter sw;           /* sema / cond / netpoll waiter record */
+  goc_syncstate ss;         /* goc_mutex etc. */
+  goc_syncstate ss2;        /* nested operation (mutex inside once etc.) */
+  goc_g *schedlink;         /* run queue / free list link */
+  goc_g *alllink;           /* allgs list */
+  goc_m *m;                 /* M running it, or NULL */
+  goc_chunk chunk0 __attribute__((aligned(16))); /* first chunk; data follows */
+  char chunk0_data[GOC_FIRST_CHUNK] __attribute__((aligned(16)));
+};
+
+struct goc_p {
+  int32_t id;
+  _Atomic int status;
+  goc_m *m;                          /* owner (RUNNING/SYSCALL) */
+  _Atomic uint32_t schedtick;        /* incremented per G scheduled */
+  _Atomic uint32_t syscalltick;      /* incremented per syscall enter */
+  _Atomic(goc_g *) curg;             /* G being run (for the monitor) */
+  /* run queue */
+  _Atomic uint32_t runqhead, runqtail;
+  _Atomic(goc_g *) runq[GOC_RUNQ_SIZE];
+  _Atomic(goc_g *) runnext;
+  goc_p *link;                       /* idle list */
+  /* caches (owner only) */
+  goc_g *gfree;
+  int32_t gfreecnt;
+  goc_chunk *chunkfree;
+  int32_t chunkfreecnt;
+  /* timers */
+  pthread_mutex_t timerlock;
+  goc_rtimer **timers;               /* 4-ary min-heap */
+  int32_t ntimers, timerscap;
+  _Atomic int64_t timer0when;        /* heap top, INT64_MAX when empty */
+  /* monitor bookkeeping */
+  uint32_t sm_schedtick, sm_syscalltick;
+  int64_t sm_schedwhen, sm_syscallwhen;
+};
+
+struct goc_m {
+  int64_t id;
+  pthread_t thread;
+  goc_p *p;                  /* owned P */
+  goc_p *oldp;               /* P before a syscall */
+  goc_p *nextp;              /* P handed over by startm */
+  _Atomic(goc_g *) curg;
+  bool spinning;
+  int insyscall;             /* depth of goc_syscall_enter/block_thread_enter */
+  goc_note park;
+  goc_m *link;               /* idle list / syscall waiters */
+  goc_m *alllink;
+  int64_t fastrand;
+};
+
+typedef struct goc_sched {
+  pthread_mutex_t lock;
+  goc_g *runqhead, *runqtail;
+  _Atomic int32_t runqsize;
+  goc_p *pidle;
+  _Atomic int32_t npidle;
+  _Atomic int32_t nmspinning;
+  goc_m *midle;
+  int32_t nmidle;
+  int32_t mcount;                 /* worker Ms (not the monitor) */
+  goc_m *allm;
+  goc_m *pwait;                   /* Ms back from a syscall waiting for a P */
+  int32_t npwait;
+  int64_t mnext;
+  /* G free list shared by Ps */
+  goc_g *gfree;
+  int32_t ngfree;
+  /* state */
+  int32_t gomaxprocs;
+  goc_p *allp;
+  _Atomic int64_t goidgen;
+  _Atomic bool started;
+  bool main_mode;                 /* goc__run_main owns the process */
+  _Atomic int32_t nblocked;       /* plain threads blocked in the runtime */
+  _Atomic int32_t nsyscall;       /* Ms in syscall state */
+  _Atomic int32_t netpoll_waiters;
+  _Atomic int32_t polling;        /* an M is blocked in netpoll */
+  _Atomic int64_t poll_until;     /* its deadline (INT64_MAX: none) */
+  _Atomic int64_t lastpoll;
+  _Atomic int32_t ngoroutines;    /* live Gs */
+  /* all Gs, for dumps */
+  pthread_mutex_t allglock;
+  goc_g *allgs;
+  int64_t start_time;
+  /* GOC_DEBUG */
+  int64_t schedtrace_ms;
+  bool scheddetail;
+} goc_sched;
+
+extern goc_sched goc__sched;
+extern _Thread_local goc_m *goc__tls_m;
+extern _Thread_local goc_g *goc__tls_g;
+
+/* proc.c */
+void goc__runtime_init(void);             /* idempotent */
+goc_m *goc__allocm(void);                 /* sched.lock not held */
+void goc__newm(goc_p *p, bool spinning);  /* sched.lock not held */
+goc_g *goc__gfget(goc_p *p);              /* p owned or NULL */
+void goc__gfput(goc_p *p, goc_g *g);      /* p owned or NULL */
+uint32_t goc__fastrand(void);
+
+/* sched.c */
+__attribute__((noreturn)) void goc__schedule(void);
+void goc__wakep(void);
+void goc__startm(goc_p *p, bool spinning);  /* sched.lock not held */
+void goc__handoffp(goc_p *p);               /* p released by its M */
+void goc__acquirep(goc_p *p);
+goc_p *goc__releasep(void);
+goc_p *goc__pidleget(void);                 /* sched.lock held */
+void goc__pidleput(goc_p *p);               /* sched.lock held */
+void goc__checkdead(void);                  /* sched.lock held */
+
+/* runq.c (owner-only unless noted) */
+void goc__runqput(goc_p *p, goc_g *g, bool next);
+goc_g *goc__runqget(goc_p *p, bool *inherit);
+goc_g *goc__runqsteal(goc_p *p, goc_p *victim, bool stealnext); /* any M */
+bool goc__runqempty(goc_p *p);                                  /* any M */
+uint32_t goc__runqlen(goc_p *p);                                /* any M */
+void goc__globrunqput(goc_g *g);             /* sched.lock held */
+void goc__globrunqputbatch(goc_g *head, goc_g *tail, int32_t n); /* held */
+goc_g *goc__globrunqget(goc_p *p, int32_t max); /* held; p owned */
+
+/* arena.c */
+void goc__arena_init(goc_g *g);
+void goc__arena_free(goc_g *g, goc_p *p);   /* release all but chunk0 */
+void goc__chunk_cache_drain(goc_p *p);
+
+/* timer.c */
+void goc__timers_init(goc_p *p);
+int64_t goc__run_timers(goc_p *p, int64_t now);   /* next when, or INT64_MAX */
+int64_t goc__timers_earliest(void);              /* over all Ps */
+int64_t goc__run_all_timers(int64_t now);
+int32_t goc__timers_count(void);
+
+/* netpoll.c */
+void goc__netpoll_init(void);
+int goc__netpoll(int64_t delay_ns);    /* readies Gs; returns how many */
+void goc__netpoll_break(void);
+bool goc__netpoll_inited(void);
+
+/* note.c */
+void goc__note_sleep_m(goc_note *n);   /* an M parking: not a blocked thread */
+bool goc__note_sleep_until_m(goc_note *n, int64_t deadline);
+
+/* sysmon.c */
+void goc__sysmon_start(void);
+void goc__schedtrace(bool detail);
+
+/* dump.c / panic.c */
+void goc__print_goroutine(FILE *out, goc_g *g, bool running_here);
+void goc__dump_all(FILE *out, goc_g *skip);
+__attribute__((noreturn)) void goc__fatal_exit(void);
+
+/* sema.c */
+int goc__semacquire_async(goc_g *g, _Atomic uint32_t *addr, bool lifo,
+                          goc_wait_reason reason);
+void goc__semacquire_thread(_Atomic uint32_t *addr, bool lifo,
+                            goc_wait_reason reason);
+void goc__semrelease(_Atomic uint32_t *addr, bool handoff);
+
+static inline int64_t goc__min64(int64_t a, int64_t b) { return a < b ? a : b; }
+
+#endif /* GOC_PROC_H */

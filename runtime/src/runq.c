@@ -1,0 +1,186 @@
+/* runq.c — per-P lock-free run queues and the global run queue (Go's
+ * runqput/runqget/runqgrab/runqsteal, globrunqput/globrunqget).
+ *
+ * Invariants:
+ *   - runq is a ring of GOC_RUNQ_SIZE; tail is written only by the owner
+ *     (store-release after filling the slot); head advances by CAS from the
+ *     owner (runqget) and from thieves (runqgrab), so a slot is consumed once.
+ *   - 0 <= tail - head <= GOC_RUNQ_SIZE at every instant.
+ *   - runnext holds the G most recently readied by the P's running G; it
+ *     runs next, inheriting the time slice (Go's behaviour).
+ *   - The global queue is a FIFO linked through g->schedlink, guarded by
+ *     sched.lock; runqsize is also readable without the lock (a hint).
+ */
+#include <sched.h>
+#include <unistd.h>
+#include "proc.h"
+
+/* Moves half of p's queue plus g to the global queue. Owner only. */
+static bool runqputslow(goc_p *p, goc_g *g, uint32_t h, uint32_t t) {
+  goc_g *batch[GOC_RUNQ_SIZE / 2 + 1];
+  uint32_t n = (t - h) / 2;
+  if (n != GOC_RUNQ_SIZE / 2) goc__throw("runqputslow: queue is not full");
+  for (uint32_t i = 0; i < n; i++)
+    batch[i] = atomic_load_explicit(&p->runq[(h + i) % GOC_RUNQ_SIZE],
+                                    memory_order_relaxed);
+  if (!atomic_compare_exchange_strong_explicit(&p->runqhead, &h, h + n,
+                                               memory_order_release,
+                                               memory_order_relaxed))
+    return false;
+  batch[n] = g;
+  for (uint32_t i = 0; i < n; i++) batch[i]->schedlink = batch[i + 1];
+  batch[n]->schedlink = NULL;
+  pthread_mutex_lock(&goc__sched.lock);
+  goc__globrunqputbatch(batch[0], batch[n], (int32_t)n + 1);
+  pthread_mutex_unlock(&goc__sched.lock);
+  return true;
+}
+
+/* Owner only. next: put g in runnext, kicking the old runnext to the tail. */
+void goc__runqput(goc_p *p, goc_g *g, bool next) {
+  if (next) {
+    goc_g *old = atomic_exchange(&p->runnext, g);
+    if (old == NULL) return;
+    g = old;
+  }
+  for (;;) {
+    uint32_t h = atomic_load_explicit(&p->runqhead, memory_order_acquire);
+    uint32_t t = atomic_load_explicit(&p->runqtail, memory_order_relaxed);
+    if (t - h < GOC_RUNQ_SIZE) {
+      atomic_store_explicit(&p->runq[t % GOC_RUNQ_SIZE], g,
+                            memory_order_relaxed);
+      atomic_store_explicit(&p->runqtail, t + 1, memory_order_release);
+      return;
+    }
+    if (runqputslow(p, g, h, t)) return;
+  }
+}
+
+/* Owner only. runnext first (*inherit: it keeps the time slice), then the
+ * ring head. */
+goc_g *goc__runqget(goc_p *p, bool *inherit) {
+  goc_g *next = atomic_load(&p->runnext);
+  if (next && atomic_compare_exchange_strong(&p->runnext, &next, NULL)) {
+    *inherit = true;
+    return next;
+  }
+  *inherit = false;
+  for (;;) {
+    uint32_t h = atomic_load_explicit(&p->runqhead, memory_order_acquire);
+    uint32_t t = atomic_load_explicit(&p->runqtail, memory_order_relaxed);
+    if (t == h) return NULL;
+    goc_g *g = atomic_load_explicit(&p->runq[h % GOC_RUNQ_SIZE],
+                                    memory_order_relaxed);
+    if (atomic_compare_exchange_strong_explicit(&p->runqhead, &h, h + 1,
+                                                memory_order_release,
+                                                memory_order_relaxed))
+      return g;
+  }
+}
+
+/* Any M. Grabs half of p's queue into batch[bh..] (a ring). */
+static uint32_t runqgrab(goc_p *p, _Atomic(goc_g *) *batch, uint32_t bh,
+                         bool stealnext) {
+  for (;;) {
+    uint32_t h = atomic_load_explicit(&p->runqhead, memory_order_acquire);
+    uint32_t t = atomic_load_explicit(&p->runqtail, memory_order_acquire);
+    uint32_t n = t - h;
+    n = n - n / 2;
+    if (n == 0) {
+      if (stealnext) {
+        goc_g *next = atomic_load(&p->runnext);
+        if (next) {
+          /* The owner likely readied it and is about to run it: give it a
+           * moment, as Go does (usleep(3)). */
+          if (atomic_load(&p->status) == GOC_P_RUNNING) usleep(3);
+          if (!atomic_compare_exchange_strong(&p->runnext, &next, NULL))
+            continue;
+          atomic_store_explicit(&batch[bh % GOC_RUNQ_SIZE], next,
+                                memory_order_relaxed);
+          return 1;
+        }
+      }
+      return 0;
+    }
+    if (n > GOC_RUNQ_SIZE / 2) continue;   /* inconsistent h, t: retry */
+    for (uint32_t i = 0; i < n; i++) {
+      goc_g *g = atomic_load_explicit(&p->runq[(h + i) % GOC_RUNQ_SIZE],
+                                      memory_order_relaxed);
+      atomic_store_explicit(&batch[(bh + i) % GOC_RUNQ_SIZE], g,
+                            memory_order_relaxed);
+    }
+    if (atomic_compare_exchange_strong_explicit(&p->runqhead, &h, h + n,
+                                                memory_order_release,
+                                                memory_order_relaxed))
+      return n;
+  }
+}
+
+/* p owned by the caller; victim any P. Returns one G, queues the rest. */
+goc_g *goc__runqsteal(goc_p *p, goc_p *victim, bool stealnext) {
+  uint32_t t = atomic_load_explicit(&p->runqtail, memory_order_relaxed);
+  uint32_t n = runqgrab(victim, p->runq, t, stealnext);
+  if (n == 0) return NULL;
+  n--;
+  goc_g *g = atomic_load_explicit(&p->runq[(t + n) % GOC_RUNQ_SIZE],
+                                  memory_order_relaxed);
+  if (n == 0) return g;
+  uint32_t h = atomic_load_explicit(&p->runqhead, memory_order_acquire);
+  if (t - h + n >= GOC_RUNQ_SIZE) goc__throw("runqsteal: runq overflow");
+  atomic_store_explicit(&p->runqtail, t + n, memory_order_release);
+  return g;
+}
+
+/* Any M; a snapshot. */
+bool goc__runqempty(goc_p *p) {
+  for (;;) {
+    uint32_t h = atomic_load(&p->runqhead);
+    uint32_t t = atomic_load(&p->runqtail);
+    goc_g *next = atomic_load(&p->runnext);
+    if (t == atomic_load(&p->runqtail)) return h == t && next == NULL;
+  }
+}
+
+uint32_t goc__runqlen(goc_p *p) {
+  uint32_t h = atomic_load(&p->runqhead);
+  uint32_t t = atomic_load(&p->runqtail);
+  return t - h;
+}
+
+/* sched.lock held. */
+void goc__globrunqput(goc_g *g) {
+  g->schedlink = NULL;
+  goc__globrunqputbatch(g, g, 1);
+}
+
+/* sched.lock held; head..tail linked through schedlink, tail's is NULL. */
+void goc__globrunqputbatch(goc_g *head, goc_g *tail, int32_t n) {
+  tail->schedlink = NULL;
+  if (goc__sched.runqtail) goc__sched.runqtail->schedlink = head;
+  else goc__sched.runqhead = head;
+  goc__sched.runqtail = tail;
+  atomic_fetch_add(&goc__sched.runqsize, n);
+}
+
+/* sched.lock held; p owned. Returns one G and moves up to a fair share
+ * (at most max, if max > 0, and half a local queue) into p's queue. */
+goc_g *goc__globrunqget(goc_p *p, int32_t max) {
+  int32_t size = atomic_load(&goc__sched.runqsize);
+  if (size == 0) return NULL;
+  int32_t n = size / goc__sched.gomaxprocs + 1;
+  if (n > size) n = size;
+  if (max > 0 && n > max) n = max;
+  if (n > GOC_RUNQ_SIZE / 2) n = GOC_RUNQ_SIZE / 2;
+  atomic_fetch_sub(&goc__sched.runqsize, n);
+  goc_g *g = goc__sched.runqhead;
+  goc__sched.runqhead = g->schedlink;
+  if (!goc__sched.runqhead) goc__sched.runqtail = NULL;
+  n--;
+  while (n-- > 0) {
+    goc_g *g1 = goc__sched.runqhead;
+    goc__sched.runqhead = g1->schedlink;
+    if (!goc__sched.runqhead) goc__sched.runqtail = NULL;
+    goc__runqput(p, g1, false);
+  }
+  return g;
+}

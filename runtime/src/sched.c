@@ -1,0 +1,486 @@
+/* sched.c — the scheduler loop: find a runnable G, step it, and act on how
+ * it stopped (done, trampoline, preempted, parked). Also Ms going idle and
+ * waking (wakep/startm/stopm), P hand-off, system-call state and readying.
+ *
+ * Invariants:
+ *   - An M steps a G only while it holds a P (m->p), except in syscall
+ *     state (goc_syscall_enter / goc__block_thread_enter), when the G's
+ *     plain C code runs without one and the P may be handed off.
+ *   - A park is committed only here, after the step chain returned
+ *     GOC_SUSPEND: status becomes GWAITING, then commit(g, arg) runs, and
+ *     from then on any thread may goc__ready(g) (goc_abi.h, park.h).
+ *   - nmspinning counts Ms with m->spinning; a spinning M that finds work
+ *     stops spinning and calls wakep() so the search goes on (Go's
+ *     resetspinning). At most one M blocks in netpoll (sched.polling).
+ *   - An M that returns from syscall state and lost its P waits for one
+ *     (sched.pwait): its C stack holds the G's step, so the G cannot move.
+ *   - Deadlock is checked when the last M goes idle (checkdead).
+ */
+#include <sched.h>
+#include <stdlib.h>
+#include "proc.h"
+
+__attribute__((noreturn)) void goc__main_done(goc_g *g);   /* main.c */
+
+/* ---- P ownership ------------------------------------------------------ */
+
+/* The calling M must hold no P; p is not owned. */
+void goc__acquirep(goc_p *p) {
+  goc_m *m = goc__tls_m;
+  if (m->p) goc__throw("acquirep: already holding a P");
+  m->p = p;
+  p->m = m;
+  atomic_store(&p->status, GOC_P_RUNNING);
+}
+
+/* The calling M holds a P; returns it unowned. */
+goc_p *goc__releasep(void) {
+  goc_m *m = goc__tls_m;
+  goc_p *p = m->p;
+  m->p = NULL;
+  p->m = NULL;
+  atomic_store(&p->status, GOC_P_IDLE);
+  return p;
+}
+
+/* sched.lock held. Gives p to an M waiting after a syscall, else idles it. */
+void goc__pidleput(goc_p *p) {
+  goc_m *w = goc__sched.pwait;
+  if (w) {
+    goc__sched.pwait = w->link;
+    goc__sched.npwait--;
+    w->nextp = p;
+    goc__note_wakeup(&w->park);
+    return;
+  }
+  p->link = goc__sched.pidle;
+  goc__sched.pidle = p;
+  atomic_fetch_add(&goc__sched.npidle, 1);
+}
+
+/* sched.lock held. */
+goc_p *goc__pidleget(void) {
+  goc_p *p = goc__sched.pidle;
+  if (p) {
+    goc__sched.pidle = p->link;
+    atomic_fetch_sub(&goc__sched.npidle, 1);
+  }
+  return p;
+}
+
+/* ---- M parking ---------------------------------------------------------- */
+
+/* sched.lock not held. Runs p (or an idle P) on an idle or new M. If
+ * spinning, the caller has already counted it in nmspinning. */
+void goc__startm(goc_p *p, bool spinning) {
+  pthread_mutex_lock(&goc__sched.lock);
+  if (!p) {
+    p = goc__pidleget();
+    if (!p) {
+      pthread_mutex_unlock(&goc__sched.lock);
+      if (spinning) atomic_fetch_sub(&goc__sched.nmspinning, 1);
+      return;
+    }
+  }
+  goc_m *m = goc__sched.midle;
+  if (m) {
+    goc__sched.midle = m->link;
+    goc__sched.nmidle--;
+  }
+  pthread_mutex_unlock(&goc__sched.lock);
+  if (!m) {
+    goc__newm(p, spinning);
+    return;
+  }
+  m->spinning = spinning;
+  m->nextp = p;
+  goc__note_wakeup(&m->park);
+}
+
+/* Any thread. Starts a spinning M if there is an idle P and none spins. */
+void goc__wakep(void) {
+  if (atomic_load(&goc__sched.npidle) == 0) return;
+  int32_t z = 0;
+  if (atomic_load(&goc__sched.nmspinning) != 0 ||
+      !atomic_compare_exchange_strong(&goc__sched.nmspinning, &z, 1))
+    return;
+  goc__startm(NULL, true);
+}
+
+/* The calling M holds no P. Parks it until startm hands it a P. */
+static void stopm(goc_m *m) {
+  pthread_mutex_lock(&goc__sched.lock);
+  m->link = goc__sched.midle;
+  goc__sched.midle = m;
+  goc__sched.nmidle++;
+  goc__checkdead();
+  pthread_mutex_unlock(&goc__sched.lock);
+  goc__note_sleep_m(&m->park);
+  goc__note_clear(&m->park);
+  goc_p *p = m->nextp;
+  m->nextp = NULL;
+  goc__acquirep(p);
+}
+
+/* p is unowned (released by its M or retaken). Finds it a use. */
+void goc__handoffp(goc_p *p) {
+  if (!goc__runqempty(p) || atomic_load(&goc__sched.runqsize) > 0 ||
+      atomic_load(&p->timer0when) != INT64_MAX) {
+    goc__startm(p, false);
+    return;
+  }
+  int32_t z = 0;
+  if (atomic_load(&goc__sched.nmspinning) + atomic_load(&goc__sched.npidle) == 0 &&
+      atomic_compare_exchange_strong(&goc__sched.nmspinning, &z, 1)) {
+    goc__startm(p, true);
+    return;
+  }
+  pthread_mutex_lock(&goc__sched.lock);
+  if (atomic_load(&goc__sched.runqsize) > 0) {
+    pthread_mutex_unlock(&goc__sched.lock);
+    goc__startm(p, false);
+    return;
+  }
+  goc__pidleput(p);
+  pthread_mutex_unlock(&goc__sched.lock);
+}
+
+static void resetspinning(goc_m *m) {
+  m->spinning = false;
+  if (atomic_fetch_sub(&goc__sched.nmspinning, 1) <= 0)
+    goc__throw("findrunnable: negative nmspinning");
+  goc__wakep();
+}
+
+/* ---- finding work --------------------------------------------------------- */
+
+static goc_g *stealwork(goc_m *m, goc_p *p, bool *inherit) {
+  int32_t n = goc__sched.gomaxprocs;
+  *inherit = false;
+  for (int i = 0; i < 4; i++) {
+    bool last = i == 3;
+    uint32_t start = goc__fastrand() % (uint32_t)n;
+    for (int32_t k = 0; k < n; k++) {
+      goc_p *p2 = &goc__sched.allp[(start + (uint32_t)k) % (uint32_t)n];
+      if (p2 == p) continue;
+      if (last && atomic_load(&p2->timer0when) <= goc_now()) {
+        goc__run_timers(p2, goc_now());
+        goc_g *g = goc__runqget(p, inherit);
+        if (g) return g;
+      }
+      if (!goc__runqempty(p2)) {
+        goc_g *g = goc__runqsteal(p, p2, last);
+        if (g) return g;
+      }
+    }
+  }
+  (void)m;
+  return NULL;
+}
+
+/* The calling M holds a P (and may lose it and get another). Blocks until
+ * it finds a G. */
+static goc_g *findrunnable(goc_m *m, bool *inherit) {
+  goc_sched *s = &goc__sched;
+top:;
+  goc_p *p = m->p;
+  *inherit = false;
+  if (atomic_load(&p->timer0when) != INT64_MAX)
+    goc__run_timers(p, goc_now());
+  if (atomic_load(&p->schedtick) % 61 == 0 && atomic_load(&s->runqsize) > 0) {
+    pthread_mutex_lock(&s->lock);
+    goc_g *g = goc__globrunqget(p, 1);
+    pthread_mutex_unlock(&s->lock);
+    if (g) return g;
+  }
+  goc_g *g = goc__runqget(p, inherit);
+  if (g) return g;
+  if (atomic_load(&s->runqsize) > 0) {
+    pthread_mutex_lock(&s->lock);
+    g = goc__globrunqget(p, 0);
+    pthread_mutex_unlock(&s->lock);
+    if (g) return g;
+  }
+  if (atomic_load(&s->netpoll_waiters) > 0 && atomic_load(&s->polling) == 0) {
+    if (goc__netpoll(0) > 0) goto top;
+  }
+  int32_t procs = s->gomaxprocs;
+  if (procs > 1 && (m->spinning || 2 * atomic_load(&s->nmspinning) <
+                                       procs - atomic_load(&s->npidle))) {
+    if (!m->spinning) {
+      m->spinning = true;
+      atomic_fetch_add(&s->nmspinning, 1);
+    }
+    g = stealwork(m, p, inherit);
+    if (g) return g;
+  }
+  /* Nothing: give up the P. */
+  pthread_mutex_lock(&s->lock);
+  if (atomic_load(&s->runqsize) > 0) {
+    g = goc__globrunqget(p, 0);
+    pthread_mutex_unlock(&s->lock);
+    return g;
+  }
+  goc__releasep();
+  goc__pidleput(p);
+  pthread_mutex_unlock(&s->lock);
+  if (m->spinning) {
+    /* Work may have appeared between our last check and the release, and
+     * whoever added it saw us spinning and did not wake anyone. */
+    m->spinning = false;
+    if (atomic_fetch_sub(&s->nmspinning, 1) <= 0)
+      goc__throw("findrunnable: negative nmspinning");
+    for (int32_t i = 0; i < procs; i++) {
+      if (!goc__runqempty(&s->allp[i]) || atomic_load(&s->runqsize) > 0) {
+        pthread_mutex_lock(&s->lock);
+        p = goc__pidleget();
+        pthread_mutex_unlock(&s->lock);
+        if (p) {
+          goc__acquirep(p);
+          m->spinning = true;
+          atomic_fetch_add(&s->nmspinning, 1);
+          goto top;
+        }
+        break;
+      }
+    }
+  }
+  /* Block in the netpoller until the next timer, or stop. */
+  int64_t until = goc__timers_earliest();
+  int32_t z = 0;
+  if ((atomic_load(&s->netpoll_waiters) > 0 || until != INT64_MAX) &&
+      atomic_compare_exchange_strong(&s->polling, &z, 1)) {
+    atomic_store(&s->poll_until, until);
+    until = goc__timers_earliest();   /* a timer added meanwhile */
+    int64_t now = goc_now();
+    int64_t delay = until == INT64_MAX ? -1 : (until > now ? until - now : 0);
+    goc__netpoll(delay);
+    atomic_store(&s->lastpoll, goc_now());
+    atomic_store(&s->poll_until, INT64_MAX);
+    atomic_store(&s->polling, 0);
+    goc__run_all_timers(goc_now());
+    pthread_mutex_lock(&s->lock);
+    p = goc__pidleget();
+    pthread_mutex_unlock(&s->lock);
+    if (p) {
+      goc__acquirep(p);
+      goto top;
+    }
+  }
+  stopm(m);
+  goto top;
+}
+
+/* ---- running a G ---------------------------------------------------------- */
+
+static void goexit(goc_m *m, goc_g *g) {
+  atomic_fetch_sub(&goc__sched.ngoroutines, 1);
+  if (g->is_main) goc__main_done(g);
+  if (g->is_sync) {
+    atomic_store(&g->status, GOC_GDEAD);
+    goc__note_wakeup(&g->done_note);
+    return;
+  }
+  atomic_store(&g->status, GOC_GDEAD);
+  goc__gfput(m->p, g);
+}
+
+static void execute(goc_m *m, goc_g *g, bool inherit) {
+  goc_p *p = m->p;
+  if (!inherit) atomic_fetch_add(&p->schedtick, 1);
+  atomic_store(&g->status, GOC_GRUNNING);
+  g->m = m;
+  atomic_store(&m->curg, g);
+  atomic_store(&p->curg, g);
+  goc__tls_g = g;
+  for (;;) {
+    g->h.cdepth = 0;
+    goc_frame *top = g->h.top;
+    int r = top->step(g, top);
+    if (r == GOC_DONE) {
+      top = g->h.top;
+      if (g->park_pending) goc__throw("goroutine parked but its step returned GOC_DONE");
+      if (top->parent == NULL) {
+        p = m->p;
+        atomic_store(&p->curg, NULL);
+        atomic_store(&m->curg, NULL);
+        goc__tls_g = NULL;
+        g->m = NULL;
+        goexit(m, g);
+        return;
+      }
+      g->h.top = top->parent;
+      continue;
+    }
+    if (g->trampoline) {
+      g->trampoline = false;
+      continue;
+    }
+    break;
+  }
+  p = m->p;   /* the step may have been in syscall state and changed P */
+  atomic_store(&p->curg, NULL);
+  atomic_store(&m->curg, NULL);
+  goc__tls_g = NULL;
+  g->m = NULL;
+  if (g->park_pending) {
+    goc_commit_fn commit = g->park_commit;
+    void *arg = g->park_arg;
+    g->park_pending = false;
+    g->wait_reason = g->park_reason;
+    g->wait_since = goc_now();
+    atomic_store(&g->status, GOC_GWAITING);
+    if (commit) commit(g, arg);
+  } else if (g->preempted) {
+    g->preempted = false;
+    atomic_store(&g->status, GOC_GRUNNABLE);
+    pthread_mutex_lock(&goc__sched.lock);
+    goc__globrunqput(g);
+    pthread_mutex_unlock(&goc__sched.lock);
+  } else {
+    goc__throw("goroutine suspended without parking, preemption or trampoline");
+  }
+}
+
+/* The calling thread is an M holding a P. Never returns. */
+void goc__schedule(void) {
+  goc_m *m = goc__tls_m;
+  for (;;) {
+    bool inherit;
+    goc_g *g = findrunnable(m, &inherit);
+    if (m->spinning) resetspinning(m);
+    execute(m, g, inherit);
+  }
+}
+
+/* ---- the suspension protocol ----------------------------------------------- */
+
+/* g is the current G, inside its step. */
+void goc__park_g(goc_g *g, goc_wait_reason reason, goc_commit_fn commit,
+                 void *arg) {
+  if (g->park_pending) goc__throw("goc__park_g: goroutine already parking");
+  g->park_pending = true;
+  g->park_reason = reason;
+  g->park_commit = commit;
+  g->park_arg = arg;
+}
+
+/* g is the current G. */
+void goc__trampoline(goc_g *g) { g->trampoline = true; }
+
+/* g is the current G. */
+void goc__preempt(goc_g *g) {
+  __atomic_store_n(&g->h.preempt, 0, __ATOMIC_RELAXED);
+  g->preempted = true;
+}
+
+/* Any thread; g's park is committed. Never blocks. */
+void goc__ready(goc_g *g) {
+  uint32_t st = GOC_GWAITING;
+  if (!atomic_compare_exchange_strong(&g->status, &st, GOC_GRUNNABLE))
+    goc__throw("goc__ready: goroutine is not waiting");
+  goc_m *m = goc__tls_m;
+  if (m && m->p) {
+    goc__runqput(m->p, g, true);
+  } else {
+    pthread_mutex_lock(&goc__sched.lock);
+    goc__globrunqput(g);
+    pthread_mutex_unlock(&goc__sched.lock);
+  }
+  goc__wakep();
+}
+
+int goc_yield__async(goc_g *g) {
+  if (g->yielded) {
+    g->yielded = false;
+    return 1;
+  }
+  g->yielded = true;
+  g->preempted = true;
+  return 0;
+}
+
+void goc_yield(void) {
+  goc_m *m = goc__tls_m;
+  if (m && goc__tls_g) {
+    /* plain C called from a goroutine: nothing to suspend. */
+  }
+  sched_yield();
+}
+
+/* ---- system calls and blocked threads -------------------------------------- */
+
+/* The calling thread: an M running a G, or anything else (no-op). */
+void goc_syscall_enter(void) {
+  goc_m *m = goc__tls_m;
+  goc_g *g = goc__tls_g;
+  if (!m || !g) return;
+  if (m->insyscall++ > 0) return;
+  goc_p *p = m->p;
+  atomic_store(&g->status, GOC_GSYSCALL);
+  m->oldp = p;
+  m->p = NULL;
+  atomic_fetch_add(&p->syscalltick, 1);
+  atomic_fetch_add(&goc__sched.nsyscall, 1);
+  atomic_store(&p->status, GOC_P_SYSCALL);
+}
+
+void goc_syscall_exit(void) {
+  goc_m *m = goc__tls_m;
+  goc_g *g = goc__tls_g;
+  if (!m || !g || m->insyscall == 0) return;
+  if (--m->insyscall > 0) return;
+  goc_p *p = m->oldp;
+  m->oldp = NULL;
+  atomic_fetch_sub(&goc__sched.nsyscall, 1);
+  int st = GOC_P_SYSCALL;
+  if (atomic_compare_exchange_strong(&p->status, &st, GOC_P_RUNNING)) {
+    m->p = p;
+  } else {
+    /* The P was retaken: take an idle one or wait for one. */
+    pthread_mutex_lock(&goc__sched.lock);
+    p = goc__pidleget();
+    if (!p) {
+      m->link = goc__sched.pwait;
+      goc__sched.pwait = m;
+      goc__sched.npwait++;
+    }
+    pthread_mutex_unlock(&goc__sched.lock);
+    if (!p) {
+      goc__note_sleep_m(&m->park);
+      goc__note_clear(&m->park);
+      p = m->nextp;
+      m->nextp = NULL;
+    }
+    goc__acquirep(p);
+  }
+  atomic_store(&m->p->curg, g);
+  atomic_store(&g->status, GOC_GRUNNING);
+}
+
+/* The calling thread is about to sleep on a note. */
+void goc__block_thread_enter(goc_wait_reason reason) {
+  goc_m *m = goc__tls_m;
+  goc_g *g = goc__tls_g;
+  if (!m || !g) return;
+  g->wait_reason = reason;
+  g->wait_since = goc_now();
+  bool first = m->insyscall == 0;
+  goc_syscall_enter();
+  if (!first) return;
+  goc_p *p = m->oldp;
+  int st = GOC_P_SYSCALL;
+  if (atomic_compare_exchange_strong(&p->status, &st, GOC_P_IDLE)) {
+    atomic_store(&p->curg, NULL);
+    p->m = NULL;
+    goc__handoffp(p);
+  }
+}
+
+void goc__block_thread_exit(void) {
+  goc_m *m = goc__tls_m;
+  goc_g *g = goc__tls_g;
+  if (!m || !g) return;
+  goc_syscall_exit();
+  g->wait_reason = GOC_WAIT_NONE;
+}

@@ -1,0 +1,121 @@
+/* sysmon.c — the monitor thread (Go's sysmon). Runs without a P.
+ *
+ * Each round (20 us, doubling up to 10 ms while there is nothing to do):
+ *   - preemption: a P that has run the same G (same schedtick) for more
+ *     than a 10 ms time slice gets that G's preempt flag set;
+ *   - retake: a P left in syscall state (goc_syscall_enter) for a whole
+ *     round is handed off (CAS P_SYSCALL -> P_IDLE), as Go's retake;
+ *   - timers that are due and not run by anyone (every P busy, or idle with
+ *     no M polling) run here; their Gs go to the global queue;
+ *   - netpoll, if no M has polled for 10 ms;
+ *   - GOC_DEBUG=schedtrace lines.
+ * Invariant: sysmon touches only atomics of P and G (p->curg may be stale;
+ * G memory is never freed, so a stale preempt store is harmless).
+ */
+#include <time.h>
+#include <unistd.h>
+#include "proc.h"
+
+#define TIME_SLICE (10 * GOC_MILLISECOND)
+
+extern _Atomic int goc__sigquit;   /* dump.c */
+void goc__sigquit_dump(void);
+
+static bool retake(int64_t now) {
+  bool did = false;
+  goc_sched *s = &goc__sched;
+  for (int32_t i = 0; i < s->gomaxprocs; i++) {
+    goc_p *p = &s->allp[i];
+    int st = atomic_load(&p->status);
+    if (st == GOC_P_RUNNING) {
+      uint32_t t = atomic_load(&p->schedtick);
+      if (p->sm_schedtick != t) {
+        p->sm_schedtick = t;
+        p->sm_schedwhen = now;
+      } else if (p->sm_schedwhen + TIME_SLICE <= now) {
+        goc_g *g = atomic_load(&p->curg);
+        if (g) {
+          __atomic_store_n(&g->h.preempt, 1, __ATOMIC_RELAXED);
+          did = true;
+        }
+        p->sm_schedwhen = now;   /* ask again after another slice */
+      }
+    } else if (st == GOC_P_SYSCALL) {
+      uint32_t t = atomic_load(&p->syscalltick);
+      if (p->sm_syscalltick != t) {
+        p->sm_syscalltick = t;
+        p->sm_syscallwhen = now;
+        continue;
+      }
+      /* Keep the P with its M if there is nothing else to do, for a while. */
+      if (goc__runqempty(p) && atomic_load(&s->runqsize) == 0 &&
+          atomic_load(&s->nmspinning) + atomic_load(&s->npidle) > 0 &&
+          p->sm_syscallwhen + TIME_SLICE > now)
+        continue;
+      int expect = GOC_P_SYSCALL;
+      if (atomic_compare_exchange_strong(&p->status, &expect, GOC_P_IDLE)) {
+        atomic_store(&p->curg, NULL);
+        p->m = NULL;
+        goc__handoffp(p);
+        did = true;
+      }
+    }
+  }
+  return did;
+}
+
+static void *sysmon(void *arg) {
+  (void)arg;
+  goc_sched *s = &goc__sched;
+  int64_t delay = 20 * GOC_MICROSECOND;
+  int idle = 0;
+  int64_t lasttrace = goc_now();
+  for (;;) {
+    if (idle > 50) delay *= 2;
+    if (delay > 10 * GOC_MILLISECOND) delay = 10 * GOC_MILLISECOND;
+    int64_t now = goc_now();
+    int64_t next = goc__timers_earliest();
+    int64_t d = delay;
+    if (next != INT64_MAX && next - now < d && !atomic_load(&s->polling))
+      d = next - now > 20 * GOC_MICROSECOND ? next - now : 20 * GOC_MICROSECOND;
+    struct timespec ts = {d / GOC_SECOND, d % GOC_SECOND};
+    nanosleep(&ts, NULL);
+    if (atomic_load(&goc__sigquit)) goc__sigquit_dump();
+    now = goc_now();
+    bool did = retake(now);
+    /* Due timers nobody ran: run them here (Gs go to the global queue). */
+    if (goc__timers_earliest() <= now - 20 * GOC_MICROSECOND) {
+      goc__run_all_timers(now);
+      did = true;
+    }
+    if (atomic_load(&s->netpoll_waiters) > 0 && !atomic_load(&s->polling) &&
+        atomic_load(&s->lastpoll) + 10 * GOC_MILLISECOND < now) {
+      atomic_store(&s->lastpoll, now);
+      if (goc__netpoll(0) > 0) did = true;
+    }
+    if (s->schedtrace_ms > 0 &&
+        now - lasttrace >= s->schedtrace_ms * GOC_MILLISECOND) {
+      lasttrace = now;
+      goc__schedtrace(s->scheddetail);
+    }
+    if (did) {
+      idle = 0;
+      delay = 20 * GOC_MICROSECOND;
+    } else {
+      idle++;
+    }
+    if (s->schedtrace_ms > 0 && delay > s->schedtrace_ms * GOC_MILLISECOND)
+      delay = s->schedtrace_ms * GOC_MILLISECOND;
+  }
+  return NULL;
+}
+
+void goc__sysmon_start(void) {
+  pthread_t t;
+  pthread_attr_t attr;
+  pthread_attr_init(&attr);
+  pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+  if (pthread_create(&t, &attr, sysmon, NULL))
+    goc__throw("cannot start the monitor thread");
+  pthread_attr_destroy(&attr);
+}

@@ -1,0 +1,221 @@
+/* timer.c — runtime timers: per-P 4-ary min-heaps of goc_rtimer.
+ *
+ * Invariants:
+ *   - A timer is in at most one heap. status WAITING <=> it is in the heap
+ *     of allp[p_id] at heap_index; NONE: in no heap; RUNNING: popped, its f
+ *     is being called (outside every lock) by some thread.
+ *   - p->timerlock guards p's heap and the p_id/heap_index of its timers;
+ *     p->timer0when mirrors the heap top (INT64_MAX when empty) so the
+ *     scheduler can test for due timers without the lock.
+ *   - start/stop/modify wait until a concurrent run of f on another thread
+ *     finishes, so after goc__timer_stop returns, f is not running and
+ *     will not run: the caller may free t. f must not free its own timer.
+ *   - Any M may run any P's due timers (an idle P's timers are run by the
+ *     M that polls, the monitor runs overdue ones when every P is busy).
+ */
+#include <sched.h>
+#include <stdlib.h>
+#include "proc.h"
+
+enum { T_NONE = 0, T_WAITING = 1, T_RUNNING = 2 };
+
+static _Thread_local goc_rtimer *running_here;
+
+void goc__timers_init(goc_p *p) {
+  pthread_mutex_init(&p->timerlock, NULL);
+  p->timers = NULL;
+  p->ntimers = p->timerscap = 0;
+  atomic_store(&p->timer0when, INT64_MAX);
+}
+
+/* ---- heap (p->timerlock held) -------------------------------------------- */
+
+static void heap_set(goc_p *p, int32_t i, goc_rtimer *t) {
+  p->timers[i] = t;
+  __atomic_store_n(&t->heap_index, i, __ATOMIC_RELAXED);
+}
+
+static void siftup(goc_p *p, int32_t i) {
+  goc_rtimer *t = p->timers[i];
+  while (i > 0) {
+    int32_t parent = (i - 1) / 4;
+    if (p->timers[parent]->when <= t->when) break;
+    heap_set(p, i, p->timers[parent]);
+    i = parent;
+  }
+  heap_set(p, i, t);
+}
+
+static void siftdown(goc_p *p, int32_t i) {
+  int32_t n = p->ntimers;
+  goc_rtimer *t = p->timers[i];
+  for (;;) {
+    int32_t c = 4 * i + 1;
+    if (c >= n) break;
+    int32_t best = c;
+    for (int32_t k = c + 1; k < c + 4 && k < n; k++)
+      if (p->timers[k]->when < p->timers[best]->when) best = k;
+    if (p->timers[best]->when >= t->when) break;
+    heap_set(p, i, p->timers[best]);
+    i = best;
+  }
+  heap_set(p, i, t);
+}
+
+static void update0(goc_p *p) {
+  atomic_store(&p->timer0when, p->ntimers ? p->timers[0]->when : INT64_MAX);
+}
+
+static void heap_add(goc_p *p, goc_rtimer *t) {
+  if (p->ntimers == p->timerscap) {
+    int32_t cap = p->timerscap ? p->timerscap * 2 : 16;
+    goc_rtimer **nt = realloc(p->timers, sizeof(*nt) * (size_t)cap);
+    if (!nt) goc__throw("out of memory growing a timer heap");
+    p->timers = nt;
+    p->timerscap = cap;
+  }
+  int32_t i = p->ntimers++;
+  p->timers[i] = t;
+  __atomic_store_n(&t->p_id, p->id, __ATOMIC_RELAXED);
+  siftup(p, i);
+  update0(p);
+}
+
+static void heap_del(goc_p *p, goc_rtimer *t) {
+  int32_t i = __atomic_load_n(&t->heap_index, __ATOMIC_RELAXED);
+  int32_t last = --p->ntimers;
+  if (i != last) {
+    goc_rtimer *moved = p->timers[last];
+    heap_set(p, i, moved);
+    siftup(p, i);
+    siftdown(p, __atomic_load_n(&moved->heap_index, __ATOMIC_RELAXED));
+  }
+  __atomic_store_n(&t->heap_index, -1, __ATOMIC_RELAXED);
+  __atomic_store_n(&t->p_id, -1, __ATOMIC_RELAXED);
+  update0(p);
+}
+
+/* ---- API ----------------------------------------------------------------- */
+
+static void wait_not_running(goc_rtimer *t) {
+  while (atomic_load(&t->status) == T_RUNNING && running_here != t)
+    sched_yield();
+}
+
+static void wake_poller(int64_t when) {
+  goc_sched *s = &goc__sched;
+  if (atomic_load(&s->polling)) {
+    if (when < atomic_load(&s->poll_until)) goc__netpoll_break();
+  } else {
+    goc__wakep();
+  }
+}
+
+/* No lock held. t->when, f, arg (and period) are set. */
+void goc__timer_start(goc_rtimer *t) {
+  goc__runtime_init();
+  wait_not_running(t);
+  if (atomic_load(&t->status) == T_WAITING) goc__timer_stop(t);
+  goc_m *m = goc__tls_m;
+  goc_p *p = m && m->p ? m->p : &goc__sched.allp[0];
+  pthread_mutex_lock(&p->timerlock);
+  atomic_store(&t->status, T_WAITING);
+  heap_add(p, t);
+  pthread_mutex_unlock(&p->timerlock);
+  wake_poller(t->when);
+}
+
+/* No lock held. True if t was pending (it will now not fire). */
+bool goc__timer_stop(goc_rtimer *t) {
+  for (;;) {
+    wait_not_running(t);
+    int st = atomic_load(&t->status);
+    if (st == T_RUNNING) {          /* stopped from inside its own f */
+      atomic_store(&t->status, T_NONE);
+      return false;
+    }
+    if (st == T_NONE) return false;
+    int32_t id = __atomic_load_n(&t->p_id, __ATOMIC_RELAXED);
+    if (id < 0) continue;
+    goc_p *p = &goc__sched.allp[id];
+    pthread_mutex_lock(&p->timerlock);
+    if (__atomic_load_n(&t->p_id, __ATOMIC_RELAXED) != id ||
+        atomic_load(&t->status) != T_WAITING) {
+      pthread_mutex_unlock(&p->timerlock);
+      continue;
+    }
+    heap_del(p, t);
+    atomic_store(&t->status, T_NONE);
+    pthread_mutex_unlock(&p->timerlock);
+    return true;
+  }
+}
+
+/* No lock held. */
+void goc__timer_modify(goc_rtimer *t, int64_t when, int64_t period) {
+  goc__timer_stop(t);
+  t->when = when;
+  t->period = period;
+  goc__timer_start(t);
+}
+
+/* No lock held; any thread. Runs p's due timers; returns the next when. */
+int64_t goc__run_timers(goc_p *p, int64_t now) {
+  if (atomic_load(&p->timer0when) > now) return atomic_load(&p->timer0when);
+  pthread_mutex_lock(&p->timerlock);
+  while (p->ntimers > 0 && p->timers[0]->when <= now) {
+    goc_rtimer *t = p->timers[0];
+    heap_del(p, t);
+    atomic_store(&t->status, T_RUNNING);
+    int64_t period = t->period;
+    void (*f)(void *, int64_t) = t->f;
+    void *arg = t->arg;
+    if (period > 0) {
+      /* Re-arm now (Go does too), so a slow f does not drift the period. */
+      t->when += period * (1 + (now - t->when) / period);
+    }
+    pthread_mutex_unlock(&p->timerlock);
+    running_here = t;
+    f(arg, now);
+    running_here = NULL;
+    if (period > 0) {
+      pthread_mutex_lock(&p->timerlock);
+      if (atomic_load(&t->status) == T_RUNNING) {
+        heap_add(p, t);
+        atomic_store(&t->status, T_WAITING);
+      }
+      continue;   /* lock held */
+    }
+    int st = T_RUNNING;
+    atomic_compare_exchange_strong(&t->status, &st, T_NONE);
+    pthread_mutex_lock(&p->timerlock);
+  }
+  int64_t next = atomic_load(&p->timer0when);
+  pthread_mutex_unlock(&p->timerlock);
+  return next;
+}
+
+int64_t goc__timers_earliest(void) {
+  int64_t w = INT64_MAX;
+  for (int32_t i = 0; i < goc__sched.gomaxprocs; i++)
+    w = goc__min64(w, atomic_load(&goc__sched.allp[i].timer0when));
+  return w;
+}
+
+int64_t goc__run_all_timers(int64_t now) {
+  int64_t w = INT64_MAX;
+  for (int32_t i = 0; i < goc__sched.gomaxprocs; i++)
+    w = goc__min64(w, goc__run_timers(&goc__sched.allp[i], now));
+  return w;
+}
+
+int32_t goc__timers_count(void) {
+  int32_t n = 0;
+  for (int32_t i = 0; i < goc__sched.gomaxprocs; i++) {
+    goc_p *p = &goc__sched.allp[i];
+    pthread_mutex_lock(&p->timerlock);
+    n += p->ntimers;
+    pthread_mutex_unlock(&p->timerlock);
+  }
+  return n;
+}

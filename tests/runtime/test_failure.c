@@ -1,0 +1,133 @@
+/* Failure paths: deadlock detection, panics, throws (each in a child). */
+#include <stdatomic.h>
+#include "rt_test.h"
+#include "proc.h"
+
+typedef struct { goc_frame fr; int result; } main_frame;
+
+/* main blocks forever on a "channel" nobody will send on */
+static int deadlock_main(goc_g *g, goc_frame *f) {
+  if (f->resume == 0) {
+    f->line = 12;
+    goc__park_g(g, GOC_WAIT_CHAN_RECV, NULL, NULL);
+    RT_SUSPEND(f, 1);
+  }
+  CHECK(!"resumed");
+  return GOC_DONE;
+}
+static void case_deadlock(void) { RT_RUN_MAIN(main_frame, deadlock_main); }
+
+/* a sleeping goroutine is progress: the deadlock comes only after it ends */
+static _Atomic int64_t sleeper_done_at;
+typedef struct { goc_frame fr; } sl_frame;
+static int sl_step(goc_g *g, goc_frame *f) {
+  if (!goc_sleep__async(g, 50 * GOC_MILLISECOND)) RT_SUSPEND(f, 1);
+  atomic_store(&sleeper_done_at, goc_now());
+  return GOC_DONE;
+}
+static int64_t t0;
+static void report_at_exit(void) {}
+static int deadlock_later_main(goc_g *g, goc_frame *f) {
+  if (f->resume == 0) {
+    t0 = goc_now();
+    atexit(report_at_exit);
+    goc_g *ng;
+    sl_frame *sf = RT_NEW(ng, sl_frame, sl_step);
+    sf->fr.func = "sleeper";
+    sf->fr.file = "x.goc";
+    sf->fr.line = 3;
+    RT_GO(ng);
+    f->line = 20;
+    goc__park_g(g, GOC_WAIT_SELECT_NO_CASES, NULL, NULL);
+    RT_SUSPEND(f, 1);
+  }
+  return GOC_DONE;
+}
+static void case_deadlock_after_sleep(void) {
+  RT_RUN_MAIN(main_frame, deadlock_later_main);
+}
+
+/* a goroutine blocked forever alongside main */
+typedef struct { goc_frame fr; } blk_frame;
+static int blk_step(goc_g *g, goc_frame *f) {
+  if (f->resume == 0) {
+    f->line = 7;
+    goc__park_g(g, GOC_WAIT_CHAN_SEND, NULL, NULL);
+    RT_SUSPEND(f, 1);
+  }
+  return GOC_DONE;
+}
+static int deadlock2_main(goc_g *g, goc_frame *f) {
+  if (f->resume == 0) {
+    goc_g *ng;
+    blk_frame *bf = RT_NEW(ng, blk_frame, blk_step);
+    bf->fr.func = "worker";
+    bf->fr.file = "w.goc";
+    goc__go_start(ng, "m.goc", 42);
+    f->line = 43;
+    goc__park_g(g, GOC_WAIT_WAITGROUP, NULL, NULL);
+    RT_SUSPEND(f, 1);
+  }
+  return GOC_DONE;
+}
+static void case_deadlock_two(void) { RT_RUN_MAIN(main_frame, deadlock2_main); }
+
+/* panic from a nested frame of a goroutine */
+typedef struct { goc_frame fr; } pf_frame;
+static int inner_step(goc_g *g, goc_frame *f) {
+  (void)g;
+  f->line = 99;
+  goc_panic("boom %d", 42);
+}
+static int outer_step(goc_g *g, goc_frame *f) {
+  f->line = 50;
+  pf_frame *c = (pf_frame *)goc__frame_push(g, sizeof *c, inner_step);
+  c->fr.func = "inner";
+  c->fr.file = "p.goc";
+  return goc__call(g, &c->fr);
+}
+static int panic_main(goc_g *g, goc_frame *f) {
+  if (f->resume == 0) {
+    goc_g *ng;
+    pf_frame *of = RT_NEW(ng, pf_frame, outer_step);
+    of->fr.func = "outer";
+    of->fr.file = "p.goc";
+    goc__go_start(ng, "p.goc", 10);
+    f->resume = 1;
+  }
+  if (!goc_sleep__async(g, 5 * GOC_SECOND)) return GOC_SUSPEND;
+  return GOC_DONE;
+}
+static void case_panic(void) {
+  printf("before panic\n");
+  RT_RUN_MAIN(main_frame, panic_main);
+}
+
+static void case_throw(void) { goc__throw("test invariant"); }
+
+/* a plain C program never deadlocks: threads outside may still act */
+static void case_no_main_mode(void) {
+  goc__runtime_init();
+  goc_sleep(20 * GOC_MILLISECOND);
+  exit(0);
+}
+
+int main(int argc, char **argv) {
+  static const rt_case cases[] = {
+      {"deadlock", case_deadlock, 2,
+       {"fatal error: all goroutines are asleep - deadlock!\n\ngoroutine 1 [chan receive]:\nmain(...)\n",
+        "test_failure.c:12\n"}},
+      {"deadlock_after_sleep", case_deadlock_after_sleep, 2,
+       {"fatal error: all goroutines are asleep - deadlock!",
+        "goroutine 1 [select (no cases)]:"}},
+      {"deadlock_two", case_deadlock_two, 2,
+       {"goroutine 1 [sync.WaitGroup.Wait]:",
+        "goroutine 2 [chan send]:\nworker(...)\n\tw.goc:7\ncreated by main in goroutine 1\n\tm.goc:42\n"}},
+      {"panic", case_panic, 2,
+       {"panic: boom 42\n\ngoroutine 2 [running]:\ninner(...)\n\tp.goc:99\nouter(...)\n\tp.goc:50\n",
+        "created by main in goroutine 1\n\tp.goc:10\n"}},
+      {"throw", case_throw, 2, {"fatal error: test invariant\n"}},
+      {"no_main_mode", case_no_main_mode, 0, {0}},
+  };
+  return rt_main(argc, argv, cases, sizeof cases / sizeof cases[0]);
+}
