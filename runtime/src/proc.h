@@ -73,8 +73,10 @@ typedef struct goc_swaiter {
   goc_note note;
   const void *addr;         /* sema address */
   uint32_t ticket;          /* cond ticket; sema: 1 = handed off */
+  int parked;               /* sema: a G parked and not yet resumed */
   int64_t t0;
 } goc_swaiter;
+void goc__swaiter_wake(goc_swaiter *w);   /* sema.c; w is dequeued */
 
 /* Per-G state of the multi-step sync operations (one at a time per G). */
 typedef struct goc_syncstate {
@@ -183,7 +185,7 @@ typedef struct goc_sched {
   int64_t mnext;
   /* G free list shared by Ps */
   goc_g *gfree;
-  int32_t ngfree;
+  _Atomic int32_t ngfree;
   /* state */
   int32_t gomaxprocs;
   goc_p *allp;

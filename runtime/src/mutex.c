@@ -1,0 +1,148 @@
+/* mutex.c — goc_mutex, Go's sync.Mutex (spinning, then parking on the
+ * mutex's semaphore; starvation mode after 1 ms of waiting).
+ *
+ * Invariants (state bits, as Go's mutex.go):
+ *   - bit 0 locked, bit 1 woken (a woken waiter is running, so unlock
+ *     need not wake another), bit 2 starving (ownership is handed directly
+ *     to the first waiter), bits 3.. the number of waiters.
+ *   - In normal mode a woken waiter competes with new arrivals; one that
+ *     waited over 1 ms switches the mutex to starving mode, which ends when
+ *     the last waiter takes it or one waited less than 1 ms.
+ *   - A G keeps its lockSlow locals in g->ss between suspensions
+ *     (g->ss.phase 1: parked on the semaphore).
+ */
+#include <unistd.h>
+#include "proc.h"
+
+#define M_LOCKED 1
+#define M_WOKEN 2
+#define M_STARVING 4
+#define M_SHIFT 3
+#define STARVATION_NS (1 * GOC_MILLISECOND)
+
+static bool can_spin(int iter) {
+  static int ncpu;
+  if (!ncpu) ncpu = (int)sysconf(_SC_NPROCESSORS_ONLN);
+  if (iter >= 4 || ncpu <= 1) return false;
+  goc_sched *s = &goc__sched;
+  if (!atomic_load(&s->started) ||
+      s->gomaxprocs <= atomic_load(&s->npidle) + atomic_load(&s->nmspinning) + 1)
+    return false;
+  goc_m *m = goc__tls_m;
+  if (m && m->p && !goc__runqempty(m->p)) return false;
+  return true;
+}
+
+static void do_spin(void) {
+  for (int i = 0; i < 30; i++) {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#else
+    __asm__ __volatile__("" ::: "memory");
+#endif
+  }
+}
+
+/* g == NULL: block the thread. Returns 1 when locked, 0 when g suspends. */
+static int lock_slow(goc_g *g, goc_mutex *m, goc_syncstate *s) {
+  int32_t old, new;
+  if (s->phase == 1) goto resume;
+  s->wait_start = 0;
+  s->starving = false;
+  s->awoke = false;
+  s->iter = 0;
+  old = atomic_load(&m->state);
+  for (;;) {
+    if ((old & (M_LOCKED | M_STARVING)) == M_LOCKED && can_spin(s->iter)) {
+      if (!s->awoke && (old & M_WOKEN) == 0 && (old >> M_SHIFT) != 0 &&
+          atomic_compare_exchange_strong(&m->state, &old, old | M_WOKEN))
+        s->awoke = true;
+      do_spin();
+      s->iter++;
+      old = atomic_load(&m->state);
+      continue;
+    }
+    new = old;
+    if (!(old & M_STARVING)) new |= M_LOCKED;
+    if (old & (M_LOCKED | M_STARVING)) new += 1 << M_SHIFT;
+    if (s->starving && (old & M_LOCKED)) new |= M_STARVING;
+    if (s->awoke) {
+      if (!(new & M_WOKEN)) goc__throw("sync: inconsistent mutex state");
+      new &= ~M_WOKEN;
+    }
+    if (!atomic_compare_exchange_strong(&m->state, &old, new)) continue;
+    if ((old & (M_LOCKED | M_STARVING)) == 0) break;   /* locked by CAS */
+    {
+      bool lifo = s->wait_start != 0;
+      if (!s->wait_start) s->wait_start = goc_now();
+      if (g) {
+        s->phase = 1;
+        if (!goc__semacquire_async(g, &m->sema, lifo, GOC_WAIT_MUTEX)) return 0;
+      } else {
+        goc__semacquire_thread(&m->sema, lifo, GOC_WAIT_MUTEX);
+      }
+      goto acquired;
+    }
+  resume:
+    if (!goc__semacquire_async(g, &m->sema, true, GOC_WAIT_MUTEX)) return 0;
+  acquired:
+    s->phase = 0;
+    s->starving = s->starving || goc_now() - s->wait_start > STARVATION_NS;
+    old = atomic_load(&m->state);
+    if (old & M_STARVING) {
+      if ((old & (M_LOCKED | M_WOKEN)) != 0 || (old >> M_SHIFT) == 0)
+        goc__throw("sync: inconsistent mutex state");
+      int32_t delta = M_LOCKED - (1 << M_SHIFT);
+      if (!s->starving || (old >> M_SHIFT) == 1) delta -= M_STARVING;
+      atomic_fetch_add(&m->state, delta);
+      break;
+    }
+    s->awoke = true;
+    s->iter = 0;
+  }
+  s->phase = 0;
+  return 1;
+}
+
+/* g is the current G; uses g->ss. */
+int goc_mutex_lock__async(goc_g *g, goc_mutex *m) {
+  if (g->ss.phase == 0) {
+    int32_t z = 0;
+    if (atomic_compare_exchange_strong(&m->state, &z, M_LOCKED)) return 1;
+  }
+  return lock_slow(g, m, &g->ss);
+}
+
+/* Blocks the calling thread (plain C). */
+void goc_mutex_lock(goc_mutex *m) {
+  int32_t z = 0;
+  if (atomic_compare_exchange_strong(&m->state, &z, M_LOCKED)) return;
+  goc_syncstate s = {0};
+  lock_slow(NULL, m, &s);
+}
+
+bool goc_mutex_trylock(goc_mutex *m) {
+  int32_t old = atomic_load(&m->state);
+  if (old & (M_LOCKED | M_STARVING)) return false;
+  return atomic_compare_exchange_strong(&m->state, &old, old | M_LOCKED);
+}
+
+void goc_mutex_unlock(goc_mutex *m) {
+  int32_t new = atomic_fetch_sub(&m->state, M_LOCKED) - M_LOCKED;
+  if (new == 0) return;
+  if (((new + M_LOCKED) & M_LOCKED) == 0)
+    goc__throw("sync: unlock of unlocked mutex");
+  if (!(new & M_STARVING)) {
+    int32_t old = new;
+    for (;;) {
+      if ((old >> M_SHIFT) == 0 || (old & (M_LOCKED | M_WOKEN | M_STARVING)))
+        return;
+      new = (old - (1 << M_SHIFT)) | M_WOKEN;
+      if (atomic_compare_exchange_strong(&m->state, &old, new)) {
+        goc__semrelease(&m->sema, false);
+        return;
+      }
+    }
+  }
+  goc__semrelease(&m->sema, true);
+}
