@@ -157,7 +157,7 @@ static void walk_declaration(walk *w, TSNode n) {
   bool any_var = false;
   uint32_t c = ts_node_child_count(n);
   for (uint32_t i = 0; i < c; i++) {
-    const char *f = ts_node_field_name_for_child(n, i);
+    const char *f = child_field_name(n, i);
     if (!f || strcmp(f, "declarator")) continue;
     TSNode d = ts_node_child(n, i);
     TSNode target = node_is(d, "init_declarator") ? node_field(d, "declarator") : d;
@@ -217,7 +217,8 @@ static void walk_node(walk *w, TSNode n) {
   if (!strcmp(t, "declaration")) { walk_declaration(w, n); return; }
   if (!strcmp(t, "type_definition") || !strcmp(t, "struct_specifier") || !strcmp(t, "union_specifier") ||
       !strcmp(t, "enum_specifier")) {
-    if (!strcmp(t, "type_definition")) add_hoist(w, n, -1);
+    /* a definition on its own ("struct s { ... };") is hoisted whole */
+    if (!strcmp(t, "type_definition") || node_is(ts_node_parent(n), "compound_statement")) add_hoist(w, n, -1);
     uint32_t c = ts_node_named_child_count(n);
     for (uint32_t i = 0; i < c; i++) walk_node(w, ts_node_named_child(n, i));
     return;
@@ -240,7 +241,7 @@ static void walk_node(walk *w, TSNode n) {
     }
     uint32_t c = ts_node_child_count(n);
     for (uint32_t i = 0; i < c; i++) {
-      const char *f = ts_node_field_name_for_child(n, i);
+      const char *f = child_field_name(n, i);
       if (f && (!strcmp(f, "body"))) walk_node(w, ts_node_child(n, i));
     }
     w->nvis = mark;
@@ -289,6 +290,16 @@ static void walk_node(walk *w, TSNode n) {
   for (uint32_t i = 0; i < c; i++) walk_node(w, ts_node_named_child(n, i));
 }
 
+static int count_declarators(TSNode decl) {
+  int n = 0;
+  uint32_t c = ts_node_child_count(decl);
+  for (uint32_t i = 0; i < c; i++) {
+    const char *f = child_field_name(decl, i);
+    if (f && !strcmp(f, "declarator")) n++;
+  }
+  return n;
+}
+
 static bool name_taken(fnctx *fx, const char *name, int upto) {
   for (int i = 0; i < fx->nfree; i++)
     if (!strcmp(fx->free_names[i], name)) return true;
@@ -333,6 +344,24 @@ static char *var_decl(fnctx *fx, slot *sl) {
     /* for_range_statement / receive_declaration: fields type, declarator */
     rewrite_node(s, fx, RW_DECL, node_field(decl, "type"), &b);
   }
+  TSNode init = node_is(ts_node_parent(sl->declarator), "init_declarator")
+                    ? node_field(ts_node_parent(sl->declarator), "value") : (TSNode){0};
+  if (node_is(sl->declarator, "array_declarator") && ts_node_is_null(node_field(sl->declarator, "size")) &&
+      !ts_node_is_null(init)) {
+    /* T a[] = INIT: the size comes from the initialiser; name the complete
+       type as that of the compound literal (T []){INIT}. */
+    TSNode nm = declarator_name(sl->declarator);
+    char *type = buf_take(&b);
+    buf_printf(&b, "__typeof__((%s ", type);
+    emit_rewritten_range(s, sl->declarator, ts_node_start_byte(sl->declarator), ts_node_start_byte(nm), &b, NULL);
+    emit_rewritten_range(s, sl->declarator, ts_node_end_byte(nm), ts_node_end_byte(sl->declarator), &b, NULL);
+    bool braced = node_is(init, "initializer_list");
+    buf_printf(&b, ")%s", braced ? "" : "{");
+    rewrite_node(s, fx, RW_DECL, init, &b);
+    buf_printf(&b, "%s) %s;", braced ? "" : "}", sl->cname);
+    free(type);
+    return buf_take(&b);
+  }
   buf_putc(&b, ' ');
   rewrite_node(s, fx, RW_DECL, sl->declarator, &b);
   buf_puts(&b, ";");
@@ -374,18 +403,22 @@ void analyse_function(fnctx *fx) {
     hoist *h = &w.hoists[i];
     if (h->slot < 0) {
       rewrite_node(fx->s, fx, RW_DECL, h->decl, &decls);
-      buf_puts(&decls, "\n");
+      const char *ht = ts_node_type(h->decl);
+      buf_puts(&decls, strstr(ht, "_specifier") ? ";\n" : "\n");
     } else {
       slot *sl = &fx->slots[h->slot];
       TSNode type = node_field(sl->decl_node, "type");
       /* a struct defined inside the declaration: hoist its definition once */
+      bool anon = ts_node_is_null(node_field(type, "name"));
       if (node_is(sl->decl_node, "declaration") && !ts_node_is_null(node_field(type, "body")) &&
           (i == 0 || !ts_node_eq(w.hoists[i - 1].decl, h->decl))) {
-        if (ts_node_is_null(node_field(type, "name")))
-          diag_error(fx->s, type, "a local of anonymous struct type in goroutine function '%s' is not supported "
-                     "(name the struct type)", fx->fn->name);
-        rewrite_node(fx->s, fx, RW_DECL, type, &decls);
-        buf_puts(&decls, ";\n");
+        if (anon && count_declarators(sl->decl_node) > 1)
+          diag_error(fx->s, type, "several locals of one anonymous struct type in goroutine function '%s' are not "
+                     "supported (name the struct type)", fx->fn->name);
+        if (!anon) {
+          rewrite_node(fx->s, fx, RW_DECL, type, &decls);
+          buf_puts(&decls, ";\n");
+        }
       }
       sl->decl = var_decl(fx, sl);
       buf_puts(&decls, sl->decl);

@@ -223,7 +223,7 @@ void lower_select(fnctx *fx, TSNode n, buf *out) {
     }
     uint32_t kc = ts_node_child_count(sc->node);
     for (uint32_t j = 0; j < kc; j++) {
-      const char *f = ts_node_field_name_for_child(sc->node, j);
+      const char *f = child_field_name(sc->node, j);
       if (f && !strcmp(f, "body")) lower_stmt(fx, ts_node_child(sc->node, j), out);
     }
     buf_puts(out, "} break;\n");

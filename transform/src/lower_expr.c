@@ -236,7 +236,11 @@ static char *lower(fnctx *fx, TSNode n, buf *out, bool want) {
 char *lower_expr(fnctx *fx, TSNode n, buf *out) { return lower(fx, n, out, true); }
 
 void lower_expr_discard(fnctx *fx, TSNode n, buf *out) {
-  char *v = lower(fx, n, out, false);
-  if (strcmp(v, "((void)0)")) buf_printf(out, "%s;\n", v);
+  TSNode inner = n;
+  while (node_is(inner, "parenthesized_expression") && ts_node_named_child_count(inner) == 1)
+    inner = ts_node_named_child(inner, 0);
+  char *v = lower(fx, inner, out, false);
+  /* a value nobody reads: only its side effects (the pre-statements) count */
+  if (strcmp(v, "((void)0)") && !node_is(inner, "receive_expression")) buf_printf(out, "%s;\n", v);
   free(v);
 }

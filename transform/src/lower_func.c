@@ -44,7 +44,7 @@ static void emit_c_entry(const source *s, fninfo *fn, buf *out) {
     const char *src[3] = {"goc_argc", "goc_argv", "goc_envp"};
     for (int i = 0; i < fn->nparams && i < 3; i++)
       buf_printf(out, "  goc_fr->%s = (__typeof__(goc_fr->%s))%s;\n", fn->params[i], fn->params[i], src[i]);
-    buf_puts(out, "  (void)goc_argc; (void)goc_argv; (void)goc_envp;\n"
+    buf_puts(out, "  (void)goc_argc; (void)goc_argv; (void)goc_envp; (void)goc_fr;\n"
                   "  goc__run_main(goc_cur, offsetof(struct main__frame, ret));\n}\n");
     return;
   }
@@ -54,7 +54,7 @@ static void emit_c_entry(const source *s, fninfo *fn, buf *out) {
                   "  struct %s__frame *goc_fr = (struct %s__frame *)goc__frame_push(goc_cur, sizeof(struct %s__frame), "
                   "%s__step);\n", fr, fr, fr, step_name(fn));
   for (int i = 0; i < fn->nparams; i++) buf_printf(out, "  goc_fr->%s = %s;\n", fn->params[i], fn->params[i]);
-  buf_puts(out, "  goc__run_sync(goc_cur);\n");
+  buf_puts(out, "  (void)goc_fr;\n  goc__run_sync(goc_cur);\n");
   if (!fn->returns_void) buf_puts(out, "  __typeof__(goc_fr->ret) goc_r = goc_fr->ret;\n");
   buf_puts(out, "  goc__g_release(goc_cur);\n");
   if (!fn->returns_void) buf_puts(out, "  return goc_r;\n");
@@ -90,12 +90,14 @@ char *lower_function(program *p, const source *s, fninfo *fn) {
                  "#pragma clang diagnostic ignored \"-Wuninitialized\"\n"
                  "#pragma clang diagnostic ignored \"-Wsometimes-uninitialized\"\n"
                  "#pragma clang diagnostic ignored \"-Wunused-label\"\n"
+                 "#pragma clang diagnostic ignored \"-Wimplicit-fallthrough\"\n"
                  "#elif defined(__GNUC__)\n#pragma GCC diagnostic push\n"
                  "#pragma GCC diagnostic ignored \"-Wunused-variable\"\n"
                  "#pragma GCC diagnostic ignored \"-Wunused-but-set-variable\"\n"
                  "#pragma GCC diagnostic ignored \"-Wmaybe-uninitialized\"\n"
                  "#pragma GCC diagnostic ignored \"-Wuninitialized\"\n"
-                 "#pragma GCC diagnostic ignored \"-Wunused-label\"\n#endif\n");
+                 "#pragma GCC diagnostic ignored \"-Wunused-label\"\n"
+                 "#pragma GCC diagnostic ignored \"-Wimplicit-fallthrough\"\n#endif\n");
   int line, col;
   node_pos(fn->def, &line, &col);
   emit_line(&fx, fn->def, &out);

@@ -81,7 +81,7 @@ static void lower_body(fnctx *fx, TSNode body, TSNode at, buf *out) {
 static void lower_declaration(fnctx *fx, TSNode n, buf *out) {
   uint32_t c = ts_node_child_count(n);
   for (uint32_t i = 0; i < c; i++) {
-    const char *f = ts_node_field_name_for_child(n, i);
+    const char *f = child_field_name(n, i);
     if (!f || strcmp(f, "declarator")) continue;
     TSNode d = ts_node_child(n, i);
     if (!node_is(d, "init_declarator")) continue;

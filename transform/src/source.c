@@ -76,3 +76,19 @@ static int check(const source *s, TSNode n, int found) {
   return found;
 }
 int source_check_syntax(const source *s) { return check(s, ts_tree_root_node(s->tree), 0); }
+
+/* The field name of child i of n, or NULL. (libtree-sitter 0.20's
+ * ts_node_field_name_for_child misreports repeated fields; a cursor does
+ * not.) */
+const char *child_field_name(TSNode n, uint32_t i) {
+  TSTreeCursor c = ts_tree_cursor_new(n);
+  const char *name = NULL;
+  if (ts_tree_cursor_goto_first_child(&c)) {
+    for (uint32_t k = 0; k < i; k++)
+      if (!ts_tree_cursor_goto_next_sibling(&c)) goto done;
+    name = ts_tree_cursor_current_field_name(&c);
+  }
+done:
+  ts_tree_cursor_delete(&c);
+  return name;
+}

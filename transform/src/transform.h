@@ -33,6 +33,7 @@ TSNode node_field(TSNode n, const char *field);   /* null node if absent */
 void node_pos(TSNode n, int *line, int *col);       /* 1-based */
 /* Reports every ERROR/MISSING node; returns how many. */
 int source_check_syntax(const source *s);
+const char *child_field_name(TSNode n, uint32_t i);
 
 /* ---- diag.c ---- */
 extern int diag_count;
