@@ -52,6 +52,7 @@ void goc__run_main(goc_g *mainG, size_t result_offset) {
 }
 
 void goc__run_sync(goc_g *g) {
+  goc__plain_thread_touch();
   goc__runtime_init();
   g->is_sync = true;
   goc__note_clear(&g->done_note);

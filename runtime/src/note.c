@@ -51,12 +51,14 @@ bool goc__note_sleep_until_m(goc_note *n, int64_t deadline) {
 
 /* No lock held; counts the thread as blocked in the runtime. */
 void goc__note_sleep(goc_note *n) {
+  goc__plain_thread_touch();
   atomic_fetch_add(&goc__sched.nblocked, 1);
   goc__note_sleep_m(n);
   atomic_fetch_sub(&goc__sched.nblocked, 1);
 }
 
 bool goc__note_sleep_until(goc_note *n, int64_t deadline_ns) {
+  goc__plain_thread_touch();
   atomic_fetch_add(&goc__sched.nblocked, 1);
   bool r = goc__note_sleep_until_m(n, deadline_ns);
   atomic_fetch_sub(&goc__sched.nblocked, 1);

@@ -6,8 +6,8 @@
  * own earlier output is kept); only one thread prints (the others block).
  * Deadlock is declared only in goc__run_main mode, when every M is idle and
  * nothing can make progress: no runnable G, no timer, no I/O waiter, no
- * M in a system call and no plain thread blocked in the runtime (a plain
- * thread may still send).
+ * M in a system call and no live plain thread that has used the runtime
+ * (it may still send; it stops counting when it exits, which re-checks).
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -66,6 +66,7 @@ void goc__checkdead(void) {
   if (!s->main_mode) return;
   if (s->mcount - s->nmidle > 0) return;
   if (atomic_load(&s->nblocked) > 0 || atomic_load(&s->nsyscall) > 0 ||
+      atomic_load(&s->nplain) > 0 ||
       atomic_load(&s->netpoll_waiters) > 0 || atomic_load(&s->polling) > 0)
     return;
   if (atomic_load(&s->runqsize) > 0) return;

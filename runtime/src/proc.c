@@ -22,6 +22,26 @@ goc_sched goc__sched = {
 _Thread_local goc_m *goc__tls_m;
 _Thread_local goc_g *goc__tls_g;
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
+_Thread_local bool goc__tls_plain;
+static pthread_key_t plain_key;
+static pthread_once_t plain_once = PTHREAD_ONCE_INIT;
+
+/* A registered plain thread exits: it can no longer wake anyone. */
+static void plain_exit(void *arg) {
+  (void)arg;
+  atomic_fetch_sub(&goc__sched.nplain, 1);
+  pthread_mutex_lock(&goc__sched.lock);
+  if (atomic_load(&goc__sched.started)) goc__checkdead();
+  pthread_mutex_unlock(&goc__sched.lock);
+}
+static void plain_key_init(void) { pthread_key_create(&plain_key, plain_exit); }
+
+void goc__plain_thread_slow(void) {
+  goc__tls_plain = true;
+  pthread_once(&plain_once, plain_key_init);
+  atomic_fetch_add(&goc__sched.nplain, 1);
+  pthread_setspecific(plain_key, (void *)1);
+}
 
 #define GFREE_LOCAL_MAX 64
 
@@ -193,6 +213,7 @@ static void record_creator(goc_g *newg, const char *file, int line) {
 
 /* Any thread; newg has its first frame pushed. */
 void goc__go_start(goc_g *newg, const char *file, int line) {
+  goc__plain_thread_touch();
   goc__runtime_init();
   record_creator(newg, file, line);
   atomic_fetch_add(&goc__sched.ngoroutines, 1);

@@ -193,6 +193,7 @@ typedef struct goc_sched {
   _Atomic bool started;
   bool main_mode;                 /* goc__run_main owns the process */
   _Atomic int32_t nblocked;       /* plain threads blocked in the runtime */
+  _Atomic int32_t nplain;         /* live plain threads that used the runtime */
   _Atomic int32_t nsyscall;       /* Ms in syscall state */
   _Atomic int32_t netpoll_waiters;
   _Atomic int32_t polling;        /* an M is blocked in netpoll */
@@ -219,6 +220,13 @@ void goc__newm(goc_p *p, bool spinning);  /* sched.lock not held */
 goc_g *goc__gfget(goc_p *p);              /* p owned or NULL */
 void goc__gfput(goc_p *p, goc_g *g);      /* p owned or NULL */
 uint32_t goc__fastrand(void);
+/* A thread that is not an M uses the runtime: until it exits it counts as
+ * able to make progress (no deadlock is declared). Cheap after the first. */
+void goc__plain_thread_slow(void);
+extern _Thread_local bool goc__tls_plain;
+static inline void goc__plain_thread_touch(void) {
+  if (!goc__tls_m && !goc__tls_plain) goc__plain_thread_slow();
+}
 
 /* sched.c */
 __attribute__((noreturn)) void goc__schedule(void);

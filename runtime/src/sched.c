@@ -376,6 +376,7 @@ void goc__preempt(goc_g *g) {
 
 /* Any thread; g's park is committed. Never blocks. */
 void goc__ready(goc_g *g) {
+  goc__plain_thread_touch();
   uint32_t st = GOC_GWAITING;
   if (!atomic_compare_exchange_strong(&g->status, &st, GOC_GRUNNABLE))
     goc__throw("goc__ready: goroutine is not waiting");

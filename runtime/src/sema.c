@@ -116,6 +116,7 @@ int goc__semacquire_async(goc_g *g, _Atomic uint32_t *addr, bool lifo,
 /* Blocks the calling thread (handing off its P if it has one). */
 void goc__semacquire_thread(_Atomic uint32_t *addr, bool lifo,
                             goc_wait_reason reason) {
+  goc__plain_thread_touch();
   if (cansemacquire(addr)) return;
   semroot *r = root_of(addr);
   for (;;) {
@@ -144,6 +145,7 @@ void goc__semacquire_thread(_Atomic uint32_t *addr, bool lifo,
 
 /* No lock held; never blocks. handoff: give the token to the first waiter. */
 void goc__semrelease(_Atomic uint32_t *addr, bool handoff) {
+  goc__plain_thread_touch();
   semroot *r = root_of(addr);
   atomic_fetch_add(addr, 1);
   if (atomic_load(&r->nwait) == 0) return;

@@ -48,6 +48,7 @@ void goc_sleep(int64_t ns) {
   if (ns <= 0) return;
   int64_t deadline = goc_now() + ns;
   bool plain = goc__getg() == NULL;
+  goc__plain_thread_touch();
   if (plain) atomic_fetch_add(&goc__sched.nblocked, 1);
   else goc_syscall_enter();
   for (;;) {

@@ -66,6 +66,7 @@ static bool retake(int64_t now) {
 
 static void *sysmon(void *arg) {
   (void)arg;
+  goc__tls_plain = true;   /* runtime-owned: never counts as a plain thread */
   goc_sched *s = &goc__sched;
   int64_t delay = 20 * GOC_MICROSECOND;
   int idle = 0;

@@ -113,6 +113,7 @@ static void wake_poller(int64_t when) {
 
 /* No lock held. t->when, f, arg (and period) are set. */
 void goc__timer_start(goc_rtimer *t) {
+  goc__plain_thread_touch();
   goc__runtime_init();
   wait_not_running(t);
   if (atomic_load(&t->status) == T_WAITING) goc__timer_stop(t);
