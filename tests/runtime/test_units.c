@@ -1,0 +1,146 @@
+/* Unit tests of runtime pieces without running goroutines: run queues,
+ * the frame arena, the timer heap. */
+#include <stdatomic.h>
+#include <stdint.h>
+#include "rt_test.h"
+#include "proc.h"
+
+static goc_g *fake_g(int i) {
+  goc_g *g = calloc(1, sizeof *g);
+  g->id = i;
+  return g;
+}
+
+static void case_runq(void) {
+  setenv("GOC_MAXPROCS", "2", 1);
+  goc__runtime_init();
+  goc_p *p0 = &goc__sched.allp[0], *p1 = &goc__sched.allp[1];
+  bool inherit;
+  /* FIFO */
+  goc_g *gs[400];
+  for (int i = 0; i < 400; i++) gs[i] = fake_g(i);
+  for (int i = 0; i < 10; i++) goc__runqput(p0, gs[i], false);
+  for (int i = 0; i < 10; i++) {
+    CHECK(goc__runqget(p0, &inherit) == gs[i]);
+    CHECK(!inherit);
+  }
+  CHECK(goc__runqget(p0, &inherit) == NULL);
+  /* runnext: the newest readied runs first; the old one goes to the tail */
+  goc__runqput(p0, gs[0], true);
+  goc__runqput(p0, gs[1], true);
+  CHECK(goc__runqget(p0, &inherit) == gs[1] && inherit);
+  CHECK(goc__runqget(p0, &inherit) == gs[0] && !inherit);
+  CHECK(goc__runqempty(p0));
+  /* overflow: half the ring plus the new G go to the global queue */
+  for (int i = 0; i < 300; i++) goc__runqput(p0, gs[i], false);
+  CHECK(goc__runqlen(p0) == 171);
+  CHECK(atomic_load(&goc__sched.runqsize) == 129);
+  CHECK(goc__sched.runqhead == gs[0]);   /* oldest first */
+  /* steal half */
+  goc_g *s = goc__runqsteal(p1, p0, false);
+  CHECK(s != NULL);
+  CHECK(goc__runqlen(p0) == 85);
+  CHECK(goc__runqlen(p1) == 85);
+  /* stealing runnext only when asked */
+  while (goc__runqget(p0, &inherit)) {
+  }
+  goc__runqput(p0, gs[399], true);
+  CHECK(goc__runqsteal(p1, p0, false) == NULL || goc__runqlen(p1) > 0);
+  /* drain: every G exactly once */
+  static int seen[400];
+  seen[s->id]++;
+  while ((s = goc__runqget(p1, &inherit))) seen[s->id]++;
+  CHECK(goc__runqsteal(p1, p0, true) == gs[399]);
+  pthread_mutex_lock(&goc__sched.lock);
+  while ((s = goc__globrunqget(p1, 1))) seen[s->id]++;
+  pthread_mutex_unlock(&goc__sched.lock);
+  for (int i = 0; i < 300; i++) CHECK(i < 129 + 0 || seen[i] <= 1);
+  int total = 0;
+  for (int i = 0; i < 400; i++) total += seen[i];
+  CHECK(total == 85 + 1 + 129);
+  exit(0);
+}
+
+static void case_arena(void) {
+  goc_g *g = goc__go_new();
+  goc_g_head *h = GOC_G(g);
+  enum { N = 2000 };
+  static unsigned char *ptr[N];
+  static size_t len[N];
+  for (int round = 0; round < 3; round++) {
+    for (int i = 0; i < N; i++) {
+      len[i] = (size_t)((i * 7919 + round) % 300) + (i % 97 == 0 ? 9000 : 0);
+      ptr[i] = goc__arena_push(g, len[i]);
+      CHECK(((uintptr_t)ptr[i] & 15) == 0);
+      memset(ptr[i], (i + round) & 0xff, len[i]);
+    }
+    for (int i = N - 1; i >= 0; i--) {
+      for (size_t k = 0; k < len[i]; k++) CHECK(ptr[i][k] == ((i + round) & 0xff));
+      goc__arena_pop(g, ptr[i]);
+      CHECK(h->arena_ptr == (char *)ptr[i]);
+    }
+  }
+  /* thrash on a chunk boundary */
+  void *base = goc__arena_push(g, GOC_FIRST_CHUNK - 32);
+  for (int i = 0; i < 100000; i++) {
+    void *p = goc__arena_push(g, 64);
+    goc__arena_pop(g, p);
+  }
+  goc__arena_pop(g, base);
+  /* frames */
+  goc_frame *a = goc__frame_push(g, 100, NULL);
+  goc_frame *b = goc__frame_push(g, 5000, NULL);
+  CHECK(b->parent == a && h->top == b);
+  goc__frame_pop(g, b);
+  CHECK(h->top == a);
+  goc__frame_pop(g, a);
+  CHECK(h->top == NULL && h->arena_ptr == h->arena_base);
+  exit(0);
+}
+
+#define NT 1000
+static goc_rtimer timers[NT];
+static int64_t last_when;
+static int fired[NT];
+static void tf(void *arg, int64_t now) {
+  (void)now;
+  goc_rtimer *t = arg;
+  CHECK(t->when >= last_when);
+  last_when = t->when;
+  fired[t - timers]++;
+}
+static void case_timer_heap(void) {
+  setenv("GOC_MAXPROCS", "1", 1);
+  goc__runtime_init();
+  goc_p *p = &goc__sched.allp[0];
+  int64_t base = goc_now() + 3600 * GOC_SECOND;
+  uint32_t x = 12345;
+  for (int i = 0; i < NT; i++) {
+    x = x * 1103515245 + 12345;
+    timers[i].when = base + (x >> 8) % 1000000;
+    timers[i].f = tf;
+    timers[i].arg = &timers[i];
+    timers[i].heap_index = -1;
+    timers[i].p_id = -1;
+    goc__timer_start(&timers[i]);
+  }
+  for (int i = 0; i < NT; i += 3) CHECK(goc__timer_stop(&timers[i]));
+  for (int i = 0; i < NT; i += 3) CHECK(!goc__timer_stop(&timers[i]));
+  for (int i = 1; i < NT; i += 7) goc__timer_modify(&timers[i], base + 5 * i, 0);
+  /* heap property */
+  for (int32_t i = 1; i < p->ntimers; i++)
+    CHECK(p->timers[(i - 1) / 4]->when <= p->timers[i]->when);
+  CHECK(atomic_load(&p->timer0when) == p->timers[0]->when);
+  CHECK(goc__run_timers(p, base + 2000000) == INT64_MAX);
+  for (int i = 0; i < NT; i++) CHECK(fired[i] == ((i % 3 != 0 || i % 7 == 1) ? 1 : 0));
+  exit(0);
+}
+
+int main(int argc, char **argv) {
+  static const rt_case cases[] = {
+      {"runq", case_runq, 0, {0}},
+      {"arena", case_arena, 0, {0}},
+      {"timer_heap", case_timer_heap, 0, {0}},
+  };
+  return rt_main(argc, argv, cases, sizeof cases / sizeof cases[0]);
+}
