@@ -68,6 +68,7 @@ typedef struct walk {
   hoist *hoists;
   int nhoists;
   uint32_t scope_end;
+  int in_go;           /* inside a go { } block: declarations are shadows */
 } walk;
 
 static void push_vis(walk *w, int k) {
@@ -79,6 +80,7 @@ static void push_vis(walk *w, int k) {
 }
 
 static void add_hoist(walk *w, TSNode decl, int slot) {
+  if (w->in_go) return;
   w->hoists = xrealloc(w->hoists, sizeof(hoist) * (size_t)(w->nhoists + 1));
   w->hoists[w->nhoists].decl = decl;
   w->hoists[w->nhoists].slot = slot;
@@ -126,7 +128,8 @@ static int declare(walk *w, TSNode decl, TSNode d, bool is_static) {
   sl->decl_byte = ts_node_end_byte(nm);
   sl->scope_end = w->scope_end;
   sl->is_static = is_static;
-  sl->in_L = !is_static && declarator_has_array(d);
+  sl->is_shadow = w->in_go > 0;
+  sl->in_L = !is_static && !sl->is_shadow && declarator_has_array(d);
   map_put(fx, ts_node_start_byte(nm), k);
   push_vis(w, k);
   /* array sizes and other expressions inside the declarator */
@@ -135,7 +138,7 @@ static int declare(walk *w, TSNode decl, TSNode d, bool is_static) {
       TSNode size = node_field(x, "size");
       if (!ts_node_is_null(size)) {
         walk_node(w, size);
-        if (node_is(size, "identifier") && slot_of_ident(fx, size) >= 0 && !is_static)
+        if (node_is(size, "identifier") && slot_of_ident(fx, size) >= 0 && !is_static && !fx->quiet && !w->in_go)
           diag_error(fx->s, size,
                      "variable-length array in goroutine function '%s' (its frame must have a fixed size; "
                      "use a fixed-size array or malloc)", fx->fn->name);
@@ -195,7 +198,7 @@ static void mark_address_taken(walk *w, TSNode e) {
   }
   if (node_is(e, "identifier")) {
     int k = slot_of_ident(w->fx, e);
-    if (k >= 0 && !w->fx->slots[k].is_static) w->fx->slots[k].in_L = true;
+    if (k >= 0 && !w->fx->slots[k].is_static && !w->in_go) w->fx->slots[k].in_L = true;
   }
 }
 
@@ -249,16 +252,20 @@ static void walk_node(walk *w, TSNode n) {
     return;
   }
   if (!strcmp(t, "go_statement") && !ts_node_is_null(node_field(n, "body"))) {
-    diag_error(fx->s, n, "go { ... } blocks are not supported yet (move the block into a function and use go f(args))");
+    /* the block is its own function; here we only learn what it captures */
+    w->in_go++;
+    walk_node(w, node_field(n, "body"));
+    w->in_go--;
     return;
   }
   if (!strcmp(t, "identifier")) {
     char *name = node_text(fx->s, n);
     int k = resolve(w, name);
-    if (k >= 0)
-      map_put(fx, ts_node_start_byte(n), k);
-    else
+    if (k >= 0) {
+      if (!fx->slots[k].is_shadow) map_put(fx, ts_node_start_byte(n), k);
+    } else if (!w->in_go) {
       add_free(fx, name);
+    }
     free(name);
     return;
   }
@@ -274,10 +281,11 @@ static void walk_node(walk *w, TSNode n) {
     TSNode f = node_field(n, "function");
     if (node_is(f, "identifier")) {
       char *name = node_text(fx->s, f);
-      if ((!strcmp(name, "alloca") || !strcmp(name, "__builtin_alloca")) && resolve(w, name) < 0)
+      bool quiet = fx->quiet || w->in_go;
+      if (!quiet && (!strcmp(name, "alloca") || !strcmp(name, "__builtin_alloca")) && resolve(w, name) < 0)
         diag_error(fx->s, n, "alloca in goroutine function '%s' (its frame must have a fixed size; use malloc)",
                    fx->fn->name);
-      if ((!strcmp(name, "setjmp") || !strcmp(name, "longjmp") || !strcmp(name, "_setjmp") ||
+      if (!quiet && (!strcmp(name, "setjmp") || !strcmp(name, "longjmp") || !strcmp(name, "_setjmp") ||
            !strcmp(name, "sigsetjmp") || !strcmp(name, "siglongjmp")) && resolve(w, name) < 0)
         diag_error(fx->s, n, "%s in goroutine function '%s' (a jump cannot cross a suspended frame; return an "
                    "error code instead)", name, fx->fn->name);
@@ -312,6 +320,21 @@ static bool name_taken(fnctx *fx, const char *name, int upto) {
 /* The hoisted declaration of a local variable: its type and declarator
  * without the initialiser (and without a top-level const, since the
  * initialiser becomes an assignment). */
+static char *var_decl(fnctx *fx, slot *sl);
+
+/* A local as a field of a lifted block's frame: its declaration under its
+ * source name. */
+char *slot_field_decl(fnctx *fx, int k) {
+  slot *sl = &fx->slots[k];
+  char *saved = sl->cname;
+  sl->cname = sl->name;
+  fnctx plain = *fx;
+  plain.map_cap = 0;    /* no renaming inside the type */
+  char *d = var_decl(&plain, sl);
+  sl->cname = saved;
+  return d;
+}
+
 static char *var_decl(fnctx *fx, slot *sl) {
   const source *s = fx->s;
   TSNode decl = sl->decl_node;
@@ -384,6 +407,7 @@ void analyse_function(fnctx *fx) {
     sl->scope_end = ts_node_end_byte(body);
     const char *fname = fx->fn->is_main ? "main" : fx->fn->name;
     sl->decl = xasprintf("__typeof__(((struct %s__frame *)0)->%s) %s;", fname, sl->name, sl->name);
+    if (fx->fn->param_is_array && fx->fn->param_is_array[i]) sl->in_L = true;
     push_vis(&w, k);
   }
   /* parameters may have their address taken too: map the parameter names
@@ -412,7 +436,7 @@ void analyse_function(fnctx *fx) {
       bool anon = ts_node_is_null(node_field(type, "name"));
       if (node_is(sl->decl_node, "declaration") && !ts_node_is_null(node_field(type, "body")) &&
           (i == 0 || !ts_node_eq(w.hoists[i - 1].decl, h->decl))) {
-        if (anon && count_declarators(sl->decl_node) > 1)
+        if (anon && count_declarators(sl->decl_node) > 1 && !fx->quiet)
           diag_error(fx->s, type, "several locals of one anonymous struct type in goroutine function '%s' are not "
                      "supported (name the struct type)", fx->fn->name);
         if (!anon) {

@@ -37,6 +37,7 @@ typedef struct slot {
   bool is_static;      /* static/extern locals: never spilled */
   bool in_L;           /* lives in the locals area */
   bool needs_L;        /* has an L field */
+  bool is_shadow;      /* declared inside a go { } block: not the spawner's */
 } slot;
 
 typedef struct loopctx {
@@ -64,6 +65,7 @@ typedef struct fnctx {
   loopctx *loops;
   int nlabels;
   bool in_stmt_expr;
+  bool quiet;          /* analysis only (plain spawners): no diagnostics */
 } fnctx;
 
 /* rewrite.c */
@@ -107,6 +109,10 @@ void lower_for_range(fnctx *fx, TSNode n, buf *out);
 /* lower_go.c */
 void lower_go(fnctx *fx, TSNode n, buf *out);
 void lower_go_plain(const source *s, program *p, TSNode n, buf *out);
+
+/* lower_go.c: the captures of go { } blocks directly in fx's function */
+void compute_captures(fnctx *fx, fninfo *lifted);
+char *slot_field_decl(fnctx *fx, int k);
 
 /* lower_func.c */
 char *lower_function(program *p, const source *s, fninfo *fn);

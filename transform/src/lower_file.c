@@ -85,6 +85,42 @@ static bool is_container(TSNode n) {
          !strcmp(t, "preproc_elif") || !strcmp(t, "preproc_elifdef");
 }
 
+static void direct_go_blocks(TSNode n, TSNode **out, int *nout) {
+  if (node_is(n, "go_statement") && !ts_node_is_null(node_field(n, "body"))) {
+    *out = xrealloc(*out, sizeof(TSNode) * (size_t)(*nout + 1));
+    (*out)[(*nout)++] = n;
+    return;
+  }
+  uint32_t c = ts_node_named_child_count(n);
+  for (uint32_t i = 0; i < c; i++) direct_go_blocks(ts_node_named_child(n, i), out, nout);
+}
+
+/* Lifts the go { } blocks of fn (innermost first) and emits them. */
+static void emit_lifted(filectx *fc, fninfo *fn) {
+  TSNode *blocks = NULL;
+  int nb = 0;
+  direct_go_blocks(node_field(fn->def, "body"), &blocks, &nb);
+  if (!nb) return;
+  fnctx fx = {0};
+  fx.p = fc->p;
+  fx.s = fc->s;
+  fx.fn = fn;
+  fx.quiet = true;
+  analyse_function(&fx);
+  for (int i = 0; i < nb; i++) {
+    fninfo *l = program_lifted(fc->p, blocks[i]);
+    if (!l) continue;
+    compute_captures(&fx, l);
+    emit_lifted(fc, l);
+    emit_frame_decl(l, &fc->out);
+    char *c = lower_function(fc->p, fc->s, l);
+    buf_puts(&fc->out, c);
+    free(c);
+  }
+  free(blocks);
+  buf_free(&fx.temps);
+}
+
 static void emit_item(filectx *fc, TSNode n) {
   if (is_container(n)) { emit_container(fc, n); return; }
   if (node_is(n, "comment")) return;
@@ -95,6 +131,7 @@ static void emit_item(filectx *fc, TSNode n) {
     char *name = ts_node_is_null(nm) ? NULL : node_text(fc->s, nm);
     fninfo *fn = name ? program_find(fc->p, name) : NULL;
     free(name);
+    if (fn && fn->src == fc->s && ts_node_eq(fn->def, n)) emit_lifted(fc, fn);
     if (fn && fn->coloured && fn->src == fc->s && ts_node_eq(fn->def, n)) {
       char *c = lower_function(fc->p, fc->s, fn);
       buf_puts(&fc->out, c);

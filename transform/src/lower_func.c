@@ -75,7 +75,7 @@ char *lower_function(program *p, const source *s, fninfo *fn) {
   for (int i = 0; i < fn->nparams; i++) {
     slot *sl = &fx.slots[i];
     if (sl->in_L)
-      buf_printf(&entry, "goc_L->%s = goc_fr->%s;\n", sl->cname, sl->name);
+      buf_printf(&entry, "memcpy(&goc_L->%s, &goc_fr->%s, sizeof goc_L->%s);\n", sl->cname, sl->name, sl->cname);
     else
       buf_printf(&entry, "%s = goc_fr->%s;\n", sl->cname, sl->name);
   }
@@ -137,7 +137,7 @@ char *lower_function(program *p, const source *s, fninfo *fn) {
   buf_puts(&out, "\nreturn GOC_DONE;\n}\n");
   buf_puts(&out, "#if defined(__clang__)\n#pragma clang diagnostic pop\n#elif defined(__GNUC__)\n"
                  "#pragma GCC diagnostic pop\n#endif\n");
-  emit_c_entry(s, fn, &out);
+  if (!fn->lifted) emit_c_entry(s, fn, &out);
   buf_free(&body);
   buf_free(&entry);
   buf_free(&fx.temps);

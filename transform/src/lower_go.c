@@ -19,13 +19,79 @@ static void put_path(const source *s, buf *out) {
   buf_putc(out, '"');
 }
 
+static bool declarator_is_array(TSNode d) {
+  for (; !ts_node_is_null(d) && !node_is(d, "identifier");) {
+    if (node_is(d, "array_declarator")) return true;
+    if (node_is(d, "pointer_declarator") || node_is(d, "function_declarator")) return false;
+    TSNode inner = node_field(d, "declarator");
+    if (ts_node_is_null(inner) && ts_node_named_child_count(d)) inner = ts_node_named_child(d, 0);
+    d = inner;
+  }
+  return false;
+}
+
+static void find_captures(fnctx *fx, TSNode n, int **caps, int *ncaps) {
+  if (node_is(n, "identifier")) {
+    int k = slot_of_ident(fx, n);
+    if (k < 0 || fx->slots[k].is_temp || fx->slots[k].is_shadow) return;
+    for (int i = 0; i < *ncaps; i++)
+      if ((*caps)[i] == k) return;
+    *caps = xrealloc(*caps, sizeof(int) * (size_t)(*ncaps + 1));
+    (*caps)[(*ncaps)++] = k;
+    return;
+  }
+  uint32_t c = ts_node_named_child_count(n);
+  for (uint32_t i = 0; i < c; i++) find_captures(fx, ts_node_named_child(n, i), caps, ncaps);
+}
+
+/* The variables a go { } block uses from its spawner (fx, analysed) become
+ * the parameters of the lifted function, captured by value. */
+void compute_captures(fnctx *fx, fninfo *lifted) {
+  int *caps = NULL, ncaps = 0;
+  find_captures(fx, node_field(lifted->def, "body"), &caps, &ncaps);
+  buf fields = {0};
+  lifted->params = xcalloc((size_t)ncaps + 1, sizeof(char *));
+  lifted->param_decls = xcalloc((size_t)ncaps + 1, sizeof(char *));
+  lifted->param_is_array = xcalloc((size_t)ncaps + 1, sizeof(bool));
+  lifted->capture_slots = caps;
+  lifted->nparams = ncaps;
+  for (int i = 0; i < ncaps; i++) {
+    slot *sl = &fx->slots[caps[i]];
+    lifted->params[i] = xstrdup(sl->name);
+    if (sl->is_param) {
+      fninfo *sp = fx->fn;
+      int pi = caps[i];   /* parameters are the first slots, in order */
+      lifted->param_decls[i] = xstrdup(sp->param_decls[pi]);
+      lifted->param_is_array[i] = sp->param_is_array && sp->param_is_array[pi];
+      buf_puts(&fields, lifted->param_decls[i]);
+      continue;
+    }
+    char *d = slot_field_decl(fx, caps[i]);
+    lifted->param_is_array[i] = declarator_is_array(sl->declarator);
+    lifted->param_decls[i] = xasprintf("%s ", d);
+    buf_printf(&fields, "%s ", d);
+    free(d);
+  }
+  free(lifted->fields);
+  lifted->fields = buf_take(&fields);
+  lifted->captures_done = true;
+}
+
 /* The function a go statement starts, or NULL after a diagnostic. */
 static fninfo *go_target(const source *s, program *p, fnctx *fx, TSNode n, TSNode *call_out) {
   TSNode call = node_field(n, "call");
   *call_out = call;
+  if (!ts_node_is_null(node_field(n, "body"))) {
+    fninfo *fn = program_lifted(p, n);
+    if (!fn || !fn->captures_done) {
+      diag_error(s, n, "internal error: go block was not lifted");
+      return NULL;
+    }
+    return fn;
+  }
   if (!node_is(call, "call_expression")) {
     diag_error(s, ts_node_is_null(call) ? n : call,
-               "go requires a function call (write go f(args); or go { ... })");
+               "expression in go must be function call (write go f(args); or go { ... })");
     return NULL;
   }
   TSNode f = node_field(call, "function");
@@ -57,11 +123,11 @@ static void go_common(const source *s, program *p, fnctx *fx, TSNode n, buf *out
   const char *fname = fn->is_main ? "main" : fn->name;
   char *ftype = fn->coloured ? xasprintf("struct %s__frame", fname) : xasprintf("struct %s__goframe", fname);
   char *step = fn->coloured ? xasprintf("%s__step", fn->is_main ? "goc_main" : fname) : xasprintf("%s__gostep", fname);
-  TSNode args = node_field(call, "arguments");
-  uint32_t na = ts_node_named_child_count(args);
+  TSNode args = fn->lifted ? (TSNode){0} : node_field(call, "arguments");
+  uint32_t na = fn->lifted ? 0 : ts_node_named_child_count(args);
   const char *ng, *nf;
   char *ngbuf = NULL, *nfbuf = NULL;
-  bool temps = fx && has_susp(fx, args);
+  bool temps = fx && !fn->lifted && has_susp(fx, args);
   if (temps) {
     int a = new_temp_typed(fx, "goc_g *", false);
     live_push(fx, a);
@@ -82,7 +148,18 @@ static void go_common(const source *s, program *p, fnctx *fx, TSNode n, buf *out
   buf_printf(out, "%s = goc__go_new();\n%s = (%s *)goc__frame_push(%s, sizeof(%s), %s);\n", ng, nf, ftype, ng, ftype,
              step);
   int ai = 0;
-  for (uint32_t i = 0; i < na; i++) {
+  if (fn->lifted) {
+    for (int i = 0; i < fn->nparams; i++) {
+      char *ref = fx ? (fx->slots[fn->capture_slots[i]].in_L
+                           ? xasprintf("(goc_L->%s)", fx->slots[fn->capture_slots[i]].cname)
+                           : xstrdup(fx->slots[fn->capture_slots[i]].cname))
+                     : xstrdup(fn->params[i]);
+      buf_printf(out, "memcpy(&%s->%s, &%s, sizeof %s->%s);\n", nf, fn->params[i], ref, nf, fn->params[i]);
+      free(ref);
+    }
+    ai = fn->nparams;
+  }
+  for (uint32_t i = 0; i < na && !fn->lifted; i++) {
     TSNode a = ts_node_named_child(args, i);
     if (node_is(a, "comment")) continue;
     char *v = fx ? lower_expr(fx, a, out) : rewrite_str(s, NULL, RW_EXPR, a);

@@ -151,9 +151,13 @@ static void describe_function(fninfo *fn, const source *s, TSNode def) {
     TSNode d = node_field(pd, "declarator");
     if (ts_node_is_null(d)) continue;   /* (void) */
     char *name = NULL;
-    param_field(s, pd, &fields, &name);
-    if (!name) continue;
+    buf one = {0};
+    param_field(s, pd, &one, &name);
+    if (!name) { buf_free(&one); continue; }
+    buf_puts(&fields, buf_str(&one));
     fn->params = xrealloc(fn->params, sizeof(char *) * (size_t)(fn->nparams + 1));
+    fn->param_decls = xrealloc(fn->param_decls, sizeof(char *) * (size_t)(fn->nparams + 1));
+    fn->param_decls[fn->nparams] = buf_take(&one);
     fn->params[fn->nparams++] = name;
   }
   /* The return type: the declarator with the function part replaced. */
@@ -215,10 +219,50 @@ void for_each_top_level(TSNode root, void (*f)(TSNode n, void *arg), void *arg) 
   }
 }
 
+fninfo *program_lifted(const program *p, TSNode go_stmt) {
+  for (int i = 0; i < p->nfns; i++)
+    if (p->fns[i]->lifted && ts_node_eq(p->fns[i]->def, go_stmt)) return p->fns[i];
+  return NULL;
+}
+
+/* Every go { } block becomes a goroutine function of its own, named after
+ * its spawner and position; its parameters (the captured variables) are
+ * found when the spawner is lowered. */
+static void add_lifted(program *p, source *s, fninfo *spawner, TSNode n) {
+  if (node_is(n, "go_statement") && !ts_node_is_null(node_field(n, "body"))) {
+    int line, col;
+    node_pos(n, &line, &col);
+    fninfo *fn = xcalloc(1, sizeof *fn);
+    fn->name = xasprintf("%s__go%d_%d", spawner->name, line, col);
+    fn->src = s;
+    fn->def = n;
+    fn->is_static = true;
+    fn->coloured = true;
+    fn->returns_void = true;
+    fn->lifted = true;
+    fn->spawner = spawner;
+    fn->fields = xstrdup("");
+    p->fns = xrealloc(p->fns, sizeof(fninfo *) * (size_t)(p->nfns + 1));
+    p->fns[p->nfns++] = fn;
+    add_lifted(p, s, fn, node_field(n, "body"));
+    return;
+  }
+  uint32_t c = ts_node_named_child_count(n);
+  for (uint32_t i = 0; i < c; i++) add_lifted(p, s, spawner, ts_node_named_child(n, i));
+}
+
 struct add_ctx { program *p; source *s; };
 static void add_one(TSNode n, void *arg) {
   struct add_ctx *c = arg;
-  if (node_is(n, "function_definition")) add_function(c->p, c->s, n);
+  if (!node_is(n, "function_definition")) return;
+  add_function(c->p, c->s, n);
+  TSNode fd = function_declarator_of(node_field(n, "declarator"));
+  TSNode nm = declarator_name(node_field(fd, "declarator"));
+  if (ts_node_is_null(nm)) return;
+  char *name = node_text(c->s, nm);
+  fninfo *fn = program_find(c->p, name);
+  free(name);
+  if (fn && fn->src == c->s && ts_node_eq(fn->def, n)) add_lifted(c->p, c->s, fn, node_field(n, "body"));
 }
 
 void program_add_source(program *p, source *s) {
@@ -297,7 +341,7 @@ void program_colour(program *p) {
   scan *scans = xcalloc((size_t)p->nfns, sizeof *scans);
   for (int i = 0; i < p->nfns; i++) {
     fninfo *fn = p->fns[i];
-    if (!fn->src) continue;
+    if (!fn->src || fn->lifted) continue;
     scan *sc = &scans[i];
     sc->p = p;
     sc->s = fn->src;

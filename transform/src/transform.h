@@ -55,6 +55,13 @@ typedef struct fninfo {
   int nparams;
   char *ret_decl;       /* "T ret" declaration, NULL if void */
   bool variadic;
+  char **param_decls;   /* each parameter as a frame field declaration */
+  /* go { } blocks become lifted goroutine functions: */
+  bool lifted;
+  struct fninfo *spawner;   /* the function whose body holds the block */
+  bool *param_is_array;     /* captured arrays are copied, as Go does */
+  int *capture_slots;       /* the spawner's slots, in parameter order */
+  bool captures_done;
 } fninfo;
 
 typedef struct program {
@@ -70,6 +77,7 @@ void program_load_blocking(program *p, const char *goc_h_path);
 void program_add_source(program *p, source *s);
 void program_colour(program *p);
 fninfo *program_find(const program *p, const char *name);
+fninfo *program_lifted(const program *p, TSNode go_stmt);
 int program_blocking_index(const program *p, const char *name);
 
 /* ---- lower.c: one source file to C ---- */
