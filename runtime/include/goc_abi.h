@@ -15,7 +15,8 @@
  * memory is its frames, not a stack. The innermost frame is g->top.
  *
  * Calls. A goroutine function calling another pushes the callee's frame,
- * fills the arguments and calls the callee's step directly on the C stack.
+ * fills the arguments and calls the callee's step directly on the C stack
+ * (goc__call links the callee to its caller and makes it g->top).
  * GOC_DONE: it reads the result and pops the frame. GOC_SUSPEND: it saves
  * its own state (resume index, spilled locals) and returns GOC_SUSPEND to
  * its own caller, and so on up to the scheduler. When the G runs again the
@@ -108,33 +109,38 @@ static inline void goc__arena_pop(goc_g *g, void *p) {
     goc__arena_pop_slow(g, p);
 }
 
-/* Pushes a frame of `size` bytes (the whole frame struct) for `step`, makes
- * it g->top, and returns it with resume = 0 and locals = NULL. The argument
- * and result fields are left for the caller to fill. */
+/* Pushes a frame of `size` bytes (the whole frame struct) for `step` and
+ * returns it with resume = 0 and locals = NULL; the caller fills the
+ * argument fields. The frame becomes g->top only when it is called
+ * (goc__call), or at once if g has no frame yet (the first frame of a new
+ * G), because argument evaluation may push and call other frames first. */
 static inline goc_frame *goc__frame_push(goc_g *g, size_t size, goc_step_fn step) {
   goc_frame *fr = (goc_frame *)goc__arena_push(g, size);
   fr->step = step;
-  fr->parent = GOC_G(g)->top;
+  fr->parent = NULL;
   fr->locals = NULL;
   fr->resume = 0;
   fr->line = 0;
   fr->func = NULL;
   fr->file = NULL;
-  GOC_G(g)->top = fr;
+  if (!GOC_G(g)->top) GOC_G(g)->top = fr;
   return fr;
 }
-/* Pops fr (and anything above it); g->top becomes fr's parent. */
+/* Pops fr (and anything above it) after it returned; g->top becomes its
+ * caller again. */
 static inline void goc__frame_pop(goc_g *g, goc_frame *fr) {
   GOC_G(g)->top = fr->parent;
   goc__arena_pop(g, fr);
 }
 
-/* Runs the callee frame `fr` (already pushed, g->top == fr) directly, or
- * via the scheduler when the C stack is deep. Returns GOC_DONE or
- * GOC_SUSPEND like a step. */
+/* Calls the pushed frame fr from the running frame caller: fr becomes
+ * g->top and runs directly, or via the scheduler when the C stack is deep.
+ * Returns GOC_DONE or GOC_SUSPEND like a step. */
 void goc__trampoline(goc_g *g);
-static inline int goc__call(goc_g *g, goc_frame *fr) {
+static inline int goc__call(goc_g *g, goc_frame *caller, goc_frame *fr) {
   goc_g_head *h = GOC_G(g);
+  fr->parent = caller;
+  h->top = fr;
   if (__builtin_expect(h->cdepth < GOC_MAX_CDEPTH, 1)) {
     h->cdepth++;
     int r = fr->step(g, fr);

@@ -84,7 +84,7 @@ static int outer_step(goc_g *g, goc_frame *f) {
   pf_frame *c = (pf_frame *)goc__frame_push(g, sizeof *c, inner_step);
   c->fr.func = "inner";
   c->fr.file = "p.goc";
-  return goc__call(g, &c->fr);
+  return goc__call(g, f, &c->fr);
 }
 static int panic_main(goc_g *g, goc_frame *f) {
   if (f->resume == 0) {

@@ -227,7 +227,7 @@ L0:
     rec_frame *c = (rec_frame *)goc__frame_push(g, sizeof *c, rec_step);
     c->depth = f->depth - 1;
     f->child = c;
-    if (goc__call(g, &c->fr) == GOC_SUSPEND) RT_SUSPEND(&f->fr, 1);
+    if (goc__call(g, &f->fr, &c->fr) == GOC_SUSPEND) RT_SUSPEND(&f->fr, 1);
   }
 L1:;
   rec_frame *c = f->child;
@@ -244,7 +244,7 @@ L0:;
   rec_frame *c = (rec_frame *)goc__frame_push(g, sizeof *c, rec_step);
   c->depth = 100000;
   f->i = (long)(intptr_t)c;
-  if (goc__call(g, &c->fr) == GOC_SUSPEND) RT_SUSPEND(&f->fr, 1);
+  if (goc__call(g, &f->fr, &c->fr) == GOC_SUSPEND) RT_SUSPEND(&f->fr, 1);
 L1:
   c = (rec_frame *)(intptr_t)f->i;
   CHECK(c->sum == 100000L * 100001L / 2);

@@ -88,9 +88,11 @@ static void case_arena(void) {
   }
   goc__arena_pop(g, base);
   /* frames */
-  goc_frame *a = goc__frame_push(g, 100, NULL);
+  goc_frame *a = goc__frame_push(g, 100, NULL);   /* first frame: g->top */
   goc_frame *b = goc__frame_push(g, 5000, NULL);
-  CHECK(b->parent == a && h->top == b);
+  CHECK(h->top == a && b->parent == NULL);
+  b->parent = a;   /* what goc__call does before running b */
+  h->top = b;
   goc__frame_pop(g, b);
   CHECK(h->top == a);
   goc__frame_pop(g, a);

@@ -75,7 +75,7 @@ static char *lower_gocall(fnctx *fx, TSNode call, fninfo *fn, buf *out, bool wan
   if (ai != fn->nparams)
     diag_error(fx->s, call, "call to goroutine function '%s' with %d argument%s, expected %d", fn->name, ai,
                ai == 1 ? "" : "s", fn->nparams);
-  buf_printf(out, "if (goc__call(goc_cur, &%s->hdr) != GOC_DONE) ", cfn);
+  buf_printf(out, "if (goc__call(goc_cur, &goc_fr->hdr, &%s->hdr) != GOC_DONE) ", cfn);
   emit_suspend(fx, call, out);
   char *res = NULL;
   if (want && !fn->returns_void) {
