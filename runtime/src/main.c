@@ -22,6 +22,8 @@ void goc__main_done(goc_g *g) {
 
 void goc__run_main(goc_g *mainG, size_t result_offset) {
   main_result_offset = result_offset;
+  int nt = goc__count_threads();
+  goc__sched.base_threads = nt > 0 ? nt - 1 : 0;
   goc__sched.main_mode = true;
   goc__runtime_init();
   mainG->is_main = true;

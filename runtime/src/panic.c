@@ -6,12 +6,14 @@
  * own earlier output is kept); only one thread prints (the others block).
  * Deadlock is declared only in goc__run_main mode, when every M is idle and
  * nothing can make progress: no runnable G, no timer, no I/O waiter, no
- * M in a system call and no live plain thread that has used the runtime
- * (it may still send; it stops counting when it exits, which re-checks).
+ * M in a system call and no other thread alive besides the Ms and the
+ * monitor (a plain C thread may still send; the monitor re-checks once it
+ * has exited).
  */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 #include "proc.h"
 
@@ -60,6 +62,21 @@ void goc_panic(const char *fmt, ...) {
   goc__panic_str(buf);
 }
 
+/* Threads in this process now (/proc/self/stat field 20), or -1. */
+int goc__count_threads(void) {
+  FILE *f = fopen("/proc/self/stat", "r");
+  if (!f) return -1;
+  char buf[1024];
+  size_t n = fread(buf, 1, sizeof buf - 1, f);
+  fclose(f);
+  buf[n] = 0;
+  char *p = strrchr(buf, ')');
+  if (!p) return -1;
+  p++;
+  for (int field = 2; field < 19 && p; field++) p = strchr(p + 1, ' ');
+  return p ? atoi(p + 1) : -1;
+}
+
 /* sched.lock held. */
 void goc__checkdead(void) {
   goc_sched *s = &goc__sched;
@@ -75,6 +92,10 @@ void goc__checkdead(void) {
     if (!goc__runqempty(p)) return;
     if (atomic_load(&p->timer0when) != INT64_MAX) return;
   }
+  /* Any thread that is neither an M nor the monitor (nor there before the
+   * runtime started) is a plain thread that may still wake a goroutine. */
+  int nthreads = goc__count_threads();
+  if (nthreads < 0 || nthreads > s->base_threads + s->mcount + 1) return;
   begin_death();
   fprintf(stderr, "fatal error: all goroutines are asleep - deadlock!\n\n");
   goc__dump_all(stderr, NULL);

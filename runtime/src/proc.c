@@ -29,10 +29,7 @@ static pthread_once_t plain_once = PTHREAD_ONCE_INIT;
 /* A registered plain thread exits: it can no longer wake anyone. */
 static void plain_exit(void *arg) {
   (void)arg;
-  atomic_fetch_sub(&goc__sched.nplain, 1);
-  pthread_mutex_lock(&goc__sched.lock);
-  if (atomic_load(&goc__sched.started)) goc__checkdead();
-  pthread_mutex_unlock(&goc__sched.lock);
+  atomic_fetch_sub(&goc__sched.nplain, 1);   /* the monitor re-checks */
 }
 static void plain_key_init(void) { pthread_key_create(&plain_key, plain_exit); }
 

@@ -194,6 +194,7 @@ typedef struct goc_sched {
   bool main_mode;                 /* goc__run_main owns the process */
   _Atomic int32_t nblocked;       /* plain threads blocked in the runtime */
   _Atomic int32_t nplain;         /* live plain threads that used the runtime */
+  int32_t base_threads;           /* threads before goc__run_main, minus it */
   _Atomic int32_t nsyscall;       /* Ms in syscall state */
   _Atomic int32_t netpoll_waiters;
   _Atomic int32_t polling;        /* an M is blocked in netpoll */
@@ -279,6 +280,7 @@ void goc__schedtrace(bool detail);
 void goc__print_goroutine(FILE *out, goc_g *g, bool running_here);
 void goc__dump_all(FILE *out, goc_g *skip);
 __attribute__((noreturn)) void goc__fatal_exit(void);
+int goc__count_threads(void);
 
 /* sema.c */
 int goc__semacquire_async(goc_g *g, _Atomic uint32_t *addr, bool lifo,

@@ -99,6 +99,12 @@ static void *sysmon(void *arg) {
       lasttrace = now;
       goc__schedtrace(s->scheddetail);
     }
+    if (!did && s->main_mode && idle % 8 == 7) {
+      /* Everyone idle after a plain thread went away: check for deadlock. */
+      pthread_mutex_lock(&s->lock);
+      if (s->nmidle == s->mcount) goc__checkdead();
+      pthread_mutex_unlock(&s->lock);
+    }
     if (did) {
       idle = 0;
       delay = 20 * GOC_MICROSECOND;
