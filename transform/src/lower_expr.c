@@ -146,8 +146,18 @@ static char *lower_conditional(fnctx *fx, TSNode n, buf *out, bool want) {
   char *c = lower_expr(fx, node_field(n, "condition"), out);
   TSNode cons = node_field(n, "consequence");
   if (ts_node_is_null(cons)) {
-    diag_error(fx->s, n, "the GNU 'a ?: b' form with a receive is not supported (write a ? a : b)");
-    return c;
+    /* GNU a ?: b: a is evaluated once and is the value when non-zero */
+    buf s2 = {0};
+    char *y = lower_expr(fx, node_field(n, "alternative"), &s2);
+    char *tc = typeof_text(c), *ty = typeof_text(y);
+    char *te = xasprintf("1 ? (%s) : (%s)", tc, ty);
+    int t = new_temp_typed(fx, te, false);
+    live_push(fx, t);
+    const char *tn = fx->slots[t].cname;
+    buf_printf(out, "%s = %s;\nif (!%s) {\n%s%s = %s;\n}\n", tn, c, tn, buf_str(&s2), tn, y);
+    buf_free(&s2);
+    free(tc); free(ty); free(te); free(y); free(c);
+    return xstrdup(tn);
   }
   buf s1 = {0}, s2 = {0};
   char *x = lower_expr(fx, cons, &s1);
@@ -196,9 +206,46 @@ static char *lower_generic(fnctx *fx, TSNode n, buf *out) {
   return buf_take(&r);
 }
 
+/* ({ s1; ...; e; }) with a suspension inside: its statements run as
+ * pre-statements (locals are hoisted anyway, so the block needs no scope of
+ * its own) and the value of its last expression statement lands in a temp.
+ * A resume label can then sit among them, which a jump into a statement
+ * expression would not allow. */
+static char *lower_statement_expression(fnctx *fx, TSNode n, buf *out, bool want) {
+  TSNode block = ts_node_named_child(n, 0);
+  uint32_t c = ts_node_named_child_count(block);
+  int last = -1;
+  for (uint32_t i = 0; i < c; i++)
+    if (!node_is(ts_node_named_child(block, i), "comment")) last = (int)i;
+  buf_puts(out, "{\n");
+  char *res = NULL;
+  for (uint32_t i = 0; i < c; i++) {
+    TSNode k = ts_node_named_child(block, i);
+    if ((int)i == last && node_is(k, "expression_statement") && ts_node_named_child_count(k) && want) {
+      char *v = lower_expr(fx, ts_node_named_child(k, 0), out);
+      char *tv = typeof_text(v);
+      char *ty = xasprintf("((void)0, (%s))", tv);
+      int t = new_temp_typed(fx, ty, false);
+      live_push(fx, t);
+      buf_printf(out, "%s = %s;\n", fx->slots[t].cname, v);
+      res = xstrdup(fx->slots[t].cname);
+      free(v); free(tv); free(ty);
+    } else {
+      int mark = fx->nlive;
+      lower_stmt(fx, k, out);
+      fx->nlive = mark;
+    }
+  }
+  buf_puts(out, "}\n");
+  return res ? res : xstrdup("((void)0)");
+}
+
 static char *lower(fnctx *fx, TSNode n, buf *out, bool want) {
   if (!has_susp(fx, n)) return rewrite_str(fx->s, fx, RW_EXPR, n);
   const char *t = ts_node_type(n);
+  if (!strcmp(t, "parenthesized_expression") && ts_node_named_child_count(n) == 1 &&
+      node_is(ts_node_named_child(n, 0), "compound_statement"))
+    return lower_statement_expression(fx, n, out, want);   /* GNU ({ ... }) */
   if (!strcmp(t, "parenthesized_expression") && ts_node_named_child_count(n) == 1) {
     char *v = lower(fx, ts_node_named_child(n, 0), out, want);
     char *r = xasprintf("(%s)", v);
@@ -219,16 +266,12 @@ static char *lower(fnctx *fx, TSNode n, buf *out, bool want) {
     if ((and || or) && has_susp(fx, node_field(n, "right"))) return lower_logical(fx, n, and, out);
   }
   if (!strcmp(t, "conditional_expression") &&
-      (has_susp(fx, node_field(n, "consequence")) || has_susp(fx, node_field(n, "alternative"))))
+      (has_susp(fx, node_field(n, "consequence")) || has_susp(fx, node_field(n, "alternative")) ||
+       ts_node_is_null(node_field(n, "consequence"))))
     return lower_conditional(fx, n, out, want);
   if (!strcmp(t, "comma_expression")) {
     lower_expr_discard(fx, node_field(n, "left"), out);
     return lower(fx, node_field(n, "right"), out, want);
-  }
-  if (!strcmp(t, "statement_expression")) {
-    diag_error(fx->s, n, "a channel operation or blocking call inside a statement expression is not supported "
-               "(move it into a statement before the expression)");
-    return xstrdup("0");
   }
   return lower_generic(fx, n, out);
 }

@@ -27,7 +27,7 @@ static void emit_thunk(filectx *fc, fninfo *fn) {
   buf *o = &fc->out;
   buf_printf(o, "\nstruct %s__goframe { goc_frame hdr; %s};\n", fn->name, fn->fields);
   buf_printf(o, "static int %s__gostep(goc_g *goc_cur, goc_frame *goc_frp) {\n"
-                "  struct %s__goframe *goc_fr = (struct %s__goframe *)goc_frp;\n  (void)goc_cur;\n  ",
+                "  struct %s__goframe *goc_fr = (struct %s__goframe *)goc_frp;\n  (void)goc_cur; (void)goc_fr;\n  ",
              fn->name, fn->name, fn->name);
   if (!fn->returns_void) buf_puts(o, "goc_fr->ret = ");
   buf_printf(o, "%s(", fn->name);
