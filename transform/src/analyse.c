@@ -463,6 +463,15 @@ int new_temp_typed(fnctx *fx, const char *type_expr, bool in_L) {
   sl->needs_L = in_L;
   sl->cname = xasprintf("goc_t%d", fx->ntemp++);
   sl->decl = xasprintf("__typeof__(%s) %s;", type_expr, sl->cname);
+  /* errors in the type (a receive from a non-channel) point at the site */
+  if (fx->cur_line) {
+    buf_printf(&fx->temps, "#line %d \"", fx->cur_line);
+    for (const char *p = fx->s->path; *p; p++) {
+      if (*p == '"' || *p == '\\') buf_putc(&fx->temps, '\\');
+      buf_putc(&fx->temps, *p);
+    }
+    buf_puts(&fx->temps, "\"\n");
+  }
   buf_printf(&fx->temps, "%s\n", sl->decl);
   return k;
 }

@@ -103,13 +103,18 @@ static int write_file(const char *path, const char *text) {
   return 0;
 }
 
-/* Transforms files[which] with all files analysed together. */
-static int transform_one(char **files, int nfiles, int which, const char *out) {
+/* Transforms files[which] with all files analysed together; flags are the
+ * compile flags the output will get (for the check). */
+static int transform_one(char **files, int nfiles, int which, const char *out, char **flags, int nflags) {
   source **srcs;
   program *p = load_program(files, nfiles, &srcs);
   if (diag_count) return 1;
   char *c = lower_source(p, srcs[which]);
   if (!c) return 1;
+  if (!getenv("GOC_NO_CHECK") && check_lowered(out, c, flags, nflags)) {
+    free(c);
+    return 1;
+  }
   int rc = write_file(out, c);
   free(c);
   return rc;
@@ -119,10 +124,12 @@ int cmd_transform(int argc, char **argv) {
   const char *out = NULL;
   char **files = xcalloc((size_t)argc + 1, sizeof *files);
   int nfiles = 0;
+  char **flags = NULL;
+  int nflags = 0;
   for (int i = 0; i < argc; i++) {
     if (!strcmp(argv[i], "-o") && i + 1 < argc) out = argv[++i];
     else if (!strcmp(argv[i], "--peer") && i + 1 < argc) files[nfiles++] = argv[++i];
-    else if (!strcmp(argv[i], "--")) break;   /* compile flags: used by the analysis in a later version */
+    else if (!strcmp(argv[i], "--")) { flags = argv + i + 1; nflags = argc - i - 1; break; }
     else if (argv[i][0] == '-') { fprintf(stderr, "goc transform: unknown option %s\n", argv[i]); return 2; }
     else {
       /* the file to transform goes first */
@@ -135,7 +142,7 @@ int cmd_transform(int argc, char **argv) {
     fprintf(stderr, "usage: goc transform IN.goc -o OUT.c [--peer OTHER.goc]... [-- compile flags]\n");
     return 2;
   }
-  return transform_one(files, nfiles, 0, out);
+  return transform_one(files, nfiles, 0, out, flags, nflags);
 }
 
 /* ---- cc ---- */
@@ -212,7 +219,19 @@ static int cc_build(int argc, char **argv, const char *workdir) {
     char *stem = xstrdup(base_name(gocs[i]));
     stem[strlen(stem) - 4] = 0;
     char *cpath = xasprintf("%s/%d_%s.c", workdir, i, stem);
-    if (transform_one(gocs, ngoc, i, cpath)) return 1;
+    /* the check sees what the compile sees: -I, -D, -U, -include, -std */
+    argv_t cf = {0};
+    for (int k = 0; k < flags.n; k++) {
+      const char *f = flags.v[k];
+      if ((!strcmp(f, "-I") || !strcmp(f, "-D") || !strcmp(f, "-U") || !strcmp(f, "-include") ||
+           !strcmp(f, "-isystem")) && k + 1 < flags.n) {
+        av_push(&cf, f);
+        av_push(&cf, flags.v[++k]);
+      } else if (!strncmp(f, "-I", 2) || !strncmp(f, "-D", 2) || !strncmp(f, "-U", 2) || !strncmp(f, "-std=", 5)) {
+        av_push(&cf, f);
+      }
+    }
+    if (transform_one(gocs, ngoc, i, cpath, cf.v, cf.n)) return 1;
     if (compile_only) {
       char *obj = (out && ngoc == 1 && !inputs.n) ? xstrdup(out) : xasprintf("%s.o", stem);
       argv_t cc = {0};

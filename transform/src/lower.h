@@ -66,6 +66,7 @@ typedef struct fnctx {
   int nlabels;
   bool in_stmt_expr;
   bool quiet;          /* analysis only (plain spawners): no diagnostics */
+  int cur_line;        /* .goc line of the statement being lowered */
 } fnctx;
 
 /* rewrite.c */

@@ -19,6 +19,7 @@
 void emit_line(fnctx *fx, TSNode n, buf *out) {
   int line, col;
   node_pos(n, &line, &col);
+  fx->cur_line = line;
   buf_printf(out, "\n#line %d \"", line);
   for (const char *p = fx->s->path; *p; p++) {
     if (*p == '"' || *p == '\\') buf_putc(out, '\\');

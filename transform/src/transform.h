@@ -87,6 +87,11 @@ typedef struct lower_options {
 /* Returns the lowered C text, or NULL if a diagnostic was reported. */
 char *lower_source(program *p, source *s);
 
+/* ---- check.c ---- */
+/* Parses the lowered C with libclang and reports its errors at .goc
+ * positions; returns how many. */
+int check_lowered(const char *out_name, const char *text, char **flags, int nflags);
+
 /* ---- driver.c ---- */
 int cmd_parse(int argc, char **argv);
 int cmd_transform(int argc, char **argv);

@@ -1,0 +1,124 @@
+/* check.c — the lowered C, checked by libclang before it is written.
+ *
+ * The output is parsed from memory with the same flags the final compile
+ * gets. Every error is reported at its .goc position (libclang follows the
+ * #line directives), so goc never hands the C compiler code that fails to
+ * compile. Errors the lowering causes on purpose are renamed for the user:
+ * the element type of a channel is written (*(CH))[0], so "indirection
+ * requires pointer operand" there means the operand is not a channel, and
+ * an incompatible assignment to the transfer slot is a send of the wrong
+ * type.
+ *
+ * Invariant: a diagnostic is reported only if its presumed file is a .goc
+ * file of this build (errors inside headers are the compiler's business
+ * and show up there). */
+#include <clang-c/Index.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "transform.h"
+
+static bool ends_with(const char *s, const char *suf) {
+  size_t a = strlen(s), b = strlen(suf);
+  return a >= b && !strcmp(s + a - b, suf);
+}
+
+/* The source line's operation, for friendlier messages. */
+static const char *site_kind(const char *line) {
+  if (strstr(line, "for") && strchr(line, ':') && !strstr(line, "case")) return "range over";
+  const char *arrow = strstr(line, "<-");
+  if (!arrow) return NULL;
+  /* "x <- v" (send) vs "<-x" (receive): a send's arrow follows an operand */
+  const char *p = arrow;
+  while (p > line && (p[-1] == ' ' || p[-1] == '\t')) p--;
+  if (p > line && (p[-1] == '=' || p[-1] == '(' || p[-1] == ',' || p[-1] == ':' || p[-1] == '!' ||
+                   p[-1] == '-' || p[-1] == '+' || p[-1] == '&' || p[-1] == '|' || p[-1] == '?' || p[-1] == '*' ||
+                   p[-1] == '<'))
+    return "receive from";
+  if (p == line || !strncmp(line, "case", 4) || strstr(line, "return")) return "receive from";
+  return "send to";
+}
+
+static char *source_line(const char *path, unsigned line) {
+  FILE *f = fopen(path, "r");
+  if (!f) return NULL;
+  char buf[4096];
+  unsigned n = 0;
+  char *res = NULL;
+  while (fgets(buf, sizeof buf, f))
+    if (++n == line) { res = xstrdup(buf); break; }
+  fclose(f);
+  return res;
+}
+
+static char *friendly(const char *path, unsigned line, const char *msg) {
+  char *src = source_line(path, line);
+  const char *kind = src ? site_kind(src) : NULL;
+  char *res = NULL;
+  if (kind && (strstr(msg, "indirection requires pointer operand") ||
+               strstr(msg, "subscripted value is not an array"))) {
+    const char *q = strchr(msg, '\'');
+    const char *q2 = q ? strchr(q + 1, '\'') : NULL;
+    if (q && q2)
+      res = xasprintf("%s non-channel (operand of type %.*s)", kind, (int)(q2 - q - 1), q + 1);
+    else
+      res = xasprintf("%s non-channel", kind);
+  } else if (kind && !strcmp(kind, "send to") &&
+             (strstr(msg, "incompatible type") || strstr(msg, "incompatible pointer"))) {
+    res = xasprintf("cannot send: value does not convert to the channel's element type (%s)", msg);
+  }
+  free(src);
+  return res ? res : xstrdup(msg);
+}
+
+int check_lowered(const char *out_name, const char *text, char **flags, int nflags) {
+  CXIndex idx = clang_createIndex(0, 0);
+  int nargs = 0;
+  const char **args = xcalloc((size_t)nflags + 8, sizeof *args);
+  char *inc = xasprintf("-I%s", goc_include_dir());
+  args[nargs++] = "-xc";
+  args[nargs++] = inc;
+  args[nargs++] = "-ferror-limit=50";
+  for (int i = 0; i < nflags; i++) args[nargs++] = flags[i];
+  struct CXUnsavedFile unsaved = {out_name, text, (unsigned long)strlen(text)};
+  CXTranslationUnit tu = NULL;
+  enum CXErrorCode ec = clang_parseTranslationUnit2(idx, out_name, args, nargs, &unsaved, 1,
+                                                    CXTranslationUnit_KeepGoing, &tu);
+  int errors = 0;
+  if (ec != CXError_Success || !tu) {
+    fprintf(stderr, "goc: warning: libclang could not check %s (error %d)\n", out_name, (int)ec);
+    goto done;
+  }
+  unsigned n = clang_getNumDiagnostics(tu);
+  for (unsigned i = 0; i < n; i++) {
+    CXDiagnostic d = clang_getDiagnostic(tu, i);
+    enum CXDiagnosticSeverity sev = clang_getDiagnosticSeverity(d);
+    if (sev < CXDiagnostic_Error) { clang_disposeDiagnostic(d); continue; }
+    CXSourceLocation loc = clang_getDiagnosticLocation(d);
+    CXString file;
+    unsigned line, col;
+    clang_getPresumedLocation(loc, &file, &line, &col);
+    const char *fname = clang_getCString(file);
+    CXString msg = clang_getDiagnosticSpelling(d);
+    if (fname && ends_with(fname, ".goc")) {
+      char *m = friendly(fname, line, clang_getCString(msg));
+      fprintf(stderr, "%s:%u:%u: error: %s\n", fname, line, col, m);
+      free(m);
+      errors++;
+      diag_count++;
+    } else if (sev == CXDiagnostic_Fatal) {
+      fprintf(stderr, "%s:%u:%u: error: %s\n", fname ? fname : out_name, line, col, clang_getCString(msg));
+      errors++;
+      diag_count++;
+    }
+    clang_disposeString(msg);
+    clang_disposeString(file);
+    clang_disposeDiagnostic(d);
+  }
+  clang_disposeTranslationUnit(tu);
+done:
+  clang_disposeIndex(idx);
+  free(inc);
+  free(args);
+  return errors;
+}
