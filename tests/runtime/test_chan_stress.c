@@ -12,6 +12,7 @@ static goc_chan *data[NCH], *ctl;
 static int per_prod;
 static _Atomic unsigned char *seen;
 static _Atomic long received;
+static _Atomic bool producers_done;
 
 static uint64_t rnd(uint64_t *s) {
   *s ^= *s << 13;
@@ -78,12 +79,14 @@ static void *consumer(void *arg) {
   while (open > 0) {
     int mode = (int)(rnd(&rs) % 4);
     if (mode == 0) {
-      /* plain receive on one still-open channel */
+      /* Plain receives. Blocking on one channel could deadlock against a
+       * producer blocked on another, so block only once the producers are
+       * done (then the final close wakes us); before that, tryrecv. */
       int k = (int)(rnd(&rs) % NCH);
       while (!ch[k]) k = (k + 1) % NCH;
       int v;
       bool ok2;
-      if (rnd(&rs) & 1) {
+      if (producers_done) {
         if (goc_chan_recv(ch[k], &v)) got(v);
         else { ch[k] = NULL; open--; }
       } else if (goc_chan_tryrecv(ch[k], &v, &ok2)) {
@@ -119,6 +122,8 @@ int main(void) {
   for (int i = 0; i < NCONS; i++) ct[i] = test_spawn(consumer, (void *)(intptr_t)i);
   for (int i = 0; i < NPROD; i++) pt[i] = test_spawn(producer, (void *)(intptr_t)i);
   for (int i = 0; i < NPROD; i++) pthread_join(pt[i], NULL);
+  producers_done = true;
+  test_sleep_ms(5);
   for (int k = 0; k < NCH; k++) goc_chan_close(data[k]);
   for (int i = 0; i < NCONS; i++) pthread_join(ct[i], NULL);
   CHECK(received == (long)NPROD * per_prod);
