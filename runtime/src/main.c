@@ -20,8 +20,14 @@ void goc__main_done(goc_g *g) {
   exit(status);
 }
 
+static void *nop_thread(void *arg) { return arg; }
+
 void goc__run_main(goc_g *mainG, size_t result_offset) {
   main_result_offset = result_offset;
+  /* Sanitizers start a helper thread with the first pthread_create: let
+   * that happen before counting the threads that are not ours. */
+  pthread_t t;
+  if (pthread_create(&t, NULL, nop_thread, NULL) == 0) pthread_join(t, NULL);
   int nt = goc__count_threads();
   goc__sched.base_threads = nt > 0 ? nt - 1 : 0;
   goc__sched.main_mode = true;
