@@ -60,6 +60,9 @@ typedef struct goc_frame goc_frame;
 typedef int (*goc_step_fn)(goc_g *g, goc_frame *fr);
 
 enum { GOC_DONE = 0, GOC_SUSPEND = 1 };
+/* Resume indexes from here select a go-statement thunk in a step function
+ * (the lowering's; the runtime never looks at resume). */
+#define GOC_THUNK_BASE 0x40000000u
 #define GOC_MAX_CDEPTH 512
 
 struct goc_frame {

@@ -67,6 +67,8 @@ typedef struct fnctx {
   bool in_stmt_expr;
   bool quiet;          /* analysis only (plain spawners): no diagnostics */
   int cur_line;        /* .goc line of the statement being lowered */
+  int nthunks;         /* go through pointers: thunk frames run by this step */
+  buf thunk_structs, thunk_dispatch;
 } fnctx;
 
 /* rewrite.c */

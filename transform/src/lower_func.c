@@ -115,6 +115,12 @@ char *lower_function(program *p, const source *s, fninfo *fn) {
     nfields++;
   }
   buf_puts(&out, " } *goc_L;\n");
+  if (fx.nthunks) {
+    buf_puts(&out, buf_str(&fx.thunk_structs));
+    buf_puts(&out, "if (__builtin_expect(goc_frp->resume >= GOC_THUNK_BASE, 0)) switch (goc_frp->resume) {\n");
+    buf_puts(&out, buf_str(&fx.thunk_dispatch));
+    buf_puts(&out, "}\n");
+  }
   buf_puts(&out, "static void *const goc_resume[] = { &&goc_entry");
   for (int k = 1; k <= fx.nresume; k++) buf_printf(&out, ", &&goc_R%d", k);
   buf_puts(&out, " };\n");
@@ -141,6 +147,8 @@ char *lower_function(program *p, const source *s, fninfo *fn) {
   buf_free(&body);
   buf_free(&entry);
   buf_free(&fx.temps);
+  buf_free(&fx.thunk_structs);
+  buf_free(&fx.thunk_dispatch);
   for (int i = 0; i < fx.nslots; i++) {
     free(fx.slots[i].name);
     free(fx.slots[i].cname);

@@ -95,31 +95,82 @@ static fninfo *go_target(const source *s, program *p, fnctx *fx, TSNode n, TSNod
     return NULL;
   }
   TSNode f = node_field(call, "function");
-  if (!node_is(f, "identifier") || (fx && slot_of_ident(fx, f) >= 0)) {
-    diag_error(s, f, "go through a function pointer is not supported yet (call a named function defined in a "
-               ".goc file)");
-    return NULL;
-  }
+  if (!node_is(f, "identifier") || (fx && slot_of_ident(fx, f) >= 0)) return NULL;   /* a thunk */
   char *name = node_text(s, f);
   fninfo *fn = program_find(p, name);
-  if (!fn || !fn->src) {
-    diag_error(s, f, "go on '%s', which is not defined in a .goc file of this build, is not supported yet "
-               "(wrap the call in a function defined in a .goc file)", name);
-    free(name);
-    return NULL;
-  }
   free(name);
-  if (fn->variadic) {
-    diag_error(s, f, "go on variadic function '%s' is not supported (wrap the call in a function)", fn->name);
-    return NULL;
-  }
+  if (!fn || !fn->src) return NULL;   /* a library function: a thunk */
+  if (fn->variadic) return NULL;
   return fn;
+}
+
+/* go E(args) where E is not a function defined in a .goc file (a function
+ * pointer, a library function, a variadic function): the new G's first
+ * frame is a thunk frame declared inside this step function, where the
+ * types of E and the arguments can be named with __typeof__; this step
+ * function runs it when entered with resume index GOC_THUNK_BASE + K. */
+static void go_thunk(fnctx *fx, TSNode n, TSNode call, buf *out) {
+  int k = fx->nthunks++;
+  TSNode f = node_field(call, "function");
+  TSNode args = node_field(call, "arguments");
+  int a = new_temp_typed(fx, "goc_g *", false);
+  live_push(fx, a);
+  char *pt = xasprintf("struct goc_thunk%d *", k);
+  int b = new_temp_typed(fx, pt, false);
+  free(pt);
+  live_push(fx, b);
+  const char *ng = fx->slots[a].cname, *nf = fx->slots[b].cname;
+  buf fields = {0}, callargs = {0}, fill = {0};
+  char *fe = lower_expr(fx, f, out);
+  char *tfe = typeof_text(fe);
+  buf_printf(&fields, "__typeof__(((void)0, (%s))) fn; ", tfe);
+  buf_printf(&fill, "%s->fn = %s;\n", nf, fe);
+  uint32_t na = ts_node_named_child_count(args);
+  int ai = 0;
+  for (uint32_t i = 0; i < na; i++) {
+    TSNode arg = ts_node_named_child(args, i);
+    if (node_is(arg, "comment")) continue;
+    char *v = lower_expr(fx, arg, out);
+    char *tv = typeof_text(v);
+    buf_printf(&fields, "__typeof__(((void)0, (%s))) a%d; ", tv, ai);
+    buf_printf(&fill, "%s->a%d = %s;\n", nf, ai, v);
+    buf_printf(&callargs, "%sgoc_t->a%d", ai ? ", " : "", ai);
+    free(v);
+    free(tv);
+    ai++;
+  }
+  buf_printf(&fx->thunk_structs, "struct goc_thunk%d { goc_frame hdr; %s};\n", k, buf_str(&fields));
+  buf_printf(&fx->thunk_dispatch,
+             "case GOC_THUNK_BASE + %d: { struct goc_thunk%d *goc_t = (struct goc_thunk%d *)goc_frp; "
+             "goc_t->fn(%s); return GOC_DONE; }\n", k, k, k, buf_str(&callargs));
+  const char *fname = fx->fn->is_main ? "goc_main" : fx->fn->name;
+  buf_printf(out, "%s = goc__go_new();\n%s = (struct goc_thunk%d *)goc__frame_push(%s, sizeof(struct goc_thunk%d), "
+                  "%s__step);\n%s->hdr.resume = GOC_THUNK_BASE + %d;\n%s",
+             ng, nf, k, ng, k, fname, nf, k, buf_str(&fill));
+  int line, col;
+  node_pos(n, &line, &col);
+  buf_printf(out, "goc__go_start(%s, ", ng);
+  put_path(fx->s, out);
+  buf_printf(out, ", %d);\n", line);
+  buf_free(&fields);
+  buf_free(&callargs);
+  buf_free(&fill);
+  free(fe);
+  free(tfe);
 }
 
 static void go_common(const source *s, program *p, fnctx *fx, TSNode n, buf *out) {
   TSNode call;
   fninfo *fn = go_target(s, p, fx, n, &call);
-  if (!fn) return;
+  if (!fn) {
+    if (diag_count || !node_is(call, "call_expression")) return;
+    if (!fx) {
+      diag_error(s, n, "internal error: go through a pointer outside a goroutine function");
+      return;
+    }
+    go_thunk(fx, n, call, out);
+    return;
+  }
   const char *fname = fn->is_main ? "main" : fn->name;
   char *ftype = fn->coloured ? xasprintf("struct %s__frame", fname) : xasprintf("struct %s__goframe", fname);
   char *step = fn->coloured ? xasprintf("%s__step", fn->is_main ? "goc_main" : fname) : xasprintf("%s__gostep", fname);

@@ -61,7 +61,7 @@ void emit_suspend(fnctx *fx, TSNode at, buf *out) {
 }
 
 void emit_preempt_check(fnctx *fx, TSNode at, buf *out) {
-  buf_puts(out, "if (__builtin_expect(GOC_G(goc_cur)->preempt, 0)) { goc__preempt(goc_cur); ");
+  buf_puts(out, "if (goc__preempt_requested(goc_cur)) { goc__preempt(goc_cur); ");
   emit_suspend(fx, at, out);
   buf_puts(out, "}\n");
 }

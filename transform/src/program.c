@@ -318,6 +318,17 @@ static void scan_body(scan *sc, TSNode n, bool skip_call) {
     if (!ts_node_is_null(body)) return;   /* a lifted block is its own function */
     TSNode call = node_field(n, "call");
     if (!ts_node_is_null(call)) scan_body(sc, call, true);
+    /* go through a pointer or on a library function runs a thunk that
+       this function's step provides: the spawner becomes a state machine */
+    TSNode f = node_field(call, "function");
+    bool named = false;
+    if (node_is(f, "identifier")) {
+      char *name = node_text(sc->s, f);
+      fninfo *fn = is_local_name(sc, name) ? NULL : program_find(sc->p, name);
+      named = fn && fn->src && !fn->variadic;
+      free(name);
+    }
+    if (node_is(call, "call_expression") && !named) sc->blocks = true;
     return;
   }
   if (!strcmp(t, "call_expression") && !skip_call) {
