@@ -257,13 +257,31 @@ size_t goc_chan_len(goc_chan *c) {
 }
 size_t goc_chan_cap(goc_chan *c) { return c ? c->dataqsiz : 0; }
 
+static void chan_release(goc_chan *c) {
+  if (c->after_timer) {   /* after stop, its callback neither runs nor will */
+    goc__timer_stop(c->after_timer);
+    free(c->after_timer);
+  }
+  free(c);
+}
+
 void goc_chan_free(goc_chan *c) {
   if (!c) return;
   goc__chanlock(&c->lock);
   bool busy = c->recvq.first || c->sendq.first;
   goc__chanunlock(&c->lock);
   if (busy) goc__panic_str("free of channel with blocked goroutines");
-  free(c);
+  chan_release(c);
+}
+
+bool goc__chan_free_if_idle(goc_chan *c) {
+  if (!c) return true;
+  goc__chanlock(&c->lock);
+  bool busy = c->recvq.first || c->sendq.first;
+  goc__chanunlock(&c->lock);
+  if (busy) return false;
+  chan_release(c);
+  return true;
 }
 
 /* ---- close ------------------------------------------------------------------ */

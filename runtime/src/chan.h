@@ -84,7 +84,12 @@ struct goc_chan {
   size_t sendx, recvx;      /* ring indexes */
   char *buf;                /* dataqsiz * elemsize bytes; NULL if none */
   goc_waitq recvq, sendq;
+  goc_rtimer *after_timer;  /* goc_after: stopped and freed with c */
 };
+
+/* Frees c unless goroutines or threads wait on it (then leaves it: they
+ * block forever, as on a stopped Go timer). Returns whether it freed c. */
+bool goc__chan_free_if_idle(goc_chan *c);
 
 /* ---- records ------------------------------------------------------------ */
 goc_waitrec *goc__waitrec_get(int n, goc_g *g);  /* n sudogs, zeroed */
