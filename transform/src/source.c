@@ -52,8 +52,25 @@ void node_pos(TSNode n, int *line, int *col) {
   *col = (int)p.column + 1;
 }
 
+static TSNode find_token(const source *s, TSNode n, const char *text) {
+  uint32_t c = ts_node_child_count(n);
+  if (!c) {
+    char *t = node_text(s, n);
+    bool m = !strcmp(t, text);
+    free(t);
+    return m ? n : (TSNode){0};
+  }
+  for (uint32_t i = 0; i < c; i++) {
+    TSNode r = find_token(s, ts_node_child(n, i), text);
+    if (!ts_node_is_null(r)) return r;
+  }
+  return (TSNode){0};
+}
+
+/* Reports the first syntax error only: after it, tree-sitter's recovery
+ * makes later positions unreliable. */
 static int check(const source *s, TSNode n, int found) {
-  if (found >= 20) return found;
+  if (found >= 1) return found;
   if (ts_node_is_missing(n)) {
     char *t = xstrdup(ts_node_type(n));
     diag_error(s, n, "syntax error: missing '%s'", t);
@@ -64,6 +81,20 @@ static int check(const source *s, TSNode n, int found) {
     /* Name the first token the parser could not place. */
     TSNode first = ts_node_child_count(n) ? ts_node_child(n, 0) : n;
     while (ts_node_child_count(first)) first = ts_node_child(first, 0);
+    /* select { case <not a communication>: } fails as a whole block; point
+       at the case instead */
+    TSNode prev = ts_node_prev_sibling(n);
+    char *pt = ts_node_is_null(prev) ? NULL : node_text(s, prev);
+    bool after_select = pt && !strcmp(pt + (strlen(pt) >= 6 ? strlen(pt) - 6 : 0), "select");
+    free(pt);
+    if (after_select) {
+      TSNode k = find_token(s, n, "case");
+      if (!ts_node_is_null(k)) {
+        diag_error(s, k, "syntax error: a select case must be a receive (case v = <-c:), a send (case c <- v:) "
+                   "or default");
+        return found + 1;
+      }
+    }
     char *t = node_text(s, first);
     if (strlen(t) > 30) t[30] = 0;
     diag_error(s, n, "syntax error: unexpected '%s'", t);
