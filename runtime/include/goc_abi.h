@@ -55,6 +55,13 @@
 extern "C" {
 #endif
 
+/* Headers shared by .goc files are not transformed: there chan(T) is this
+ * macro (the transformer lowers chan(T) in .goc text itself). Define
+ * GOC_NO_CHAN_MACRO if a header uses a function named chan. */
+#ifndef GOC_NO_CHAN_MACRO
+#define chan(T) GOC_CHAN(T)
+#endif
+
 typedef struct goc_g goc_g;
 typedef struct goc_frame goc_frame;
 typedef int (*goc_step_fn)(goc_g *g, goc_frame *fr);

@@ -71,7 +71,28 @@ static char *friendly(const char *path, unsigned line, const char *msg) {
   return res ? res : xstrdup(msg);
 }
 
-int check_lowered(const char *out_name, const char *text, char **flags, int nflags) {
+typedef struct deps { buf b; const char *skip; } deps;
+
+static void put_dep(buf *b, const char *path) {
+  buf_putc(b, ' ');
+  for (const char *p = path; *p; p++) {
+    if (*p == ' ' || *p == '#' || *p == '$') buf_putc(b, *p == '$' ? '$' : '\\');
+    buf_putc(b, *p);
+  }
+}
+
+static void inclusion(CXFile f, CXSourceLocation *stack, unsigned depth, CXClientData data) {
+  (void)stack;
+  (void)depth;
+  deps *d = data;
+  CXString name = clang_getFileName(f);
+  const char *n = clang_getCString(name);
+  if (n && strcmp(n, d->skip)) put_dep(&d->b, n);
+  clang_disposeString(name);
+}
+
+int check_lowered(const char *out_name, const char *text, char **flags, int nflags, const char *depfile,
+                  char **extra_deps, int nextra) {
   CXIndex idx = clang_createIndex(0, 0);
   int nargs = 0;
   const char **args = xcalloc((size_t)nflags + 8, sizeof *args);
@@ -114,6 +135,21 @@ int check_lowered(const char *out_name, const char *text, char **flags, int nfla
     clang_disposeString(msg);
     clang_disposeString(file);
     clang_disposeDiagnostic(d);
+  }
+  if (depfile && !errors) {
+    /* make-style: the output depends on the .goc files and every header */
+    deps d = {{0}, out_name};
+    buf_puts(&d.b, out_name);
+    buf_putc(&d.b, ':');
+    for (int i = 0; i < nextra; i++) put_dep(&d.b, extra_deps[i]);
+    clang_getInclusions(tu, inclusion, &d);
+    buf_putc(&d.b, '\n');
+    FILE *f = fopen(depfile, "w");
+    if (!f || fputs(buf_str(&d.b), f) < 0 || fclose(f)) {
+      fprintf(stderr, "goc: error: cannot write %s\n", depfile);
+      errors++;
+    }
+    buf_free(&d.b);
   }
   clang_disposeTranslationUnit(tu);
 done:

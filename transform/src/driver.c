@@ -71,11 +71,20 @@ int cmd_parse(int argc, char **argv) {
 }
 
 /* ---- transform ---- */
-static program *load_program(char **files, int nfiles, source ***srcs_out) {
+typedef struct xopts {
+  const char *depfile;      /* -MF: make-style dependencies of the output */
+  const char *index_out;    /* --index-out: this target's goroutine functions */
+  char **indexes;           /* --index: those of targets it links */
+  int nindexes;
+} xopts;
+
+static program *load_program(char **files, int nfiles, source ***srcs_out, const xopts *xo) {
   program *p = xcalloc(1, sizeof *p);
   char *hdr = xasprintf("%s/goc.h", goc_include_dir());
   program_load_blocking(p, hdr);
   free(hdr);
+  for (int i = 0; xo && i < xo->nindexes; i++)
+    if (program_read_index(p, xo->indexes[i])) diag_count++;
   source **srcs = xcalloc((size_t)nfiles + 1, sizeof *srcs);
   for (int i = 0; i < nfiles; i++) {
     srcs[i] = source_load(files[i]);
@@ -105,13 +114,30 @@ static int write_file(const char *path, const char *text) {
 
 /* Transforms files[which] with all files analysed together; flags are the
  * compile flags the output will get (for the check). */
-static int transform_one(char **files, int nfiles, int which, const char *out, char **flags, int nflags) {
+static int transform_one(char **files, int nfiles, int which, const char *out, char **flags, int nflags,
+                         const xopts *xo) {
   source **srcs;
-  program *p = load_program(files, nfiles, &srcs);
+  program *p = load_program(files, nfiles, &srcs, xo);
   if (diag_count) return 1;
   char *c = lower_source(p, srcs[which]);
   if (!c) return 1;
-  if (!getenv("GOC_NO_CHECK") && check_lowered(out, c, flags, nflags)) {
+  if (xo && xo->index_out && program_write_index(p, xo->index_out)) {
+    fprintf(stderr, "goc: error: cannot write %s\n", xo->index_out);
+    free(c);
+    return 1;
+  }
+  if (xo && xo->depfile && getenv("GOC_NO_CHECK")) {
+    fprintf(stderr, "goc: error: -MF needs the libclang check (unset GOC_NO_CHECK)\n");
+    free(c);
+    return 1;
+  }
+  char **extra = xcalloc((size_t)nfiles + (size_t)(xo ? xo->nindexes : 0) + 1, sizeof *extra);
+  int nextra = 0;
+  for (int i = 0; i < nfiles; i++) extra[nextra++] = files[i];
+  for (int i = 0; xo && i < xo->nindexes; i++) extra[nextra++] = xo->indexes[i];
+  int bad = !getenv("GOC_NO_CHECK") && check_lowered(out, c, flags, nflags, xo ? xo->depfile : NULL, extra, nextra);
+  free(extra);
+  if (bad) {
     free(c);
     return 1;
   }
@@ -126,8 +152,13 @@ int cmd_transform(int argc, char **argv) {
   int nfiles = 0;
   char **flags = NULL;
   int nflags = 0;
+  xopts xo = {0};
+  xo.indexes = xcalloc((size_t)argc + 1, sizeof(char *));
   for (int i = 0; i < argc; i++) {
     if (!strcmp(argv[i], "-o") && i + 1 < argc) out = argv[++i];
+    else if (!strcmp(argv[i], "-MF") && i + 1 < argc) xo.depfile = argv[++i];
+    else if (!strcmp(argv[i], "--index-out") && i + 1 < argc) xo.index_out = argv[++i];
+    else if (!strcmp(argv[i], "--index") && i + 1 < argc) xo.indexes[xo.nindexes++] = argv[++i];
     else if (!strcmp(argv[i], "--peer") && i + 1 < argc) files[nfiles++] = argv[++i];
     else if (!strcmp(argv[i], "--")) { flags = argv + i + 1; nflags = argc - i - 1; break; }
     else if (argv[i][0] == '-') { fprintf(stderr, "goc transform: unknown option %s\n", argv[i]); return 2; }
@@ -139,10 +170,11 @@ int cmd_transform(int argc, char **argv) {
     }
   }
   if (!nfiles || !out) {
-    fprintf(stderr, "usage: goc transform IN.goc -o OUT.c [--peer OTHER.goc]... [-- compile flags]\n");
+    fprintf(stderr, "usage: goc transform IN.goc -o OUT.c [--peer OTHER.goc]... [-MF DEPFILE]\n"
+                    "                     [--index-out INDEX] [--index DEP_INDEX]... [-- compile flags]\n");
     return 2;
   }
-  return transform_one(files, nfiles, 0, out, flags, nflags);
+  return transform_one(files, nfiles, 0, out, flags, nflags, &xo);
 }
 
 /* ---- cc ---- */
@@ -231,7 +263,7 @@ static int cc_build(int argc, char **argv, const char *workdir) {
         av_push(&cf, f);
       }
     }
-    if (transform_one(gocs, ngoc, i, cpath, cf.v, cf.n)) return 1;
+    if (transform_one(gocs, ngoc, i, cpath, cf.v, cf.n, NULL)) return 1;
     if (compile_only) {
       char *obj = (out && ngoc == 1 && !inputs.n) ? xstrdup(out) : xasprintf("%s.o", stem);
       argv_t cc = {0};

@@ -43,7 +43,7 @@ static void scan_needs(filectx *fc, TSNode n, bool in_go) {
     char *name = node_text(fc->s, n);
     fninfo *fn = program_find(fc->p, name);
     free(name);
-    if (!fn || !fn->src) return;
+    if (!fn || !(fn->src || fn->external)) return;
     int i = fn_index(fc->p, fn);
     if (fn->coloured && !fc->frame_done[i]) {
       fc->frame_done[i] = true;

@@ -99,7 +99,7 @@ static fninfo *go_target(const source *s, program *p, fnctx *fx, TSNode n, TSNod
   char *name = node_text(s, f);
   fninfo *fn = program_find(p, name);
   free(name);
-  if (!fn || !fn->src) return NULL;   /* a library function: a thunk */
+  if (!fn || !(fn->src || (fn->external && fn->coloured))) return NULL;   /* a library function: a thunk */
   if (fn->variadic) return NULL;
   return fn;
 }

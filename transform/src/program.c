@@ -190,6 +190,7 @@ static void add_function(program *p, source *s, TSNode def) {
   char *name = node_text(s, nm);
   fninfo *fn = program_find(p, name);
   if (fn && fn->src) { free(name); return; }   /* first definition wins */
+  if (fn && fn->external) { free(name); return; }   /* another target's: its index says it all */
   if (!fn) {
     fn = xcalloc(1, sizeof *fn);
     p->fns = xrealloc(p->fns, sizeof(fninfo *) * (size_t)(p->nfns + 1));
@@ -325,7 +326,7 @@ static void scan_body(scan *sc, TSNode n, bool skip_call) {
     if (node_is(f, "identifier")) {
       char *name = node_text(sc->s, f);
       fninfo *fn = is_local_name(sc, name) ? NULL : program_find(sc->p, name);
-      named = fn && fn->src && !fn->variadic;
+      named = fn && (fn->src || fn->external) && !fn->variadic;
       free(name);
     }
     if (node_is(call, "call_expression") && !named) sc->blocks = true;
@@ -382,4 +383,89 @@ void program_colour(program *p) {
     free(scans[i].callees);
   }
   free(scans);
+}
+
+/* ---- indexes: the goroutine functions a target defines ----
+ * One line per function with external linkage:
+ *   name \t returns_void \t param,names \t frame fields (C)
+ * Dependent targets read them so their calls go to the step function. */
+static void put_escaped(FILE *f, const char *s) {
+  for (; *s; s++) {
+    if (*s == '\n') fputs("\\n", f);
+    else if (*s == '\t') fputs("\\t", f);
+    else if (*s == '\\') fputs("\\\\", f);
+    else fputc(*s, f);
+  }
+}
+
+int program_write_index(const program *p, const char *path) {
+  FILE *f = fopen(path, "w");
+  if (!f) return 1;
+  fputs("# goc index 1\n", f);
+  for (int i = 0; i < p->nfns; i++) {
+    fninfo *fn = p->fns[i];
+    if (!fn->src || !fn->coloured || fn->is_static || fn->is_main || fn->lifted) continue;
+    fprintf(f, "%s\t%d\t", fn->name, fn->returns_void ? 1 : 0);
+    for (int k = 0; k < fn->nparams; k++) fprintf(f, "%s%s", k ? "," : "", fn->params[k]);
+    fputc('\t', f);
+    put_escaped(f, fn->fields);
+    fputc('\n', f);
+  }
+  return fclose(f) ? 1 : 0;
+}
+
+static char *unescape(const char *s) {
+  buf b = {0};
+  for (; *s; s++) {
+    if (*s == '\\' && s[1]) {
+      s++;
+      buf_putc(&b, *s == 'n' ? '\n' : *s == 't' ? '\t' : *s);
+    } else {
+      buf_putc(&b, *s);
+    }
+  }
+  return buf_take(&b);
+}
+
+int program_read_index(program *p, const char *path) {
+  FILE *f = fopen(path, "r");
+  if (!f) {
+    fprintf(stderr, "goc: error: cannot read index %s\n", path);
+    return 1;
+  }
+  char *line = NULL;
+  size_t cap = 0;
+  ssize_t n;
+  while ((n = getline(&line, &cap, f)) > 0) {
+    if (line[0] == '#' || line[0] == '\n') continue;
+    if (line[n - 1] == '\n') line[n - 1] = 0;
+    char *cols[4] = {0};
+    char *q = line;
+    for (int c = 0; c < 4 && q; c++) {
+      cols[c] = q;
+      q = strchr(q, '\t');
+      if (q) *q++ = 0;
+    }
+    if (!cols[3]) continue;
+    if (program_find(p, cols[0])) continue;
+    fninfo *fn = xcalloc(1, sizeof *fn);
+    fn->name = xstrdup(cols[0]);
+    fn->returns_void = cols[1][0] == '1';
+    fn->coloured = true;
+    fn->external = true;
+    fn->fields = unescape(cols[3]);
+    char *pp = cols[2];
+    while (pp && *pp) {
+      char *comma = strchr(pp, ',');
+      if (comma) *comma = 0;
+      fn->params = xrealloc(fn->params, sizeof(char *) * (size_t)(fn->nparams + 1));
+      fn->params[fn->nparams++] = xstrdup(pp);
+      pp = comma ? comma + 1 : NULL;
+    }
+    p->fns = xrealloc(p->fns, sizeof(fninfo *) * (size_t)(p->nfns + 1));
+    p->fns[p->nfns++] = fn;
+  }
+  free(line);
+  fclose(f);
+  return 0;
 }

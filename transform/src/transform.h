@@ -62,6 +62,7 @@ typedef struct fninfo {
   bool *param_is_array;     /* captured arrays are copied, as Go does */
   int *capture_slots;       /* the spawner's slots, in parameter order */
   bool captures_done;
+  bool external;        /* defined in another target (read from its index) */
 } fninfo;
 
 typedef struct program {
@@ -76,6 +77,8 @@ typedef struct program {
 void program_load_blocking(program *p, const char *goc_h_path);
 void program_add_source(program *p, source *s);
 void program_colour(program *p);
+int program_write_index(const program *p, const char *path);
+int program_read_index(program *p, const char *path);
 fninfo *program_find(const program *p, const char *name);
 fninfo *program_lifted(const program *p, TSNode go_stmt);
 int program_blocking_index(const program *p, const char *name);
@@ -90,7 +93,8 @@ char *lower_source(program *p, source *s);
 /* ---- check.c ---- */
 /* Parses the lowered C with libclang and reports its errors at .goc
  * positions; returns how many. */
-int check_lowered(const char *out_name, const char *text, char **flags, int nflags);
+int check_lowered(const char *out_name, const char *text, char **flags, int nflags, const char *depfile,
+                  char **extra_deps, int nextra);
 
 /* ---- driver.c ---- */
 int cmd_parse(int argc, char **argv);
