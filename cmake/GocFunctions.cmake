@@ -1,0 +1,184 @@
+# GocFunctions.cmake — build .goc files (extended C) in CMake targets.
+#
+#   goc_add_executable(<name> [EXCLUDE_FROM_ALL] <source>...
+#                      [LINK_GOC_LIBRARIES <goc library>...])
+#   goc_add_library(<name> [STATIC|SHARED|OBJECT] [EXCLUDE_FROM_ALL] <source>...
+#                   [LINK_GOC_LIBRARIES <goc library>...])
+#   goc_target_sources(<target> <source>...)
+#
+# Sources are .goc and plain C, mixed. Each .goc gets one custom command that
+# runs `goc transform` into <bindir>/goc/<target>/<path>.goc.c, which replaces
+# the .goc in the target's sources. The transform sees the target's own
+# include directories, definitions, C standard and (some) compile options, so
+# its libclang check matches the real compile, and writes a depfile naming
+# every header it read (edits to headers rerun it). The target links
+# goc::runtime, which brings the goc include directory.
+#
+# The .goc files of one target are lowered knowing each other (--peer). Each
+# also writes an index of the goroutine functions it defines (--index-out,
+# <path>.goc.idx); the target's indexes are its GOC_INDEXES property.
+# Goroutine functions of another target are only lowered as goroutine calls
+# when their index is read: name the goc libraries a target calls into with
+# LINK_GOC_LIBRARIES. That links them (PUBLIC for libraries, PRIVATE for
+# executables) and passes their indexes — and those of the goc libraries they
+# were given with LINK_GOC_LIBRARIES, transitively — with --index. The
+# indexes are also DEPENDS of the transform, so the build graph regenerates a
+# stale index before anything reads it. A goc library linked with plain
+# target_link_libraries() links, but its goroutine functions are not known to
+# the transform (calls to them are lowered as plain C calls).
+#
+# The goc tool is the goc::goc target: the imported executable of the
+# installed package, or an alias of the goc target when the goc source tree
+# is part of the build (add_subdirectory).
+include_guard(GLOBAL)
+
+function(goc_add_executable name)
+  cmake_parse_arguments(PARSE_ARGV 1 arg "EXCLUDE_FROM_ALL" "" "LINK_GOC_LIBRARIES")
+  set(exclude)
+  if(arg_EXCLUDE_FROM_ALL)
+    set(exclude EXCLUDE_FROM_ALL)
+  endif()
+  add_executable(${name} ${exclude})
+  _goc_setup_target(${name} PRIVATE "${arg_LINK_GOC_LIBRARIES}")
+  goc_target_sources(${name} ${arg_UNPARSED_ARGUMENTS})
+endfunction()
+
+function(goc_add_library name)
+  cmake_parse_arguments(PARSE_ARGV 1 arg "STATIC;SHARED;OBJECT;EXCLUDE_FROM_ALL" ""
+                        "LINK_GOC_LIBRARIES")
+  set(kind)
+  foreach(k STATIC SHARED OBJECT EXCLUDE_FROM_ALL)
+    if(arg_${k})
+      list(APPEND kind ${k})
+    endif()
+  endforeach()
+  add_library(${name} ${kind})
+  _goc_setup_target(${name} PUBLIC "${arg_LINK_GOC_LIBRARIES}")
+  goc_target_sources(${name} ${arg_UNPARSED_ARGUMENTS})
+endfunction()
+
+function(goc_target_sources target)
+  if(NOT TARGET ${target})
+    message(FATAL_ERROR "goc_target_sources: ${target} is not a target")
+  endif()
+  get_target_property(target_dir ${target} SOURCE_DIR)
+  if(NOT target_dir STREQUAL CMAKE_CURRENT_SOURCE_DIR)
+    message(FATAL_ERROR "goc_target_sources(${target}): call it in the directory that "
+                        "created the target (${target_dir})")
+  endif()
+  get_target_property(is_goc ${target} GOC_TARGET)
+  if(NOT is_goc)
+    _goc_setup_target(${target} PRIVATE "")
+  endif()
+  _goc_tool(tool)
+
+  # The target's compile flags, as the C compiler will see them.
+  set(t ${target})
+  set(incs "$<FILTER:$<TARGET_PROPERTY:${t},INCLUDE_DIRECTORIES>,INCLUDE,.>")
+  set(defs "$<FILTER:$<TARGET_PROPERTY:${t},COMPILE_DEFINITIONS>,INCLUDE,.>")
+  # Options the libclang check understands and that change the meaning of
+  # code; warning and code-generation options of the C compiler stay out.
+  set(opts "$<FILTER:$<TARGET_PROPERTY:${t},COMPILE_OPTIONS>,INCLUDE,^-([DUI].|std=|include.|isystem.|iquote.|f(no-)?(signed-char|unsigned-char|short-enums|blocks|ms-extensions))>")
+  set(std "$<TARGET_PROPERTY:${t},C_STANDARD>")
+  set(ext "$<TARGET_PROPERTY:${t},C_EXTENSIONS>")
+  # (Each is one argument of the command: quoted, split by COMMAND_EXPAND_LISTS.)
+  set(std_flag "$<$<BOOL:${std}>:-std=$<IF:$<OR:$<STREQUAL:${ext},>,$<BOOL:${ext}>>,gnu,c>${std}>")
+  set(inc_flags "$<$<BOOL:${incs}>:-I$<JOIN:${incs},;-I>>")
+  set(def_flags "$<$<BOOL:${defs}>:-D$<JOIN:${defs},;-D>>")
+  set(peers_all "$<TARGET_PROPERTY:${t},GOC_SOURCES>")
+  set(dep_indexes "$<TARGET_PROPERTY:${t},GOC_LINKED_INDEXES>")
+  set(index_args "$<$<BOOL:${dep_indexes}>:--index;$<JOIN:${dep_indexes},;--index;>>")
+
+  foreach(src IN LISTS ARGN)
+    get_filename_component(src "${src}" ABSOLUTE BASE_DIR "${CMAKE_CURRENT_SOURCE_DIR}")
+    if(NOT src MATCHES "\\.goc$")
+      target_sources(${target} PRIVATE "${src}")
+      continue()
+    endif()
+    file(RELATIVE_PATH rel "${CMAKE_CURRENT_SOURCE_DIR}" "${src}")
+    if(rel MATCHES "^\\.\\./")
+      get_filename_component(rel "${src}" NAME)
+    endif()
+    set(base "${CMAKE_CURRENT_BINARY_DIR}/goc/${target}/${rel}")
+    get_filename_component(src_dir "${src}" DIRECTORY)
+    get_filename_component(out_dir "${base}" DIRECTORY)
+    file(MAKE_DIRECTORY "${out_dir}")
+    # The lowered C lives in the build tree: #include "x.h" next to the .goc
+    # is found through -iquote <dir of the .goc>.
+    string(REGEX REPLACE "([][+.*?^$(){}|\\\\])" "\\\\\\1" src_re "${src}")
+    set(peers "$<FILTER:${peers_all},EXCLUDE,^${src_re}$>")
+    add_custom_command(
+      OUTPUT "${base}.c" "${base}.idx"
+      COMMAND "$<TARGET_FILE:${tool}>" transform "${src}" -o "${base}.c"
+              "$<$<BOOL:${peers}>:--peer;$<JOIN:${peers},;--peer;>>"
+              -MF "${base}.d" --index-out "${base}.idx" "${index_args}"
+              -- -iquote "${src_dir}" "${std_flag}" "${inc_flags}" "${def_flags}" "${opts}"
+      DEPENDS ${tool} "${src}" "${dep_indexes}"
+      DEPFILE "${base}.d"
+      COMMENT "goc transform ${rel} (${target})"
+      VERBATIM COMMAND_EXPAND_LISTS)
+    set_source_files_properties("${base}.c" TARGET_DIRECTORY ${target} PROPERTIES
+      GENERATED TRUE
+      COMPILE_OPTIONS "-iquote;${src_dir};-Werror=incompatible-pointer-types")
+    target_sources(${target} PRIVATE "${base}.c")
+    set_property(TARGET ${target} APPEND PROPERTY GOC_SOURCES "${src}")
+    set_property(TARGET ${target} APPEND PROPERTY GOC_INDEXES "${base}.idx")
+  endforeach()
+endfunction()
+
+# Marks <target> as a goc target: links goc::runtime and the goc libraries
+# whose goroutine functions its .goc files call.
+function(_goc_setup_target target scope goc_libs)
+  set_target_properties(${target} PROPERTIES GOC_TARGET TRUE)
+  set_property(TARGET ${target} PROPERTY GOC_SOURCES "")
+  set_property(TARGET ${target} PROPERTY GOC_INDEXES "")
+  set_property(TARGET ${target} PROPERTY GOC_LINK_GOC_LIBRARIES "${goc_libs}")
+  set_property(TARGET ${target} PROPERTY GOC_LINKED_INDEXES "")
+  target_link_libraries(${target} ${scope} goc::runtime ${goc_libs})
+  if(goc_libs)
+    # The libraries may get more .goc files, or be defined, later: their
+    # indexes are collected once the whole project is configured.
+    # (DEFER evaluates its arguments late: EVAL puts the target's name in.)
+    cmake_language(EVAL CODE "cmake_language(DEFER DIRECTORY [[${CMAKE_SOURCE_DIR}]]
+                                 CALL _goc_collect_indexes [[${target}]])")
+  endif()
+endfunction()
+
+# GOC_LINKED_INDEXES of <target>: the indexes of its LINK_GOC_LIBRARIES and
+# of theirs, transitively.
+function(_goc_collect_indexes target)
+  get_target_property(todo ${target} GOC_LINK_GOC_LIBRARIES)
+  set(seen)
+  set(indexes)
+  while(todo)
+    list(POP_FRONT todo lib)
+    if(lib IN_LIST seen)
+      continue()
+    endif()
+    list(APPEND seen ${lib})
+    if(NOT TARGET ${lib})
+      message(FATAL_ERROR "${target}: LINK_GOC_LIBRARIES ${lib} is not a target")
+    endif()
+    get_target_property(is_goc ${lib} GOC_TARGET)
+    if(NOT is_goc)
+      message(FATAL_ERROR "${target}: LINK_GOC_LIBRARIES ${lib} is not a goc library "
+                          "(link it with target_link_libraries)")
+    endif()
+    get_target_property(own ${lib} GOC_INDEXES)
+    get_target_property(more ${lib} GOC_LINK_GOC_LIBRARIES)
+    list(APPEND indexes ${own})
+    list(APPEND todo ${more})
+  endwhile()
+  set_property(TARGET ${target} PROPERTY GOC_LINKED_INDEXES "${indexes}")
+endfunction()
+
+function(_goc_tool out)
+  if(TARGET goc::goc)
+    set(${out} goc::goc PARENT_SCOPE)
+  elseif(TARGET goc)
+    set(${out} goc PARENT_SCOPE)
+  else()
+    message(FATAL_ERROR "goc functions: no goc tool; use find_package(goc CONFIG) "
+                        "or add_subdirectory(<goc source tree>) first")
+  endif()
+endfunction()

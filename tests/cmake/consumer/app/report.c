@@ -1,0 +1,3 @@
+#include <stdio.h>
+
+void report(const char *what, long v) { printf("%s: %ld\n", what, v); }
