@@ -174,14 +174,16 @@ static void lower_for(fnctx *fx, TSNode n, buf *out) {
     buf_printf(out, "for (; %s; %s) ", c, u);
     free(c);
     free(u);
-    lower_body(fx, body, n, out);
+    /* The check sits inside the loop, where the initializer's variables
+     * are in scope and must be spilled: position it at the body. */
+    lower_body(fx, body, body, out);
     fx->loops = lc.up;
   } else {
     char *lbl = new_label(fx);
     loopctx lc = {lbl, fx->loops};
     fx->loops = &lc;
     buf_puts(out, "for (;;) {\n");
-    emit_preempt_check(fx, n, out);
+    emit_preempt_check(fx, body, out);   /* inside the initializer's scope */
     if (!ts_node_is_null(cond)) {
       char *c = lower_expr(fx, cond, out);
       buf_printf(out, "if (!(%s)) break;\n", c);
