@@ -137,6 +137,18 @@ int goc__selectgo(goc_select_case *cases, int n, bool has_default, goc_g *g,
                   int *chosen, bool *recv_ok, goc_waitrec **out) {
   *out = NULL;
   if (n < 0 || n > 65536) goc__throw("select: too many cases");
+  if (n == 1 && has_default && cases[0].chan) {
+    /* One case and default: a non-blocking send or receive (Go's
+     * selectnbsend/selectnbrecv), with its lock-free "not ready" check. */
+    goc_select_case *cs = &cases[0];
+    bool ok = false;
+    int done = cs->dir == GOC_SELECT_SEND
+                   ? goc__chansend(cs->chan, cs->elem, false, g, NULL)
+                   : goc__chanrecv(cs->chan, cs->elem, &ok, false, g, NULL);
+    *chosen = done ? 0 : -1;
+    if (recv_ok) *recv_ok = done && cs->dir != GOC_SELECT_SEND && ok;
+    return 1;
+  }
   uint32_t stackbuf[2 * 64];
   uint32_t *poll = stackbuf, *order;
   if (n > 64) {
