@@ -37,6 +37,13 @@ case "${1:-demo}" in
     install_missing
     build
     ctest --test-dir build -j "$jobs" --output-on-failure
+    # The runtime's unit tests and the behaviour tests (stress included)
+    # again under AddressSanitizer and ThreadSanitizer.
+    for san in address thread; do
+      cmake -S . -B "build-$san" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DGOC_SANITIZE=$san > /dev/null
+      ninja -C "build-$san"
+      GOC_STRESS_OPS=20000 ctest --test-dir "build-$san" -R '^(runtime|behaviour)\.' -j "$jobs" --output-on-failure
+    done
     ;;
   *)
     echo "usage: $0 demo|test" >&2
