@@ -111,8 +111,11 @@ function(goc_target_sources target)
       OUTPUT "${base}.c" "${base}.idx"
       COMMAND "$<TARGET_FILE:${tool}>" transform "${src}" -o "${base}.c"
               "$<$<BOOL:${peers}>:--peer;$<JOIN:${peers},;--peer;>>"
-              -MF "${base}.d" --index-out "${base}.idx" "${index_args}"
+              -MF "${base}.d" --index-out "${base}.idx.new" "${index_args}"
               -- -iquote "${src_dir}" "${std_flag}" "${inc_flags}" "${def_flags}" "${opts}"
+      # An unchanged index keeps its time: Ninja (restat) then leaves the
+      # transforms that read it alone.
+      COMMAND "${CMAKE_COMMAND}" -E copy_if_different "${base}.idx.new" "${base}.idx"
       DEPENDS ${tool} "${src}" "${dep_indexes}"
       DEPFILE "${base}.d"
       COMMENT "goc transform ${rel} (${target})"
