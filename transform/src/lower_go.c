@@ -222,6 +222,7 @@ static void go_common(const source *s, program *p, fnctx *fx, TSNode n, buf *out
     diag_error(s, call, "go %s with %d argument%s, expected %d", fn->name, ai, ai == 1 ? "" : "s", fn->nparams);
   int line, col;
   node_pos(n, &line, &col);
+  if (!temps) buf_printf(out, "(void)%s;\n", nf);
   buf_printf(out, "goc__go_start(%s, ", ng);
   put_path(s, out);
   buf_printf(out, ", %d);\n}\n", line);
