@@ -21,16 +21,29 @@
 # when their index is read: name the goc libraries a target calls into with
 # LINK_GOC_LIBRARIES. That links them (PUBLIC for libraries, PRIVATE for
 # executables) and passes their indexes — and those of the goc libraries they
-# were given with LINK_GOC_LIBRARIES, transitively — with --index. The
-# indexes are also DEPENDS of the transform, so the build graph regenerates a
-# stale index before anything reads it. A goc library linked with plain
-# target_link_libraries() links, but its goroutine functions are not known to
-# the transform (calls to them are lowered as plain C calls).
+# were given with LINK_GOC_LIBRARIES, transitively — with --index. The list is
+# collected when the whole project has been configured, so a library may be
+# defined, or get more .goc files, after its users. The indexes are also
+# DEPENDS of the transform: the build graph brings a stale index up to date
+# before anything reads it; an index whose content did not change keeps its
+# time, so under Ninja the transforms that read it do not rerun. A goc library
+# linked with plain target_link_libraries() links, but the transform does not
+# know its goroutine functions: calls to them go through their plain-C entry,
+# which runs the callee to completion on the calling thread instead of
+# suspending the calling goroutine.
+#
+# Not seen by the transform: $<COMPILE_LANGUAGE:...> parts of the target's
+# definitions and options (they are empty outside a compile), and compile
+# options other than (joined) -D -U -I -std= -include -isystem -iquote and a few
+# -f options that change the meaning of C.
 #
 # The goc tool is the goc::goc target: the imported executable of the
 # installed package, or an alias of the goc target when the goc source tree
 # is part of the build (add_subdirectory).
 include_guard(GLOBAL)
+# Depfile paths as Ninja needs them, whatever the project's minimum version
+# (the functions below keep the policies of this file).
+cmake_policy(SET CMP0116 NEW)
 
 function(goc_add_executable name)
   cmake_parse_arguments(PARSE_ARGV 1 arg "EXCLUDE_FROM_ALL" "" "LINK_GOC_LIBRARIES")
