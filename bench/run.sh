@@ -1,0 +1,346 @@
+#!/usr/bin/env bash
+# bench/run.sh — goc against Go, side by side.
+#
+#   bench/run.sh [--go PATH | --no-go] [--goc PATH] [--smoke] [--reps N]
+#                [--procs N] [--only NAME,...] [--tmp DIR] [--out FILE]
+#
+# Builds every benchmark twice — bench/goc/NAME.goc with `goc cc -O2` and
+# bench/go/NAME/main.go with `go build` (GOPATH and GOCACHE under the temp
+# dir) — then runs the two sides alternately, --reps times (default 5), at the
+# same GOC_MAXPROCS / GOMAXPROCS (default: nproc; some benchmarks also run at
+# fixed counts), each run under a 60 s limit. Each program prints lines
+#   bench=NAME time_ns=T result=R [key=value ...]
+# T is the program's own measurement of the work; R must be the same on both
+# sides and in every repetition (the runner fails loudly otherwise).
+# Prints a markdown table of medians and, unless --smoke or --out -, writes
+# bench/RESULTS.md.
+#
+# --smoke: tiny sizes, one repetition; checks that both sides build and agree
+# (no timing claims, RESULTS.md untouched). Without a Go toolchain (or with
+# --no-go) only the goc side is built and run.
+set -uo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(cd "$here/.." && pwd)
+
+GO_BIN=${GO:-}
+GOC_BIN=""
+SMOKE=0
+REPS=5
+PROCS=""
+ONLY=""
+TMP="$here/tmp"
+OUT=""
+NO_GO=0
+LIMIT=60
+
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --go) GO_BIN=$2; shift 2 ;;
+    --no-go) NO_GO=1; shift ;;
+    --goc) GOC_BIN=$2; shift 2 ;;
+    --smoke) SMOKE=1; shift ;;
+    --reps) REPS=$2; shift 2 ;;
+    --procs) PROCS=$2; shift 2 ;;
+    --only) ONLY=$2; shift 2 ;;
+    --tmp) TMP=$2; shift 2 ;;
+    --out) OUT=$2; shift 2 ;;
+    -h|--help) sed -n '2,22p' "$0"; exit 0 ;;
+    *) echo "run.sh: unknown argument $1" >&2; exit 2 ;;
+  esac
+done
+
+[ -n "$PROCS" ] || PROCS=$(nproc)
+[ "$SMOKE" = 1 ] && REPS=1
+[ -n "$GOC_BIN" ] || GOC_BIN="$repo/build/transform/goc"
+if [ ! -x "$GOC_BIN" ]; then
+  echo "run.sh: goc not found at $GOC_BIN (build first, or pass --goc)" >&2
+  exit 2
+fi
+if [ "$NO_GO" = 0 ] && [ -z "$GO_BIN" ]; then
+  GO_BIN=$(command -v go || true)
+  [ -n "$GO_BIN" ] || { [ -x "$repo/../shared/tools/go" ] && GO_BIN="$repo/../shared/tools/go"; }
+fi
+HAVE_GO=0
+if [ "$NO_GO" = 0 ] && [ -n "$GO_BIN" ] && "$GO_BIN" version >/dev/null 2>&1; then
+  HAVE_GO=1
+elif [ "$NO_GO" = 0 ]; then
+  echo "run.sh: no Go toolchain found; running the goc side only" >&2
+fi
+
+# The suite: name, GOMAXPROCS list (P = --procs), argument, smoke argument.
+SUITE="
+spawn            P    1000000   2000
+skynet           P    1000000   1000
+idle_1m          P    1000000   1000
+chan_sync        1,2  1000000   4000
+chan_buffered    P    40000     100
+prodcons         P    500000    4000
+select           P    1000000   2000
+sieve            P    2000      100
+fanout_fib       P    27        12
+preempt_overhead P    10        1
+timer_lateness   P    300       20
+"
+
+mkdir -p "$TMP/bin/goc" "$TMP/bin/go" "$TMP/logs" || exit 2
+DATA="$TMP/data.txt"
+FAILS="$TMP/failures.txt"
+: > "$DATA"
+: > "$FAILS"
+
+selected() {
+  [ -z "$ONLY" ] && return 0
+  case ",$ONLY," in *",$1,"*) return 0 ;; esac
+  return 1
+}
+
+# ---- build -----------------------------------------------------------------
+cc -O2 -o "$TMP/bin/rss" "$here/tools/rss.c" || { echo "run.sh: cannot build tools/rss.c" >&2; exit 2; }
+
+names=()
+while read -r name procs arg sarg; do
+  [ -n "$name" ] || continue
+  selected "$name" || continue
+  names+=("$name")
+  if ! "$GOC_BIN" cc -O2 "$here/goc/$name.goc" -o "$TMP/bin/goc/$name" -lm \
+       > "$TMP/logs/build_goc_$name.log" 2>&1; then
+    echo "BUILD goc $name: $GOC_BIN cc -O2 bench/goc/$name.goc -o $name -lm" >> "$FAILS"
+    tail -n 20 "$TMP/logs/build_goc_$name.log" | sed 's/^/    /' >> "$FAILS"
+    rm -f "$TMP/bin/goc/$name"
+  fi
+done <<< "$SUITE"
+
+if [ "$HAVE_GO" = 1 ]; then
+  pkgs=()
+  for n in "${names[@]}"; do pkgs+=("./$n"); done
+  if ! (cd "$here/go" && GOPATH="$TMP/gopath" GOCACHE="$TMP/gocache" GO111MODULE=on \
+        GOFLAGS=-mod=mod GOTOOLCHAIN=local "$GO_BIN" build -o "$TMP/bin/go/" "${pkgs[@]}") \
+        > "$TMP/logs/build_go.log" 2>&1; then
+    echo "BUILD go: (cd bench/go && go build -o BIN/ ${pkgs[*]})" >> "$FAILS"
+    tail -n 20 "$TMP/logs/build_go.log" | sed 's/^/    /' >> "$FAILS"
+  fi
+fi
+
+# ---- run -------------------------------------------------------------------
+# run_one SIDE NAME P ARG REP: appends "SIDE NAME P REP BENCH KEY VALUE" lines.
+run_one() {
+  local side=$1 name=$2 p=$3 arg=$4 rep=$5
+  local bin="$TMP/bin/$side/$name" log="$TMP/logs/run_${side}_${name}_P${p}_$rep"
+  [ -x "$bin" ] || return 0
+  GOC_MAXPROCS=$p GOMAXPROCS=$p "$TMP/bin/rss" "$log.rss" "$LIMIT" "$bin" "$arg" \
+    > "$log.out" 2> "$log.err"
+  local rc=$?
+  local rss; rss=$(cat "$log.rss" 2>/dev/null || echo 0)
+  if [ $rc -ne 0 ] || ! grep -q '^bench=' "$log.out"; then
+    local why="exit $rc"; [ $rc = 124 ] && why="timed out after ${LIMIT}s"
+    {
+      echo "RUN $side $name (rep $rep, $why): GOC_MAXPROCS=$p GOMAXPROCS=$p timeout $LIMIT bench/tmp/bin/$side/$name $arg"
+      tail -n 8 "$log.out" | sed 's/^/    stdout: /'
+      tail -n 12 "$log.err" | sed 's/^/    stderr: /'
+    } >> "$FAILS"
+    awk -v s="$side" -v n="$name" -v p="$p" -v r="$rep" -v rc="$rc" \
+      'BEGIN { print s, n, p, r, "-", "fail", rc }' >> "$DATA"
+  fi
+  awk -v s="$side" -v n="$name" -v p="$p" -v r="$rep" -v rss="$rss" '
+    /^bench=/ {
+      b = ""; for (i = 1; i <= NF; i++) if ($i ~ /^bench=/) b = substr($i, 7)
+      for (i = 1; i <= NF; i++) {
+        k = $i; v = $i; sub(/=.*/, "", k); sub(/^[^=]*=/, "", v)
+        if (k != "bench") print s, n, p, r, b, k, v
+      }
+      print s, n, p, r, b, "rss_kb", rss
+    }' "$log.out" >> "$DATA"
+}
+
+start=$(date +%s)
+for rep in $(seq 1 "$REPS"); do
+  while read -r name procs arg sarg; do
+    [ -n "$name" ] || continue
+    selected "$name" || continue
+    [ "$SMOKE" = 1 ] && arg=$sarg
+    for p in ${procs//,/ }; do
+      [ "$p" = P ] && p=$PROCS
+      if [ $((rep % 2)) = 1 ]; then order="goc go"; else order="go goc"; fi
+      for side in $order; do
+        [ "$side" = go ] && [ "$HAVE_GO" = 0 ] && continue
+        echo "rep $rep/$REPS: $side $name P=$p" >&2
+        run_one "$side" "$name" "$p" "$arg" "$rep"
+      done
+    done
+  done <<< "$SUITE"
+done
+elapsed=$(( $(date +%s) - start ))
+
+# ---- report ----------------------------------------------------------------
+TABLE="$TMP/table.md"
+awk -v smoke="$SMOKE" -v have_go="$HAVE_GO" '
+function median(s,   a, n, i, j, t) {
+  n = split(s, a, " ")
+  for (i = 2; i <= n; i++) { t = a[i] + 0; for (j = i - 1; j >= 1 && a[j] + 0 > t; j--) a[j+1] = a[j]; a[j+1] = t }
+  if (n == 0) return ""
+  return (n % 2) ? a[(n+1)/2] : (a[n/2] + a[n/2+1]) / 2
+}
+function fmt_ns(v) {
+  if (v == "") return "—"
+  if (v >= 1e9) return sprintf("%.2f s", v / 1e9)
+  if (v >= 1e6) return sprintf("%.1f ms", v / 1e6)
+  if (v >= 1e3) return sprintf("%.1f µs", v / 1e3)
+  return sprintf("%d ns", v)
+}
+function fmt_kb(v) { return v == "" ? "—" : sprintf("%.1f MB", v / 1024) }
+function fmt_extra(k, v) {
+  if (k ~ /_ns$/) { sub(/_ns$/, "", k); return k "=" fmt_ns(v) }
+  if (k ~ /_pct$/) { sub(/_pct$/, "", k); return k "=" sprintf("%.2f%%", v) }
+  return k "=" v
+}
+# goal: "ratio OP X" or "SIDE:KEY OP X"
+function goal_of(b, p) {
+  if ((b "@" p) in G) return G[b "@" p]
+  return (b in G) ? G[b] : ""
+}
+function check(g, ratio, row,   f, lhs, op, x, v, side, key) {
+  if (g == "") return ""
+  split(g, f, " "); lhs = f[1]; op = f[2]; x = f[3] + 0
+  if (lhs == "ratio") v = ratio
+  else { side = lhs; sub(/:.*/, "", side); key = lhs; sub(/^[^:]*:/, "", key); v = median(V[side, row, key]) }
+  if (v == "") return "?"
+  v += 0
+  if (op == "<=") return (v <= x) ? "yes" : "no"
+  if (op == "<") return (v < x) ? "yes" : "no"
+  if (op == ">=") return (v >= x) ? "yes" : "no"
+  return "?"
+}
+function goal_text(g,   f) {
+  if (g == "") return "—"
+  split(g, f, " ")
+  if (f[1] == "ratio" && f[3] == "0.1") return "≥10x faster"
+  if (f[1] == "ratio" && f[3] == "1") return "faster"
+  if (f[1] == "goc:p99_ns") return "p99 < " fmt_ns(f[3])
+  if (f[1] == "goc:overhead_pct") return "overhead ≤ " f[3] "%"
+  if (f[1] == "goc:bytes_per_g") return "≤ " f[3] " B/goroutine"
+  return g
+}
+BEGIN {
+  G["spawn_chain"] = "ratio <= 0.1";  G["spawn_single"] = "ratio <= 0.1"
+  G["skynet"] = "ratio <= 0.1"
+  G["idle_1m"] = "goc:bytes_per_g <= 256"
+  G["chan_sync@1"] = "ratio <= 0.1";  G["pingpong_hog@1"] = "ratio <= 0.1"
+  G["chan_sync@2"] = "ratio < 1";     G["pingpong_hog@2"] = "ratio < 1"
+  G["chan_uncontended"] = "ratio < 1"; G["chan_contended"] = "ratio < 1"
+  G["select_uncontended"] = "ratio < 1"; G["select_contended"] = "ratio < 1"
+  G["select_nonblock"] = "ratio < 1"; G["chan_popular"] = "ratio < 1"
+  G["preempt_sum"] = "goc:overhead_pct <= 2"; G["preempt_nbody"] = "goc:overhead_pct <= 2"
+  G["preempt_matmul"] = "goc:overhead_pct <= 2"
+  G["timer_lateness"] = "goc:p99_ns < 2000000"
+}
+{
+  side = $1; prog = $2; p = $3; b = $5; k = $6; v = $7
+  if (b == "-") { FAILED[side, prog, p] = 1; next }
+  if (b ~ /^prodcons/) G[b] = "ratio < 1"
+  row = b "@" p
+  if (!(row in SEEN)) { SEEN[row] = 1; ORDER[++nrows] = row; BENCH[row] = b; PP[row] = p; PROG[row] = prog }
+  if (k == "result") {
+    if (!(row in RES)) RES[row] = v
+    else if (RES[row] != v) { MISMATCH[row] = MISMATCH[row] " " side "=" v; bad = 1 }
+    RESSIDE[side, row] = v
+    next
+  }
+  V[side, row, k] = V[side, row, k] " " v
+  if (k != "time_ns" && k != "rss_kb" && !((side, row, k) in XK)) { XK[side, row, k] = 1; XKEYS[side, row] = XKEYS[side, row] " " k }
+}
+END {
+  if (smoke) {
+    print "| benchmark | P | goc result | Go result | agree |"
+    print "|---|---|---|---|---|"
+  } else {
+    print "| benchmark | P | goc | Go | goc/Go | goc peak RSS | Go peak RSS | goc extra | Go extra | goal | met |"
+    print "|---|---|---|---|---|---|---|---|---|---|---|"
+  }
+  for (i = 1; i <= nrows; i++) {
+    row = ORDER[i]; b = BENCH[row]; p = PP[row]
+    agree = (row in MISMATCH) ? "**MISMATCH:" MISMATCH[row] " vs " RES[row] "**" : "yes"
+    if (have_go && !(("go", row) in RESSIDE)) agree = "**Go side missing**"
+    if (!(("goc", row) in RESSIDE)) agree = "**goc side missing**"
+    if (smoke) {
+      gr = (("go", row) in RESSIDE) ? RESSIDE["go", row] : "—"
+      printf "| %s | %d | %s | %s | %s |\n", b, p, RESSIDE["goc", row], gr, agree
+      continue
+    }
+    tg = median(V["goc", row, "time_ns"]); to = median(V["go", row, "time_ns"])
+    ratio = (tg != "" && to != "" && to > 0) ? tg / to : ""
+    xg = ""; n = split(XKEYS["goc", row], ks, " ")
+    for (j = 1; j <= n; j++) xg = xg (xg == "" ? "" : ", ") fmt_extra(ks[j], median(V["goc", row, ks[j]]))
+    xo = ""; n = split(XKEYS["go", row], ks, " ")
+    for (j = 1; j <= n; j++) xo = xo (xo == "" ? "" : ", ") fmt_extra(ks[j], median(V["go", row, ks[j]]))
+    g = goal_of(b, p)
+    met = check(g, ratio, row)
+    if (agree != "yes") met = agree
+    if (FAILED["goc", PROG[row], p] || FAILED["go", PROG[row], p]) met = met " (some runs failed)"
+    printf "| %s | %d | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", b, p, fmt_ns(tg), fmt_ns(to),
+      ratio == "" ? "—" : sprintf("%.2f", ratio), fmt_kb(median(V["goc", row, "rss_kb"])),
+      fmt_kb(median(V["go", row, "rss_kb"])), xg == "" ? "" : xg, xo == "" ? "" : xo, goal_text(g), met
+  }
+  exit bad
+}' "$DATA" > "$TABLE"
+table_rc=$?
+
+# Programs that produced no rows at all (build failure, crash every time).
+while read -r name procs arg sarg; do
+  [ -n "$name" ] || continue
+  selected "$name" || continue
+  for side in goc go; do
+    [ "$side" = go ] && [ "$HAVE_GO" = 0 ] && continue
+    if ! awk -v s="$side" -v n="$name" '$1 == s && $2 == n && $5 != "-" { f = 1 } END { exit !f }' "$DATA"; then
+      echo "| $name ($side side) | | no results: see failures | | | | | | | | |" >> "$TABLE"
+      table_rc=1
+    fi
+  done
+done <<< "$SUITE"
+
+cat "$TABLE"
+echo
+if [ -s "$FAILS" ]; then
+  echo "FAILURES:"
+  cat "$FAILS"
+  table_rc=1
+fi
+[ $table_rc = 0 ] || echo "run.sh: FAILED (result mismatch, missing side or failed runs; see above)" >&2
+
+if [ "$SMOKE" = 0 ] && [ "$OUT" != "-" ]; then
+  out=${OUT:-$here/RESULTS.md}
+  cpu=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
+  commit=$(cd "$repo" && git rev-parse --short HEAD 2>/dev/null || echo unknown)
+  dirty=$(cd "$repo" && git status --porcelain --untracked-files=no 2>/dev/null | grep -q . && echo " (with uncommitted changes)")
+  gov=$([ "$HAVE_GO" = 1 ] && "$GO_BIN" version || echo "none")
+  ccv=$(cc --version | head -1)
+  {
+    echo "# goc vs Go benchmark results"
+    echo
+    echo "- machine: $(nproc) CPUs, $cpu; $(uname -sr)"
+    echo "- goc commit: $commit$dirty"
+    echo "- Go: $gov"
+    echo "- C compiler: $ccv (goc cc -O2)"
+    echo "- GOC_MAXPROCS = GOMAXPROCS = P (column P); $REPS alternating repetitions, medians; suite took ${elapsed}s"
+    echo
+    echo "Times are each program's own measurement of the work (not process"
+    echo "start-up). Peak RSS is the whole process's (getrusage ru_maxrss)."
+    echo "goc/Go below 1 means goc is faster. Goals are targets, not assertions."
+    echo
+    cat "$TABLE"
+    echo
+    if [ -s "$here/NOTES.md" ]; then cat "$here/NOTES.md"; echo; fi
+    if [ -s "$FAILS" ]; then
+      echo "## Failures"
+      echo
+      echo '```'
+      cat "$FAILS"
+      echo '```'
+      echo
+    fi
+    echo "Rerun: \`cmake -S . -B build -G Ninja && ninja -C build && bench/run.sh --reps $REPS --procs $PROCS\`"
+    echo "(\`--go PATH\` picks the Go toolchain; \`--smoke\` only checks that both sides build and agree)."
+  } > "$out"
+  echo "wrote $out" >&2
+fi
+exit $table_rc
