@@ -5,8 +5,11 @@
 #include "transform.h"
 
 int diag_count;
+bool diag_quiet;
 
 void diag_error(const source *s, TSNode at, const char *fmt, ...) {
+  diag_count++;
+  if (diag_quiet) return;
   int line = 1, col = 1;
   if (!ts_node_is_null(at)) node_pos(at, &line, &col);
   fprintf(stderr, "%s:%d:%d: error: ", s->path, line, col);
@@ -15,7 +18,6 @@ void diag_error(const source *s, TSNode at, const char *fmt, ...) {
   vfprintf(stderr, fmt, ap);
   va_end(ap);
   fputc('\n', stderr);
-  diag_count++;
 }
 
 void diag_fatal(const char *fmt, ...) {

@@ -235,7 +235,8 @@ static int cc_build(int argc, char **argv, const char *workdir) {
     if (!strcmp(a, "-o") && i + 1 < argc) { out = argv[++i]; continue; }
     if (!strcmp(a, "-c")) { compile_only = true; continue; }
     if ((!strcmp(a, "-I") || !strcmp(a, "-D") || !strcmp(a, "-U") || !strcmp(a, "-include") ||
-         !strcmp(a, "-isystem") || !strcmp(a, "-L") || !strcmp(a, "-l")) && i + 1 < argc) {
+         !strcmp(a, "-isystem") || !strcmp(a, "-iquote") || !strcmp(a, "-idirafter") || !strcmp(a, "-L") ||
+         !strcmp(a, "-l")) && i + 1 < argc) {
       av_push(&flags, a);
       av_push(&flags, argv[++i]);
       continue;
@@ -245,6 +246,16 @@ static int cc_build(int argc, char **argv, const char *workdir) {
     else av_push(&inputs, a);
   }
   if (!ngoc && !inputs.n) { fprintf(stderr, "goc cc: no input files\n"); return 2; }
+  /* The lowered C is compiled from a temporary directory: "x.h" includes
+     next to each .goc must still be found there. */
+  for (int i = 0; i < ngoc; i++) {
+    char *dir = xstrdup(gocs[i]);
+    char *slash = strrchr(dir, '/');
+    if (slash) *slash = 0; else strcpy(dir, ".");
+    av_push(&flags, "-iquote");
+    av_push(&flags, dir);
+    free(dir);
+  }
   /* transform every .goc, analysed together */
   argv_t cfiles = {0};
   for (int i = 0; i < ngoc; i++) {
@@ -256,7 +267,7 @@ static int cc_build(int argc, char **argv, const char *workdir) {
     for (int k = 0; k < flags.n; k++) {
       const char *f = flags.v[k];
       if ((!strcmp(f, "-I") || !strcmp(f, "-D") || !strcmp(f, "-U") || !strcmp(f, "-include") ||
-           !strcmp(f, "-isystem")) && k + 1 < flags.n) {
+           !strcmp(f, "-isystem") || !strcmp(f, "-iquote") || !strcmp(f, "-idirafter")) && k + 1 < flags.n) {
         av_push(&cf, f);
         av_push(&cf, flags.v[++k]);
       } else if (!strncmp(f, "-I", 2) || !strncmp(f, "-D", 2) || !strncmp(f, "-U", 2) || !strncmp(f, "-std=", 5)) {

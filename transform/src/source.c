@@ -7,6 +7,17 @@
 
 const TSLanguage *tree_sitter_goc(void);
 
+source *source_from_text(const char *path, const char *text, size_t len) {
+  source *s = xcalloc(1, sizeof *s);
+  s->path = xstrdup(path);
+  s->len = (uint32_t)len;
+  s->text = xstrndup(text, len);
+  s->parser = ts_parser_new();
+  ts_parser_set_language(s->parser, tree_sitter_goc());
+  s->tree = ts_parser_parse_string(s->parser, NULL, s->text, s->len);
+  return s;
+}
+
 source *source_load(const char *path) {
   FILE *f = fopen(path, "rb");
   if (!f) {
@@ -44,6 +55,9 @@ char *node_text(const source *s, TSNode n) {
 }
 bool node_is(TSNode n, const char *type) { return !ts_node_is_null(n) && strcmp(ts_node_type(n), type) == 0; }
 TSNode node_field(TSNode n, const char *field) {
+  /* libtree-sitter 0.20 crashes on a null node; absent parts of broken
+     input reach here as null nodes */
+  if (ts_node_is_null(n)) return n;
   return ts_node_child_by_field_name(n, field, (uint32_t)strlen(field));
 }
 void node_pos(TSNode n, int *line, int *col) {

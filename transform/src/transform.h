@@ -26,6 +26,7 @@ typedef struct source {
 } source;
 
 source *source_load(const char *path);   /* NULL (and a diagnostic) on failure */
+source *source_from_text(const char *path, const char *text, size_t len);
 void source_free(source *s);
 char *node_text(const source *s, TSNode n);
 bool node_is(TSNode n, const char *type);
@@ -37,6 +38,7 @@ const char *child_field_name(TSNode n, uint32_t i);
 
 /* ---- diag.c ---- */
 extern int diag_count;
+extern bool diag_quiet;   /* count, do not print (the fuzzer) */
 __attribute__((format(printf, 3, 4)))
 void diag_error(const source *s, TSNode at, const char *fmt, ...);
 __attribute__((format(printf, 1, 2))) void diag_fatal(const char *fmt, ...);
