@@ -119,11 +119,14 @@ void goc__timer_start(goc_rtimer *t) {
   if (atomic_load(&t->status) == T_WAITING) goc__timer_stop(t);
   goc_m *m = goc__tls_m;
   goc_p *p = m && m->p ? m->p : &goc__sched.allp[0];
+  /* Once t is in the heap and the lock is released, the M running p's
+   * timers may pop it and (periodic) advance t->when: read it before. */
+  int64_t when = t->when;
   pthread_mutex_lock(&p->timerlock);
   atomic_store(&t->status, T_WAITING);
   heap_add(p, t);
   pthread_mutex_unlock(&p->timerlock);
-  wake_poller(t->when);
+  wake_poller(when);
 }
 
 /* No lock held. True if t was pending (it will now not fire). */
