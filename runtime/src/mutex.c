@@ -21,8 +21,13 @@
 #define STARVATION_NS (1 * GOC_MILLISECOND)
 
 static bool can_spin(int iter) {
-  static int ncpu;
-  if (!ncpu) ncpu = (int)sysconf(_SC_NPROCESSORS_ONLN);
+  /* Cached by whichever thread gets here first (all store the same value). */
+  static _Atomic int ncpu_cache;
+  int ncpu = atomic_load_explicit(&ncpu_cache, memory_order_relaxed);
+  if (!ncpu) {
+    ncpu = (int)sysconf(_SC_NPROCESSORS_ONLN);
+    atomic_store_explicit(&ncpu_cache, ncpu, memory_order_relaxed);
+  }
   if (iter >= 4 || ncpu <= 1) return false;
   goc_sched *s = &goc__sched;
   if (!atomic_load(&s->started) ||
