@@ -74,11 +74,11 @@ spawn            P    1000000   2000
 skynet           P    1000000   1000
 idle_1m          P    1000000   1000
 chan_sync        1,2  1000000   4000
-chan_buffered    P    40000     100
-prodcons         P    500000    4000
-select           P    1000000   2000
-sieve            P    2000      100
-fanout_fib       P    27        12
+chan_buffered    P    80000     100
+prodcons         P    2000000   5000
+select           P    3000000   2000
+sieve            P    5000      100
+fanout_fib       P    30        12
 preempt_overhead P    10        1
 timer_lateness   P    300       20
 "
@@ -103,9 +103,9 @@ while read -r name procs arg sarg; do
   [ -n "$name" ] || continue
   selected "$name" || continue
   names+=("$name")
-  if ! "$GOC_BIN" cc -O2 "$here/goc/$name.goc" -o "$TMP/bin/goc/$name" -lm \
+  if ! "$GOC_BIN" cc -O2 -fno-math-errno "$here/goc/$name.goc" -o "$TMP/bin/goc/$name" \
        > "$TMP/logs/build_goc_$name.log" 2>&1; then
-    echo "BUILD goc $name: $GOC_BIN cc -O2 bench/goc/$name.goc -o $name -lm" >> "$FAILS"
+    echo "BUILD goc $name: $GOC_BIN cc -O2 -fno-math-errno bench/goc/$name.goc -o $name" >> "$FAILS"
     tail -n 20 "$TMP/logs/build_goc_$name.log" | sed 's/^/    /' >> "$FAILS"
     rm -f "$TMP/bin/goc/$name"
   fi
