@@ -22,7 +22,7 @@ fninfo *called_goroutine(fnctx *fx, TSNode call) {
   TSNode f = node_field(call, "function");
   if (!node_is(f, "identifier") || is_local_call_name(fx, f)) return NULL;
   char *name = node_text(fx->s, f);
-  fninfo *fn = program_find(fx->p, name);
+  fninfo *fn = program_find_in(fx->p, name, fx->s);
   free(name);
   return fn && fn->coloured ? fn : NULL;
 }

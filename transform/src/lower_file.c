@@ -41,7 +41,7 @@ static void scan_needs(filectx *fc, TSNode n, bool in_go) {
   const char *t = ts_node_type(n);
   if (!strcmp(t, "identifier")) {
     char *name = node_text(fc->s, n);
-    fninfo *fn = program_find(fc->p, name);
+    fninfo *fn = program_find_in(fc->p, name, fc->s);
     free(name);
     if (!fn || !(fn->src || fn->external)) return;
     int i = fn_index(fc->p, fn);
@@ -129,7 +129,7 @@ static void emit_item(filectx *fc, TSNode n) {
     TSNode fd = function_declarator_of(node_field(n, "declarator"));
     TSNode nm = declarator_name(node_field(fd, "declarator"));
     char *name = ts_node_is_null(nm) ? NULL : node_text(fc->s, nm);
-    fninfo *fn = name ? program_find(fc->p, name) : NULL;
+    fninfo *fn = name ? program_find_in(fc->p, name, fc->s) : NULL;
     free(name);
     if (fn && fn->src == fc->s && ts_node_eq(fn->def, n)) emit_lifted(fc, fn);
     if (fn && fn->coloured && fn->src == fc->s && ts_node_eq(fn->def, n)) {

@@ -97,7 +97,7 @@ static fninfo *go_target(const source *s, program *p, fnctx *fx, TSNode n, TSNod
   TSNode f = node_field(call, "function");
   if (!node_is(f, "identifier") || (fx && slot_of_ident(fx, f) >= 0)) return NULL;   /* a thunk */
   char *name = node_text(s, f);
-  fninfo *fn = program_find(p, name);
+  fninfo *fn = program_find_in(p, name, s);
   free(name);
   if (!fn || !(fn->src || (fn->external && fn->coloured))) return NULL;   /* a library function: a thunk */
   if (fn->variadic) return NULL;

@@ -16,10 +16,21 @@
 #include <string.h>
 #include "lower.h"
 
-fninfo *program_find(const program *p, const char *name) {
-  for (int i = 0; i < p->nfns; i++)
-    if (strcmp(p->fns[i]->name, name) == 0) return p->fns[i];
-  return NULL;
+fninfo *program_find(const program *p, const char *name) { return program_find_in(p, name, NULL); }
+
+/* The function `name` as seen from file `from`: a static function of that
+ * file first, then one with external linkage (static functions of other
+ * files are invisible). from == NULL: any. */
+fninfo *program_find_in(const program *p, const char *name, const source *from) {
+  fninfo *ext = NULL;
+  for (int i = 0; i < p->nfns; i++) {
+    fninfo *fn = p->fns[i];
+    if (strcmp(fn->name, name)) continue;
+    if (!from) return fn;
+    if (fn->is_static && fn->src == from) return fn;
+    if (!fn->is_static && !ext) ext = fn;
+  }
+  return ext;
 }
 
 int program_blocking_index(const program *p, const char *name) {
@@ -188,7 +199,13 @@ static void add_function(program *p, source *s, TSNode def) {
   TSNode nm = declarator_name(node_field(fd, "declarator"));
   if (ts_node_is_null(nm)) return;
   char *name = node_text(s, nm);
-  fninfo *fn = program_find(p, name);
+  bool is_static = has_storage(s, def, "static");
+  fninfo *fn = is_static ? NULL : program_find_in(p, name, s);
+  if (fn && fn->is_static) fn = NULL;   /* another file's static namesake */
+  if (is_static) {
+    for (int i = 0; i < p->nfns; i++)
+      if (!strcmp(p->fns[i]->name, name) && p->fns[i]->src == s && p->fns[i]->is_static) fn = p->fns[i];
+  }
   if (fn && fn->src) { free(name); return; }   /* first definition wins */
   if (fn && fn->external) { free(name); return; }   /* another target's: its index says it all */
   if (!fn) {
@@ -261,7 +278,7 @@ static void add_one(TSNode n, void *arg) {
   TSNode nm = declarator_name(node_field(fd, "declarator"));
   if (ts_node_is_null(nm)) return;
   char *name = node_text(c->s, nm);
-  fninfo *fn = program_find(c->p, name);
+  fninfo *fn = program_find_in(c->p, name, c->s);
   free(name);
   if (fn && fn->src == c->s && ts_node_eq(fn->def, n)) add_lifted(c->p, c->s, fn, node_field(n, "body"));
 }
@@ -325,7 +342,7 @@ static void scan_body(scan *sc, TSNode n, bool skip_call) {
     bool named = false;
     if (node_is(f, "identifier")) {
       char *name = node_text(sc->s, f);
-      fninfo *fn = is_local_name(sc, name) ? NULL : program_find(sc->p, name);
+      fninfo *fn = is_local_name(sc, name) ? NULL : program_find_in(sc->p, name, sc->s);
       named = fn && (fn->src || fn->external) && !fn->variadic;
       free(name);
     }
@@ -367,7 +384,7 @@ void program_colour(program *p) {
       fninfo *fn = p->fns[i];
       if (fn->coloured || !fn->src) continue;
       for (int k = 0; k < scans[i].ncallees; k++) {
-        fninfo *callee = program_find(p, scans[i].callees[k]);
+        fninfo *callee = program_find_in(p, scans[i].callees[k], fn->src);
         if (callee && callee->coloured) {
           fn->coloured = true;
           changed = true;

@@ -82,6 +82,7 @@ void program_colour(program *p);
 int program_write_index(const program *p, const char *path);
 int program_read_index(program *p, const char *path);
 fninfo *program_find(const program *p, const char *name);
+fninfo *program_find_in(const program *p, const char *name, const source *from);
 fninfo *program_lifted(const program *p, TSNode go_stmt);
 int program_blocking_index(const program *p, const char *name);
 
