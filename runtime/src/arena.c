@@ -39,22 +39,19 @@ void goc__arena_init(goc_g *g) {
   set_current(g, &g->chunk0, g->chunk0_data);
 }
 
-static goc_p *curp(void) {
-  goc_m *m = goc__tls_m;
-  return m ? m->p : NULL;
-}
-
 static goc_chunk *chunk_alloc(goc_g *g, size_t n) {
   if (n <= GOC_CHUNK_SIZE - CHUNK_HDR) {
     goc_chunk *c = g->spare;
     if (c) { g->spare = NULL; return c; }
-    goc_p *p = curp();
+    goc_p *p = goc__lockp();
     if (p && p->chunkfree) {
       c = p->chunkfree;
       p->chunkfree = c->prev;
       p->chunkfreecnt--;
+      goc__unlockp();
       return c;
     }
+    goc__unlockp();
     c = aligned_alloc(16, GOC_CHUNK_SIZE);
     if (!c) goc__throw("out of memory allocating goroutine frames");
     c->size = GOC_CHUNK_SIZE - CHUNK_HDR;
@@ -98,7 +95,10 @@ void goc__arena_pop_slow(goc_g *g, void *p) {
     if (!c->prev) goc__throw("goc__arena_pop: pointer not in the arena");
     set_current(g, c->prev, c->prev->saved_ptr);
     if (c->size == GOC_CHUNK_SIZE - CHUNK_HDR && !g->spare) g->spare = c;
-    else chunk_free(curp(), c);
+    else {
+      chunk_free(goc__lockp(), c);
+      goc__unlockp();
+    }
   }
   h->arena_ptr = q;
 }

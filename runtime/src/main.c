@@ -36,6 +36,7 @@ void goc__run_main(goc_g *mainG, size_t result_offset) {
   goc_m *m = goc__allocm();
   m->thread = pthread_self();
   goc__tls_m = m;
+  m->tid = pthread_self();
   atomic_fetch_add(&goc__sched.ngoroutines, 1);
   atomic_store(&mainG->status, GOC_GRUNNABLE);
   pthread_mutex_lock(&goc__sched.lock);
@@ -82,6 +83,6 @@ void goc__run_sync(goc_g *g) {
 void goc__g_release(goc_g *g) {
   if (atomic_load(&g->status) != GOC_GDEAD)
     goc__throw("goc__g_release: goroutine has not finished");
-  goc_m *m = goc__tls_m;
-  goc__gfput(m ? m->p : NULL, g);
+  goc__gfput(goc__lockp(), g);
+  goc__unlockp();
 }

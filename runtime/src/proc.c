@@ -79,6 +79,7 @@ static void runtime_init_once(void) {
   pthread_mutex_unlock(&s->lock);
   goc__netpoll_init();
   goc__install_signals();
+  goc__install_retake_signal();
   atomic_store(&s->started, true);
   goc__sysmon_start();
 }
@@ -166,14 +167,10 @@ void goc__gfput(goc_p *p, goc_g *g) {
   pthread_mutex_unlock(&goc__sched.lock);
 }
 
-static goc_p *curp(void) {
-  goc_m *m = goc__tls_m;
-  return m ? m->p : NULL;
-}
-
 /* Any thread. */
 goc_g *goc__go_new(void) {
-  goc_g *g = goc__gfget(curp());
+  goc_g *g = goc__gfget(goc__lockp());
+  goc__unlockp();
   __atomic_store_n(&g->h.preempt, 0, __ATOMIC_RELAXED);
   g->h.cdepth = 0;
   g->h.top = NULL;
@@ -215,7 +212,7 @@ void goc__go_start(goc_g *newg, const char *file, int line) {
   record_creator(newg, file, line);
   atomic_fetch_add(&goc__sched.ngoroutines, 1);
   atomic_store(&newg->status, GOC_GRUNNABLE);
-  goc_p *p = curp();
+  goc_p *p = goc__lockp();
   if (p) {
     goc__runqput(p, newg, true);
   } else {
@@ -223,6 +220,7 @@ void goc__go_start(goc_g *newg, const char *file, int line) {
     goc__globrunqput(newg);
     pthread_mutex_unlock(&goc__sched.lock);
   }
+  goc__unlockp();
   goc__wakep();
 }
 
@@ -268,6 +266,7 @@ const char *goc__wait_reason_string(goc_wait_reason r) {
 goc_m *goc__allocm(void) {
   goc_m *m = calloc(1, sizeof *m);
   if (!m) goc__throw("out of memory allocating an M");
+  m->locks = 1;   /* 0 only while it runs a step (proc.h) */
   pthread_mutex_lock(&goc__sched.lock);
   m->id = goc__sched.mnext++;
   m->alllink = goc__sched.allm;
@@ -280,6 +279,7 @@ goc_m *goc__allocm(void) {
 static void *mstart(void *arg) {
   goc_m *m = arg;
   goc__tls_m = m;
+  m->tid = pthread_self();
   goc_p *p = m->nextp;
   m->nextp = NULL;
   goc__acquirep(p);

@@ -22,7 +22,18 @@
  *     GRUNNING, and only goc__ready changes it from GWAITING.
  *   - m->p != NULL iff the M owns that P (p->m == m, p->status == P_RUNNING),
  *     except in syscall state, where p->status == P_SYSCALL and the P may be
- *     retaken by the monitor (CAS P_SYSCALL -> P_IDLE).
+ *     retaken by the monitor (CAS P_SYSCALL -> P_IDLE), and while
+ *     m->detached is set (below), when m->p is stale.
+ *   - Retake of a P whose M is stuck in plain C code (sched.c, sysmon.c):
+ *     m->locks > 0 whenever the M may touch P-local state (it is 0 only
+ *     while the M runs a step, outside the runtime). The monitor signals an
+ *     M that ran the same G for a time slice and ignored the preempt flag
+ *     for another; the handler, on the M's own thread, so with no race
+ *     against the M, CASes P_RUNNING -> P_DETACHED only if m->locks == 0,
+ *     and sets m->detached; the monitor then CASes P_DETACHED -> P_IDLE and
+ *     hands the P off. The M reacquires a P (goc__m_check) before it
+ *     touches P-local state again: every such place runs between
+ *     goc__lockp() and goc__unlockp(), or in the scheduler.
  *   - A P's run queue is written at the tail only by its owner; thieves and
  *     the owner consume from the head with CAS.
  *   - G memory is never returned to malloc (free lists), so the monitor may
@@ -53,7 +64,7 @@ enum {
   GOC_GDEAD,         /* finished; a run_sync/main owner has not released it */
 };
 
-enum { GOC_P_IDLE = 0, GOC_P_RUNNING, GOC_P_SYSCALL };
+enum { GOC_P_IDLE = 0, GOC_P_RUNNING, GOC_P_SYSCALL, GOC_P_DETACHED };
 
 typedef struct goc_m goc_m;
 typedef struct goc_p goc_p;
@@ -131,6 +142,7 @@ struct goc_p {
   int32_t id;
   _Atomic int status;
   goc_m *m;                          /* owner (RUNNING/SYSCALL) */
+  _Atomic(goc_m *) owner;            /* m, for the monitor (RUNNING) */
   _Atomic uint32_t schedtick;        /* incremented per G scheduled */
   _Atomic uint32_t syscalltick;      /* incremented per syscall enter */
   _Atomic(goc_g *) curg;             /* G being run (for the monitor) */
@@ -151,6 +163,7 @@ struct goc_p {
   _Atomic int64_t timer0when;        /* heap top, INT64_MAX when empty */
   /* monitor bookkeeping */
   uint32_t sm_schedtick, sm_syscalltick;
+  int32_t sm_preempts;               /* preempt requests ignored so far */
   int64_t sm_schedwhen, sm_syscallwhen;
 };
 
@@ -163,6 +176,11 @@ struct goc_m {
   _Atomic(goc_g *) curg;
   bool spinning;
   int insyscall;             /* depth of goc_syscall_enter/block_thread_enter */
+  pthread_t tid;             /* set by the M itself (retake signal) */
+  volatile int locks;        /* > 0: may touch P-local state (not retakable) */
+  _Atomic uint32_t detached; /* its P was retaken while in plain C code */
+  _Atomic(goc_p *) retake_p;        /* the monitor's request: this P ... */
+  _Atomic uint32_t retake_tick;     /* ... at this schedtick */
   goc_note park;
   goc_m *link;               /* idle list / syscall waiters */
   goc_m *alllink;
@@ -231,6 +249,35 @@ static inline void goc__plain_thread_touch(void) {
 
 /* sched.c */
 __attribute__((noreturn)) void goc__schedule(void);
+/* The M's P was retaken while it ran plain C code: get a P back (waits for
+ * one if none is idle). Called with m->locks > 0 or from goc__m_check. */
+void goc__reacquirep_slow(goc_m *m);
+/* At every runtime entry from lowered code: one load of an M-local flag. */
+static inline void goc__m_check(void) {
+  goc_m *m = goc__tls_m;
+  if (m && __builtin_expect(atomic_load_explicit(&m->detached,
+                                                 memory_order_relaxed), 0))
+    goc__reacquirep_slow(m);
+}
+/* Around code that touches the current P's local state (run queue,
+ * caches): the P cannot be retaken in between. Returns the P, or NULL on a
+ * thread that is not an M or an M in syscall state. Nests. */
+static inline goc_p *goc__lockp(void) {
+  goc_m *m = goc__tls_m;
+  if (!m) return NULL;
+  m->locks++;
+  atomic_signal_fence(memory_order_seq_cst);
+  if (__builtin_expect(atomic_load_explicit(&m->detached,
+                                            memory_order_relaxed), 0))
+    goc__reacquirep_slow(m);
+  return m->p;
+}
+static inline void goc__unlockp(void) {
+  goc_m *m = goc__tls_m;
+  if (!m) return;
+  atomic_signal_fence(memory_order_seq_cst);
+  m->locks--;
+}
 void goc__wakep(void);
 void goc__startm(goc_p *p, bool spinning);  /* sched.lock not held */
 void goc__handoffp(goc_p *p);               /* p released by its M */
@@ -274,6 +321,7 @@ bool goc__note_sleep_until_m(goc_note *n, int64_t deadline);
 
 /* sysmon.c */
 void goc__sysmon_start(void);
+void goc__install_retake_signal(void);
 void goc__schedtrace(bool detail);
 
 /* dump.c / panic.c */

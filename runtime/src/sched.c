@@ -15,6 +15,9 @@
  *   - An M that returns from syscall state and lost its P waits for one
  *     (sched.pwait): its C stack holds the G's step, so the G cannot move.
  *   - Deadlock is checked when the last M goes idle (checkdead).
+ *   - An M whose P was retaken while it ran plain C code (m->detached, see
+ *     proc.h) gets a P back at its next runtime entry, before it touches
+ *     P-local state: goc__m_check / goc__lockp, and here after every step.
  */
 #include <sched.h>
 #include <stdlib.h>
@@ -31,6 +34,7 @@ void goc__acquirep(goc_p *p) {
   m->p = p;
   p->m = m;
   atomic_store(&p->status, GOC_P_RUNNING);
+  atomic_store(&p->owner, m);
 }
 
 /* The calling M holds a P; returns it unowned. */
@@ -39,6 +43,7 @@ goc_p *goc__releasep(void) {
   goc_p *p = m->p;
   m->p = NULL;
   p->m = NULL;
+  atomic_store(&p->owner, NULL);
   atomic_store(&p->status, GOC_P_IDLE);
   return p;
 }
@@ -296,7 +301,10 @@ static void execute(goc_m *m, goc_g *g, bool inherit) {
   for (;;) {
     g->h.cdepth = 0;
     goc_frame *top = g->h.top;
+    m->locks--;   /* user code: the P may be retaken (proc.h) */
     int r = top->step(g, top);
+    m->locks++;
+    goc__m_check();
     if (r == GOC_DONE) {
       top = g->h.top;
       if (g->park_pending) goc__throw("goroutine parked but its step returned GOC_DONE");
@@ -358,6 +366,7 @@ void goc__schedule(void) {
 /* g is the current G, inside its step. */
 void goc__park_g(goc_g *g, goc_wait_reason reason, goc_commit_fn commit,
                  void *arg) {
+  goc__m_check();
   if (g->park_pending) goc__throw("goc__park_g: goroutine already parking");
   g->park_pending = true;
   g->park_reason = reason;
@@ -366,10 +375,14 @@ void goc__park_g(goc_g *g, goc_wait_reason reason, goc_commit_fn commit,
 }
 
 /* g is the current G. */
-void goc__trampoline(goc_g *g) { g->trampoline = true; }
+void goc__trampoline(goc_g *g) {
+  goc__m_check();
+  g->trampoline = true;
+}
 
 /* g is the current G. */
 void goc__preempt(goc_g *g) {
+  goc__m_check();
   __atomic_store_n(&g->h.preempt, 0, __ATOMIC_RELAXED);
   g->preempted = true;
 }
@@ -380,14 +393,15 @@ void goc__ready(goc_g *g) {
   uint32_t st = GOC_GWAITING;
   if (!atomic_compare_exchange_strong(&g->status, &st, GOC_GRUNNABLE))
     goc__throw("goc__ready: goroutine is not waiting");
-  goc_m *m = goc__tls_m;
-  if (m && m->p) {
-    goc__runqput(m->p, g, true);
+  goc_p *p = goc__lockp();
+  if (p) {
+    goc__runqput(p, g, true);
   } else {
     pthread_mutex_lock(&goc__sched.lock);
     goc__globrunqput(g);
     pthread_mutex_unlock(&goc__sched.lock);
   }
+  goc__unlockp();
   goc__wakep();
 }
 
@@ -417,13 +431,65 @@ void goc_syscall_enter(void) {
   goc_g *g = goc__tls_g;
   if (!m || !g) return;
   if (m->insyscall++ > 0) return;
+  m->locks++;
+  atomic_signal_fence(memory_order_seq_cst);
   goc_p *p = m->p;
   atomic_store(&g->status, GOC_GSYSCALL);
+  if (atomic_load_explicit(&m->detached, memory_order_relaxed)) {
+    /* Already without a P (retaken in plain C code): exit takes one. */
+    p = NULL;
+    atomic_store_explicit(&m->detached, 0, memory_order_relaxed);
+  }
   m->oldp = p;
   m->p = NULL;
-  atomic_fetch_add(&p->syscalltick, 1);
   atomic_fetch_add(&goc__sched.nsyscall, 1);
-  atomic_store(&p->status, GOC_P_SYSCALL);
+  if (p) {
+    atomic_fetch_add(&p->syscalltick, 1);
+    atomic_store(&p->status, GOC_P_SYSCALL);
+  }
+  atomic_signal_fence(memory_order_seq_cst);
+  m->locks--;
+}
+
+/* The calling M holds no P (m->p == NULL): takes an idle one or waits. */
+static void acquire_any_p(goc_m *m) {
+  pthread_mutex_lock(&goc__sched.lock);
+  goc_p *p = goc__pidleget();
+  if (!p) {
+    m->link = goc__sched.pwait;
+    goc__sched.pwait = m;
+    goc__sched.npwait++;
+  }
+  pthread_mutex_unlock(&goc__sched.lock);
+  if (!p) {
+    goc__note_sleep_m(&m->park);
+    goc__note_clear(&m->park);
+    p = m->nextp;
+    m->nextp = NULL;
+  }
+  goc__acquirep(p);
+}
+
+void goc__reacquirep_slow(goc_m *m) {
+  m->locks++;
+  atomic_signal_fence(memory_order_seq_cst);
+  goc_p *p = m->p;
+  m->p = NULL;
+  atomic_store_explicit(&m->detached, 0, memory_order_relaxed);
+  int st = GOC_P_DETACHED;
+  if (atomic_compare_exchange_strong(&p->status, &st, GOC_P_RUNNING)) {
+    /* Nobody has handed it off yet (it may even be another detached M's
+     * P: a P_DETACHED P is unused, whoever wins the CAS takes it). */
+    m->p = p;
+    p->m = m;
+    atomic_store(&p->owner, m);
+  } else {
+    acquire_any_p(m);
+  }
+  goc_g *g = atomic_load(&m->curg);
+  if (g) atomic_store(&m->p->curg, g);
+  atomic_signal_fence(memory_order_seq_cst);
+  m->locks--;
 }
 
 void goc_syscall_exit(void) {
@@ -431,32 +497,22 @@ void goc_syscall_exit(void) {
   goc_g *g = goc__tls_g;
   if (!m || !g || m->insyscall == 0) return;
   if (--m->insyscall > 0) return;
+  m->locks++;
+  atomic_signal_fence(memory_order_seq_cst);
   goc_p *p = m->oldp;
   m->oldp = NULL;
   atomic_fetch_sub(&goc__sched.nsyscall, 1);
   int st = GOC_P_SYSCALL;
-  if (atomic_compare_exchange_strong(&p->status, &st, GOC_P_RUNNING)) {
+  if (p && atomic_compare_exchange_strong(&p->status, &st, GOC_P_RUNNING)) {
     m->p = p;
   } else {
     /* The P was retaken: take an idle one or wait for one. */
-    pthread_mutex_lock(&goc__sched.lock);
-    p = goc__pidleget();
-    if (!p) {
-      m->link = goc__sched.pwait;
-      goc__sched.pwait = m;
-      goc__sched.npwait++;
-    }
-    pthread_mutex_unlock(&goc__sched.lock);
-    if (!p) {
-      goc__note_sleep_m(&m->park);
-      goc__note_clear(&m->park);
-      p = m->nextp;
-      m->nextp = NULL;
-    }
-    goc__acquirep(p);
+    acquire_any_p(m);
   }
   atomic_store(&m->p->curg, g);
   atomic_store(&g->status, GOC_GRUNNING);
+  atomic_signal_fence(memory_order_seq_cst);
+  m->locks--;
 }
 
 /* The calling thread is about to sleep on a note. */
@@ -471,7 +527,8 @@ void goc__block_thread_enter(goc_wait_reason reason) {
   if (!first) return;
   goc_p *p = m->oldp;
   int st = GOC_P_SYSCALL;
-  if (atomic_compare_exchange_strong(&p->status, &st, GOC_P_IDLE)) {
+  if (p && atomic_compare_exchange_strong(&p->status, &st, GOC_P_IDLE)) {
+    atomic_store(&p->owner, NULL);
     atomic_store(&p->curg, NULL);
     p->m = NULL;
     goc__handoffp(p);

@@ -5,6 +5,16 @@
  *     than a 10 ms time slice gets that G's preempt flag set;
  *   - retake: a P left in syscall state (goc_syscall_enter) for a whole
  *     round is handed off (CAS P_SYSCALL -> P_IDLE), as Go's retake;
+ *   - retake from plain C code: if the G did not honour the preempt flag
+ *     for another time slice (it runs plain C code, or blocks in a system
+ *     call outside goc_syscall_enter), the M is sent SIGURG. The handler
+ *     runs on that M, so it sees exactly whether the M is inside the
+ *     runtime (m->locks > 0: do nothing, ask again next slice) or in user
+ *     code; then it CASes P_RUNNING -> P_DETACHED and sets m->detached.
+ *     Here P_DETACHED -> P_IDLE and the P is handed off as for a syscall.
+ *     The M keeps running its C code and gets a P back at its next runtime
+ *     entry (goc__reacquirep_slow). The signal is installed SA_RESTART;
+ *     an interrupted sleep may still return early, as in Go;
  *   - timers that are due and not run by anyone (every P busy, or idle with
  *     no M polling) run here; their Gs go to the global queue;
  *   - netpoll, if no M has polled for 10 ms;
@@ -12,6 +22,8 @@
  * Invariant: sysmon touches only atomics of P and G (p->curg may be stale;
  * G memory is never freed, so a stale preempt store is harmless).
  */
+#include <errno.h>
+#include <signal.h>
 #include <time.h>
 #include <unistd.h>
 #include "proc.h"
@@ -20,6 +32,43 @@
 
 extern _Atomic int goc__sigquit;   /* dump.c */
 void goc__sigquit_dump(void);
+
+/* On the M that sysmon asked to give up its P (see the header). Only
+ * atomics and M-local fields: async-signal-safe, and no race with the M. */
+static void retake_handler(int sig) {
+  (void)sig;
+  int saved = errno;
+  goc_m *m = goc__tls_m;
+  if (m && m->locks == 0 && !atomic_load(&m->detached)) {
+    goc_p *p = m->p;
+    if (p && p == atomic_load(&m->retake_p) &&
+        atomic_load(&p->schedtick) == atomic_load(&m->retake_tick)) {
+      int st = GOC_P_RUNNING;
+      if (atomic_compare_exchange_strong(&p->status, &st, GOC_P_DETACHED))
+        atomic_store(&m->detached, 1);
+    }
+  }
+  errno = saved;
+}
+
+void goc__install_retake_signal(void) {
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = retake_handler;
+  sa.sa_flags = SA_RESTART;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGURG, &sa, NULL);
+}
+
+/* p has run the G at schedtick t for two time slices, ignoring the preempt
+ * flag: ask its M to let go of it. */
+static void retake_running(goc_p *p, uint32_t t) {
+  goc_m *m = atomic_load(&p->owner);
+  if (!m) return;
+  atomic_store(&m->retake_p, p);
+  atomic_store(&m->retake_tick, t);
+  pthread_kill(m->tid, SIGURG);
+}
 
 static bool retake(int64_t now) {
   bool did = false;
@@ -32,10 +81,13 @@ static bool retake(int64_t now) {
       if (p->sm_schedtick != t) {
         p->sm_schedtick = t;
         p->sm_schedwhen = now;
+        p->sm_preempts = 0;
       } else if (p->sm_schedwhen + TIME_SLICE <= now) {
         goc_g *g = atomic_load(&p->curg);
         if (g) {
           __atomic_store_n(&g->h.preempt, 1, __ATOMIC_RELAXED);
+          /* Asked a slice ago and still running: stuck in plain C. */
+          if (p->sm_preempts++ > 0) retake_running(p, t);
           did = true;
         }
         p->sm_schedwhen = now;   /* ask again after another slice */
@@ -55,7 +107,20 @@ static bool retake(int64_t now) {
       int expect = GOC_P_SYSCALL;
       if (atomic_compare_exchange_strong(&p->status, &expect, GOC_P_IDLE)) {
         atomic_store(&p->curg, NULL);
+        atomic_store(&p->owner, NULL);
         p->m = NULL;
+        goc__handoffp(p);
+        did = true;
+      }
+    } else if (st == GOC_P_DETACHED) {
+      /* Its M is in plain C code (the retake handler); unless the M took
+       * it back meanwhile, hand it off as for a system call. */
+      int expect = GOC_P_DETACHED;
+      if (atomic_compare_exchange_strong(&p->status, &expect, GOC_P_IDLE)) {
+        atomic_store(&p->curg, NULL);
+        atomic_store(&p->owner, NULL);
+        p->m = NULL;
+        p->sm_preempts = 0;
         goc__handoffp(p);
         did = true;
       }

@@ -1,0 +1,180 @@
+/* test_retake.c — a goroutine stuck in plain C code (no preemption checks,
+ * no goc_syscall_enter) does not keep its P: the monitor retakes it and
+ * hands it to another M; the stuck M gets a P back at its next runtime
+ * entry, before it touches P-local state (proc.h, sysmon.c). */
+#include <pthread.h>
+#include <stdatomic.h>
+#include <time.h>
+#include "proc.h"
+#include "rt_test.h"
+
+typedef struct { goc_frame fr; int result; long i; } main_frame;
+
+static _Atomic int c_started, c_stop, c_saw_detached, child_ran, done;
+static _Atomic long c_iters;
+static _Atomic(pthread_t) stuck_thread;
+
+/* Plain C code: never enters the runtime while it runs. `blocking`: it
+ * blocks in system calls (nanosleep) instead of spinning. */
+static void plain_c(int blocking) {
+  atomic_store(&stuck_thread, pthread_self());
+  atomic_store(&c_started, 1);
+  while (!atomic_load_explicit(&c_stop, memory_order_relaxed)) {
+    atomic_fetch_add_explicit(&c_iters, 1, memory_order_relaxed);
+    if (atomic_load_explicit(&goc__tls_m->detached, memory_order_relaxed))
+      atomic_store(&c_saw_detached, 1);
+    if (blocking) {
+      struct timespec ts = {0, 200 * 1000};
+      nanosleep(&ts, NULL);
+    }
+  }
+}
+
+static int child_step(goc_g *g, goc_frame *f) {
+  (void)g;
+  (void)f;
+  atomic_store(&child_ran, 1);
+  return GOC_DONE;
+}
+
+typedef struct { goc_frame fr; int blocking; } stuck_frame;
+static int stuck_step(goc_g *g, goc_frame *f_) {
+  stuck_frame *f = (stuck_frame *)f_;
+  static void *const L[] = {&&L0, &&L1};
+  goto *L[f->fr.resume];
+L0:
+  plain_c(f->blocking);
+  /* Back in lowered code: the flag the monitor set sends us into the
+   * runtime, which gives this M a P again. */
+  RT_PREEMPT_CHECK(g, &f->fr, 1);
+L1:
+  CHECK(goc__tls_m->p != NULL);
+  CHECK(!atomic_load(&goc__tls_m->detached));
+  {
+    /* P-local state: the G free list and the run queue. */
+    goc_g *ng;
+    RT_NEW(ng, goc_frame, child_step);
+    RT_GO(ng);
+  }
+  atomic_store(&done, 1);
+  return GOC_DONE;
+}
+
+static int retake_main(goc_g *g, goc_frame *f_, int blocking) {
+  main_frame *f = (main_frame *)f_;
+  static void *const L[] = {&&L0, &&L1, &&L2};
+  goto *L[f->fr.resume];
+L0:
+  CHECK(goc_nprocs() == 1);
+  {
+    goc_g *ng;
+    stuck_frame *sf = RT_NEW(ng, stuck_frame, stuck_step);
+    sf->blocking = blocking;
+    RT_GO(ng);
+  }
+  /* With one P, main runs again only if the stuck M lost it. */
+L1:
+  if (!goc_sleep__async(g, 50 * GOC_MILLISECOND)) RT_SUSPEND(&f->fr, 1);
+  CHECK(atomic_load(&c_started));
+  CHECK(!pthread_equal(pthread_self(), atomic_load(&stuck_thread)));
+  CHECK(atomic_load(&c_saw_detached));
+  long before = atomic_load(&c_iters);
+  f->i = before;
+  atomic_store(&c_stop, 1);
+  for (;;) {
+L2:
+    if (!goc_sleep__async(g, 2 * GOC_MILLISECOND)) RT_SUSPEND(&f->fr, 2);
+    if (atomic_load(&done) && atomic_load(&child_ran)) break;
+  }
+  CHECK(f->i > 0);
+  f->result = 0;
+  return GOC_DONE;
+}
+static int spin_main(goc_g *g, goc_frame *f) { return retake_main(g, f, 0); }
+static int block_main(goc_g *g, goc_frame *f) { return retake_main(g, f, 1); }
+
+static void case_spin(void) {
+  setenv("GOC_MAXPROCS", "1", 1);
+  RT_RUN_MAIN(main_frame, spin_main);
+}
+static void case_blocking(void) {
+  setenv("GOC_MAXPROCS", "1", 1);
+  RT_RUN_MAIN(main_frame, block_main);
+}
+
+/* ---- many stuck episodes against a busy scheduler -------------------------
+ * Goroutines alternate between plain C spins longer than two time slices
+ * and bursts of runtime work (spawns, channel-free readies via go), while
+ * other goroutines keep the run queue busy: retake races with runtime
+ * entries. */
+static _Atomic int stress_left, stress_spawned, stress_detached;
+static void spin_for(int64_t ns) {
+  int64_t end = goc_now() + ns;
+  while (goc_now() < end) {
+    if (atomic_load_explicit(&goc__tls_m->detached, memory_order_relaxed))
+      atomic_store(&stress_detached, 1);
+    struct timespec ts = {0, 50 * 1000};
+    nanosleep(&ts, NULL);
+  }
+}
+typedef struct { goc_frame fr; int k; int j; } worker_frame;
+static int small_step(goc_g *g, goc_frame *f) {
+  (void)g;
+  (void)f;
+  atomic_fetch_add(&stress_spawned, 1);
+  return GOC_DONE;
+}
+static int worker_step(goc_g *g, goc_frame *f_) {
+  worker_frame *f = (worker_frame *)f_;
+  static void *const L[] = {&&L0, &&L1, &&L2};
+  goto *L[f->fr.resume];
+L0:
+  for (f->k = 0; f->k < 3; f->k++) {
+    spin_for(25 * GOC_MILLISECOND);
+    RT_PREEMPT_CHECK(g, &f->fr, 1);
+L1:
+    for (f->j = 0; f->j < 200; f->j++) {
+      goc_g *ng;
+      RT_NEW(ng, goc_frame, small_step);
+      RT_GO(ng);
+      RT_PREEMPT_CHECK(g, &f->fr, 2);
+L2:;
+    }
+  }
+  atomic_fetch_sub(&stress_left, 1);
+  return GOC_DONE;
+}
+static int stress_main(goc_g *g, goc_frame *f_) {
+  main_frame *f = (main_frame *)f_;
+  static void *const L[] = {&&L0, &&L1};
+  goto *L[f->fr.resume];
+L0:
+  atomic_store(&stress_left, 4);
+  for (int i = 0; i < 4; i++) {
+    goc_g *ng;
+    RT_NEW(ng, worker_frame, worker_step);
+    RT_GO(ng);
+  }
+  while (atomic_load(&stress_left) > 0) {
+L1:
+    if (!goc_sleep__async(g, 5 * GOC_MILLISECOND)) RT_SUSPEND(&f->fr, 1);
+  }
+  CHECK(atomic_load(&stress_spawned) <= 4 * 3 * 200);
+  CHECK(atomic_load(&stress_detached));
+  (void)f->i;
+  f->result = 0;
+  return GOC_DONE;
+}
+static void case_stress(void) {
+  setenv("GOC_MAXPROCS", "2", 1);
+  RT_RUN_MAIN(main_frame, stress_main);
+}
+
+int main(int argc, char **argv) {
+  static const rt_case cases[] = {
+      {"spin", case_spin, 0, {0}},
+      {"blocking", case_blocking, 0, {0}},
+      {"stress", case_stress, 0, {0}},
+  };
+  return rt_main(argc, argv, cases, sizeof cases / sizeof cases[0]);
+}
