@@ -59,7 +59,6 @@ if [ ! -x "$GOC_BIN" ]; then
 fi
 if [ "$NO_GO" = 0 ] && [ -z "$GO_BIN" ]; then
   GO_BIN=$(command -v go || true)
-  [ -n "$GO_BIN" ] || { [ -x "$repo/../shared/tools/go" ] && GO_BIN="$repo/../shared/tools/go"; }
 fi
 HAVE_GO=0
 if [ "$NO_GO" = 0 ] && [ -n "$GO_BIN" ] && "$GO_BIN" version >/dev/null 2>&1; then
