@@ -234,9 +234,15 @@ static int cc_build(int argc, char **argv, const char *workdir) {
     const char *a = argv[i];
     if (!strcmp(a, "-o") && i + 1 < argc) { out = argv[++i]; continue; }
     if (!strcmp(a, "-c")) { compile_only = true; continue; }
+    /* libraries link after the objects that need them, in order */
+    if (!strncmp(a, "-l", 2) || !strncmp(a, "-Wl,", 4)) {
+      av_push(&inputs, a);
+      if (!strcmp(a, "-l") && i + 1 < argc) av_push(&inputs, argv[++i]);
+      continue;
+    }
     if ((!strcmp(a, "-I") || !strcmp(a, "-D") || !strcmp(a, "-U") || !strcmp(a, "-include") ||
-         !strcmp(a, "-isystem") || !strcmp(a, "-iquote") || !strcmp(a, "-idirafter") || !strcmp(a, "-L") ||
-         !strcmp(a, "-l")) && i + 1 < argc) {
+         !strcmp(a, "-isystem") || !strcmp(a, "-iquote") || !strcmp(a, "-idirafter") || !strcmp(a, "-L")) &&
+        i + 1 < argc) {
       av_push(&flags, a);
       av_push(&flags, argv[++i]);
       continue;
@@ -303,8 +309,11 @@ static int cc_build(int argc, char **argv, const char *workdir) {
     av_push(&cc, "-I");
     av_push(&cc, goc_include_dir());
     for (int k = 0; k < flags.n; k++) av_push(&cc, flags.v[k]);
-    for (int k = 0; k < inputs.n; k++) av_push(&cc, inputs.v[k]);
-    if (out && !ngoc && inputs.n == 1) { av_push(&cc, "-o"); av_push(&cc, out); }
+    int nsrc = 0;
+    for (int k = 0; k < inputs.n; k++)
+      if (strncmp(inputs.v[k], "-l", 2) && strncmp(inputs.v[k], "-Wl,", 4)) { av_push(&cc, inputs.v[k]); nsrc++; }
+    if (!nsrc) return 0;
+    if (out && !ngoc && nsrc == 1) { av_push(&cc, "-o"); av_push(&cc, out); }
     return run_argv(cc.v);
   }
   argv_t cc = {0};
@@ -318,6 +327,7 @@ static int cc_build(int argc, char **argv, const char *workdir) {
   for (int k = 0; k < inputs.n; k++) av_push(&cc, inputs.v[k]);
   av_push(&cc, goc_lib_path());
   av_push(&cc, "-lpthread");
+  av_push(&cc, "-lm");
   av_push(&cc, "-o");
   av_push(&cc, out ? out : "a.out");
   return run_argv(cc.v);

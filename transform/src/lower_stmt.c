@@ -33,29 +33,56 @@ static bool visible_at(const slot *sl, uint32_t pos) {
   return sl->decl_byte <= pos && pos < sl->scope_end;
 }
 
-void emit_suspend(fnctx *fx, TSNode at, buf *out) {
+/* The spill and the reload of a suspension at byte pos; returns K. */
+static int suspension(fnctx *fx, uint32_t pos, int line, buf *spill, buf *reload) {
   int k = ++fx->nresume;
-  uint32_t pos = ts_node_start_byte(at);
-  int line, col;
-  node_pos(at, &line, &col);
-  buf spill = {0}, reload = {0};
   for (int i = 0; i < fx->nslots; i++) {
     slot *sl = &fx->slots[i];
-    if (sl->is_temp || sl->is_static || sl->in_L) continue;
+    if (sl->is_temp || sl->is_static || sl->in_L || sl->is_shadow) continue;
     if (!visible_at(sl, pos)) continue;
     sl->needs_L = true;
-    buf_printf(&spill, "goc_L->%s = %s; ", sl->cname, sl->cname);
-    buf_printf(&reload, "%s = goc_L->%s; ", sl->cname, sl->cname);
+    buf_printf(spill, "goc_L->%s = %s; ", sl->cname, sl->cname);
+    buf_printf(reload, "%s = goc_L->%s; ", sl->cname, sl->cname);
   }
   for (int i = 0; i < fx->nlive; i++) {
     slot *sl = &fx->slots[fx->live[i]];
     if (sl->in_L) continue;
     sl->needs_L = true;
-    buf_printf(&spill, "goc_L->%s = %s; ", sl->cname, sl->cname);
-    buf_printf(&reload, "%s = goc_L->%s; ", sl->cname, sl->cname);
+    buf_printf(spill, "goc_L->%s = %s; ", sl->cname, sl->cname);
+    buf_printf(reload, "%s = goc_L->%s; ", sl->cname, sl->cname);
   }
+  (void)line;
+  return k;
+}
+
+void emit_suspend(fnctx *fx, TSNode at, buf *out) {
+  int line, col;
+  node_pos(at, &line, &col);
+  buf spill = {0}, reload = {0};
+  int k = suspension(fx, ts_node_start_byte(at), line, &spill, &reload);
   buf_printf(out, "{ %sgoc_fr->hdr.resume = %d; goc_fr->hdr.line = %d; return GOC_SUSPEND; goc_R%d:; %s}\n",
              buf_str(&spill), k, line, k, buf_str(&reload));
+  buf_free(&spill);
+  buf_free(&reload);
+}
+
+/* A back-edge check that resumes at the loop's preheader rather than inside
+ * the loop, so the loop keeps a single entry (a natural loop the C compiler
+ * optimises as such). The check runs after the body (and the increment),
+ * where the loop's own condition is next: resuming before the loop and
+ * evaluating the condition continues exactly there. Writes the check as a
+ * statement expression for a for's increment clause to `check`, and the
+ * resume block (to be placed right before the loop) to `resume`. */
+static void backedge_check(fnctx *fx, TSNode loop, TSNode body, buf *check, buf *resume) {
+  int line, col;
+  node_pos(loop, &line, &col);
+  buf spill = {0}, reload = {0};
+  /* the last byte of the body: inside the loop statement, so its own
+     variables (a for initializer's) count as visible */
+  int k = suspension(fx, ts_node_end_byte(body) - 1, line, &spill, &reload);
+  buf_printf(check, "({ if (goc__preempt_requested(goc_cur)) { goc__preempt(goc_cur); %sgoc_fr->hdr.resume = %d; "
+                    "goc_fr->hdr.line = %d; return GOC_SUSPEND; } })", buf_str(&spill), k, line);
+  buf_printf(resume, "if (0) { goc_R%d:; %s}\n", k, buf_str(&reload));
   buf_free(&spill);
   buf_free(&reload);
 }
@@ -72,12 +99,6 @@ static char *slot_ref(fnctx *fx, int k) {
   return sl->in_L ? xasprintf("(goc_L->%s)", sl->cname) : xstrdup(sl->cname);
 }
 
-static void lower_body(fnctx *fx, TSNode body, TSNode at, buf *out) {
-  buf_puts(out, "{\n");
-  emit_preempt_check(fx, at, out);
-  if (!ts_node_is_null(body)) lower_stmt(fx, body, out);
-  buf_puts(out, "}\n");
-}
 
 static void lower_declaration(fnctx *fx, TSNode n, buf *out) {
   uint32_t c = ts_node_child_count(n);
@@ -121,9 +142,14 @@ static void lower_while(fnctx *fx, TSNode n, buf *out) {
   fx->loops = &lc;
   if (!has_susp(fx, cond)) {
     char *c = rewrite_str(fx->s, fx, RW_EXPR, cond);
-    buf_printf(out, "while %s ", c);
+    buf check = {0}, resume = {0};
+    backedge_check(fx, n, body, &check, &resume);
+    buf_printf(out, "%sfor (; %s; %s) {\n", buf_str(&resume), c, buf_str(&check));
+    lower_stmt(fx, body, out);
+    buf_puts(out, "}\n");
+    buf_free(&check);
+    buf_free(&resume);
     free(c);
-    lower_body(fx, body, n, out);
   } else {
     buf_puts(out, "for (;;) {\n");
     emit_preempt_check(fx, n, out);
@@ -171,12 +197,17 @@ static void lower_for(fnctx *fx, TSNode n, buf *out) {
     fx->loops = &lc;
     char *c = ts_node_is_null(cond) ? xstrdup("") : rewrite_str(fx->s, fx, RW_EXPR, cond);
     char *u = ts_node_is_null(upd) ? xstrdup("") : rewrite_str(fx->s, fx, RW_EXPR, upd);
-    buf_printf(out, "for (; %s; %s) ", c, u);
+    /* the back-edge check follows the increment; it is positioned at the
+       end of the body, where the initializer's variables are in scope */
+    buf check = {0}, resume = {0};
+    backedge_check(fx, n, body, &check, &resume);
+    buf_printf(out, "%sfor (; %s; %s%s%s) {\n", buf_str(&resume), c, u, *u ? ", " : "", buf_str(&check));
+    lower_stmt(fx, body, out);
+    buf_puts(out, "}\n");
+    buf_free(&check);
+    buf_free(&resume);
     free(c);
     free(u);
-    /* The check sits inside the loop, where the initializer's variables
-     * are in scope and must be spilled: position it at the body. */
-    lower_body(fx, body, body, out);
     fx->loops = lc.up;
   } else {
     char *lbl = new_label(fx);
