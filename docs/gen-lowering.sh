@@ -1,0 +1,120 @@
+#!/usr/bin/env bash
+# Regenerates docs/lowering.md from the real output of goc transform.
+# Usage: docs/gen-lowering.sh [path/to/goc]   (default build/transform/goc)
+set -eu
+cd "$(dirname "$0")/.."
+goc=${1:-build/transform/goc}
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+strip() { grep -v '^#line\|^#pragma\|^#if defined\|^#elif defined\|^#endif\|^$' "$1"; }
+step() { strip "$1" | sed -n "/^static int $2(goc_g \*goc_cur, goc_frame \*goc_frp) {/,/^}\$/p"; }
+"$goc" transform fixtures/run/doc_select_loop.goc -o "$tmp/a.c"
+"$goc" transform fixtures/run/doc_short_circuit.goc -o "$tmp/b.c"
+{
+cat <<'EOF'
+# The lowering, on worked examples
+
+`goc transform` turns every function of a `.goc` file that can block (a
+*goroutine function*) into a **frame struct** and a **step function**; all
+other functions are copied unchanged (with `chan(T)` spelled as plain C).
+This page shows the real output for two fixtures,
+[`fixtures/run/doc_select_loop.goc`](../fixtures/run/doc_select_loop.goc)
+and [`fixtures/run/doc_short_circuit.goc`](../fixtures/run/doc_short_circuit.goc);
+`docs/gen-lowering.sh` regenerates it. The excerpts drop the `#line`
+directives (which map every statement back to its `.goc` line for compiler
+errors and gdb) and the pragmas that silence unused-variable warnings.
+
+## The shape
+
+```
+struct F__frame { goc_frame hdr; <parameters>; <ret>; };     /* pushed by the caller */
+int F__step(goc_g *goc_cur, goc_frame *goc_frp) {
+  <parameters and locals, hoisted to the top; temps>
+  struct goc_locals { <what must survive a suspension> } *goc_L;
+  static void *const goc_resume[] = { &&goc_entry, &&goc_R1, ... };
+  if (goc_fr->hdr.resume) { goc_L = locals; goto *goc_resume[resume]; }
+goc_entry:
+  goc_L = arena push; load parameters; preemption check; <body>
+}
+```
+
+- **Locals stay C locals.** They are hoisted to the top of the step
+  function (renamed only where hoisting would shadow something), so a
+  resume label may sit anywhere, inside a user's `switch` or loop. They are
+  stored to `goc_L` only at a suspension and loaded back right after its
+  label (`goc_L->sum = sum; ... return GOC_SUSPEND; goc_R3:; sum = goc_L->sum;`).
+  Arrays and locals whose address is taken live in `goc_L` all the time.
+- **Resume points are indexes** into a static table of label addresses
+  (computed `goto`), so a frame holds a small integer.
+- **Fast paths do not touch the frame.** `goc__chan_recv` returns 1 when it
+  completed at once (buffered data, a parked sender, a closed channel); only
+  a 0 leads to the spill and `return GOC_SUSPEND`. The runtime commits the
+  park only after the whole step chain has returned (see
+  `runtime/include/goc_abi.h`).
+- **Calls between goroutine functions** push the callee's frame in the G's
+  LIFO arena and run its step directly (`goc__call`); only if the callee
+  suspends does the caller spill and suspend too. Deep call chains fall
+  back to the scheduler's loop, so recursion is bounded by memory, not by
+  the C stack.
+- **Preemption checks** (`goc__preempt_requested`: one relaxed load and a
+  branch predicted not taken) sit at function entry and at every loop
+  back-edge. A back-edge check is written into the loop's increment clause
+  (`for (; cond; upd, ({ if (...) { spill; return GOC_SUSPEND; } }))`) and
+  its resume point sits *before* the loop (`if (0) { goc_R2:; reload }`):
+  resuming re-evaluates the condition, which is what would have run next,
+  and the loop keeps a single entry, so the C compiler still optimises it
+  as a loop (a matrix-multiply kernel costs ~5% more than plain C this way,
+  against ~90% with the resume label inside the loop body).
+- **Values cross channels through `goc_L`** (`goc_t3` below): a waker copies
+  into the receiver's slot after the step has returned, so the slot cannot
+  be on the C stack.
+
+## Example 1: select inside a loop
+
+```c
+EOF
+sed -n '/^int main/,$p' fixtures/run/doc_select_loop.goc
+cat <<'EOF'
+```
+
+becomes (the step function of `main`; `count` is lowered the same way):
+
+```c
+EOF
+step "$tmp/a.c" goc_main__step
+cat <<'EOF'
+```
+
+The `select` evaluates its channel operands into a case array in `goc_L`,
+calls `goc__select` (which polls the cases in random order and, if none is
+ready, enqueues one waiter per case), and continues in a C `switch` on the
+chosen index. A `break` inside a case leaves that `switch`, which is Go's
+"break leaves the select"; `return` inside a case is an ordinary return.
+The scoped case variable `int v` was hoisted like any other local.
+
+## Example 2: receives inside `&&` and `?:`
+
+```c
+EOF
+sed -n '/^static int pick/,/^}/p' fixtures/run/doc_short_circuit.goc
+cat <<'EOF'
+```
+
+becomes:
+
+```c
+EOF
+step "$tmp/b.c" pick__step
+cat <<'EOF'
+```
+
+The expression is put in sequenced form: `flag && <-a > 0` becomes an `if`
+that receives only when `flag` is true, with the truth value in a temp; the
+conditional becomes an `if`/`else`, each arm receiving from its own channel
+into its own slot, and the chosen value lands in another temp (typed with
+`__typeof__` of the two arms, so goc needs no type checker of its own).
+Temps that must survive a later suspension in the same statement are
+spilled like locals. The fixture's expected output proves the unevaluated
+side never receives: after two calls, `a` is drained and `b` still holds
+one value.
+EOF
+} > docs/lowering.md
