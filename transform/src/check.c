@@ -18,6 +18,8 @@
 #include <string.h>
 #include "transform.h"
 
+const program *check_program;
+
 static bool ends_with(const char *s, const char *suf) {
   size_t a = strlen(s), b = strlen(suf);
   return a >= b && !strcmp(s + a - b, suf);
@@ -91,6 +93,74 @@ static void inclusion(CXFile f, CXSourceLocation *stack, unsigned depth, CXClien
   clang_disposeString(name);
 }
 
+/* ---- goroutine functions the lowering could not see ----
+ * The lowered C never names a goroutine function's plain C entry: it calls
+ * F__step. So a reference to F in it is user code the transformer could not
+ * lower: a call hidden in a macro expansion, or F's address stored as a plain
+ * function pointer. Either would run F by blocking the whole thread, so both
+ * are errors. */
+typedef struct refscan {
+  const program *p;
+  CXTranslationUnit tu;
+  const char *out_name;
+  int errors;
+} refscan;
+
+static void presumed(CXTranslationUnit tu, CXSourceLocation loc, const char *out_name, char **file, unsigned *line,
+                     unsigned *col) {
+  /* a macro expansion's location: where the macro was used */
+  CXFile f;
+  unsigned off;
+  clang_getExpansionLocation(loc, &f, NULL, NULL, &off);
+  CXSourceLocation e = f ? clang_getLocationForOffset(tu, f, off) : loc;
+  CXString fn;
+  clang_getPresumedLocation(e, &fn, line, col);
+  *file = xstrdup(clang_getCString(fn) ? clang_getCString(fn) : out_name);
+  clang_disposeString(fn);
+}
+
+static enum CXChildVisitResult visit_refs(CXCursor c, CXCursor parent, CXClientData data) {
+  refscan *rs = data;
+  (void)parent;
+  if (clang_getCursorKind(c) == CXCursor_DeclRefExpr) {
+    CXCursor d = clang_getCursorReferenced(c);
+    if (clang_getCursorKind(d) == CXCursor_FunctionDecl) {
+      CXString nm = clang_getCursorSpelling(d);
+      const char *name = clang_getCString(nm);
+      fninfo *fn = name ? program_find(rs->p, name) : NULL;
+      if (fn && fn->coloured && !fn->lifted && !fn->is_main) {
+        CXSourceLocation loc = clang_getCursorLocation(c);
+        char *file;
+        unsigned line, col;
+        presumed(rs->tu, loc, rs->out_name, &file, &line, &col);
+        if (ends_with(file, ".goc")) {
+          /* spelled somewhere else than where it expands: inside a macro */
+          CXFile sf, ef;
+          unsigned so, eo;
+          clang_getSpellingLocation(loc, &sf, NULL, NULL, &so);
+          clang_getExpansionLocation(loc, &ef, NULL, NULL, &eo);
+          int dl = 0, dc = 0;
+          if (fn->src) node_pos(fn->def, &dl, &dc);
+          if (so != eo)
+            fprintf(stderr, "%s:%u:%u: error: call to goroutine function '%s' inside a macro expansion (goc lowers "
+                            "calls it can see in the .goc text; call %s outside the macro)\n",
+                    file, line, col, name, name);
+          else
+            fprintf(stderr, "%s:%u:%u: error: goroutine function '%s'%s%s%s%d used as a plain function pointer "
+                            "(through a plain pointer it would block the whole thread; call it directly, or start it "
+                            "with go)\n", file, line, col, name, fn->src ? " (defined at " : "",
+                    fn->src ? fn->src->path : "", fn->src ? ":" : "", dl);
+          rs->errors++;
+          diag_count++;
+        }
+        free(file);
+      }
+      clang_disposeString(nm);
+    }
+  }
+  return CXChildVisit_Recurse;
+}
+
 int check_lowered(const char *out_name, const char *text, char **flags, int nflags, const char *depfile,
                   char **extra_deps, int nextra) {
   CXIndex idx = clang_createIndex(0, 0);
@@ -135,6 +205,11 @@ int check_lowered(const char *out_name, const char *text, char **flags, int nfla
     clang_disposeString(msg);
     clang_disposeString(file);
     clang_disposeDiagnostic(d);
+  }
+  if (!errors && check_program) {
+    refscan rs = {check_program, tu, out_name, 0};
+    clang_visitChildren(clang_getTranslationUnitCursor(tu), visit_refs, &rs);
+    errors += rs.errors;
   }
   if (depfile && !errors) {
     /* make-style: the output depends on the .goc files and every header */

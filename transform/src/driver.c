@@ -135,6 +135,7 @@ static int transform_one(char **files, int nfiles, int which, const char *out, c
   int nextra = 0;
   for (int i = 0; i < nfiles; i++) extra[nextra++] = files[i];
   for (int i = 0; xo && i < xo->nindexes; i++) extra[nextra++] = xo->indexes[i];
+  check_program = p;
   int bad = !getenv("GOC_NO_CHECK") && check_lowered(out, c, flags, nflags, xo ? xo->depfile : NULL, extra, nextra);
   free(extra);
   if (bad) {

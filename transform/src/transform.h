@@ -96,6 +96,7 @@ char *lower_source(program *p, source *s);
 /* ---- check.c ---- */
 /* Parses the lowered C with libclang and reports its errors at .goc
  * positions; returns how many. */
+extern const program *check_program;   /* whose goroutine functions to look for */
 int check_lowered(const char *out_name, const char *text, char **flags, int nflags, const char *depfile,
                   char **extra_deps, int nextra);
 
