@@ -146,10 +146,14 @@ static enum CXChildVisitResult visit_refs(CXCursor c, CXCursor parent, CXClientD
                             "calls it can see in the .goc text; call %s outside the macro)\n",
                     file, line, col, name, name);
           else
-            fprintf(stderr, "%s:%u:%u: error: goroutine function '%s'%s%s%s%d used as a plain function pointer "
-                            "(through a plain pointer it would block the whole thread; call it directly, or start it "
-                            "with go)\n", file, line, col, name, fn->src ? " (defined at " : "",
-                    fn->src ? fn->src->path : "", fn->src ? ":" : "", dl);
+          else if (fn->src)
+            fprintf(stderr, "%s:%u:%u: error: goroutine function '%s' (defined at %s:%d) used as a plain function "
+                            "pointer (through a plain pointer it would block the whole thread; call it directly, or "
+                            "start it with go)\n", file, line, col, name, fn->src->path, dl);
+          else
+            fprintf(stderr, "%s:%u:%u: error: goroutine function '%s' used as a plain function pointer (through a "
+                            "plain pointer it would block the whole thread; call it directly, or start it with go)\n",
+                    file, line, col, name);
           rs->errors++;
           diag_count++;
         }
