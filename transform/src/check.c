@@ -145,7 +145,6 @@ static enum CXChildVisitResult visit_refs(CXCursor c, CXCursor parent, CXClientD
             fprintf(stderr, "%s:%u:%u: error: call to goroutine function '%s' inside a macro expansion (goc lowers "
                             "calls it can see in the .goc text; call %s outside the macro)\n",
                     file, line, col, name, name);
-          else
           else if (fn->src)
             fprintf(stderr, "%s:%u:%u: error: goroutine function '%s' (defined at %s:%d) used as a plain function "
                             "pointer (through a plain pointer it would block the whole thread; call it directly, or "
