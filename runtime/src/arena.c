@@ -2,10 +2,12 @@
  *
  * Invariants:
  *   - A G's arena is a list of chunks, newest first (g->chunk); the oldest
- *     is chunk0, embedded in the G, so an idle goroutine costs one
- *     allocation of sizeof(goc_g) bytes.
- *   - h->arena_base/ptr/end always describe g->chunk; an older chunk's
- *     saved_ptr is its bump pointer at the time the newer one was pushed.
+ *     is chunk0, the G's own chunk0_data (GOC_FIRST_CHUNK bytes, no
+ *     header; g->chunk == NULL while it is current), so an idle goroutine
+ *     costs sizeof(goc_g) bytes.
+ *   - h->arena_base/ptr/end always describe the current chunk; an older
+ *     chunk's saved_ptr (chunk0's: g->chunk0_saved) is its bump pointer at
+ *     the time the newer one was pushed.
  *   - Pointers handed out are 16-byte aligned (chunk data is aligned and
  *     sizes are rounded).
  *   - Freed chunks of GOC_CHUNK_SIZE go to g->spare (one), then to the
@@ -22,21 +24,22 @@ static inline char *chunk_data(goc_chunk *c) { return (char *)(c + 1); }
 static void set_current(goc_g *g, goc_chunk *c, char *ptr) {
   goc_g_head *h = GOC_G(g);
   g->chunk = c;
-  h->arena_base = chunk_data(c);
-  h->arena_end = chunk_data(c) + c->size;
+  if (c) {
+    h->arena_base = chunk_data(c);
+    h->arena_end = chunk_data(c) + c->size;
+  } else {
+    h->arena_base = g->chunk0_data;
+    h->arena_end = g->chunk0_data + GOC_FIRST_CHUNK;
+  }
   h->arena_ptr = ptr;
 }
 
 /* Called once per G allocation (and on reuse). */
 void goc__arena_init(goc_g *g) {
-  g->chunk0.prev = NULL;
-  g->chunk0.size = GOC_FIRST_CHUNK;
-  g->chunk0.saved_ptr = NULL;
   _Static_assert(sizeof(goc_chunk) % 16 == 0, "chunk header alignment");
-  _Static_assert(offsetof(goc_g, chunk0_data) ==
-                     offsetof(goc_g, chunk0) + sizeof(goc_chunk),
-                 "chunk0 data follows its header");
-  set_current(g, &g->chunk0, g->chunk0_data);
+  _Static_assert(GOC_FIRST_CHUNK % 16 == 0, "chunk0 alignment");
+  g->chunk0_saved = NULL;
+  set_current(g, NULL, g->chunk0_data);
 }
 
 static goc_chunk *chunk_alloc(goc_g *g, size_t n) {
@@ -80,7 +83,8 @@ static void chunk_free(goc_p *p, goc_chunk *c) {
 void *goc__arena_push_slow(goc_g *g, size_t n) {
   goc_g_head *h = GOC_G(g);
   goc_chunk *c = chunk_alloc(g, n);
-  g->chunk->saved_ptr = h->arena_ptr;
+  if (g->chunk) g->chunk->saved_ptr = h->arena_ptr;
+  else g->chunk0_saved = h->arena_ptr;
   c->prev = g->chunk;
   set_current(g, c, chunk_data(c) + n);
   return chunk_data(c);
@@ -92,8 +96,8 @@ void goc__arena_pop_slow(goc_g *g, void *p) {
   char *q = p;
   while (!(q >= h->arena_base && q <= h->arena_end)) {
     goc_chunk *c = g->chunk;
-    if (!c->prev) goc__throw("goc__arena_pop: pointer not in the arena");
-    set_current(g, c->prev, c->prev->saved_ptr);
+    if (!c) goc__throw("goc__arena_pop: pointer not in the arena");
+    set_current(g, c->prev, c->prev ? c->prev->saved_ptr : g->chunk0_saved);
     if (c->size == GOC_CHUNK_SIZE - CHUNK_HDR && !g->spare) g->spare = c;
     else {
       chunk_free(goc__lockp(), c);
@@ -106,13 +110,13 @@ void goc__arena_pop_slow(goc_g *g, void *p) {
 /* Releases every chunk but chunk0 (to p's cache if p != NULL). */
 void goc__arena_free(goc_g *g, goc_p *p) {
   goc_chunk *c = g->chunk;
-  while (c != &g->chunk0) {
+  while (c) {
     goc_chunk *prev = c->prev;
     chunk_free(p, c);
     c = prev;
   }
   if (g->spare) { chunk_free(p, g->spare); g->spare = NULL; }
-  set_current(g, &g->chunk0, g->chunk0_data);
+  set_current(g, NULL, g->chunk0_data);
 }
 
 void goc__chunk_cache_drain(goc_p *p) {

@@ -117,7 +117,15 @@ goc_waitrec *goc__waitrec_get(int n, goc_g *g) {
   int k = 0;
   while (k < NCLS && cls_n[k] < n) k++;
   goc_waitrec *r = NULL;
-  if (k < NCLS) {
+  size_t asz = (rec_size(n) + GOC_ARENA_ALIGN - 1) & ~(size_t)(GOC_ARENA_ALIGN - 1);
+  if (g && (size_t)(GOC_G(g)->arena_end - GOC_G(g)->arena_ptr) >= asz) {
+    /* Room left in g's frame arena (the current G, inside its step): the
+     * record lives there until the resume pops it (LIFO: nothing is pushed
+     * between the park and the resume), and a blocked G costs no extra
+     * allocation. */
+    r = goc__arena_push(g, asz);
+    k = -2;
+  } else if (k < NCLS) {
     rec_cache *rc = get_tcache();
     r = rc->head[k];
     if (r) {
@@ -135,7 +143,7 @@ goc_waitrec *goc__waitrec_get(int n, goc_g *g) {
   atomic_store_explicit(&r->select_done, 0, memory_order_relaxed);
   r->woken = NULL;
   r->n = n;
-  r->cls = k < NCLS ? k : -1;
+  r->cls = k == -2 ? -2 : k < NCLS ? k : -1;
   memset(r->sg, 0, (size_t)n * sizeof(goc_sudog));
   for (int i = 0; i < n; i++) r->sg[i].rec = r;
   return r;
@@ -143,6 +151,7 @@ goc_waitrec *goc__waitrec_get(int n, goc_g *g) {
 
 void goc__waitrec_put(goc_waitrec *r) {
   int k = r->cls;
+  if (k == -2) { goc__arena_pop(r->g, r); return; }
   if (k < 0) { free(r); return; }
   rec_cache *rc = get_tcache();
   if (rc->count[k] >= CACHE_MAX) { free(r); return; }

@@ -65,7 +65,8 @@ struct goc_waitrec {
   _Atomic uint32_t select_done; /* select: the first waker CASes 0 -> 1 */
   goc_sudog *woken;         /* the sudog that completed (set by the waker) */
   int32_t n;                /* sudogs in use (select: in lock order) */
-  int32_t cls;              /* size class for the cache; -1: malloc'd */
+  int32_t cls;              /* size class for the cache; -1: malloc'd;
+                               -2: in g's frame arena */
   goc_sudog sg[];           /* n sudogs */
 };
 

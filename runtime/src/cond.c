@@ -5,7 +5,7 @@
  * already notified. c->waiters lists parked waiters (goc_swaiter, ticket
  * order not required) and is guarded by the spin lock c->lock; a G waiter
  * registers under it and its park's commit releases it.
- * A G keeps its phase in g->ss2: 1 parked on the list, 2 re-locking c->L.
+ * A G keeps its phase in goc__gx(g)->ss2: 1 parked on the list, 2 re-locking c->L.
  */
 #include <sched.h>
 #include "proc.h"
@@ -31,26 +31,26 @@ static void push(goc_cond *c, goc_swaiter *w) {
 }
 
 int goc_cond_wait__async(goc_g *g, goc_cond *c) {
-  if (g->ss2.phase == 0) {
+  if (goc__gx(g)->ss2.phase == 0) {
     uint32_t t = atomic_fetch_add(&c->wait_ticket, 1);
     goc_mutex_unlock(c->L);
     cl_lock(c);
     if (less(t, atomic_load(&c->notify_ticket))) {
       cl_unlock(c);
-      g->ss2.phase = 2;
+      goc__gx(g)->ss2.phase = 2;
     } else {
-      goc_swaiter *w = &g->sw;
+      goc_swaiter *w = &goc__gx(g)->sw;
       w->g = g;
       w->ticket = t;
       push(c, w);
-      g->ss2.phase = 1;
+      goc__gx(g)->ss2.phase = 1;
       goc__park_g(g, GOC_WAIT_COND, cl_unlock_commit, c);
       return 0;
     }
   }
-  if (g->ss2.phase == 1) g->ss2.phase = 2;
+  if (goc__gx(g)->ss2.phase == 1) goc__gx(g)->ss2.phase = 2;
   if (!goc_mutex_lock__async(g, c->L)) return 0;
-  g->ss2.phase = 0;
+  goc__gx(g)->ss2.phase = 0;
   return 1;
 }
 

@@ -5,7 +5,7 @@
  * returns; when the main G's root frame returns, the process exits through
  * exit() (stdio flushed, atexit handlers run) while other goroutines simply
  * stop, as in Go. goc__run_sync starts the runtime lazily, queues the G on
- * the global queue and sleeps the calling thread on g->done_note; a
+ * the global queue and sleeps the calling thread on goc__gx(g)->done_note; a
  * finished run_sync G stays GDEAD until goc__g_release.
  */
 #include <stdlib.h>
@@ -64,7 +64,7 @@ void goc__run_sync(goc_g *g) {
   goc__plain_thread_touch();
   goc__runtime_init();
   g->is_sync = true;
-  goc__note_clear(&g->done_note);
+  goc__note_clear(&goc__gx(g)->done_note);
   atomic_fetch_add(&goc__sched.ngoroutines, 1);
   atomic_store(&g->status, GOC_GRUNNABLE);
   pthread_mutex_lock(&goc__sched.lock);
@@ -73,10 +73,10 @@ void goc__run_sync(goc_g *g) {
   goc__wakep();
   if (goc__tls_m && goc__getg()) {
     goc__block_thread_enter(GOC_WAIT_SYNC);
-    goc__note_sleep_m(&g->done_note);
+    goc__note_sleep_m(&goc__gx(g)->done_note);
     goc__block_thread_exit();
   } else {
-    goc__note_sleep(&g->done_note);
+    goc__note_sleep(&goc__gx(g)->done_note);
   }
 }
 

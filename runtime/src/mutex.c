@@ -8,8 +8,8 @@
  *   - In normal mode a woken waiter competes with new arrivals; one that
  *     waited over 1 ms switches the mutex to starving mode, which ends when
  *     the last waiter takes it or one waited less than 1 ms.
- *   - A G keeps its lockSlow locals in g->ss between suspensions
- *     (g->ss.phase 1: parked on the semaphore).
+ *   - A G keeps its lockSlow locals in goc__gx(g)->ss between suspensions
+ *     (goc__gx(g)->ss.phase 1: parked on the semaphore).
  */
 #include <unistd.h>
 #include "proc.h"
@@ -109,13 +109,13 @@ static int lock_slow(goc_g *g, goc_mutex *m, goc_syncstate *s) {
   return 1;
 }
 
-/* g is the current G; uses g->ss. */
+/* g is the current G; uses goc__gx(g)->ss. */
 int goc_mutex_lock__async(goc_g *g, goc_mutex *m) {
-  if (g->ss.phase == 0) {
+  if (!g->x || g->x->ss.phase == 0) {
     int32_t z = 0;
     if (atomic_compare_exchange_strong(&m->state, &z, M_LOCKED)) return 1;
   }
-  return lock_slow(g, m, &g->ss);
+  return lock_slow(g, m, &goc__gx(g)->ss);
 }
 
 /* Blocks the calling thread (plain C). */

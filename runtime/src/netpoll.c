@@ -137,8 +137,8 @@ static int wait_io(goc_g *g, goc_polldesc *pd, int mode) {
   }
   if (*slot) goc__throw("netpoll: two goroutines wait on one fd in one direction");
   *slot = g;
-  g->sw.ticket = pd->seq;
-  g->io_state = mode;
+  goc__gx(g)->sw.ticket = pd->seq;
+  goc__gx(g)->io_state = mode;
   atomic_fetch_add(&goc__sched.netpoll_waiters, 1);
   goc__park_g(g, GOC_WAIT_IO, unlock_pd, pd);
   return 0;
@@ -146,10 +146,10 @@ static int wait_io(goc_g *g, goc_polldesc *pd, int mode) {
 
 /* After a wake-up: false (and errno EBADF) if fd was closed meanwhile. */
 static bool resumed_ok(goc_g *g, goc_polldesc *pd) {
-  if (!g->io_state) return true;
-  g->io_state = 0;
+  if (!goc__gx(g)->io_state) return true;
+  goc__gx(g)->io_state = 0;
   pthread_mutex_lock(&pd->lock);
-  bool ok = pd->seq == g->sw.ticket;
+  bool ok = pd->seq == goc__gx(g)->sw.ticket;
   pthread_mutex_unlock(&pd->lock);
   if (!ok) errno = EBADF;
   return ok;
@@ -224,7 +224,7 @@ static int connect_status(int fd, int *result) {
 int goc_connect__async(goc_g *g, int *result, int fd,
                        const struct sockaddr *addr, socklen_t len) {
   goc_polldesc *pd = pd_get(fd);
-  if (g->io_state) {
+  if (goc__gx(g)->io_state) {
     if (!resumed_ok(g, pd)) { *result = -1; return 1; }
   } else {
     int r = connect(fd, addr, len);

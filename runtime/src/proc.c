@@ -97,16 +97,33 @@ uint32_t goc__fastrand(void) {
 
 /* ---- G ------------------------------------------------------------------ */
 
+/* Gs are carved out of slabs (never freed: G memory is never returned),
+ * so a G costs sizeof(goc_g), with no allocator header or alignment slack. */
+#define GSLAB_COUNT 128
+static char *gslab_ptr, *gslab_end;   /* allglock */
+
 static goc_g *galloc(void) {
-  goc_g *g = aligned_alloc(64, (sizeof(goc_g) + 63) / 64 * 64);
-  if (!g) goc__throw("out of memory allocating a goroutine");
+  pthread_mutex_lock(&goc__sched.allglock);
+  if (gslab_ptr == gslab_end) {
+    gslab_ptr = malloc(GSLAB_COUNT * sizeof(goc_g));
+    if (!gslab_ptr) goc__throw("out of memory allocating a goroutine");
+    gslab_end = gslab_ptr + GSLAB_COUNT * sizeof(goc_g);
+  }
+  goc_g *g = (goc_g *)gslab_ptr;
+  gslab_ptr += sizeof(goc_g);
   memset(g, 0, sizeof *g);
   goc__arena_init(g);
-  pthread_mutex_lock(&goc__sched.allglock);
   g->alllink = goc__sched.allgs;
   goc__sched.allgs = g;
   pthread_mutex_unlock(&goc__sched.allglock);
   return g;
+}
+
+goc_gext *goc__gx_alloc(goc_g *g) {
+  goc_gext *x = calloc(1, sizeof *x);
+  if (!x) goc__throw("out of memory allocating a goroutine");
+  g->x = x;
+  return x;
 }
 
 /* p owned by the caller, or NULL. */
@@ -184,11 +201,13 @@ goc_g *goc__go_new(void) {
   g->park_pending = false;
   g->wait_state = NULL;
   g->trampoline = g->preempted = g->yielded = false;
-  g->sleep_state = 0;
-  g->io_state = 0;
   g->is_main = g->is_sync = false;
-  memset(&g->ss, 0, sizeof g->ss);
-  memset(&g->ss2, 0, sizeof g->ss2);
+  if (g->x) {
+    g->x->sleep_state = 0;
+    g->x->io_state = 0;
+    memset(&g->x->ss, 0, sizeof g->x->ss);
+    memset(&g->x->ss2, 0, sizeof g->x->ss2);
+  }
   g->m = NULL;
   return g;
 }

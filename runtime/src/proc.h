@@ -52,7 +52,8 @@
 #include "park.h"
 
 #define GOC_RUNQ_SIZE 256
-#define GOC_FIRST_CHUNK 448          /* bytes of frames inside the G */
+#define GOC_FIRST_CHUNK 176          /* bytes of frames inside the G: a
+                                      * first frame and its locals (skynet: 176) */
 #define GOC_CHUNK_SIZE 4096          /* later chunks (cached per P) */
 
 enum {
@@ -99,44 +100,58 @@ typedef struct goc_syncstate {
   int sub;                  /* phase of a nested operation */
 } goc_syncstate;
 
-struct goc_g {
-  goc_g_head h;
-  int64_t id;
-  _Atomic uint32_t status;
-  goc_wait_reason wait_reason;
-  int64_t wait_since;
-  /* creation site */
-  const char *created_file;
-  int created_line;
-  const char *created_func;
-  int64_t created_goid;
-  /* arena */
-  goc_chunk *chunk;         /* current chunk */
-  goc_chunk *spare;         /* one cached chunk to avoid boundary thrash */
-  /* park record, set by goc__park_g, consumed by the scheduler */
-  bool park_pending;
-  goc_wait_reason park_reason;
-  goc_commit_fn park_commit;
-  void *park_arg;
-  void *wait_state;
-  bool trampoline;          /* step g->top again at once */
-  bool preempted;           /* requeue on the global queue after SUSPEND */
-  bool yielded;             /* goc_yield__async state */
-  int sleep_state;          /* goc_sleep__async: 0 none, 1 armed */
-  int io_state;             /* netpoll: 1 parked for I/O */
-  bool is_main;             /* the main goroutine: exit when it ends */
-  bool is_sync;             /* run_sync: someone waits on done_note */
-  goc_note done_note;
+/* The cold part of a G: records only goroutines that sleep, use the sync
+ * package, do I/O or are run synchronously need. Allocated on first use
+ * (goc__gx) and kept with the G across reuse. */
+typedef struct goc_gext {
   goc_rtimer sleep_timer;
   goc_swaiter sw;           /* sema / cond / netpoll waiter record */
   goc_syncstate ss;         /* goc_mutex etc. */
   goc_syncstate ss2;        /* nested operation (mutex inside once etc.) */
+  goc_note done_note;       /* run_sync: the caller sleeps here */
+  int sleep_state;          /* goc_sleep__async: 0 none, 1 armed */
+  int io_state;             /* netpoll: 1 parked for I/O */
+} goc_gext;
+
+/* Hot fields first; a blocked G is this struct (GOC_FIRST_CHUNK of frames
+ * included) plus its wait record. */
+struct goc_g {
+  goc_g_head h;
+  _Atomic uint32_t status;
+  uint8_t wait_reason;      /* goc_wait_reason */
+  uint8_t park_reason;      /* goc_wait_reason, of the park record */
+  bool park_pending;        /* park record set by goc__park_g, consumed by
+                               the scheduler */
+  bool trampoline;          /* step g->top again at once */
+  bool preempted;           /* requeue on the global queue after SUSPEND */
+  bool yielded;             /* goc_yield__async state */
+  bool is_main;             /* the main goroutine: exit when it ends */
+  bool is_sync;             /* run_sync: someone waits on gx->done_note */
+  int32_t created_line;
+  int64_t id;
   goc_g *schedlink;         /* run queue / free list link */
-  goc_g *alllink;           /* allgs list */
   goc_m *m;                 /* M running it, or NULL */
-  goc_chunk chunk0 __attribute__((aligned(16))); /* first chunk; data follows */
-  char chunk0_data[GOC_FIRST_CHUNK] __attribute__((aligned(16)));
+  /* arena */
+  goc_chunk *chunk;         /* current chunk; NULL: chunk0 (chunk0_data) */
+  goc_chunk *spare;         /* one cached chunk to avoid boundary thrash */
+  goc_commit_fn park_commit;
+  void *park_arg;
+  void *wait_state;
+  int64_t wait_since;
+  /* creation site */
+  const char *created_file;
+  const char *created_func;
+  int64_t created_goid;
+  goc_g *alllink;           /* allgs list */
+  goc_gext *x;              /* cold part, NULL until needed */
+  char *chunk0_saved;       /* chunk0's bump pointer while a newer chunk is used */
+  char chunk0_data[GOC_FIRST_CHUNK] __attribute__((aligned(16))); /* chunk0 */
 };
+
+goc_gext *goc__gx_alloc(goc_g *g);   /* proc.c */
+static inline goc_gext *goc__gx(goc_g *g) {
+  return __builtin_expect(g->x != NULL, 1) ? g->x : goc__gx_alloc(g);
+}
 
 struct goc_p {
   int32_t id;

@@ -3,20 +3,20 @@
  * Invariants: reader_count is the number of readers, minus 2^30 while a
  * writer holds or waits for the lock; reader_wait counts the readers the
  * waiting writer still waits for; w serialises writers. A G keeps its phase
- * in g->ss2 (1: parked on a semaphore) and its w.lock state in g->ss.
+ * in goc__gx(g)->ss2 (1: parked on a semaphore) and its w.lock state in goc__gx(g)->ss.
  */
 #include "proc.h"
 
 #define RW_MAX_READERS (1 << 30)
 
 int goc_rwmutex_rlock__async(goc_g *g, goc_rwmutex *rw) {
-  if (g->ss2.phase == 0) {
+  if (goc__gx(g)->ss2.phase == 0) {
     if (atomic_fetch_add(&rw->reader_count, 1) + 1 >= 0) return 1;
-    g->ss2.phase = 1;
+    goc__gx(g)->ss2.phase = 1;
   }
   if (!goc__semacquire_async(g, &rw->reader_sem, false, GOC_WAIT_RWMUTEX_R))
     return 0;
-  g->ss2.phase = 0;
+  goc__gx(g)->ss2.phase = 0;
   return 1;
 }
 
@@ -41,14 +41,14 @@ static bool writer_must_wait(goc_rwmutex *rw) {
 }
 
 int goc_rwmutex_lock__async(goc_g *g, goc_rwmutex *rw) {
-  if (g->ss2.phase == 0) {
+  if (goc__gx(g)->ss2.phase == 0) {
     if (!goc_mutex_lock__async(g, &rw->w)) return 0;
     if (!writer_must_wait(rw)) return 1;
-    g->ss2.phase = 1;
+    goc__gx(g)->ss2.phase = 1;
   }
   if (!goc__semacquire_async(g, &rw->writer_sem, false, GOC_WAIT_RWMUTEX_W))
     return 0;
-  g->ss2.phase = 0;
+  goc__gx(g)->ss2.phase = 0;
   return 1;
 }
 

@@ -283,7 +283,7 @@ static void goexit(goc_m *m, goc_g *g) {
   if (g->is_main) goc__main_done(g);
   if (g->is_sync) {
     atomic_store(&g->status, GOC_GDEAD);
-    goc__note_wakeup(&g->done_note);
+    goc__note_wakeup(&g->x->done_note);
     return;
   }
   atomic_store(&g->status, GOC_GDEAD);

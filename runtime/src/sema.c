@@ -89,7 +89,7 @@ static void unlock_root(goc_g *g, void *arg) {
 /* g is the current G. 1: acquired; 0: g must suspend (call again after). */
 int goc__semacquire_async(goc_g *g, _Atomic uint32_t *addr, bool lifo,
                           goc_wait_reason reason) {
-  goc_swaiter *w = &g->sw;
+  goc_swaiter *w = &goc__gx(g)->sw;
   if (w->parked) {
     w->parked = 0;
     if (w->ticket) return 1;

@@ -1,8 +1,8 @@
 /* sleep.c — goc_now and goc_sleep.
  *
- * Invariants: a sleeping G's timer is g->sleep_timer, started only in the
+ * Invariants: a sleeping G's timer is goc__gx(g)->sleep_timer, started only in the
  * park's commit (so it cannot fire before the park is committed);
- * g->sleep_state is 1 from the first goc_sleep__async call until the call
+ * goc__gx(g)->sleep_state is 1 from the first goc_sleep__async call until the call
  * after the wake-up, which returns 1. A plain thread sleeps in nanosleep
  * and counts as blocked in the runtime (it may still make progress).
  */
@@ -23,23 +23,23 @@ static void sleep_fire(void *arg, int64_t now) {
 
 static void sleep_commit(goc_g *g, void *arg) {
   (void)arg;
-  goc__timer_start(&g->sleep_timer);
+  goc__timer_start(&goc__gx(g)->sleep_timer);
 }
 
 /* g is the current G. */
 int goc_sleep__async(goc_g *g, int64_t ns) {
-  if (g->sleep_state) {
-    g->sleep_state = 0;
+  if (goc__gx(g)->sleep_state) {
+    goc__gx(g)->sleep_state = 0;
     return 1;
   }
   if (ns <= 0) return 1;
   int64_t now = goc_now();
-  goc_rtimer *t = &g->sleep_timer;
+  goc_rtimer *t = &goc__gx(g)->sleep_timer;
   t->when = ns > INT64_MAX - now ? INT64_MAX : now + ns;
   t->period = 0;
   t->f = sleep_fire;
   t->arg = g;
-  g->sleep_state = 1;
+  goc__gx(g)->sleep_state = 1;
   goc__park_g(g, GOC_WAIT_SLEEP, sleep_commit, NULL);
   return 0;
 }

@@ -2,7 +2,7 @@
  *
  * Invariants: state = counter << 32 | waiters. Waiters are added only while
  * the counter is > 0; when it drops to 0 with waiters, the state is reset to
- * 0 and each waiter gets one semaphore token. A G keeps its phase in g->ss2
+ * 0 and each waiter gets one semaphore token. A G keeps its phase in goc__gx(g)->ss2
  * (1: parked on the semaphore).
  */
 #include "proc.h"
@@ -39,12 +39,12 @@ static void wait_done(goc_waitgroup *wg) {
 }
 
 int goc_waitgroup_wait__async(goc_g *g, goc_waitgroup *wg) {
-  if (g->ss2.phase == 0) {
+  if (goc__gx(g)->ss2.phase == 0) {
     if (wait_register(wg)) return 1;
-    g->ss2.phase = 1;
+    goc__gx(g)->ss2.phase = 1;
   }
   if (!goc__semacquire_async(g, &wg->sema, false, GOC_WAIT_WAITGROUP)) return 0;
-  g->ss2.phase = 0;
+  goc__gx(g)->ss2.phase = 0;
   wait_done(wg);
   return 1;
 }
