@@ -53,6 +53,36 @@ static char *source_line(const char *path, unsigned line) {
   return res;
 }
 
+/* Channel types as the user wrote them: "typeof(typeof(T) (*)[1])" (or
+ * with __typeof__) is chan(T); clang's "(aka '...')" after it is dropped. */
+static char *chan_spelling(const char *msg) {
+  buf b = {0};
+  for (const char *p = msg; *p;) {
+    const char *q = NULL;
+    size_t skip = 0;
+    if (!strncmp(p, "typeof(typeof(", 14)) { q = p + 14; skip = 14; }
+    else if (!strncmp(p, "__typeof__(__typeof__(", 22)) { q = p + 22; skip = 22; }
+    if (q) {
+      /* the element type runs to the matching ")" */
+      int depth = 1;
+      const char *e = q;
+      while (*e && depth) { if (*e == '(') depth++; else if (*e == ')') depth--; e++; }
+      if (!depth && !strncmp(e, " (*)[1])", 8)) {
+        buf_printf(&b, "chan(%.*s)", (int)(e - 1 - q), q);
+        p = e + 8;
+        if (!strncmp(p, "' (aka '", 8)) {
+          const char *end = strstr(p + 8, "')");
+          if (end) { buf_putc(&b, '\''); p = end + 2; }
+        }
+        continue;
+      }
+      (void)skip;
+    }
+    buf_putc(&b, *p++);
+  }
+  return buf_take(&b);
+}
+
 static char *friendly(const char *path, unsigned line, const char *msg) {
   char *src = source_line(path, line);
   const char *kind = src ? site_kind(src) : NULL;
@@ -70,7 +100,9 @@ static char *friendly(const char *path, unsigned line, const char *msg) {
     res = xasprintf("cannot send: value does not convert to the channel's element type (%s)", msg);
   }
   free(src);
-  return res ? res : xstrdup(msg);
+  char *r = chan_spelling(res ? res : msg);
+  free(res);
+  return r;
 }
 
 typedef struct deps { buf b; const char *skip; } deps;
@@ -168,11 +200,14 @@ int check_lowered(const char *out_name, const char *text, char **flags, int nfla
                   char **extra_deps, int nextra) {
   CXIndex idx = clang_createIndex(0, 0);
   int nargs = 0;
-  const char **args = xcalloc((size_t)nflags + 8, sizeof *args);
+  const char **args = xcalloc((size_t)nflags + 10, sizeof *args);
   char *inc = xasprintf("-I%s", goc_include_dir());
   args[nargs++] = "-xc";
   args[nargs++] = inc;
   args[nargs++] = "-ferror-limit=50";
+  /* chan(int) passed where chan(long) is expected: an error, as goc cc and
+     the CMake functions compile with the same flag */
+  args[nargs++] = "-Werror=incompatible-pointer-types";
   for (int i = 0; i < nflags; i++) args[nargs++] = flags[i];
   struct CXUnsavedFile unsaved = {out_name, text, (unsigned long)strlen(text)};
   CXTranslationUnit tu = NULL;

@@ -61,6 +61,29 @@ static void emit_c_entry(const source *s, fninfo *fn, buf *out) {
   buf_puts(out, "}\n");
 }
 
+/* Every generated line of one statement belongs to that statement's .goc
+ * line: repeat the last #line before each further line, so diagnostics and
+ * debuggers never drift onto neighbouring .goc lines. */
+static void pin_lines(const char *text, buf *out) {
+  const char *cur = NULL;   /* the last #line directive, with its newline */
+  size_t curlen = 0;
+  bool fresh = false;       /* the next line directly follows it */
+  for (const char *p = text; *p;) {
+    const char *nl = strchr(p, '\n');
+    size_t len = nl ? (size_t)(nl - p) + 1 : strlen(p);
+    if (!strncmp(p, "#line ", 6)) {
+      cur = p;
+      curlen = len;
+      fresh = true;
+    } else if (len > 1 && p[0] != '#') {
+      if (cur && !fresh) buf_putn(out, cur, curlen);
+      fresh = false;
+    }
+    buf_putn(out, p, len);
+    p += len;
+  }
+}
+
 char *lower_function(program *p, const source *s, fninfo *fn) {
   fnctx fx = {0};
   fx.p = p;
@@ -139,7 +162,7 @@ char *lower_function(program *p, const source *s, fninfo *fn) {
   buf_puts(&out, ";\n");
   if (fn->is_main) buf_puts(&out, "goc_fr->ret = 0;\n");
   buf_puts(&out, buf_str(&entry));
-  buf_puts(&out, buf_str(&body));
+  pin_lines(buf_str(&body), &out);
   buf_puts(&out, "\nreturn GOC_DONE;\n}\n");
   buf_puts(&out, "#if defined(__clang__)\n#pragma clang diagnostic pop\n#elif defined(__GNUC__)\n"
                  "#pragma GCC diagnostic pop\n#endif\n");
