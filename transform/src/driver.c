@@ -131,6 +131,16 @@ static int transform_one(char **files, int nfiles, int which, const char *out, c
     free(c);
     return 1;
   }
+  /* quoted includes resolve next to the .goc, not next to the output */
+  char **cflags = xcalloc((size_t)nflags + 3, sizeof *cflags);
+  char *dir = xstrdup(files[which]);
+  char *slash = strrchr(dir, '/');
+  if (slash) *slash = 0; else strcpy(dir, ".");
+  cflags[0] = "-iquote";
+  cflags[1] = dir;
+  for (int i = 0; i < nflags; i++) cflags[i + 2] = flags[i];
+  flags = cflags;
+  nflags += 2;
   char **extra = xcalloc((size_t)nfiles + (size_t)(xo ? xo->nindexes : 0) + 1, sizeof *extra);
   int nextra = 0;
   for (int i = 0; i < nfiles; i++) extra[nextra++] = files[i];
@@ -138,6 +148,8 @@ static int transform_one(char **files, int nfiles, int which, const char *out, c
   check_program = p;
   int bad = !getenv("GOC_NO_CHECK") && check_lowered(out, c, flags, nflags, xo ? xo->depfile : NULL, extra, nextra);
   free(extra);
+  free(cflags);
+  free(dir);
   if (bad) {
     free(c);
     return 1;
