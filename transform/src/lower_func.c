@@ -129,6 +129,8 @@ char *lower_function(program *p, const source *s, fninfo *fn) {
   buf_printf(&out, "struct %s__frame *goc_fr = (struct %s__frame *)goc_frp;\n", fr, fr);
   for (int i = 0; i < fn->nparams; i++) buf_printf(&out, "%s\n", fx.slots[i].decl);
   buf_puts(&out, buf_str(&fx.temps));
+  /* the prologue belongs to the function's own line */
+  emit_line(&fx, fn->def, &out);
   buf_puts(&out, "struct goc_locals {");
   int nfields = 0;
   for (int i = 0; i < fx.nslots; i++) {
@@ -162,11 +164,18 @@ char *lower_function(program *p, const source *s, fninfo *fn) {
   buf_puts(&out, ";\n");
   if (fn->is_main) buf_puts(&out, "goc_fr->ret = 0;\n");
   buf_puts(&out, buf_str(&entry));
-  pin_lines(buf_str(&body), &out);
+  buf_puts(&out, buf_str(&body));
   buf_puts(&out, "\nreturn GOC_DONE;\n}\n");
   buf_puts(&out, "#if defined(__clang__)\n#pragma clang diagnostic pop\n#elif defined(__GNUC__)\n"
                  "#pragma GCC diagnostic pop\n#endif\n");
-  if (!fn->lifted) emit_c_entry(s, fn, &out);
+  if (!fn->lifted) {
+    emit_line(&fx, fn->def, &out);
+    emit_c_entry(s, fn, &out);
+  }
+  buf pinned = {0};
+  pin_lines(buf_str(&out), &pinned);
+  buf_free(&out);
+  out = pinned;
   buf_free(&body);
   buf_free(&entry);
   buf_free(&fx.temps);
