@@ -158,7 +158,8 @@ goc_g *goc__gfget(goc_p *p) {
 
 /* p owned by the caller, or NULL. g is finished; its arena is released. */
 void goc__gfput(goc_p *p, goc_g *g) {
-  goc__arena_free(g, p);
+  if (g->chunk || g->spare) goc__arena_free(g, p);
+  else GOC_G(g)->arena_ptr = g->chunk0_data;
   atomic_store(&g->status, GOC_GIDLE);
   g->h.top = NULL;
   if (p) {
@@ -185,13 +186,29 @@ void goc__gfput(goc_p *p, goc_g *g) {
 }
 
 /* Any thread. */
+#define GOID_BATCH 16
+
 goc_g *goc__go_new(void) {
-  goc_g *g = goc__gfget(goc__lockp());
+  goc_p *p = goc__lockp();
+  goc_g *g = goc__gfget(p);
+  int64_t id;
+  if (p) {
+    /* ids come from the P in batches (Go's goidcache): no shared counter
+     * per goroutine. */
+    if (p->goidcache == p->goidcacheend) {
+      p->goidcache = atomic_fetch_add_explicit(&goc__sched.goidgen, GOID_BATCH,
+                                               memory_order_relaxed) + 1;
+      p->goidcacheend = p->goidcache + GOID_BATCH;
+    }
+    id = p->goidcache++;
+  } else {
+    id = atomic_fetch_add(&goc__sched.goidgen, 1) + 1;
+  }
   goc__unlockp();
   __atomic_store_n(&g->h.preempt, 0, __ATOMIC_RELAXED);
   g->h.cdepth = 0;
   g->h.top = NULL;
-  g->id = atomic_fetch_add(&goc__sched.goidgen, 1) + 1;
+  g->id = id;
   g->wait_reason = GOC_WAIT_NONE;
   g->wait_since = 0;
   g->created_file = NULL;
@@ -227,7 +244,9 @@ static void record_creator(goc_g *newg, const char *file, int line) {
 /* Any thread; newg has its first frame pushed. */
 void goc__go_start(goc_g *newg, const char *file, int line) {
   goc__plain_thread_touch();
-  goc__runtime_init();
+  if (__builtin_expect(!atomic_load_explicit(&goc__sched.started,
+                                             memory_order_acquire), 0))
+    goc__runtime_init();
   record_creator(newg, file, line);
   atomic_fetch_add(&goc__sched.ngoroutines, 1);
   atomic_store(&newg->status, GOC_GRUNNABLE);

@@ -48,6 +48,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <time.h>
 #include "goc_abi.h"
 #include "park.h"
 
@@ -171,6 +172,7 @@ struct goc_p {
   int32_t gfreecnt;
   goc_chunk *chunkfree;
   int32_t chunkfreecnt;
+  int64_t goidcache, goidcacheend;   /* goroutine ids [cache, end) */
   /* timers */
   pthread_mutex_t timerlock;
   goc_rtimer **timers;               /* 4-ary min-heap */
@@ -353,5 +355,13 @@ void goc__semacquire_thread(_Atomic uint32_t *addr, bool lifo,
 void goc__semrelease(_Atomic uint32_t *addr, bool handoff);
 
 static inline int64_t goc__min64(int64_t a, int64_t b) { return a < b ? a : b; }
+
+/* goc_now() at the resolution of a clock tick, without reading the TSC:
+ * good enough for "waiting since" in dumps, cheap enough for every park. */
+static inline int64_t goc__now_coarse(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+  return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
 
 #endif /* GOC_PROC_H */

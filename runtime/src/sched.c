@@ -286,17 +286,24 @@ static void goexit(goc_m *m, goc_g *g) {
     goc__note_wakeup(&g->x->done_note);
     return;
   }
-  atomic_store(&g->status, GOC_GDEAD);
+  atomic_store_explicit(&g->status, GOC_GDEAD, memory_order_relaxed);
   goc__gfput(m->p, g);
 }
 
 static void execute(goc_m *m, goc_g *g, bool inherit) {
   goc_p *p = m->p;
-  if (!inherit) atomic_fetch_add(&p->schedtick, 1);
-  atomic_store(&g->status, GOC_GRUNNING);
+  /* schedtick is written only by the P's owner; the monitor and dumps only
+   * read these fields, so no store here needs to be sequentially
+   * consistent (a locked instruction on x86). */
+  if (!inherit)
+    atomic_store_explicit(&p->schedtick,
+                          atomic_load_explicit(&p->schedtick,
+                                               memory_order_relaxed) + 1,
+                          memory_order_relaxed);
+  atomic_store_explicit(&g->status, GOC_GRUNNING, memory_order_relaxed);
   g->m = m;
-  atomic_store(&m->curg, g);
-  atomic_store(&p->curg, g);
+  atomic_store_explicit(&m->curg, g, memory_order_release);
+  atomic_store_explicit(&p->curg, g, memory_order_release);
   goc__tls_g = g;
   for (;;) {
     g->h.cdepth = 0;
@@ -310,8 +317,8 @@ static void execute(goc_m *m, goc_g *g, bool inherit) {
       if (g->park_pending) goc__throw("goroutine parked but its step returned GOC_DONE");
       if (top->parent == NULL) {
         p = m->p;
-        atomic_store(&p->curg, NULL);
-        atomic_store(&m->curg, NULL);
+        atomic_store_explicit(&p->curg, NULL, memory_order_relaxed);
+        atomic_store_explicit(&m->curg, NULL, memory_order_relaxed);
         goc__tls_g = NULL;
         g->m = NULL;
         goexit(m, g);
@@ -327,8 +334,8 @@ static void execute(goc_m *m, goc_g *g, bool inherit) {
     break;
   }
   p = m->p;   /* the step may have been in syscall state and changed P */
-  atomic_store(&p->curg, NULL);
-  atomic_store(&m->curg, NULL);
+  atomic_store_explicit(&p->curg, NULL, memory_order_relaxed);
+  atomic_store_explicit(&m->curg, NULL, memory_order_relaxed);
   goc__tls_g = NULL;
   g->m = NULL;
   if (g->park_pending) {
@@ -336,8 +343,8 @@ static void execute(goc_m *m, goc_g *g, bool inherit) {
     void *arg = g->park_arg;
     g->park_pending = false;
     g->wait_reason = g->park_reason;
-    g->wait_since = goc_now();
-    atomic_store(&g->status, GOC_GWAITING);
+    g->wait_since = goc__now_coarse();
+    atomic_store_explicit(&g->status, GOC_GWAITING, memory_order_release);
     if (commit) commit(g, arg);
   } else if (g->preempted) {
     g->preempted = false;
