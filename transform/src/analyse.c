@@ -164,11 +164,10 @@ static void walk_declaration(walk *w, TSNode n) {
     if (!f || strcmp(f, "declarator")) continue;
     TSNode d = ts_node_child(n, i);
     TSNode target = node_is(d, "init_declarator") ? node_field(d, "declarator") : d;
-    if (!ts_node_is_null(function_declarator_of(target)) && !node_is(target, "pointer_declarator")) continue;
-    if (!ts_node_is_null(function_declarator_of(target))) {
-      /* a pointer declarator wrapping a function declarator is a function
-         pointer only if parenthesised: (*fp)(int) */
-      TSNode fdcl = function_declarator_of(target);
+    TSNode fdcl = function_declarator_of(target);
+    if (!ts_node_is_null(fdcl)) {
+      /* int f(int) and int *f(int) declare functions; int (*fp)(int) and
+         int (*fps[3])(int) declare variables (the parenthesised part) */
       TSNode inner = node_field(fdcl, "declarator");
       if (!node_is(inner, "parenthesized_declarator")) continue;
     }
@@ -369,8 +368,8 @@ static char *var_decl(fnctx *fx, slot *sl) {
   }
   TSNode init = node_is(ts_node_parent(sl->declarator), "init_declarator")
                     ? node_field(ts_node_parent(sl->declarator), "value") : (TSNode){0};
-  if (node_is(sl->declarator, "array_declarator") && ts_node_is_null(node_field(sl->declarator, "size")) &&
-      !ts_node_is_null(init)) {
+  TSNode arr = name_array_declarator(sl->declarator);
+  if (!ts_node_is_null(arr) && ts_node_is_null(node_field(arr, "size")) && !ts_node_is_null(init)) {
     /* T a[] = INIT: the size comes from the initialiser; name the complete
        type as that of the compound literal (T []){INIT}. */
     TSNode nm = declarator_name(sl->declarator);

@@ -124,6 +124,7 @@ void emit_frame_decl(fninfo *fn, buf *out);
 /* program.c helpers */
 TSNode declarator_name(TSNode d);
 TSNode function_declarator_of(TSNode d);
+TSNode name_array_declarator(TSNode d);
 bool has_storage(const source *s, TSNode decl, const char *word);
 void for_each_top_level(TSNode root, void (*f)(TSNode n, void *arg), void *arg);
 

@@ -19,16 +19,7 @@ static void put_path(const source *s, buf *out) {
   buf_putc(out, '"');
 }
 
-static bool declarator_is_array(TSNode d) {
-  for (; !ts_node_is_null(d) && !node_is(d, "identifier");) {
-    if (node_is(d, "array_declarator")) return true;
-    if (node_is(d, "pointer_declarator") || node_is(d, "function_declarator")) return false;
-    TSNode inner = node_field(d, "declarator");
-    if (ts_node_is_null(inner) && ts_node_named_child_count(d)) inner = ts_node_named_child(d, 0);
-    d = inner;
-  }
-  return false;
-}
+static bool declarator_is_array(TSNode d) { return !ts_node_is_null(name_array_declarator(d)); }
 
 static void find_captures(fnctx *fx, TSNode n, int **caps, int *ncaps) {
   if (node_is(n, "identifier")) {

@@ -114,7 +114,7 @@ static void lower_declaration(fnctx *fx, TSNode n, buf *out) {
     TSNode value = node_field(d, "value");
     char *ref = slot_ref(fx, k);
     char *tref = typeof_text(ref);
-    bool is_array = node_is(target, "array_declarator");
+    bool is_array = !ts_node_is_null(name_array_declarator(target));
     if (node_is(value, "initializer_list") || (is_array && node_is(value, "string_literal")) ||
         (is_array && node_is(value, "concatenated_string"))) {
       char *v = lower_expr(fx, value, out);

@@ -84,6 +84,16 @@ TSNode declarator_name(TSNode d) {
   return d;
 }
 
+/* The array declarator applied first to the declared name (so the object
+ * is an array: a[3], *a[3], (*a[3])(int)), or a null node (p, *p, (*p)[3]). */
+TSNode name_array_declarator(TSNode d) {
+  TSNode nm = declarator_name(d);
+  if (ts_node_is_null(nm)) return nm;
+  TSNode p = ts_node_parent(nm);
+  while (node_is(p, "parenthesized_declarator")) p = ts_node_parent(p);
+  return node_is(p, "array_declarator") ? p : (TSNode){0};
+}
+
 TSNode function_declarator_of(TSNode d) {
   while (!ts_node_is_null(d) && !node_is(d, "function_declarator")) {
     TSNode inner = node_field(d, "declarator");
