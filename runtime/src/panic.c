@@ -77,6 +77,8 @@ int goc__count_threads(void) {
   return p ? atoi(p + 1) : -1;
 }
 
+extern int32_t goc__timer_runs_off_m;   /* timer.c, sched.lock */
+
 /* sched.lock held. */
 void goc__checkdead(void) {
   goc_sched *s = &goc__sched;
@@ -87,6 +89,8 @@ void goc__checkdead(void) {
       atomic_load(&s->netpoll_waiters) > 0 || atomic_load(&s->polling) > 0)
     return;
   if (atomic_load(&s->runqsize) > 0) return;
+  /* The monitor is running a due timer: it may ready a G (timer.c). */
+  if (goc__timer_runs_off_m > 0) return;
   for (int32_t i = 0; i < s->gomaxprocs; i++) {
     goc_p *p = &s->allp[i];
     if (!goc__runqempty(p)) return;

@@ -163,9 +163,25 @@ void goc__timer_modify(goc_rtimer *t, int64_t when, int64_t period) {
   goc__timer_start(t);
 }
 
+/* Runs of due timers by a thread that is not an M (the monitor), under
+ * sched.lock. Such a run may be all that is left when every M is idle: its
+ * timer has left the heap, and its G is not yet readied (or its ticker not
+ * yet re-armed). checkdead, also under sched.lock, then sees the timer in
+ * its heap, this count, or the run's effects, never a gap between them. */
+int32_t goc__timer_runs_off_m;
+
+static void off_m_run(int32_t d) {
+  pthread_mutex_lock(&goc__sched.lock);
+  goc__timer_runs_off_m += d;
+  pthread_mutex_unlock(&goc__sched.lock);
+}
+
 /* No lock held; any thread. Runs p's due timers; returns the next when. */
 int64_t goc__run_timers(goc_p *p, int64_t now) {
   if (atomic_load(&p->timer0when) > now) return atomic_load(&p->timer0when);
+  /* An M running timers is not idle, which already keeps checkdead off. */
+  bool off_m = goc__tls_m == NULL;
+  if (off_m) off_m_run(1);
   pthread_mutex_lock(&p->timerlock);
   while (p->ntimers > 0 && p->timers[0]->when <= now) {
     goc_rtimer *t = p->timers[0];
@@ -196,6 +212,7 @@ int64_t goc__run_timers(goc_p *p, int64_t now) {
   }
   int64_t next = atomic_load(&p->timer0when);
   pthread_mutex_unlock(&p->timerlock);
+  if (off_m) off_m_run(-1);
   return next;
 }
 
