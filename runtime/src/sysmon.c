@@ -70,6 +70,20 @@ static void retake_running(goc_p *p, uint32_t t) {
   pthread_kill(m->tid, SIGURG);
 }
 
+/* Sets the preempt flag of the G that has run longest on its P. */
+static void preempt_oldest(void) {
+  goc_sched *s = &goc__sched;
+  goc_p *best = NULL;
+  for (int32_t i = 0; i < s->gomaxprocs; i++) {
+    goc_p *p = &s->allp[i];
+    if (atomic_load(&p->status) != GOC_P_RUNNING || !atomic_load(&p->curg)) continue;
+    if (!best || p->sm_schedwhen < best->sm_schedwhen) best = p;
+  }
+  if (!best) return;
+  goc_g *g = atomic_load(&best->curg);
+  if (g) __atomic_store_n(&g->h.preempt, 1, __ATOMIC_RELAXED);
+}
+
 static bool retake(int64_t now) {
   bool did = false;
   goc_sched *s = &goc__sched;
@@ -149,10 +163,14 @@ static void *sysmon(void *arg) {
     if (atomic_load(&goc__sigquit)) goc__sigquit_dump();
     now = goc_now();
     bool did = retake(now);
-    /* Due timers nobody ran: run them here (Gs go to the global queue). */
+    /* Due timers nobody ran: run them here (Gs go to the global queue). If
+     * every P is busy, nobody would look there before a time slice ends:
+     * ask the longest-running G to yield now, so a timer fires within
+     * microseconds of its time even under hogs. */
     if (goc__timers_earliest() <= now - 20 * GOC_MICROSECOND) {
       goc__run_all_timers(now);
       did = true;
+      if (atomic_load(&s->runqsize) > 0 && atomic_load(&s->npidle) == 0) preempt_oldest();
     }
     if (atomic_load(&s->netpoll_waiters) > 0 && !atomic_load(&s->polling) &&
         atomic_load(&s->lastpoll) + 10 * GOC_MILLISECOND < now) {
