@@ -18,6 +18,6 @@ cp "$src"/fixtures/run/*.goc "$src"/fixtures/errors/*.goc "$src"/tests/behaviour
   -ltree-sitter -L/usr/lib/llvm-19/lib -lclang -Wl,-rpath,/usr/lib/llvm-19/lib \
   -o "$work/fuzz_transform" 2> "$work/build.log" || { cat "$work/build.log"; exit 1; }
 cd "$work"
-ASAN_OPTIONS=detect_leaks=0 ./fuzz_transform -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 \
+ASAN_OPTIONS=detect_leaks=0:quarantine_size_mb=64 ./fuzz_transform -max_total_time="$secs" -timeout=10 -rss_limit_mb=4096 \
   -max_len=4096 corpus > fuzz.log 2>&1 || { tail -60 fuzz.log; exit 1; }
 tail -3 fuzz.log
