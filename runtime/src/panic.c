@@ -16,6 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "proc.h"
+#include "trace.h"
 
 static _Atomic int dying;
 
@@ -28,6 +29,7 @@ static void begin_death(void) {
 void goc__fatal_exit(void) {
   fflush(stdout);
   fflush(stderr);
+  if (goc__trace_on) goc__trace_flush();
   _exit(2);
 }
 

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "proc.h"
+#include "trace.h"
 
 goc_sched goc__sched = {
     .lock = PTHREAD_MUTEX_INITIALIZER,
@@ -63,6 +64,7 @@ static void runtime_init_once(void) {
   if (n <= 0) n = 1;
   if (n > 1024) n = 1024;
   parse_debug();
+  goc__trace_init();
   s->gomaxprocs = n;
   s->allp = aligned_alloc(64, ((sizeof(goc_p) * n + 63) / 64) * 64);
   if (!s->allp) goc__throw("out of memory");
@@ -251,6 +253,7 @@ void goc__go_start(goc_g *newg, const char *file, int line) {
   atomic_fetch_add(&goc__sched.ngoroutines, 1);
   atomic_store(&newg->status, GOC_GRUNNABLE);
   goc_p *p = goc__lockp();
+  GOC_TRACE(GOC_EV_CREATE, newg->id, p ? p->id : -1, NULL, file, line);
   if (p) {
     goc__runqput(p, newg, true);
   } else {

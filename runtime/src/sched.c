@@ -22,6 +22,7 @@
 #include <sched.h>
 #include <stdlib.h>
 #include "proc.h"
+#include "trace.h"
 
 __attribute__((noreturn)) void goc__main_done(goc_g *g);   /* main.c */
 
@@ -305,6 +306,7 @@ static void execute(goc_m *m, goc_g *g, bool inherit) {
   atomic_store_explicit(&m->curg, g, memory_order_release);
   atomic_store_explicit(&p->curg, g, memory_order_release);
   goc__tls_g = g;
+  GOC_TRACE(GOC_EV_RUN, g->id, p->id, g->h.top ? g->h.top->func : NULL, NULL, 0);
   for (;;) {
     g->h.cdepth = 0;
     goc_frame *top = g->h.top;
@@ -317,6 +319,8 @@ static void execute(goc_m *m, goc_g *g, bool inherit) {
       if (g->park_pending) goc__throw("goroutine parked but its step returned GOC_DONE");
       if (top->parent == NULL) {
         p = m->p;
+        GOC_TRACE(GOC_EV_STOP, g->id, p->id, top->func, NULL, 0);
+        GOC_TRACE(GOC_EV_END, g->id, p->id, NULL, NULL, 0);
         atomic_store_explicit(&p->curg, NULL, memory_order_relaxed);
         atomic_store_explicit(&m->curg, NULL, memory_order_relaxed);
         goc__tls_g = NULL;
@@ -334,6 +338,12 @@ static void execute(goc_m *m, goc_g *g, bool inherit) {
     break;
   }
   p = m->p;   /* the step may have been in syscall state and changed P */
+  GOC_TRACE(GOC_EV_STOP, g->id, p->id, g->h.top ? g->h.top->func : NULL, NULL, 0);
+  if (__builtin_expect(goc__trace_on, 0) && g->park_pending) {
+    goc_frame *t = g->h.top;
+    goc__trace_event(GOC_EV_BLOCK, g->id, p->id, goc__wait_reason_string(g->park_reason), t ? t->file : NULL,
+                     t ? t->line : 0);
+  }
   atomic_store_explicit(&p->curg, NULL, memory_order_relaxed);
   atomic_store_explicit(&m->curg, NULL, memory_order_relaxed);
   goc__tls_g = NULL;
@@ -401,6 +411,7 @@ void goc__ready(goc_g *g) {
   if (!atomic_compare_exchange_strong(&g->status, &st, GOC_GRUNNABLE))
     goc__throw("goc__ready: goroutine is not waiting");
   goc_p *p = goc__lockp();
+  GOC_TRACE(GOC_EV_UNBLOCK, g->id, p ? p->id : -1, NULL, NULL, 0);
   if (p) {
     goc__runqput(p, g, true);
   } else {

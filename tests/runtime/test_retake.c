@@ -108,11 +108,15 @@ static void case_blocking(void) {
  * other goroutines keep the run queue busy: retake races with runtime
  * entries. */
 static _Atomic int stress_left, stress_spawned, stress_detached;
-static void spin_for(int64_t ns) {
+/* Spins in plain C for ns, or (until_detached) until the monitor has
+ * detached this M from its P, however long that takes under load: the
+ * detach is what the case checks, so it must not depend on timing. */
+static void spin_for(int64_t ns, bool until_detached) {
   int64_t end = goc_now() + ns;
-  while (goc_now() < end) {
-    if (atomic_load_explicit(&goc__tls_m->detached, memory_order_relaxed))
-      atomic_store(&stress_detached, 1);
+  for (;;) {
+    bool detached = atomic_load_explicit(&goc__tls_m->detached, memory_order_relaxed);
+    if (detached) atomic_store(&stress_detached, 1);
+    if (until_detached ? detached : goc_now() >= end) break;
     struct timespec ts = {0, 50 * 1000};
     nanosleep(&ts, NULL);
   }
@@ -130,7 +134,7 @@ static int worker_step(goc_g *g, goc_frame *f_) {
   goto *L[f->fr.resume];
 L0:
   for (f->k = 0; f->k < 3; f->k++) {
-    spin_for(25 * GOC_MILLISECOND);
+    spin_for(25 * GOC_MILLISECOND, f->k == 0);
     RT_PREEMPT_CHECK(g, &f->fr, 1);
 L1:
     for (f->j = 0; f->j < 200; f->j++) {

@@ -1,0 +1,35 @@
+/* trace.h — GOC_TRACE=FILE: an execution trace in the Chrome trace-event
+ * JSON format (Perfetto and chrome://tracing open it).
+ *
+ * Invariants:
+ *   - When GOC_TRACE is unset every hook is one load of goc__trace_on and a
+ *     branch predicted not taken; nothing else runs.
+ *   - Events are appended under one lock (tracing is a debugging mode, not a
+ *     fast path) and written once, when the process exits normally or the
+ *     runtime reports a fatal error.
+ */
+#ifndef GOC_TRACE_H
+#define GOC_TRACE_H
+#include <stdbool.h>
+#include <stdint.h>
+
+extern bool goc__trace_on;
+
+typedef enum {
+  GOC_EV_CREATE,    /* a go statement: gid, site */
+  GOC_EV_RUN,       /* gid starts running on P */
+  GOC_EV_STOP,      /* gid stops running on P (blocked, preempted, done) */
+  GOC_EV_BLOCK,     /* gid blocks: reason, site of its innermost frame */
+  GOC_EV_UNBLOCK,   /* gid made runnable */
+  GOC_EV_END,       /* gid finished */
+} goc_trace_kind;
+
+void goc__trace_init(void);   /* reads GOC_TRACE */
+void goc__trace_event(goc_trace_kind kind, int64_t gid, int32_t p, const char *what, const char *file, int line);
+void goc__trace_flush(void);  /* writes the file (once) */
+
+#define GOC_TRACE(kind, gid, p, what, file, line)                           \
+  do {                                                                      \
+    if (__builtin_expect(goc__trace_on, 0)) goc__trace_event(kind, gid, p, what, file, line); \
+  } while (0)
+#endif

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# GOC_TRACE=FILE writes a Chrome trace-event JSON file: goroutine runs as
+# B/E slices per P, and create/block/unblock/end instants with the .goc site.
+# Usage: trace_test.sh GOC SOURCE_DIR
+set -eu
+goc=$1; src=$2
+work=$(mktemp -d "${TMPDIR:-/tmp}/goc-trace-XXXXXX")
+trap 'rm -rf "$work"' EXIT
+"$goc" cc -O2 "$src/fixtures/run/prime_sieve.goc" -o "$work/prog"
+GOC_TRACE="$work/trace.json" "$work/prog" > /dev/null
+t="$work/trace.json"
+head -c 40 "$t" | grep -q '"traceEvents":\[' || { echo "FAIL: not a trace-event file"; exit 1; }
+tail -c 4 "$t" | grep -q ']}' || { echo "FAIL: truncated"; exit 1; }
+b=$(grep -c '"ph":"B"' "$t"); e=$(grep -c '"ph":"E"' "$t")
+[ "$b" -gt 100 ] && [ "$b" = "$e" ] || { echo "FAIL: $b run starts, $e run ends"; exit 1; }
+grep -q '"name":"create G' "$t" || { echo "FAIL: no create events"; exit 1; }
+grep -q '"reason":"chan receive","site":"[^"]*prime_sieve.goc:[0-9]*"' "$t" || { echo "FAIL: no block site"; exit 1; }
+grep -q '"name":"end G' "$t" || { echo "FAIL: no end events"; exit 1; }
+echo ok
