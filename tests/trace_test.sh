@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # GOC_TRACE=FILE writes a Chrome trace-event JSON file: goroutine runs as
-# B/E slices per P, and create/block/unblock/end instants with the .goc site.
+# B/E slices per P, and create/block/unblock/end instants with the .goc site;
+# GOC_BLOCKPROFILE=FILE writes the time blocked per .goc site.
 # Usage: trace_test.sh GOC SOURCE_DIR
 set -eu
 goc=$1; src=$2
@@ -16,4 +17,8 @@ b=$(grep -c '"ph":"B"' "$t"); e=$(grep -c '"ph":"E"' "$t")
 grep -q '"name":"create G' "$t" || { echo "FAIL: no create events"; exit 1; }
 grep -q '"reason":"chan receive","site":"[^"]*prime_sieve.goc:[0-9]*"' "$t" || { echo "FAIL: no block site"; exit 1; }
 grep -q '"name":"end G' "$t" || { echo "FAIL: no end events"; exit 1; }
+# GOC_BLOCKPROFILE=FILE: total blocked time per .goc site, most first.
+GOC_BLOCKPROFILE="$work/block.txt" "$work/prog" > /dev/null
+grep -q '^# goc block profile' "$work/block.txt" || { echo "FAIL: no block profile"; exit 1; }
+grep -Eq '^[0-9]+	[0-9]+	.*prime_sieve\.goc:[0-9]+$' "$work/block.txt" || { echo "FAIL: no site"; cat "$work/block.txt"; exit 1; }
 echo ok

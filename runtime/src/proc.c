@@ -15,6 +15,7 @@
 #include <unistd.h>
 #include "proc.h"
 #include "trace.h"
+#include "blockprof.h"
 
 goc_sched goc__sched = {
     .lock = PTHREAD_MUTEX_INITIALIZER,
@@ -65,6 +66,7 @@ static void runtime_init_once(void) {
   if (n > 1024) n = 1024;
   parse_debug();
   goc__trace_init();
+  goc__blockprof_init();
   s->gomaxprocs = n;
   s->allp = aligned_alloc(64, ((sizeof(goc_p) * n + 63) / 64) * 64);
   if (!s->allp) goc__throw("out of memory");
