@@ -215,6 +215,14 @@ static void walk_node(walk *w, TSNode n) {
   if (ts_node_is_null(n)) return;
   fnctx *fx = w->fx;
   const char *t = ts_node_type(n);
+  if (!strcmp(t, "for_statement") || !strcmp(t, "while_statement") || !strcmp(t, "do_statement") ||
+      !strcmp(t, "for_range_statement")) {
+    fx->loops_span = xrealloc(fx->loops_span, sizeof(*fx->loops_span) * (size_t)(fx->nloops_span + 1));
+    fx->loops_span[fx->nloops_span][0] = ts_node_start_byte(n);
+    fx->loops_span[fx->nloops_span][1] = ts_node_end_byte(n);
+    fx->nloops_span++;
+  }
+  if (!strcmp(t, "goto_statement")) fx->has_goto = true;
   if (!strcmp(t, "compound_statement") || !strcmp(t, "for_statement")) { walk_scoped(w, n); return; }
   if (!strcmp(t, "declaration")) { walk_declaration(w, n); return; }
   if (!strcmp(t, "type_definition") || !strcmp(t, "struct_specifier") || !strcmp(t, "union_specifier") ||
@@ -261,7 +269,12 @@ static void walk_node(walk *w, TSNode n) {
     char *name = node_text(fx->s, n);
     int k = resolve(w, name);
     if (k >= 0) {
-      if (!fx->slots[k].is_shadow) map_put(fx, ts_node_start_byte(n), k);
+      if (!fx->slots[k].is_shadow) {
+        map_put(fx, ts_node_start_byte(n), k);
+        slot *sl = &fx->slots[k];
+        sl->refs = xrealloc(sl->refs, sizeof(uint32_t) * (size_t)(sl->nrefs + 1));
+        sl->refs[sl->nrefs++] = ts_node_start_byte(n);
+      }
     } else if (!w->in_go) {
       add_free(fx, name);
     }
@@ -481,4 +494,19 @@ void live_push(fnctx *fx, int k) {
     fx->live = xrealloc(fx->live, sizeof(int) * (size_t)fx->live_cap);
   }
   fx->live[fx->nlive++] = k;
+}
+
+bool slot_live_after(const fnctx *fx, int k, uint32_t pos) {
+  const slot *sl = &fx->slots[k];
+  if (fx->has_goto) return true;
+  for (int i = 0; i < sl->nrefs; i++)
+    if (sl->refs[i] > pos) return true;
+  /* a loop around pos may read it again in a later iteration */
+  for (int l = 0; l < fx->nloops_span; l++) {
+    uint32_t a = fx->loops_span[l][0], b = fx->loops_span[l][1];
+    if (pos < a || pos >= b) continue;
+    for (int i = 0; i < sl->nrefs; i++)
+      if (sl->refs[i] >= a && sl->refs[i] < b) return true;
+  }
+  return false;
 }

@@ -38,6 +38,8 @@ typedef struct slot {
   bool in_L;           /* lives in the locals area */
   bool needs_L;        /* has an L field */
   bool is_shadow;      /* declared inside a go { } block: not the spawner's */
+  uint32_t *refs;      /* byte positions of the identifiers naming it */
+  int nrefs;
 } slot;
 
 typedef struct loopctx {
@@ -68,6 +70,14 @@ typedef struct fnctx {
   bool quiet;          /* analysis only (plain spawners): no diagnostics */
   int cur_line;        /* .goc line of the statement being lowered */
   int nthunks;         /* go through pointers: thunk frames run by this step */
+  uint32_t (*loops_span)[2];   /* [start, end) of every loop statement */
+  int nloops_span;
+  bool has_goto;       /* a goto anywhere: liveness falls back to visibility */
+  /* The start of the outermost statement being lowered: its expressions'
+   * residuals run after their pre-statements, so any reference from here
+   * on may be read after a suspension inside it. */
+  uint32_t stmt_floor;
+  int stmt_depth;
   buf thunk_structs, thunk_dispatch;
 } fnctx;
 
@@ -85,6 +95,9 @@ fninfo *called_goroutine(fnctx *fx, TSNode call);
 /* analyse.c */
 void analyse_function(fnctx *fx);
 int slot_of_ident(const fnctx *fx, TSNode ident);   /* -1 if not a local */
+/* Whether slot k may be read after a suspension at byte pos (a reference
+ * after pos, or one inside a loop around pos; everything with a goto). */
+bool slot_live_after(const fnctx *fx, int k, uint32_t pos);
 int new_temp_typed(fnctx *fx, const char *type_expr, bool in_L);
 void live_push(fnctx *fx, int slot);
 

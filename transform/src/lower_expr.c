@@ -75,18 +75,18 @@ static char *lower_gocall(fnctx *fx, TSNode call, fninfo *fn, buf *out, bool wan
   if (ai != fn->nparams)
     diag_error(fx->s, call, "call to goroutine function '%s' with %d argument%s, expected %d", fn->name, ai,
                ai == 1 ? "" : "s", fn->nparams);
-  buf_printf(out, "if (goc__call(goc_cur, &goc_fr->hdr, &%s->hdr) != GOC_DONE) ", cfn);
+  buf_printf(out, "if (goc__call(goc_cur, &goc_fr->goc_hdr, &%s->goc_hdr) != GOC_DONE) ", cfn);
   emit_suspend(fx, call, out);
   char *res = NULL;
   if (want && !fn->returns_void) {
-    char *rt = xasprintf("((struct %s__frame *)0)->ret", fname);
+    char *rt = xasprintf("((struct %s__frame *)0)->goc_ret", fname);
     int r = new_temp_typed(fx, rt, false);
     free(rt);
     live_push(fx, r);
-    buf_printf(out, "%s = %s->ret;\n", fx->slots[r].cname, cfn);
+    buf_printf(out, "%s = %s->goc_ret;\n", fx->slots[r].cname, cfn);
     res = xstrdup(fx->slots[r].cname);
   }
-  buf_printf(out, "goc__frame_pop(goc_cur, &%s->hdr);\n", cfn);
+  buf_printf(out, "goc__frame_pop(goc_cur, &%s->goc_hdr);\n", cfn);
   free(ftype);
   return res ? res : xstrdup("((void)0)");
 }

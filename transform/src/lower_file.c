@@ -25,11 +25,11 @@ static int fn_index(program *p, fninfo *fn) {
 
 static void emit_thunk(filectx *fc, fninfo *fn) {
   buf *o = &fc->out;
-  buf_printf(o, "\nstruct %s__goframe { goc_frame hdr; %s};\n", fn->name, fn->fields);
+  buf_printf(o, "\nstruct %s__goframe { goc_frame goc_hdr; %s};\n", fn->name, fn->fields);
   buf_printf(o, "static int %s__gostep(goc_g *goc_cur, goc_frame *goc_frp) {\n"
                 "  struct %s__goframe *goc_fr = (struct %s__goframe *)goc_frp;\n  (void)goc_cur; (void)goc_fr;\n  ",
              fn->name, fn->name, fn->name);
-  if (!fn->returns_void) buf_puts(o, "goc_fr->ret = ");
+  if (!fn->returns_void) buf_puts(o, "goc_fr->goc_ret = ");
   buf_printf(o, "%s(", fn->name);
   for (int i = 0; i < fn->nparams; i++) buf_printf(o, "%sgoc_fr->%s", i ? ", " : "", fn->params[i]);
   buf_puts(o, ");\n  return GOC_DONE;\n}\n");

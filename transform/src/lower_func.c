@@ -1,7 +1,7 @@
 /* lower_func.c — one goroutine function: its frame struct, its step
  * function and its plain C entry.
  *
- *   struct F__frame { goc_frame hdr; <params>; <ret>; };
+ *   struct F__frame { goc_frame goc_hdr; <params>; <ret>; };
  *   int F__step(goc_g *goc_cur, goc_frame *goc_frp) {
  *     <params and locals, hoisted>  <temps>
  *     struct goc_locals { <spilled and address-taken slots> } *goc_L;
@@ -19,7 +19,7 @@ static const char *frame_name(const fninfo *fn) { return fn->is_main ? "main" : 
 static const char *step_name(const fninfo *fn) { return fn->is_main ? "goc_main" : fn->name; }
 
 void emit_frame_decl(fninfo *fn, buf *out) {
-  buf_printf(out, "\nstruct %s__frame { goc_frame hdr; %s};\n", frame_name(fn), fn->fields);
+  buf_printf(out, "\nstruct %s__frame { goc_frame goc_hdr; %s};\n", frame_name(fn), fn->fields);
   buf_printf(out, "%sint %s__step(goc_g *goc_cur, goc_frame *goc_frp);\n",
              fn->is_static || fn->is_main ? "static " : "", step_name(fn));
 }
@@ -45,7 +45,7 @@ static void emit_c_entry(const source *s, fninfo *fn, buf *out) {
     for (int i = 0; i < fn->nparams && i < 3; i++)
       buf_printf(out, "  goc_fr->%s = (__typeof__(goc_fr->%s))%s;\n", fn->params[i], fn->params[i], src[i]);
     buf_puts(out, "  (void)goc_argc; (void)goc_argv; (void)goc_envp; (void)goc_fr;\n"
-                  "  goc__run_main(goc_cur, offsetof(struct main__frame, ret));\n}\n");
+                  "  goc__run_main(goc_cur, offsetof(struct main__frame, goc_ret));\n}\n");
     return;
   }
   buf_puts(out, "\n__attribute__((unused)) ");
@@ -55,7 +55,7 @@ static void emit_c_entry(const source *s, fninfo *fn, buf *out) {
                   "%s__step);\n", fr, fr, fr, step_name(fn));
   for (int i = 0; i < fn->nparams; i++) buf_printf(out, "  goc_fr->%s = %s;\n", fn->params[i], fn->params[i]);
   buf_puts(out, "  (void)goc_fr;\n  goc__run_sync(goc_cur);\n");
-  if (!fn->returns_void) buf_puts(out, "  __typeof__(goc_fr->ret) goc_r = goc_fr->ret;\n");
+  if (!fn->returns_void) buf_puts(out, "  __typeof__(goc_fr->goc_ret) goc_r = goc_fr->goc_ret;\n");
   buf_puts(out, "  goc__g_release(goc_cur);\n");
   if (!fn->returns_void) buf_puts(out, "  return goc_r;\n");
   buf_puts(out, "}\n");
@@ -149,20 +149,20 @@ char *lower_function(program *p, const source *s, fninfo *fn) {
   buf_puts(&out, "static void *const goc_resume[] = { &&goc_entry");
   for (int k = 1; k <= fx.nresume; k++) buf_printf(&out, ", &&goc_R%d", k);
   buf_puts(&out, " };\n");
-  buf_puts(&out, "if (goc_fr->hdr.resume) { goc_L = (struct goc_locals *)goc_fr->hdr.locals; "
-                 "goto *goc_resume[goc_fr->hdr.resume]; }\n");
+  buf_puts(&out, "if (goc_fr->goc_hdr.resume) { goc_L = (struct goc_locals *)goc_fr->goc_hdr.locals; "
+                 "goto *goc_resume[goc_fr->goc_hdr.resume]; }\n");
   buf_puts(&out, "goc_entry:\n");
   if (nfields)
     buf_puts(&out, "goc_L = (struct goc_locals *)goc__arena_push(goc_cur, sizeof(struct goc_locals));\n");
   else
     buf_puts(&out, "goc_L = NULL;\n");
-  buf_puts(&out, "goc_fr->hdr.locals = goc_L;\n");
-  buf_puts(&out, "goc_fr->hdr.func = ");
+  buf_puts(&out, "goc_fr->goc_hdr.locals = goc_L;\n");
+  buf_puts(&out, "goc_fr->goc_hdr.func = ");
   put_cstr(&out, fn->name);
-  buf_puts(&out, ";\ngoc_fr->hdr.file = ");
+  buf_puts(&out, ";\ngoc_fr->goc_hdr.file = ");
   put_cstr(&out, s->path);
   buf_puts(&out, ";\n");
-  if (fn->is_main) buf_puts(&out, "goc_fr->ret = 0;\n");
+  if (fn->is_main) buf_puts(&out, "goc_fr->goc_ret = 0;\n");
   buf_puts(&out, buf_str(&entry));
   buf_puts(&out, buf_str(&body));
   buf_puts(&out, "\nreturn GOC_DONE;\n}\n");
@@ -185,7 +185,9 @@ char *lower_function(program *p, const source *s, fninfo *fn) {
     free(fx.slots[i].name);
     free(fx.slots[i].cname);
     free(fx.slots[i].decl);
+    free(fx.slots[i].refs);
   }
+  free(fx.loops_span);
   free(fx.slots);
   free(fx.map_key);
   free(fx.map_val);

@@ -130,13 +130,13 @@ static void go_thunk(fnctx *fx, TSNode n, TSNode call, buf *out) {
     free(tv);
     ai++;
   }
-  buf_printf(&fx->thunk_structs, "struct goc_thunk%d { goc_frame hdr; %s};\n", k, buf_str(&fields));
+  buf_printf(&fx->thunk_structs, "struct goc_thunk%d { goc_frame goc_hdr; %s};\n", k, buf_str(&fields));
   buf_printf(&fx->thunk_dispatch,
              "case GOC_THUNK_BASE + %d: { struct goc_thunk%d *goc_t = (struct goc_thunk%d *)goc_frp; "
              "goc_t->fn(%s); return GOC_DONE; }\n", k, k, k, buf_str(&callargs));
   const char *fname = fx->fn->is_main ? "goc_main" : fx->fn->name;
   buf_printf(out, "%s = goc__go_new();\n%s = (struct goc_thunk%d *)goc__frame_push(%s, sizeof(struct goc_thunk%d), "
-                  "%s__step);\n%s->hdr.resume = GOC_THUNK_BASE + %d;\n%s",
+                  "%s__step);\n%s->goc_hdr.resume = GOC_THUNK_BASE + %d;\n%s",
              ng, nf, k, ng, k, fname, nf, k, buf_str(&fill));
   int line, col;
   node_pos(n, &line, &col);

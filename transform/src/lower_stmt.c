@@ -40,6 +40,7 @@ static int suspension(fnctx *fx, uint32_t pos, int line, buf *spill, buf *reload
     slot *sl = &fx->slots[i];
     if (sl->is_temp || sl->is_static || sl->in_L || sl->is_shadow) continue;
     if (!visible_at(sl, pos)) continue;
+    if (!slot_live_after(fx, i, fx->stmt_depth && fx->stmt_floor < pos ? fx->stmt_floor : pos)) continue;
     sl->needs_L = true;
     buf_printf(spill, "goc_L->%s = %s; ", sl->cname, sl->cname);
     buf_printf(reload, "%s = goc_L->%s; ", sl->cname, sl->cname);
@@ -60,7 +61,7 @@ void emit_suspend(fnctx *fx, TSNode at, buf *out) {
   node_pos(at, &line, &col);
   buf spill = {0}, reload = {0};
   int k = suspension(fx, ts_node_start_byte(at), line, &spill, &reload);
-  buf_printf(out, "{ %sgoc_fr->hdr.resume = %d; goc_fr->hdr.line = %d; return GOC_SUSPEND; goc_R%d:; %s}\n",
+  buf_printf(out, "{ %sgoc_fr->goc_hdr.resume = %d; goc_fr->goc_hdr.line = %d; return GOC_SUSPEND; goc_R%d:; %s}\n",
              buf_str(&spill), k, line, k, buf_str(&reload));
   buf_free(&spill);
   buf_free(&reload);
@@ -80,8 +81,8 @@ static void backedge_check(fnctx *fx, TSNode loop, TSNode body, buf *check, buf 
   /* the last byte of the body: inside the loop statement, so its own
      variables (a for initializer's) count as visible */
   int k = suspension(fx, ts_node_end_byte(body) - 1, line, &spill, &reload);
-  buf_printf(check, "({ if (goc__preempt_requested(goc_cur)) { goc__preempt(goc_cur); %sgoc_fr->hdr.resume = %d; "
-                    "goc_fr->hdr.line = %d; return GOC_SUSPEND; } })", buf_str(&spill), k, line);
+  buf_printf(check, "({ if (goc__preempt_requested(goc_cur)) { goc__preempt(goc_cur); %sgoc_fr->goc_hdr.resume = %d; "
+                    "goc_fr->goc_hdr.line = %d; return GOC_SUSPEND; } })", buf_str(&spill), k, line);
   buf_printf(resume, "if (0) { goc_R%d:; %s}\n", k, buf_str(&reload));
   buf_free(&spill);
   buf_free(&reload);
@@ -243,15 +244,25 @@ static void lower_return(fnctx *fx, TSNode n, buf *out) {
       lower_expr_discard(fx, e, out);
     } else {
       char *v = lower_expr(fx, e, out);
-      buf_printf(out, "goc_fr->ret = %s;\n", v);
+      buf_printf(out, "goc_fr->goc_ret = %s;\n", v);
       free(v);
     }
   }
   buf_puts(out, "return GOC_DONE;\n}\n");
 }
 
+static void lower_stmt_inner(fnctx *fx, TSNode n, buf *out);
+
 void lower_stmt(fnctx *fx, TSNode n, buf *out) {
   if (ts_node_is_null(n)) return;
+  bool outermost = fx->stmt_depth == 0 && !node_is(n, "compound_statement");
+  if (outermost) fx->stmt_floor = ts_node_start_byte(n);
+  if (outermost) fx->stmt_depth++;
+  lower_stmt_inner(fx, n, out);
+  if (outermost) fx->stmt_depth--;
+}
+
+static void lower_stmt_inner(fnctx *fx, TSNode n, buf *out) {
   const char *t = ts_node_type(n);
   int mark = fx->nlive;
   if (!strcmp(t, "comment")) return;

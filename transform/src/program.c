@@ -188,13 +188,13 @@ static void describe_function(fninfo *fn, const source *s, TSNode def) {
   free(tt);
   fn->returns_void = is_void && !fn->is_main;
   if (fn->is_main) {
-    fn->ret_decl = xstrdup("int ret");
+    fn->ret_decl = xstrdup("int goc_ret");
   } else if (!is_void) {
     buf r = {0};
     emit_rewritten_range(s, def, ts_node_start_byte(def), ts_node_start_byte(type), &r, "storage");
     emit_rewritten_range(s, def, ts_node_start_byte(type), ts_node_start_byte(decl), &r, NULL);
     emit_rewritten_range(s, def, ts_node_start_byte(decl), ts_node_start_byte(fd), &r, NULL);
-    buf_puts(&r, "ret");
+    buf_puts(&r, "goc_ret");
     emit_rewritten_range(s, def, ts_node_end_byte(fd), ts_node_end_byte(decl), &r, NULL);
     fn->ret_decl = buf_take(&r);
   }
