@@ -304,8 +304,14 @@ static void walk_node(walk *w, TSNode n) {
       free(name);
     }
   }
-  if (!strcmp(t, "field_identifier") || !strcmp(t, "statement_identifier") || !strcmp(t, "type_identifier"))
+  if (!strcmp(t, "type_identifier")) {
+    /* a local hoisted under a typedef's name would hide the type */
+    char *name = node_text(fx->s, n);
+    add_free(fx, name);
+    free(name);
     return;
+  }
+  if (!strcmp(t, "field_identifier") || !strcmp(t, "statement_identifier")) return;
   uint32_t c = ts_node_named_child_count(n);
   for (uint32_t i = 0; i < c; i++) walk_node(w, ts_node_named_child(n, i));
 }
@@ -351,33 +357,32 @@ static char *var_decl(fnctx *fx, slot *sl) {
   const source *s = fx->s;
   TSNode decl = sl->decl_node;
   buf b = {0};
-  if (node_is(decl, "declaration")) {
-    TSNode type = node_field(decl, "type");
-    bool plain = node_is(sl->declarator, "identifier") || node_is(sl->declarator, "array_declarator");
-    uint32_t c = ts_node_named_child_count(decl);
-    for (uint32_t i = 0; i < c; i++) {
-      TSNode k = ts_node_named_child(decl, i);
-      if (ts_node_eq(k, type)) break;
-      if (node_is(k, "type_qualifier") && plain) continue;
-      if (node_is(k, "storage_class_specifier")) continue;
-      rewrite_node(s, fx, RW_DECL, k, &b);
-      buf_putc(&b, ' ');
-    }
-    /* A struct/union/enum defined in this declaration is hoisted on its own
-       (verbatim, once); here we name it. */
-    TSNode body = node_field(type, "body");
-    if (!ts_node_is_null(body) && !ts_node_is_null(node_field(type, "name"))) {
-      char *kw = xstrndup(ts_node_type(type), strcspn(ts_node_type(type), "_"));
-      char *nm = node_text(s, node_field(type, "name"));
-      buf_printf(&b, "%s %s", kw, nm);
-      free(kw);
-      free(nm);
-    } else {
-      rewrite_node(s, fx, RW_DECL, type, &b);
-    }
+  TSNode type = node_field(decl, "type");
+  /* A top-level const is dropped (the initialiser becomes an assignment and
+   * the local is spilled and reloaded); a pointee's const is kept. */
+  bool plain = node_is(sl->declarator, "identifier") || node_is(sl->declarator, "array_declarator");
+  uint32_t c = ts_node_named_child_count(decl);
+  for (uint32_t i = 0; i < c; i++) {
+    TSNode k = ts_node_named_child(decl, i);
+    if (ts_node_eq(k, type)) break;
+    if (node_is(k, "type_qualifier") && plain) continue;
+    if (node_is(k, "storage_class_specifier")) continue;
+    if (!node_is(k, "type_qualifier") && !node_is(k, "attribute_specifier") && !node_is(k, "alignas_qualifier"))
+      continue;
+    rewrite_node(s, fx, RW_DECL, k, &b);
+    buf_putc(&b, ' ');
+  }
+  /* A struct/union/enum defined in this declaration is hoisted on its own
+     (verbatim, once); here we name it. */
+  TSNode body = node_field(type, "body");
+  if (node_is(decl, "declaration") && !ts_node_is_null(body) && !ts_node_is_null(node_field(type, "name"))) {
+    char *kw = xstrndup(ts_node_type(type), strcspn(ts_node_type(type), "_"));
+    char *nm = node_text(s, node_field(type, "name"));
+    buf_printf(&b, "%s %s", kw, nm);
+    free(kw);
+    free(nm);
   } else {
-    /* for_range_statement / receive_declaration: fields type, declarator */
-    rewrite_node(s, fx, RW_DECL, node_field(decl, "type"), &b);
+    rewrite_node(s, fx, RW_DECL, type, &b);
   }
   TSNode init = node_is(ts_node_parent(sl->declarator), "init_declarator")
                     ? node_field(ts_node_parent(sl->declarator), "value") : (TSNode){0};
@@ -398,7 +403,23 @@ static char *var_decl(fnctx *fx, slot *sl) {
     return buf_take(&b);
   }
   buf_putc(&b, ' ');
-  rewrite_node(s, fx, RW_DECL, sl->declarator, &b);
+  TSNode nm = declarator_name(sl->declarator);
+  TSNode ptr = ts_node_is_null(nm) ? nm : ts_node_parent(nm);
+  while (node_is(ptr, "parenthesized_declarator")) ptr = ts_node_parent(ptr);
+  if (node_is(ptr, "pointer_declarator")) {
+    /* int *const p: the pointer itself is const; drop that qualifier */
+    uint32_t pos = ts_node_start_byte(sl->declarator);
+    uint32_t pc = ts_node_child_count(ptr);
+    for (uint32_t i = 0; i < pc; i++) {
+      TSNode k = ts_node_child(ptr, i);
+      if (!node_is(k, "type_qualifier")) continue;
+      rewrite_range(s, fx, RW_DECL, sl->declarator, pos, ts_node_start_byte(k), &b);
+      pos = ts_node_end_byte(k);
+    }
+    rewrite_range(s, fx, RW_DECL, sl->declarator, pos, ts_node_end_byte(sl->declarator), &b);
+  } else {
+    rewrite_node(s, fx, RW_DECL, sl->declarator, &b);
+  }
   buf_puts(&b, ";");
   return buf_take(&b);
 }

@@ -85,6 +85,7 @@ typedef struct fnctx {
 typedef enum { RW_EXPR, RW_DECL, RW_TYPEOF } rw_mode;
 void rewrite_node(const source *s, fnctx *fx, rw_mode mode, TSNode n, buf *out);
 char *rewrite_str(const source *s, fnctx *fx, rw_mode mode, TSNode n);
+void rewrite_range(const source *s, fnctx *fx, rw_mode mode, TSNode n, uint32_t a, uint32_t b, buf *out);
 /* [a, b) of the text under n; skip == "storage" drops storage classes. */
 void emit_rewritten_range(const source *s, TSNode n, uint32_t a, uint32_t b, buf *out, const char *skip);
 char *typeof_text(const char *expr);   /* "(goc_L->x)" -> "(x)" */

@@ -101,3 +101,7 @@ char *typeof_text(const char *e) {
   }
   return buf_take(&b);
 }
+
+void rewrite_range(const source *s, fnctx *fx, rw_mode mode, TSNode n, uint32_t a, uint32_t b, buf *out) {
+  range(s, fx, mode, n, a, b, out, false);
+}
