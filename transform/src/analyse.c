@@ -454,10 +454,48 @@ void analyse_function(fnctx *fx) {
     else
       sl->cname = xstrdup(sl->name);
   }
+  /* Local types are hoisted to one scope: two of one name cannot be. */
+  {
+    char **seen = NULL;
+    int nseen = 0;
+    for (int i = 0; i < w.nhoists && !fx->quiet; i++) {
+      TSNode d = w.hoists[i].decl;
+      TSNode nmn = {0};
+      if (node_is(d, "type_definition")) nmn = node_field(d, "declarator");
+      else if (strstr(ts_node_type(d), "_specifier") && !ts_node_is_null(node_field(d, "body")))
+        nmn = node_field(d, "name");
+      else if (node_is(d, "declaration")) {
+        TSNode ty = node_field(d, "type");
+        if (!ts_node_is_null(node_field(ty, "body"))) nmn = node_field(ty, "name");
+      }
+      if (ts_node_is_null(nmn) || (i > 0 && ts_node_eq(w.hoists[i - 1].decl, d))) continue;
+      char *nm = node_text(fx->s, nmn);
+      bool dup = false;
+      for (int k = 0; k < nseen; k++) dup |= !strcmp(seen[k], nm);
+      if (dup)
+        diag_error(fx->s, nmn, "a second local type named '%s' in goroutine function '%s' (its locals and types "
+                   "share one scope once lowered; rename one)", nm, fx->fn->name);
+      seen = xrealloc(seen, sizeof(char *) * (size_t)(nseen + 1));
+      seen[nseen++] = nm;
+    }
+    for (int k = 0; k < nseen; k++) free(seen[k]);
+    free(seen);
+  }
   /* the hoisted declarations, in source order */
   buf decls = {0};
   for (int i = 0; i < w.nhoists; i++) {
     hoist *h = &w.hoists[i];
+    /* errors in a hoisted declaration point at the declaration */
+    {
+      int line, col;
+      node_pos(h->decl, &line, &col);
+      buf_printf(&decls, "#line %d \"", line);
+      for (const char *q = fx->s->path; *q; q++) {
+        if (*q == '"' || *q == '\\') buf_putc(&decls, '\\');
+        buf_putc(&decls, *q);
+      }
+      buf_puts(&decls, "\"\n");
+    }
     if (h->slot < 0) {
       rewrite_node(fx->s, fx, RW_DECL, h->decl, &decls);
       const char *ht = ts_node_type(h->decl);

@@ -47,7 +47,9 @@ bool has_susp(fnctx *fx, TSNode n) {
     return false;
   if (!strcmp(t, "call_expression") && (called_goroutine(fx, n) || called_blocking(fx, n) >= 0)) return true;
   uint32_t c = ts_node_named_child_count(n);
-  for (uint32_t i = 0; i < c; i++)
+  /* _Generic's controlling expression is not evaluated (like sizeof's) */
+  uint32_t first = !strcmp(t, "generic_expression") ? 1 : 0;
+  for (uint32_t i = first; i < c; i++)
     if (has_susp(fx, ts_node_named_child(n, i))) return true;
   return false;
 }
@@ -269,6 +271,11 @@ static char *lower(fnctx *fx, TSNode n, buf *out, bool want) {
       (has_susp(fx, node_field(n, "consequence")) || has_susp(fx, node_field(n, "alternative")) ||
        ts_node_is_null(node_field(n, "consequence"))))
     return lower_conditional(fx, n, out, want);
+  if (!strcmp(t, "generic_expression")) {
+    diag_error(fx->s, n, "a channel operation or blocking call in a _Generic association is not supported (only "
+               "the selected association may run; compute it before the _Generic)");
+    return xstrdup("0");
+  }
   if (!strcmp(t, "comma_expression")) {
     lower_expr_discard(fx, node_field(n, "left"), out);
     return lower(fx, node_field(n, "right"), out, want);
