@@ -89,6 +89,7 @@ void rewrite_range(const source *s, fnctx *fx, rw_mode mode, TSNode n, uint32_t 
 /* [a, b) of the text under n; skip == "storage" drops storage classes. */
 void emit_rewritten_range(const source *s, TSNode n, uint32_t a, uint32_t b, buf *out, const char *skip);
 char *typeof_text(const char *expr);   /* "(goc_L->x)" -> "(x)" */
+char *compound_literal_in_frame(fnctx *fx, const char *lit, const char *lit_typeof);
 
 extern program *rewrite_program;   /* for go statements in plain functions */
 fninfo *called_goroutine(fnctx *fx, TSNode call);

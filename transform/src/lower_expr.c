@@ -280,6 +280,12 @@ static char *lower(fnctx *fx, TSNode n, buf *out, bool want) {
     lower_expr_discard(fx, node_field(n, "left"), out);
     return lower(fx, node_field(n, "right"), out, want);
   }
+  if (!strcmp(t, "compound_literal_expression")) {
+    char *lit = lower_generic(fx, n, out);
+    char *w = compound_literal_in_frame(fx, lit, lit);
+    free(lit);
+    return w;
+  }
   return lower_generic(fx, n, out);
 }
 

@@ -41,6 +41,17 @@ void rewrite_node(const source *s, fnctx *fx, rw_mode mode, TSNode n, buf *out) 
     return;
   }
   if (!strcmp(t, "go_statement") && !fx) { lower_go_plain(s, rewrite_program, n, out); return; }
+  if (fx && mode == RW_EXPR && !strcmp(t, "compound_literal_expression")) {
+    buf lit = {0}, ty = {0};
+    range(s, fx, RW_EXPR, n, ts_node_start_byte(n), ts_node_end_byte(n), &lit, false);
+    range(s, fx, RW_TYPEOF, n, ts_node_start_byte(n), ts_node_end_byte(n), &ty, false);
+    char *w = compound_literal_in_frame(fx, buf_str(&lit), buf_str(&ty));
+    buf_puts(out, w);
+    free(w);
+    buf_free(&lit);
+    buf_free(&ty);
+    return;
+  }
   if (!strcmp(t, "chan_make_expression")) { chan_make(s, fx, mode, n, out); return; }
   if (fx && !strcmp(t, "identifier")) {
     int k = slot_of_ident(fx, n);
@@ -104,4 +115,18 @@ char *typeof_text(const char *e) {
 
 void rewrite_range(const source *s, fnctx *fx, rw_mode mode, TSNode n, uint32_t a, uint32_t b, buf *out) {
   range(s, fx, mode, n, a, b, out, false);
+}
+
+/* A compound literal in a goroutine function lives in the locals area, not
+ * on the step function's C stack: a pointer to it may be used after a
+ * suspension, when the C stack frame is gone. The expression stays an
+ * lvalue of the literal's type (arrays still decay, sizeof still works). */
+char *compound_literal_in_frame(fnctx *fx, const char *lit, const char *lit_typeof) {
+  char *tt = typeof_text(lit_typeof);
+  int k = new_temp_typed(fx, tt, true);
+  const char *nm = fx->slots[k].cname;
+  char *r = xasprintf("(*({ __typeof__(goc_L->%s) *goc_cl = &goc_L->%s; memcpy((void *)goc_cl, &%s, "
+                      "sizeof *goc_cl); goc_cl; }))", nm, nm, lit);
+  free(tt);
+  return r;
 }
