@@ -365,10 +365,14 @@ static char *var_decl(fnctx *fx, slot *sl) {
   for (uint32_t i = 0; i < c; i++) {
     TSNode k = ts_node_named_child(decl, i);
     if (ts_node_eq(k, type)) break;
-    if (node_is(k, "type_qualifier") && plain) continue;
     if (node_is(k, "storage_class_specifier")) continue;
-    if (!node_is(k, "type_qualifier") && !node_is(k, "attribute_specifier") && !node_is(k, "alignas_qualifier"))
-      continue;
+    if (!node_is(k, "type_qualifier") && !node_is(k, "attribute_specifier")) continue;
+    if (node_is(k, "type_qualifier") && plain) {
+      char *q = node_text(s, k);
+      bool is_const = !strcmp(q, "const");   /* alignas, volatile, _Atomic stay */
+      free(q);
+      if (is_const) continue;
+    }
     rewrite_node(s, fx, RW_DECL, k, &b);
     buf_putc(&b, ' ');
   }

@@ -136,7 +136,8 @@ char *lower_function(program *p, const source *s, fninfo *fn) {
   for (int i = 0; i < fx.nslots; i++) {
     slot *sl = &fx.slots[i];
     if (sl->is_static || !(sl->in_L || sl->needs_L)) continue;
-    buf_printf(&out, " __typeof__(%s) %s;", sl->cname, sl->cname);
+    /* __alignof__ of the variable keeps an alignas of its declaration */
+    buf_printf(&out, " __typeof__(%s) %s __attribute__((aligned(__alignof__(%s))));", sl->cname, sl->cname, sl->cname);
     nfields++;
   }
   buf_puts(&out, " } *goc_L;\n");
@@ -153,7 +154,11 @@ char *lower_function(program *p, const source *s, fninfo *fn) {
                  "goto *goc_resume[goc_fr->goc_hdr.resume]; }\n");
   buf_puts(&out, "goc_entry:\n");
   if (nfields)
-    buf_puts(&out, "goc_L = (struct goc_locals *)goc__arena_push(goc_cur, sizeof(struct goc_locals));\n");
+    /* the arena aligns to 16; an over-aligned local needs more */
+    buf_puts(&out, "goc_L = (struct goc_locals *)goc__arena_push(goc_cur, sizeof(struct goc_locals) + "
+                   "(_Alignof(struct goc_locals) > GOC_ARENA_ALIGN ? _Alignof(struct goc_locals) : 0));\n"
+                   "if (_Alignof(struct goc_locals) > GOC_ARENA_ALIGN) goc_L = (struct goc_locals *)(((uintptr_t)goc_L + "
+                   "_Alignof(struct goc_locals) - 1) & ~(uintptr_t)(_Alignof(struct goc_locals) - 1));\n");
   else
     buf_puts(&out, "goc_L = NULL;\n");
   buf_puts(&out, "goc_fr->goc_hdr.locals = goc_L;\n");
