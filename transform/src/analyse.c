@@ -438,12 +438,13 @@ void analyse_function(fnctx *fx) {
     int k = add_slot(fx);
     slot *sl = &fx->slots[k];
     sl->name = xstrdup(fx->fn->params[i]);
-    sl->cname = xstrdup(fx->fn->params[i]);
+    /* goc_ names are the step function's own (goc_cur, goc_fr, goc_L) */
+    sl->cname = strncmp(sl->name, "goc_", 4) ? xstrdup(sl->name) : xasprintf("%s__p%d", sl->name, i);
     sl->is_param = true;
     sl->decl_byte = ts_node_start_byte(body);
     sl->scope_end = ts_node_end_byte(body);
     const char *fname = fx->fn->is_main ? "main" : fx->fn->name;
-    sl->decl = xasprintf("__typeof__(((struct %s__frame *)0)->%s) %s;", fname, sl->name, sl->name);
+    sl->decl = xasprintf("__typeof__(((struct %s__frame *)0)->%s) %s;", fname, sl->name, sl->cname);
     if (fx->fn->param_is_array && fx->fn->param_is_array[i]) sl->in_L = true;
     push_vis(&w, k);
   }

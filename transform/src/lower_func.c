@@ -37,27 +37,27 @@ static void emit_c_entry(const source *s, fninfo *fn, buf *out) {
   TSNode body = node_field(fn->def, "body");
   const char *fr = frame_name(fn);
   if (fn->is_main) {
-    buf_printf(out, "\nint main(int goc_argc, char **goc_argv, char **goc_envp) {\n"
-                    "  goc_g *goc_cur = goc__main_g();\n"
-                    "  struct main__frame *goc_fr = (struct main__frame *)goc__frame_push(goc_cur, "
+    buf_printf(out, "\nint main(int goc__argc, char **goc__argv, char **goc__envp) {\n"
+                    "  goc_g *goc__g = goc__main_g();\n"
+                    "  struct main__frame *goc__f = (struct main__frame *)goc__frame_push(goc__g, "
                     "sizeof(struct main__frame), goc_main__step);\n");
-    const char *src[3] = {"goc_argc", "goc_argv", "goc_envp"};
+    const char *src[3] = {"goc__argc", "goc__argv", "goc__envp"};
     for (int i = 0; i < fn->nparams && i < 3; i++)
-      buf_printf(out, "  goc_fr->%s = (__typeof__(goc_fr->%s))%s;\n", fn->params[i], fn->params[i], src[i]);
-    buf_puts(out, "  (void)goc_argc; (void)goc_argv; (void)goc_envp; (void)goc_fr;\n"
-                  "  goc__run_main(goc_cur, offsetof(struct main__frame, goc_ret));\n}\n");
+      buf_printf(out, "  goc__f->%s = (__typeof__(goc__f->%s))%s;\n", fn->params[i], fn->params[i], src[i]);
+    buf_puts(out, "  (void)goc__argc; (void)goc__argv; (void)goc__envp; (void)goc__f;\n"
+                  "  goc__run_main(goc__g, offsetof(struct main__frame, goc_ret));\n}\n");
     return;
   }
   buf_puts(out, "\n__attribute__((unused)) ");
   emit_rewritten_range(s, fn->def, ts_node_start_byte(fn->def), ts_node_start_byte(body), out, NULL);
-  buf_printf(out, "{\n  goc_g *goc_cur = goc__go_new();\n"
-                  "  struct %s__frame *goc_fr = (struct %s__frame *)goc__frame_push(goc_cur, sizeof(struct %s__frame), "
+  buf_printf(out, "{\n  goc_g *goc__g = goc__go_new();\n"
+                  "  struct %s__frame *goc__f = (struct %s__frame *)goc__frame_push(goc__g, sizeof(struct %s__frame), "
                   "%s__step);\n", fr, fr, fr, step_name(fn));
-  for (int i = 0; i < fn->nparams; i++) buf_printf(out, "  goc_fr->%s = %s;\n", fn->params[i], fn->params[i]);
-  buf_puts(out, "  (void)goc_fr;\n  goc__run_sync(goc_cur);\n");
-  if (!fn->returns_void) buf_puts(out, "  __typeof__(goc_fr->goc_ret) goc_r = goc_fr->goc_ret;\n");
-  buf_puts(out, "  goc__g_release(goc_cur);\n");
-  if (!fn->returns_void) buf_puts(out, "  return goc_r;\n");
+  for (int i = 0; i < fn->nparams; i++) buf_printf(out, "  goc__f->%s = %s;\n", fn->params[i], fn->params[i]);
+  buf_puts(out, "  (void)goc__f;\n  goc__run_sync(goc__g);\n");
+  if (!fn->returns_void) buf_puts(out, "  __typeof__(goc__f->goc_ret) goc__r = goc__f->goc_ret;\n");
+  buf_puts(out, "  goc__g_release(goc__g);\n");
+  if (!fn->returns_void) buf_puts(out, "  return goc__r;\n");
   buf_puts(out, "}\n");
 }
 
