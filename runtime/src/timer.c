@@ -17,7 +17,10 @@
 #include <stdlib.h>
 #include "proc.h"
 
-enum { T_NONE = 0, T_WAITING = 1, T_RUNNING = 2 };
+/* T_STOPPED_RUNNING: stopped from inside its own f, which is still running:
+ * other threads keep waiting (they may free t once it is T_NONE), and the
+ * runner, not the stopper, makes it T_NONE when f returns. */
+enum { T_NONE = 0, T_WAITING = 1, T_RUNNING = 2, T_STOPPED_RUNNING = 3 };
 
 static _Thread_local goc_rtimer *running_here;
 
@@ -98,8 +101,11 @@ static void heap_del(goc_p *p, goc_rtimer *t) {
 /* ---- API ----------------------------------------------------------------- */
 
 static void wait_not_running(goc_rtimer *t) {
-  while (atomic_load(&t->status) == T_RUNNING && running_here != t)
+  for (;;) {
+    int st = atomic_load(&t->status);
+    if ((st != T_RUNNING && st != T_STOPPED_RUNNING) || running_here == t) return;
     sched_yield();
+  }
 }
 
 static void wake_poller(int64_t when) {
@@ -134,8 +140,11 @@ bool goc__timer_stop(goc_rtimer *t) {
   for (;;) {
     wait_not_running(t);
     int st = atomic_load(&t->status);
-    if (st == T_RUNNING) {          /* stopped from inside its own f */
-      atomic_store(&t->status, T_NONE);
+    if (st == T_RUNNING || st == T_STOPPED_RUNNING) {
+      /* Started running since wait_not_running looked: wait again, unless
+       * this is its own f stopping it. */
+      if (running_here != t) continue;
+      atomic_store(&t->status, T_STOPPED_RUNNING);
       return false;
     }
     if (st == T_NONE) return false;
@@ -200,14 +209,18 @@ int64_t goc__run_timers(goc_p *p, int64_t now) {
     running_here = NULL;
     if (period > 0) {
       pthread_mutex_lock(&p->timerlock);
-      if (atomic_load(&t->status) == T_RUNNING) {
+      int st = atomic_load(&t->status);
+      if (st == T_RUNNING) {
         heap_add(p, t);
         atomic_store(&t->status, T_WAITING);
+      } else if (st == T_STOPPED_RUNNING) {
+        atomic_store(&t->status, T_NONE);   /* last touch: t may be freed now */
       }
       continue;   /* lock held */
     }
     int st = T_RUNNING;
-    atomic_compare_exchange_strong(&t->status, &st, T_NONE);
+    if (!atomic_compare_exchange_strong(&t->status, &st, T_NONE) && st == T_STOPPED_RUNNING)
+      atomic_store(&t->status, T_NONE);   /* last touch: t may be freed now */
     pthread_mutex_lock(&p->timerlock);
   }
   int64_t next = atomic_load(&p->timer0when);
