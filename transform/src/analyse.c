@@ -494,12 +494,7 @@ void analyse_function(fnctx *fx) {
     {
       int line, col;
       node_pos(h->decl, &line, &col);
-      buf_printf(&decls, "#line %d \"", line);
-      for (const char *q = fx->s->path; *q; q++) {
-        if (*q == '"' || *q == '\\') buf_putc(&decls, '\\');
-        buf_putc(&decls, *q);
-      }
-      buf_puts(&decls, "\"\n");
+      buf_put_line(&decls, line, fx->s->path);
     }
     if (h->slot < 0) {
       rewrite_node(fx->s, fx, RW_DECL, h->decl, &decls);
@@ -540,14 +535,7 @@ int new_temp_typed(fnctx *fx, const char *type_expr, bool in_L) {
   sl->cname = xasprintf("goc_t%d", fx->ntemp++);
   sl->decl = xasprintf("__typeof__(%s) %s;", type_expr, sl->cname);
   /* errors in the type (a receive from a non-channel) point at the site */
-  if (fx->cur_line) {
-    buf_printf(&fx->temps, "#line %d \"", fx->cur_line);
-    for (const char *p = fx->s->path; *p; p++) {
-      if (*p == '"' || *p == '\\') buf_putc(&fx->temps, '\\');
-      buf_putc(&fx->temps, *p);
-    }
-    buf_puts(&fx->temps, "\"\n");
-  }
+  if (fx->cur_line) buf_put_line(&fx->temps, fx->cur_line, fx->s->path);
   buf_printf(&fx->temps, "%s\n", sl->decl);
   return k;
 }

@@ -66,3 +66,19 @@ char *buf_take(buf *b) {
   return s;
 }
 void buf_free(buf *b) { free(b->s); b->s = NULL; b->len = b->cap = 0; }
+
+void buf_put_cstr(buf *b, const char *s) {
+  buf_putc(b, '"');
+  for (; *s; s++) {
+    if (*s == '"' || *s == '\\') buf_putc(b, '\\');
+    buf_putc(b, *s);
+  }
+  buf_putc(b, '"');
+}
+
+void buf_put_line(buf *b, int line, const char *path) {
+  if (b->len && b->s[b->len - 1] != '\n') buf_putc(b, '\n');
+  buf_printf(b, "#line %d ", line);
+  buf_put_cstr(b, path);
+  buf_putc(b, '\n');
+}

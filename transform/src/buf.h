@@ -16,6 +16,10 @@ void buf_puts(buf *b, const char *s);
 void buf_putc(buf *b, char c);
 __attribute__((format(printf, 2, 3))) void buf_printf(buf *b, const char *fmt, ...);
 void buf_vprintf(buf *b, const char *fmt, va_list ap);
+/* s as a C string literal, quotes included. */
+void buf_put_cstr(buf *b, const char *s);
+/* A #line directive on its own line. */
+void buf_put_line(buf *b, int line, const char *path);
 const char *buf_str(buf *b);     /* "" when empty */
 char *buf_take(buf *b);          /* returns the string, resets b */
 void buf_free(buf *b);

@@ -70,12 +70,8 @@ static void scan_needs(filectx *fc, TSNode n, bool in_go) {
 static void line_directive(filectx *fc, TSNode n) {
   int line, col;
   node_pos(n, &line, &col);
-  buf_printf(&fc->out, "\n#line %d \"", line);
-  for (const char *p = fc->s->path; *p; p++) {
-    if (*p == '"' || *p == '\\') buf_putc(&fc->out, '\\');
-    buf_putc(&fc->out, *p);
-  }
-  buf_puts(&fc->out, "\"\n");
+  buf_putc(&fc->out, '\n');
+  buf_put_line(&fc->out, line, fc->s->path);
 }
 
 static void emit_container(filectx *fc, TSNode n);

@@ -24,14 +24,6 @@ void emit_frame_decl(fninfo *fn, buf *out) {
              fn->is_static || fn->is_main ? "static " : "", step_name(fn));
 }
 
-static void put_cstr(buf *out, const char *s) {
-  buf_putc(out, '"');
-  for (; *s; s++) {
-    if (*s == '"' || *s == '\\') buf_putc(out, '\\');
-    buf_putc(out, *s);
-  }
-  buf_putc(out, '"');
-}
 
 static void emit_c_entry(const source *s, fninfo *fn, buf *out) {
   TSNode body = node_field(fn->def, "body");
@@ -163,9 +155,9 @@ char *lower_function(program *p, const source *s, fninfo *fn) {
     buf_puts(&out, "goc_L = NULL;\n");
   buf_puts(&out, "goc_fr->goc_hdr.locals = goc_L;\n");
   buf_puts(&out, "goc_fr->goc_hdr.func = ");
-  put_cstr(&out, fn->name);
+  buf_put_cstr(&out, fn->name);
   buf_puts(&out, ";\ngoc_fr->goc_hdr.file = ");
-  put_cstr(&out, s->path);
+  buf_put_cstr(&out, s->path);
   buf_puts(&out, ";\n");
   if (fn->is_main) buf_puts(&out, "goc_fr->goc_ret = 0;\n");
   buf_puts(&out, buf_str(&entry));

@@ -10,14 +10,6 @@
 
 fninfo *called_goroutine(fnctx *fx, TSNode call);
 
-static void put_path(const source *s, buf *out) {
-  buf_putc(out, '"');
-  for (const char *p = s->path; *p; p++) {
-    if (*p == '"' || *p == '\\') buf_putc(out, '\\');
-    buf_putc(out, *p);
-  }
-  buf_putc(out, '"');
-}
 
 static bool declarator_is_array(TSNode d) { return !ts_node_is_null(name_array_declarator(d)); }
 
@@ -141,7 +133,7 @@ static void go_thunk(fnctx *fx, TSNode n, TSNode call, buf *out) {
   int line, col;
   node_pos(n, &line, &col);
   buf_printf(out, "goc__go_start(%s, ", ng);
-  put_path(fx->s, out);
+  buf_put_cstr(out, fx->s->path);
   buf_printf(out, ", %d);\n", line);
   buf_free(&fields);
   buf_free(&callargs);
@@ -215,7 +207,7 @@ static void go_common(const source *s, program *p, fnctx *fx, TSNode n, buf *out
   node_pos(n, &line, &col);
   if (!temps) buf_printf(out, "(void)%s;\n", nf);
   buf_printf(out, "goc__go_start(%s, ", ng);
-  put_path(s, out);
+  buf_put_cstr(out, s->path);
   buf_printf(out, ", %d);\n}\n", line);
   free(ftype);
   free(step);

@@ -20,12 +20,8 @@ void emit_line(fnctx *fx, TSNode n, buf *out) {
   int line, col;
   node_pos(n, &line, &col);
   fx->cur_line = line;
-  buf_printf(out, "\n#line %d \"", line);
-  for (const char *p = fx->s->path; *p; p++) {
-    if (*p == '"' || *p == '\\') buf_putc(out, '\\');
-    buf_putc(out, *p);
-  }
-  buf_puts(out, "\"\n");
+  buf_putc(out, '\n');
+  buf_put_line(out, line, fx->s->path);
 }
 
 static bool visible_at(const slot *sl, uint32_t pos) {
