@@ -80,6 +80,20 @@ typedef struct goc_select_case {
 int goc_chan_select(goc_select_case *cases, int ncases, bool block,
                     bool *recv_ok);
 
+/* ---- pointers to goroutine functions ------------------------------------
+ * A goroutine function's pointer type has an extra first parameter of type
+ * goc_gofn_tag, so the C compiler keeps it apart from plain function
+ * pointers (storing one where the other is expected is an error):
+ *     int worker(chan(int) c, int n);                     // a goroutine function
+ *     int (*h)(goc_gofn_tag, chan(int), int) = GOC_GOFN(worker);
+ *     int r = h(GOC_GO, c, 3);        // a suspension point in goroutine code
+ *     go h(GOC_GO, c, 4);             // starts it as a goroutine
+ * From plain C code the same call runs it to completion on the calling
+ * thread. */
+typedef struct goc_gocall *goc_gofn_tag;
+#define GOC_GO ((goc_gofn_tag)0)
+#define GOC_GOFN(f) f##__gofn
+
 /* ---- time --------------------------------------------------------------- */
 int64_t goc_now(void);                    /* monotonic clock, ns */
 GOC_BLOCKING void goc_sleep(int64_t ns);

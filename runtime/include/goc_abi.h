@@ -161,6 +161,17 @@ static inline int goc__call(goc_g *g, goc_frame *caller, goc_frame *fr) {
   return GOC_SUSPEND;
 }
 
+/* A call through a goroutine-function pointer (goc.h, GOC_GOFN): the
+ * lowered caller passes this record instead of GOC_GO; the callee's F__gofn
+ * pushes F's frame on g, fills the arguments and records the frame and where
+ * its result will be, and the caller runs it with goc__call (or starts it
+ * with goc__go_start when g is a new G). */
+struct goc_gocall {
+  goc_g *g;
+  goc_frame *frame;
+  void *ret;
+};
+
 /* ---- preemption ----------------------------------------------------------
  * At every loop back-edge and function entry:
  *   if (__builtin_expect(GOC_G(g)->preempt, 0)) { goc__preempt(g); suspend }

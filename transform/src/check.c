@@ -160,7 +160,13 @@ static enum CXChildVisitResult visit_refs(CXCursor c, CXCursor parent, CXClientD
       CXString nm = clang_getCursorSpelling(d);
       const char *name = clang_getCString(nm);
       fninfo *fn = name ? program_find(rs->p, name) : NULL;
-      if (fn && fn->coloured && !fn->lifted && !fn->is_main) {
+      /* F__gofn (generated) calls F's C entry when called with GOC_GO */
+      CXCursor encl = clang_getCursorSemanticParent(c);
+      CXString en = clang_getCursorSpelling(encl);
+      const char *ename = clang_getCString(en);
+      bool in_gofn = ename && ends_with(ename, "__gofn");
+      clang_disposeString(en);
+      if (fn && fn->coloured && !fn->lifted && !fn->is_main && !in_gofn) {
         CXSourceLocation loc = clang_getCursorLocation(c);
         char *file;
         unsigned line, col;

@@ -132,6 +132,12 @@ void lower_go_plain(const source *s, program *p, TSNode n, buf *out);
 void compute_captures(fnctx *fx, fninfo *lifted);
 char *slot_field_decl(fnctx *fx, int k);
 
+/* gofn.c: goroutine functions through pointers (goc.h, GOC_GOFN) */
+bool is_gofn_call(const source *s, TSNode call);   /* first argument is GOC_GO */
+char *lower_gofn_call(fnctx *fx, TSNode call, buf *out, bool want);
+void lower_go_gofn(const source *s, fnctx *fx, TSNode n, TSNode call, buf *out);
+void emit_gofn_decl(fninfo *fn, buf *out, bool definition);
+
 /* lower_func.c */
 char *lower_function(program *p, const source *s, fninfo *fn);
 void emit_frame_decl(fninfo *fn, buf *out);

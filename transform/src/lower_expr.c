@@ -45,7 +45,9 @@ bool has_susp(fnctx *fx, TSNode n) {
   if (!strcmp(t, "sizeof_expression") || !strcmp(t, "alignof_expression") || !strcmp(t, "typeof_specifier") ||
       !strcmp(t, "go_statement"))
     return false;
-  if (!strcmp(t, "call_expression") && (called_goroutine(fx, n) || called_blocking(fx, n) >= 0)) return true;
+  if (!strcmp(t, "call_expression") &&
+      (called_goroutine(fx, n) || called_blocking(fx, n) >= 0 || is_gofn_call(fx->s, n)))
+    return true;
   uint32_t c = ts_node_named_child_count(n);
   /* _Generic's controlling expression is not evaluated (like sizeof's) */
   uint32_t first = !strcmp(t, "generic_expression") ? 1 : 0;
@@ -256,6 +258,7 @@ static char *lower(fnctx *fx, TSNode n, buf *out, bool want) {
   }
   if (!strcmp(t, "receive_expression")) return lower_receive(fx, n, out, NULL);
   if (!strcmp(t, "call_expression")) {
+    if (is_gofn_call(fx->s, n)) return lower_gofn_call(fx, n, out, want);
     fninfo *fn = called_goroutine(fx, n);
     if (fn) return lower_gocall(fx, n, fn, out, want);
     int bi = called_blocking(fx, n);

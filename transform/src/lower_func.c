@@ -22,6 +22,7 @@ void emit_frame_decl(fninfo *fn, buf *out) {
   buf_printf(out, "\nstruct %s__frame { goc_frame goc_hdr; %s};\n", frame_name(fn), fn->fields);
   buf_printf(out, "%sint %s__step(goc_g *goc_cur, goc_frame *goc_frp);\n",
              fn->is_static || fn->is_main ? "static " : "", step_name(fn));
+  emit_gofn_decl(fn, out, false);
 }
 
 
@@ -168,6 +169,7 @@ char *lower_function(program *p, const source *s, fninfo *fn) {
   if (!fn->lifted) {
     emit_line(&fx, fn->def, &out);
     emit_c_entry(s, fn, &out);
+    emit_gofn_decl(fn, &out, true);
   }
   buf pinned = {0};
   pin_lines(buf_str(&out), &pinned);

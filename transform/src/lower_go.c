@@ -143,6 +143,10 @@ static void go_thunk(fnctx *fx, TSNode n, TSNode call, buf *out) {
 }
 
 static void go_common(const source *s, program *p, fnctx *fx, TSNode n, buf *out) {
+  if (is_gofn_call(s, node_field(n, "call"))) {
+    lower_go_gofn(s, fx, n, node_field(n, "call"), out);
+    return;
+  }
   TSNode call;
   fninfo *fn = go_target(s, p, fx, n, &call);
   if (!fn) {

@@ -359,6 +359,7 @@ static void scan_body(scan *sc, TSNode n, bool skip_call) {
     if (node_is(call, "call_expression") && !named) sc->blocks = true;
     return;
   }
+  if (!strcmp(t, "call_expression") && !skip_call && is_gofn_call(sc->s, n)) sc->blocks = true;
   if (!strcmp(t, "call_expression") && !skip_call) {
     TSNode f = node_field(n, "function");
     if (node_is(f, "identifier")) {

@@ -1,0 +1,143 @@
+/* gofn.c — goroutine functions through pointers.
+ *
+ * A goroutine function F gets a companion F__gofn whose type is F's with a
+ * goc_gofn_tag first parameter (goc.h): GOC_GOFN(F) names it, so handler
+ * tables hold typed pointers the C compiler keeps apart from plain function
+ * pointers. A call `p(GOC_GO, args)` in goroutine code is a suspension point:
+ * the lowered code passes a struct goc_gocall instead of GOC_GO, F__gofn
+ * pushes F's frame and fills it, and the caller runs the frame with
+ * goc__call; `go p(GOC_GO, args)` pushes it on a new G instead. Called with
+ * GOC_GO itself (from plain C), F__gofn runs F through its C entry.
+ *
+ * Invariant: F__gofn's parameters are F's frame fields, in order, so the
+ * frame it fills is exactly F's. */
+#include <stdlib.h>
+#include <string.h>
+#include "lower.h"
+
+bool is_gofn_call(const source *s, TSNode call) {
+  if (!node_is(call, "call_expression")) return false;
+  TSNode args = node_field(call, "arguments");
+  if (ts_node_is_null(args) || !ts_node_named_child_count(args)) return false;
+  TSNode a0 = ts_node_named_child(args, 0);
+  if (!node_is(a0, "identifier")) return false;
+  char *t = node_text(s, a0);
+  bool r = !strcmp(t, "GOC_GO");
+  free(t);
+  return r;
+}
+
+/* F's frame fields ("A a; B b; R goc_ret; ") as a parameter list and a
+ * declarator for F__gofn. */
+static void gofn_header(fninfo *fn, buf *out) {
+  buf params = {0};
+  char *ret = NULL;
+  char *fields = xstrdup(fn->fields);
+  for (char *p = fields; *p;) {
+    char *semi = strstr(p, "; ");
+    if (!semi) break;
+    *semi = 0;
+    while (*p == ' ') p++;
+    if (*p) {
+      size_t n = strlen(p);
+      if (n >= 7 && !strcmp(p + n - 7, "goc_ret")) ret = xstrdup(p);
+      else buf_printf(&params, ", %s", p);
+    }
+    p = semi + 2;
+  }
+  char *decl = xasprintf("%s__gofn(goc_gofn_tag goc_m%s)", fn->name, buf_str(&params));
+  if (ret) {
+    char *at = strstr(ret, "goc_ret");
+    buf_printf(out, "%.*s%s%s", (int)(at - ret), ret, decl, at + 7);
+  } else {
+    buf_printf(out, "void %s", decl);
+  }
+  free(decl);
+  free(ret);
+  free(fields);
+  buf_free(&params);
+}
+
+void emit_gofn_decl(fninfo *fn, buf *out, bool definition) {
+  if (fn->is_main || fn->lifted || fn->variadic) return;
+  buf_puts(out, fn->is_static ? "\n__attribute__((unused)) static " : "\n");
+  gofn_header(fn, out);
+  if (!definition) {
+    buf_puts(out, ";\n");
+    return;
+  }
+  buf_puts(out, " {\n  if (!goc_m) ");
+  buf_printf(out, "%s%s(", fn->returns_void ? "{ " : "return ", fn->name);
+  for (int i = 0; i < fn->nparams; i++) buf_printf(out, "%s%s", i ? ", " : "", fn->params[i]);
+  buf_printf(out, ");%s\n", fn->returns_void ? " return; }" : "");
+  buf_printf(out, "  struct %s__frame *goc_f = (struct %s__frame *)goc__frame_push(goc_m->g, sizeof(struct %s__frame), "
+                  "%s__step);\n", fn->name, fn->name, fn->name, fn->name);
+  for (int i = 0; i < fn->nparams; i++) buf_printf(out, "  goc_f->%s = %s;\n", fn->params[i], fn->params[i]);
+  buf_puts(out, "  goc_m->frame = &goc_f->goc_hdr;\n");
+  if (fn->returns_void) {
+    buf_puts(out, "  goc_m->ret = NULL;\n}\n");
+  } else {
+    buf_puts(out, "  goc_m->ret = &goc_f->goc_ret;\n"
+                  "  __typeof__(goc_f->goc_ret) goc_z;\n  memset(&goc_z, 0, sizeof goc_z);\n  return goc_z;\n}\n");
+  }
+}
+
+/* The callee expression and the arguments after GOC_GO, lowered in order. */
+static char *gofn_args(fnctx *fx, const source *s, TSNode call, buf *out, buf *args, buf *targs) {
+  TSNode f = node_field(call, "function");
+  char *fe = fx ? lower_expr(fx, f, out) : rewrite_str(s, NULL, RW_EXPR, f);
+  TSNode al = node_field(call, "arguments");
+  uint32_t na = ts_node_named_child_count(al);
+  for (uint32_t i = 1; i < na; i++) {
+    TSNode a = ts_node_named_child(al, i);
+    if (node_is(a, "comment")) continue;
+    char *v = fx ? lower_expr(fx, a, out) : rewrite_str(s, NULL, RW_EXPR, a);
+    char *tv = typeof_text(v);
+    buf_printf(args, ", %s", v);
+    buf_printf(targs, ", %s", tv);
+    free(v);
+    free(tv);
+  }
+  return fe;
+}
+
+char *lower_gofn_call(fnctx *fx, TSNode call, buf *out, bool want) {
+  buf args = {0}, targs = {0};
+  char *fe = gofn_args(fx, fx->s, call, out, &args, &targs);
+  int m = new_temp_typed(fx, "struct goc_gocall", true);
+  const char *mn = fx->slots[m].cname;
+  buf_printf(out, "goc_L->%s.g = goc_cur;\n(void)(%s)(&goc_L->%s%s);\n", mn, fe, mn, buf_str(&args));
+  buf_printf(out, "if (goc__call(goc_cur, &goc_fr->goc_hdr, goc_L->%s.frame) != GOC_DONE) ", mn);
+  emit_suspend(fx, call, out);
+  char *res = NULL;
+  if (want) {
+    char *tfe = typeof_text(fe);
+    char *ty = xasprintf("(%s)(GOC_GO%s)", tfe, buf_str(&targs));
+    int r = new_temp_typed(fx, ty, false);
+    live_push(fx, r);
+    res = xstrdup(fx->slots[r].cname);
+    buf_printf(out, "%s = *(__typeof__(%s) *)goc_L->%s.ret;\n", res, res, mn);
+    free(tfe);
+    free(ty);
+  }
+  buf_printf(out, "goc__frame_pop(goc_cur, goc_L->%s.frame);\n", mn);
+  free(fe);
+  buf_free(&args);
+  buf_free(&targs);
+  return res ? res : xstrdup("((void)0)");
+}
+
+void lower_go_gofn(const source *s, fnctx *fx, TSNode n, TSNode call, buf *out) {
+  buf args = {0}, targs = {0};
+  buf_puts(out, "{\n");
+  char *fe = gofn_args(fx, s, call, out, &args, &targs);
+  int line, col;
+  node_pos(n, &line, &col);
+  buf_printf(out, "goc_g *goc_ng = goc__go_new();\nstruct goc_gocall goc_gm = { goc_ng, 0, 0 };\n"
+                  "(void)(%s)(&goc_gm%s);\ngoc__go_start(goc_ng, ", fe, buf_str(&args));
+  buf_put_cstr(out, s->path);
+  buf_printf(out, ", %d);\n}\n", line);
+  free(fe);
+  buf_free(&args);
+  buf_free(&targs);
+}
