@@ -59,9 +59,8 @@ static char *chan_spelling(const char *msg) {
   buf b = {0};
   for (const char *p = msg; *p;) {
     const char *q = NULL;
-    size_t skip = 0;
-    if (!strncmp(p, "typeof(typeof(", 14)) { q = p + 14; skip = 14; }
-    else if (!strncmp(p, "__typeof__(__typeof__(", 22)) { q = p + 22; skip = 22; }
+    if (!strncmp(p, "typeof(typeof(", 14)) q = p + 14;
+    else if (!strncmp(p, "__typeof__(__typeof__(", 22)) q = p + 22;
     if (q) {
       /* the element type runs to the matching ")" */
       int depth = 1;
@@ -76,7 +75,6 @@ static char *chan_spelling(const char *msg) {
         }
         continue;
       }
-      (void)skip;
     }
     buf_putc(&b, *p++);
   }

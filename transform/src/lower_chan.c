@@ -43,8 +43,7 @@ static int xfer_slot(fnctx *fx, const char *chan_c) {
   return k;
 }
 
-char *lower_receive(fnctx *fx, TSNode recv, buf *out, const char *okvar) {
-  (void)okvar;
+char *lower_receive(fnctx *fx, TSNode recv, buf *out) {
   char *ch = chan_operand(fx, node_field(recv, "channel"), out, "receive from");
   int x = xfer_slot(fx, ch);
   const char *xn = fx->slots[x].cname;
@@ -178,7 +177,7 @@ void lower_select(fnctx *fx, TSNode n, buf *out) {
   for (int i = 0; i < nall; i++) {
     scase *sc = &cs[i];
     if (sc->is_default) continue;
-    TSNode chnode = node_field(sc->op, node_is(sc->op, "receive_expression") ? "channel" : "channel");
+    TSNode chnode = node_field(sc->op, "channel");
     char *ch = chan_operand(fx, chnode, out, sc->is_send ? "send to" : "receive from");
     sc->xfer = xfer_slot(fx, ch);
     const char *xn = fx->slots[sc->xfer].cname;

@@ -95,7 +95,7 @@ static char *lower_gocall(fnctx *fx, TSNode call, fninfo *fn, buf *out, bool wan
   return res ? res : xstrdup("((void)0)");
 }
 
-static char *lower_blocking(fnctx *fx, TSNode call, int bi, buf *out, bool want) {
+static char *lower_blocking(fnctx *fx, TSNode call, int bi, buf *out) {
   TSNode args = node_field(call, "arguments");
   uint32_t na = ts_node_named_child_count(args);
   buf argl = {0};
@@ -125,7 +125,6 @@ static char *lower_blocking(fnctx *fx, TSNode call, int bi, buf *out, bool want)
   }
   emit_suspend(fx, call, out);
   buf_free(&argl);
-  (void)want;
   return res ? res : xstrdup("((void)0)");
 }
 
@@ -256,13 +255,13 @@ static char *lower(fnctx *fx, TSNode n, buf *out, bool want) {
     free(v);
     return r;
   }
-  if (!strcmp(t, "receive_expression")) return lower_receive(fx, n, out, NULL);
+  if (!strcmp(t, "receive_expression")) return lower_receive(fx, n, out);
   if (!strcmp(t, "call_expression")) {
     if (is_gofn_call(fx->s, n)) return lower_gofn_call(fx, n, out, want);
     fninfo *fn = called_goroutine(fx, n);
     if (fn) return lower_gocall(fx, n, fn, out, want);
     int bi = called_blocking(fx, n);
-    if (bi >= 0) return lower_blocking(fx, n, bi, out, want);
+    if (bi >= 0) return lower_blocking(fx, n, bi, out);
   }
   if (!strcmp(t, "binary_expression")) {
     char *op = node_text(fx->s, node_field(n, "operator"));

@@ -86,10 +86,7 @@ fninfo *program_find_in(const program *p, const char *name, const source *from);
 fninfo *program_lifted(const program *p, TSNode go_stmt);
 int program_blocking_index(const program *p, const char *name);
 
-/* ---- lower.c: one source file to C ---- */
-typedef struct lower_options {
-  const char *runtime_include;    /* unused in output; for reference */
-} lower_options;
+/* ---- lower_file.c: one source file to C ---- */
 /* Returns the lowered C text, or NULL if a diagnostic was reported. */
 char *lower_source(program *p, source *s);
 
