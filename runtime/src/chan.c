@@ -58,17 +58,6 @@ void goc__chanlock_slow(goc_chanlock *l) {
 
 void goc__chanlock_wake(goc_chanlock *l) { futex(&l->v, FUTEX_WAKE, 1); }
 
-/* ---- element copies ------------------------------------------------------ */
-static inline char *chanbuf(goc_chan *c, size_t i) {
-  return c->buf + i * c->elemsize;
-}
-static inline void elem_copy(goc_chan *c, void *dst, const void *src) {
-  if (dst && c->elemsize) memcpy(dst, src, c->elemsize);
-}
-static inline void elem_clear(goc_chan *c, void *dst) {
-  if (dst && c->elemsize) memset(dst, 0, c->elemsize);
-}
-
 /* ---- per-thread record cache --------------------------------------------
  * Size classes by sudog count; above the largest, malloc/free. A thread's
  * cache is freed when it exits. Records may be freed on another thread than
@@ -305,7 +294,7 @@ void goc_chan_close(goc_chan *c) {
   goc_sudog *list = NULL, **tail = &list;
   goc_sudog *s;
   while ((s = goc__waitq_dequeue(&c->recvq))) {  /* receivers: zero, !ok */
-    elem_clear(c, s->elem);
+    goc__elem_clear(c, s->elem);
     s->elem = NULL;
     s->success = false;
     s->rec->woken = s;
@@ -331,32 +320,14 @@ void goc_chan_close(goc_chan *c) {
 /* ---- send / receive cores --------------------------------------------------- */
 /* Completes a send to the dequeued receiver s. c is locked; unlocks c. */
 static void send_direct(goc_chan *c, goc_sudog *s, const void *elem) {
-  elem_copy(c, s->elem, elem);
-  s->elem = NULL;
-  s->success = true;
-  s->rec->woken = s;
+  goc__chan_give(c, s, elem);
   goc__chanunlock(&c->lock);
   goc__sudog_wake(s);
 }
 
 /* Completes a receive from the dequeued sender s. c is locked; unlocks c. */
 static void recv_direct(goc_chan *c, goc_sudog *s, void *dst) {
-  if (c->dataqsiz == 0) {
-    elem_copy(c, dst, s->elem);
-  } else {
-    /* The buffer is full: take its head, put the sender's value in the
-     * tail (the same slot, since the ring is full). */
-    char *qp = c->elemsize ? chanbuf(c, c->recvx) : NULL;
-    if (qp) {
-      elem_copy(c, dst, qp);
-      memcpy(qp, s->elem, c->elemsize);
-    }
-    if (++c->recvx == c->dataqsiz) c->recvx = 0;
-    c->sendx = c->recvx;
-  }
-  s->elem = NULL;
-  s->success = true;
-  s->rec->woken = s;
+  goc__chan_take(c, s, dst);
   goc__chanunlock(&c->lock);
   goc__sudog_wake(s);
 }
@@ -387,9 +358,7 @@ int goc__chansend(goc_chan *c, const void *elem, bool block, goc_g *g,
     return 1;
   }
   if (c->qcount < c->dataqsiz) {
-    if (c->elemsize) memcpy(chanbuf(c, c->sendx), elem, c->elemsize);
-    if (++c->sendx == c->dataqsiz) c->sendx = 0;
-    STORE(&c->qcount, c->qcount + 1);
+    goc__chan_put(c, elem);
     goc__chanunlock(&c->lock);
     return 1;
   }
@@ -413,7 +382,7 @@ int goc__chanrecv(goc_chan *c, void *dst, bool *ok, bool block, goc_g *g,
     if (LOAD(&c->closed) == 0) return 0;
     /* Closed; it can't reopen, so if it is still empty it stays empty. */
     if (chan_empty(c)) {
-      elem_clear(c, dst);
+      goc__elem_clear(c, dst);
       if (ok) *ok = false;
       return 1;
     }
@@ -422,7 +391,7 @@ int goc__chanrecv(goc_chan *c, void *dst, bool *ok, bool block, goc_g *g,
   goc__chanlock(&c->lock);
   if (c->closed && c->qcount == 0) {
     goc__chanunlock(&c->lock);
-    elem_clear(c, dst);
+    goc__elem_clear(c, dst);
     if (ok) *ok = false;
     return 1;
   }
@@ -433,13 +402,7 @@ int goc__chanrecv(goc_chan *c, void *dst, bool *ok, bool block, goc_g *g,
     return 1;
   }
   if (c->qcount > 0) {
-    char *qp = chanbuf(c, c->recvx);
-    if (c->elemsize) {
-      elem_copy(c, dst, qp);
-      memset(qp, 0, c->elemsize);
-    }
-    if (++c->recvx == c->dataqsiz) c->recvx = 0;
-    STORE(&c->qcount, c->qcount - 1);
+    goc__chan_get(c, dst);
     goc__chanunlock(&c->lock);
     if (ok) *ok = true;
     return 1;

@@ -20,6 +20,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include "goc.h"
 #include "park.h"
 
@@ -138,5 +139,60 @@ uint64_t goc__chan_rand(void);
 void goc__thread_wait(goc_waitrec *r, goc_wait_reason reason);
 /* Blocks the calling OS thread forever (nil channel, empty select). */
 __attribute__((noreturn)) void goc__thread_block_forever(goc_wait_reason reason);
+
+/* ---- transfers under the channel lock --------------------------------------
+ * Shared by chan.c (which then unlocks and wakes) and select.c (which wakes
+ * after releasing every case's lock). c is locked for all of them; none
+ * unlocks or wakes. A NULL destination discards the value. */
+static inline char *goc__chanbuf(goc_chan *c, size_t i) { return c->buf + i * c->elemsize; }
+static inline void goc__elem_copy(goc_chan *c, void *dst, const void *src) {
+  if (dst && c->elemsize) memcpy(dst, src, c->elemsize);
+}
+static inline void goc__elem_clear(goc_chan *c, void *dst) {
+  if (dst && c->elemsize) memset(dst, 0, c->elemsize);
+}
+static inline void goc__chan_mark_done(goc_sudog *s) {
+  s->elem = NULL;
+  s->success = true;
+  s->rec->woken = s;
+}
+/* Hands src to the dequeued receiver s. */
+static inline void goc__chan_give(goc_chan *c, goc_sudog *s, const void *src) {
+  goc__elem_copy(c, s->elem, src);
+  goc__chan_mark_done(s);
+}
+/* Takes the dequeued sender s's value: straight from it when unbuffered;
+ * from the head of the full buffer otherwise, s's value going to the tail
+ * (the same slot, since the ring is full). */
+static inline void goc__chan_take(goc_chan *c, goc_sudog *s, void *dst) {
+  if (c->dataqsiz == 0) {
+    goc__elem_copy(c, dst, s->elem);
+  } else {
+    if (c->elemsize) {
+      char *qp = goc__chanbuf(c, c->recvx);
+      goc__elem_copy(c, dst, qp);
+      memcpy(qp, s->elem, c->elemsize);
+    }
+    if (++c->recvx == c->dataqsiz) c->recvx = 0;
+    c->sendx = c->recvx;
+  }
+  goc__chan_mark_done(s);
+}
+/* Appends src to the buffer; qcount < dataqsiz. */
+static inline void goc__chan_put(goc_chan *c, const void *src) {
+  if (c->elemsize) memcpy(goc__chanbuf(c, c->sendx), src, c->elemsize);
+  if (++c->sendx == c->dataqsiz) c->sendx = 0;
+  __atomic_store_n(&c->qcount, c->qcount + 1, __ATOMIC_RELAXED);
+}
+/* Removes the buffer's head into dst; qcount > 0. */
+static inline void goc__chan_get(goc_chan *c, void *dst) {
+  if (c->elemsize) {
+    char *qp = goc__chanbuf(c, c->recvx);
+    goc__elem_copy(c, dst, qp);
+    memset(qp, 0, c->elemsize);
+  }
+  if (++c->recvx == c->dataqsiz) c->recvx = 0;
+  __atomic_store_n(&c->qcount, c->qcount - 1, __ATOMIC_RELAXED);
+}
 
 #endif /* GOC_CHAN_H */

@@ -129,9 +129,6 @@ void goc__select_unlock_all(goc_waitrec *r) {
 }
 
 /* ---- the core ---------------------------------------------------------------- */
-static inline void elem_copy(goc_chan *c, void *dst, const void *src) {
-  if (dst && c->elemsize) memcpy(dst, src, c->elemsize);
-}
 
 int goc__selectgo(goc_select_case *cases, int n, bool has_default, goc_g *g,
                   int *chosen, bool *recv_ok, goc_waitrec **out) {
@@ -181,55 +178,30 @@ int goc__selectgo(goc_select_case *cases, int n, bool has_default, goc_g *g,
     if (cs->dir == GOC_SELECT_SEND) {
       if (c->closed) { casi = i; sclose = true; break; }
       if ((s = goc__waitq_dequeue(&c->recvq))) {
-        elem_copy(c, s->elem, cs->elem);
-        s->elem = NULL;
-        s->success = true;
-        s->rec->woken = s;
+        goc__chan_give(c, s, cs->elem);
         casi = i;
         break;
       }
       if (c->qcount < c->dataqsiz) {
-        if (c->elemsize)
-          memcpy(c->buf + c->sendx * c->elemsize, cs->elem, c->elemsize);
-        if (++c->sendx == c->dataqsiz) c->sendx = 0;
-        __atomic_store_n(&c->qcount, c->qcount + 1, __ATOMIC_RELAXED);
+        goc__chan_put(c, cs->elem);
         casi = i;
         break;
       }
     } else {
       if (!c->closed && (s = goc__waitq_dequeue(&c->sendq))) {
-        if (c->dataqsiz == 0) {
-          elem_copy(c, cs->elem, s->elem);
-        } else {
-          char *qp = c->buf + c->recvx * c->elemsize;
-          if (c->elemsize) {
-            elem_copy(c, cs->elem, qp);
-            memcpy(qp, s->elem, c->elemsize);
-          }
-          if (++c->recvx == c->dataqsiz) c->recvx = 0;
-          c->sendx = c->recvx;
-        }
-        s->elem = NULL;
-        s->success = true;
-        s->rec->woken = s;
+        goc__chan_take(c, s, cs->elem);
         casi = i;
         rok = true;
         break;
       }
       if (c->qcount > 0) {
-        char *qp = c->buf + c->recvx * c->elemsize;
-        if (c->elemsize) {
-          elem_copy(c, cs->elem, qp);
-          memset(qp, 0, c->elemsize);
-        }
-        if (++c->recvx == c->dataqsiz) c->recvx = 0;
-        __atomic_store_n(&c->qcount, c->qcount - 1, __ATOMIC_RELAXED);
+        goc__chan_get(c, cs->elem);
         casi = i;
         rok = true;
         break;
       }
       if (c->closed) {
-        if (cs->elem && c->elemsize) memset(cs->elem, 0, c->elemsize);
+        goc__elem_clear(c, cs->elem);
         casi = i;
         rok = false;
         break;
