@@ -236,6 +236,18 @@ static const char *base_name(const char *p) {
   return s ? s + 1 : p;
 }
 
+/* $CC with the runtime's headers, the channel type check and the user's
+ * flags; compile_only adds -c. */
+static void cc_command(argv_t *cc, const argv_t *flags, bool compile_only) {
+  const char *cce = getenv("CC");
+  av_push(cc, cce && *cce ? cce : "cc");
+  if (compile_only) av_push(cc, "-c");
+  av_push(cc, "-I");
+  av_push(cc, goc_include_dir());
+  av_push(cc, "-Werror=incompatible-pointer-types");
+  for (int k = 0; k < flags->n; k++) av_push(cc, flags->v[k]);
+}
+
 /* Builds; returns the exit status. keep_dir: where the .c files go. */
 static int cc_build(int argc, char **argv, const char *workdir) {
   argv_t flags = {0}, inputs = {0};
@@ -297,13 +309,7 @@ static int cc_build(int argc, char **argv, const char *workdir) {
     if (compile_only) {
       char *obj = (out && ngoc == 1 && !inputs.n) ? xstrdup(out) : xasprintf("%s.o", stem);
       argv_t cc = {0};
-      const char *cce = getenv("CC");
-      av_push(&cc, cce && *cce ? cce : "cc");
-      av_push(&cc, "-c");
-      av_push(&cc, "-I");
-      av_push(&cc, goc_include_dir());
-      av_push(&cc, "-Werror=incompatible-pointer-types");
-      for (int k = 0; k < flags.n; k++) av_push(&cc, flags.v[k]);
+      cc_command(&cc, &flags, true);
       av_push(&cc, cpath);
       av_push(&cc, "-o");
       av_push(&cc, obj);
@@ -316,12 +322,7 @@ static int cc_build(int argc, char **argv, const char *workdir) {
   if (compile_only) {
     if (!inputs.n) return 0;
     argv_t cc = {0};
-    const char *cce = getenv("CC");
-    av_push(&cc, cce && *cce ? cce : "cc");
-    av_push(&cc, "-c");
-    av_push(&cc, "-I");
-    av_push(&cc, goc_include_dir());
-    for (int k = 0; k < flags.n; k++) av_push(&cc, flags.v[k]);
+    cc_command(&cc, &flags, true);
     int nsrc = 0;
     for (int k = 0; k < inputs.n; k++)
       if (strncmp(inputs.v[k], "-l", 2) && strncmp(inputs.v[k], "-Wl,", 4)) { av_push(&cc, inputs.v[k]); nsrc++; }
@@ -330,12 +331,7 @@ static int cc_build(int argc, char **argv, const char *workdir) {
     return run_argv(cc.v);
   }
   argv_t cc = {0};
-  const char *cce = getenv("CC");
-  av_push(&cc, cce && *cce ? cce : "cc");
-  av_push(&cc, "-I");
-  av_push(&cc, goc_include_dir());
-  av_push(&cc, "-Werror=incompatible-pointer-types");
-  for (int k = 0; k < flags.n; k++) av_push(&cc, flags.v[k]);
+  cc_command(&cc, &flags, false);
   for (int k = 0; k < cfiles.n; k++) av_push(&cc, cfiles.v[k]);
   for (int k = 0; k < inputs.n; k++) av_push(&cc, inputs.v[k]);
   av_push(&cc, goc_lib_path());
