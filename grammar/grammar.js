@@ -21,6 +21,7 @@
 const C = require('tree-sitter-c/grammar');
 
 const PREC = C.PREC;
+const commaSep1 = C.commaSep1;
 
 // Dynamic precedences that choose between the goc and the plain C reading
 // of the same text.
@@ -55,19 +56,13 @@ module.exports = grammar(C, {
     [$._keyword_identifier, $.channel_type],
     [$._keyword_identifier, $.chan_make_expression],
     [$.receive_statement, $.expression],
+    [$.attributed_declarator, $.parameter_declaration],
+    [$.pointer_declarator, $.abstract_pointer_declarator],
+    [$._declaration_modifiers, $.attributed_null_statement],
   ]),
 
   rules: {
     // Statements
-
-    _non_case_statement: ($, original) => choice(
-      original,
-      $.send_statement,
-      $.receive_statement,
-      $.for_range_statement,
-      $.select_statement,
-      $.go_statement,
-    ),
 
     _top_level_statement: ($, original) => choice(
       original,
@@ -206,6 +201,103 @@ module.exports = grammar(C, {
 
     _empty_declaration: ($, original) => prec.dynamic(DYN.EMPTY_DECLARATION, original),
 
+    // GNU C and C11 forms that tree-sitter-c 0.23.6 lacks and that real
+    // code (glibc's headers after preprocessing, csmith, compiler test
+    // suites) uses. goc parses the preprocessed translation unit, so every
+    // form gcc accepts must parse.
+
+    // `goto *p;` (labels as values).
+    goto_statement: ($, original) => choice(
+      original,
+      seq('goto', '*', field('target', $.expression), ';'),
+    ),
+
+    // A switch body is any statement: `switch (x) case 1: f();`.
+    switch_statement: $ => seq(
+      'switch',
+      field('condition', $.parenthesized_expression),
+      field('body', $.statement),
+    ),
+
+    // Case ranges: `case 1 ... 5:`.
+    case_statement: $ => prec.right(seq(
+      choice(
+        seq('case', field('value', $.expression), optional(seq('...', field('high', $.expression)))),
+        'default',
+      ),
+      ':',
+      repeat(choice(
+        $._non_case_statement,
+        $.declaration,
+        $.type_definition,
+      )),
+    )),
+
+    // `__attribute__((fallthrough));` and other attributes on a null
+    // statement.
+    _non_case_statement: ($, original) => choice(
+      original,
+      $.send_statement,
+      $.receive_statement,
+      $.for_range_statement,
+      $.select_statement,
+      $.go_statement,
+      $.attributed_null_statement,
+    ),
+    attributed_null_statement: $ => seq(repeat1($.attribute_specifier), ';'),
+
+    // `int y __attribute__((aligned(8)));`, `int x __attribute__((cleanup(f))) = 0;`: GNU attributes after a
+    // declarator, as C23's [[...]] (tree-sitter-c's attributed_declarator).
+    // A function declarator keeps its own trailing attributes (dynamic -1).
+    attributed_declarator: $ => prec.dynamic(-1, prec.right(seq(
+      field('declarator', $._declarator),
+      repeat1(choice($.attribute_declaration, $.attribute_specifier)),
+    ))),
+
+    // Attributes after the `*` of a pointer declarator:
+    // `struct cmsghdr *__attribute__((__nothrow__)) __cmsg_nxthdr(...)`.
+    pointer_declarator: $ => prec.dynamic(1, prec.right(seq(
+      optional($.ms_based_modifier),
+      '*',
+      repeat($.ms_pointer_modifier),
+      repeat(choice($.type_qualifier, $.attribute_specifier)),
+      field('declarator', $._declarator),
+    ))),
+    pointer_field_declarator: $ => prec.dynamic(1, prec.right(seq(
+      optional($.ms_based_modifier),
+      '*',
+      repeat($.ms_pointer_modifier),
+      repeat(choice($.type_qualifier, $.attribute_specifier)),
+      field('declarator', $._field_declarator),
+    ))),
+
+    // `__builtin_offsetof(T, a.b[2])`, which <stddef.h>'s offsetof becomes.
+    offsetof_expression: $ => prec(PREC.OFFSETOF, seq(
+      choice('offsetof', '__builtin_offsetof'),
+      '(',
+      field('type', $.type_descriptor),
+      ',',
+      field('member', $._field_identifier),
+      repeat(choice(seq('.', $._field_identifier), seq('[', $.expression, ']'))),
+      ')',
+    )),
+
+    // `&&label`.
+    label_address_expression: $ => prec(PREC.UNARY, seq('&&', field('label', $._statement_identifier))),
+
+    storage_class_specifier: ($, original) => choice(
+      original,
+      '_Thread_local',
+    ),
+
+    // `typeof(expr)` and `typeof(type)`, GNU and C23 spellings.
+    typeof_specifier: $ => prec.dynamic(1, seq(
+      choice('typeof', '__typeof__', '__typeof', 'typeof_unqual', '__typeof_unqual__'),
+      '(',
+      field('argument', choice($.expression, $.type_descriptor, $.comma_expression)),
+      ')',
+    )),
+
     // Types
 
     // GNU's spelling `__signed__` (Linux's <asm-generic/int-ll64.h>), which
@@ -213,6 +305,10 @@ module.exports = grammar(C, {
     type_qualifier: ($, original) => choice(
       original,
       '__signed__',
+      // `double _Complex`: glibc's <complex.h> and csmith's headers.
+      '_Complex',
+      '__complex__',
+      '_Imaginary',
     ),
 
     // Unnamed bit-fields (`int :32;`), which glibc's <sys/timex.h> uses and
@@ -225,6 +321,7 @@ module.exports = grammar(C, {
     type_specifier: ($, original) => choice(
       original,
       $.channel_type,
+      $.typeof_specifier,
     ),
 
     channel_type: $ => seq(
@@ -238,6 +335,7 @@ module.exports = grammar(C, {
 
     _expression_not_binary: ($, original) => choice(
       original,
+      $.label_address_expression,
       $.receive_expression,
       $.chan_make_expression,
       $._keyword_identifier,
