@@ -14,12 +14,14 @@
 #ifndef GOC_H
 #define GOC_H
 
-#include <stdbool.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <sys/types.h>
-#include <sys/socket.h>
+
+/* goc.h includes no header: it is included before the first line of every
+ * .goc file, where a feature-test macro (_GNU_SOURCE) must still work and
+ * the user may declare any libc name. So its types are the compiler's own
+ * (__INT64_TYPE__ is int64_t, __SIZE_TYPE__ size_t, __PTRDIFF_TYPE__
+ * ssize_t, __UINT32_TYPE__ socklen_t, struct _IO_FILE glibc's FILE). */
+struct sockaddr;
+struct _IO_FILE;
 
 #ifdef __cplusplus
 extern "C" {
@@ -33,52 +35,52 @@ extern "C" {
 #define GOC_BLOCKING /* gcc has no annotate attribute; only libclang reads it */
 #endif
 
-#define GOC_NANOSECOND  ((int64_t)1)
-#define GOC_MICROSECOND ((int64_t)1000)
-#define GOC_MILLISECOND ((int64_t)1000000)
-#define GOC_SECOND      ((int64_t)1000000000)
+#define GOC_NANOSECOND  ((__INT64_TYPE__)1)
+#define GOC_MICROSECOND ((__INT64_TYPE__)1000)
+#define GOC_MILLISECOND ((__INT64_TYPE__)1000000)
+#define GOC_SECOND      ((__INT64_TYPE__)1000000000)
 
 /* ---- channels ----------------------------------------------------------
  * In a .goc file, chan(T) is a typed handle: the transformer lowers it to
  * GOC_CHAN(T), __typeof__(__typeof__(T) (*)[1]), a pointer the C compiler
  * type-checks, whose pointee is really a goc_chan. From .c files use the
- * untyped goc_chan * and the functions below. NULL is the nil channel. */
+ * untyped goc_chan * and the functions below. ((void *)0) is the nil channel. */
 typedef struct goc_chan goc_chan;
 
 #define GOC_CHAN(T) __typeof__(__typeof__(T) (*)[1])
 #define chan_make(T, n) \
-  ((GOC_CHAN(T))goc_chan_make(sizeof(T), _Alignof(T), (size_t)(n)))
+  ((GOC_CHAN(T))goc_chan_make(sizeof(T), _Alignof(T), (__SIZE_TYPE__)(n)))
 #define chan_close(ch) goc_chan_close((goc_chan *)(ch))
 #define chan_len(ch) goc_chan_len((goc_chan *)(ch))
 #define chan_cap(ch) goc_chan_cap((goc_chan *)(ch))
 #define chan_free(ch) goc_chan_free((goc_chan *)(ch))
 
-goc_chan *goc_chan_make(size_t elem_size, size_t elem_align, size_t cap);
+goc_chan *goc_chan_make(__SIZE_TYPE__ elem_size, __SIZE_TYPE__ elem_align, __SIZE_TYPE__ cap);
 void goc_chan_close(goc_chan *c);   /* panics: close of nil/closed channel */
-size_t goc_chan_len(goc_chan *c);   /* 0 for nil */
-size_t goc_chan_cap(goc_chan *c);   /* 0 for nil */
+__SIZE_TYPE__ goc_chan_len(goc_chan *c);   /* 0 for nil */
+__SIZE_TYPE__ goc_chan_cap(goc_chan *c);   /* 0 for nil */
 void goc_chan_free(goc_chan *c);    /* panics if goroutines wait on c */
 
 /* Blocking operations for plain C threads (they park the OS thread). When
  * called from a goroutine's plain-C callee they block its M, which the
  * monitor hands off like a system call. elem points to elem_size bytes. */
 void goc_chan_send(goc_chan *c, const void *elem);
-bool goc_chan_recv(goc_chan *c, void *elem);  /* false: closed and drained */
+_Bool goc_chan_recv(goc_chan *c, void *elem);  /* false: closed and drained */
 /* Non-blocking variants: return false if the operation would block. */
-bool goc_chan_trysend(goc_chan *c, const void *elem);
-bool goc_chan_tryrecv(goc_chan *c, void *elem, bool *ok);
+_Bool goc_chan_trysend(goc_chan *c, const void *elem);
+_Bool goc_chan_tryrecv(goc_chan *c, void *elem, _Bool *ok);
 
 enum { GOC_SELECT_RECV = 1, GOC_SELECT_SEND = 2 };
 typedef struct goc_select_case {
-  goc_chan *chan;   /* NULL: never ready */
-  void *elem;       /* send: value to send; recv: destination or NULL */
+  goc_chan *chan;   /* ((void *)0): never ready */
+  void *elem;       /* send: value to send; recv: destination or ((void *)0) */
   int dir;          /* GOC_SELECT_RECV or GOC_SELECT_SEND */
 } goc_select_case;
 /* Go's select from plain C. Returns the index of the chosen case, or -1 if
- * block is false and no case is ready. *recv_ok (may be NULL) tells whether
+ * block is false and no case is ready. *recv_ok (may be ((void *)0)) tells whether
  * a chosen receive got a value (false: channel closed). */
-int goc_chan_select(goc_select_case *cases, int ncases, bool block,
-                    bool *recv_ok);
+int goc_chan_select(goc_select_case *cases, int ncases, _Bool block,
+                    _Bool *recv_ok);
 
 /* ---- pointers to goroutine functions ------------------------------------
  * A goroutine function's pointer type has an extra first parameter of type
@@ -95,42 +97,42 @@ typedef struct goc_gocall *goc_gofn_tag;
 #define GOC_GOFN(f) f##__gofn
 
 /* ---- time --------------------------------------------------------------- */
-int64_t goc_now(void);                    /* monotonic clock, ns */
-GOC_BLOCKING void goc_sleep(int64_t ns);
+__INT64_TYPE__ goc_now(void);                    /* monotonic clock, ns */
+GOC_BLOCKING void goc_sleep(__INT64_TYPE__ ns);
 GOC_BLOCKING void goc_yield(void);        /* Go's runtime.Gosched */
 /* time.After: a channel that receives goc_now() once. */
-GOC_CHAN(int64_t) goc_after(int64_t ns);
+GOC_CHAN(__INT64_TYPE__) goc_after(__INT64_TYPE__ ns);
 
 typedef struct goc_ticker goc_ticker;
-goc_ticker *goc_ticker_new(int64_t period);   /* panics if period <= 0 */
-GOC_CHAN(int64_t) goc_ticker_chan(goc_ticker *t);  /* cap 1 */
-void goc_ticker_reset(goc_ticker *t, int64_t period);
+goc_ticker *goc_ticker_new(__INT64_TYPE__ period);   /* panics if period <= 0 */
+GOC_CHAN(__INT64_TYPE__) goc_ticker_chan(goc_ticker *t);  /* cap 1 */
+void goc_ticker_reset(goc_ticker *t, __INT64_TYPE__ period);
 void goc_ticker_stop(goc_ticker *t);          /* frees t */
 
 typedef struct goc_timer goc_timer;
-goc_timer *goc_timer_new(int64_t ns);         /* fires once on its channel */
-GOC_CHAN(int64_t) goc_timer_chan(goc_timer *t);   /* cap 1 */
-bool goc_timer_stop(goc_timer *t);    /* true if it stopped a pending fire */
-bool goc_timer_reset(goc_timer *t, int64_t ns);
+goc_timer *goc_timer_new(__INT64_TYPE__ ns);         /* fires once on its channel */
+GOC_CHAN(__INT64_TYPE__) goc_timer_chan(goc_timer *t);   /* cap 1 */
+_Bool goc_timer_stop(goc_timer *t);    /* true if it stopped a pending fire */
+_Bool goc_timer_reset(goc_timer *t, __INT64_TYPE__ ns);
 void goc_timer_free(goc_timer *t);
 
 /* ---- sync ---------------------------------------------------------------
  * Layouts are public so objects can be embedded and zero-initialised;
  * fields are private to the runtime. */
 typedef struct goc_mutex {
-  _Atomic int32_t state;
-  _Atomic uint32_t sema;
+  _Atomic __INT32_TYPE__ state;
+  _Atomic __UINT32_TYPE__ sema;
 } goc_mutex;
 GOC_BLOCKING void goc_mutex_lock(goc_mutex *m);
 void goc_mutex_unlock(goc_mutex *m);   /* fatal error if not locked */
-bool goc_mutex_trylock(goc_mutex *m);
+_Bool goc_mutex_trylock(goc_mutex *m);
 
 typedef struct goc_rwmutex {
   goc_mutex w;
-  _Atomic uint32_t writer_sem;
-  _Atomic uint32_t reader_sem;
-  _Atomic int32_t reader_count;
-  _Atomic int32_t reader_wait;
+  _Atomic __UINT32_TYPE__ writer_sem;
+  _Atomic __UINT32_TYPE__ reader_sem;
+  _Atomic __INT32_TYPE__ reader_count;
+  _Atomic __INT32_TYPE__ reader_wait;
 } goc_rwmutex;
 GOC_BLOCKING void goc_rwmutex_rlock(goc_rwmutex *rw);
 void goc_rwmutex_runlock(goc_rwmutex *rw);
@@ -138,15 +140,15 @@ GOC_BLOCKING void goc_rwmutex_lock(goc_rwmutex *rw);
 void goc_rwmutex_unlock(goc_rwmutex *rw);
 
 typedef struct goc_waitgroup {
-  _Atomic uint64_t state;   /* high 32: counter, low 32: waiters */
-  _Atomic uint32_t sema;
+  _Atomic __UINT64_TYPE__ state;   /* high 32: counter, low 32: waiters */
+  _Atomic __UINT32_TYPE__ sema;
 } goc_waitgroup;
 void goc_waitgroup_add(goc_waitgroup *wg, int delta); /* panics below 0 */
 void goc_waitgroup_done(goc_waitgroup *wg);
 GOC_BLOCKING void goc_waitgroup_wait(goc_waitgroup *wg);
 
 typedef struct goc_once {
-  _Atomic uint32_t done;
+  _Atomic __UINT32_TYPE__ done;
   goc_mutex m;
 } goc_once;
 /* Runs fn once; fn is plain C (it cannot block). Concurrent callers wait. */
@@ -154,8 +156,8 @@ GOC_BLOCKING void goc_once_do(goc_once *o, void (*fn)(void));
 
 typedef struct goc_cond {
   goc_mutex *L;           /* must be set before use */
-  _Atomic uint32_t wait_ticket;
-  _Atomic uint32_t notify_ticket;
+  _Atomic __UINT32_TYPE__ wait_ticket;
+  _Atomic __UINT32_TYPE__ notify_ticket;
   void *waiters;          /* runtime-private list */
   _Atomic int lock;
 } goc_cond;
@@ -167,32 +169,32 @@ void goc_cond_broadcast(goc_cond *c);
 typedef struct goc_context goc_context;
 goc_context *goc_context_background(void);          /* never cancelled */
 goc_context *goc_context_with_cancel(goc_context *parent);
-goc_context *goc_context_with_deadline(goc_context *parent, int64_t deadline);
-goc_context *goc_context_with_timeout(goc_context *parent, int64_t ns);
+goc_context *goc_context_with_deadline(goc_context *parent, __INT64_TYPE__ deadline);
+goc_context *goc_context_with_timeout(goc_context *parent, __INT64_TYPE__ ns);
 void goc_context_cancel(goc_context *ctx);
 GOC_CHAN(int) goc_context_done(goc_context *ctx);   /* closed on cancel */
-/* NULL while not cancelled; "context canceled" or
+/* ((void *)0) while not cancelled; "context canceled" or
  * "context deadline exceeded" after. */
 const char *goc_context_err(goc_context *ctx);
-int64_t goc_context_deadline(goc_context *ctx);     /* 0 if none */
+__INT64_TYPE__ goc_context_deadline(goc_context *ctx);     /* 0 if none */
 void goc_context_free(goc_context *ctx);            /* cancels it first */
 
 /* ---- network I/O on the netpoller --------------------------------------
  * The fd is made non-blocking on first use. On EAGAIN the goroutine parks
  * on the netpoller, not the thread. Return values follow read(2) etc. */
-GOC_BLOCKING ssize_t goc_read(int fd, void *buf, size_t n);
-GOC_BLOCKING ssize_t goc_write(int fd, const void *buf, size_t n);
-GOC_BLOCKING int goc_accept(int fd, struct sockaddr *addr, socklen_t *len);
+GOC_BLOCKING __PTRDIFF_TYPE__ goc_read(int fd, void *buf, __SIZE_TYPE__ n);
+GOC_BLOCKING __PTRDIFF_TYPE__ goc_write(int fd, const void *buf, __SIZE_TYPE__ n);
+GOC_BLOCKING int goc_accept(int fd, struct sockaddr *addr, __UINT32_TYPE__ *len);
 GOC_BLOCKING int goc_connect(int fd, const struct sockaddr *addr,
-                             socklen_t len);
+                             __UINT32_TYPE__ len);
 void goc_close_fd(int fd);   /* forgets fd in the netpoller, then close(2) */
 
 /* ---- misc --------------------------------------------------------------- */
 __attribute__((noreturn, format(printf, 1, 2)))
 void goc_panic(const char *fmt, ...);
-int64_t goc_id(void);        /* current goroutine id; 0 on a plain thread */
+__INT64_TYPE__ goc_id(void);        /* current goroutine id; 0 on a plain thread */
 int goc_nprocs(void);        /* GOC_MAXPROCS in effect */
-void goc_dump(FILE *out);    /* every goroutine, as on SIGQUIT */
+void goc_dump(struct _IO_FILE *out);    /* every goroutine, as on SIGQUIT */
 
 /* Brackets around plain C code that blocks in a system call: lets the
  * monitor hand off the P at once instead of after a time slice. */

@@ -45,10 +45,6 @@
 #ifndef GOC_ABI_H
 #define GOC_ABI_H
 
-#include <stdbool.h>
-#include <stddef.h>
-#include <stdint.h>
-#include <string.h>
 #include "goc.h"
 
 #ifdef __cplusplus
@@ -76,8 +72,8 @@ struct goc_frame {
   goc_step_fn step;
   goc_frame *parent;
   void *locals;          /* the function's spill area, owned by its step */
-  uint32_t resume;       /* index into the step's table of resume labels */
-  int32_t line;          /* .goc line of the current suspension (traces) */
+  __UINT32_TYPE__ resume;       /* index into the step's table of resume labels */
+  __INT32_TYPE__ line;          /* .goc line of the current suspension (traces) */
   const char *func;      /* function name, for traces */
   const char *file;      /* .goc file, for traces */
 };
@@ -85,8 +81,8 @@ struct goc_frame {
 /* The head of every G, visible to lowered code so the hot paths inline.
  * The runtime's struct goc_g begins with this. */
 typedef struct goc_g_head {
-  volatile uint32_t preempt;  /* set by the monitor: yield at next check */
-  uint32_t cdepth;            /* direct step calls on the C stack */
+  volatile __UINT32_TYPE__ preempt;  /* set by the monitor: yield at next check */
+  __UINT32_TYPE__ cdepth;            /* direct step calls on the C stack */
   goc_frame *top;             /* innermost frame */
   char *arena_ptr;            /* bump pointer in the current arena chunk */
   char *arena_end;
@@ -96,14 +92,14 @@ typedef struct goc_g_head {
 
 /* ---- frame arena ------------------------------------------------------- */
 #define GOC_ARENA_ALIGN 16
-void *goc__arena_push_slow(goc_g *g, size_t n);
+void *goc__arena_push_slow(goc_g *g, __SIZE_TYPE__ n);
 void goc__arena_pop_slow(goc_g *g, void *p);
 
 /* LIFO allocation of n bytes, 16-byte aligned. Never fails (panics on OOM). */
-static inline void *goc__arena_push(goc_g *g, size_t n) {
+static inline void *goc__arena_push(goc_g *g, __SIZE_TYPE__ n) {
   goc_g_head *h = GOC_G(g);
-  n = (n + GOC_ARENA_ALIGN - 1) & ~(size_t)(GOC_ARENA_ALIGN - 1);
-  if (__builtin_expect((size_t)(h->arena_end - h->arena_ptr) >= n, 1)) {
+  n = (n + GOC_ARENA_ALIGN - 1) & ~(__SIZE_TYPE__)(GOC_ARENA_ALIGN - 1);
+  if (__builtin_expect((__SIZE_TYPE__)(h->arena_end - h->arena_ptr) >= n, 1)) {
     void *p = h->arena_ptr;
     h->arena_ptr += n;
     return p;
@@ -120,19 +116,19 @@ static inline void goc__arena_pop(goc_g *g, void *p) {
 }
 
 /* Pushes a frame of `size` bytes (the whole frame struct) for `step` and
- * returns it with resume = 0 and locals = NULL; the caller fills the
+ * returns it with resume = 0 and locals = ((void *)0); the caller fills the
  * argument fields. The frame becomes g->top only when it is called
  * (goc__call), or at once if g has no frame yet (the first frame of a new
  * G), because argument evaluation may push and call other frames first. */
-static inline goc_frame *goc__frame_push(goc_g *g, size_t size, goc_step_fn step) {
+static inline goc_frame *goc__frame_push(goc_g *g, __SIZE_TYPE__ size, goc_step_fn step) {
   goc_frame *fr = (goc_frame *)goc__arena_push(g, size);
   fr->step = step;
-  fr->parent = NULL;
-  fr->locals = NULL;
+  fr->parent = ((void *)0);
+  fr->locals = ((void *)0);
   fr->resume = 0;
   fr->line = 0;
-  fr->func = NULL;
-  fr->file = NULL;
+  fr->func = ((void *)0);
+  fr->file = ((void *)0);
   if (!GOC_G(g)->top) GOC_G(g)->top = fr;
   return fr;
 }
@@ -197,7 +193,7 @@ void goc__go_start(goc_g *newg, const char *file, int line);
  * (read through result_offset into the frame) once it returns. */
 goc_g *goc__main_g(void);
 __attribute__((noreturn))
-void goc__run_main(goc_g *mainG, size_t result_offset);
+void goc__run_main(goc_g *mainG, __SIZE_TYPE__ result_offset);
 
 /* The plain C entry of a goroutine function with external linkage: runs the
  * frame pushed on g (from goc__go_new) as a goroutine and blocks the calling
@@ -212,19 +208,19 @@ void goc__g_release(goc_g *g);
 /* Each returns 1 if the operation completed at once; 0 if g must suspend.
  * `elem` (send) and `dst` (receive) must point into frame memory (the
  * step's locals area), not the C stack, because wakers access them after
- * the step has returned. dst may be NULL (value discarded).
+ * the step has returned. dst may be ((void *)0) (value discarded).
  * After resuming from 0, call the matching _resume. */
 int goc__chan_send(goc_g *g, goc_chan *c, const void *elem);
 void goc__chan_send_resume(goc_g *g);   /* panics if c was closed meanwhile */
-int goc__chan_recv(goc_g *g, goc_chan *c, void *dst, bool *ok);
-void goc__chan_recv_resume(goc_g *g, bool *ok);
+int goc__chan_recv(goc_g *g, goc_chan *c, void *dst, _Bool *ok);
+void goc__chan_recv_resume(goc_g *g, _Bool *ok);
 
 /* select. `cases` must live in frame memory; n may be 0 (with no default:
  * blocks forever). Returns 1 with *chosen set (-1: default taken), or 0.
  * After resuming from 0, goc__select_resume sets *chosen and *recv_ok. */
-int goc__select(goc_g *g, goc_select_case *cases, int n, bool has_default,
-                int *chosen, bool *recv_ok);
-void goc__select_resume(goc_g *g, int *chosen, bool *recv_ok);
+int goc__select(goc_g *g, goc_select_case *cases, int n, _Bool has_default,
+                int *chosen, _Bool *recv_ok);
+void goc__select_resume(goc_g *g, int *chosen, _Bool *recv_ok);
 
 /* ---- blocking runtime functions -----------------------------------------
  * For every GOC_BLOCKING function  R goc_X(A...)  of goc.h there is
@@ -232,7 +228,7 @@ void goc__select_resume(goc_g *g, int *chosen, bool *recv_ok);
  *   int goc_X__async(goc_g *g, R *result, A...)   (R is not void)
  * that returns 1 when done and 0 to suspend; after each resume the lowered
  * code calls it again with the same arguments until it returns 1. */
-int goc_sleep__async(goc_g *g, int64_t ns);
+int goc_sleep__async(goc_g *g, __INT64_TYPE__ ns);
 int goc_yield__async(goc_g *g);
 int goc_mutex_lock__async(goc_g *g, goc_mutex *m);
 int goc_rwmutex_rlock__async(goc_g *g, goc_rwmutex *rw);
@@ -240,12 +236,12 @@ int goc_rwmutex_lock__async(goc_g *g, goc_rwmutex *rw);
 int goc_waitgroup_wait__async(goc_g *g, goc_waitgroup *wg);
 int goc_once_do__async(goc_g *g, goc_once *o, void (*fn)(void));
 int goc_cond_wait__async(goc_g *g, goc_cond *c);
-int goc_read__async(goc_g *g, ssize_t *result, int fd, void *buf, size_t n);
-int goc_write__async(goc_g *g, ssize_t *result, int fd, const void *buf, size_t n);
+int goc_read__async(goc_g *g, __PTRDIFF_TYPE__ *result, int fd, void *buf, __SIZE_TYPE__ n);
+int goc_write__async(goc_g *g, __PTRDIFF_TYPE__ *result, int fd, const void *buf, __SIZE_TYPE__ n);
 int goc_accept__async(goc_g *g, int *result, int fd, struct sockaddr *addr,
-                      socklen_t *len);
+                      __UINT32_TYPE__ *len);
 int goc_connect__async(goc_g *g, int *result, int fd,
-                       const struct sockaddr *addr, socklen_t len);
+                       const struct sockaddr *addr, __UINT32_TYPE__ len);
 
 #ifdef __cplusplus
 }

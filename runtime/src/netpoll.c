@@ -13,6 +13,7 @@
  *   - sched.netpoll_waiters counts parked Gs (deadlock detection).
  */
 #define _GNU_SOURCE 1
+#include <sys/socket.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>

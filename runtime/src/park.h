@@ -21,6 +21,12 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/types.h>
 #include "goc_abi.h"
 
 /* Why a goroutine waits, as in Go's waitReason (goc_dump prints these). */

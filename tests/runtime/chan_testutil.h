@@ -10,6 +10,11 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/types.h>
 #include "goc.h"
 
 #define CHECK(cond)                                                       \

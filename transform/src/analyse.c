@@ -491,11 +491,7 @@ void analyse_function(fnctx *fx) {
   for (int i = 0; i < w.nhoists; i++) {
     hoist *h = &w.hoists[i];
     /* errors in a hoisted declaration point at the declaration */
-    {
-      int line, col;
-      node_pos(h->decl, &line, &col);
-      buf_put_line(&decls, line, fx->s->path);
-    }
+    buf_put_node_line(&decls, h->decl);
     if (h->slot < 0) {
       rewrite_node(fx->s, fx, RW_DECL, h->decl, &decls);
       const char *ht = ts_node_type(h->decl);
@@ -535,7 +531,7 @@ int new_temp_typed(fnctx *fx, const char *type_expr, bool in_L) {
   sl->cname = xasprintf("goc_t%d", fx->ntemp++);
   sl->decl = xasprintf("__typeof__(%s) %s;", type_expr, sl->cname);
   /* errors in the type (a receive from a non-channel) point at the site */
-  if (fx->cur_line) buf_put_line(&fx->temps, fx->cur_line, fx->s->path);
+  if (fx->cur_line) buf_put_line(&fx->temps, fx->cur_line, fx->cur_file);
   buf_printf(&fx->temps, "%s\n", sl->decl);
   return k;
 }

@@ -176,6 +176,7 @@ static enum CXChildVisitResult visit_refs(CXCursor c, CXCursor parent, CXClientD
           clang_getSpellingLocation(loc, &sf, NULL, NULL, &so);
           clang_getExpansionLocation(loc, &ef, NULL, NULL, &eo);
           int dl = 0, dc = 0;
+          const char *dfile = fn->src ? node_file(fn->def) : "";
           if (fn->src) node_pos(fn->def, &dl, &dc);
           if (so != eo)
             fprintf(stderr, "%s:%u:%u: error: call to goroutine function '%s' inside a macro expansion (goc lowers "
@@ -184,7 +185,7 @@ static enum CXChildVisitResult visit_refs(CXCursor c, CXCursor parent, CXClientD
           else if (fn->src)
             fprintf(stderr, "%s:%u:%u: error: goroutine function '%s' (defined at %s:%d) used as a plain function "
                             "pointer (through a plain pointer it would block the whole thread; call it directly, or "
-                            "start it with go)\n", file, line, col, name, fn->src->path, dl);
+                            "start it with go)\n", file, line, col, name, dfile, dl);
           else
             fprintf(stderr, "%s:%u:%u: error: goroutine function '%s' used as a plain function pointer (through a "
                             "plain pointer it would block the whole thread; call it directly, or start it with go)\n",

@@ -11,8 +11,12 @@ void diag_error(const source *s, TSNode at, const char *fmt, ...) {
   diag_count++;
   if (diag_quiet) return;
   int line = 1, col = 1;
-  if (!ts_node_is_null(at)) node_pos(at, &line, &col);
-  fprintf(stderr, "%s:%d:%d: error: ", s->path, line, col);
+  const char *file = s->path;
+  if (!ts_node_is_null(at)) {
+    node_pos(at, &line, &col);
+    file = node_file(at);
+  }
+  fprintf(stderr, "%s:%d:%d: error: ", file, line, col);
   va_list ap;
   va_start(ap, fmt);
   vfprintf(stderr, fmt, ap);

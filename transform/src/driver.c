@@ -78,7 +78,8 @@ typedef struct xopts {
   int nindexes;
 } xopts;
 
-static program *load_program(char **files, int nfiles, source ***srcs_out, const xopts *xo) {
+static program *load_program(char **files, int nfiles, source ***srcs_out, const xopts *xo, char **flags,
+                             int nflags) {
   program *p = xcalloc(1, sizeof *p);
   char *hdr = xasprintf("%s/goc.h", goc_include_dir());
   program_load_blocking(p, hdr);
@@ -87,7 +88,7 @@ static program *load_program(char **files, int nfiles, source ***srcs_out, const
     if (program_read_index(p, xo->indexes[i])) diag_count++;
   source **srcs = xcalloc((size_t)nfiles + 1, sizeof *srcs);
   for (int i = 0; i < nfiles; i++) {
-    srcs[i] = source_load(files[i]);
+    srcs[i] = source_preprocess(files[i], flags, nflags);
     if (srcs[i]) source_check_syntax(srcs[i]);
   }
   if (diag_count) { *srcs_out = srcs; return p; }
@@ -112,12 +113,47 @@ static int write_file(const char *path, const char *text) {
   return 0;
 }
 
+/* Make-style dependencies of out: the .goc files, the indexes, and every
+ * file the preprocessor read for any of the sources. */
+static int write_depfile(const char *depfile, const char *out, source **srcs, int nsrcs, char **extra, int nextra) {
+  buf b = {0};
+  buf_puts(&b, out);
+  buf_putc(&b, ':');
+  char **seen = NULL;
+  int nseen = 0;
+  for (int i = 0; i < nextra + nsrcs; i++) {
+    const char **files;
+    int nf = i < nextra ? 1 : source_files(srcs[i - nextra], &files);
+    if (i < nextra) files = (const char **)&extra[i];
+    for (int k = 0; k < nf; k++) {
+      const char *f = files[k];
+      if (f[0] == '<' || !exists(f)) continue;   /* <built-in>, <stdin> */
+      bool dup = false;
+      for (int j = 0; j < nseen && !dup; j++) dup = !strcmp(seen[j], f);
+      if (dup) continue;
+      seen = xrealloc(seen, sizeof(char *) * (size_t)(nseen + 1));
+      seen[nseen++] = (char *)f;
+      buf_puts(&b, " \\\n ");
+      for (const char *q = f; *q; q++) {
+        if (*q == ' ' || *q == '#') buf_putc(&b, '\\');
+        if (*q == '$') buf_putc(&b, '$');
+        buf_putc(&b, *q);
+      }
+    }
+  }
+  free(seen);
+  buf_putc(&b, '\n');
+  int rc = write_file(depfile, buf_str(&b));
+  buf_free(&b);
+  return rc;
+}
+
 /* Transforms files[which] with all files analysed together; flags are the
  * compile flags the output will get (for the check). */
 static int transform_one(char **files, int nfiles, int which, const char *out, char **flags, int nflags,
                          const xopts *xo) {
   source **srcs;
-  program *p = load_program(files, nfiles, &srcs, xo);
+  program *p = load_program(files, nfiles, &srcs, xo, flags, nflags);
   if (diag_count) return 1;
   char *c = lower_source(p, srcs[which]);
   if (!c) return 1;
@@ -131,25 +167,23 @@ static int transform_one(char **files, int nfiles, int which, const char *out, c
     free(c);
     return 1;
   }
-  /* quoted includes resolve next to the .goc, not next to the output */
-  char **cflags = xcalloc((size_t)nflags + 3, sizeof *cflags);
-  char *dir = xstrdup(files[which]);
-  char *slash = strrchr(dir, '/');
-  if (slash) *slash = 0; else strcpy(dir, ".");
-  cflags[0] = "-iquote";
-  cflags[1] = dir;
-  for (int i = 0; i < nflags; i++) cflags[i + 2] = flags[i];
-  flags = cflags;
-  nflags += 2;
+  /* The output is preprocessed already: the check needs only the flags
+     that change the language (the rest may be gcc's alone). */
+  char **cflags = xcalloc((size_t)nflags + 1, sizeof *cflags);
+  int ncflags = 0;
+  for (int i = 0; i < nflags; i++)
+    if (!strncmp(flags[i], "-std=", 5) || !strcmp(flags[i], "-ansi") || !strcmp(flags[i], "-m32") ||
+        !strcmp(flags[i], "-m64") || !strcmp(flags[i], "-funsigned-char") || !strcmp(flags[i], "-fsigned-char"))
+      cflags[ncflags++] = flags[i];
   char **extra = xcalloc((size_t)nfiles + (size_t)(xo ? xo->nindexes : 0) + 1, sizeof *extra);
   int nextra = 0;
   for (int i = 0; i < nfiles; i++) extra[nextra++] = files[i];
   for (int i = 0; xo && i < xo->nindexes; i++) extra[nextra++] = xo->indexes[i];
   check_program = p;
-  int bad = !getenv("GOC_NO_CHECK") && check_lowered(out, c, flags, nflags, xo ? xo->depfile : NULL, extra, nextra);
+  int bad = !getenv("GOC_NO_CHECK") && check_lowered(out, c, cflags, ncflags, NULL, extra, nextra);
+  if (!bad && xo && xo->depfile) bad = write_depfile(xo->depfile, out, srcs, nfiles, extra, nextra);
   free(extra);
   free(cflags);
-  free(dir);
   if (bad) {
     free(c);
     return 1;
@@ -305,7 +339,8 @@ static int cc_build(int argc, char **argv, const char *workdir) {
         av_push(&cf, f);
       }
     }
-    if (transform_one(gocs, ngoc, i, cpath, cf.v, cf.n, NULL)) return 1;
+    (void)cf;
+    if (transform_one(gocs, ngoc, i, cpath, flags.v, flags.n, NULL)) return 1;
     if (compile_only) {
       char *obj = (out && ngoc == 1 && !inputs.n) ? xstrdup(out) : xasprintf("%s.o", stem);
       argv_t cc = {0};

@@ -75,10 +75,10 @@ void emit_gofn_decl(fninfo *fn, buf *out, bool definition) {
   for (int i = 0; i < fn->nparams; i++) buf_printf(out, "  goc_f->%s = %s;\n", fn->params[i], fn->params[i]);
   buf_puts(out, "  goc_m->frame = &goc_f->goc_hdr;\n");
   if (fn->returns_void) {
-    buf_puts(out, "  goc_m->ret = NULL;\n}\n");
+    buf_puts(out, "  goc_m->ret = ((void *)0);\n}\n");
   } else {
     buf_puts(out, "  goc_m->ret = &goc_f->goc_ret;\n"
-                  "  __typeof__(goc_f->goc_ret) goc_z;\n  memset(&goc_z, 0, sizeof goc_z);\n  return goc_z;\n}\n");
+                  "  __typeof__(goc_f->goc_ret) goc_z;\n  __builtin_memset(&goc_z, 0, sizeof goc_z);\n  return goc_z;\n}\n");
   }
 }
 
@@ -131,11 +131,11 @@ void lower_go_gofn(const source *s, fnctx *fx, TSNode n, TSNode call, buf *out) 
   buf args = {0}, targs = {0};
   buf_puts(out, "{\n");
   char *fe = gofn_args(fx, s, call, out, &args, &targs);
-  int line, col;
-  node_pos(n, &line, &col);
+  const char *file;
+  int line = node_line(n, &file);
   buf_printf(out, "goc_g *goc_ng = goc__go_new();\nstruct goc_gocall goc_gm = { goc_ng, 0, 0 };\n"
                   "(void)(%s)(&goc_gm%s);\ngoc__go_start(goc_ng, ", fe, buf_str(&args));
-  buf_put_cstr(out, s->path);
+  buf_put_cstr(out, file);
   buf_printf(out, ", %d);\n}\n", line);
   free(fe);
   buf_free(&args);

@@ -69,6 +69,7 @@ typedef struct fnctx {
   bool in_stmt_expr;
   bool quiet;          /* analysis only (plain spawners): no diagnostics */
   int cur_line;        /* .goc line of the statement being lowered */
+  const char *cur_file;
   int nthunks;         /* go through pointers: thunk frames run by this step */
   uint32_t (*loops_span)[2];   /* [start, end) of every loop statement */
   int nloops_span;

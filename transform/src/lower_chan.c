@@ -47,10 +47,10 @@ char *lower_receive(fnctx *fx, TSNode recv, buf *out) {
   char *ch = chan_operand(fx, node_field(recv, "channel"), out, "receive from");
   int x = xfer_slot(fx, ch);
   const char *xn = fx->slots[x].cname;
-  buf_printf(out, "if (!goc__chan_recv(goc_cur, (goc_chan *)(%s), &goc_L->%s, NULL)) ", ch, xn);
+  buf_printf(out, "if (!goc__chan_recv(goc_cur, (goc_chan *)(%s), &goc_L->%s, ((void *)0))) ", ch, xn);
   buf_puts(out, "{ ");
   emit_suspend(fx, recv, out);
-  buf_puts(out, "goc__chan_recv_resume(goc_cur, NULL); }\n");
+  buf_puts(out, "goc__chan_recv_resume(goc_cur, ((void *)0)); }\n");
   free(ch);
   return xasprintf("(goc_L->%s)", xn);
 }
@@ -192,7 +192,7 @@ void lower_select(fnctx *fx, TSNode n, buf *out) {
     free(ch);
   }
   buf_printf(out, "if (!goc__select(goc_cur, %s%s, %d, %d, &goc_L->%s, &goc_L->%s)) { ", seln ? "goc_L->" : "",
-             seln ? seln : "NULL", ncases, has_default ? 1 : 0, chn, rokn);
+             seln ? seln : "((void *)0)", ncases, has_default ? 1 : 0, chn, rokn);
   emit_suspend(fx, n, out);
   buf_printf(out, "goc__select_resume(goc_cur, &goc_L->%s, &goc_L->%s); }\n", chn, rokn);
   buf_printf(out, "switch (goc_L->%s) {\n", chn);

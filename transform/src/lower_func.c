@@ -38,7 +38,7 @@ static void emit_c_entry(const source *s, fninfo *fn, buf *out) {
     for (int i = 0; i < fn->nparams && i < 3; i++)
       buf_printf(out, "  goc__f->%s = (__typeof__(goc__f->%s))%s;\n", fn->params[i], fn->params[i], src[i]);
     buf_puts(out, "  (void)goc__argc; (void)goc__argv; (void)goc__envp; (void)goc__f;\n"
-                  "  goc__run_main(goc__g, offsetof(struct main__frame, goc_ret));\n}\n");
+                  "  goc__run_main(goc__g, __builtin_offsetof(struct main__frame, goc_ret));\n}\n");
     return;
   }
   buf_puts(out, "\n__attribute__((unused)) ");
@@ -91,7 +91,7 @@ char *lower_function(program *p, const source *s, fninfo *fn) {
   for (int i = 0; i < fn->nparams; i++) {
     slot *sl = &fx.slots[i];
     if (sl->in_L)
-      buf_printf(&entry, "memcpy(&goc_L->%s, &goc_fr->%s, sizeof goc_L->%s);\n", sl->cname, sl->name, sl->cname);
+      buf_printf(&entry, "__builtin_memcpy(&goc_L->%s, &goc_fr->%s, sizeof goc_L->%s);\n", sl->cname, sl->name, sl->cname);
     else
       buf_printf(&entry, "%s = goc_fr->%s;\n", sl->cname, sl->name);
   }
@@ -114,8 +114,6 @@ char *lower_function(program *p, const source *s, fninfo *fn) {
                  "#pragma GCC diagnostic ignored \"-Wuninitialized\"\n"
                  "#pragma GCC diagnostic ignored \"-Wunused-label\"\n"
                  "#pragma GCC diagnostic ignored \"-Wimplicit-fallthrough\"\n#endif\n");
-  int line, col;
-  node_pos(fn->def, &line, &col);
   emit_line(&fx, fn->def, &out);
   buf_printf(&out, "%sint %s__step(goc_g *goc_cur, goc_frame *goc_frp) {\n", fn->is_static || fn->is_main ? "static " : "",
              step_name(fn));
@@ -150,15 +148,15 @@ char *lower_function(program *p, const source *s, fninfo *fn) {
     /* the arena aligns to 16; an over-aligned local needs more */
     buf_puts(&out, "goc_L = (struct goc_locals *)goc__arena_push(goc_cur, sizeof(struct goc_locals) + "
                    "(_Alignof(struct goc_locals) > GOC_ARENA_ALIGN ? _Alignof(struct goc_locals) : 0));\n"
-                   "if (_Alignof(struct goc_locals) > GOC_ARENA_ALIGN) goc_L = (struct goc_locals *)(((uintptr_t)goc_L + "
-                   "_Alignof(struct goc_locals) - 1) & ~(uintptr_t)(_Alignof(struct goc_locals) - 1));\n");
+                   "if (_Alignof(struct goc_locals) > GOC_ARENA_ALIGN) goc_L = (struct goc_locals *)(((__UINTPTR_TYPE__)goc_L + "
+                   "_Alignof(struct goc_locals) - 1) & ~(__UINTPTR_TYPE__)(_Alignof(struct goc_locals) - 1));\n");
   else
-    buf_puts(&out, "goc_L = NULL;\n");
+    buf_puts(&out, "goc_L = ((void *)0);\n");
   buf_puts(&out, "goc_fr->goc_hdr.locals = goc_L;\n");
   buf_puts(&out, "goc_fr->goc_hdr.func = ");
   buf_put_cstr(&out, fn->name);
   buf_puts(&out, ";\ngoc_fr->goc_hdr.file = ");
-  buf_put_cstr(&out, s->path);
+  buf_put_cstr(&out, node_file(fn->def));
   buf_puts(&out, ";\n");
   if (fn->is_main) buf_puts(&out, "goc_fr->goc_ret = 0;\n");
   buf_puts(&out, buf_str(&entry));

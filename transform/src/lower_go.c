@@ -130,10 +130,10 @@ static void go_thunk(fnctx *fx, TSNode n, TSNode call, buf *out) {
   buf_printf(out, "%s = goc__go_new();\n%s = (struct goc_thunk%d *)goc__frame_push(%s, sizeof(struct goc_thunk%d), "
                   "%s__step);\n%s->goc_hdr.resume = GOC_THUNK_BASE + %d;\n%s",
              ng, nf, k, ng, k, fname, nf, k, buf_str(&fill));
-  int line, col;
-  node_pos(n, &line, &col);
+  const char *file;
+  int line = node_line(n, &file);
   buf_printf(out, "goc__go_start(%s, ", ng);
-  buf_put_cstr(out, fx->s->path);
+  buf_put_cstr(out, file);
   buf_printf(out, ", %d);\n", line);
   buf_free(&fields);
   buf_free(&callargs);
@@ -192,7 +192,7 @@ static void go_common(const source *s, program *p, fnctx *fx, TSNode n, buf *out
                            ? xasprintf("(goc_L->%s)", fx->slots[fn->capture_slots[i]].cname)
                            : xstrdup(fx->slots[fn->capture_slots[i]].cname))
                      : xstrdup(fn->params[i]);
-      buf_printf(out, "memcpy(&%s->%s, &%s, sizeof %s->%s);\n", nf, fn->params[i], ref, nf, fn->params[i]);
+      buf_printf(out, "__builtin_memcpy(&%s->%s, &%s, sizeof %s->%s);\n", nf, fn->params[i], ref, nf, fn->params[i]);
       free(ref);
     }
     ai = fn->nparams;
@@ -207,11 +207,11 @@ static void go_common(const source *s, program *p, fnctx *fx, TSNode n, buf *out
   }
   if (ai != fn->nparams)
     diag_error(s, call, "go %s with %d argument%s, expected %d", fn->name, ai, ai == 1 ? "" : "s", fn->nparams);
-  int line, col;
-  node_pos(n, &line, &col);
+  const char *file;
+  int line = node_line(n, &file);
   if (!temps) buf_printf(out, "(void)%s;\n", nf);
   buf_printf(out, "goc__go_start(%s, ", ng);
-  buf_put_cstr(out, s->path);
+  buf_put_cstr(out, file);
   buf_printf(out, ", %d);\n}\n", line);
   free(ftype);
   free(step);

@@ -17,11 +17,9 @@
 #include "lower.h"
 
 void emit_line(fnctx *fx, TSNode n, buf *out) {
-  int line, col;
-  node_pos(n, &line, &col);
-  fx->cur_line = line;
+  fx->cur_line = node_line(n, &fx->cur_file);
   buf_putc(out, '\n');
-  buf_put_line(out, line, fx->s->path);
+  buf_put_node_line(out, n);
 }
 
 static bool visible_at(const slot *sl, uint32_t pos) {
@@ -53,8 +51,7 @@ static int suspension(fnctx *fx, uint32_t pos, int line, buf *spill, buf *reload
 }
 
 void emit_suspend(fnctx *fx, TSNode at, buf *out) {
-  int line, col;
-  node_pos(at, &line, &col);
+  int line = node_line(at, NULL);
   buf spill = {0}, reload = {0};
   int k = suspension(fx, ts_node_start_byte(at), line, &spill, &reload);
   buf_printf(out, "{ %sgoc_fr->goc_hdr.resume = %d; goc_fr->goc_hdr.line = %d; return GOC_SUSPEND; goc_R%d:; %s}\n",
@@ -71,8 +68,7 @@ void emit_suspend(fnctx *fx, TSNode at, buf *out) {
  * statement expression for a for's increment clause to `check`, and the
  * resume block (to be placed right before the loop) to `resume`. */
 static void backedge_check(fnctx *fx, TSNode loop, TSNode body, buf *check, buf *resume) {
-  int line, col;
-  node_pos(loop, &line, &col);
+  int line = node_line(loop, NULL);
   buf spill = {0}, reload = {0};
   /* the last byte of the body: inside the loop statement, so its own
      variables (a for initializer's) count as visible */
@@ -117,7 +113,7 @@ static void lower_declaration(fnctx *fx, TSNode n, buf *out) {
       char *v = lower_expr(fx, value, out);
       const char *lb = node_is(value, "initializer_list") ? "" : "{", *rb = node_is(value, "initializer_list") ? "" : "}";
       if (is_array)
-        buf_printf(out, "memcpy((void *)&%s, &(__typeof__(%s))%s%s%s, sizeof(%s));\n", ref, tref, lb, v, rb, tref);
+        buf_printf(out, "__builtin_memcpy((void *)&%s, &(__typeof__(%s))%s%s%s, sizeof(%s));\n", ref, tref, lb, v, rb, tref);
       else
         buf_printf(out, "%s = (__typeof__(%s))%s;\n", ref, tref, v);
       free(v);

@@ -258,10 +258,9 @@ fninfo *program_lifted(const program *p, TSNode go_stmt) {
  * found when the spawner is lowered. */
 static void add_lifted(program *p, source *s, fninfo *spawner, TSNode n) {
   if (node_is(n, "go_statement") && !ts_node_is_null(node_field(n, "body"))) {
-    int line, col;
-    node_pos(n, &line, &col);
     fninfo *fn = xcalloc(1, sizeof *fn);
-    fn->name = xasprintf("%s__go%d_%d", spawner->name, line, col);
+    /* named by position in the text: two blocks from one macro use differ */
+    fn->name = xasprintf("%s__go%u", spawner->name, ts_node_start_byte(n));
     fn->src = s;
     fn->def = n;
     fn->is_static = true;

@@ -22,7 +22,7 @@ static void chan_make(const source *s, fnctx *fx, rw_mode mode, TSNode n, buf *o
   TSNode el = node_field(n, "element");
   TSNode cap = node_field(n, "capacity");
   char *t = rewrite_str(s, fx, mode, el);
-  buf_printf(out, "((__typeof__(__typeof__(%s) (*)[1]))goc_chan_make(sizeof(%s), _Alignof(%s), (size_t)(", t, t, t);
+  buf_printf(out, "((__typeof__(__typeof__(%s) (*)[1]))goc_chan_make(sizeof(%s), _Alignof(%s), (__SIZE_TYPE__)(", t, t, t);
   rewrite_node(s, fx, mode, cap, out);
   buf_puts(out, ")))");
   free(t);
@@ -125,7 +125,7 @@ char *compound_literal_in_frame(fnctx *fx, const char *lit, const char *lit_type
   char *tt = typeof_text(lit_typeof);
   int k = new_temp_typed(fx, tt, true);
   const char *nm = fx->slots[k].cname;
-  char *r = xasprintf("(*({ __typeof__(goc_L->%s) *goc_cl = &goc_L->%s; memcpy((void *)goc_cl, &%s, "
+  char *r = xasprintf("(*({ __typeof__(goc_L->%s) *goc_cl = &goc_L->%s; __builtin_memcpy((void *)goc_cl, &%s, "
                       "sizeof *goc_cl); goc_cl; }))", nm, nm, lit);
   free(tt);
   return r;

@@ -7,6 +7,21 @@
 
 const TSLanguage *tree_sitter_goc(void);
 
+/* Every live source, so that a node finds the map of its own text. */
+static source **live;
+static int nlive;
+
+static void register_source(source *s) {
+  live = xrealloc(live, sizeof *live * (size_t)(nlive + 1));
+  live[nlive++] = s;
+}
+
+const source *source_of(TSNode n) {
+  for (int i = nlive - 1; i >= 0; i--)
+    if (live[i]->tree == n.tree) return live[i];
+  return NULL;
+}
+
 source *source_from_text(const char *path, const char *text, size_t len) {
   source *s = xcalloc(1, sizeof *s);
   s->path = xstrdup(path);
@@ -15,6 +30,7 @@ source *source_from_text(const char *path, const char *text, size_t len) {
   s->parser = ts_parser_new();
   ts_parser_set_language(s->parser, tree_sitter_goc());
   s->tree = ts_parser_parse_string(s->parser, NULL, s->text, s->len);
+  register_source(s);
   return s;
 }
 
@@ -37,11 +53,15 @@ source *source_load(const char *path) {
   s->parser = ts_parser_new();
   ts_parser_set_language(s->parser, tree_sitter_goc());
   s->tree = ts_parser_parse_string(s->parser, NULL, s->text, s->len);
+  register_source(s);
   return s;
 }
 
 void source_free(source *s) {
   if (!s) return;
+  for (int i = 0; i < nlive; i++)
+    if (live[i] == s) { live[i] = live[--nlive]; break; }
+  srcmap_free(s->map);
   ts_tree_delete(s->tree);
   ts_parser_delete(s->parser);
   free(s->text);
@@ -62,8 +82,58 @@ TSNode node_field(TSNode n, const char *field) {
 }
 void node_pos(TSNode n, int *line, int *col) {
   TSPoint p = ts_node_start_point(n);
-  *line = (int)p.row + 1;
-  *col = (int)p.column + 1;
+  const source *s = source_of(n);
+  const char *file;
+  if (s) {
+    source_position(s, p.row, p.column, &file, line, col);
+  } else {
+    *line = (int)p.row + 1;
+    *col = (int)p.column + 1;
+  }
+}
+
+int node_line(TSNode n, const char **file) {
+  const source *s = source_of(n);
+  TSPoint p = ts_node_start_point(n);
+  if (!s) { if (file) *file = ""; return (int)p.row + 1; }
+  const char *f;
+  int line, col;
+  source_line_of(s, p.row, &f, &line);
+  if (file) *file = f;
+  (void)col;
+  return line;
+}
+
+/* gcc keeps a #line directive's system-header state, so entering a system
+ * header takes a flagged line marker and leaving one a plain marker. */
+static bool last_sysp;
+void buf_put_node_line(buf *b, TSNode n) {
+  const char *file;
+  int line = node_line(n, &file);
+  bool sysp = node_in_system_header(n);
+  if (b->len && b->s[b->len - 1] != '\n') buf_putc(b, '\n');
+  if (sysp || last_sysp) {
+    buf_printf(b, "# %d ", line);
+    buf_put_cstr(b, file);
+    buf_puts(b, sysp ? " 3\n" : "\n");
+  } else {
+    buf_put_line(b, line, file);
+  }
+  last_sysp = sysp;
+}
+
+const char *node_file(TSNode n) {
+  const source *s = source_of(n);
+  if (!s) return "";
+  const char *file;
+  int line;
+  source_line_of(s, ts_node_start_point(n).row, &file, &line);
+  return file;
+}
+
+bool node_in_system_header(TSNode n) {
+  const source *s = source_of(n);
+  return s && source_row_is_system(s, ts_node_start_point(n).row);
 }
 
 static TSNode find_token(const source *s, TSNode n, const char *text) {

@@ -17,12 +17,14 @@
 #include "buf.h"
 
 /* ---- source.c ---- */
+typedef struct srcmap srcmap;   /* preprocess.c: rows of text -> user files */
 typedef struct source {
   char *path;       /* as given on the command line */
-  char *text;
+  char *text;       /* the preprocessed translation unit (see preprocess.c) */
   uint32_t len;
   TSParser *parser;
   TSTree *tree;
+  srcmap *map;      /* NULL: text is the file itself (goc parse, the fuzzer) */
 } source;
 
 source *source_load(const char *path);   /* NULL (and a diagnostic) on failure */
@@ -31,7 +33,26 @@ void source_free(source *s);
 char *node_text(const source *s, TSNode n);
 bool node_is(TSNode n, const char *type);
 TSNode node_field(TSNode n, const char *field);   /* null node if absent */
-void node_pos(TSNode n, int *line, int *col);       /* 1-based */
+/* Where n starts in the user's files: 1-based line and column, and the
+ * file (the .goc file, or a header it includes). */
+void node_pos(TSNode n, int *line, int *col);
+const char *node_file(TSNode n);
+int node_line(TSNode n, const char **file);   /* file may be NULL */
+/* A #line directive (or line marker) naming n's position. */
+void buf_put_node_line(buf *b, TSNode n);
+bool node_in_system_header(TSNode n);
+const source *source_of(TSNode n);
+
+/* ---- preprocess.c ---- */
+/* The .goc file through the C preprocessor with the compile's flags; NULL
+ * (after the preprocessor's diagnostics) on failure. */
+source *source_preprocess(const char *path, char **flags, int nflags);
+char *premark(const char *text, size_t len);
+void source_position(const source *s, uint32_t row, uint32_t col, const char **file, int *line, int *column);
+bool source_row_is_system(const source *s, uint32_t row);
+void source_line_of(const source *s, uint32_t row, const char **file, int *line);
+int source_files(const source *s, const char ***files);
+void srcmap_free(srcmap *m);
 /* Reports every ERROR/MISSING node; returns how many. */
 int source_check_syntax(const source *s);
 const char *child_field_name(TSNode n, uint32_t i);

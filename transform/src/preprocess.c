@@ -1,0 +1,584 @@
+/* preprocess.c — the front end: a .goc file becomes the translation unit
+ * the C compiler sees, and positions in it map back to the user's files.
+ *
+ *   1. premark: in the raw text, every `<-` the user wrote (outside
+ *      comments, literals, #if and #include lines) becomes `@@`, two
+ *      characters that no C token uses. It survives the preprocessor as
+ *      written, inside macro bodies too, and a `<-` that only macro
+ *      expansion creates (`x<NEG` with `#define NEG -1`) is never taken
+ *      for one.
+ *   2. $CC -E with the compile's own flags, goc_abi.h included first, the
+ *      text on stdin behind a line marker that names the .goc file (so
+ *      __FILE__, #line and diagnostics name it).
+ *   3. postprocess: `@@` back to `<-`; any other `<-` in the .goc file or a
+ *      system header split into `< -`; digraphs spelled as the tokens they
+ *      are; line markers removed into a line map (a forward jump within one
+ *      file becomes blank lines instead, so the text's rows stay in step);
+ *      goc's own headers blanked (the output includes them itself).
+ *
+ * Invariants:
+ *   - The text given to tree-sitter has no directives left but #pragma
+ *     (and _Pragma's expansion); every row maps to (file, line).
+ *   - Columns: a row of the .goc file maps token by token onto the raw
+ *     line (the preprocessor collapses spaces and expands macros); a token
+ *     that came from a macro maps to the macro's use.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include "transform.h"
+
+/* ---- 1. premark ---- */
+
+static bool is_ident_char(char c) { return isalnum((unsigned char)c) || c == '_' || c == '$'; }
+
+/* Copies a literal or comment starting at t[i]; returns the index after it. */
+static size_t skip_literal(const char *t, size_t n, size_t i) {
+  if (t[i] == '/' && i + 1 < n && t[i + 1] == '*') {
+    const char *e = strstr(t + i + 2, "*/");
+    return e ? (size_t)(e - t) + 2 : n;
+  }
+  if (t[i] == '/' && i + 1 < n && t[i + 1] == '/') {
+    size_t k = i + 2;
+    while (k < n && t[k] != '\n') {
+      if (t[k] == '\\' && k + 1 < n && t[k + 1] == '\n') k++;
+      k++;
+    }
+    return k;
+  }
+  char q = t[i];   /* ' or " */
+  size_t k = i + 1;
+  while (k < n && t[k] != q && t[k] != '\n') {
+    if (t[k] == '\\' && k + 1 < n) k++;
+    k++;
+  }
+  return k < n && t[k] == q ? k + 1 : k;
+}
+
+static bool starts_literal(const char *t, size_t n, size_t i) {
+  if (t[i] == '"' || t[i] == '\'') return true;
+  return t[i] == '/' && i + 1 < n && (t[i + 1] == '*' || t[i + 1] == '/');
+}
+
+/* The directive named at t[i] (just after '#' and blanks). */
+static bool directive_is(const char *t, size_t n, size_t i, const char *name) {
+  size_t l = strlen(name);
+  return i + l <= n && !strncmp(t + i, name, l) && (i + l == n || !is_ident_char(t[i + l]));
+}
+
+char *premark(const char *t, size_t n) {
+  char *o = xmalloc(n + 1);
+  memcpy(o, t, n);
+  o[n] = 0;
+  bool line_start = true;
+  bool verbatim = false;   /* in an #if, #elif or #include line */
+  for (size_t i = 0; i < n;) {
+    char c = t[i];
+    if (c == '\n') {
+      /* a directive ends at a newline not preceded by a backslash */
+      if (!(i > 0 && t[i - 1] == '\\')) verbatim = false;
+      line_start = true;
+      i++;
+      continue;
+    }
+    if (c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v') { i++; continue; }
+    if (starts_literal(t, n, i)) {
+      /* a header name after #include is verbatim anyway; a ' in a number
+         separator does not occur in C17 */
+      i = skip_literal(t, n, i);
+      line_start = false;
+      continue;
+    }
+    if (line_start && c == '#') {
+      size_t k = i + 1;
+      while (k < n && (t[k] == ' ' || t[k] == '\t')) k++;
+      verbatim = directive_is(t, n, k, "if") || directive_is(t, n, k, "elif") ||
+                 directive_is(t, n, k, "include") || directive_is(t, n, k, "include_next") ||
+                 directive_is(t, n, k, "import") || directive_is(t, n, k, "line") || directive_is(t, n, k, "error") ||
+                 directive_is(t, n, k, "warning");
+      line_start = false;
+      i = k;
+      continue;
+    }
+    line_start = false;
+    if (is_ident_char(c)) {
+      while (i < n && is_ident_char(t[i])) i++;
+      continue;
+    }
+    if (c == '<' && i + 1 < n) {
+      char d = t[i + 1];
+      if (d == '<') { i += (i + 2 < n && t[i + 2] == '=') ? 3 : 2; continue; }
+      if (d == '-' && !verbatim) { o[i] = '@'; o[i + 1] = '@'; i += 2; continue; }
+      i += (d == '=' || d == ':' || d == '%') ? 2 : 1;
+      continue;
+    }
+    i++;
+  }
+  return o;
+}
+
+/* ---- 2. the preprocessor ---- */
+
+/* Runs argv with input on stdin; returns its stdout (NULL on failure, after
+ * the preprocessor's own diagnostics went to stderr). */
+static char *run_filter(char **argv, const char *input, size_t inlen, size_t *outlen) {
+  int in[2], out[2];
+  if (pipe(in) || pipe(out)) diag_fatal("pipe: %s", strerror(errno));
+  if (getenv("GOC_VERBOSE")) {
+    for (char **p = argv; *p; p++) fprintf(stderr, "%s%s", p == argv ? "" : " ", *p);
+    fputc('\n', stderr);
+  }
+  pid_t pid = fork();
+  if (pid < 0) diag_fatal("fork: %s", strerror(errno));
+  if (pid == 0) {
+    dup2(in[0], 0);
+    dup2(out[1], 1);
+    close(in[0]); close(in[1]); close(out[0]); close(out[1]);
+    execvp(argv[0], argv);
+    fprintf(stderr, "goc: error: cannot run %s: %s\n", argv[0], strerror(errno));
+    _exit(127);
+  }
+  close(in[0]);
+  close(out[1]);
+  /* the input is written by a child so a large output cannot deadlock us */
+  pid_t writer = fork();
+  if (writer == 0) {
+    close(out[0]);
+    size_t off = 0;
+    while (off < inlen) {
+      ssize_t w = write(in[1], input + off, inlen - off);
+      if (w < 0) { if (errno == EINTR) continue; _exit(1); }
+      off += (size_t)w;
+    }
+    _exit(0);
+  }
+  close(in[1]);
+  buf b = {0};
+  char chunk[65536];
+  for (;;) {
+    ssize_t r = read(out[0], chunk, sizeof chunk);
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) break;
+    buf_putn(&b, chunk, (size_t)r);
+  }
+  close(out[0]);
+  int st = 0, wst = 0;
+  while (waitpid(pid, &st, 0) < 0 && errno == EINTR) {}
+  while (waitpid(writer, &wst, 0) < 0 && errno == EINTR) {}
+  if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+    buf_free(&b);
+    return NULL;
+  }
+  *outlen = b.len;
+  if (!b.s) buf_puts(&b, "");
+  return buf_take(&b);
+}
+
+/* Flags that change what the preprocessor produces (everything but output,
+ * dependency and linker options). */
+static bool drop_flag(const char *f, bool *takes_arg) {
+  *takes_arg = false;
+  if (!strcmp(f, "-MF") || !strcmp(f, "-MT") || !strcmp(f, "-MQ") || !strcmp(f, "-o") || !strcmp(f, "-L") ||
+      !strcmp(f, "-l")) {
+    *takes_arg = true;
+    return true;
+  }
+  return !strncmp(f, "-M", 2) || !strcmp(f, "-c") || !strcmp(f, "-E") || !strcmp(f, "-S") ||
+         !strncmp(f, "-Wl,", 4) || !strncmp(f, "-l", 2) || !strncmp(f, "-L", 2) || !strcmp(f, "-shared") ||
+         !strcmp(f, "-static") || !strcmp(f, "-rdynamic");
+}
+
+/* ---- 3. postprocess ---- */
+
+typedef struct lmap { uint32_t row; int file; int line; bool sysp; } lmap;
+
+struct srcmap {
+  char **files;
+  int nfiles;
+  lmap *map;
+  int nmap, capmap;
+  int main_file;
+  /* the .goc file's raw text, for columns */
+  char *raw;
+  uint32_t *raw_line_start;   /* per raw line (0-based) */
+  int nraw_lines;
+};
+
+static int file_id(srcmap *m, const char *name, size_t len) {
+  for (int i = 0; i < m->nfiles; i++)
+    if (strlen(m->files[i]) == len && !strncmp(m->files[i], name, len)) return i;
+  m->files = xrealloc(m->files, sizeof(char *) * (size_t)(m->nfiles + 1));
+  m->files[m->nfiles] = xstrndup(name, len);
+  return m->nfiles++;
+}
+
+static void map_add(srcmap *m, uint32_t row, int file, int line, bool sysp) {
+  if (m->nmap && m->map[m->nmap - 1].row == row) m->nmap--;
+  if (m->nmap == m->capmap) {
+    m->capmap = m->capmap ? m->capmap * 2 : 256;
+    m->map = xrealloc(m->map, sizeof(lmap) * (size_t)m->capmap);
+  }
+  m->map[m->nmap++] = (lmap){row, file, line, sysp};
+}
+
+static const lmap *map_find(const srcmap *m, uint32_t row) {
+  int lo = 0, hi = m->nmap - 1;
+  if (hi < 0) return NULL;
+  while (lo < hi) {
+    int mid = (lo + hi + 1) / 2;
+    if (m->map[mid].row <= row) lo = mid; else hi = mid - 1;
+  }
+  return &m->map[lo];
+}
+
+/* A line marker "# N "file" flags"; returns false if the line is not one. */
+static bool parse_marker(const char *l, const char *end, int *line, const char **name, size_t *nlen, int *flags) {
+  if (l >= end || *l != '#') return false;
+  l++;
+  while (l < end && *l == ' ') l++;
+  if (l < end && !strncmp(l, "line", 4)) { l += 4; while (l < end && *l == ' ') l++; }
+  if (l >= end || !isdigit((unsigned char)*l)) return false;
+  *line = 0;
+  while (l < end && isdigit((unsigned char)*l)) *line = *line * 10 + (*l++ - '0');
+  while (l < end && *l == ' ') l++;
+  *name = NULL;
+  *flags = 0;
+  if (l < end && *l == '"') {
+    const char *q = ++l;
+    while (q < end && *q != '"') { if (*q == '\\' && q + 1 < end) q++; q++; }
+    *name = l;
+    *nlen = (size_t)(q - l);
+    l = q < end ? q + 1 : q;
+    while (l < end) {
+      if (isdigit((unsigned char)*l)) *flags |= 1 << (*l - '0');
+      l++;
+    }
+  }
+  return true;
+}
+
+static bool is_goc_header(const char *name, size_t len) {
+  const char *dir = goc_include_dir();
+  size_t dl = strlen(dir);
+  if (len <= dl || strncmp(name, dir, dl) || name[dl] != '/') return false;
+  return (len - dl - 1 == 5 && !strncmp(name + dl + 1, "goc.h", 5)) ||
+         (len - dl - 1 == 9 && !strncmp(name + dl + 1, "goc_abi.h", 9));
+}
+
+/* Rewrites one text row in place (same length): `@@` to `<-`, digraphs to
+ * their tokens, a stray `<-` split when split_arrows. */
+static void fix_row(char *r, size_t n, bool split_arrows, buf *out) {
+  for (size_t i = 0; i < n;) {
+    char c = r[i];
+    if (c == '"' || c == '\'') {
+      size_t k = i + 1;
+      while (k < n && r[k] != c) { if (r[k] == '\\' && k + 1 < n) k++; k++; }
+      buf_putn(out, r + i, (k < n ? k + 1 : k) - i);
+      i = k < n ? k + 1 : k;
+      continue;
+    }
+    if (is_ident_char(c)) {
+      size_t k = i;
+      while (k < n && is_ident_char(r[k])) k++;
+      buf_putn(out, r + i, k - i);
+      i = k;
+      continue;
+    }
+    char d = i + 1 < n ? r[i + 1] : 0;
+    if (c == '@' && d == '@') { buf_puts(out, "<-"); i += 2; continue; }
+    if (c == '<' && d == '<') { buf_putn(out, r + i, 2); i += 2; continue; }
+    if (c == '<' && d == '-' && split_arrows) { buf_puts(out, "< -"); i += 2; continue; }
+    if (c == '<' && d == ':') { buf_puts(out, "[ "); i += 2; continue; }
+    if (c == ':' && d == '>') { buf_puts(out, "] "); i += 2; continue; }
+    if (c == '<' && d == '%') { buf_puts(out, "{ "); i += 2; continue; }
+    if (c == '%' && d == '>') { buf_puts(out, "} "); i += 2; continue; }
+    buf_putc(out, c);
+    i++;
+  }
+}
+
+static void raw_lines(srcmap *m, const char *raw, size_t n) {
+  m->raw = xstrndup(raw, n);
+  int cap = 1024;
+  m->raw_line_start = xmalloc(sizeof(uint32_t) * (size_t)cap);
+  m->nraw_lines = 0;
+  m->raw_line_start[m->nraw_lines++] = 0;
+  for (size_t i = 0; i < n; i++)
+    if (raw[i] == '\n') {
+      if (m->nraw_lines == cap) m->raw_line_start = xrealloc(m->raw_line_start, sizeof(uint32_t) * (size_t)(cap *= 2));
+      m->raw_line_start[m->nraw_lines++] = (uint32_t)i + 1;
+    }
+}
+
+static char *postprocess(srcmap *m, const char *pp, size_t n, const char *path, size_t *outlen) {
+  buf out = {0};
+  uint32_t row = 0;
+  int cur_file = file_id(m, path, strlen(path)), cur_line = 1;
+  bool cur_sysp = false, cur_goc = false;
+  m->main_file = cur_file;
+  map_add(m, 0, cur_file, 1, false);
+  for (size_t i = 0; i < n;) {
+    const char *l = pp + i;
+    const char *e = memchr(l, '\n', n - i);
+    size_t len = e ? (size_t)(e - l) : n - i;
+    int line, flags;
+    const char *name;
+    size_t nlen;
+    if (parse_marker(l, l + len, &line, &name, &nlen, &flags)) {
+      int f = name ? file_id(m, name, nlen) : cur_file;
+      bool sysp = (flags & (1 << 3)) != 0;
+      if (f == cur_file && sysp == cur_sysp && line >= cur_line && line - cur_line <= 64) {
+        for (; cur_line < line; cur_line++, row++) buf_putc(&out, '\n');
+      } else {
+        buf_putc(&out, '\n');
+        row++;
+        cur_file = f;
+        cur_line = line;
+        cur_sysp = sysp;
+        cur_goc = name && is_goc_header(name, nlen);
+        map_add(m, row, f, line, sysp);
+      }
+    } else if (cur_goc) {
+      buf_putc(&out, '\n');
+      row++;
+      cur_line++;
+    } else {
+      fix_row((char *)l, len, cur_file == m->main_file || cur_sysp, &out);
+      buf_putc(&out, '\n');
+      row++;
+      cur_line++;
+    }
+    i += len + 1;
+  }
+  *outlen = out.len;
+  if (!out.s) buf_puts(&out, "");
+  return buf_take(&out);
+}
+
+/* ---- the whole front end ---- */
+
+source *source_preprocess(const char *path, char **flags, int nflags) {
+  FILE *f = fopen(path, "rb");
+  if (!f) {
+    fprintf(stderr, "%s: error: cannot open: %s\n", path, strerror(errno));
+    diag_count++;
+    return NULL;
+  }
+  buf raw = {0};
+  char chunk[65536];
+  size_t got;
+  while ((got = fread(chunk, 1, sizeof chunk, f)) > 0) buf_putn(&raw, chunk, got);
+  bool bad = ferror(f);
+  fclose(f);
+  if (bad) {
+    fprintf(stderr, "%s: error: cannot read: %s\n", path, strerror(errno ? errno : EIO));
+    diag_count++;
+    buf_free(&raw);
+    return NULL;
+  }
+  if (!raw.s) buf_puts(&raw, "");
+  char *marked = premark(raw.s, raw.len);
+  buf input = {0};
+  buf_puts(&input, "# 1 ");
+  buf_put_cstr(&input, path);
+  buf_putc(&input, '\n');
+  buf_putn(&input, marked, raw.len);
+  free(marked);
+
+  char *dir = xstrdup(path);
+  char *slash = strrchr(dir, '/');
+  if (slash) *slash = 0; else strcpy(dir, ".");
+  const char *cce = getenv("CC");
+  char **argv = xcalloc((size_t)nflags + 16, sizeof *argv);
+  int na = 0;
+  argv[na++] = (char *)(cce && *cce ? cce : "cc");
+  argv[na++] = "-E";
+  argv[na++] = "-x";
+  argv[na++] = "c";
+  argv[na++] = "-iquote";
+  argv[na++] = dir;
+  argv[na++] = "-DGOC_NO_CHAN_MACRO";
+  argv[na++] = "-I";
+  argv[na++] = (char *)goc_include_dir();
+  char *inc = xasprintf("%s/goc_abi.h", goc_include_dir());
+  argv[na++] = "-include";
+  argv[na++] = inc;
+  for (int i = 0; i < nflags; i++) {
+    bool arg;
+    if (drop_flag(flags[i], &arg)) { if (arg) i++; continue; }
+    argv[na++] = flags[i];
+  }
+  argv[na++] = "-";
+  argv[na] = NULL;
+  size_t pplen = 0;
+  char *pp = run_filter(argv, input.s, input.len, &pplen);
+  buf_free(&input);
+  free(argv);
+  free(inc);
+  free(dir);
+  if (!pp) {
+    diag_count++;
+    buf_free(&raw);
+    return NULL;
+  }
+  srcmap *m = xcalloc(1, sizeof *m);
+  size_t tlen;
+  char *text = postprocess(m, pp, pplen, path, &tlen);
+  free(pp);
+  raw_lines(m, raw.s, raw.len);
+  buf_free(&raw);
+  source *s = source_from_text(path, text, tlen);
+  free(text);
+  s->map = m;
+  return s;
+}
+
+/* ---- positions ---- */
+
+/* Tokens of one line, for aligning a preprocessed row with its raw line. */
+typedef struct tok { uint32_t col; uint32_t len; const char *p; } tok;
+
+static int tokenize(const char *l, size_t n, tok *v, int max, bool raw, bool *in_comment) {
+  int k = 0;
+  size_t i = 0;
+  while (i < n && k < max) {
+    if (raw && *in_comment) {
+      const char *e = NULL;
+      for (size_t j = i; j + 1 < n; j++) if (l[j] == '*' && l[j + 1] == '/') { e = l + j; break; }
+      if (!e) return k;
+      i = (size_t)(e - l) + 2;
+      *in_comment = false;
+      continue;
+    }
+    char c = l[i];
+    if (isspace((unsigned char)c)) { i++; continue; }
+    if (raw && c == '/' && i + 1 < n && l[i + 1] == '/') return k;
+    if (raw && c == '/' && i + 1 < n && l[i + 1] == '*') { *in_comment = true; i += 2; continue; }
+    size_t s = i;
+    if (is_ident_char(c) || (c == '.' && i + 1 < n && isdigit((unsigned char)l[i + 1]))) {
+      while (i < n && (is_ident_char(l[i]) || l[i] == '.' ||
+                       ((l[i] == '+' || l[i] == '-') && i > s && strchr("eEpP", l[i - 1]) &&
+                        isdigit((unsigned char)l[s]))))
+        i++;
+    } else if (c == '"' || c == '\'') {
+      i++;
+      while (i < n && l[i] != c) { if (l[i] == '\\') i++; i++; }
+      if (i < n) i++;
+    } else {
+      static const char *ops[] = {"<<=", ">>=", "...", "->", "++", "--", "<<", ">>", "<=", ">=", "==", "!=",
+                                  "&&", "||", "*=", "/=", "%=", "+=", "-=", "&=", "^=", "|=", "##", "<-", NULL};
+      size_t len = 1;
+      for (int o = 0; ops[o]; o++) {
+        size_t ol = strlen(ops[o]);
+        if (i + ol <= n && !strncmp(l + i, ops[o], ol)) { len = ol; break; }
+      }
+      i += len;
+    }
+    v[k++] = (tok){(uint32_t)s, (uint32_t)(i - s), l + s};
+  }
+  return k;
+}
+
+static bool raw_starts_in_comment(const srcmap *m, int line0) {
+  /* whether raw line line0 (0-based) starts inside a block comment: scan
+     from the start (only for diagnostics, so cost does not matter) */
+  bool in = false;
+  const char *t = m->raw;
+  size_t end = m->raw_line_start[line0];
+  for (size_t i = 0; i < end; i++) {
+    if (in) { if (t[i] == '*' && t[i + 1] == '/') { in = false; i++; } continue; }
+    if (t[i] == '"' || t[i] == '\'') {
+      char q = t[i];
+      for (i++; i < end && t[i] != q && t[i] != '\n'; i++) if (t[i] == '\\') i++;
+      continue;
+    }
+    if (t[i] == '/' && t[i + 1] == '/') { while (i < end && t[i] != '\n') i++; continue; }
+    if (t[i] == '/' && t[i + 1] == '*') { in = true; i++; }
+  }
+  return in;
+}
+
+/* The raw column (0-based) of preprocessed column col on a row whose
+ * source line is raw line line0 of the .goc file. */
+static uint32_t raw_column(const source *s, const srcmap *m, uint32_t row, uint32_t col, int line0) {
+  if (line0 < 0 || line0 >= m->nraw_lines) return col;
+  /* the preprocessed row's text */
+  const char *t = s->text;
+  uint32_t r = 0, a = 0;
+  for (; r < row && a < s->len; a++) if (t[a] == '\n') r++;
+  uint32_t b = a;
+  while (b < s->len && t[b] != '\n') b++;
+  uint32_t ra = m->raw_line_start[line0];
+  uint32_t rb = line0 + 1 < m->nraw_lines ? m->raw_line_start[line0 + 1] - 1 : (uint32_t)strlen(m->raw);
+  enum { MAXT = 4096 };
+  static tok pt[MAXT], rt[MAXT];
+  bool inc = false;
+  int np = tokenize(t + a, b - a, pt, MAXT, false, &inc);
+  inc = raw_starts_in_comment(m, line0);
+  int nr = tokenize(m->raw + ra, rb - ra, rt, MAXT, true, &inc);
+  if (!nr) return col;
+  int j = 0;
+  uint32_t mapped = rt[0].col;
+  for (int k = 0; k < np; k++) {
+    int found = -1;
+    for (int q = j; q < nr && q < j + 64; q++)
+      if (rt[q].len == pt[k].len && !strncmp(rt[q].p, pt[k].p, pt[k].len)) { found = q; break; }
+    uint32_t here;
+    if (found >= 0) { here = rt[found].col; j = found + 1; }
+    else here = j < nr ? rt[j].col : mapped;
+    if (pt[k].col <= col && col < pt[k].col + pt[k].len)
+      return here + (found >= 0 ? col - pt[k].col : 0);
+    if (pt[k].col > col) return mapped;
+    mapped = here;
+  }
+  return mapped;
+}
+
+void source_position(const source *s, uint32_t row, uint32_t col, const char **file, int *line, int *column) {
+  const srcmap *m = s->map;
+  if (!m) {
+    *file = s->path;
+    *line = (int)row + 1;
+    *column = (int)col + 1;
+    return;
+  }
+  const lmap *e = map_find(m, row);
+  *file = m->files[e->file];
+  *line = e->line + (int)(row - e->row);
+  *column = (int)col + 1;
+  if (e->file == m->main_file) *column = (int)raw_column(s, m, row, col, *line - 1) + 1;
+}
+
+void source_line_of(const source *s, uint32_t row, const char **file, int *line) {
+  const srcmap *m = s->map;
+  if (!m) { *file = s->path; *line = (int)row + 1; return; }
+  const lmap *e = map_find(m, row);
+  *file = m->files[e->file];
+  *line = e->line + (int)(row - e->row);
+}
+
+bool source_row_is_system(const source *s, uint32_t row) {
+  if (!s->map) return false;
+  return map_find(s->map, row)->sysp;
+}
+
+/* Every file the translation unit read (for make-style dependencies). */
+int source_files(const source *s, const char ***files) {
+  if (!s->map) { *files = (const char **)&s->path; return 1; }
+  *files = (const char **)s->map->files;
+  return s->map->nfiles;
+}
+
+void srcmap_free(srcmap *m) {
+  if (!m) return;
+  for (int i = 0; i < m->nfiles; i++) free(m->files[i]);
+  free(m->files);
+  free(m->map);
+  free(m->raw);
+  free(m->raw_line_start);
+  free(m);
+}
