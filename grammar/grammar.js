@@ -322,7 +322,11 @@ module.exports = grammar(C, {
       original,
       $.channel_type,
       $.typeof_specifier,
+      $.atomic_type_specifier,
     ),
+
+    // C11's `_Atomic(T)` type specifier (clang's <stdatomic.h>).
+    atomic_type_specifier: $ => prec.dynamic(1, seq('_Atomic', '(', field('type', $.type_descriptor), ')')),
 
     channel_type: $ => seq(
       'chan',

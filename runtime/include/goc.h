@@ -48,8 +48,12 @@ extern "C" {
 typedef struct goc_chan goc_chan;
 
 #define GOC_CHAN(T) __typeof__(__typeof__(T) (*)[1])
+/* In a .goc file the transformer lowers chan_make itself (GOC__FRONT_END is
+ * defined while it preprocesses), so T may be a channel type there. */
+#ifndef GOC__FRONT_END
 #define chan_make(T, n) \
   ((GOC_CHAN(T))goc_chan_make(sizeof(T), _Alignof(T), (__SIZE_TYPE__)(n)))
+#endif
 #define chan_close(ch) goc_chan_close((goc_chan *)(ch))
 #define chan_len(ch) goc_chan_len((goc_chan *)(ch))
 #define chan_cap(ch) goc_chan_cap((goc_chan *)(ch))

@@ -52,6 +52,12 @@ int slot_of_ident(const fnctx *fx, TSNode ident) {
   return -1;
 }
 
+bool in_opaque(const fnctx *fx, uint32_t pos) {
+  for (int i = 0; i < fx->nopaque_span; i++)
+    if (fx->opaque_span[i][0] <= pos && pos < fx->opaque_span[i][1]) return true;
+  return false;
+}
+
 static int add_slot(fnctx *fx) {
   fx->slots = xrealloc(fx->slots, sizeof(slot) * (size_t)(fx->nslots + 1));
   memset(&fx->slots[fx->nslots], 0, sizeof(slot));
@@ -69,6 +75,7 @@ typedef struct walk {
   int nhoists;
   uint32_t scope_end;
   int in_go;           /* inside a go { } block: declarations are shadows */
+  int opaque;          /* inside a statement expression without suspension */
 } walk;
 
 static void push_vis(walk *w, int k) {
@@ -129,7 +136,8 @@ static int declare(walk *w, TSNode decl, TSNode d, bool is_static) {
   sl->scope_end = w->scope_end;
   sl->is_static = is_static;
   sl->is_shadow = w->in_go > 0;
-  sl->in_L = !is_static && !sl->is_shadow && declarator_has_array(d);
+  sl->in_place = w->opaque > 0;
+  sl->in_L = !is_static && !sl->is_shadow && !sl->in_place && declarator_has_array(d);
   map_put(fx, ts_node_start_byte(nm), k);
   push_vis(w, k);
   /* array sizes and other expressions inside the declarator */
@@ -172,7 +180,8 @@ static void walk_declaration(walk *w, TSNode n) {
       if (!node_is(inner, "parenthesized_declarator")) continue;
     }
     int k = declare(w, n, target, is_static);
-    if (k >= 0 && !is_static) { add_hoist(w, n, k); any_var = true; }
+    if (k >= 0 && !is_static && !w->opaque) { add_hoist(w, n, k); any_var = true; }
+    if (k >= 0 && w->opaque) any_var = true;
     if (node_is(d, "init_declarator")) walk_node(w, node_field(d, "value"));
   }
   if (!any_var) add_hoist(w, n, -1);
@@ -197,7 +206,7 @@ static void mark_address_taken(walk *w, TSNode e) {
   }
   if (node_is(e, "identifier")) {
     int k = slot_of_ident(w->fx, e);
-    if (k >= 0 && !w->fx->slots[k].is_static && !w->in_go) w->fx->slots[k].in_L = true;
+    if (k >= 0 && !w->fx->slots[k].is_static && !w->fx->slots[k].in_place && !w->in_go) w->fx->slots[k].in_L = true;
   }
 }
 
@@ -223,12 +232,27 @@ static void walk_node(walk *w, TSNode n) {
     fx->nloops_span++;
   }
   if (!strcmp(t, "goto_statement")) fx->has_goto = true;
+  if (!strcmp(t, "compound_statement") && !w->opaque && node_is(ts_node_parent(n), "parenthesized_expression") &&
+      !has_susp(fx, n)) {
+    /* ({ ... }) with no suspension (a macro's, typically: <stdatomic.h>,
+       __auto_type temporaries) is copied as written: its locals live and
+       die inside it, so they stay there under their own names. */
+    fx->opaque_span = xrealloc(fx->opaque_span, sizeof(*fx->opaque_span) * (size_t)(fx->nopaque_span + 1));
+    fx->opaque_span[fx->nopaque_span][0] = ts_node_start_byte(n);
+    fx->opaque_span[fx->nopaque_span][1] = ts_node_end_byte(n);
+    fx->nopaque_span++;
+    w->opaque++;
+    walk_scoped(w, n);
+    w->opaque--;
+    return;
+  }
   if (!strcmp(t, "compound_statement") || !strcmp(t, "for_statement")) { walk_scoped(w, n); return; }
   if (!strcmp(t, "declaration")) { walk_declaration(w, n); return; }
   if (!strcmp(t, "type_definition") || !strcmp(t, "struct_specifier") || !strcmp(t, "union_specifier") ||
       !strcmp(t, "enum_specifier")) {
     /* a definition on its own ("struct s { ... };") is hoisted whole */
-    if (!strcmp(t, "type_definition") || node_is(ts_node_parent(n), "compound_statement")) add_hoist(w, n, -1);
+    if (!w->opaque && (!strcmp(t, "type_definition") || node_is(ts_node_parent(n), "compound_statement")))
+      add_hoist(w, n, -1);
     uint32_t c = ts_node_named_child_count(n);
     for (uint32_t i = 0; i < c; i++) walk_node(w, ts_node_named_child(n, i));
     return;
@@ -454,7 +478,9 @@ void analyse_function(fnctx *fx) {
   int nparams = fx->fn->nparams;
   for (int i = nparams; i < fx->nslots; i++) {
     slot *sl = &fx->slots[i];
-    if (name_taken(fx, sl->name, i))
+    if (sl->in_place)
+      sl->cname = xstrdup(sl->name);
+    else if (name_taken(fx, sl->name, i))
       sl->cname = xasprintf("%s__%d", sl->name, i);
     else
       sl->cname = xstrdup(sl->name);

@@ -38,6 +38,7 @@ typedef struct slot {
   bool in_L;           /* lives in the locals area */
   bool needs_L;        /* has an L field */
   bool is_shadow;      /* declared inside a go { } block: not the spawner's */
+  bool in_place;       /* declared in a statement expression with no suspension: kept there, by its name */
   uint32_t *refs;      /* byte positions of the identifiers naming it */
   int nrefs;
 } slot;
@@ -73,6 +74,8 @@ typedef struct fnctx {
   int nthunks;         /* go through pointers: thunk frames run by this step */
   uint32_t (*loops_span)[2];   /* [start, end) of every loop statement */
   int nloops_span;
+  uint32_t (*opaque_span)[2];  /* statement expressions whose locals stay in place */
+  int nopaque_span;
   bool has_goto;       /* a goto anywhere: liveness falls back to visibility */
   /* The start of the outermost statement being lowered: its expressions'
    * residuals run after their pre-statements, so any reference from here
@@ -98,6 +101,7 @@ fninfo *called_goroutine(fnctx *fx, TSNode call);
 /* analyse.c */
 void analyse_function(fnctx *fx);
 int slot_of_ident(const fnctx *fx, TSNode ident);   /* -1 if not a local */
+bool in_opaque(const fnctx *fx, uint32_t pos);
 /* Whether slot k may be read after a suspension at byte pos (a reference
  * after pos, or one inside a loop around pos; everything with a goto). */
 bool slot_live_after(const fnctx *fx, int k, uint32_t pos);

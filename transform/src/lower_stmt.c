@@ -32,7 +32,7 @@ static int suspension(fnctx *fx, uint32_t pos, int line, buf *spill, buf *reload
   int k = ++fx->nresume;
   for (int i = 0; i < fx->nslots; i++) {
     slot *sl = &fx->slots[i];
-    if (sl->is_temp || sl->is_static || sl->in_L || sl->is_shadow) continue;
+    if (sl->is_temp || sl->is_static || sl->in_L || sl->is_shadow || sl->in_place) continue;
     if (!visible_at(sl, pos)) continue;
     if (!slot_live_after(fx, i, fx->stmt_depth && fx->stmt_floor < pos ? fx->stmt_floor : pos)) continue;
     sl->needs_L = true;

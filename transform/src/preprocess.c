@@ -402,6 +402,7 @@ source *source_preprocess(const char *path, char **flags, int nflags) {
   argv[na++] = "-iquote";
   argv[na++] = dir;
   argv[na++] = "-DGOC_NO_CHAN_MACRO";
+  argv[na++] = "-DGOC__FRONT_END";
   argv[na++] = "-I";
   argv[na++] = (char *)goc_include_dir();
   char *inc = xasprintf("%s/goc_abi.h", goc_include_dir());

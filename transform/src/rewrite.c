@@ -41,7 +41,7 @@ void rewrite_node(const source *s, fnctx *fx, rw_mode mode, TSNode n, buf *out) 
     return;
   }
   if (!strcmp(t, "go_statement") && !fx) { lower_go_plain(s, rewrite_program, n, out); return; }
-  if (fx && mode == RW_EXPR && !strcmp(t, "compound_literal_expression")) {
+  if (fx && mode == RW_EXPR && !strcmp(t, "compound_literal_expression") && !in_opaque(fx, ts_node_start_byte(n))) {
     buf lit = {0}, ty = {0};
     range(s, fx, RW_EXPR, n, ts_node_start_byte(n), ts_node_end_byte(n), &lit, false);
     range(s, fx, RW_TYPEOF, n, ts_node_start_byte(n), ts_node_end_byte(n), &ty, false);

@@ -13,6 +13,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <tree_sitter/api.h>
 #include "buf.h"
 
@@ -115,6 +116,8 @@ char *lower_source(program *p, source *s);
 /* Parses the lowered C with libclang and reports its errors at .goc
  * positions; returns how many. */
 extern const program *check_program;   /* whose goroutine functions to look for */
+extern FILE *check_out;                /* where its messages go (stderr) */
+extern int check_goc_errors;           /* goroutine functions used as plain pointers */
 int check_lowered(const char *out_name, const char *text, char **flags, int nflags, const char *depfile,
                   char **extra_deps, int nextra);
 
