@@ -302,22 +302,30 @@ static void lower_stmt_inner(fnctx *fx, TSNode n, buf *out) {
     lower_for(fx, n, out);
   } else if (!strcmp(t, "switch_statement")) {
     char *c = lower_expr(fx, node_field(n, "condition"), out);
-    buf_printf(out, "switch %s ", c);
+    /* braces: the body may be any statement (switch (x) case 1: f();), and
+       a lowered statement can be several */
+    buf_printf(out, "switch %s {\n", c);
     free(c);
     lower_stmt(fx, node_field(n, "body"), out);
+    buf_puts(out, "}\n");
   } else if (!strcmp(t, "case_statement")) {
     TSNode v = node_field(n, "value");
     if (ts_node_is_null(v)) {
       buf_puts(out, "default:;\n");
     } else {
       char *c = rewrite_str(fx->s, fx, RW_EXPR, v);
-      buf_printf(out, "case %s:;\n", c);
+      TSNode hi = node_field(n, "high");   /* GNU case range: case a ... b: */
+      char *h = ts_node_is_null(hi) ? NULL : rewrite_str(fx->s, fx, RW_EXPR, hi);
+      buf_printf(out, "case %s%s%s:;\n", c, h ? " ... " : "", h ? h : "");
       free(c);
+      free(h);
     }
+    TSNode hi = node_field(n, "high");
     uint32_t c = ts_node_named_child_count(n);
     for (uint32_t i = 0; i < c; i++) {
       TSNode k = ts_node_named_child(n, i);
       if (!ts_node_is_null(v) && ts_node_eq(k, v)) continue;
+      if (!ts_node_is_null(hi) && ts_node_eq(k, hi)) continue;
       lower_stmt(fx, k, out);
     }
   } else if (!strcmp(t, "return_statement")) {
