@@ -284,6 +284,7 @@ bool goc__chan_free_if_idle(goc_chan *c) {
 
 /* ---- close ------------------------------------------------------------------ */
 void goc_chan_close(goc_chan *c) {
+  goc__plain_thread_touch();   /* a plain thread: see chan_thread.c */
   if (!c) goc__panic_str("close of nil channel");
   goc__chanlock(&c->lock);
   if (c->closed) {

@@ -29,6 +29,7 @@
 #include <sys/types.h>
 #include "goc.h"
 #include "park.h"
+#include "proc.h"
 
 /* ---- channel lock: a three-state futex mutex (Drepper's "mutex 2") ------
  * It has no owner, so a scheduler commit running on the same M may release a

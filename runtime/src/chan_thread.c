@@ -6,7 +6,9 @@
  * goroutine (plain C code called from goroutine code), it hands its P off
  * around the sleep (goc__block_thread_enter/exit), as for a system call.
  * goc__note_sleep itself counts the thread as blocked in the runtime for
- * the deadlock detector.
+ * the deadlock detector. Every entry registers a plain thread first
+ * (goc__plain_thread_touch): from then on it holds back the deadlock
+ * verdict, even if this operation completes without blocking.
  */
 #include "chan.h"
 
@@ -26,6 +28,7 @@ void goc__thread_block_forever(goc_wait_reason reason) {
 }
 
 void goc_chan_send(goc_chan *c, const void *elem) {
+  goc__plain_thread_touch();
   if (!c) goc__thread_block_forever(GOC_WAIT_CHAN_SEND_NIL);
   goc_waitrec *r;
   if (goc__chansend(c, elem, true, NULL, &r)) return;
@@ -38,6 +41,7 @@ void goc_chan_send(goc_chan *c, const void *elem) {
 }
 
 bool goc_chan_recv(goc_chan *c, void *elem) {
+  goc__plain_thread_touch();
   if (!c) goc__thread_block_forever(GOC_WAIT_CHAN_RECV_NIL);
   goc_waitrec *r;
   bool ok = false;
@@ -51,11 +55,13 @@ bool goc_chan_recv(goc_chan *c, void *elem) {
 }
 
 bool goc_chan_trysend(goc_chan *c, const void *elem) {
+  goc__plain_thread_touch();
   if (!c) return false;
   return goc__chansend(c, elem, false, NULL, NULL) != 0;
 }
 
 bool goc_chan_tryrecv(goc_chan *c, void *elem, bool *ok) {
+  goc__plain_thread_touch();
   if (!c) return false;
   bool rok = false;
   if (!goc__chanrecv(c, elem, &rok, false, NULL, NULL)) return false;

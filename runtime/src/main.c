@@ -9,6 +9,8 @@
  * finished run_sync G stays GDEAD until goc__g_release.
  */
 #include <stdlib.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 #include "proc.h"
 
 static size_t main_result_offset;
@@ -20,16 +22,8 @@ void goc__main_done(goc_g *g) {
   exit(status);
 }
 
-static void *nop_thread(void *arg) { return arg; }
-
 void goc__run_main(goc_g *mainG, size_t result_offset) {
   main_result_offset = result_offset;
-  /* Sanitizers start a helper thread with the first pthread_create: let
-   * that happen before counting the threads that are not ours. */
-  pthread_t t;
-  if (pthread_create(&t, NULL, nop_thread, NULL) == 0) pthread_join(t, NULL);
-  int nt = goc__count_threads();
-  goc__sched.base_threads = nt > 0 ? nt - 1 : 0;
   goc__sched.main_mode = true;
   goc__runtime_init();
   mainG->is_main = true;
@@ -37,6 +31,7 @@ void goc__run_main(goc_g *mainG, size_t result_offset) {
   m->thread = pthread_self();
   goc__tls_m = m;
   m->tid = pthread_self();
+  m->ktid = (pid_t)syscall(SYS_gettid);
   atomic_fetch_add(&goc__sched.ngoroutines, 1);
   atomic_store(&mainG->status, GOC_GRUNNABLE);
   pthread_mutex_lock(&goc__sched.lock);

@@ -6,10 +6,14 @@
  * own earlier output is kept); only one thread prints (the others block).
  * Deadlock is declared only in goc__run_main mode, when every M is idle and
  * nothing can make progress: no runnable G, no timer, no I/O waiter, no
- * M in a system call and no other thread alive besides the Ms and the
- * monitor (a plain C thread may still send; the monitor re-checks once it
- * has exited).
+ * M in a system call and no plain thread that used the runtime (nplain:
+ * it may still send; the monitor re-checks once it has exited). Threads
+ * that never touched goc do not count (a library's worker sleeping in the
+ * kernel cannot wake a goroutine), except that one which is running or
+ * young holds the verdict back for FOREIGN_GRACE at most: a thread just
+ * created to talk to goroutines runs before its first call registers it.
  */
+#include <dirent.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -64,44 +68,86 @@ void goc_panic(const char *fmt, ...) {
   goc__panic_str(buf);
 }
 
-/* Threads in this process now (/proc/self/stat field 20), or -1. */
-int goc__count_threads(void) {
-  FILE *f = fopen("/proc/self/stat", "r");
-  if (!f) return -1;
-  char buf[1024];
-  size_t n = fread(buf, 1, sizeof buf - 1, f);
-  fclose(f);
-  buf[n] = 0;
-  char *p = strrchr(buf, ')');
-  if (!p) return -1;
-  p++;
-  for (int field = 2; field < 19 && p; field++) p = strchr(p + 1, ' ');
-  return p ? atoi(p + 1) : -1;
+#define FOREIGN_GRACE GOC_SECOND
+
+extern _Atomic pid_t goc__sysmon_ktid;   /* sysmon.c */
+
+/* sched.lock held. True if a thread that is neither an M nor the monitor
+ * is running or runnable (state R in /proc/self/task/TID/stat) or was
+ * created less than FOREIGN_GRACE ago (a new thread may wait in the kernel
+ * before it runs its first line). */
+static bool foreign_thread_active(void) {
+  DIR *d = opendir("/proc/self/task");
+  if (!d) return false;
+  struct timespec ts;
+  clock_gettime(CLOCK_BOOTTIME, &ts);   /* starttime counts from boot */
+  long hz = sysconf(_SC_CLK_TCK);
+  int64_t young_after = (int64_t)ts.tv_sec * hz + ts.tv_nsec / (GOC_SECOND / hz) -
+                        FOREIGN_GRACE / (GOC_SECOND / hz);
+  bool active = false;
+  struct dirent *e;
+  while (!active && (e = readdir(d))) {
+    pid_t tid = (pid_t)atoi(e->d_name);
+    if (tid <= 0 || tid == atomic_load(&goc__sysmon_ktid)) continue;
+    bool ours = false;
+    for (goc_m *m = goc__sched.allm; m && !ours; m = m->alllink)
+      ours = m->ktid == tid;
+    if (ours) continue;
+    char path[64], buf[512];
+    snprintf(path, sizeof path, "/proc/self/task/%d/stat", (int)tid);
+    FILE *f = fopen(path, "r");
+    if (!f) continue;   /* exited meanwhile */
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = 0;
+    char *p = strrchr(buf, ')');   /* the name may contain spaces */
+    if (!p || p[1] != ' ') continue;
+    if (p[2] == 'R') active = true;
+    /* p[2] is field 3, the state; field 22 is the start time in ticks */
+    for (int field = 2; field < 22 && p; field++) p = strchr(p + 1, ' ');
+    if (p && atoll(p + 1) >= young_after) active = true;
+  }
+  closedir(d);
+  return active;
 }
 
 extern int32_t goc__timer_runs_off_m;   /* timer.c, sched.lock */
+
+/* sched.lock held. Whether some G, timer, I/O wait or thread that uses the
+ * runtime may still make progress. */
+static bool may_progress(goc_sched *s) {
+  if (s->mcount - s->nmidle > 0) return true;
+  if (atomic_load(&s->nblocked) > 0 || atomic_load(&s->nsyscall) > 0 ||
+      atomic_load(&s->nplain) > 0 ||
+      atomic_load(&s->netpoll_waiters) > 0 || atomic_load(&s->polling) > 0)
+    return true;
+  if (atomic_load(&s->runqsize) > 0) return true;
+  /* The monitor is running a due timer: it may ready a G (timer.c). */
+  if (goc__timer_runs_off_m > 0) return true;
+  for (int32_t i = 0; i < s->gomaxprocs; i++) {
+    goc_p *p = &s->allp[i];
+    if (!goc__runqempty(p)) return true;
+    if (atomic_load(&p->timer0when) != INT64_MAX) return true;
+  }
+  return false;
+}
+
+static int64_t foreign_since;   /* sched.lock; 0: not waiting on one */
 
 /* sched.lock held. */
 void goc__checkdead(void) {
   goc_sched *s = &goc__sched;
   if (!s->main_mode) return;
-  if (s->mcount - s->nmidle > 0) return;
-  if (atomic_load(&s->nblocked) > 0 || atomic_load(&s->nsyscall) > 0 ||
-      atomic_load(&s->nplain) > 0 ||
-      atomic_load(&s->netpoll_waiters) > 0 || atomic_load(&s->polling) > 0)
+  if (may_progress(s)) {
+    foreign_since = 0;
     return;
-  if (atomic_load(&s->runqsize) > 0) return;
-  /* The monitor is running a due timer: it may ready a G (timer.c). */
-  if (goc__timer_runs_off_m > 0) return;
-  for (int32_t i = 0; i < s->gomaxprocs; i++) {
-    goc_p *p = &s->allp[i];
-    if (!goc__runqempty(p)) return;
-    if (atomic_load(&p->timer0when) != INT64_MAX) return;
   }
-  /* Any thread that is neither an M nor the monitor (nor there before the
-   * runtime started) is a plain thread that may still wake a goroutine. */
-  int nthreads = goc__count_threads();
-  if (nthreads < 0 || nthreads > s->base_threads + s->mcount + 1) return;
+  if (foreign_thread_active()) {
+    /* The monitor calls again while everyone stays idle. */
+    int64_t now = goc_now();
+    if (foreign_since == 0) foreign_since = now;
+    if (now - foreign_since < FOREIGN_GRACE) return;
+  }
   begin_death();
   fprintf(stderr, "fatal error: all goroutines are asleep - deadlock!\n\n");
   goc__dump_all(stderr, NULL);

@@ -12,6 +12,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 #include "proc.h"
 #include "trace.h"
@@ -323,6 +324,7 @@ static void *mstart(void *arg) {
   goc_m *m = arg;
   goc__tls_m = m;
   m->tid = pthread_self();
+  m->ktid = (pid_t)syscall(SYS_gettid);
   goc_p *p = m->nextp;
   m->nextp = NULL;
   goc__acquirep(p);

@@ -49,6 +49,7 @@
 #include <stdio.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include <time.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -201,6 +202,7 @@ struct goc_m {
   bool spinning;
   int insyscall;             /* depth of goc_syscall_enter/block_thread_enter */
   pthread_t tid;             /* set by the M itself (retake signal) */
+  pid_t ktid;                /* its kernel thread id (checkdead) */
   volatile int locks;        /* > 0: may touch P-local state (not retakable) */
   _Atomic uint32_t detached; /* its P was retaken while in plain C code */
   _Atomic(goc_p *) retake_p;        /* the monitor's request: this P ... */
@@ -236,7 +238,6 @@ typedef struct goc_sched {
   bool main_mode;                 /* goc__run_main owns the process */
   _Atomic int32_t nblocked;       /* plain threads blocked in the runtime */
   _Atomic int32_t nplain;         /* live plain threads that used the runtime */
-  int32_t base_threads;           /* threads before goc__run_main, minus it */
   _Atomic int32_t nsyscall;       /* Ms in syscall state */
   _Atomic int32_t netpoll_waiters;
   _Atomic int32_t polling;        /* an M is blocked in netpoll */
@@ -352,7 +353,6 @@ void goc__schedtrace(bool detail);
 void goc__print_goroutine(FILE *out, goc_g *g, bool running_here);
 void goc__dump_all(FILE *out, goc_g *skip);
 __attribute__((noreturn)) void goc__fatal_exit(void);
-int goc__count_threads(void);
 
 /* sema.c */
 int goc__semacquire_async(goc_g *g, _Atomic uint32_t *addr, bool lifo,

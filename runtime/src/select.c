@@ -295,6 +295,7 @@ void goc__select_resume(goc_g *g, int *chosen, bool *recv_ok) {
 /* ---- plain threads (goc.h) -------------------------------------------------- */
 int goc_chan_select(goc_select_case *cases, int ncases, bool block,
                     bool *recv_ok) {
+  goc__plain_thread_touch();
   int chosen = -1;
   bool ok = false;
   if (ncases == 0) {

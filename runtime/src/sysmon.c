@@ -24,6 +24,7 @@
  */
 #include <errno.h>
 #include <signal.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 #include "proc.h"
@@ -143,8 +144,11 @@ static bool retake(int64_t now) {
   return did;
 }
 
+_Atomic pid_t goc__sysmon_ktid;   /* the monitor's thread (checkdead skips it) */
+
 static void *sysmon(void *arg) {
   (void)arg;
+  atomic_store(&goc__sysmon_ktid, (pid_t)syscall(SYS_gettid));
   goc__tls_plain = true;   /* runtime-owned: never counts as a plain thread */
   goc_sched *s = &goc__sched;
   int64_t delay = 20 * GOC_MICROSECOND;

@@ -1,4 +1,5 @@
 /* Failure paths: deadlock detection, panics, throws (each in a child). */
+#include <pthread.h>
 #include <stdatomic.h>
 #include "rt_test.h"
 #include "proc.h"
@@ -72,6 +73,85 @@ static int deadlock2_main(goc_g *g, goc_frame *f) {
 }
 static void case_deadlock_two(void) { RT_RUN_MAIN(main_frame, deadlock2_main); }
 
+/* Threads that never touch goc do not hide a deadlock: one blocked in the
+ * kernel for good, one computing forever (it is running, so it may be
+ * about to make its first call: the verdict waits a grace period). */
+static void *foreign_sleeper(void *arg) {
+  (void)arg;
+  for (;;) pause();
+  return NULL;
+}
+static _Atomic long foreign_work;
+static void *foreign_spinner(void *arg) {
+  (void)arg;
+  for (;;) atomic_fetch_add_explicit(&foreign_work, 1, memory_order_relaxed);
+  return NULL;
+}
+static void *(*foreign_fn)(void *);
+static int foreign_main(goc_g *g, goc_frame *f) {
+  if (f->resume == 0) {
+    pthread_t t;
+    CHECK(pthread_create(&t, NULL, foreign_fn, NULL) == 0);
+    f->line = 30;
+    goc__park_g(g, GOC_WAIT_CHAN_RECV, NULL, NULL);
+    RT_SUSPEND(f, 1);
+  }
+  CHECK(!"resumed");
+  return GOC_DONE;
+}
+static void case_deadlock_foreign_sleeper(void) {
+  foreign_fn = foreign_sleeper;
+  RT_RUN_MAIN(main_frame, foreign_main);
+}
+static void case_deadlock_foreign_spinner(void) {
+  foreign_fn = foreign_spinner;
+  RT_RUN_MAIN(main_frame, foreign_main);
+}
+
+/* A plain thread that used the runtime holds the verdict back while it
+ * lives: it blocks in goc_chan_recv, then (registered) runs plain C for a
+ * while, blocked in the kernel, and only then sends what main waits for. */
+static goc_chan *reg_start, *reg_done;
+static void *registered_thread(void *arg) {
+  (void)arg;
+  int v;
+  goc_chan_recv(reg_start, &v);
+  struct timespec ts = {0, 30 * 1000 * 1000};
+  nanosleep(&ts, NULL);
+  goc_chan_send(reg_done, &v);
+  return NULL;
+}
+typedef struct { goc_frame fr; int result; int v; } reg_frame;
+static int registered_main(goc_g *g, goc_frame *f_) {
+  reg_frame *f = (reg_frame *)f_;
+  static void *const L[] = {&&L0, &&L1, &&L2};
+  goto *L[f->fr.resume];
+L0:
+  reg_start = goc_chan_make(sizeof(int), _Alignof(int), 0);
+  reg_done = goc_chan_make(sizeof(int), _Alignof(int), 0);
+  {
+    pthread_t t;
+    CHECK(pthread_create(&t, NULL, registered_thread, NULL) == 0);
+    pthread_detach(t);
+  }
+  f->v = 7;
+  if (!goc__chan_send(g, reg_start, &f->v)) RT_SUSPEND(&f->fr, 1);
+  if (0) {
+L1:
+    goc__chan_send_resume(g);
+  }
+  f->v = 0;
+  if (!goc__chan_recv(g, reg_done, &f->v, NULL)) RT_SUSPEND(&f->fr, 2);
+  if (0) {
+L2:
+    goc__chan_recv_resume(g, NULL);
+  }
+  CHECK(f->v == 7);
+  f->result = 0;
+  return GOC_DONE;
+}
+static void case_registered_thread(void) { RT_RUN_MAIN(reg_frame, registered_main); }
+
 /* panic from a nested frame of a goroutine */
 typedef struct { goc_frame fr; } pf_frame;
 static int inner_step(goc_g *g, goc_frame *f) {
@@ -128,6 +208,11 @@ int main(int argc, char **argv) {
         "created by main in goroutine 1\n\tp.goc:10\n"}},
       {"throw", case_throw, 2, {"fatal error: test invariant\n"}},
       {"no_main_mode", case_no_main_mode, 0, {0}},
+      {"deadlock_foreign_sleeper", case_deadlock_foreign_sleeper, 2,
+       {"fatal error: all goroutines are asleep - deadlock!"}},
+      {"deadlock_foreign_spinner", case_deadlock_foreign_spinner, 2,
+       {"fatal error: all goroutines are asleep - deadlock!"}},
+      {"registered_thread", case_registered_thread, 0, {0}},
   };
   return rt_main(argc, argv, cases, sizeof cases / sizeof cases[0]);
 }
