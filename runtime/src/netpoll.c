@@ -11,12 +11,16 @@
  *   - goc_close_fd bumps seq and wakes the waiters; a woken G whose seq
  *     changed returns -1 with EBADF instead of retrying.
  *   - sched.netpoll_waiters counts parked Gs (deadlock detection).
+ *   - A write by the runtime to a peer that has closed fails with EPIPE and
+ *     never ends the process by SIGPIPE (see "SIGPIPE" below).
  */
 #define _GNU_SOURCE 1
 #include <sys/socket.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
+#include <string.h>
 #include <stdlib.h>
 #include <unistd.h>
 #include "netpoll.h"
@@ -156,6 +160,58 @@ static bool resumed_ok(goc_g *g, goc_polldesc *pd) {
   return ok;
 }
 
+/* ---- SIGPIPE -----------------------------------------------------------
+ * A write to a pipe or socket whose reader has gone fails with EPIPE, and
+ * the kernel also sends SIGPIPE to the writing thread, whose default
+ * action ends the process (status 141). Unless the program has chosen a
+ * disposition of its own before the runtime's first write, the runtime
+ * installs a handler. SIGPIPE from a write is synchronous, delivered to the
+ * thread that wrote, so a per-thread flag tells the handler whose write it
+ * was: during a runtime write it does nothing and the write returns EPIPE;
+ * otherwise it restores the default action and re-raises, so a plain C
+ * write (printf to a closed stdout) still ends the program as in any C
+ * program. Go ignores SIGPIPE for every fd but 1 and 2, but Go performs
+ * every write itself; the user's plain C writes keep C's rule here.
+ * (Blocking the signal around each write would cost two system calls per
+ * write; MSG_NOSIGNAL covers sockets only.) */
+static _Thread_local volatile sig_atomic_t in_write;
+static pthread_once_t sigpipe_once = PTHREAD_ONCE_INIT;
+
+static void on_sigpipe(int sig) {
+  if (in_write) return;
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = SIG_DFL;
+  sigemptyset(&sa.sa_mask);
+  sigaction(sig, &sa, NULL);
+  raise(sig);   /* blocked in here: delivered, fatally, when we return */
+}
+
+static void sigpipe_install(void) {
+  struct sigaction old;
+  if (sigaction(SIGPIPE, NULL, &old) != 0 || old.sa_handler != SIG_DFL ||
+      (old.sa_flags & SA_SIGINFO))
+    return;   /* the program's own choice */
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = on_sigpipe;
+  sa.sa_flags = SA_RESTART;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGPIPE, &sa, NULL);
+}
+
+/* Every write the runtime performs goes through here. */
+static ssize_t rt_write(int fd, const void *buf, size_t n) {
+  pthread_once(&sigpipe_once, sigpipe_install);
+  in_write = 1;
+  ssize_t r;
+  r = write(fd, buf, n);
+  int e = errno;
+  in_write = 0;
+  errno = e;
+  return r;
+}
+
 static bool again(void) { return errno == EAGAIN || errno == EWOULDBLOCK; }
 
 /* Blocks a plain thread (or an M in plain C) until fd is ready. */
@@ -187,7 +243,7 @@ int goc_write__async(goc_g *g, ssize_t *result, int fd, const void *buf,
   goc_polldesc *pd = pd_get(fd);
   if (pd && !resumed_ok(g, pd)) { *result = -1; return 1; }
   for (;;) {
-    ssize_t r = write(fd, buf, n);
+    ssize_t r = rt_write(fd, buf, n);
     if (r < 0 && errno == EINTR) continue;
     if (r >= 0 || !again() || !pd || pd->nopoll) { *result = r; return 1; }
     int w = wait_io(g, pd, GOC_POLL_W);
@@ -259,7 +315,7 @@ ssize_t goc_read(int fd, void *buf, size_t n) {
 
 ssize_t goc_write(int fd, const void *buf, size_t n) {
   for (;;) {
-    ssize_t r = write(fd, buf, n);
+    ssize_t r = rt_write(fd, buf, n);
     if (r < 0 && errno == EINTR) continue;
     if (r >= 0 || !again()) return r;
     thread_poll(fd, POLLOUT);

@@ -222,9 +222,53 @@ static int dump_main(goc_g *g, goc_frame *f_) {
 }
 static void case_dump(void) { RT_RUN_MAIN(main_frame, dump_main); }
 
+/* ---- writes to a closed peer fail with EPIPE; no SIGPIPE kills us ------ */
+typedef struct { goc_frame fr; int result; ssize_t r; int fds[2]; int k; } ep_frame;
+static int epipe_main(goc_g *g, goc_frame *f_) {
+  ep_frame *f = (ep_frame *)f_;
+  static void *const L[] = {&&L0, &&L1};
+  goto *L[f->fr.resume];
+L0:
+  for (f->k = 0; f->k < 2; f->k++) {
+    /* a socket, then a pipe, whose reading end is closed */
+    if (f->k == 0) CHECK(socketpair(AF_UNIX, SOCK_STREAM, 0, f->fds) == 0);
+    else {
+      CHECK(pipe(f->fds) == 0);
+      int t = f->fds[0];   /* fds[1] is the writing end */
+      f->fds[0] = f->fds[1];
+      f->fds[1] = t;
+    }
+    close(f->fds[1]);
+  L1:
+    if (!goc_write__async(g, &f->r, f->fds[0], "x", 1)) RT_SUSPEND(&f->fr, 1);
+    CHECK(f->r == -1 && errno == EPIPE);
+    /* the same from plain C code (goc_write, the thread variant) */
+    CHECK(goc_write(f->fds[0], "y", 1) == -1 && errno == EPIPE);
+    goc_close_fd(f->fds[0]);
+  }
+  f->result = 0;
+  return GOC_DONE;
+}
+static void case_epipe(void) { RT_RUN_MAIN(ep_frame, epipe_main); }
+
+/* The handler keeps C's rule for the program's own writes: a plain write()
+ * to a closed pipe, after the runtime's handler is in place, still ends
+ * the program by SIGPIPE. */
+static void case_plain_write_sigpipe(void) {
+  int fds[2];
+  CHECK(pipe(fds) == 0);
+  close(fds[0]);
+  CHECK(goc_write(fds[1], "x", 1) == -1 && errno == EPIPE);
+  ssize_t r = write(fds[1], "x", 1);
+  fprintf(stderr, "survived a plain write: %zd\n", r);
+  exit(0);
+}
+
 int main(int argc, char **argv) {
   static const rt_case cases[] = {
       {"pingpong", case_pingpong, 0, {0}},
+      {"epipe", case_epipe, 0, {0}},
+      {"plain_write_sigpipe", case_plain_write_sigpipe, 128 + SIGPIPE, {0}},
       {"tcp", case_tcp, 0, {0}},
       {"close", case_close, 0, {0}},
       {"run_sync", case_run_sync, 0, {0}},
