@@ -40,7 +40,7 @@ void goc__run_main(goc_g *mainG, size_t result_offset) {
     goc__globrunqput(mainG);
     m->link = goc__sched.pwait;
     goc__sched.pwait = m;
-    goc__sched.npwait++;
+    atomic_fetch_add(&goc__sched.npwait, 1);
     pthread_mutex_unlock(&goc__sched.lock);
     goc__note_sleep_m(&m->park);
     goc__note_clear(&m->park);

@@ -225,7 +225,7 @@ typedef struct goc_sched {
   int32_t mcount;                 /* worker Ms (not the monitor) */
   goc_m *allm;
   goc_m *pwait;                   /* Ms back from a syscall waiting for a P */
-  int32_t npwait;
+  _Atomic int32_t npwait;         /* written under lock, read without */
   int64_t mnext;
   /* G free list shared by Ps */
   goc_g *gfree;

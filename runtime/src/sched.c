@@ -14,6 +14,9 @@
  *     resetspinning). At most one M blocks in netpoll (sched.polling).
  *   - An M that returns from syscall state and lost its P waits for one
  *     (sched.pwait): its C stack holds the G's step, so the G cannot move.
+ *     Such an M comes first: a P that is handed off or put idle goes to it,
+ *     and an M at a schedule point gives its P to it and stops, so it gets
+ *     a P within a scheduling slice even if no P ever goes idle (hogs).
  *   - Deadlock is checked when the last M goes idle (checkdead).
  *   - An M whose P was retaken while it ran plain C code (m->detached, see
  *     proc.h) gets a P back at its next runtime entry, before it touches
@@ -55,7 +58,7 @@ void goc__pidleput(goc_p *p) {
   goc_m *w = goc__sched.pwait;
   if (w) {
     goc__sched.pwait = w->link;
-    goc__sched.npwait--;
+    atomic_fetch_sub(&goc__sched.npwait, 1);
     w->nextp = p;
     goc__note_wakeup(&w->park);
     return;
@@ -129,8 +132,18 @@ static void stopm(goc_m *m) {
   goc__acquirep(p);
 }
 
-/* p is unowned (released by its M or retaken). Finds it a use. */
+/* p is unowned (released by its M or retaken). Finds it a use: an M
+ * waiting for a P first. */
 void goc__handoffp(goc_p *p) {
+  if (atomic_load(&goc__sched.npwait) > 0) {
+    pthread_mutex_lock(&goc__sched.lock);
+    if (goc__sched.pwait) {
+      goc__pidleput(p);   /* to the waiter */
+      pthread_mutex_unlock(&goc__sched.lock);
+      return;
+    }
+    pthread_mutex_unlock(&goc__sched.lock);
+  }
   if (!goc__runqempty(p) || atomic_load(&goc__sched.runqsize) > 0 ||
       atomic_load(&p->timer0when) != INT64_MAX) {
     goc__startm(p, false);
@@ -368,10 +381,35 @@ static void execute(goc_m *m, goc_g *g, bool inherit) {
   }
 }
 
+/* At a schedule point (no G running): if an M waits for a P to finish a
+ * step it began, it gets this one and this M stops. */
+static void yield_p_to_waiter(goc_m *m) {
+  pthread_mutex_lock(&goc__sched.lock);
+  goc_m *w = goc__sched.pwait;
+  if (!w) {
+    pthread_mutex_unlock(&goc__sched.lock);
+    return;
+  }
+  goc__sched.pwait = w->link;
+  atomic_fetch_sub(&goc__sched.npwait, 1);
+  w->nextp = goc__releasep();
+  goc__note_wakeup(&w->park);
+  pthread_mutex_unlock(&goc__sched.lock);
+  if (m->spinning) {
+    m->spinning = false;
+    if (atomic_fetch_sub(&goc__sched.nmspinning, 1) <= 0)
+      goc__throw("schedule: negative nmspinning");
+  }
+  stopm(m);
+}
+
 /* The calling thread is an M holding a P. Never returns. */
 void goc__schedule(void) {
   goc_m *m = goc__tls_m;
   for (;;) {
+    if (__builtin_expect(atomic_load_explicit(&goc__sched.npwait,
+                                              memory_order_relaxed) > 0, 0))
+      yield_p_to_waiter(m);
     bool inherit;
     goc_g *g = findrunnable(m, &inherit);
     if (m->spinning) resetspinning(m);
@@ -479,7 +517,7 @@ static void acquire_any_p(goc_m *m) {
   if (!p) {
     m->link = goc__sched.pwait;
     goc__sched.pwait = m;
-    goc__sched.npwait++;
+    atomic_fetch_add(&goc__sched.npwait, 1);
   }
   pthread_mutex_unlock(&goc__sched.lock);
   if (!p) {

@@ -2,6 +2,7 @@
  * no goc_syscall_enter) does not keep its P: the monitor retakes it and
  * hands it to another M; the stuck M gets a P back at its next runtime
  * entry, before it touches P-local state (proc.h, sysmon.c). */
+#include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <time.h>
@@ -174,11 +175,93 @@ static void case_stress(void) {
   RT_RUN_MAIN(main_frame, stress_main);
 }
 
+/* ---- a goroutine back from blocking plain C code gets a P again ---------
+ * Hogs (more than there are Ps, with preemption checks, looping until main
+ * stops them) keep every P busy, so no P ever goes idle. A sleeper calls
+ * plain C code that sleeps 1 ms 50 times, long enough for the monitor to
+ * retake its P; when the call returns, its M must get a P back from the
+ * busy ones, several times over. */
+#define SH_ROUNDS 3
+static _Atomic int sh_stop, sh_sleeper_done;
+static _Atomic long sh_hog_work, sh_eintr;
+static void plain_sleeps(void) {
+  for (int i = 0; i < 50; i++) {
+    struct timespec ts = {0, GOC_MILLISECOND};
+    if (nanosleep(&ts, NULL) != 0 && errno == EINTR) atomic_fetch_add(&sh_eintr, 1);
+  }
+}
+typedef struct { goc_frame fr; long i; } hog_frame;
+static int sh_hog_step(goc_g *g, goc_frame *f_) {
+  hog_frame *f = (hog_frame *)f_;
+  static void *const L[] = {&&L0, &&L1};
+  goto *L[f->fr.resume];
+L0:
+  for (f->i = 0; !atomic_load_explicit(&sh_stop, memory_order_relaxed); f->i++) {
+    if ((f->i & 0xfff) == 0) atomic_fetch_add_explicit(&sh_hog_work, 1, memory_order_relaxed);
+    RT_PREEMPT_CHECK(g, &f->fr, 1);
+L1:;
+  }
+  return GOC_DONE;
+}
+typedef struct { goc_frame fr; int k; } sleeper_frame;
+static int sh_sleeper_step(goc_g *g, goc_frame *f_) {
+  sleeper_frame *f = (sleeper_frame *)f_;
+  static void *const L[] = {&&L0, &&L1};
+  goto *L[f->fr.resume];
+L0:
+  for (f->k = 0; f->k < SH_ROUNDS; f->k++) {
+    plain_sleeps();
+    RT_PREEMPT_CHECK(g, &f->fr, 1);
+L1:;
+  }
+  atomic_store(&sh_sleeper_done, 1);
+  return GOC_DONE;
+}
+static int sh_main(goc_g *g, goc_frame *f_) {
+  main_frame *f = (main_frame *)f_;
+  static void *const L[] = {&&L0, &&L1};
+  goto *L[f->fr.resume];
+L0:
+  for (int i = 0; i < goc_nprocs() + 2; i++) {
+    goc_g *ng;
+    RT_NEW(ng, hog_frame, sh_hog_step);
+    RT_GO(ng);
+  }
+  {
+    goc_g *ng;
+    RT_NEW(ng, sleeper_frame, sh_sleeper_step);
+    RT_GO(ng);
+  }
+  while (!atomic_load(&sh_sleeper_done)) {
+L1:
+    if (!goc_sleep__async(g, GOC_MILLISECOND)) RT_SUSPEND(&f->fr, 1);
+  }
+  atomic_store(&sh_stop, 1);
+  CHECK(atomic_load(&sh_hog_work) > 0);
+  f->result = 0;
+  return GOC_DONE;
+}
+static void case_sleeper_hogs_1(void) {
+  setenv("GOC_MAXPROCS", "1", 1);
+  RT_RUN_MAIN(main_frame, sh_main);
+}
+static void case_sleeper_hogs_2(void) {
+  setenv("GOC_MAXPROCS", "2", 1);
+  RT_RUN_MAIN(main_frame, sh_main);
+}
+static void case_sleeper_hogs_4(void) {
+  setenv("GOC_MAXPROCS", "4", 1);
+  RT_RUN_MAIN(main_frame, sh_main);
+}
+
 int main(int argc, char **argv) {
   static const rt_case cases[] = {
       {"spin", case_spin, 0, {0}},
       {"blocking", case_blocking, 0, {0}},
       {"stress", case_stress, 0, {0}},
+      {"sleeper_hogs_1", case_sleeper_hogs_1, 0, {0}},
+      {"sleeper_hogs_2", case_sleeper_hogs_2, 0, {0}},
+      {"sleeper_hogs_4", case_sleeper_hogs_4, 0, {0}},
   };
   return rt_main(argc, argv, cases, sizeof cases / sizeof cases[0]);
 }
