@@ -3,6 +3,7 @@
  * one site is one pointer); a small open-addressing table under one lock. */
 #include "blockprof.h"
 #include <pthread.h>
+#include "proc.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,7 +60,7 @@ void goc__blockprof_add(const char *file, int line, int64_t since) {
   if (!file || !since) return;
   int64_t d = goc_now() - since;
   if (d < 0) d = 0;
-  pthread_mutex_lock(&lock);
+  goc__rt_lock(&lock);
   if ((used + 1) * 2 > cap) grow();
   if (cap) {
     size_t k = slot_of(file, line, cap);
@@ -72,7 +73,7 @@ void goc__blockprof_add(const char *file, int line, int64_t since) {
     table[k].total_ns += d;
     table[k].count++;
   }
-  pthread_mutex_unlock(&lock);
+  goc__rt_unlock(&lock);
 }
 
 static int by_total(const void *a, const void *b) {
@@ -81,12 +82,12 @@ static int by_total(const void *a, const void *b) {
 }
 
 void goc__blockprof_flush(void) {
-  pthread_mutex_lock(&lock);
-  if (!path) { pthread_mutex_unlock(&lock); return; }
+  goc__rt_lock(&lock);
+  if (!path) { goc__rt_unlock(&lock); return; }
   FILE *f = fopen(path, "w");
   free(path);
   path = NULL;
-  if (!f) { pthread_mutex_unlock(&lock); return; }
+  if (!f) { goc__rt_unlock(&lock); return; }
   site *v = malloc((used ? used : 1) * sizeof *v);
   size_t n = 0;
   for (size_t i = 0; v && i < cap; i++)
@@ -97,5 +98,5 @@ void goc__blockprof_flush(void) {
     fprintf(f, "%lld\t%lld\t%s:%d\n", (long long)v[i].total_ns, (long long)v[i].count, v[i].file, v[i].line);
   free(v);
   fclose(f);
-  pthread_mutex_unlock(&lock);
+  goc__rt_unlock(&lock);
 }

@@ -33,13 +33,15 @@
 
 /* ---- channel lock: a three-state futex mutex (Drepper's "mutex 2") ------
  * It has no owner, so a scheduler commit running on the same M may release a
- * lock the step took. 0: unlocked, 1: locked, 2: locked with sleepers. */
+ * lock the step took (never another thread: the M's lock count, goc__lockp,
+ * must balance). 0: unlocked, 1: locked, 2: locked with sleepers. */
 typedef struct goc_chanlock {
   _Atomic uint32_t v;
 } goc_chanlock;
 void goc__chanlock_slow(goc_chanlock *l);
 void goc__chanlock_wake(goc_chanlock *l);
 static inline void goc__chanlock(goc_chanlock *l) {
+  goc__lockp();   /* inside the runtime while held: see goc__rt_lock */
   uint32_t z = 0;
   if (__builtin_expect(atomic_compare_exchange_strong_explicit(
                            &l->v, &z, 1, memory_order_acquire,
@@ -51,6 +53,7 @@ static inline void goc__chanunlock(goc_chanlock *l) {
   if (__builtin_expect(atomic_exchange_explicit(&l->v, 0, memory_order_release)
                            != 1, 0))
     goc__chanlock_wake(l);
+  goc__unlockp();
 }
 
 typedef struct goc_sudog goc_sudog;

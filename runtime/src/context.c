@@ -70,9 +70,9 @@ static void cancel_locked(goc_context *ctx, const char *err) {
 
 static void deadline_fired(void *arg, int64_t now) {
   (void)now;
-  pthread_mutex_lock(&tree_lock);
+  goc__rt_lock(&tree_lock);
   cancel_locked(arg, err_deadline);
-  pthread_mutex_unlock(&tree_lock);
+  goc__rt_unlock(&tree_lock);
 }
 
 static goc_context *new_child(goc_context *parent, int64_t deadline) {
@@ -81,7 +81,7 @@ static goc_context *new_child(goc_context *parent, int64_t deadline) {
   if (!ctx) goc__panic_str("goc_context: out of memory");
   ctx->done = goc_chan_make(sizeof(int), _Alignof(int), 0);
   ctx->deadline = deadline;
-  pthread_mutex_lock(&tree_lock);
+  goc__rt_lock(&tree_lock);
   const char *perr = parent == &background ? NULL : atomic_load(&parent->err);
   if (perr) {
     cancel_locked(ctx, perr);
@@ -91,7 +91,7 @@ static goc_context *new_child(goc_context *parent, int64_t deadline) {
     if (ctx->next) ctx->next->prev = ctx;
     parent->children = ctx;
   }
-  pthread_mutex_unlock(&tree_lock);
+  goc__rt_unlock(&tree_lock);
   return ctx;
 }
 
@@ -104,9 +104,9 @@ goc_context *goc_context_with_deadline(goc_context *parent, int64_t deadline) {
     return goc_context_with_cancel(parent);   /* the parent's comes first */
   goc_context *ctx = new_child(parent, deadline);
   if (goc_now() >= deadline) {
-    pthread_mutex_lock(&tree_lock);
+    goc__rt_lock(&tree_lock);
     cancel_locked(ctx, err_deadline);
-    pthread_mutex_unlock(&tree_lock);
+    goc__rt_unlock(&tree_lock);
     return ctx;
   }
   if (!atomic_load(&ctx->err)) {
@@ -131,9 +131,9 @@ goc_context *goc_context_with_timeout(goc_context *parent, int64_t ns) {
 
 void goc_context_cancel(goc_context *ctx) {
   if (!ctx || ctx == &background) return;
-  pthread_mutex_lock(&tree_lock);
+  goc__rt_lock(&tree_lock);
   cancel_locked(ctx, err_canceled);
-  pthread_mutex_unlock(&tree_lock);
+  goc__rt_unlock(&tree_lock);
   if (ctx->has_timer) goc__timer_stop(&ctx->timer);   /* release it early */
 }
 
@@ -153,9 +153,9 @@ int64_t goc_context_deadline(goc_context *ctx) {
 void goc_context_free(goc_context *ctx) {
   if (!ctx || ctx == &background) return;
   if (ctx->has_timer) goc__timer_stop(&ctx->timer);
-  pthread_mutex_lock(&tree_lock);
+  goc__rt_lock(&tree_lock);
   cancel_locked(ctx, err_canceled);
-  pthread_mutex_unlock(&tree_lock);
+  goc__rt_unlock(&tree_lock);
   /* Closed: nobody can be blocked on done any more. */
   goc_chan_free(ctx->done);
   free(ctx);

@@ -56,7 +56,7 @@ static int by_id(const void *a, const void *b) {
 }
 
 static void dump(FILE *out, goc_g *self, bool durations) {
-  pthread_mutex_lock(&goc__sched.allglock);
+  goc__rt_lock(&goc__sched.allglock);
   size_t n = 0;
   for (goc_g *g = goc__sched.allgs; g; g = g->alllink) n++;
   goc_g **v = malloc(sizeof *v * (n ? n : 1));
@@ -72,7 +72,7 @@ static void dump(FILE *out, goc_g *self, bool durations) {
     print_g(out, v[i], v[i] == self, durations);
   }
   free(v);
-  pthread_mutex_unlock(&goc__sched.allglock);
+  goc__rt_unlock(&goc__sched.allglock);
 }
 
 /* No lock held. skip: unused (the caller's own G is printed as running). */
@@ -112,7 +112,7 @@ void goc__sigquit_dump(void) {
 /* ---- GOC_DEBUG=schedtrace ------------------------------------------------ */
 void goc__schedtrace(bool detail) {
   goc_sched *s = &goc__sched;
-  pthread_mutex_lock(&s->lock);
+  goc__rt_lock(&s->lock);
   char buf[8192];
   int n = snprintf(buf, sizeof buf,
                    "SCHED %lldms: gomaxprocs=%d idleprocs=%d threads=%d "
@@ -143,15 +143,15 @@ void goc__schedtrace(bool detail) {
               g ? (long long)g->id : -1LL);
     }
   }
-  pthread_mutex_unlock(&s->lock);
+  goc__rt_unlock(&s->lock);
   if (detail) {
-    pthread_mutex_lock(&s->allglock);
+    goc__rt_lock(&s->allglock);
     for (goc_g *g = s->allgs; g; g = g->alllink) {
       uint32_t st = atomic_load(&g->status);
       if (st == GOC_GIDLE || st == GOC_GDEAD) continue;
       fprintf(stderr, "  G%lld: status=%u(%s)\n", (long long)g->id, st,
               st == GOC_GWAITING ? goc__wait_reason_string(g->wait_reason) : "");
     }
-    pthread_mutex_unlock(&s->allglock);
+    goc__rt_unlock(&s->allglock);
   }
 }

@@ -34,21 +34,21 @@ void goc__run_main(goc_g *mainG, size_t result_offset) {
   m->ktid = (pid_t)syscall(SYS_gettid);
   atomic_fetch_add(&goc__sched.ngoroutines, 1);
   atomic_store(&mainG->status, GOC_GRUNNABLE);
-  pthread_mutex_lock(&goc__sched.lock);
+  goc__rt_lock(&goc__sched.lock);
   goc_p *p = goc__pidleget();
   if (!p) {
     goc__globrunqput(mainG);
     m->link = goc__sched.pwait;
     goc__sched.pwait = m;
     atomic_fetch_add(&goc__sched.npwait, 1);
-    pthread_mutex_unlock(&goc__sched.lock);
+    goc__rt_unlock(&goc__sched.lock);
     goc__note_sleep_m(&m->park);
     goc__note_clear(&m->park);
     p = m->nextp;
     m->nextp = NULL;
     goc__acquirep(p);
   } else {
-    pthread_mutex_unlock(&goc__sched.lock);
+    goc__rt_unlock(&goc__sched.lock);
     goc__acquirep(p);
     goc__runqput(p, mainG, false);
   }
@@ -62,9 +62,9 @@ void goc__run_sync(goc_g *g) {
   goc__note_clear(&goc__gx(g)->done_note);
   atomic_fetch_add(&goc__sched.ngoroutines, 1);
   atomic_store(&g->status, GOC_GRUNNABLE);
-  pthread_mutex_lock(&goc__sched.lock);
+  goc__rt_lock(&goc__sched.lock);
   goc__globrunqput(g);
-  pthread_mutex_unlock(&goc__sched.lock);
+  goc__rt_unlock(&goc__sched.lock);
   goc__wakep();
   if (goc__tls_m && goc__getg()) {
     goc__block_thread_enter(GOC_WAIT_SYNC);

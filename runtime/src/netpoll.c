@@ -43,12 +43,12 @@ static pthread_mutex_t init_lock = PTHREAD_MUTEX_INITIALIZER;
 static _Thread_local int nwoken;
 
 void goc__netpoll_init(void) {
-  pthread_mutex_lock(&init_lock);
+  goc__rt_lock(&init_lock);
   if (!atomic_load(&inited)) {
     if (goc__netpoll_os_init() < 0) goc__throw("netpoll: cannot initialise epoll");
     atomic_store(&inited, true);
   }
-  pthread_mutex_unlock(&init_lock);
+  goc__rt_unlock(&init_lock);
 }
 
 bool goc__netpoll_inited(void) { return atomic_load(&inited); }
@@ -80,7 +80,7 @@ static goc_polldesc *pd_get(int fd) {
   goc__runtime_init();
   goc_polldesc *pd = pd_lookup(fd, true);
   if (!pd) return NULL;
-  pthread_mutex_lock(&pd->lock);
+  goc__rt_lock(&pd->lock);
   if (!pd->registered) {
     int fl = fcntl(fd, F_GETFL);
     if (fl >= 0 && !(fl & O_NONBLOCK)) fcntl(fd, F_SETFL, fl | O_NONBLOCK);
@@ -88,14 +88,14 @@ static goc_polldesc *pd_get(int fd) {
     pd->registered = true;
     pd->rready = pd->wready = false;
   }
-  pthread_mutex_unlock(&pd->lock);
+  goc__rt_unlock(&pd->lock);
   return pd;
 }
 
 /* Called by the backend, no lock held. */
 int goc__netpoll_wake(goc_polldesc *pd, int mode) {
   goc_g *r = NULL, *w = NULL;
-  pthread_mutex_lock(&pd->lock);
+  goc__rt_lock(&pd->lock);
   if (mode & GOC_POLL_R) {
     if (pd->rg) { r = pd->rg; pd->rg = NULL; }
     else pd->rready = true;
@@ -104,7 +104,7 @@ int goc__netpoll_wake(goc_polldesc *pd, int mode) {
     if (pd->wg) { w = pd->wg; pd->wg = NULL; }
     else pd->wready = true;
   }
-  pthread_mutex_unlock(&pd->lock);
+  goc__rt_unlock(&pd->lock);
   int n = 0;
   if (r) { atomic_fetch_sub(&goc__sched.netpoll_waiters, 1); goc__ready(r); n++; }
   if (w) { atomic_fetch_sub(&goc__sched.netpoll_waiters, 1); goc__ready(w); n++; }
@@ -126,18 +126,18 @@ void goc__netpoll_break(void) {
 
 static void unlock_pd(goc_g *g, void *arg) {
   (void)g;
-  pthread_mutex_unlock(&((goc_polldesc *)arg)->lock);
+  goc__rt_unlock(&((goc_polldesc *)arg)->lock);
 }
 
 /* Returns 1 if the caller must retry the operation now, 0 if g parked
  * (pd->lock is released by the commit), -1 if fd was closed meanwhile. */
 static int wait_io(goc_g *g, goc_polldesc *pd, int mode) {
-  pthread_mutex_lock(&pd->lock);
+  goc__rt_lock(&pd->lock);
   bool *ready = mode == GOC_POLL_R ? &pd->rready : &pd->wready;
   goc_g **slot = mode == GOC_POLL_R ? &pd->rg : &pd->wg;
   if (*ready) {
     *ready = false;
-    pthread_mutex_unlock(&pd->lock);
+    goc__rt_unlock(&pd->lock);
     return 1;
   }
   if (*slot) goc__throw("netpoll: two goroutines wait on one fd in one direction");
@@ -153,9 +153,9 @@ static int wait_io(goc_g *g, goc_polldesc *pd, int mode) {
 static bool resumed_ok(goc_g *g, goc_polldesc *pd) {
   if (!goc__gx(g)->io_state) return true;
   goc__gx(g)->io_state = 0;
-  pthread_mutex_lock(&pd->lock);
+  goc__rt_lock(&pd->lock);
   bool ok = pd->seq == goc__gx(g)->sw.ticket;
-  pthread_mutex_unlock(&pd->lock);
+  goc__rt_unlock(&pd->lock);
   if (!ok) errno = EBADF;
   return ok;
 }
@@ -344,7 +344,7 @@ void goc_close_fd(int fd) {
   goc_polldesc *pd = pd_lookup(fd, false);
   goc_g *r = NULL, *w = NULL;
   if (pd) {
-    pthread_mutex_lock(&pd->lock);
+    goc__rt_lock(&pd->lock);
     if (pd->registered) goc__netpoll_os_close(fd);
     pd->registered = false;
     pd->seq++;
@@ -352,7 +352,7 @@ void goc_close_fd(int fd) {
     w = pd->wg;
     pd->rg = pd->wg = NULL;
     pd->rready = pd->wready = false;
-    pthread_mutex_unlock(&pd->lock);
+    goc__rt_unlock(&pd->lock);
   }
   close(fd);
   if (r) { atomic_fetch_sub(&goc__sched.netpoll_waiters, 1); goc__ready(r); }

@@ -74,14 +74,14 @@ static void runtime_init_once(void) {
   memset(s->allp, 0, sizeof(goc_p) * n);
   atomic_store(&s->poll_until, INT64_MAX);
   atomic_store(&s->lastpoll, goc_now());
-  pthread_mutex_lock(&s->lock);
+  goc__rt_lock(&s->lock);
   for (int i = n - 1; i >= 0; i--) {
     goc_p *p = &s->allp[i];
     p->id = i;
     goc__timers_init(p);
     goc__pidleput(p);
   }
-  pthread_mutex_unlock(&s->lock);
+  goc__rt_unlock(&s->lock);
   goc__netpoll_init();
   goc__install_signals();
   goc__install_retake_signal();
@@ -108,7 +108,7 @@ uint32_t goc__fastrand(void) {
 static char *gslab_ptr, *gslab_end;   /* allglock */
 
 static goc_g *galloc(void) {
-  pthread_mutex_lock(&goc__sched.allglock);
+  goc__rt_lock(&goc__sched.allglock);
   if (gslab_ptr == gslab_end) {
     gslab_ptr = malloc(GSLAB_COUNT * sizeof(goc_g));
     if (!gslab_ptr) goc__throw("out of memory allocating a goroutine");
@@ -120,7 +120,7 @@ static goc_g *galloc(void) {
   goc__arena_init(g);
   g->alllink = goc__sched.allgs;
   goc__sched.allgs = g;
-  pthread_mutex_unlock(&goc__sched.allglock);
+  goc__rt_unlock(&goc__sched.allglock);
   return g;
 }
 
@@ -134,7 +134,7 @@ goc_gext *goc__gx_alloc(goc_g *g) {
 /* p owned by the caller, or NULL. */
 goc_g *goc__gfget(goc_p *p) {
   if (p && !p->gfree && goc__sched.ngfree > 0) {
-    pthread_mutex_lock(&goc__sched.lock);
+    goc__rt_lock(&goc__sched.lock);
     while (p->gfreecnt < GFREE_LOCAL_MAX / 2 && goc__sched.gfree) {
       goc_g *g = goc__sched.gfree;
       goc__sched.gfree = g->schedlink;
@@ -143,7 +143,7 @@ goc_g *goc__gfget(goc_p *p) {
       p->gfree = g;
       p->gfreecnt++;
     }
-    pthread_mutex_unlock(&goc__sched.lock);
+    goc__rt_unlock(&goc__sched.lock);
   }
   if (p && p->gfree) {
     goc_g *g = p->gfree;
@@ -152,10 +152,10 @@ goc_g *goc__gfget(goc_p *p) {
     return g;
   }
   if (!p) {
-    pthread_mutex_lock(&goc__sched.lock);
+    goc__rt_lock(&goc__sched.lock);
     goc_g *g = goc__sched.gfree;
     if (g) { goc__sched.gfree = g->schedlink; goc__sched.ngfree--; }
-    pthread_mutex_unlock(&goc__sched.lock);
+    goc__rt_unlock(&goc__sched.lock);
     if (g) return g;
   }
   return galloc();
@@ -171,7 +171,7 @@ void goc__gfput(goc_p *p, goc_g *g) {
     g->schedlink = p->gfree;
     p->gfree = g;
     if (++p->gfreecnt < GFREE_LOCAL_MAX) return;
-    pthread_mutex_lock(&goc__sched.lock);
+    goc__rt_lock(&goc__sched.lock);
     while (p->gfreecnt > GFREE_LOCAL_MAX / 2) {
       goc_g *g1 = p->gfree;
       p->gfree = g1->schedlink;
@@ -180,14 +180,14 @@ void goc__gfput(goc_p *p, goc_g *g) {
       goc__sched.gfree = g1;
       goc__sched.ngfree++;
     }
-    pthread_mutex_unlock(&goc__sched.lock);
+    goc__rt_unlock(&goc__sched.lock);
     return;
   }
-  pthread_mutex_lock(&goc__sched.lock);
+  goc__rt_lock(&goc__sched.lock);
   g->schedlink = goc__sched.gfree;
   goc__sched.gfree = g;
   goc__sched.ngfree++;
-  pthread_mutex_unlock(&goc__sched.lock);
+  goc__rt_unlock(&goc__sched.lock);
 }
 
 /* Any thread. */
@@ -260,9 +260,9 @@ void goc__go_start(goc_g *newg, const char *file, int line) {
   if (p) {
     goc__runqput(p, newg, true);
   } else {
-    pthread_mutex_lock(&goc__sched.lock);
+    goc__rt_lock(&goc__sched.lock);
     goc__globrunqput(newg);
-    pthread_mutex_unlock(&goc__sched.lock);
+    goc__rt_unlock(&goc__sched.lock);
   }
   goc__unlockp();
   goc__wakep();
@@ -311,12 +311,12 @@ goc_m *goc__allocm(void) {
   goc_m *m = calloc(1, sizeof *m);
   if (!m) goc__throw("out of memory allocating an M");
   m->locks = 1;   /* 0 only while it runs a step (proc.h) */
-  pthread_mutex_lock(&goc__sched.lock);
+  goc__rt_lock(&goc__sched.lock);
   m->id = goc__sched.mnext++;
   m->alllink = goc__sched.allm;
   goc__sched.allm = m;
   goc__sched.mcount++;
-  pthread_mutex_unlock(&goc__sched.lock);
+  goc__rt_unlock(&goc__sched.lock);
   return m;
 }
 

@@ -33,7 +33,9 @@
  *     and sets m->detached; the monitor then CASes P_DETACHED -> P_IDLE and
  *     hands the P off. The M reacquires a P (goc__m_check) before it
  *     touches P-local state again: every such place runs between
- *     goc__lockp() and goc__unlockp(), or in the scheduler.
+ *     goc__lockp() and goc__unlockp(), or in the scheduler. Every runtime
+ *     lock is held inside goc__lockp too (goc__rt_lock, goc__chanlock):
+ *     an M never waits for a P while it holds a lock.
  *   - A P's run queue is written at the tail only by its owner; thieves and
  *     the owner consume from the head with CAS.
  *   - G memory is never returned to malloc (free lists), so the monitor may
@@ -302,6 +304,20 @@ static inline void goc__unlockp(void) {
   if (!m) return;
   atomic_signal_fence(memory_order_seq_cst);
   m->locks--;
+}
+/* Every runtime lock (pthread mutexes here, channel locks in chan.h) is
+ * taken inside goc__lockp: an M holding or acquiring one is inside the
+ * runtime, so the monitor never retakes its P meanwhile, and an M that was
+ * retaken gets its P back before it takes the lock, never while it holds
+ * one (waiting for a P there would deadlock with the Ms that own the Ps if
+ * they need that lock). Taken and released on the same thread. */
+static inline void goc__rt_lock(pthread_mutex_t *mu) {
+  goc__lockp();
+  pthread_mutex_lock(mu);
+}
+static inline void goc__rt_unlock(pthread_mutex_t *mu) {
+  pthread_mutex_unlock(mu);
+  goc__unlockp();
 }
 void goc__wakep(void);
 void goc__startm(goc_p *p, bool spinning);  /* sched.lock not held */

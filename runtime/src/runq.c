@@ -30,9 +30,9 @@ static bool runqputslow(goc_p *p, goc_g *g, uint32_t h, uint32_t t) {
   batch[n] = g;
   for (uint32_t i = 0; i < n; i++) batch[i]->schedlink = batch[i + 1];
   batch[n]->schedlink = NULL;
-  pthread_mutex_lock(&goc__sched.lock);
+  goc__rt_lock(&goc__sched.lock);
   goc__globrunqputbatch(batch[0], batch[n], (int32_t)n + 1);
-  pthread_mutex_unlock(&goc__sched.lock);
+  goc__rt_unlock(&goc__sched.lock);
   return true;
 }
 

@@ -83,11 +83,11 @@ goc_p *goc__pidleget(void) {
 /* sched.lock not held. Runs p (or an idle P) on an idle or new M. If
  * spinning, the caller has already counted it in nmspinning. */
 void goc__startm(goc_p *p, bool spinning) {
-  pthread_mutex_lock(&goc__sched.lock);
+  goc__rt_lock(&goc__sched.lock);
   if (!p) {
     p = goc__pidleget();
     if (!p) {
-      pthread_mutex_unlock(&goc__sched.lock);
+      goc__rt_unlock(&goc__sched.lock);
       if (spinning) atomic_fetch_sub(&goc__sched.nmspinning, 1);
       return;
     }
@@ -97,7 +97,7 @@ void goc__startm(goc_p *p, bool spinning) {
     goc__sched.midle = m->link;
     goc__sched.nmidle--;
   }
-  pthread_mutex_unlock(&goc__sched.lock);
+  goc__rt_unlock(&goc__sched.lock);
   if (!m) {
     goc__newm(p, spinning);
     return;
@@ -119,12 +119,12 @@ void goc__wakep(void) {
 
 /* The calling M holds no P. Parks it until startm hands it a P. */
 static void stopm(goc_m *m) {
-  pthread_mutex_lock(&goc__sched.lock);
+  goc__rt_lock(&goc__sched.lock);
   m->link = goc__sched.midle;
   goc__sched.midle = m;
   goc__sched.nmidle++;
   goc__checkdead();
-  pthread_mutex_unlock(&goc__sched.lock);
+  goc__rt_unlock(&goc__sched.lock);
   goc__note_sleep_m(&m->park);
   goc__note_clear(&m->park);
   goc_p *p = m->nextp;
@@ -136,13 +136,13 @@ static void stopm(goc_m *m) {
  * waiting for a P first. */
 void goc__handoffp(goc_p *p) {
   if (atomic_load(&goc__sched.npwait) > 0) {
-    pthread_mutex_lock(&goc__sched.lock);
+    goc__rt_lock(&goc__sched.lock);
     if (goc__sched.pwait) {
       goc__pidleput(p);   /* to the waiter */
-      pthread_mutex_unlock(&goc__sched.lock);
+      goc__rt_unlock(&goc__sched.lock);
       return;
     }
-    pthread_mutex_unlock(&goc__sched.lock);
+    goc__rt_unlock(&goc__sched.lock);
   }
   if (!goc__runqempty(p) || atomic_load(&goc__sched.runqsize) > 0 ||
       atomic_load(&p->timer0when) != INT64_MAX) {
@@ -155,14 +155,14 @@ void goc__handoffp(goc_p *p) {
     goc__startm(p, true);
     return;
   }
-  pthread_mutex_lock(&goc__sched.lock);
+  goc__rt_lock(&goc__sched.lock);
   if (atomic_load(&goc__sched.runqsize) > 0) {
-    pthread_mutex_unlock(&goc__sched.lock);
+    goc__rt_unlock(&goc__sched.lock);
     goc__startm(p, false);
     return;
   }
   goc__pidleput(p);
-  pthread_mutex_unlock(&goc__sched.lock);
+  goc__rt_unlock(&goc__sched.lock);
 }
 
 static void resetspinning(goc_m *m) {
@@ -208,17 +208,17 @@ top:;
   if (atomic_load(&p->timer0when) != INT64_MAX)
     goc__run_timers(p, goc_now());
   if (atomic_load(&p->schedtick) % 61 == 0 && atomic_load(&s->runqsize) > 0) {
-    pthread_mutex_lock(&s->lock);
+    goc__rt_lock(&s->lock);
     goc_g *g = goc__globrunqget(p, 1);
-    pthread_mutex_unlock(&s->lock);
+    goc__rt_unlock(&s->lock);
     if (g) return g;
   }
   goc_g *g = goc__runqget(p, inherit);
   if (g) return g;
   if (atomic_load(&s->runqsize) > 0) {
-    pthread_mutex_lock(&s->lock);
+    goc__rt_lock(&s->lock);
     g = goc__globrunqget(p, 0);
-    pthread_mutex_unlock(&s->lock);
+    goc__rt_unlock(&s->lock);
     if (g) return g;
   }
   if (atomic_load(&s->netpoll_waiters) > 0 && atomic_load(&s->polling) == 0) {
@@ -235,15 +235,15 @@ top:;
     if (g) return g;
   }
   /* Nothing: give up the P. */
-  pthread_mutex_lock(&s->lock);
+  goc__rt_lock(&s->lock);
   if (atomic_load(&s->runqsize) > 0) {
     g = goc__globrunqget(p, 0);
-    pthread_mutex_unlock(&s->lock);
+    goc__rt_unlock(&s->lock);
     return g;
   }
   goc__releasep();
   goc__pidleput(p);
-  pthread_mutex_unlock(&s->lock);
+  goc__rt_unlock(&s->lock);
   if (m->spinning) {
     /* Work may have appeared between our last check and the release, and
      * whoever added it saw us spinning and did not wake anyone. */
@@ -252,9 +252,9 @@ top:;
       goc__throw("findrunnable: negative nmspinning");
     for (int32_t i = 0; i < procs; i++) {
       if (!goc__runqempty(&s->allp[i]) || atomic_load(&s->runqsize) > 0) {
-        pthread_mutex_lock(&s->lock);
+        goc__rt_lock(&s->lock);
         p = goc__pidleget();
-        pthread_mutex_unlock(&s->lock);
+        goc__rt_unlock(&s->lock);
         if (p) {
           goc__acquirep(p);
           m->spinning = true;
@@ -279,9 +279,9 @@ top:;
     atomic_store(&s->poll_until, INT64_MAX);
     atomic_store(&s->polling, 0);
     goc__run_all_timers(goc_now());
-    pthread_mutex_lock(&s->lock);
+    goc__rt_lock(&s->lock);
     p = goc__pidleget();
-    pthread_mutex_unlock(&s->lock);
+    goc__rt_unlock(&s->lock);
     if (p) {
       goc__acquirep(p);
       goto top;
@@ -373,9 +373,9 @@ static void execute(goc_m *m, goc_g *g, bool inherit) {
   } else if (g->preempted) {
     g->preempted = false;
     atomic_store(&g->status, GOC_GRUNNABLE);
-    pthread_mutex_lock(&goc__sched.lock);
+    goc__rt_lock(&goc__sched.lock);
     goc__globrunqput(g);
-    pthread_mutex_unlock(&goc__sched.lock);
+    goc__rt_unlock(&goc__sched.lock);
   } else {
     goc__throw("goroutine suspended without parking, preemption or trampoline");
   }
@@ -384,17 +384,17 @@ static void execute(goc_m *m, goc_g *g, bool inherit) {
 /* At a schedule point (no G running): if an M waits for a P to finish a
  * step it began, it gets this one and this M stops. */
 static void yield_p_to_waiter(goc_m *m) {
-  pthread_mutex_lock(&goc__sched.lock);
+  goc__rt_lock(&goc__sched.lock);
   goc_m *w = goc__sched.pwait;
   if (!w) {
-    pthread_mutex_unlock(&goc__sched.lock);
+    goc__rt_unlock(&goc__sched.lock);
     return;
   }
   goc__sched.pwait = w->link;
   atomic_fetch_sub(&goc__sched.npwait, 1);
   w->nextp = goc__releasep();
   goc__note_wakeup(&w->park);
-  pthread_mutex_unlock(&goc__sched.lock);
+  goc__rt_unlock(&goc__sched.lock);
   if (m->spinning) {
     m->spinning = false;
     if (atomic_fetch_sub(&goc__sched.nmspinning, 1) <= 0)
@@ -456,9 +456,9 @@ void goc__ready(goc_g *g) {
   if (p) {
     goc__runqput(p, g, true);
   } else {
-    pthread_mutex_lock(&goc__sched.lock);
+    goc__rt_lock(&goc__sched.lock);
     goc__globrunqput(g);
-    pthread_mutex_unlock(&goc__sched.lock);
+    goc__rt_unlock(&goc__sched.lock);
   }
   goc__unlockp();
   goc__wakep();
@@ -512,14 +512,14 @@ void goc_syscall_enter(void) {
 
 /* The calling M holds no P (m->p == NULL): takes an idle one or waits. */
 static void acquire_any_p(goc_m *m) {
-  pthread_mutex_lock(&goc__sched.lock);
+  goc__rt_lock(&goc__sched.lock);
   goc_p *p = goc__pidleget();
   if (!p) {
     m->link = goc__sched.pwait;
     goc__sched.pwait = m;
     atomic_fetch_add(&goc__sched.npwait, 1);
   }
-  pthread_mutex_unlock(&goc__sched.lock);
+  goc__rt_unlock(&goc__sched.lock);
   if (!p) {
     goc__note_sleep_m(&m->park);
     goc__note_clear(&m->park);

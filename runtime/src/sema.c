@@ -83,7 +83,7 @@ void goc__swaiter_wake(goc_swaiter *w) {
 
 static void unlock_root(goc_g *g, void *arg) {
   (void)g;
-  pthread_mutex_unlock(&((semroot *)arg)->lock);
+  goc__rt_unlock(&((semroot *)arg)->lock);
 }
 
 /* g is the current G. 1: acquired; 0: g must suspend (call again after). */
@@ -96,11 +96,11 @@ int goc__semacquire_async(goc_g *g, _Atomic uint32_t *addr, bool lifo,
   }
   if (cansemacquire(addr)) return 1;
   semroot *r = root_of(addr);
-  pthread_mutex_lock(&r->lock);
+  goc__rt_lock(&r->lock);
   atomic_fetch_add(&r->nwait, 1);
   if (cansemacquire(addr)) {
     atomic_fetch_sub(&r->nwait, 1);
-    pthread_mutex_unlock(&r->lock);
+    goc__rt_unlock(&r->lock);
     return 1;
   }
   w->g = g;
@@ -120,17 +120,17 @@ void goc__semacquire_thread(_Atomic uint32_t *addr, bool lifo,
   if (cansemacquire(addr)) return;
   semroot *r = root_of(addr);
   for (;;) {
-    pthread_mutex_lock(&r->lock);
+    goc__rt_lock(&r->lock);
     atomic_fetch_add(&r->nwait, 1);
     if (cansemacquire(addr)) {
       atomic_fetch_sub(&r->nwait, 1);
-      pthread_mutex_unlock(&r->lock);
+      goc__rt_unlock(&r->lock);
       return;
     }
     goc_swaiter w = {.g = NULL, .addr = addr, .ticket = 0};
     goc__note_clear(&w.note);
     enqueue(r, &w, lifo);
-    pthread_mutex_unlock(&r->lock);
+    goc__rt_unlock(&r->lock);
     if (goc__getg()) {
       goc__block_thread_enter(reason);
       goc__note_sleep(&w.note);
@@ -149,14 +149,14 @@ void goc__semrelease(_Atomic uint32_t *addr, bool handoff) {
   semroot *r = root_of(addr);
   atomic_fetch_add(addr, 1);
   if (atomic_load(&r->nwait) == 0) return;
-  pthread_mutex_lock(&r->lock);
+  goc__rt_lock(&r->lock);
   if (atomic_load(&r->nwait) == 0) {
-    pthread_mutex_unlock(&r->lock);
+    goc__rt_unlock(&r->lock);
     return;
   }
   goc_swaiter *w = dequeue(r, addr);
   if (w) atomic_fetch_sub(&r->nwait, 1);
-  pthread_mutex_unlock(&r->lock);
+  goc__rt_unlock(&r->lock);
   if (!w) return;
   if (handoff && cansemacquire(addr)) w->ticket = 1;
   goc__swaiter_wake(w);

@@ -188,9 +188,9 @@ static void *sysmon(void *arg) {
     }
     if (!did && s->main_mode && idle % 8 == 7) {
       /* Everyone idle after a plain thread went away: check for deadlock. */
-      pthread_mutex_lock(&s->lock);
+      goc__rt_lock(&s->lock);
       if (s->nmidle == s->mcount) goc__checkdead();
-      pthread_mutex_unlock(&s->lock);
+      goc__rt_unlock(&s->lock);
     }
     if (did) {
       idle = 0;

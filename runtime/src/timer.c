@@ -128,10 +128,10 @@ void goc__timer_start(goc_rtimer *t) {
   /* Once t is in the heap and the lock is released, the M running p's
    * timers may pop it and (periodic) advance t->when: read it before. */
   int64_t when = t->when;
-  pthread_mutex_lock(&p->timerlock);
+  goc__rt_lock(&p->timerlock);
   atomic_store(&t->status, T_WAITING);
   heap_add(p, t);
-  pthread_mutex_unlock(&p->timerlock);
+  goc__rt_unlock(&p->timerlock);
   wake_poller(when);
 }
 
@@ -151,15 +151,15 @@ bool goc__timer_stop(goc_rtimer *t) {
     int32_t id = __atomic_load_n(&t->p_id, __ATOMIC_RELAXED);
     if (id < 0) continue;
     goc_p *p = &goc__sched.allp[id];
-    pthread_mutex_lock(&p->timerlock);
+    goc__rt_lock(&p->timerlock);
     if (__atomic_load_n(&t->p_id, __ATOMIC_RELAXED) != id ||
         atomic_load(&t->status) != T_WAITING) {
-      pthread_mutex_unlock(&p->timerlock);
+      goc__rt_unlock(&p->timerlock);
       continue;
     }
     heap_del(p, t);
     atomic_store(&t->status, T_NONE);
-    pthread_mutex_unlock(&p->timerlock);
+    goc__rt_unlock(&p->timerlock);
     return true;
   }
 }
@@ -180,9 +180,9 @@ void goc__timer_modify(goc_rtimer *t, int64_t when, int64_t period) {
 int32_t goc__timer_runs_off_m;
 
 static void off_m_run(int32_t d) {
-  pthread_mutex_lock(&goc__sched.lock);
+  goc__rt_lock(&goc__sched.lock);
   goc__timer_runs_off_m += d;
-  pthread_mutex_unlock(&goc__sched.lock);
+  goc__rt_unlock(&goc__sched.lock);
 }
 
 /* No lock held; any thread. Runs p's due timers; returns the next when. */
@@ -191,7 +191,7 @@ int64_t goc__run_timers(goc_p *p, int64_t now) {
   /* An M running timers is not idle, which already keeps checkdead off. */
   bool off_m = goc__tls_m == NULL;
   if (off_m) off_m_run(1);
-  pthread_mutex_lock(&p->timerlock);
+  goc__rt_lock(&p->timerlock);
   while (p->ntimers > 0 && p->timers[0]->when <= now) {
     goc_rtimer *t = p->timers[0];
     heap_del(p, t);
@@ -203,12 +203,12 @@ int64_t goc__run_timers(goc_p *p, int64_t now) {
       /* Re-arm now (Go does too), so a slow f does not drift the period. */
       t->when += period * (1 + (now - t->when) / period);
     }
-    pthread_mutex_unlock(&p->timerlock);
+    goc__rt_unlock(&p->timerlock);
     running_here = t;
     f(arg, now);
     running_here = NULL;
     if (period > 0) {
-      pthread_mutex_lock(&p->timerlock);
+      goc__rt_lock(&p->timerlock);
       int st = atomic_load(&t->status);
       if (st == T_RUNNING) {
         heap_add(p, t);
@@ -221,10 +221,10 @@ int64_t goc__run_timers(goc_p *p, int64_t now) {
     int st = T_RUNNING;
     if (!atomic_compare_exchange_strong(&t->status, &st, T_NONE) && st == T_STOPPED_RUNNING)
       atomic_store(&t->status, T_NONE);   /* last touch: t may be freed now */
-    pthread_mutex_lock(&p->timerlock);
+    goc__rt_lock(&p->timerlock);
   }
   int64_t next = atomic_load(&p->timer0when);
-  pthread_mutex_unlock(&p->timerlock);
+  goc__rt_unlock(&p->timerlock);
   if (off_m) off_m_run(-1);
   return next;
 }
@@ -247,9 +247,9 @@ int32_t goc__timers_count(void) {
   int32_t n = 0;
   for (int32_t i = 0; i < goc__sched.gomaxprocs; i++) {
     goc_p *p = &goc__sched.allp[i];
-    pthread_mutex_lock(&p->timerlock);
+    goc__rt_lock(&p->timerlock);
     n += p->ntimers;
-    pthread_mutex_unlock(&p->timerlock);
+    goc__rt_unlock(&p->timerlock);
   }
   return n;
 }

@@ -6,6 +6,7 @@
  * events on the row of the P (or "outside Ps" for plain threads). */
 #include "trace.h"
 #include <pthread.h>
+#include "proc.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,16 +47,16 @@ void goc__trace_init(void) {
 
 void goc__trace_event(goc_trace_kind kind, int64_t gid, int32_t p, const char *what, const char *file, int line) {
   int64_t now = goc_now();
-  pthread_mutex_lock(&lock);
+  goc__rt_lock(&lock);
   if (nevs == capevs) {
     size_t ncap = capevs ? capevs * 2 : 4096;
     ev *n = realloc(evs, ncap * sizeof *n);
-    if (!n) { pthread_mutex_unlock(&lock); return; }   /* drop events, never fail the program */
+    if (!n) { goc__rt_unlock(&lock); return; }   /* drop events, never fail the program */
     evs = n;
     capevs = ncap;
   }
   evs[nevs++] = (ev){now - t0, gid, what, file, p, line, (uint8_t)kind};
-  pthread_mutex_unlock(&lock);
+  goc__rt_unlock(&lock);
 }
 
 static void json_str(FILE *f, const char *s) {
@@ -69,12 +70,12 @@ static void json_str(FILE *f, const char *s) {
 }
 
 void goc__trace_flush(void) {
-  pthread_mutex_lock(&lock);
-  if (flushed || !path) { pthread_mutex_unlock(&lock); return; }
+  goc__rt_lock(&lock);
+  if (flushed || !path) { goc__rt_unlock(&lock); return; }
   flushed = true;
   FILE *f = fopen(path, "w");
   if (!f) {
-    pthread_mutex_unlock(&lock);
+    goc__rt_unlock(&lock);
     fprintf(stderr, "goc: cannot write trace %s\n", path);
     return;
   }
@@ -112,5 +113,5 @@ void goc__trace_flush(void) {
   }
   fputs("\n]}\n", f);
   fclose(f);
-  pthread_mutex_unlock(&lock);
+  goc__rt_unlock(&lock);
 }

@@ -6,6 +6,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <time.h>
+#include "chan.h"
 #include "proc.h"
 #include "rt_test.h"
 
@@ -254,6 +255,74 @@ static void case_sleeper_hogs_4(void) {
   RT_RUN_MAIN(main_frame, sh_main);
 }
 
+/* ---- an M retaken in plain C code never waits for a P holding a lock -----
+ * One P. The stuck goroutine spins in plain C until the monitor has
+ * retaken its P and another M runs it (main); then it sends
+ * on an unbuffered channel nobody receives from yet. Main, spinning with
+ * preemption checks, receives as soon as it sees the sender queued. Had
+ * the stuck M taken the channel's lock and then waited for a P (in the
+ * park), main's M would spin on that lock holding the only P: deadlock
+ * (under TSan for good; here until the monitor retakes main's M too). */
+static goc_chan *lh_c;
+static void lh_spin_until_handed_off(void) {
+  goc_m *m = goc__tls_m;
+  while (!atomic_load(&m->detached)) {
+  }
+  /* m->p is stale: wait until another M runs it (main) */
+  for (;;) {
+    goc_m *o = atomic_load(&m->p->owner);
+    if (atomic_load(&m->p->status) == GOC_P_RUNNING && o && o != m) break;
+  }
+}
+typedef struct { goc_frame fr; int v; } lh_frame;
+static int lh_stuck_step(goc_g *g, goc_frame *f_) {
+  lh_frame *f = (lh_frame *)f_;
+  static void *const L[] = {&&L0, &&L1};
+  goto *L[f->fr.resume];
+L0:
+  lh_spin_until_handed_off();
+  f->v = 42;
+  if (!goc__chan_send(g, lh_c, &f->v)) RT_SUSPEND(&f->fr, 1);
+  return GOC_DONE;
+L1:
+  goc__chan_send_resume(g);
+  return GOC_DONE;
+}
+typedef struct { goc_frame fr; int result; int v; } lh_main_frame;
+static int lh_main(goc_g *g, goc_frame *f_) {
+  lh_main_frame *f = (lh_main_frame *)f_;
+  static void *const L[] = {&&L0, &&L1, &&L2};
+  goto *L[f->fr.resume];
+L0:
+  lh_c = goc_chan_make(sizeof(int), _Alignof(int), 0);
+  {
+    goc_g *ng;
+    RT_NEW(ng, lh_frame, lh_stuck_step);
+    RT_GO(ng);
+  }
+  while (!__atomic_load_n(&lh_c->sendq.first, __ATOMIC_SEQ_CST)) {
+    RT_PREEMPT_CHECK(g, &f->fr, 1);
+L1:;
+  }
+  /* The sender holds the lock until its park commits, on a P. Holding it
+   * while waiting for one is the bug; the monitor's retake of this M,
+   * stuck on the lock, would hide it after a while, so look now. */
+  while (atomic_load(&lh_c->lock.v) != 0)
+    CHECK(atomic_load(&goc__sched.npwait) == 0);
+  if (!goc__chan_recv(g, lh_c, &f->v, NULL)) RT_SUSPEND(&f->fr, 2);
+  if (0) {
+L2:
+    goc__chan_recv_resume(g, NULL);
+  }
+  CHECK(f->v == 42);
+  f->result = 0;
+  return GOC_DONE;
+}
+static void case_lock_held(void) {
+  setenv("GOC_MAXPROCS", "1", 1);
+  RT_RUN_MAIN(lh_main_frame, lh_main);
+}
+
 int main(int argc, char **argv) {
   static const rt_case cases[] = {
       {"spin", case_spin, 0, {0}},
@@ -262,6 +331,7 @@ int main(int argc, char **argv) {
       {"sleeper_hogs_1", case_sleeper_hogs_1, 0, {0}},
       {"sleeper_hogs_2", case_sleeper_hogs_2, 0, {0}},
       {"sleeper_hogs_4", case_sleeper_hogs_4, 0, {0}},
+      {"lock_held", case_lock_held, 0, {0}},
   };
   return rt_main(argc, argv, cases, sizeof cases / sizeof cases[0]);
 }
