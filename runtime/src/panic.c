@@ -5,7 +5,9 @@
  * without running atexit handlers (stdio is flushed first so the program's
  * own earlier output is kept); only one thread prints (the others block).
  * Deadlock is declared only in goc__run_main mode, when every M is idle and
- * nothing can make progress: no runnable G, no timer, no I/O waiter, no
+ * nothing can make progress: no runnable G, no timer that may wake
+ * someone (a ticker or goc_after channel nobody receives from does not
+ * count), no I/O waiter, no
  * M in a system call and no plain thread that used the runtime (nplain:
  * it may still send; the monitor re-checks once it has exited). Threads
  * that never touched goc do not count (a library's worker sleeping in the
@@ -116,20 +118,21 @@ extern int32_t goc__timer_runs_off_m;   /* timer.c, sched.lock */
 /* sched.lock held. Whether some G, timer, I/O wait or thread that uses the
  * runtime may still make progress. */
 static bool may_progress(goc_sched *s) {
-  if (s->mcount - s->nmidle > 0) return true;
+  /* An M blocked in netpoll (polling) only waits for I/O, counted below,
+   * and for timers, looked at below: it is as idle as a parked M. It
+   * clears polling before it runs the timers that woke it. */
+  if (s->mcount - s->nmidle - atomic_load(&s->polling) > 0) return true;
   if (atomic_load(&s->nblocked) > 0 || atomic_load(&s->nsyscall) > 0 ||
-      atomic_load(&s->nplain) > 0 ||
-      atomic_load(&s->netpoll_waiters) > 0 || atomic_load(&s->polling) > 0)
+      atomic_load(&s->nplain) > 0 || atomic_load(&s->netpoll_waiters) > 0)
     return true;
   if (atomic_load(&s->runqsize) > 0) return true;
   /* The monitor is running a due timer: it may ready a G (timer.c). */
   if (goc__timer_runs_off_m > 0) return true;
-  for (int32_t i = 0; i < s->gomaxprocs; i++) {
-    goc_p *p = &s->allp[i];
-    if (!goc__runqempty(p)) return true;
-    if (atomic_load(&p->timer0when) != INT64_MAX) return true;
-  }
-  return false;
+  for (int32_t i = 0; i < s->gomaxprocs; i++)
+    if (!goc__runqempty(&s->allp[i])) return true;
+  /* Only a timer that may wake someone counts: not a ticker or goc_after
+   * channel nobody is blocked on (Go 1.23). */
+  return goc__timers_waited();
 }
 
 static int64_t foreign_since;   /* sched.lock; 0: not waiting on one */

@@ -349,6 +349,9 @@ int64_t goc__run_timers(goc_p *p, int64_t now);   /* next when, or INT64_MAX */
 int64_t goc__timers_earliest(void);              /* over all Ps */
 int64_t goc__run_all_timers(int64_t now);
 int32_t goc__timers_count(void);
+bool goc__timers_waited(void);                  /* sched.lock held */
+/* time_chan.c */
+bool goc__timer_waited(const goc_rtimer *t);
 
 /* netpoll.c */
 void goc__netpoll_init(void);

@@ -18,6 +18,8 @@
  *   - timers that are due and not run by anyone (every P busy, or idle with
  *     no M polling) run here; their Gs go to the global queue;
  *   - netpoll, if no M has polled for 10 ms;
+ *   - every 8 rounds, in goc__run_main mode with every M idle or polling,
+ *     the deadlock check (panic.c);
  *   - GOC_DEBUG=schedtrace lines.
  * Invariant: sysmon touches only atomics of P and G (p->curg may be stale;
  * G memory is never freed, so a stale preempt store is harmless).
@@ -153,6 +155,7 @@ static void *sysmon(void *arg) {
   goc_sched *s = &goc__sched;
   int64_t delay = 20 * GOC_MICROSECOND;
   int idle = 0;
+  uint32_t rounds = 0;
   int64_t lasttrace = goc_now();
   for (;;) {
     if (idle > 50) delay *= 2;
@@ -186,10 +189,12 @@ static void *sysmon(void *arg) {
       lasttrace = now;
       goc__schedtrace(s->scheddetail);
     }
-    if (!did && s->main_mode && idle % 8 == 7) {
-      /* Everyone idle after a plain thread went away: check for deadlock. */
+    if (s->main_mode && ++rounds % 8 == 0) {
+      /* Everyone idle after a plain thread went away, or only timers
+       * nobody waits on keep an M polling (it never stops, so stopm's
+       * check never runs): check for deadlock. */
       goc__rt_lock(&s->lock);
-      if (s->nmidle == s->mcount) goc__checkdead();
+      if (s->mcount - s->nmidle - atomic_load(&s->polling) <= 0) goc__checkdead();
       goc__rt_unlock(&s->lock);
     }
     if (did) {

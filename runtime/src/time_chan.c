@@ -10,7 +10,10 @@
  *   - Stop and Reset discard a value already in the channel, as Go 1.23
  *     does: no stale time is received after either returns.
  *   - goc_after's timer belongs to its channel: goc_chan_free stops and
- *     frees it (chan.c). A ticker or timer owns its channel: stop/free
+ *     frees it (chan.c).
+ *   - Such a timer keeps a deadlocked program alive only while someone is
+ *     blocked receiving from its channel (goc__timer_waited): a tick nobody
+ *     waits for wakes nobody, as in Go 1.23. A ticker or timer owns its channel: stop/free
  *     frees the channel too, unless someone is blocked on it (then it is
  *     left, and they block forever, as on a stopped Go timer).
  */
@@ -30,6 +33,16 @@ struct goc_timer {
 static void send_time(void *arg, int64_t now) {
   goc_chan *c = arg;
   goc__chansend(c, &now, false, NULL, NULL);
+}
+
+/* checkdead (sched.lock and t's heap lock held): can t's firing wake
+ * someone? Any other timer's callback may (a sleep, a context deadline);
+ * send_time only wakes a receiver already blocked on its channel (a
+ * goroutine, a plain thread or a select case: all are on recvq). */
+bool goc__timer_waited(const goc_rtimer *t) {
+  if (t->f != send_time) return true;
+  const goc_chan *c = t->arg;
+  return __atomic_load_n(&c->recvq.first, __ATOMIC_SEQ_CST) != NULL;
 }
 
 static goc_chan *time_chan(void) {

@@ -12,6 +12,8 @@
  *     will not run: the caller may free t. f must not free its own timer.
  *   - Any M may run any P's due timers (an idle P's timers are run by the
  *     M that polls, the monitor runs overdue ones when every P is busy).
+ *   - Lock order: sched.lock before a timerlock (checkdead looks at the
+ *     heaps); nothing takes sched.lock while holding a timerlock.
  */
 #include <sched.h>
 #include <stdlib.h>
@@ -241,6 +243,21 @@ int64_t goc__run_all_timers(int64_t now) {
   for (int32_t i = 0; i < goc__sched.gomaxprocs; i++)
     w = goc__min64(w, goc__run_timers(&goc__sched.allp[i], now));
   return w;
+}
+
+/* sched.lock held (checkdead). True if some pending timer may wake
+ * someone when it fires (time_chan.c). */
+bool goc__timers_waited(void) {
+  bool waited = false;
+  for (int32_t i = 0; i < goc__sched.gomaxprocs && !waited; i++) {
+    goc_p *p = &goc__sched.allp[i];
+    if (atomic_load(&p->timer0when) == INT64_MAX) continue;
+    goc__rt_lock(&p->timerlock);
+    for (int32_t k = 0; k < p->ntimers && !waited; k++)
+      waited = goc__timer_waited(p->timers[k]);
+    goc__rt_unlock(&p->timerlock);
+  }
+  return waited;
 }
 
 int32_t goc__timers_count(void) {

@@ -152,6 +152,61 @@ L2:
 }
 static void case_registered_thread(void) { RT_RUN_MAIN(reg_frame, registered_main); }
 
+/* A ticker or goc_after channel nobody is blocked on does not keep a
+ * deadlocked program alive (Go 1.23); one someone receives from does. */
+static int ticker_deadlock_main(goc_g *g, goc_frame *f) {
+  if (f->resume == 0) {
+    goc_ticker_new(GOC_MILLISECOND);   /* never read */
+    f->line = 40;
+    goc__park_g(g, GOC_WAIT_CHAN_RECV, NULL, NULL);
+    RT_SUSPEND(f, 1);
+  }
+  CHECK(!"resumed");
+  return GOC_DONE;
+}
+static void case_deadlock_ticker(void) { RT_RUN_MAIN(main_frame, ticker_deadlock_main); }
+static int after_deadlock_main(goc_g *g, goc_frame *f) {
+  if (f->resume == 0) {
+    (void)goc_after(3600 * GOC_SECOND);   /* abandoned */
+    f->line = 50;
+    goc__park_g(g, GOC_WAIT_CHAN_RECV, NULL, NULL);
+    RT_SUSPEND(f, 1);
+  }
+  CHECK(!"resumed");
+  return GOC_DONE;
+}
+static void case_deadlock_after(void) { RT_RUN_MAIN(main_frame, after_deadlock_main); }
+typedef struct { goc_frame fr; int result; int64_t v; bool ok; int k; goc_ticker *tk; } tw_frame;
+static int timer_waited_main(goc_g *g, goc_frame *f_) {
+  tw_frame *f = (tw_frame *)f_;
+  static void *const L[] = {&&L0, &&L1, &&L2};
+  goto *L[f->fr.resume];
+L0:
+  /* blocked on goc_after: not a deadlock */
+  if (!goc__chan_recv(g, (goc_chan *)goc_after(20 * GOC_MILLISECOND), &f->v, &f->ok))
+    RT_SUSPEND(&f->fr, 1);
+  if (0) {
+L1:
+    goc__chan_recv_resume(g, &f->ok);
+  }
+  CHECK(f->ok && f->v > 0);
+  /* nor on a ticker, three ticks */
+  f->tk = goc_ticker_new(5 * GOC_MILLISECOND);
+  for (f->k = 0; f->k < 3; f->k++) {
+    if (!goc__chan_recv(g, (goc_chan *)goc_ticker_chan(f->tk), &f->v, &f->ok))
+      RT_SUSPEND(&f->fr, 2);
+    if (0) {
+L2:
+      goc__chan_recv_resume(g, &f->ok);
+    }
+    CHECK(f->ok);
+  }
+  goc_ticker_stop(f->tk);
+  f->result = 0;
+  return GOC_DONE;
+}
+static void case_timer_waited(void) { RT_RUN_MAIN(tw_frame, timer_waited_main); }
+
 /* panic from a nested frame of a goroutine */
 typedef struct { goc_frame fr; } pf_frame;
 static int inner_step(goc_g *g, goc_frame *f) {
@@ -213,6 +268,11 @@ int main(int argc, char **argv) {
       {"deadlock_foreign_spinner", case_deadlock_foreign_spinner, 2,
        {"fatal error: all goroutines are asleep - deadlock!"}},
       {"registered_thread", case_registered_thread, 0, {0}},
+      {"deadlock_ticker", case_deadlock_ticker, 2,
+       {"fatal error: all goroutines are asleep - deadlock!"}},
+      {"deadlock_after", case_deadlock_after, 2,
+       {"fatal error: all goroutines are asleep - deadlock!"}},
+      {"timer_waited", case_timer_waited, 0, {0}},
   };
   return rt_main(argc, argv, cases, sizeof cases / sizeof cases[0]);
 }
