@@ -176,20 +176,21 @@ static int after_deadlock_main(goc_g *g, goc_frame *f) {
   return GOC_DONE;
 }
 static void case_deadlock_after(void) { RT_RUN_MAIN(main_frame, after_deadlock_main); }
-typedef struct { goc_frame fr; int result; int64_t v; bool ok; int k; goc_ticker *tk; } tw_frame;
+typedef struct { goc_frame fr; int result; int64_t v; bool ok; int k; goc_ticker *tk; goc_chan *c; } tw_frame;
 static int timer_waited_main(goc_g *g, goc_frame *f_) {
   tw_frame *f = (tw_frame *)f_;
   static void *const L[] = {&&L0, &&L1, &&L2};
   goto *L[f->fr.resume];
 L0:
   /* blocked on goc_after: not a deadlock */
-  if (!goc__chan_recv(g, (goc_chan *)goc_after(20 * GOC_MILLISECOND), &f->v, &f->ok))
-    RT_SUSPEND(&f->fr, 1);
+  f->c = (goc_chan *)goc_after(20 * GOC_MILLISECOND);
+  if (!goc__chan_recv(g, f->c, &f->v, &f->ok)) RT_SUSPEND(&f->fr, 1);
   if (0) {
 L1:
     goc__chan_recv_resume(g, &f->ok);
   }
   CHECK(f->ok && f->v > 0);
+  goc_chan_free(f->c);   /* and its timer (LeakSanitizer) */
   /* nor on a ticker, three ticks */
   f->tk = goc_ticker_new(5 * GOC_MILLISECOND);
   for (f->k = 0; f->k < 3; f->k++) {
