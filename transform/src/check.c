@@ -164,7 +164,7 @@ static enum CXChildVisitResult visit_refs(CXCursor c, CXCursor parent, CXClientD
       CXCursor encl = clang_getCursorSemanticParent(c);
       CXString en = clang_getCursorSpelling(encl);
       const char *ename = clang_getCString(en);
-      bool in_gofn = ename && ends_with(ename, "__gofn");
+      bool in_gofn = ename && (ends_with(ename, "__gofn") || ends_with(ename, "__entry"));
       if (fn && fn->coloured && !fn->lifted && !fn->is_main && !in_gofn) {
         CXSourceLocation loc = clang_getCursorLocation(c);
         char *file;

@@ -11,6 +11,7 @@
  *
  * Invariant: F__gofn's parameters are F's frame fields, in order, so the
  * frame it fills is exactly F's. */
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 #include "lower.h"
@@ -40,7 +41,11 @@ static void gofn_header(fninfo *fn, buf *out) {
     while (*p == ' ') p++;
     if (*p) {
       size_t n = strlen(p);
-      if (n >= 7 && !strcmp(p + n - 7, "goc_ret")) ret = xstrdup(p);
+      /* the result field: "R goc_ret", or "int (*goc_ret)(int)" */
+      const char *g = strstr(p, "goc_ret");
+      bool is_ret = g && !(isalnum((unsigned char)g[7]) || g[7] == '_') && (g == p || !(isalnum((unsigned char)g[-1]) || g[-1] == '_'));
+      (void)n;
+      if (is_ret) ret = xstrdup(p);
       else buf_printf(&params, ", %s", p);
     }
     p = semi + 2;
@@ -60,6 +65,9 @@ static void gofn_header(fninfo *fn, buf *out) {
 
 void emit_gofn_decl(fninfo *fn, buf *out, bool definition) {
   if (fn->is_main || fn->lifted || fn->variadic) return;
+  if (definition)   /* F by another name: a parameter may be named F too */
+    buf_printf(out, "\n__attribute__((unused)) static __typeof__(%s) *const %s__entry = %s;", fn->name, fn->name,
+               fn->name);
   buf_puts(out, fn->is_static ? "\n__attribute__((unused)) static " : "\n");
   gofn_header(fn, out);
   if (!definition) {
@@ -67,7 +75,7 @@ void emit_gofn_decl(fninfo *fn, buf *out, bool definition) {
     return;
   }
   buf_puts(out, " {\n  if (!goc_m) ");
-  buf_printf(out, "%s%s(", fn->returns_void ? "{ " : "return ", fn->name);
+  buf_printf(out, "%s%s__entry(", fn->returns_void ? "{ " : "return ", fn->name);
   for (int i = 0; i < fn->nparams; i++) buf_printf(out, "%s%s", i ? ", " : "", fn->params[i]);
   buf_printf(out, ");%s\n", fn->returns_void ? " return; }" : "");
   buf_printf(out, "  struct %s__frame *goc_f = (struct %s__frame *)goc__frame_push(goc_m->g, sizeof(struct %s__frame), "

@@ -30,14 +30,22 @@ static void emit_c_entry(const source *s, fninfo *fn, buf *out) {
   TSNode body = node_field(fn->def, "body");
   const char *fr = frame_name(fn);
   if (fn->is_main) {
-    buf_printf(out, "\nint main(int goc__argc, char **goc__argv, char **goc__envp) {\n"
-                    "  goc_g *goc__g = goc__main_g();\n"
-                    "  struct main__frame *goc__f = (struct main__frame *)goc__frame_push(goc__g, "
-                    "sizeof(struct main__frame), goc_main__step);\n");
-    const char *src[3] = {"goc__argc", "goc__argv", "goc__envp"};
-    for (int i = 0; i < fn->nparams && i < 3; i++)
-      buf_printf(out, "  goc__f->%s = (__typeof__(goc__f->%s))%s;\n", fn->params[i], fn->params[i], src[i]);
-    buf_puts(out, "  (void)goc__argc; (void)goc__argv; (void)goc__envp; (void)goc__f;\n"
+    /* main keeps the user's own signature, so a prototype of it before
+       the definition (int main(void);) still matches */
+    if (fn->nparams == 0) {
+      buf_puts(out, "\nint main(void) {\n");
+    } else {
+      buf_putc(out, '\n');
+      emit_rewritten_range(s, fn->def, ts_node_start_byte(fn->def), ts_node_start_byte(body), out, NULL);
+      buf_puts(out, "{\n");
+    }
+    buf_puts(out, "  goc_g *goc__g = goc__main_g();\n"
+                  "  struct main__frame *goc__f = (struct main__frame *)goc__frame_push(goc__g, "
+                  "sizeof(struct main__frame), goc_main__step);\n");
+    for (int i = 0; i < fn->nparams; i++)
+      buf_printf(out, "  __builtin_memcpy((void *)&goc__f->%s, (void *)&%s, sizeof goc__f->%s);\n", fn->params[i],
+                 fn->params[i], fn->params[i]);
+    buf_puts(out, "  (void)goc__f;\n"
                   "  goc__run_main(goc__g, __builtin_offsetof(struct main__frame, goc_ret));\n}\n");
     return;
   }

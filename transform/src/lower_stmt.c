@@ -36,8 +36,11 @@ static int suspension(fnctx *fx, uint32_t pos, int line, buf *spill, buf *reload
     if (!visible_at(sl, pos)) continue;
     if (!slot_live_after(fx, i, fx->stmt_depth && fx->stmt_floor < pos ? fx->stmt_floor : pos)) continue;
     sl->needs_L = true;
-    buf_printf(spill, "goc_L->%s = %s; ", sl->cname, sl->cname);
-    buf_printf(reload, "%s = goc_L->%s; ", sl->cname, sl->cname);
+    /* copied, not assigned: a local may be an array through a typedef, a
+       struct with const members, or const itself (gcc folds the copy into
+       a move) */
+    buf_printf(spill, "__builtin_memcpy((void *)&goc_L->%s, (void *)&%s, sizeof %s); ", sl->cname, sl->cname, sl->cname);
+    buf_printf(reload, "__builtin_memcpy((void *)&%s, (void *)&goc_L->%s, sizeof %s); ", sl->cname, sl->cname, sl->cname);
   }
   for (int i = 0; i < fx->nlive; i++) {
     slot *sl = &fx->slots[fx->live[i]];
@@ -112,10 +115,9 @@ static void lower_declaration(fnctx *fx, TSNode n, buf *out) {
         (is_array && node_is(value, "concatenated_string"))) {
       char *v = lower_expr(fx, value, out);
       const char *lb = node_is(value, "initializer_list") ? "" : "{", *rb = node_is(value, "initializer_list") ? "" : "}";
-      if (is_array)
-        buf_printf(out, "__builtin_memcpy((void *)&%s, &(__typeof__(%s))%s%s%s, sizeof(%s));\n", ref, tref, lb, v, rb, tref);
-      else
-        buf_printf(out, "%s = (__typeof__(%s))%s;\n", ref, tref, v);
+      /* copied, not assigned: the type may be an array (a typedef's) or a
+         struct with const members */
+      buf_printf(out, "__builtin_memcpy((void *)&%s, &(__typeof__(%s))%s%s%s, sizeof(%s));\n", ref, tref, lb, v, rb, tref);
       free(v);
     } else {
       char *v = lower_expr(fx, value, out);

@@ -94,14 +94,15 @@ TSNode name_array_declarator(TSNode d) {
   return node_is(p, "array_declarator") ? p : (TSNode){0};
 }
 
+/* The function declarator applied to the declared name itself, or a null
+ * node: in int (*f(int))(char) that is f(int) (f returns a function
+ * pointer); int (*fp)(int) declares no function. */
 TSNode function_declarator_of(TSNode d) {
-  while (!ts_node_is_null(d) && !node_is(d, "function_declarator")) {
-    TSNode inner = node_field(d, "declarator");
-    if (ts_node_is_null(inner) && node_is(d, "parenthesized_declarator") && ts_node_named_child_count(d))
-      inner = ts_node_named_child(d, 0);
-    d = inner;
-  }
-  return d;
+  TSNode nm = declarator_name(d);
+  if (ts_node_is_null(nm)) return nm;
+  TSNode p = ts_node_parent(nm);
+  while (node_is(p, "parenthesized_declarator") || node_is(p, "attributed_declarator")) p = ts_node_parent(p);
+  return node_is(p, "function_declarator") ? p : (TSNode){0};
 }
 
 bool has_storage(const source *s, TSNode decl, const char *word) {
@@ -116,6 +117,31 @@ bool has_storage(const source *s, TSNode decl, const char *word) {
     }
   }
   return false;
+}
+
+/* [a, e) of declaration pd as a field that is assigned: without the
+ * declared object's own const (const int x, char *const p, register);
+ * a pointee's const stays. */
+static void emit_field_decl(const source *s, TSNode pd, uint32_t a, uint32_t e, buf *out) {
+  TSNode d = node_field(pd, "declarator");
+  TSNode name = declarator_name(d);
+  TSNode p = ts_node_is_null(name) ? name : ts_node_parent(name);
+  while (node_is(p, "parenthesized_declarator") || node_is(p, "attributed_declarator")) p = ts_node_parent(p);
+  if (!node_is(p, "pointer_declarator")) {
+    /* const int x: the specifiers' const is the object's */
+    emit_rewritten_range(s, pd, a, e, out, ts_node_eq(name, d) ? "storage_const" : "storage");
+    return;
+  }
+  /* char *const p: the innermost pointer's own qualifiers */
+  uint32_t pos = a;
+  uint32_t pc = ts_node_child_count(p);
+  for (uint32_t i = 0; i < pc; i++) {
+    TSNode k = ts_node_child(p, i);
+    if (!node_is(k, "type_qualifier")) continue;
+    emit_rewritten_range(s, pd, pos, ts_node_start_byte(k), out, "storage");
+    pos = ts_node_end_byte(k);
+  }
+  emit_rewritten_range(s, pd, pos, e, out, "storage");
 }
 
 /* Writes a parameter declaration as a frame field: arrays and functions
@@ -152,10 +178,57 @@ static void param_field(const source *s, TSNode pd, buf *out, char **name_out) {
     }
     buf_puts(out, buf_str(&tmp));
     buf_free(&tmp);
+  } else if (!ts_node_is_null(name) && ts_node_eq(name, d)) {
+    /* T x: the parameter's adjusted type, whatever T names (an array or
+       function typedef decays, a const goes): the type of the rvalue
+       ((void)0, *(T *)0) */
+    buf_puts(out, "__typeof__(((void)0, *(");
+    emit_rewritten_range(s, pd, a, ts_node_start_byte(d), out, "storage");
+    buf_printf(out, " *)0)) %s", *name_out);
   } else {
-    emit_rewritten_range(s, pd, a, e, out, NULL);
+    emit_field_decl(s, pd, a, e, out);
   }
   buf_puts(out, "; ");
+}
+
+/* A K&R parameter as a frame field, from the declaration list between the
+ * declarator and the body (an undeclared one is an int, as in C89). */
+static char *knr_param_field(const source *s, TSNode def, const char *name) {
+  uint32_t c = ts_node_named_child_count(def);
+  for (uint32_t i = 0; i < c; i++) {
+    TSNode decl = ts_node_named_child(def, i);
+    if (!node_is(decl, "declaration")) continue;
+    uint32_t dc = ts_node_child_count(decl);
+    TSNode first = {0};
+    for (uint32_t j = 0; j < dc; j++) {
+      const char *f = child_field_name(decl, j);
+      if (!f || strcmp(f, "declarator")) continue;
+      TSNode d = ts_node_child(decl, j);
+      if (ts_node_is_null(first)) first = d;
+      TSNode nm = declarator_name(d);
+      if (ts_node_is_null(nm)) continue;
+      char *t = node_text(s, nm);
+      bool match = !strcmp(t, name);
+      free(t);
+      if (!match) continue;
+      buf b = {0};
+      emit_rewritten_range(s, decl, ts_node_start_byte(decl), ts_node_start_byte(first), &b,
+                           ts_node_eq(nm, d) ? "storage_const" : "storage");
+      TSNode p = ts_node_parent(nm);
+      if (node_is(p, "array_declarator")) {   /* decays: char b[] is char *b */
+        buf_printf(&b, " (*%s)", name);
+        const char *txt = s->text;
+        uint32_t k = ts_node_end_byte(nm), e = ts_node_end_byte(d);
+        while (k < e && txt[k] != ']') k++;
+        emit_rewritten_range(s, d, k + 1, e, &b, NULL);
+      } else {
+        emit_rewritten_range(s, d, ts_node_start_byte(d), ts_node_end_byte(d), &b, NULL);
+      }
+      buf_puts(&b, "; ");
+      return buf_take(&b);
+    }
+  }
+  return xasprintf("int %s; ", name);
 }
 
 static void describe_function(fninfo *fn, const source *s, TSNode def) {
@@ -168,6 +241,16 @@ static void describe_function(fninfo *fn, const source *s, TSNode def) {
   for (uint32_t i = 0; i < c; i++) {
     TSNode pd = ts_node_named_child(params, i);
     if (node_is(pd, "variadic_parameter")) { fn->variadic = true; continue; }
+    if (node_is(pd, "identifier")) {   /* K&R: int f(a, b) int a; char *b; { */
+      char *name = node_text(s, pd);
+      char *one = knr_param_field(s, def, name);
+      buf_puts(&fields, one);
+      fn->params = xrealloc(fn->params, sizeof(char *) * (size_t)(fn->nparams + 1));
+      fn->param_decls = xrealloc(fn->param_decls, sizeof(char *) * (size_t)(fn->nparams + 1));
+      fn->param_decls[fn->nparams] = one;
+      fn->params[fn->nparams++] = name;
+      continue;
+    }
     if (!node_is(pd, "parameter_declaration")) continue;
     TSNode d = node_field(pd, "declarator");
     if (ts_node_is_null(d)) continue;   /* (void) */
@@ -191,8 +274,11 @@ static void describe_function(fninfo *fn, const source *s, TSNode def) {
     fn->ret_decl = xstrdup("int goc_ret");
   } else if (!is_void) {
     buf r = {0};
-    emit_rewritten_range(s, def, ts_node_start_byte(def), ts_node_start_byte(type), &r, "storage");
-    emit_rewritten_range(s, def, ts_node_start_byte(type), ts_node_start_byte(decl), &r, NULL);
+    /* the frame's result field is assigned: no const at its top level */
+    /* (const char *f() keeps its pointee's const) */
+    const char *skip = ts_node_eq(decl, fd) ? "storage_const" : "storage";
+    emit_rewritten_range(s, def, ts_node_start_byte(def), ts_node_start_byte(type), &r, skip);
+    emit_rewritten_range(s, def, ts_node_start_byte(type), ts_node_start_byte(decl), &r, skip);
     emit_rewritten_range(s, def, ts_node_start_byte(decl), ts_node_start_byte(fd), &r, NULL);
     buf_puts(&r, "goc_ret");
     emit_rewritten_range(s, def, ts_node_end_byte(fd), ts_node_end_byte(decl), &r, NULL);
@@ -386,7 +472,7 @@ void program_colour(program *p) {
     sc->s = fn->src;
     collect_locals(sc, fn->def);
     scan_body(sc, node_field(fn->def, "body"), false);
-    fn->coloured = sc->blocks || fn->is_main;
+    fn->coloured = sc->blocks;   /* main too: one that never blocks is plain C */
   }
   for (bool changed = true; changed;) {
     changed = false;

@@ -9,7 +9,16 @@
 #include "lower.h"
 
 static void range(const source *s, fnctx *fx, rw_mode mode, TSNode n, uint32_t a, uint32_t b, buf *out,
-                  bool skip_storage);
+                  int skip_storage);
+
+/* const and volatile (not _Atomic, alignas): what a frame field that is
+ * assigned must not carry at its top level. */
+static bool is_const_qualifier(const source *s, TSNode k) {
+  char *t = node_text(s, k);
+  bool r = !strcmp(t, "const") || !strcmp(t, "volatile") || !strcmp(t, "__const") || !strcmp(t, "__volatile__");
+  free(t);
+  return r;
+}
 
 static void chan_type(const source *s, fnctx *fx, rw_mode mode, TSNode n, buf *out) {
   TSNode el = node_field(n, "element");
@@ -43,8 +52,8 @@ void rewrite_node(const source *s, fnctx *fx, rw_mode mode, TSNode n, buf *out) 
   if (!strcmp(t, "go_statement") && !fx) { lower_go_plain(s, rewrite_program, n, out); return; }
   if (fx && mode == RW_EXPR && !strcmp(t, "compound_literal_expression") && !in_opaque(fx, ts_node_start_byte(n))) {
     buf lit = {0}, ty = {0};
-    range(s, fx, RW_EXPR, n, ts_node_start_byte(n), ts_node_end_byte(n), &lit, false);
-    range(s, fx, RW_TYPEOF, n, ts_node_start_byte(n), ts_node_end_byte(n), &ty, false);
+    range(s, fx, RW_EXPR, n, ts_node_start_byte(n), ts_node_end_byte(n), &lit, 0);
+    range(s, fx, RW_TYPEOF, n, ts_node_start_byte(n), ts_node_end_byte(n), &ty, 0);
     char *w = compound_literal_in_frame(fx, buf_str(&lit), buf_str(&ty));
     buf_puts(out, w);
     free(w);
@@ -64,11 +73,11 @@ void rewrite_node(const source *s, fnctx *fx, rw_mode mode, TSNode n, buf *out) 
       return;
     }
   }
-  range(s, fx, mode, n, ts_node_start_byte(n), ts_node_end_byte(n), out, false);
+  range(s, fx, mode, n, ts_node_start_byte(n), ts_node_end_byte(n), out, 0);
 }
 
 static void range(const source *s, fnctx *fx, rw_mode mode, TSNode n, uint32_t a, uint32_t b, buf *out,
-                  bool skip_storage) {
+                  int skip_storage) {
   uint32_t pos = a;
   uint32_t c = ts_node_child_count(n);
   for (uint32_t i = 0; i < c && pos < b; i++) {
@@ -77,7 +86,8 @@ static void range(const source *s, fnctx *fx, rw_mode mode, TSNode n, uint32_t a
     if (ke <= pos || ks >= b) continue;
     if (ks > pos) buf_putn(out, s->text + pos, ks - pos);
     if (ks < pos) ks = pos;
-    if (skip_storage && (node_is(k, "storage_class_specifier") || node_is(k, "attribute_specifier"))) {
+    if ((skip_storage && (node_is(k, "storage_class_specifier") || node_is(k, "attribute_specifier"))) ||
+        (skip_storage == 2 && node_is(k, "type_qualifier") && is_const_qualifier(s, k))) {
       pos = ke < b ? ke : b;
       continue;
     }
@@ -97,7 +107,7 @@ char *rewrite_str(const source *s, fnctx *fx, rw_mode mode, TSNode n) {
 }
 
 void emit_rewritten_range(const source *s, TSNode n, uint32_t a, uint32_t b, buf *out, const char *skip) {
-  range(s, NULL, RW_EXPR, n, a, b, out, skip && !strcmp(skip, "storage"));
+  range(s, NULL, RW_EXPR, n, a, b, out, !skip ? 0 : !strcmp(skip, "storage") ? 1 : !strcmp(skip, "storage_const") ? 2 : 0);
 }
 
 char *typeof_text(const char *e) {
@@ -114,7 +124,7 @@ char *typeof_text(const char *e) {
 }
 
 void rewrite_range(const source *s, fnctx *fx, rw_mode mode, TSNode n, uint32_t a, uint32_t b, buf *out) {
-  range(s, fx, mode, n, a, b, out, false);
+  range(s, fx, mode, n, a, b, out, 0);
 }
 
 /* A compound literal in a goroutine function lives in the locals area, not
