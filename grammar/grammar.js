@@ -212,11 +212,25 @@ module.exports = grammar(C, {
       seq('goto', '*', field('target', $.expression), ';'),
     ),
 
-    // A switch body is any statement: `switch (x) case 1: f();`.
+    // A switch body is any statement: `switch (x) case 1: f();`. A case
+    // label as the whole body labels one statement only (tree-sitter-c's
+    // case_statement takes every statement up to the next label).
     switch_statement: $ => seq(
       'switch',
       field('condition', $.parenthesized_expression),
-      field('body', $.statement),
+      field('body', choice(
+        $.compound_statement,
+        alias($._single_case_statement, $.case_statement),
+        $._non_case_statement,
+      )),
+    ),
+    _single_case_statement: $ => seq(
+      choice(
+        seq('case', field('value', $.expression), optional(seq('...', field('high', $.expression)))),
+        'default',
+      ),
+      ':',
+      choice(alias($._single_case_statement, $.case_statement), $._non_case_statement),
     ),
 
     // Case ranges: `case 1 ... 5:`.
