@@ -54,10 +54,19 @@ typedef struct goc_chan goc_chan;
 #define chan_make(T, n) \
   ((GOC_CHAN(T))goc_chan_make(sizeof(T), _Alignof(T), (__SIZE_TYPE__)(n)))
 #endif
-#define chan_close(ch) goc_chan_close((goc_chan *)(ch))
-#define chan_len(ch) goc_chan_len((goc_chan *)(ch))
-#define chan_cap(ch) goc_chan_cap((goc_chan *)(ch))
-#define chan_free(ch) goc_chan_free((goc_chan *)(ch))
+/* ch as the runtime's goc_chan *, after a compile-time check that it is a
+ * channel (a pointer to an array of one element, T (*)[1]). */
+#define GOC__AS_CHAN(ch, what)                                                   \
+  (__extension__({                                                               \
+    _Static_assert(__builtin_types_compatible_p(__typeof__(*(ch)),               \
+                                                __typeof__((*(ch))[0])[1]),      \
+                   what " of something that is not a channel");                 \
+    (goc_chan *)(ch);                                                            \
+  }))
+#define chan_close(ch) goc_chan_close(GOC__AS_CHAN(ch, "chan_close"))
+#define chan_len(ch) goc_chan_len(GOC__AS_CHAN(ch, "chan_len"))
+#define chan_cap(ch) goc_chan_cap(GOC__AS_CHAN(ch, "chan_cap"))
+#define chan_free(ch) goc_chan_free(GOC__AS_CHAN(ch, "chan_free"))
 
 goc_chan *goc_chan_make(__SIZE_TYPE__ elem_size, __SIZE_TYPE__ elem_align, __SIZE_TYPE__ cap);
 void goc_chan_close(goc_chan *c);   /* panics: close of nil/closed channel */

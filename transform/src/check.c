@@ -83,10 +83,33 @@ static char *chan_spelling(const char *msg) {
   return buf_take(&b);
 }
 
+/* The output's columns are those of generated or preprocessed text: one
+ * past the end of the .goc line becomes the line's first token. */
+static unsigned clamp_column(const char *path, unsigned line, unsigned col) {
+  char *src = source_line(path, line);
+  if (!src) return col;
+  size_t n = strcspn(src, "\r\n");
+  unsigned first = 1;
+  while (src[first - 1] == ' ' || src[first - 1] == '\t') first++;
+  free(src);
+  return col > n ? first : col;
+}
+
 static char *friendly(const char *path, unsigned line, const char *msg) {
   char *src = source_line(path, line);
   const char *kind = src ? site_kind(src) : NULL;
   char *res = NULL;
+  static const char *builtins[] = {"chan_close(", "chan_len(", "chan_cap(", "chan_free(", NULL};
+  for (int i = 0; src && builtins[i] && !res; i++)
+    if (strstr(src, builtins[i]) && (strstr(msg, "subscripted value") || strstr(msg, "not a channel") ||
+                                     strstr(msg, "indirection requires pointer")))
+      res = xasprintf("%.*s of something that is not a channel", (int)strlen(builtins[i]) - 1, builtins[i]);
+  if (res) {
+    free(src);
+    char *r = xstrdup(res);
+    free(res);
+    return r;
+  }
   if (kind && (strstr(msg, "indirection requires pointer operand") ||
                strstr(msg, "subscripted value is not an array"))) {
     const char *q = strchr(msg, '\'');
@@ -239,7 +262,18 @@ int check_lowered(const char *out_name, const char *text, char **flags, int nfla
     CXString msg = clang_getDiagnosticSpelling(d);
     if (fname && ends_with(fname, ".goc")) {
       char *m = friendly(fname, line, clang_getCString(msg));
-      fprintf(check_out, "%s:%u:%u: error: %s\n", fname, line, col, m);
+      unsigned c = clamp_column(fname, line, col);
+      if (!strncmp(m, "chan_", 5) && strstr(m, " of something that is not a channel")) {
+        /* at the builtin's name */
+        char *src = source_line(fname, line);
+        char *at = NULL;
+        size_t nl = strcspn(m, " ");
+        for (char *q = src; q && *q; q++)
+          if (!strncmp(q, m, nl) && q[nl] == '(') { at = q; break; }
+        if (at && src) c = (unsigned)(at - src) + 1;
+        free(src);
+      }
+      fprintf(check_out, "%s:%u:%u: error: %s\n", fname, line, c, m);
       free(m);
       errors++;
       diag_count++;

@@ -59,8 +59,9 @@ void lower_send_stmt(fnctx *fx, TSNode n, buf *out) {
   char *ch = chan_operand(fx, node_field(n, "channel"), out, "send to");
   int cht = -1;
   TSNode value = node_field(n, "value");
-  if (has_susp(fx, value)) {
-    /* keep the channel value across the value's suspensions */
+  if (has_susp(fx, value) || !node_is(node_field(n, "channel"), "identifier")) {
+    /* the channel is evaluated before the value, as in Go (chf() <- valf()),
+       and kept across the value's suspensions */
     char *tc = typeof_text(ch);
     char *ty = xasprintf("((void)0, (%s))", tc);
     cht = new_temp_typed(fx, ty, false);
