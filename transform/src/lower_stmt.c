@@ -121,7 +121,10 @@ static void lower_declaration(fnctx *fx, TSNode n, buf *out) {
       free(v);
     } else {
       char *v = lower_expr(fx, value, out);
-      buf_printf(out, "%s = %s;\n", ref, v);
+      /* initialised, then copied: the local may be a struct with const
+         members or const itself */
+      buf_printf(out, "{ __typeof__(%s) goc_iv = %s; __builtin_memcpy((void *)&%s, (void *)&goc_iv, sizeof goc_iv); }\n", tref, v,
+                 ref);
       free(v);
     }
     free(ref);
@@ -238,7 +241,9 @@ static void lower_return(fnctx *fx, TSNode n, buf *out) {
       lower_expr_discard(fx, e, out);
     } else {
       char *v = lower_expr(fx, e, out);
-      buf_printf(out, "goc_fr->goc_ret = %s;\n", v);
+      /* initialised, then copied: the result may be a struct with const
+         members, which cannot be assigned */
+      buf_printf(out, "{ __typeof__(goc_fr->goc_ret) goc_rv = %s; __builtin_memcpy((void *)&goc_fr->goc_ret, (void *)&goc_rv, sizeof goc_rv); }\n", v);
       free(v);
     }
   }
