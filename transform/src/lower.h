@@ -38,6 +38,7 @@ typedef struct slot {
   bool in_L;           /* lives in the locals area */
   bool needs_L;        /* has an L field */
   bool is_shadow;      /* declared inside a go { } block: not the spawner's */
+  int nspills;         /* suspension points that spill it (lower_stmt.c) */
   bool in_place;       /* declared in a statement expression with no suspension: kept there, by its name */
   uint32_t *refs;      /* byte positions of the identifiers naming it */
   int nrefs;

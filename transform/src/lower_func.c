@@ -63,34 +63,37 @@ static void emit_c_entry(const source *s, fninfo *fn, buf *out) {
 }
 
 /* Every generated line of one statement belongs to that statement's .goc
- * line: repeat the last #line before each further line, so diagnostics and
- * debuggers never drift onto neighbouring .goc lines. */
+ * line: the lines after a #line directive are joined into one, so
+ * diagnostics and debuggers never drift onto neighbouring .goc lines (and
+ * the output does not repeat the directive). Directives stay on their own
+ * lines; the text is preprocessed, so no comment or literal spans lines. */
 static void pin_lines(const char *text, buf *out) {
-  const char *cur = NULL;   /* the last #line directive, with its newline */
-  size_t curlen = 0;
-  bool fresh = false;       /* the next line directly follows it */
+  bool pinned = false;      /* a #line directive came before */
+  bool prev_code = false;   /* the last line written is code */
   for (const char *p = text; *p;) {
     const char *nl = strchr(p, '\n');
     size_t len = nl ? (size_t)(nl - p) + 1 : strlen(p);
-    if (!strncmp(p, "#line ", 6)) {
-      cur = p;
-      curlen = len;
-      fresh = true;
-    } else if (len > 1 && p[0] != '#') {
-      if (cur && !fresh) buf_putn(out, cur, curlen);
-      fresh = false;
+    if (p[0] == '#') {
+      pinned = !strncmp(p, "#line ", 6) || (p[1] == ' ' && p[2] >= '0' && p[2] <= '9');
+      prev_code = false;
+    } else if (len > 1) {
+      if (pinned && prev_code && out->len && out->s[out->len - 1] == '\n') out->s[out->len - 1] = ' ';
+      prev_code = true;
     }
     buf_putn(out, p, len);
     p += len;
   }
 }
 
-char *lower_function(program *p, const source *s, fninfo *fn) {
+static char *lower_function_once(program *p, const source *s, fninfo *fn, const bool *force_L, int nforce,
+                                 int **spills_out, int *nslots_out) {
   fnctx fx = {0};
   fx.p = p;
   fx.s = s;
   fx.fn = fn;
   analyse_function(&fx);
+  for (int i = 0; i < nforce && i < fx.nslots; i++)
+    if (force_L[i] && !fx.slots[i].is_static && !fx.slots[i].is_temp && !fx.slots[i].in_place) fx.slots[i].in_L = true;
   if (fn->variadic) diag_error(s, fn->def, "variadic goroutine function '%s' is not supported", fn->name);
   buf body = {0};
   TSNode fbody = node_field(fn->def, "body");
@@ -177,6 +180,11 @@ char *lower_function(program *p, const source *s, fninfo *fn) {
     emit_c_entry(s, fn, &out);
     emit_gofn_decl(fn, &out, true);
   }
+  if (spills_out) {
+    *nslots_out = fx.nslots;
+    *spills_out = xcalloc((size_t)fx.nslots + 1, sizeof(int));
+    for (int i = 0; i < fx.nslots; i++) (*spills_out)[i] = fx.slots[i].nspills;
+  }
   buf pinned = {0};
   pin_lines(buf_str(&out), &pinned);
   buf_free(&out);
@@ -200,4 +208,38 @@ char *lower_function(program *p, const source *s, fninfo *fn) {
   free(fx.free_names);
   free(fx.live);
   return buf_take(&out);
+}
+
+/* Locals stay in registers and are spilled at each suspension that may
+ * need them; a local spilled at many suspension points (a long function
+ * full of calls that can block) instead lives in the locals area for good,
+ * so the output stays proportional to the input: one more pass decides. */
+enum { SPILLS_PER_LOCAL = 8, SPILLS_PER_FUNCTION = 64, SPILLS_OF_BUSY_LOCAL = 2 };
+
+char *lower_function(program *p, const source *s, fninfo *fn) {
+  int *spills = NULL, nslots = 0;
+  char *first = lower_function_once(p, s, fn, NULL, 0, &spills, &nslots);
+  long total = 0;
+  for (int i = 0; i < nslots; i++) total += spills[i];
+  bool *force = xcalloc((size_t)nslots + 1, sizeof(bool));
+  bool any = false;
+  for (int i = 0; i < nslots; i++) {
+    force[i] = spills[i] >= SPILLS_PER_LOCAL || (total >= SPILLS_PER_FUNCTION && spills[i] >= SPILLS_OF_BUSY_LOCAL);
+    any |= force[i];
+  }
+  free(spills);
+  if (!any || !first) {
+    free(force);
+    return first;
+  }
+  /* the same function again: its diagnostics were reported the first time */
+  int saved = diag_count;
+  bool quiet = diag_quiet;
+  diag_quiet = true;
+  char *second = lower_function_once(p, s, fn, force, nslots, NULL, NULL);
+  diag_quiet = quiet;
+  diag_count = saved;
+  free(force);
+  free(first);
+  return second;
 }

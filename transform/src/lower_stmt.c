@@ -36,6 +36,7 @@ static int suspension(fnctx *fx, uint32_t pos, int line, buf *spill, buf *reload
     if (!visible_at(sl, pos)) continue;
     if (!slot_live_after(fx, i, fx->stmt_depth && fx->stmt_floor < pos ? fx->stmt_floor : pos)) continue;
     sl->needs_L = true;
+    sl->nspills++;
     /* copied, not assigned: a local may be an array through a typedef, a
        struct with const members, or const itself (gcc folds the copy into
        a move) */
