@@ -310,6 +310,11 @@ static void walk_node(walk *w, TSNode n) {
     char *o = node_text(fx->s, op);
     walk_node(w, node_field(n, "argument"));
     if (!strcmp(o, "&")) mark_address_taken(w, node_field(n, "argument"));
+    TSNode arg = node_field(n, "argument");
+    while (node_is(arg, "parenthesized_expression") && ts_node_named_child_count(arg) == 1)
+      arg = ts_node_named_child(arg, 0);
+    if (!strcmp(o, "&") && node_is(arg, "receive_expression") && !fx->quiet && !w->in_go)
+      diag_error(fx->s, n, "cannot take the address of a receive (<-c is a value, not a variable)");
     free(o);
     return;
   }

@@ -102,6 +102,13 @@ static void emit_lifted(filectx *fc, fninfo *fn) {
   fx.fn = fn;
   fx.quiet = true;
   analyse_function(&fx);
+  if (!fn->lifted && !fn->coloured) {
+    /* the blocks are emitted first and may call their plain spawner */
+    line_directive(fc, fn->def);
+    emit_rewritten_range(fc->s, fn->def, ts_node_start_byte(fn->def), ts_node_start_byte(node_field(fn->def, "body")),
+                         &fc->out, NULL);
+    buf_puts(&fc->out, ";\n");
+  }
   for (int i = 0; i < nb; i++) {
     fninfo *l = program_lifted(fc->p, blocks[i]);
     if (!l) continue;

@@ -85,6 +85,43 @@ static void pin_lines(const char *text, buf *out) {
   }
 }
 
+/* A go { } block becomes a function of its own: the types and enumerators
+ * that the enclosing function defines before the block (typedef, enum,
+ * struct) are defined again at the top of its step function. */
+static void emit_enclosing_types(const source *s, TSNode go_stmt, buf *out) {
+  uint32_t at = ts_node_start_byte(go_stmt);
+  TSNode *scopes = NULL;
+  int ns = 0;
+  for (TSNode p = ts_node_parent(go_stmt); !ts_node_is_null(p); p = ts_node_parent(p)) {
+    if (node_is(p, "compound_statement")) {
+      scopes = xrealloc(scopes, sizeof(TSNode) * (size_t)(ns + 1));
+      scopes[ns++] = p;
+    }
+    if (node_is(p, "function_definition")) break;
+  }
+  for (int i = ns - 1; i >= 0; i--) {   /* outermost first */
+    uint32_t c = ts_node_named_child_count(scopes[i]);
+    for (uint32_t k = 0; k < c; k++) {
+      TSNode n = ts_node_named_child(scopes[i], k);
+      if (ts_node_end_byte(n) > at) break;
+      TSNode spec = node_is(n, "declaration") ? node_field(n, "type") : n;
+      bool defines = !ts_node_is_null(node_field(spec, "body")) &&
+                     (node_is(spec, "enum_specifier") || node_is(spec, "struct_specifier") ||
+                      node_is(spec, "union_specifier"));
+      if (node_is(n, "type_definition")) {
+        buf_put_node_line(out, n);
+        rewrite_node(s, NULL, RW_EXPR, n, out);
+        buf_putc(out, '\n');
+      } else if (defines) {
+        buf_put_node_line(out, spec);
+        rewrite_node(s, NULL, RW_EXPR, spec, out);
+        buf_puts(out, ";\n");
+      }
+    }
+  }
+  free(scopes);
+}
+
 static char *lower_function_once(program *p, const source *s, fninfo *fn, const bool *force_L, int nforce,
                                  int **spills_out, int *nslots_out) {
   fnctx fx = {0};
@@ -114,12 +151,14 @@ static char *lower_function_once(program *p, const source *s, fninfo *fn, const 
   const char *fr = frame_name(fn);
   buf_puts(&out, "\n#if defined(__clang__)\n#pragma clang diagnostic push\n"
                  "#pragma clang diagnostic ignored \"-Wunused-variable\"\n"
+                 "#pragma clang diagnostic ignored \"-Wunused-local-typedef\"\n"
                  "#pragma clang diagnostic ignored \"-Wuninitialized\"\n"
                  "#pragma clang diagnostic ignored \"-Wsometimes-uninitialized\"\n"
                  "#pragma clang diagnostic ignored \"-Wunused-label\"\n"
                  "#pragma clang diagnostic ignored \"-Wimplicit-fallthrough\"\n"
                  "#elif defined(__GNUC__)\n#pragma GCC diagnostic push\n"
                  "#pragma GCC diagnostic ignored \"-Wunused-variable\"\n"
+                 "#pragma GCC diagnostic ignored \"-Wunused-local-typedefs\"\n"
                  "#pragma GCC diagnostic ignored \"-Wunused-but-set-variable\"\n"
                  "#pragma GCC diagnostic ignored \"-Wmaybe-uninitialized\"\n"
                  "#pragma GCC diagnostic ignored \"-Wuninitialized\"\n"
@@ -129,6 +168,7 @@ static char *lower_function_once(program *p, const source *s, fninfo *fn, const 
   buf_printf(&out, "%sint %s__step(goc_g *goc_cur, goc_frame *goc_frp) {\n", fn->is_static || fn->is_main ? "static " : "",
              step_name(fn));
   buf_printf(&out, "struct %s__frame *goc_fr = (struct %s__frame *)goc_frp;\n", fr, fr);
+  if (fn->lifted) emit_enclosing_types(s, fn->def, &out);
   for (int i = 0; i < fn->nparams; i++) buf_printf(&out, "%s\n", fx.slots[i].decl);
   buf_puts(&out, buf_str(&fx.temps));
   /* the prologue belongs to the function's own line */

@@ -219,5 +219,42 @@ static void go_common(const source *s, program *p, fnctx *fx, TSNode n, buf *out
   free(nfbuf);
 }
 
-void lower_go(fnctx *fx, TSNode n, buf *out) { go_common(fx->s, fx->p, fx, n, out); }
-void lower_go_plain(const source *s, program *p, TSNode n, buf *out) { go_common(s, p, NULL, n, out); }
+/* A typedef the block uses moved into the block's own function with it;
+ * here it still counts as used (-Wunused-local-typedefs). */
+static void use_enclosing_typedefs(const source *s, TSNode n, buf *out) {
+  if (ts_node_is_null(node_field(n, "body"))) return;
+  uint32_t at = ts_node_start_byte(n);
+  for (TSNode p = ts_node_parent(n); !ts_node_is_null(p) && !node_is(p, "function_definition"); p = ts_node_parent(p)) {
+    if (!node_is(p, "compound_statement")) continue;
+    uint32_t c = ts_node_named_child_count(p);
+    for (uint32_t k = 0; k < c; k++) {
+      TSNode td = ts_node_named_child(p, k);
+      if (ts_node_end_byte(td) > at) break;
+      if (!node_is(td, "type_definition")) continue;
+      uint32_t dc = ts_node_child_count(td);
+      for (uint32_t j = 0; j < dc; j++) {
+        const char *f = child_field_name(td, j);
+        if (!f || strcmp(f, "declarator")) continue;
+        TSNode nm = ts_node_child(td, j);
+        while (!ts_node_is_null(nm) && !node_is(nm, "type_identifier")) {
+          TSNode inner = node_field(nm, "declarator");
+          if (ts_node_is_null(inner) && ts_node_named_child_count(nm)) inner = ts_node_named_child(nm, 0);
+          nm = inner;
+        }
+        if (ts_node_is_null(nm)) continue;
+        char *name = node_text(s, nm);
+        buf_printf(out, "(void)(%s *)0;\n", name);
+        free(name);
+      }
+    }
+  }
+}
+
+void lower_go(fnctx *fx, TSNode n, buf *out) {
+  use_enclosing_typedefs(fx->s, n, out);
+  go_common(fx->s, fx->p, fx, n, out);
+}
+void lower_go_plain(const source *s, program *p, TSNode n, buf *out) {
+  use_enclosing_typedefs(s, n, out);
+  go_common(s, p, NULL, n, out);
+}

@@ -237,6 +237,8 @@ static void lower_return(fnctx *fx, TSNode n, buf *out) {
   TSNode e = ts_node_named_child_count(n) ? ts_node_named_child(n, 0) : (TSNode){0};
   if (!ts_node_is_null(e) && node_is(e, "comment")) e = (TSNode){0};
   buf_puts(out, "{\n");
+  if (!ts_node_is_null(e) && fx->fn->lifted)
+    diag_error(fx->s, n, "return with a value in a go { } block (the goroutine it starts has no result)");
   if (!ts_node_is_null(e)) {
     if (fx->fn->returns_void) {
       lower_expr_discard(fx, e, out);
