@@ -168,6 +168,15 @@ struct goc_gocall {
   void *ret;
 };
 
+/* dst = v for any complete object type, structs with const members
+ * included (they can be initialised but not assigned): the lowering's
+ * stores of arguments, results and initialisers. */
+#define GOC__INIT(dst, v)                                                   \
+  do {                                                                      \
+    __typeof__(dst) goc__v = (v);                                           \
+    __builtin_memcpy((void *)&(dst), (void *)&goc__v, sizeof goc__v);      \
+  } while (0)
+
 /* ---- preemption ----------------------------------------------------------
  * At every loop back-edge and function entry:
  *   if (__builtin_expect(GOC_G(g)->preempt, 0)) { goc__preempt(g); suspend }

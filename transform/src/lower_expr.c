@@ -72,7 +72,7 @@ static char *lower_gocall(fnctx *fx, TSNode call, fninfo *fn, buf *out, bool wan
     if (node_is(a, "comment")) continue;
     char *v = lower_expr(fx, a, out);
     if (ai < fn->nparams)
-      buf_printf(out, "%s->%s = %s;\n", cfn, fn->params[ai], v);
+      buf_printf(out, "GOC__INIT(%s->%s, (%s));\n", cfn, fn->params[ai], v);
     free(v);
     ai++;
   }

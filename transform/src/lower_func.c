@@ -54,7 +54,7 @@ static void emit_c_entry(const source *s, fninfo *fn, buf *out) {
   buf_printf(out, "{\n  goc_g *goc__g = goc__go_new();\n"
                   "  struct %s__frame *goc__f = (struct %s__frame *)goc__frame_push(goc__g, sizeof(struct %s__frame), "
                   "%s__step);\n", fr, fr, fr, step_name(fn));
-  for (int i = 0; i < fn->nparams; i++) buf_printf(out, "  goc__f->%s = %s;\n", fn->params[i], fn->params[i]);
+  for (int i = 0; i < fn->nparams; i++) buf_printf(out, "  GOC__INIT(goc__f->%s, %s);\n", fn->params[i], fn->params[i]);
   buf_puts(out, "  (void)goc__f;\n  goc__run_sync(goc__g);\n");
   if (!fn->returns_void) buf_puts(out, "  __typeof__(goc__f->goc_ret) goc__r = goc__f->goc_ret;\n");
   buf_puts(out, "  goc__g_release(goc__g);\n");

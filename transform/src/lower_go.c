@@ -201,7 +201,7 @@ static void go_common(const source *s, program *p, fnctx *fx, TSNode n, buf *out
     TSNode a = ts_node_named_child(args, i);
     if (node_is(a, "comment")) continue;
     char *v = fx ? lower_expr(fx, a, out) : rewrite_str(s, NULL, RW_EXPR, a);
-    if (ai < fn->nparams) buf_printf(out, "%s->%s = %s;\n", nf, fn->params[ai], v);
+    if (ai < fn->nparams) buf_printf(out, "GOC__INIT(%s->%s, (%s));\n", nf, fn->params[ai], v);
     free(v);
     ai++;
   }

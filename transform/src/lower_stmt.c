@@ -124,8 +124,7 @@ static void lower_declaration(fnctx *fx, TSNode n, buf *out) {
       char *v = lower_expr(fx, value, out);
       /* initialised, then copied: the local may be a struct with const
          members or const itself */
-      buf_printf(out, "{ __typeof__(%s) goc_iv = %s; __builtin_memcpy((void *)&%s, (void *)&goc_iv, sizeof goc_iv); }\n", tref, v,
-                 ref);
+      buf_printf(out, "GOC__INIT(%s, (%s));\n", ref, v);
       free(v);
     }
     free(ref);
@@ -246,7 +245,7 @@ static void lower_return(fnctx *fx, TSNode n, buf *out) {
       char *v = lower_expr(fx, e, out);
       /* initialised, then copied: the result may be a struct with const
          members, which cannot be assigned */
-      buf_printf(out, "{ __typeof__(goc_fr->goc_ret) goc_rv = %s; __builtin_memcpy((void *)&goc_fr->goc_ret, (void *)&goc_rv, sizeof goc_rv); }\n", v);
+      buf_printf(out, "GOC__INIT(goc_fr->goc_ret, (%s));\n", v);
       free(v);
     }
   }

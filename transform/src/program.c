@@ -279,7 +279,20 @@ static void describe_function(fninfo *fn, const source *s, TSNode def) {
     const char *skip = ts_node_eq(decl, fd) ? "storage_const" : "storage";
     emit_rewritten_range(s, def, ts_node_start_byte(def), ts_node_start_byte(type), &r, skip);
     emit_rewritten_range(s, def, ts_node_start_byte(type), ts_node_start_byte(decl), &r, skip);
-    emit_rewritten_range(s, def, ts_node_start_byte(decl), ts_node_start_byte(fd), &r, NULL);
+    /* int *const f(): the result's own const goes (the pointer's qualifiers) */
+    TSNode own = ts_node_parent(fd);
+    while (node_is(own, "parenthesized_declarator")) own = ts_node_parent(own);
+    uint32_t pos = ts_node_start_byte(decl);
+    if (node_is(own, "pointer_declarator")) {
+      uint32_t pc = ts_node_child_count(own);
+      for (uint32_t i = 0; i < pc; i++) {
+        TSNode k = ts_node_child(own, i);
+        if (!node_is(k, "type_qualifier") || ts_node_start_byte(k) < pos) continue;
+        emit_rewritten_range(s, def, pos, ts_node_start_byte(k), &r, NULL);
+        pos = ts_node_end_byte(k);
+      }
+    }
+    emit_rewritten_range(s, def, pos, ts_node_start_byte(fd), &r, NULL);
     buf_puts(&r, "goc_ret");
     emit_rewritten_range(s, def, ts_node_end_byte(fd), ts_node_end_byte(decl), &r, NULL);
     fn->ret_decl = buf_take(&r);
