@@ -13,6 +13,7 @@
  * file of this build (errors inside headers are the compiler's business
  * and show up there). */
 #include <clang-c/Index.h>
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -83,6 +84,21 @@ static char *chan_spelling(const char *msg) {
   return buf_take(&b);
 }
 
+/* Whether line n (1-based) of the output is the lowering's own code. */
+static bool output_line_is_generated(const char *text, unsigned n) {
+  const char *p = text;
+  for (unsigned i = 1; i < n && p; i++) {
+    p = strchr(p, '\n');
+    if (p) p++;
+  }
+  if (!p) return false;
+  const char *e = strchr(p, '\n');
+  size_t len = e ? (size_t)(e - p) : strlen(p);
+  for (size_t i = 0; i + 4 <= len; i++)
+    if (!strncmp(p + i, "goc_", 4) && (i == 0 || !(isalnum((unsigned char)p[i - 1]) || p[i - 1] == '_'))) return true;
+  return false;
+}
+
 /* The output's columns are those of generated or preprocessed text: one
  * past the end of the .goc line becomes the line's first token. */
 static unsigned clamp_column(const char *path, unsigned line, unsigned col) {
@@ -93,6 +109,48 @@ static unsigned clamp_column(const char *path, unsigned line, unsigned col) {
   while (src[first - 1] == ' ' || src[first - 1] == '\t') first++;
   free(src);
   return col > n ? first : col;
+}
+
+/* The lowering's own names out of a message: 'typeof (goc_t3)' (aka 'int')
+ * is 'int'; initializing 'typeof (goc_t4->c)' (aka 'T') is passing
+ * argument 'c' of type 'T'; struct f__frame is f's call. */
+static char *user_words(const char *msg) {
+  buf b = {0};
+  for (const char *p = msg; *p;) {
+    if (!strncmp(p, "initializing 'typeof (goc_", 26) || !strncmp(p, "'typeof (goc_", 13) ||
+        !strncmp(p, "assigning to 'typeof (goc_", 26)) {
+      bool init = p[0] == 'i', assign = p[0] == 'a';
+      const char *q = strchr(p, '\'');
+      const char *close = q ? strstr(q, ")'") : NULL;
+      const char *aka = close ? close + 2 : NULL;
+      if (aka && !strncmp(aka, " (aka '", 7)) {
+        const char *t = aka + 7, *te = strchr(t, '\'');
+        const char *arrow = strstr(q, "->");
+        if (te) {
+          int tl = (int)(te - t);
+          char *ty = tl > 7 && !strncmp(te - 7, " (*)[1]", 7) ? xasprintf("chan(%.*s)", tl - 7, t)
+                                                            : xasprintf("%.*s", tl, t);
+          t = ty;
+          te = ty + strlen(ty);
+          if (init && arrow && arrow < close)
+            buf_printf(&b, "passing argument '%.*s' of type '%.*s' from", (int)(close - arrow - 2), arrow + 2,
+                       (int)(te - t), t);
+          else if (init)
+            buf_printf(&b, "initializing '%.*s'", (int)(te - t), t);
+          else if (assign)
+            buf_printf(&b, "assigning to '%.*s'", (int)(te - t), t);
+          else
+            buf_printf(&b, "'%.*s'", (int)(te - t), t);
+          free(ty);
+          p = strchr(aka + 7, '\'') + 2;   /* past "')" */
+          if (init && arrow && arrow < close && !strncmp(p, " with", 5)) p += 5;
+          continue;
+        }
+      }
+    }
+    buf_putc(&b, *p++);
+  }
+  return buf_take(&b);
 }
 
 static char *friendly(const char *path, unsigned line, const char *msg) {
@@ -123,8 +181,10 @@ static char *friendly(const char *path, unsigned line, const char *msg) {
     res = xasprintf("cannot send: value does not convert to the channel's element type (%s)", msg);
   }
   free(src);
-  char *r = chan_spelling(res ? res : msg);
+  char *r0 = chan_spelling(res ? res : msg);
   free(res);
+  char *r = user_words(r0);
+  free(r0);
   return r;
 }
 
@@ -263,6 +323,14 @@ int check_lowered(const char *out_name, const char *text, char **flags, int nfla
     if (fname && ends_with(fname, ".goc")) {
       char *m = friendly(fname, line, clang_getCString(msg));
       unsigned c = clamp_column(fname, line, col);
+      /* a column of generated code (a lowered statement is one line of
+         goc_ code) says nothing about the .goc line: use its first token */
+      {
+        CXFile sf;
+        unsigned sl = 0;
+        clang_getExpansionLocation(loc, &sf, &sl, NULL, NULL);
+        if (sl && output_line_is_generated(text, sl)) c = clamp_column(fname, line, 100000);
+      }
       if (!strncmp(m, "chan_", 5) && strstr(m, " of something that is not a channel")) {
         /* at the builtin's name */
         char *src = source_line(fname, line);

@@ -178,6 +178,7 @@ void lower_select(fnctx *fx, TSNode n, buf *out) {
   for (int i = 0; i < nall; i++) {
     scase *sc = &cs[i];
     if (sc->is_default) continue;
+    emit_line(fx, sc->op, out);   /* errors in a case point at the case */
     TSNode chnode = node_field(sc->op, "channel");
     char *ch = chan_operand(fx, chnode, out, sc->is_send ? "send to" : "receive from");
     sc->xfer = xfer_slot(fx, ch);
@@ -192,6 +193,7 @@ void lower_select(fnctx *fx, TSNode n, buf *out) {
     }
     free(ch);
   }
+  emit_line(fx, n, out);
   buf_printf(out, "if (!goc__select(goc_cur, %s%s, %d, %d, &goc_L->%s, &goc_L->%s)) { ", seln ? "goc_L->" : "",
              seln ? seln : "((void *)0)", ncases, has_default ? 1 : 0, chn, rokn);
   emit_suspend(fx, n, out);
