@@ -84,7 +84,7 @@ static void runtime_init_once(void) {
   goc__rt_unlock(&s->lock);
   goc__netpoll_init();
   goc__install_signals();
-  goc__install_retake_signal();
+  goc__retake_init();
   atomic_store(&s->started, true);
   goc__sysmon_start();
 }
@@ -310,7 +310,7 @@ const char *goc__wait_reason_string(goc_wait_reason r) {
 goc_m *goc__allocm(void) {
   goc_m *m = calloc(1, sizeof *m);
   if (!m) goc__throw("out of memory allocating an M");
-  m->locks = 1;   /* 0 only while it runs a step (proc.h) */
+  atomic_store(&m->locks, 1);   /* 0 only while it runs a step (proc.h) */
   goc__rt_lock(&goc__sched.lock);
   m->id = goc__sched.mnext++;
   m->alllink = goc__sched.allm;

@@ -26,16 +26,21 @@
  *     m->detached is set (below), when m->p is stale.
  *   - Retake of a P whose M is stuck in plain C code (sched.c, sysmon.c):
  *     m->locks > 0 whenever the M may touch P-local state (it is 0 only
- *     while the M runs a step, outside the runtime). The monitor signals an
- *     M that ran the same G for a time slice and ignored the preempt flag
- *     for another; the handler, on the M's own thread, so with no race
- *     against the M, CASes P_RUNNING -> P_DETACHED only if m->locks == 0,
- *     and sets m->detached; the monitor then CASes P_DETACHED -> P_IDLE and
- *     hands the P off. The M reacquires a P (goc__m_check) before it
- *     touches P-local state again: every such place runs between
- *     goc__lockp() and goc__unlockp(), or in the scheduler. Every runtime
- *     lock is held inside goc__lockp too (goc__rt_lock, goc__chanlock):
- *     an M never waits for a P while it holds a lock.
+ *     while the M runs a step, outside the runtime). No signal is sent (it
+ *     would make the user's system calls fail with EINTR). The monitor
+ *     asks (m->detached 0 -> DETACH_ASKED), then runs a process-wide
+ *     memory barrier (membarrier) and reads m->locks: 0 means the M is in
+ *     user code and its next runtime entry (locks++, then a load of
+ *     detached) will see the request; then the monitor commits (ASKED ->
+ *     DETACH_TAKEN, then the P RUNNING -> DETACHED) and hands the P off.
+ *     Otherwise it withdraws (ASKED -> 0). An M that sees ASKED withdraws
+ *     it itself (CAS) and keeps its P, as it does if its CAS finds the
+ *     request already withdrawn (0); one that sees TAKEN has lost it.
+ *     The M resolves a request (goc__m_check) before it touches P-local
+ *     state: every such place runs between goc__lockp() and
+ *     goc__unlockp(), or in the scheduler. Every runtime lock is held
+ *     inside goc__lockp too (goc__rt_lock, goc__chanlock): an M never
+ *     waits for a P while it holds a lock.
  *   - A P's run queue is written at the tail only by its owner; thieves and
  *     the owner consume from the head with CAS.
  *   - G memory is never returned to malloc (free lists), so the monitor may
@@ -77,6 +82,7 @@ enum {
 };
 
 enum { GOC_P_IDLE = 0, GOC_P_RUNNING, GOC_P_SYSCALL, GOC_P_DETACHED };
+enum { GOC_DETACH_ASKED = 1, GOC_DETACH_TAKEN = 2 };   /* m->detached */
 
 typedef struct goc_m goc_m;
 typedef struct goc_p goc_p;
@@ -203,12 +209,11 @@ struct goc_m {
   _Atomic(goc_g *) curg;
   bool spinning;
   int insyscall;             /* depth of goc_syscall_enter/block_thread_enter */
-  pthread_t tid;             /* set by the M itself (retake signal) */
+  pthread_t tid;             /* set by the M itself */
   pid_t ktid;                /* its kernel thread id (checkdead) */
-  volatile int locks;        /* > 0: may touch P-local state (not retakable) */
-  _Atomic uint32_t detached; /* its P was retaken while in plain C code */
-  _Atomic(goc_p *) retake_p;        /* the monitor's request: this P ... */
-  _Atomic uint32_t retake_tick;     /* ... at this schedtick */
+  _Atomic int locks;         /* > 0: may touch P-local state (not retakable);
+                                written by the M only (goc__locks_add) */
+  _Atomic uint32_t detached; /* 0, DETACH_ASKED or DETACH_TAKEN (above) */
   goc_note park;
   goc_m *link;               /* idle list / syscall waiters */
   goc_m *alllink;
@@ -274,10 +279,20 @@ static inline void goc__plain_thread_touch(void) {
   if (!goc__tls_m && !goc__tls_plain) goc__plain_thread_slow();
 }
 
+/* m->locks is written by its own M only: a plain load and store, no
+ * locked instruction (the monitor's membarrier orders them; release so
+ * that a monitor reading 0 sees the M's last touches of P-local state). */
+static inline void goc__locks_add(goc_m *m, int d) {
+  atomic_store_explicit(&m->locks,
+                        atomic_load_explicit(&m->locks, memory_order_relaxed) + d,
+                        memory_order_release);
+}
+
 /* sched.c */
 __attribute__((noreturn)) void goc__schedule(void);
-/* The M's P was retaken while it ran plain C code: get a P back (waits for
- * one if none is idle). Called with m->locks > 0 or from goc__m_check. */
+/* The monitor asked to retake the M's P (m->detached != 0): withdraw the
+ * request and keep the P, or, if it was taken, get a P back (waits for one
+ * if none is idle). Called with m->locks > 0 or from goc__m_check. */
 void goc__reacquirep_slow(goc_m *m);
 /* At every runtime entry from lowered code: one load of an M-local flag. */
 static inline void goc__m_check(void) {
@@ -292,7 +307,7 @@ static inline void goc__m_check(void) {
 static inline goc_p *goc__lockp(void) {
   goc_m *m = goc__tls_m;
   if (!m) return NULL;
-  m->locks++;
+  goc__locks_add(m, 1);
   atomic_signal_fence(memory_order_seq_cst);
   if (__builtin_expect(atomic_load_explicit(&m->detached,
                                             memory_order_relaxed), 0))
@@ -303,7 +318,7 @@ static inline void goc__unlockp(void) {
   goc_m *m = goc__tls_m;
   if (!m) return;
   atomic_signal_fence(memory_order_seq_cst);
-  m->locks--;
+  goc__locks_add(m, -1);
 }
 /* Every runtime lock (pthread mutexes here, channel locks in chan.h) is
  * taken inside goc__lockp: an M holding or acquiring one is inside the
@@ -365,7 +380,7 @@ bool goc__note_sleep_until_m(goc_note *n, int64_t deadline);
 
 /* sysmon.c */
 void goc__sysmon_start(void);
-void goc__install_retake_signal(void);
+void goc__retake_init(void);   /* membarrier for the retake protocol */
 void goc__schedtrace(bool detail);
 
 /* dump.c / panic.c */

@@ -324,9 +324,10 @@ static void execute(goc_m *m, goc_g *g, bool inherit) {
   for (;;) {
     g->h.cdepth = 0;
     goc_frame *top = g->h.top;
-    m->locks--;   /* user code: the P may be retaken (proc.h) */
+    goc__locks_add(m, -1);   /* user code: the P may be retaken (proc.h) */
     int r = top->step(g, top);
-    m->locks++;
+    goc__locks_add(m, 1);
+    atomic_signal_fence(memory_order_seq_cst);   /* store locks, then load detached */
     goc__m_check();
     if (r == GOC_DONE) {
       top = g->h.top;
@@ -484,20 +485,37 @@ void goc_yield(void) {
 
 /* ---- system calls and blocked threads -------------------------------------- */
 
+/* m->locks > 0 and m->detached was seen != 0: the monitor asked for the
+ * M's P. Withdraws the request if it is still a request (the P stays the
+ * M's: false). The monitor may have withdrawn it itself since (it saw the
+ * M inside the runtime): detached is 0 again and the P is still the M's
+ * (false; waiting here for the P to change hands would wait forever).
+ * Else the monitor took it (true) and is making it P_DETACHED, which the
+ * M waits for, so that from then on the P's status is the monitor's and
+ * the others' to change. Clears m->detached. */
+static bool p_taken(goc_m *m) {
+  uint32_t d = GOC_DETACH_ASKED;
+  if (atomic_compare_exchange_strong(&m->detached, &d, 0) || d == 0) return false;
+  goc_p *p = m->p;
+  while (atomic_load(&p->status) == GOC_P_RUNNING && atomic_load(&p->owner) == m)
+    sched_yield();
+  atomic_store(&m->detached, 0);
+  return true;
+}
+
 /* The calling thread: an M running a G, or anything else (no-op). */
 void goc_syscall_enter(void) {
   goc_m *m = goc__tls_m;
   goc_g *g = goc__tls_g;
   if (!m || !g) return;
   if (m->insyscall++ > 0) return;
-  m->locks++;
+  goc__locks_add(m, 1);
   atomic_signal_fence(memory_order_seq_cst);
   goc_p *p = m->p;
   atomic_store(&g->status, GOC_GSYSCALL);
-  if (atomic_load_explicit(&m->detached, memory_order_relaxed)) {
+  if (atomic_load_explicit(&m->detached, memory_order_relaxed) && p_taken(m)) {
     /* Already without a P (retaken in plain C code): exit takes one. */
     p = NULL;
-    atomic_store_explicit(&m->detached, 0, memory_order_relaxed);
   }
   m->oldp = p;
   m->p = NULL;
@@ -507,7 +525,7 @@ void goc_syscall_enter(void) {
     atomic_store(&p->status, GOC_P_SYSCALL);
   }
   atomic_signal_fence(memory_order_seq_cst);
-  m->locks--;
+  goc__locks_add(m, -1);
 }
 
 /* The calling M holds no P (m->p == NULL): takes an idle one or waits. */
@@ -530,11 +548,14 @@ static void acquire_any_p(goc_m *m) {
 }
 
 void goc__reacquirep_slow(goc_m *m) {
-  m->locks++;
+  goc__locks_add(m, 1);
   atomic_signal_fence(memory_order_seq_cst);
+  if (!p_taken(m)) {
+    goc__locks_add(m, -1);
+    return;
+  }
   goc_p *p = m->p;
   m->p = NULL;
-  atomic_store_explicit(&m->detached, 0, memory_order_relaxed);
   int st = GOC_P_DETACHED;
   if (atomic_compare_exchange_strong(&p->status, &st, GOC_P_RUNNING)) {
     /* Nobody has handed it off yet (it may even be another detached M's
@@ -548,7 +569,7 @@ void goc__reacquirep_slow(goc_m *m) {
   goc_g *g = atomic_load(&m->curg);
   if (g) atomic_store(&m->p->curg, g);
   atomic_signal_fence(memory_order_seq_cst);
-  m->locks--;
+  goc__locks_add(m, -1);
 }
 
 void goc_syscall_exit(void) {
@@ -556,7 +577,7 @@ void goc_syscall_exit(void) {
   goc_g *g = goc__tls_g;
   if (!m || !g || m->insyscall == 0) return;
   if (--m->insyscall > 0) return;
-  m->locks++;
+  goc__locks_add(m, 1);
   atomic_signal_fence(memory_order_seq_cst);
   goc_p *p = m->oldp;
   m->oldp = NULL;
@@ -571,7 +592,7 @@ void goc_syscall_exit(void) {
   atomic_store(&m->p->curg, g);
   atomic_store(&g->status, GOC_GRUNNING);
   atomic_signal_fence(memory_order_seq_cst);
-  m->locks--;
+  goc__locks_add(m, -1);
 }
 
 /* The calling thread is about to sleep on a note. */

@@ -7,14 +7,20 @@
  *     round is handed off (CAS P_SYSCALL -> P_IDLE), as Go's retake;
  *   - retake from plain C code: if the G did not honour the preempt flag
  *     for another time slice (it runs plain C code, or blocks in a system
- *     call outside goc_syscall_enter), the M is sent SIGURG. The handler
- *     runs on that M, so it sees exactly whether the M is inside the
- *     runtime (m->locks > 0: do nothing, ask again next slice) or in user
- *     code; then it CASes P_RUNNING -> P_DETACHED and sets m->detached.
- *     Here P_DETACHED -> P_IDLE and the P is handed off as for a syscall.
- *     The M keeps running its C code and gets a P back at its next runtime
- *     entry (goc__reacquirep_slow). The signal is installed SA_RESTART;
- *     an interrupted sleep may still return early, as in Go;
+ *     call outside goc_syscall_enter), its P is retaken without any signal
+ *     (a signal would interrupt the user's system calls: EINTR, even with
+ *     SA_RESTART for nanosleep, poll and the like; Go never signals a
+ *     thread in a system call). The monitor asks the M (m->detached),
+ *     runs membarrier(PRIVATE_EXPEDITED), which orders every running
+ *     thread's memory accesses as a fence on each would, and reads
+ *     m->locks: the M's entries into the runtime store locks then load
+ *     detached, with only a compiler fence, so either the monitor sees the
+ *     M inside the runtime (it withdraws and asks again next slice) or the
+ *     M's next entry sees the request. Then ASKED -> TAKEN, P_RUNNING ->
+ *     P_DETACHED, and here P_DETACHED -> P_IDLE and the P is handed off as
+ *     for a syscall. The M keeps running its C code and gets a P back at
+ *     its next runtime entry (goc__reacquirep_slow). Without membarrier
+ *     (old kernels, seccomp) such Gs keep their P, as before Go 1.14;
  *   - timers that are due and not run by anyone (every P busy, or idle with
  *     no M polling) run here; their Gs go to the global queue;
  *   - netpoll, if no M has polled for 10 ms;
@@ -26,6 +32,7 @@
  */
 #include <errno.h>
 #include <signal.h>
+#include <linux/membarrier.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -36,41 +43,47 @@
 extern _Atomic int goc__sigquit;   /* dump.c */
 void goc__sigquit_dump(void);
 
-/* On the M that sysmon asked to give up its P (see the header). Only
- * atomics and M-local fields: async-signal-safe, and no race with the M. */
-static void retake_handler(int sig) {
-  (void)sig;
-  int saved = errno;
-  goc_m *m = goc__tls_m;
-  if (m && m->locks == 0 && !atomic_load(&m->detached)) {
-    goc_p *p = m->p;
-    if (p && p == atomic_load(&m->retake_p) &&
-        atomic_load(&p->schedtick) == atomic_load(&m->retake_tick)) {
-      int st = GOC_P_RUNNING;
-      if (atomic_compare_exchange_strong(&p->status, &st, GOC_P_DETACHED))
-        atomic_store(&m->detached, 1);
-    }
-  }
-  errno = saved;
+static int membarrier_cmd;   /* 0: unavailable */
+
+static bool heavy_barrier(void) {
+  return membarrier_cmd && syscall(SYS_membarrier, membarrier_cmd, 0, 0) == 0;
 }
 
-void goc__install_retake_signal(void) {
-  struct sigaction sa;
-  memset(&sa, 0, sizeof sa);
-  sa.sa_handler = retake_handler;
-  sa.sa_flags = SA_RESTART;
-  sigemptyset(&sa.sa_mask);
-  sigaction(SIGURG, &sa, NULL);
+/* At start-up: the expedited barrier (IPIs to the CPUs running this
+ * process's threads, microseconds) needs registering; the global one is
+ * slow (an RCU grace period) but fine for a retake every time slice. */
+void goc__retake_init(void) {
+  long q = syscall(SYS_membarrier, MEMBARRIER_CMD_QUERY, 0, 0);
+  if (q < 0) return;
+  if ((q & MEMBARRIER_CMD_PRIVATE_EXPEDITED) &&
+      syscall(SYS_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED, 0, 0) == 0)
+    membarrier_cmd = MEMBARRIER_CMD_PRIVATE_EXPEDITED;
+  else if (q & MEMBARRIER_CMD_GLOBAL)
+    membarrier_cmd = MEMBARRIER_CMD_GLOBAL;
 }
 
 /* p has run the G at schedtick t for two time slices, ignoring the preempt
- * flag: ask its M to let go of it. */
+ * flag: take p from its M if that M is in user code (see the header). */
 static void retake_running(goc_p *p, uint32_t t) {
   goc_m *m = atomic_load(&p->owner);
-  if (!m) return;
-  atomic_store(&m->retake_p, p);
-  atomic_store(&m->retake_tick, t);
-  pthread_kill(m->tid, SIGURG);
+  if (!m || atomic_load(&m->locks) > 0) return;   /* inside the runtime */
+  uint32_t z = 0;
+  if (!atomic_compare_exchange_strong(&m->detached, &z, GOC_DETACH_ASKED)) return;
+  bool user = heavy_barrier() && atomic_load_explicit(&m->locks, memory_order_acquire) == 0 &&
+              atomic_load(&p->owner) == m && atomic_load(&p->status) == GOC_P_RUNNING &&
+              atomic_load(&p->schedtick) == t;
+  uint32_t asked = GOC_DETACH_ASKED;
+  if (!user) {
+    atomic_compare_exchange_strong(&m->detached, &asked, 0);   /* withdraw */
+    return;
+  }
+  if (!atomic_compare_exchange_strong(&m->detached, &asked, GOC_DETACH_TAKEN))
+    return;   /* the M entered the runtime and withdrew it */
+  /* The M is in user code or waiting in p_taken: nobody else changes a
+   * RUNNING P's status. */
+  int st = GOC_P_RUNNING;
+  if (!atomic_compare_exchange_strong(&p->status, &st, GOC_P_DETACHED))
+    goc__throw("retake: a taken P was not running");
 }
 
 /* Sets the preempt flag of the G that has run longest on its P. */
