@@ -129,18 +129,21 @@ void goc__schedtrace(bool detail) {
     for (int32_t i = 0; i < s->gomaxprocs; i++) {
       goc_p *p = &s->allp[i];
       goc_g *g = atomic_load(&p->curg);
+      goc_g *next = atomic_load(&p->runnext);
       fprintf(stderr,
               "  P%d: status=%d schedtick=%u syscalltick=%u curg=%lld "
-              "runqsize=%u timers=%s\n",
+              "runqsize=%u runnext=%lld timers=%s\n",
               p->id, atomic_load(&p->status), atomic_load(&p->schedtick),
               atomic_load(&p->syscalltick), g ? (long long)g->id : -1LL,
-              goc__runqlen(p),
+              goc__runqlen(p), next ? (long long)next->id : -1LL,
               atomic_load(&p->timer0when) != INT64_MAX ? "yes" : "no");
     }
     for (goc_m *m = s->allm; m; m = m->alllink) {
       goc_g *g = atomic_load(&m->curg);
-      fprintf(stderr, "  M%lld: curg=%lld\n", (long long)m->id,
-              g ? (long long)g->id : -1LL);
+      fprintf(stderr, "  M%lld: curg=%lld p=%d detached=%u locks=%d\n",
+              (long long)m->id, g ? (long long)g->id : -1LL,
+              m->p ? m->p->id : -1, atomic_load(&m->detached),
+              (int)atomic_load(&m->locks));
     }
   }
   goc__rt_unlock(&s->lock);
