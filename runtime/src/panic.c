@@ -118,10 +118,8 @@ extern int32_t goc__timer_runs_off_m;   /* timer.c, sched.lock */
 /* sched.lock held. Whether some G, timer, I/O wait or thread that uses the
  * runtime may still make progress. */
 static bool may_progress(goc_sched *s) {
-  /* An M blocked in netpoll (polling) only waits for I/O, counted below,
-   * and for timers, looked at below: it is as idle as a parked M. It
-   * clears polling before it runs the timers that woke it. */
-  if (s->mcount - s->nmidle - atomic_load(&s->polling) > 0) return true;
+  /* At most one M polls (see the end): two Ms not parked, one runs. */
+  if (s->mcount - s->nmidle > 1) return true;
   if (atomic_load(&s->nblocked) > 0 || atomic_load(&s->nsyscall) > 0 ||
       atomic_load(&s->nplain) > 0 || atomic_load(&s->netpoll_waiters) > 0)
     return true;
@@ -132,7 +130,17 @@ static bool may_progress(goc_sched *s) {
     if (!goc__runqempty(&s->allp[i])) return true;
   /* Only a timer that may wake someone counts: not a ticker or goc_after
    * channel nobody is blocked on (Go 1.23). */
-  return goc__timers_waited();
+  if (goc__timers_waited()) return true;
+  /* An M blocked in netpoll (polling) only waits for I/O, counted above,
+   * and for timers, looked at above: it is as idle as a parked M. It
+   * clears polling (without sched.lock) before it runs the timers that
+   * woke it, so polling is read last, after the heaps: a timer that had
+   * left its heap when they were scanned was popped after polling was
+   * cleared, and then this load sees 0 (the M is running the timer and
+   * may be waiting for sched.lock to queue the G it readied). Read first,
+   * polling could still say 1 while that M went on to pop the timer
+   * before the scan: a deadlock reported with a G about to run. */
+  return s->mcount - s->nmidle - atomic_load(&s->polling) > 0;
 }
 
 static int64_t foreign_since;   /* sched.lock; 0: not waiting on one */
