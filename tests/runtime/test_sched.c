@@ -65,13 +65,15 @@ static int sleep_main(goc_g *g, goc_frame *f_) {
   static void *const L[] = {&&L0, &&L1};
   goto *L[f->fr.resume];
 L0:
+  /* Before the spawns: the first sleepers may start (and so begin their
+   * sleeps) on another P while later ones are still being spawned. */
+  f->i = goc_now();
   for (int k = NSLEEP - 1; k >= 0; k--) {
     goc_g *ng;
     sleeper_frame *sf = RT_NEW(ng, sleeper_frame, sleeper_step);
     sf->k = k;
     RT_GO(ng);
   }
-  f->i = goc_now();
   while (atomic_load(&nwoken) < NSLEEP) {
   L1:
     if (!goc_sleep__async(g, GOC_MILLISECOND)) RT_SUSPEND(&f->fr, 1);
