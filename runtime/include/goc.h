@@ -122,10 +122,10 @@ GOC_BLOCKING void goc_yield(void);        /* Go's runtime.Gosched */
  *     chan(int64_t) t = goc_after(d);
  *     select { case v = <-c: ...  case <-t: ... }
  *     chan_free(t);
- * An unnamed `case <-goc_after(d):` cannot be freed by its caller and
- * keeps about 190 bytes per evaluation (tests/soak.sh measures it): only
- * the lowered code, which knows the channel is a temporary, could free it
- * after the select, and it does not yet. A goc_after channel nobody waits
+ * An unnamed receive from it, `case <-goc_after(d):` or `<-goc_after(d)`,
+ * is a temporary in a .goc file: the lowered code frees it when the select
+ * or receive is over, so the idiom runs in constant memory (tests/soak.sh
+ * checks it). From plain C, free it yourself. A goc_after channel nobody waits
  * on never keeps a deadlocked program alive. */
 GOC_CHAN(__INT64_TYPE__) goc_after(__INT64_TYPE__ ns);
 

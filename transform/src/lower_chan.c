@@ -43,14 +43,41 @@ static int xfer_slot(fnctx *fx, const char *chan_c) {
   return k;
 }
 
+/* <-goc_after(d) written as the operand itself: the channel is a
+ * temporary no other code can name, so the lowering frees it once the
+ * receive or select is over (a pending timer is stopped with it), and the
+ * idiom runs in constant memory, as in Go. */
+static bool is_temporary_after(fnctx *fx, TSNode ch) {
+  while (node_is(ch, "parenthesized_expression") && ts_node_named_child_count(ch) == 1) ch = ts_node_named_child(ch, 0);
+  if (!node_is(ch, "call_expression")) return false;
+  TSNode f = node_field(ch, "function");
+  if (!node_is(f, "identifier") || slot_of_ident(fx, f) >= 0) return false;
+  char *name = node_text(fx->s, f);
+  bool r = !strcmp(name, "goc_after");
+  free(name);
+  return r;
+}
+
 char *lower_receive(fnctx *fx, TSNode recv, buf *out) {
   char *ch = chan_operand(fx, node_field(recv, "channel"), out, "receive from");
+  int tmp = -1;
+  if (is_temporary_after(fx, node_field(recv, "channel"))) {
+    char *tc = typeof_text(ch);
+    char *ty = xasprintf("((void)0, (%s))", tc);
+    tmp = new_temp_typed(fx, ty, true);
+    buf_printf(out, "goc_L->%s = %s;\n", fx->slots[tmp].cname, ch);
+    free(ch);
+    free(tc);
+    free(ty);
+    ch = xasprintf("(goc_L->%s)", fx->slots[tmp].cname);
+  }
   int x = xfer_slot(fx, ch);
   const char *xn = fx->slots[x].cname;
   buf_printf(out, "if (!goc__chan_recv(goc_cur, (goc_chan *)(%s), &goc_L->%s, ((void *)0))) ", ch, xn);
   buf_puts(out, "{ ");
   emit_suspend(fx, recv, out);
   buf_puts(out, "goc__chan_recv_resume(goc_cur, ((void *)0)); }\n");
+  if (tmp >= 0) buf_printf(out, "goc_chan_free((goc_chan *)%s);\n", ch);
   free(ch);
   return xasprintf("(goc_L->%s)", xn);
 }
@@ -198,6 +225,9 @@ void lower_select(fnctx *fx, TSNode n, buf *out) {
              seln ? seln : "((void *)0)", ncases, has_default ? 1 : 0, chn, rokn);
   emit_suspend(fx, n, out);
   buf_printf(out, "goc__select_resume(goc_cur, &goc_L->%s, &goc_L->%s); }\n", chn, rokn);
+  for (int i = 0; i < nall; i++)
+    if (!cs[i].is_default && !cs[i].is_send && is_temporary_after(fx, node_field(cs[i].op, "channel")))
+      buf_printf(out, "goc_chan_free(goc_L->%s[%d].chan);\n", seln, cs[i].index);
   buf_printf(out, "switch (goc_L->%s) {\n", chn);
   for (int i = 0; i < nall; i++) {
     scase *sc = &cs[i];
