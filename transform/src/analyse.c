@@ -137,7 +137,10 @@ static int declare(walk *w, TSNode decl, TSNode d, bool is_static) {
   sl->is_static = is_static;
   sl->is_shadow = w->in_go > 0;
   sl->in_place = w->opaque > 0;
-  sl->in_L = !is_static && !sl->is_shadow && !sl->in_place && declarator_has_array(d);
+  /* arr4 v; with typedef int arr4[4] is an array too */
+  bool bare = node_is(d, "identifier") || node_is(d, "attributed_declarator");
+  bool typedef_array = bare && type_is_array_typedef(fx->s, node_field(decl, "type"));
+  sl->in_L = !is_static && !sl->is_shadow && !sl->in_place && (declarator_has_array(d) || typedef_array);
   map_put(fx, ts_node_start_byte(nm), k);
   push_vis(w, k);
   /* array sizes and other expressions inside the declarator */

@@ -103,6 +103,9 @@ fninfo *called_goroutine(fnctx *fx, TSNode call);
 void analyse_function(fnctx *fx);
 int slot_of_ident(const fnctx *fx, TSNode ident);   /* -1 if not a local */
 bool in_opaque(const fnctx *fx, uint32_t pos);
+
+/* typedefs.c */
+bool type_is_array_typedef(const source *s, TSNode type);
 /* Whether slot k may be read after a suspension at byte pos (a reference
  * after pos, or one inside a loop around pos; everything with a goto). */
 bool slot_live_after(const fnctx *fx, int k, uint32_t pos);

@@ -107,7 +107,7 @@ static char *lower_blocking(fnctx *fx, TSNode call, int bi, buf *out) {
     char *ty = xasprintf("((void)0, (%s))", tv);
     int k = new_temp_typed(fx, ty, false);
     live_push(fx, k);
-    buf_printf(out, "%s = %s;\n", fx->slots[k].cname, v);
+    buf_printf(out, "GOC__INIT(%s, (%s));\n", fx->slots[k].cname, v);
     buf_printf(&argl, ", %s", fx->slots[k].cname);
     free(v);
     free(tv);
@@ -230,7 +230,7 @@ static char *lower_statement_expression(fnctx *fx, TSNode n, buf *out, bool want
       char *ty = xasprintf("((void)0, (%s))", tv);
       int t = new_temp_typed(fx, ty, false);
       live_push(fx, t);
-      buf_printf(out, "%s = %s;\n", fx->slots[t].cname, v);
+      buf_printf(out, "GOC__INIT(%s, (%s));\n", fx->slots[t].cname, v);
       res = xstrdup(fx->slots[t].cname);
       free(v); free(tv); free(ty);
     } else {

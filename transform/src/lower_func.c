@@ -141,7 +141,8 @@ static char *lower_function_once(program *p, const source *s, fninfo *fn, const 
     if (sl->in_L)
       buf_printf(&entry, "__builtin_memcpy(&goc_L->%s, &goc_fr->%s, sizeof goc_L->%s);\n", sl->cname, sl->name, sl->cname);
     else
-      buf_printf(&entry, "%s = goc_fr->%s;\n", sl->cname, sl->name);
+      buf_printf(&entry, "__builtin_memcpy((void *)&%s, (void *)&goc_fr->%s, sizeof %s);\n", sl->cname, sl->name,
+                 sl->cname);
   }
   emit_preempt_check(&fx, fbody, &entry);
   uint32_t c = ts_node_named_child_count(fbody);

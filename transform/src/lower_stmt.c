@@ -47,8 +47,8 @@ static int suspension(fnctx *fx, uint32_t pos, int line, buf *spill, buf *reload
     slot *sl = &fx->slots[fx->live[i]];
     if (sl->in_L) continue;
     sl->needs_L = true;
-    buf_printf(spill, "goc_L->%s = %s; ", sl->cname, sl->cname);
-    buf_printf(reload, "%s = goc_L->%s; ", sl->cname, sl->cname);
+    buf_printf(spill, "__builtin_memcpy((void *)&goc_L->%s, (void *)&%s, sizeof %s); ", sl->cname, sl->cname, sl->cname);
+    buf_printf(reload, "__builtin_memcpy((void *)&%s, (void *)&goc_L->%s, sizeof %s); ", sl->cname, sl->cname, sl->cname);
   }
   (void)line;
   return k;
