@@ -52,6 +52,32 @@ int slot_of_ident(const fnctx *fx, TSNode ident) {
   return -1;
 }
 
+const char *renamed_type(const fnctx *fx, TSNode n) {
+  if (!fx) return NULL;
+  uint32_t pos = ts_node_start_byte(n);
+  for (int i = 0; i < fx->ntren; i++)
+    if (fx->tren_pos[i] == pos) return fx->tren_to[i];
+  return NULL;
+}
+
+/* Every type_identifier spelled `name` in [from, n's end). */
+static void rename_type_uses(fnctx *fx, TSNode n, uint32_t from, const char *name, const char *to) {
+  if (ts_node_end_byte(n) <= from) return;
+  if (node_is(n, "type_identifier") && ts_node_start_byte(n) >= from) {
+    char *t = node_text(fx->s, n);
+    if (!strcmp(t, name)) {
+      fx->tren_pos = xrealloc(fx->tren_pos, sizeof(uint32_t) * (size_t)(fx->ntren + 1));
+      fx->tren_to = xrealloc(fx->tren_to, sizeof(char *) * (size_t)(fx->ntren + 1));
+      fx->tren_pos[fx->ntren] = ts_node_start_byte(n);
+      fx->tren_to[fx->ntren++] = xstrdup(to);
+    }
+    free(t);
+    return;
+  }
+  uint32_t c = ts_node_named_child_count(n);
+  for (uint32_t i = 0; i < c; i++) rename_type_uses(fx, ts_node_named_child(n, i), from, name, to);
+}
+
 bool in_opaque(const fnctx *fx, uint32_t pos) {
   for (int i = 0; i < fx->nopaque_span; i++)
     if (fx->opaque_span[i][0] <= pos && pos < fx->opaque_span[i][1]) return true;
@@ -411,9 +437,16 @@ static char *var_decl(fnctx *fx, slot *sl) {
   /* A struct/union/enum defined in this declaration is hoisted on its own
      (verbatim, once); here we name it. */
   TSNode body = node_field(type, "body");
-  if (node_is(decl, "declaration") && !ts_node_is_null(body) && !ts_node_is_null(node_field(type, "name"))) {
+  if (node_is(decl, "declaration") && !ts_node_is_null(body) && ts_node_is_null(node_field(type, "name")) &&
+      count_declarators(decl) > 1) {
+    /* struct { ... } x, y; hoisted as one type for both: it is given a tag */
     char *kw = xstrndup(ts_node_type(type), strcspn(ts_node_type(type), "_"));
-    char *nm = node_text(s, node_field(type, "name"));
+    buf_printf(&b, "%s goc__anon%u", kw, ts_node_start_byte(type));
+    free(kw);
+  } else if (node_is(decl, "declaration") && !ts_node_is_null(body) && !ts_node_is_null(node_field(type, "name"))) {
+    char *kw = xstrndup(ts_node_type(type), strcspn(ts_node_type(type), "_"));
+    const char *rn = renamed_type(fx, node_field(type, "name"));
+    char *nm = rn ? xstrdup(rn) : node_text(s, node_field(type, "name"));
     buf_printf(&b, "%s %s", kw, nm);
     free(kw);
     free(nm);
@@ -497,7 +530,7 @@ void analyse_function(fnctx *fx) {
   {
     char **seen = NULL;
     int nseen = 0;
-    for (int i = 0; i < w.nhoists && !fx->quiet; i++) {
+    for (int i = 0; i < w.nhoists; i++) {
       TSNode d = w.hoists[i].decl;
       TSNode nmn = {0};
       if (node_is(d, "type_definition")) nmn = node_field(d, "declarator");
@@ -511,9 +544,14 @@ void analyse_function(fnctx *fx) {
       char *nm = node_text(fx->s, nmn);
       bool dup = false;
       for (int k = 0; k < nseen; k++) dup |= !strcmp(seen[k], nm);
-      if (dup)
-        diag_error(fx->s, nmn, "a second local type named '%s' in goroutine function '%s' (its locals and types "
-                   "share one scope once lowered; rename one)", nm, fx->fn->name);
+      if (dup) {
+        /* hoisted into one scope, the second of the name gets a name of its
+           own, from its definition to the end of its block */
+        TSNode scope = ts_node_parent(d);
+        char *to = xasprintf("%s__goc%d", nm, i);
+        rename_type_uses(fx, scope, ts_node_start_byte(d), nm, to);
+        free(to);
+      }
       seen = xrealloc(seen, sizeof(char *) * (size_t)(nseen + 1));
       seen[nseen++] = nm;
     }
@@ -537,10 +575,14 @@ void analyse_function(fnctx *fx) {
       bool anon = ts_node_is_null(node_field(type, "name"));
       if (node_is(sl->decl_node, "declaration") && !ts_node_is_null(node_field(type, "body")) &&
           (i == 0 || !ts_node_eq(w.hoists[i - 1].decl, h->decl))) {
-        if (anon && count_declarators(sl->decl_node) > 1 && !fx->quiet)
-          diag_error(fx->s, type, "several locals of one anonymous struct type in goroutine function '%s' are not "
-                     "supported (name the struct type)", fx->fn->name);
-        if (!anon) {
+        if (anon && count_declarators(sl->decl_node) > 1) {
+          /* one definition for all its locals, under a tag of its own */
+          char *kw = xstrndup(ts_node_type(type), strcspn(ts_node_type(type), "_"));
+          buf_printf(&decls, "%s goc__anon%u ", kw, ts_node_start_byte(type));
+          free(kw);
+          rewrite_range(fx->s, fx, RW_DECL, type, ts_node_start_byte(node_field(type, "body")), ts_node_end_byte(type), &decls);
+          buf_puts(&decls, ";\n");
+        } else if (!anon) {
           rewrite_node(fx->s, fx, RW_DECL, type, &decls);
           buf_puts(&decls, ";\n");
         }

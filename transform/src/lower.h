@@ -75,6 +75,9 @@ typedef struct fnctx {
   int nthunks;         /* go through pointers: thunk frames run by this step */
   uint32_t (*loops_span)[2];   /* [start, end) of every loop statement */
   int nloops_span;
+  uint32_t *tren_pos;   /* type names renamed: a second local type of one name */
+  char **tren_to;
+  int ntren;
   uint32_t (*opaque_span)[2];  /* statement expressions whose locals stay in place */
   int nopaque_span;
   bool has_goto;       /* a goto anywhere: liveness falls back to visibility */
@@ -103,6 +106,7 @@ fninfo *called_goroutine(fnctx *fx, TSNode call);
 void analyse_function(fnctx *fx);
 int slot_of_ident(const fnctx *fx, TSNode ident);   /* -1 if not a local */
 bool in_opaque(const fnctx *fx, uint32_t pos);
+const char *renamed_type(const fnctx *fx, TSNode type_name);   /* NULL: as written */
 
 /* typedefs.c */
 bool type_is_array_typedef(const source *s, TSNode type);

@@ -62,6 +62,10 @@ void rewrite_node(const source *s, fnctx *fx, rw_mode mode, TSNode n, buf *out) 
     return;
   }
   if (!strcmp(t, "chan_make_expression")) { chan_make(s, fx, mode, n, out); return; }
+  if (fx && !strcmp(t, "type_identifier")) {
+    const char *rn = renamed_type(fx, n);
+    if (rn) { buf_puts(out, rn); return; }
+  }
   if (fx && !strcmp(t, "identifier")) {
     int k = slot_of_ident(fx, n);
     if (k >= 0) {
