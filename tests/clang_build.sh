@@ -9,7 +9,12 @@ trap 'rm -rf "$work"' EXIT
 status=0
 for f in "$@"; do
   head -1 "$f" | grep -q '^// run' || continue
-  if ! CC="$clang" "$goc" cc -c -O1 -Wall -Wextra -Werror "$f" -o "$work/out.o" 2> "$work/err"; then
+  # the recipe's flags= (see goc_test.sh)
+  flags=()
+  for tok in $(head -1 "$f"); do
+    case "$tok" in flags=*) IFS=, read -r -a flags <<< "${tok#flags=}"; flags=("${flags[@]//@DIR@/$(dirname "$f")}") ;; esac
+  done
+  if ! CC="$clang" "$goc" cc -c -O1 -Wall -Wextra -Werror "${flags[@]+"${flags[@]}"}" "$f" -o "$work/out.o" 2> "$work/err"; then
     echo "FAIL: $f"; cat "$work/err"; status=1
   fi
 done

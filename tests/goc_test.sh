@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs one .goc test by the recipe on its first line (Go's test/ convention):
-#   // run [exit=N] [env=K=V]... [args=a,b] [with=x.goc,y.c]
+#   // run [exit=N] [env=K=V]... [args=a,b] [with=x.goc,y.c] [flags=-DX,-include,@DIR@/h.h]
 #                                             build (with the other files,
 #                                             relative to this one), run,
 #                                             compare stdout with
@@ -24,18 +24,20 @@ fail() { echo "FAIL: $file: $*" >&2; exit 1; }
 recipe=$(head -1 "$file")
 case "$recipe" in
   "// run"*)
-    want_exit=0; envs=(); args=(); with=()
+    want_exit=0; envs=(); args=(); with=(); cflags=()
     for tok in ${recipe#// run}; do
       case "$tok" in
         exit=*) want_exit=${tok#exit=} ;;
         env=*) envs+=("${tok#env=}") ;;
         args=*) IFS=, read -r -a args <<< "${tok#args=}" ;;
+        flags=*) IFS=, read -r -a cflags <<< "${tok#flags=}"   # @DIR@: this file's directory
+                 cflags=("${cflags[@]//@DIR@/$(dirname "$file")}") ;;
         with=*) IFS=, read -r -a parts <<< "${tok#with=}"
                 for p in "${parts[@]}"; do with+=("$(dirname "$file")/$p"); done ;;
         *) fail "unknown recipe option '$tok'" ;;
       esac
     done
-    "$goc" cc -O2 -g -Wall -Wextra "$@" "$file" "${with[@]+"${with[@]}"}" -o "$work/prog" 2> "$work/build.err" \
+    "$goc" cc -O2 -g -Wall -Wextra "$@" "${cflags[@]+"${cflags[@]}"}" "$file" "${with[@]+"${with[@]}"}" -o "$work/prog" 2> "$work/build.err" \
       || { cat "$work/build.err" >&2; fail "build failed"; }
     if grep -q "warning:" "$work/build.err"; then cat "$work/build.err" >&2; fail "build warnings"; fi
     env "${envs[@]+"${envs[@]}"}" timeout -s KILL "${GOC_TEST_TIMEOUT:-60}" "$work/prog" "${args[@]+"${args[@]}"}" \

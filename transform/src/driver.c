@@ -383,35 +383,40 @@ static int cc_build(int argc, char **argv, const char *workdir) {
     av_push(&flags, dir);
     free(dir);
   }
+  /* The lowered C is preprocessed already: -include and -imacros were
+     applied to it once and must not be again. */
+  argv_t lflags = {0};
+  bool had_include = false;
+  for (int k = 0; k < flags.n; k++) {
+    if ((!strcmp(flags.v[k], "-include") || !strcmp(flags.v[k], "-imacros")) && k + 1 < flags.n) {
+      k++;
+      had_include = true;
+      continue;
+    }
+    av_push(&lflags, flags.v[k]);
+  }
   /* transform every .goc, analysed together */
   argv_t cfiles = {0};
   for (int i = 0; i < ngoc; i++) {
     char *stem = xstrdup(base_name(gocs[i]));
     stem[strlen(stem) - 4] = 0;
     char *cpath = xasprintf("%s/%d_%s.c", workdir, i, stem);
-    /* the check sees what the compile sees: -I, -D, -U, -include, -std */
-    argv_t cf = {0};
-    for (int k = 0; k < flags.n; k++) {
-      const char *f = flags.v[k];
-      if ((!strcmp(f, "-I") || !strcmp(f, "-D") || !strcmp(f, "-U") || !strcmp(f, "-include") ||
-           !strcmp(f, "-isystem") || !strcmp(f, "-iquote") || !strcmp(f, "-idirafter")) && k + 1 < flags.n) {
-        av_push(&cf, f);
-        av_push(&cf, flags.v[++k]);
-      } else if (!strncmp(f, "-I", 2) || !strncmp(f, "-D", 2) || !strncmp(f, "-U", 2) || !strncmp(f, "-std=", 5)) {
-        av_push(&cf, f);
-      }
-    }
-    (void)cf;
     if (transform_one(gocs, ngoc, i, cpath, flags.v, flags.n, NULL)) return 1;
-    if (compile_only) {
-      char *obj = (out && ngoc == 1 && !inputs.n) ? xstrdup(out) : xasprintf("%s.o", stem);
+    if (compile_only || had_include) {
+      char *obj = compile_only ? ((out && ngoc == 1 && !inputs.n) ? xstrdup(out) : xasprintf("%s.o", stem))
+                               : xasprintf("%s/%d_%s.o", workdir, i, stem);
       argv_t cc = {0};
-      cc_command(&cc, &flags, true);
+      cc_command(&cc, &lflags, true);
       av_push(&cc, cpath);
       av_push(&cc, "-o");
       av_push(&cc, obj);
       int rc = run_argv(cc.v);
       if (rc) return rc;
+      if (had_include) {
+        av_push(&cfiles, obj);
+        free(stem);
+        continue;
+      }
     }
     av_push(&cfiles, cpath);
     free(stem);
