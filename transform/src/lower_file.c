@@ -149,12 +149,13 @@ static void emit_item(filectx *fc, TSNode n) {
 static void emit_container(filectx *fc, TSNode n) {
   const source *s = fc->s;
   uint32_t pos = ts_node_start_byte(n);
-  uint32_t c = ts_node_child_count(n);
-  for (uint32_t i = 0; i < c; i++) {
-    TSNode k = ts_node_child(n, i);
+  /* a cursor: child i by index, and its field name, are linear in i */
+  TSTreeCursor cur = ts_tree_cursor_new(n);
+  for (bool more = ts_tree_cursor_goto_first_child(&cur); more; more = ts_tree_cursor_goto_next_sibling(&cur)) {
+    TSNode k = ts_tree_cursor_current_node(&cur);
     uint32_t ks = ts_node_start_byte(k);
     if (ks > pos) buf_putn(&fc->out, s->text + pos, ks - pos);
-    const char *f = child_field_name(n, i);
+    const char *f = ts_tree_cursor_current_field_name(&cur);
     if (f && (!strcmp(f, "condition") || !strcmp(f, "name"))) {
       buf_putn(&fc->out, s->text + ks, ts_node_end_byte(k) - ks);
     } else if (f && !strcmp(f, "alternative")) {
@@ -168,6 +169,7 @@ static void emit_container(filectx *fc, TSNode n) {
     }
     pos = ts_node_end_byte(k);
   }
+  ts_tree_cursor_delete(&cur);
   if (pos < ts_node_end_byte(n)) buf_putn(&fc->out, s->text + pos, ts_node_end_byte(n) - pos);
 }
 

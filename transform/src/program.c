@@ -18,12 +18,53 @@
 
 fninfo *program_find(const program *p, const char *name) { return program_find_in(p, name, NULL); }
 
+static uint32_t name_hash(const char *s) {
+  uint32_t h = 2166136261u;
+  for (; *s; s++) h = (h ^ (unsigned char)*s) * 16777619u;
+  return h;
+}
+
+/* Appends fn (its name set) and indexes it by name, so that every lookup
+ * is constant time however many functions the translation unit holds. */
+void program_push(program *p, fninfo *fn) {
+  if (p->nfns == p->capfns) {
+    p->capfns = p->capfns ? p->capfns * 2 : 256;
+    p->fns = xrealloc(p->fns, sizeof(fninfo *) * (size_t)p->capfns);
+    p->hash_next = xrealloc(p->hash_next, sizeof(int) * (size_t)p->capfns);
+  }
+  if ((p->nfns + 1) * 2 > p->hash_cap) {
+    p->hash_cap = p->hash_cap ? p->hash_cap * 2 : 512;
+    free(p->hash_head);
+    p->hash_head = xmalloc(sizeof(int) * (size_t)p->hash_cap);
+    for (int i = 0; i < p->hash_cap; i++) p->hash_head[i] = -1;
+    /* rechain in index order (a chain lists earlier functions first) */
+    for (int i = p->nfns - 1; i >= 0; i--) {
+      uint32_t b = name_hash(p->fns[i]->name) & (uint32_t)(p->hash_cap - 1);
+      p->hash_next[i] = p->hash_head[b];
+      p->hash_head[b] = i;
+    }
+  }
+  int i = p->nfns++;
+  p->fns[i] = fn;
+  /* append at the chain's end: lookups see functions in index order */
+  uint32_t b = name_hash(fn->name) & (uint32_t)(p->hash_cap - 1);
+  p->hash_next[i] = -1;
+  if (p->hash_head[b] < 0) {
+    p->hash_head[b] = i;
+  } else {
+    int k = p->hash_head[b];
+    while (p->hash_next[k] >= 0) k = p->hash_next[k];
+    p->hash_next[k] = i;
+  }
+}
+
 /* The function `name` as seen from file `from`: a static function of that
  * file first, then one with external linkage (static functions of other
  * files are invisible). from == NULL: any. */
 fninfo *program_find_in(const program *p, const char *name, const source *from) {
   fninfo *ext = NULL;
-  for (int i = 0; i < p->nfns; i++) {
+  if (!p->hash_cap) return NULL;
+  for (int i = p->hash_head[name_hash(name) & (uint32_t)(p->hash_cap - 1)]; i >= 0; i = p->hash_next[i]) {
     fninfo *fn = p->fns[i];
     if (strcmp(fn->name, name)) continue;
     if (!from) return fn;
@@ -312,16 +353,15 @@ static void add_function(program *p, source *s, TSNode def) {
   fninfo *fn = is_static ? NULL : program_find_in(p, name, s);
   if (fn && fn->is_static) fn = NULL;   /* another file's static namesake */
   if (is_static) {
-    for (int i = 0; i < p->nfns; i++)
-      if (!strcmp(p->fns[i]->name, name) && p->fns[i]->src == s && p->fns[i]->is_static) fn = p->fns[i];
+    fninfo *own = program_find_in(p, name, s);
+    if (own && own->is_static && own->src == s) fn = own;
   }
   if (fn && fn->src) { free(name); return; }   /* first definition wins */
   if (fn && fn->external) { free(name); return; }   /* another target's: its index says it all */
   if (!fn) {
     fn = xcalloc(1, sizeof *fn);
-    p->fns = xrealloc(p->fns, sizeof(fninfo *) * (size_t)(p->nfns + 1));
-    p->fns[p->nfns++] = fn;
     fn->name = name;
+    program_push(p, fn);
   } else {
     free(name);
   }
@@ -333,9 +373,11 @@ static void add_function(program *p, source *s, TSNode def) {
 }
 
 void for_each_top_level(TSNode root, void (*f)(TSNode n, void *arg), void *arg) {
-  uint32_t c = ts_node_named_child_count(root);
-  for (uint32_t i = 0; i < c; i++) {
-    TSNode n = ts_node_named_child(root, i);
+  /* a cursor: ts_node_named_child(root, i) is linear in i */
+  TSTreeCursor cur = ts_tree_cursor_new(root);
+  for (bool more = ts_tree_cursor_goto_first_child(&cur); more; more = ts_tree_cursor_goto_next_sibling(&cur)) {
+    TSNode n = ts_tree_cursor_current_node(&cur);
+    if (!ts_node_is_named(n)) continue;
     const char *t = ts_node_type(n);
     if (!strcmp(t, "preproc_if") || !strcmp(t, "preproc_ifdef") || !strcmp(t, "preproc_else") ||
         !strcmp(t, "preproc_elif") || !strcmp(t, "preproc_elifdef") || !strcmp(t, "linkage_specification") ||
@@ -344,6 +386,7 @@ void for_each_top_level(TSNode root, void (*f)(TSNode n, void *arg), void *arg) 
     else
       f(n, arg);
   }
+  ts_tree_cursor_delete(&cur);
 }
 
 fninfo *program_lifted(const program *p, TSNode go_stmt) {
@@ -368,8 +411,7 @@ static void add_lifted(program *p, source *s, fninfo *spawner, TSNode n) {
     fn->lifted = true;
     fn->spawner = spawner;
     fn->fields = xstrdup("");
-    p->fns = xrealloc(p->fns, sizeof(fninfo *) * (size_t)(p->nfns + 1));
-    p->fns[p->nfns++] = fn;
+    program_push(p, fn);
     add_lifted(p, s, fn, node_field(n, "body"));
     return;
   }
@@ -588,8 +630,7 @@ int program_read_index(program *p, const char *path) {
       fn->params[fn->nparams++] = xstrdup(pp);
       pp = comma ? comma + 1 : NULL;
     }
-    p->fns = xrealloc(p->fns, sizeof(fninfo *) * (size_t)(p->nfns + 1));
-    p->fns[p->nfns++] = fn;
+    program_push(p, fn);
   }
   free(line);
   fclose(f);

@@ -91,7 +91,10 @@ typedef struct fninfo {
 
 typedef struct program {
   fninfo **fns;
-  int nfns;
+  int nfns, capfns;
+  int *hash_head;           /* by name: first index, then chain through hash_next (-1 ends) */
+  int *hash_next;
+  int hash_cap;
   char **blocking;          /* GOC_BLOCKING names read from goc.h */
   bool *blocking_void;      /* whether each returns void */
   char **blocking_ret;      /* return type text */
@@ -104,6 +107,7 @@ void program_colour(program *p);
 int program_write_index(const program *p, const char *path);
 int program_read_index(program *p, const char *path);
 fninfo *program_find(const program *p, const char *name);
+void program_push(program *p, fninfo *fn);
 fninfo *program_find_in(const program *p, const char *name, const source *from);
 fninfo *program_lifted(const program *p, TSNode go_stmt);
 int program_blocking_index(const program *p, const char *name);
