@@ -17,6 +17,23 @@
 
 static bool exists(const char *p) { struct stat st; return stat(p, &st) == 0; }
 
+/* Whether out names the same file as in (through links too). */
+static bool same_file(const char *out, const char *in) {
+  struct stat a, b;
+  if (stat(out, &a) != 0 || stat(in, &b) != 0) return false;
+  return a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
+/* Refuses, before anything is written, an output that is one of the inputs. */
+static bool output_overwrites_input(const char *out, char **inputs, int n) {
+  for (int i = 0; out && i < n; i++)
+    if (inputs[i][0] != '-' && same_file(out, inputs[i])) {
+      fprintf(stderr, "goc: error: output file %s is the input %s; refusing to overwrite it\n", out, inputs[i]);
+      return true;
+    }
+  return false;
+}
+
 const char *goc_self_dir(void) {
   static char dir[PATH_MAX];
   if (dir[0]) return dir;
@@ -278,6 +295,8 @@ int cmd_transform(int argc, char **argv) {
       nfiles++;
     }
   }
+  if (out && output_overwrites_input(out, files, nfiles)) return 1;
+  if (xo.depfile && output_overwrites_input(xo.depfile, files, nfiles)) return 1;
   if (!nfiles || !out) {
     fprintf(stderr, "usage: goc transform IN.goc -o OUT.c [--peer OTHER.goc]... [-MF DEPFILE]\n"
                     "                     [--index-out INDEX] [--index DEP_INDEX]... [-- compile flags]\n");
@@ -373,6 +392,7 @@ static int cc_build(int argc, char **argv, const char *workdir) {
     else av_push(&inputs, a);
   }
   if (!ngoc && !inputs.n) { fprintf(stderr, "goc cc: no input files\n"); return 2; }
+  if (output_overwrites_input(out, gocs, ngoc) || output_overwrites_input(out, inputs.v, inputs.n)) return 1;
   /* The lowered C is compiled from a temporary directory: "x.h" includes
      next to each .goc must still be found there. */
   for (int i = 0; i < ngoc; i++) {

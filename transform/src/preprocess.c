@@ -362,6 +362,7 @@ static char *postprocess(srcmap *m, const char *pp, size_t n, const char *path, 
 /* ---- the whole front end ---- */
 
 source *source_preprocess(const char *path, char **flags, int nflags) {
+  if (!input_is_readable_file(path)) return NULL;
   FILE *f = fopen(path, "rb");
   if (!f) {
     fprintf(stderr, "%s: error: cannot open: %s\n", path, strerror(errno));

@@ -1,6 +1,8 @@
 /* source.c — a .goc file: its text and its syntax tree (tree-sitter, the
  * goc grammar), plus small helpers over nodes. */
+#include <errno.h>
 #include <stdio.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 #include "transform.h"
@@ -34,7 +36,24 @@ source *source_from_text(const char *path, const char *text, size_t len) {
   return s;
 }
 
+/* An input that is a directory opens fine and reads nothing: refuse it. */
+bool input_is_readable_file(const char *path) {
+  struct stat st;
+  if (stat(path, &st) != 0) {
+    fprintf(stderr, "goc: error: %s: %s\n", path, strerror(errno));
+    diag_count++;
+    return false;
+  }
+  if (S_ISDIR(st.st_mode)) {
+    fprintf(stderr, "goc: error: %s: Is a directory\n", path);
+    diag_count++;
+    return false;
+  }
+  return true;
+}
+
 source *source_load(const char *path) {
+  if (!input_is_readable_file(path)) return NULL;
   FILE *f = fopen(path, "rb");
   if (!f) {
     fprintf(stderr, "%s: error: cannot open: %m\n", path);
@@ -45,7 +64,15 @@ source *source_load(const char *path) {
   char chunk[65536];
   size_t n;
   while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) buf_putn(&b, chunk, n);
+  bool bad = ferror(f);
   fclose(f);
+  if (bad) {
+    fprintf(stderr, "goc: error: %s: cannot read\n", path);
+    diag_count++;
+    buf_free(&b);
+    return NULL;
+  }
+  if (!b.s) buf_puts(&b, "");
   source *s = xcalloc(1, sizeof *s);
   s->path = xstrdup(path);
   s->len = (uint32_t)b.len;

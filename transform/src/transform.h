@@ -29,6 +29,7 @@ typedef struct source {
 } source;
 
 source *source_load(const char *path);   /* NULL (and a diagnostic) on failure */
+bool input_is_readable_file(const char *path);   /* else a diagnostic */
 source *source_from_text(const char *path, const char *text, size_t len);
 void source_free(source *s);
 char *node_text(const source *s, TSNode n);
