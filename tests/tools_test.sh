@@ -2,7 +2,7 @@
 # tools_test.sh GOC SRCDIR — the tools never destroy input: an output path
 # that names an input (directly or through a link) is refused before
 # anything is written, and a directory as input is an error, not an empty
-# program.
+# program. Deep nesting is an error at a documented limit, not a crash.
 set -u
 goc=$1; src=$2
 work=$(mktemp -d "${TMPDIR:-/tmp}/goc-tools-XXXXXX")
@@ -33,4 +33,18 @@ for cmd in parse transform cc; do
   grep -q "dir.goc: Is a directory" "$work/err" || fail "$cmd of a directory: $(cat "$work/err")"
 done
 [[ ! -e "$work/x.c" ]] || fail "transform of a directory wrote output"
+
+# Nesting of any depth: a clear error past the limit, never a crash.
+python3 - "$work" <<'PY'
+import sys
+w = sys.argv[1]
+open(w + '/parens.goc', 'w').write('int main(void) { int x = ' + '(' * 20000 + '1' + ')' * 20000 + '; return x; }\n')
+open(w + '/blocks.goc', 'w').write('int main(void) { ' + '{' * 50000 + ' int x = 1; (void)x; ' + '}' * 50000 + ' return 0; }\n')
+PY
+for f in parens blocks; do
+  "$goc" transform "$work/$f.goc" -o "$work/$f.c" 2> "$work/err"
+  rc=$?
+  [[ $rc == 1 ]] || fail "$f nested 20k+ deep: exit $rc, want 1"
+  grep -q "error: nesting too deep" "$work/err" || fail "$f: $(head -c 300 "$work/err")"
+done
 echo ok

@@ -217,7 +217,37 @@ static int check(const source *s, TSNode n, int found) {
   for (uint32_t i = 0; i < c; i++) found = check(s, ts_node_child(n, i), found);
   return found;
 }
-int source_check_syntax(const source *s) { return check(s, ts_tree_root_node(s->tree), 0); }
+/* The transformer walks trees recursively: nesting deeper than this (in
+ * parentheses, blocks, expressions) is refused with a clear error instead
+ * of exhausting the C stack. Compilers stop at a few hundred levels too. */
+enum { MAX_NESTING = 1000 };
+
+static int check_depth(const source *s) {
+  TSTreeCursor cur = ts_tree_cursor_new(ts_tree_root_node(s->tree));
+  int depth = 0, errors = 0;
+  for (;;) {
+    if (depth > MAX_NESTING) {
+      diag_error(s, ts_tree_cursor_current_node(&cur), "nesting too deep (more than %d levels of parentheses, blocks "
+                 "or expressions)", MAX_NESTING);
+      errors = 1;
+      break;
+    }
+    if (ts_tree_cursor_goto_first_child(&cur)) { depth++; continue; }
+    while (!ts_tree_cursor_goto_next_sibling(&cur)) {
+      if (!ts_tree_cursor_goto_parent(&cur)) goto done;
+      depth--;
+    }
+  }
+done:
+  ts_tree_cursor_delete(&cur);
+  return errors;
+}
+
+int source_check_syntax(const source *s) {
+  int d = check_depth(s);
+  if (d) return d;
+  return check(s, ts_tree_root_node(s->tree), 0);
+}
 
 /* The field name of child i of n, or NULL. (libtree-sitter 0.20's
  * ts_node_field_name_for_child misreports repeated fields; a cursor does
