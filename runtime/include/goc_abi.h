@@ -231,6 +231,11 @@ int goc__select(goc_g *g, goc_select_case *cases, int n, _Bool has_default,
                 int *chosen, _Bool *recv_ok);
 void goc__select_resume(goc_g *g, int *chosen, _Bool *recv_ok);
 
+/* A select with one case and a default (Go's selectnbrecv/selectnbsend):
+ * the operation if it can complete at once, else 0; never parks. */
+int goc__chan_tryrecv(goc_chan *c, void *dst, _Bool *ok);
+int goc__chan_trysend(goc_chan *c, const void *elem);   /* panics if c is closed */
+
 /* ---- blocking runtime functions -----------------------------------------
  * For every GOC_BLOCKING function  R goc_X(A...)  of goc.h there is
  *   int goc_X__async(goc_g *g, A...)              (R is void)

@@ -54,6 +54,21 @@ bool goc_chan_recv(goc_chan *c, void *elem) {
   return ok;
 }
 
+/* The same from goroutine code (lowered one-case selects with a default):
+ * no plain-thread bookkeeping. */
+int goc__chan_trysend(goc_chan *c, const void *elem) {
+  if (!c) return 0;
+  return goc__chansend(c, elem, false, NULL, NULL) != 0;
+}
+
+int goc__chan_tryrecv(goc_chan *c, void *dst, bool *ok) {
+  if (!c) return 0;
+  bool rok = false;
+  if (!goc__chanrecv(c, dst, &rok, false, NULL, NULL)) return 0;
+  if (ok) *ok = rok;
+  return 1;
+}
+
 bool goc_chan_trysend(goc_chan *c, const void *elem) {
   goc__plain_thread_touch();
   if (!c) return false;

@@ -221,10 +221,23 @@ void lower_select(fnctx *fx, TSNode n, buf *out) {
     free(ch);
   }
   emit_line(fx, n, out);
-  buf_printf(out, "if (!goc__select(goc_cur, %s%s, %d, %d, &goc_L->%s, &goc_L->%s)) { ", seln ? "goc_L->" : "",
-             seln ? seln : "((void *)0)", ncases, has_default ? 1 : 0, chn, rokn);
-  emit_suspend(fx, n, out);
-  buf_printf(out, "goc__select_resume(goc_cur, &goc_L->%s, &goc_L->%s); }\n", chn, rokn);
+  if (ncases == 1 && has_default) {
+    /* one case and a default: a non-blocking operation, as Go compiles it
+       (selectnbrecv/selectnbsend); no select machinery, never parks */
+    scase *one = NULL;
+    for (int i = 0; i < nall; i++)
+      if (!cs[i].is_default) one = &cs[i];
+    if (one->is_send)
+      buf_printf(out, "goc_L->%s = goc__chan_trysend(goc_L->%s[0].chan, goc_L->%s[0].elem) ? 0 : -1;\n", chn, seln, seln);
+    else
+      buf_printf(out, "goc_L->%s = goc__chan_tryrecv(goc_L->%s[0].chan, goc_L->%s[0].elem, &goc_L->%s) ? 0 : -1;\n",
+                 chn, seln, seln, rokn);
+  } else {
+    buf_printf(out, "if (!goc__select(goc_cur, %s%s, %d, %d, &goc_L->%s, &goc_L->%s)) { ", seln ? "goc_L->" : "",
+               seln ? seln : "((void *)0)", ncases, has_default ? 1 : 0, chn, rokn);
+    emit_suspend(fx, n, out);
+    buf_printf(out, "goc__select_resume(goc_cur, &goc_L->%s, &goc_L->%s); }\n", chn, rokn);
+  }
   for (int i = 0; i < nall; i++)
     if (!cs[i].is_default && !cs[i].is_send && is_temporary_after(fx, node_field(cs[i].op, "channel")))
       buf_printf(out, "goc_chan_free(goc_L->%s[%d].chan);\n", seln, cs[i].index);
