@@ -255,7 +255,7 @@ static char *lower_function_once(program *p, const source *s, fninfo *fn, const 
  * need them; a local spilled at many suspension points (a long function
  * full of calls that can block) instead lives in the locals area for good,
  * so the output stays proportional to the input: one more pass decides. */
-enum { SPILLS_PER_LOCAL = 8, SPILLS_PER_FUNCTION = 64, SPILLS_OF_BUSY_LOCAL = 2 };
+enum { SPILLS_PER_LOCAL = 32, SPILLS_PER_FUNCTION = 256, SPILLS_OF_BUSY_LOCAL = 4 };
 
 char *lower_function(program *p, const source *s, fninfo *fn) {
   int *spills = NULL, nslots = 0;
