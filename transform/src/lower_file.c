@@ -123,10 +123,25 @@ static void emit_lifted(filectx *fc, fninfo *fn) {
   buf_free(&fx.temps);
 }
 
+/* A declaration that only declares functions (prototypes): it needs no
+ * frame yet, and a frame emitted here could name a type that is still
+ * incomplete (enum e; int f(enum e); enum e { ... };). */
+static bool only_prototypes(TSNode n) {
+  if (!node_is(n, "declaration")) return false;
+  uint32_t c = ts_node_named_child_count(n);
+  bool any = false;
+  for (uint32_t i = 0; i < c; i++) {
+    TSNode k = ts_node_named_child(n, i);
+    if (node_is(k, "init_declarator")) return false;
+    if (node_is(k, "function_declarator") || !ts_node_is_null(function_declarator_of(k))) any = true;
+  }
+  return any;
+}
+
 static void emit_item(filectx *fc, TSNode n) {
   if (is_container(n)) { emit_container(fc, n); return; }
   if (node_is(n, "comment")) return;
-  scan_needs(fc, n, false);
+  if (!only_prototypes(n)) scan_needs(fc, n, false);
   if (node_is(n, "function_definition")) {
     TSNode fd = function_declarator_of(node_field(n, "declarator"));
     TSNode nm = declarator_name(node_field(fd, "declarator"));
