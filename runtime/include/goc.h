@@ -215,6 +215,21 @@ GOC_BLOCKING int goc_connect(int fd, const struct sockaddr *addr,
                              __UINT32_TYPE__ len);
 void goc_close_fd(int fd);   /* forgets fd in the netpoller, then close(2) */
 
+/* ---- signals -----------------------------------------------------------
+ * Go's os/signal. goc_signal_notify makes the runtime catch signum and
+ * send it to c without blocking: if c is full the signal is dropped, so
+ * give c a buffer (capacity 1 is enough for one kind of signal). Signals
+ * of one number that arrive before the runtime delivers them are sent
+ * once. c may be registered for several signals, and a signal for several
+ * channels. goc_signal_stop(c) ends delivery to c (when it returns, c
+ * receives no more); a signal no channel wants any more gets back the
+ * action it had before (the default one, usually). c must not be closed
+ * or freed while registered. SIGKILL and SIGSTOP cannot be caught (panic).
+ * While some channel is registered, the program is never declared
+ * deadlocked: a signal may still come. */
+void goc_signal_notify(GOC_CHAN(int) c, int signum);
+void goc_signal_stop(GOC_CHAN(int) c);
+
 /* ---- misc --------------------------------------------------------------- */
 __attribute__((noreturn, format(printf, 1, 2)))
 void goc_panic(const char *fmt, ...);

@@ -200,6 +200,9 @@ static void sigpipe_install(void) {
   sigaction(SIGPIPE, &sa, NULL);
 }
 
+/* Before goc_signal_notify(c, SIGPIPE) saves the action it replaces. */
+void goc__sigpipe_init(void) { pthread_once(&sigpipe_once, sigpipe_install); }
+
 /* Every write the runtime performs goes through here. */
 static ssize_t rt_write(int fd, const void *buf, size_t n) {
   pthread_once(&sigpipe_once, sigpipe_install);

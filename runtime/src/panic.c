@@ -8,8 +8,10 @@
  * nothing can make progress: no runnable G, no timer that may wake
  * someone (a ticker or goc_after channel nobody receives from does not
  * count), no I/O waiter, no
- * M in a system call and no plain thread that used the runtime (nplain:
- * it may still send; the monitor re-checks once it has exited). Threads
+ * M in a system call, no channel registered for signals (nsigwant) and no
+ * plain thread that used the runtime (nplain: it may still send; the
+ * monitor re-checks once it has exited). The runtime's helper threads
+ * (rt_threads) are neither plain nor foreign. Threads
  * that never touched goc do not count (a library's worker sleeping in the
  * kernel cannot wake a goroutine), except that one which is running or
  * young holds the verdict back for FOREIGN_GRACE at most: a thread just
@@ -20,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 #include "proc.h"
 #include "trace.h"
@@ -74,6 +77,35 @@ void goc_panic(const char *fmt, ...) {
 
 extern _Atomic pid_t goc__sysmon_ktid;   /* sysmon.c */
 
+/* The runtime's helper threads (signal.c, blocking.c): not foreign, since
+ * what they may do for goroutines is counted elsewhere (nsigwant,
+ * nblocking). A slot holds a kernel thread id or 0; a helper that exits
+ * clears its own. More helpers than slots just count as foreign. */
+#define RT_THREADS 128
+static _Atomic pid_t rt_threads[RT_THREADS];
+
+void goc__rt_thread_add(void) {
+  pid_t tid = (pid_t)syscall(SYS_gettid);
+  for (int i = 0; i < RT_THREADS; i++) {
+    pid_t z = 0;
+    if (atomic_compare_exchange_strong(&rt_threads[i], &z, tid)) return;
+  }
+}
+
+void goc__rt_thread_remove(void) {
+  pid_t tid = (pid_t)syscall(SYS_gettid);
+  for (int i = 0; i < RT_THREADS; i++) {
+    pid_t t = tid;
+    if (atomic_compare_exchange_strong(&rt_threads[i], &t, 0)) return;
+  }
+}
+
+static bool rt_thread(pid_t tid) {
+  for (int i = 0; i < RT_THREADS; i++)
+    if (atomic_load_explicit(&rt_threads[i], memory_order_relaxed) == tid) return true;
+  return false;
+}
+
 /* sched.lock held. True if a thread that is neither an M nor the monitor
  * is running or runnable (state R in /proc/self/task/TID/stat) or was
  * created less than FOREIGN_GRACE ago (a new thread may wait in the kernel
@@ -90,7 +122,7 @@ static bool foreign_thread_active(void) {
   struct dirent *e;
   while (!active && (e = readdir(d))) {
     pid_t tid = (pid_t)atoi(e->d_name);
-    if (tid <= 0 || tid == atomic_load(&goc__sysmon_ktid)) continue;
+    if (tid <= 0 || tid == atomic_load(&goc__sysmon_ktid) || rt_thread(tid)) continue;
     bool ours = false;
     for (goc_m *m = goc__sched.allm; m && !ours; m = m->alllink)
       ours = m->ktid == tid;
@@ -123,6 +155,8 @@ static bool may_progress(goc_sched *s) {
   if (atomic_load(&s->nblocked) > 0 || atomic_load(&s->nsyscall) > 0 ||
       atomic_load(&s->nplain) > 0 || atomic_load(&s->netpoll_waiters) > 0)
     return true;
+  /* A signal may still come for a channel that wants it (signal.c). */
+  if (atomic_load(&s->nsigwant) > 0) return true;
   if (atomic_load(&s->runqsize) > 0) return true;
   /* The monitor is running a due timer: it may ready a G (timer.c). */
   if (goc__timer_runs_off_m > 0) return true;

@@ -244,6 +244,7 @@ typedef struct goc_sched {
   _Atomic bool started;
   bool main_mode;                 /* goc__run_main owns the process */
   _Atomic int32_t nblocked;       /* plain threads blocked in the runtime */
+  _Atomic int32_t nsigwant;       /* (channel, signal) pairs (signal.c) */
   _Atomic int32_t nplain;         /* live plain threads that used the runtime */
   _Atomic int32_t nsyscall;       /* Ms in syscall state */
   _Atomic int32_t netpoll_waiters;
