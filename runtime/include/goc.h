@@ -237,6 +237,16 @@ __INT64_TYPE__ goc_id(void);        /* current goroutine id; 0 on a plain thread
 int goc_nprocs(void);        /* GOC_MAXPROCS in effect */
 void goc_dump(struct _IO_FILE *out);    /* every goroutine, as on SIGQUIT */
 
+/* Runs fn(arg) on a thread of the runtime's pool while the calling
+ * goroutine is parked, and returns fn's result (errno as fn left it): for
+ * plain C that blocks (file I/O, a library call, getaddrinfo), which then
+ * holds neither a P nor an M that goroutines need, as tokio's
+ * spawn_blocking. Calls run in parallel, on up to 64 threads; idle ones go
+ * away after 10 s. From plain C the same function calls fn directly (an M
+ * hands off its P around the call). fn must not use goroutine-only
+ * operations; it may use the blocking C channel functions. */
+GOC_BLOCKING void *goc_blocking(void *(*fn)(void *), void *arg);
+
 /* Brackets around plain C code that blocks in a system call: lets the
  * monitor hand off the P at once instead of after a time slice. */
 void goc_syscall_enter(void);

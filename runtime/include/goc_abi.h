@@ -256,6 +256,7 @@ int goc_accept__async(goc_g *g, int *result, int fd, struct sockaddr *addr,
                       __UINT32_TYPE__ *len);
 int goc_connect__async(goc_g *g, int *result, int fd,
                        const struct sockaddr *addr, __UINT32_TYPE__ len);
+int goc_blocking__async(goc_g *g, void **result, void *(*fn)(void *), void *arg);
 
 #ifdef __cplusplus
 }

@@ -8,7 +8,8 @@
  * nothing can make progress: no runnable G, no timer that may wake
  * someone (a ticker or goc_after channel nobody receives from does not
  * count), no I/O waiter, no
- * M in a system call, no channel registered for signals (nsigwant) and no
+ * M in a system call, no goc_blocking call in flight (nblocking), no
+ * channel registered for signals (nsigwant) and no
  * plain thread that used the runtime (nplain: it may still send; the
  * monitor re-checks once it has exited). The runtime's helper threads
  * (rt_threads) are neither plain nor foreign. Threads
@@ -157,6 +158,8 @@ static bool may_progress(goc_sched *s) {
     return true;
   /* A signal may still come for a channel that wants it (signal.c). */
   if (atomic_load(&s->nsigwant) > 0) return true;
+  /* A goc_blocking function is running or queued: its G will be readied. */
+  if (atomic_load(&s->nblocking) > 0) return true;
   if (atomic_load(&s->runqsize) > 0) return true;
   /* The monitor is running a due timer: it may ready a G (timer.c). */
   if (goc__timer_runs_off_m > 0) return true;

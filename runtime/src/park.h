@@ -46,6 +46,7 @@ typedef enum goc_wait_reason {
   GOC_WAIT_COND,          /* "sync.Cond.Wait" */
   GOC_WAIT_IO,            /* "IO wait" */
   GOC_WAIT_SYNC,          /* "sync" (run_sync caller, once) */
+  GOC_WAIT_BLOCKING,      /* "goc_blocking" (its function runs on the pool) */
 } goc_wait_reason;
 const char *goc__wait_reason_string(goc_wait_reason r);
 

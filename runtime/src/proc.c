@@ -300,6 +300,7 @@ const char *goc__wait_reason_string(goc_wait_reason r) {
   case GOC_WAIT_COND: return "sync.Cond.Wait";
   case GOC_WAIT_IO: return "IO wait";
   case GOC_WAIT_SYNC: return "sync";
+  case GOC_WAIT_BLOCKING: return "goc_blocking";
   }
   return "unknown";
 }

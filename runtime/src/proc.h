@@ -128,6 +128,13 @@ typedef struct goc_gext {
   goc_note done_note;       /* run_sync: the caller sleeps here */
   int sleep_state;          /* goc_sleep__async: 0 none, 1 armed */
   int io_state;             /* netpoll: 1 parked for I/O */
+  /* goc_blocking (blocking.c) */
+  int blk_state;            /* 0 none, 1 queued or running, 2 done */
+  int blk_errno;
+  void *(*blk_fn)(void *);
+  void *blk_arg, *blk_result;
+  goc_g *blk_g;
+  struct goc_gext *blk_next;   /* the pool's queue */
 } goc_gext;
 
 /* Hot fields first; a blocked G is this struct (GOC_FIRST_CHUNK of frames
@@ -245,6 +252,7 @@ typedef struct goc_sched {
   bool main_mode;                 /* goc__run_main owns the process */
   _Atomic int32_t nblocked;       /* plain threads blocked in the runtime */
   _Atomic int32_t nsigwant;       /* (channel, signal) pairs (signal.c) */
+  _Atomic int32_t nblocking;      /* goc_blocking jobs in flight (blocking.c) */
   _Atomic int32_t nplain;         /* live plain threads that used the runtime */
   _Atomic int32_t nsyscall;       /* Ms in syscall state */
   _Atomic int32_t netpoll_waiters;
