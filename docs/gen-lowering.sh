@@ -6,7 +6,9 @@ cd "$(dirname "$0")/.."
 goc=${1:-build/transform/goc}
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 strip() { grep -v '^#line\|^#pragma\|^#if defined\|^#elif defined\|^#endif\|^$' "$1"; }
-step() { strip "$1" | sed -n "/^static int $2(goc_g \*goc_cur, goc_frame \*goc_frp) {/,/^}\$/p"; }
+# (a lowered statement is one line under its #line; clang-format makes it readable)
+step() { strip "$1" | sed -n "/^static int $2(goc_g \*goc_cur, goc_frame \*goc_frp) {/,/^}\$/p" |
+         clang-format --style='{BasedOnStyle: LLVM, ColumnLimit: 100}'; }
 "$goc" transform fixtures/run/doc_select_loop.goc -o "$tmp/a.c"
 "$goc" transform fixtures/run/doc_short_circuit.goc -o "$tmp/b.c"
 {
@@ -40,9 +42,13 @@ goc_entry:
 - **Locals stay C locals.** They are hoisted to the top of the step
   function (renamed only where hoisting would shadow something), so a
   resume label may sit anywhere, inside a user's `switch` or loop. They are
-  stored to `goc_L` only at a suspension and loaded back right after its
-  label (`goc_L->sum = sum; ... return GOC_SUSPEND; goc_R3:; sum = goc_L->sum;`).
-  Arrays and locals whose address is taken live in `goc_L` all the time.
+  copied to `goc_L` only at a suspension and back right after its label
+  (`__builtin_memcpy` of the local, which gcc folds into a move; a copy,
+  not an assignment, so structs with const members and typedef'd arrays
+  work). Arrays (also through a typedef), locals whose address is taken,
+  and, in a function with hundreds of spills, locals spilled at many
+  suspension points live in `goc_L` all the time. Locals of a statement
+  expression with no suspension stay where they are declared.
 - **Resume points are indexes** into a static table of label addresses
   (computed `goto`), so a frame holds a small integer.
 - **Fast paths do not touch the frame.** `goc__chan_recv` returns 1 when it
