@@ -112,12 +112,24 @@ void lower_send_stmt(fnctx *fx, TSNode n, buf *out) {
 
 void lower_receive_stmt(fnctx *fx, TSNode n, buf *out) {
   char *ch = chan_operand(fx, node_field(n, "channel"), out, "receive from");
+  bool temporary = is_temporary_after(fx, node_field(n, "channel"));
+  if (temporary) {   /* v, ok = <-goc_after(d); frees the channel after */
+    char *tc = typeof_text(ch);
+    char *ty = xasprintf("((void)0, (%s))", tc);
+    int tmp = new_temp_typed(fx, ty, true);
+    buf_printf(out, "goc_L->%s = %s;\n", fx->slots[tmp].cname, ch);
+    free(ch);
+    free(tc);
+    free(ty);
+    ch = xasprintf("(goc_L->%s)", fx->slots[tmp].cname);
+  }
   int x = xfer_slot(fx, ch);
   int ok = new_temp_typed(fx, "_Bool", true);
   const char *xn = fx->slots[x].cname, *okn = fx->slots[ok].cname;
   buf_printf(out, "if (!goc__chan_recv(goc_cur, (goc_chan *)(%s), &goc_L->%s, &goc_L->%s)) { ", ch, xn, okn);
   emit_suspend(fx, n, out);
   buf_printf(out, "goc__chan_recv_resume(goc_cur, &goc_L->%s); }\n", okn);
+  if (temporary) buf_printf(out, "goc_chan_free((goc_chan *)%s);\n", ch);
   char *v = lower_expr(fx, node_field(n, "value"), out);
   char *o = lower_expr(fx, node_field(n, "ok"), out);
   buf_printf(out, "%s = goc_L->%s;\n%s = goc_L->%s;\n", v, xn, o, okn);
