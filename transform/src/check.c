@@ -188,32 +188,11 @@ static char *friendly(const char *path, unsigned line, const char *msg) {
   return r;
 }
 
-typedef struct deps { buf b; const char *skip; } deps;
-
-static void put_dep(buf *b, const char *path) {
-  buf_putc(b, ' ');
-  for (const char *p = path; *p; p++) {
-    if (*p == ' ' || *p == '#' || *p == '$') buf_putc(b, *p == '$' ? '$' : '\\');
-    buf_putc(b, *p);
-  }
-}
-
-static void inclusion(CXFile f, CXSourceLocation *stack, unsigned depth, CXClientData data) {
-  (void)stack;
-  (void)depth;
-  deps *d = data;
-  CXString name = clang_getFileName(f);
-  const char *n = clang_getCString(name);
-  if (n && strcmp(n, d->skip)) put_dep(&d->b, n);
-  clang_disposeString(name);
-}
-
 /* ---- goroutine functions the lowering could not see ----
  * The lowered C never names a goroutine function's plain C entry: it calls
- * F__step. So a reference to F in it is user code the transformer could not
- * lower: a call hidden in a macro expansion, or F's address stored as a plain
- * function pointer. Either would run F by blocking the whole thread, so both
- * are errors. */
+ * F__step. So a reference to F in it is F's address stored as a plain
+ * function pointer, which would run F by blocking the whole thread: an
+ * error. */
 typedef struct refscan {
   const program *p;
   CXTranslationUnit tu;
@@ -254,22 +233,14 @@ static enum CXChildVisitResult visit_refs(CXCursor c, CXCursor parent, CXClientD
         unsigned line, col;
         presumed(rs->tu, loc, rs->out_name, &file, &line, &col);
         if (ends_with(file, ".goc")) {
-          /* spelled somewhere else than where it expands: inside a macro */
-          CXFile sf, ef;
-          unsigned so, eo;
-          clang_getSpellingLocation(loc, &sf, NULL, NULL, &so);
-          clang_getExpansionLocation(loc, &ef, NULL, NULL, &eo);
+          /* The text was preprocessed before it was lowered, so every call
+             goc can lower was lowered: a reference left is a pointer. */
           int dl = 0, dc = 0;
-          const char *dfile = fn->src ? node_file(fn->def) : "";
           if (fn->src) node_pos(fn->def, &dl, &dc);
-          if (so != eo)
-            fprintf(stderr, "%s:%u:%u: error: call to goroutine function '%s' inside a macro expansion (goc lowers "
-                            "calls it can see in the .goc text; call %s outside the macro)\n",
-                    file, line, col, name, name);
-          else if (fn->src)
+          if (fn->src)
             fprintf(stderr, "%s:%u:%u: error: goroutine function '%s' (defined at %s:%d) used as a plain function "
                             "pointer (through a plain pointer it would block the whole thread; call it directly, or "
-                            "start it with go)\n", file, line, col, name, dfile, dl);
+                            "start it with go)\n", file, line, col, name, node_file(fn->def), dl);
           else
             fprintf(stderr, "%s:%u:%u: error: goroutine function '%s' used as a plain function pointer (through a "
                             "plain pointer it would block the whole thread; call it directly, or start it with go)\n",
@@ -286,8 +257,7 @@ static enum CXChildVisitResult visit_refs(CXCursor c, CXCursor parent, CXClientD
   return CXChildVisit_Recurse;
 }
 
-int check_lowered(const char *out_name, const char *text, char **flags, int nflags, const char *depfile,
-                  char **extra_deps, int nextra) {
+int check_lowered(const char *out_name, const char *text, char **flags, int nflags) {
   if (!check_out) check_out = stderr;
   CXIndex idx = clang_createIndex(0, 0);
   int nargs = 0;
@@ -359,21 +329,6 @@ int check_lowered(const char *out_name, const char *text, char **flags, int nfla
     refscan rs = {check_program, tu, out_name, 0};
     clang_visitChildren(clang_getTranslationUnitCursor(tu), visit_refs, &rs);
     check_goc_errors += rs.errors;
-  }
-  if (depfile && !errors) {
-    /* make-style: the output depends on the .goc files and every header */
-    deps d = {{0}, out_name};
-    buf_puts(&d.b, out_name);
-    buf_putc(&d.b, ':');
-    for (int i = 0; i < nextra; i++) put_dep(&d.b, extra_deps[i]);
-    clang_getInclusions(tu, inclusion, &d);
-    buf_putc(&d.b, '\n');
-    FILE *f = fopen(depfile, "w");
-    if (!f || fputs(buf_str(&d.b), f) < 0 || fclose(f)) {
-      fprintf(check_out, "goc: error: cannot write %s\n", depfile);
-      errors++;
-    }
-    buf_free(&d.b);
   }
   clang_disposeTranslationUnit(tu);
 done:

@@ -5,7 +5,6 @@
  * installed, <prefix>/bin/goc uses <prefix>/include/goc and
  * <prefix>/lib/libgoc.a. GOC_INCLUDE_DIR and GOC_LIB override both. */
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -134,10 +133,9 @@ static int write_file(const char *path, const char *text) {
 /* Whether $CC compiles the lowered text (as the build will, with the
  * channel type check). */
 static bool compiler_accepts(const char *text, char **flags, int nflags) {
-  const char *cce = getenv("CC");
   char **argv = xcalloc((size_t)nflags + 12, sizeof *argv);
   int na = 0;
-  argv[na++] = (char *)(cce && *cce ? cce : "cc");
+  argv[na++] = (char *)c_compiler();
   argv[na++] = "-fsyntax-only";
   argv[na++] = "-Werror=incompatible-pointer-types";
   argv[na++] = "-I";
@@ -146,30 +144,11 @@ static bool compiler_accepts(const char *text, char **flags, int nflags) {
   argv[na++] = "-x";
   argv[na++] = "c";
   argv[na++] = "-";
-  int in[2];
-  if (pipe(in)) { free(argv); return false; }
-  pid_t pid = fork();
-  if (pid == 0) {
-    dup2(in[0], 0);
-    close(in[0]);
-    close(in[1]);
-    int devnull = open("/dev/null", O_WRONLY);
-    if (devnull >= 0) { dup2(devnull, 1); dup2(devnull, 2); }
-    execvp(argv[0], argv);
-    _exit(127);
-  }
-  close(in[0]);
-  size_t len = strlen(text), off = 0;
-  while (off < len) {
-    ssize_t w = write(in[1], text + off, len - off);
-    if (w < 0) { if (errno == EINTR) continue; break; }
-    off += (size_t)w;
-  }
-  close(in[1]);
-  int st = 0;
-  while (waitpid(pid, &st, 0) < 0 && errno == EINTR) {}
+  size_t n;
+  char *out = run_with_stdin(argv, text, strlen(text), &n, true);
   free(argv);
-  return pid > 0 && WIFEXITED(st) && WEXITSTATUS(st) == 0;
+  free(out);
+  return out != NULL;
 }
 
 /* Make-style dependencies of out: the .goc files, the indexes, and every
@@ -221,11 +200,6 @@ static int transform_one(char **files, int nfiles, int which, const char *out, c
     free(c);
     return 1;
   }
-  if (xo && xo->depfile && getenv("GOC_NO_CHECK")) {
-    fprintf(stderr, "goc: error: -MF needs the libclang check (unset GOC_NO_CHECK)\n");
-    free(c);
-    return 1;
-  }
   /* The output is preprocessed already: the check needs only the flags
      that change the language (the rest may be gcc's alone). */
   char **cflags = xcalloc((size_t)nflags + 1, sizeof *cflags);
@@ -248,7 +222,7 @@ static int transform_one(char **files, int nfiles, int which, const char *out, c
     size_t msglen = 0;
     check_out = open_memstream(&msgs, &msglen);
     int saved = diag_count;
-    bad = check_lowered(out, c, cflags, ncflags, NULL, extra, nextra);
+    bad = check_lowered(out, c, cflags, ncflags);
     fclose(check_out);
     check_out = NULL;
     if (bad && compiler_accepts(c, cflags, ncflags)) {
@@ -316,24 +290,6 @@ static void av_push(argv_t *a, const char *s) {
   a->v[a->n] = NULL;
 }
 
-static int run_argv(char **v) {
-  if (getenv("GOC_VERBOSE")) {
-    for (char **p = v; *p; p++) fprintf(stderr, "%s%s", p == v ? "" : " ", *p);
-    fputc('\n', stderr);
-  }
-  pid_t pid = fork();
-  if (pid < 0) { perror("goc: fork"); return 1; }
-  if (pid == 0) {
-    execvp(v[0], v);
-    fprintf(stderr, "goc: cannot run %s: %s\n", v[0], strerror(errno));
-    _exit(127);
-  }
-  int st;
-  while (waitpid(pid, &st, 0) < 0 && errno == EINTR) {}
-  if (WIFEXITED(st)) return WEXITSTATUS(st);
-  return 128 + WTERMSIG(st);
-}
-
 static char *make_tmpdir(void) {
   const char *base = getenv("TMPDIR");
   char *t = xasprintf("%s/goc-XXXXXX", base && *base ? base : "/tmp");
@@ -354,8 +310,7 @@ static const char *base_name(const char *p) {
 /* $CC with the runtime's headers, the channel type check and the user's
  * flags; compile_only adds -c. */
 static void cc_command(argv_t *cc, const argv_t *flags, bool compile_only) {
-  const char *cce = getenv("CC");
-  av_push(cc, cce && *cce ? cce : "cc");
+  av_push(cc, c_compiler());
   if (compile_only) av_push(cc, "-c");
   av_push(cc, "-I");
   av_push(cc, goc_include_dir());

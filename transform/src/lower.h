@@ -12,7 +12,9 @@
  * Invariants:
  *   - Every local of a goroutine function is hoisted to the top of its step
  *     function (renamed where hoisting would shadow), so a resume label may
- *     sit anywhere; initialisers become assignments in place.
+ *     sit anywhere; initialisers become GOC__INIT stores in place. The
+ *     exception is a statement expression with no suspension (in_place):
+ *     its locals stay where they are declared.
  *   - A slot is a C variable of the step function. Slots with in_L live in
  *     the locals area L (their C twin only gives typeof a name); the others
  *     are registers spilled to L at a suspension and reloaded after it.

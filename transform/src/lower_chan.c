@@ -58,26 +58,30 @@ static bool is_temporary_after(fnctx *fx, TSNode ch) {
   return r;
 }
 
+/* Evaluates channel expression ch once into a frame temporary (it is
+ * freed after the operation); takes ch, returns the temporary. */
+static char *hold_in_frame(fnctx *fx, char *ch, buf *out) {
+  char *tc = typeof_text(ch);
+  char *ty = xasprintf("((void)0, (%s))", tc);
+  int tmp = new_temp_typed(fx, ty, true);
+  buf_printf(out, "goc_L->%s = %s;\n", fx->slots[tmp].cname, ch);
+  free(ch);
+  free(tc);
+  free(ty);
+  return xasprintf("(goc_L->%s)", fx->slots[tmp].cname);
+}
+
 char *lower_receive(fnctx *fx, TSNode recv, buf *out) {
   char *ch = chan_operand(fx, node_field(recv, "channel"), out, "receive from");
-  int tmp = -1;
-  if (is_temporary_after(fx, node_field(recv, "channel"))) {
-    char *tc = typeof_text(ch);
-    char *ty = xasprintf("((void)0, (%s))", tc);
-    tmp = new_temp_typed(fx, ty, true);
-    buf_printf(out, "goc_L->%s = %s;\n", fx->slots[tmp].cname, ch);
-    free(ch);
-    free(tc);
-    free(ty);
-    ch = xasprintf("(goc_L->%s)", fx->slots[tmp].cname);
-  }
+  bool temporary = is_temporary_after(fx, node_field(recv, "channel"));
+  if (temporary) ch = hold_in_frame(fx, ch, out);
   int x = xfer_slot(fx, ch);
   const char *xn = fx->slots[x].cname;
   buf_printf(out, "if (!goc__chan_recv(goc_cur, (goc_chan *)(%s), &goc_L->%s, ((void *)0))) ", ch, xn);
   buf_puts(out, "{ ");
   emit_suspend(fx, recv, out);
   buf_puts(out, "goc__chan_recv_resume(goc_cur, ((void *)0)); }\n");
-  if (tmp >= 0) buf_printf(out, "goc_chan_free((goc_chan *)%s);\n", ch);
+  if (temporary) buf_printf(out, "goc_chan_free((goc_chan *)%s);\n", ch);
   free(ch);
   return xasprintf("(goc_L->%s)", xn);
 }
@@ -113,16 +117,7 @@ void lower_send_stmt(fnctx *fx, TSNode n, buf *out) {
 void lower_receive_stmt(fnctx *fx, TSNode n, buf *out) {
   char *ch = chan_operand(fx, node_field(n, "channel"), out, "receive from");
   bool temporary = is_temporary_after(fx, node_field(n, "channel"));
-  if (temporary) {   /* v, ok = <-goc_after(d); frees the channel after */
-    char *tc = typeof_text(ch);
-    char *ty = xasprintf("((void)0, (%s))", tc);
-    int tmp = new_temp_typed(fx, ty, true);
-    buf_printf(out, "goc_L->%s = %s;\n", fx->slots[tmp].cname, ch);
-    free(ch);
-    free(tc);
-    free(ty);
-    ch = xasprintf("(goc_L->%s)", fx->slots[tmp].cname);
-  }
+  if (temporary) ch = hold_in_frame(fx, ch, out);   /* v, ok = <-goc_after(d); */
   int x = xfer_slot(fx, ch);
   int ok = new_temp_typed(fx, "_Bool", true);
   const char *xn = fx->slots[x].cname, *okn = fx->slots[ok].cname;

@@ -27,6 +27,15 @@ static bool visible_at(const slot *sl, uint32_t pos) {
   return sl->decl_byte <= pos && pos < sl->scope_end;
 }
 
+/* Copies, not assignments: a local may be an array through a typedef, a
+ * struct with const members, or const itself (gcc folds the copy into a
+ * move). */
+static void spill_and_reload(slot *sl, buf *spill, buf *reload) {
+  sl->needs_L = true;
+  buf_printf(spill, "__builtin_memcpy((void *)&goc_L->%s, (void *)&%s, sizeof %s); ", sl->cname, sl->cname, sl->cname);
+  buf_printf(reload, "__builtin_memcpy((void *)&%s, (void *)&goc_L->%s, sizeof %s); ", sl->cname, sl->cname, sl->cname);
+}
+
 /* The spill and the reload of a suspension at byte pos; returns K. */
 static int suspension(fnctx *fx, uint32_t pos, int line, buf *spill, buf *reload) {
   int k = ++fx->nresume;
@@ -35,20 +44,13 @@ static int suspension(fnctx *fx, uint32_t pos, int line, buf *spill, buf *reload
     if (sl->is_temp || sl->is_static || sl->in_L || sl->is_shadow || sl->in_place) continue;
     if (!visible_at(sl, pos)) continue;
     if (!slot_live_after(fx, i, fx->stmt_depth && fx->stmt_floor < pos ? fx->stmt_floor : pos)) continue;
-    sl->needs_L = true;
     sl->nspills++;
-    /* copied, not assigned: a local may be an array through a typedef, a
-       struct with const members, or const itself (gcc folds the copy into
-       a move) */
-    buf_printf(spill, "__builtin_memcpy((void *)&goc_L->%s, (void *)&%s, sizeof %s); ", sl->cname, sl->cname, sl->cname);
-    buf_printf(reload, "__builtin_memcpy((void *)&%s, (void *)&goc_L->%s, sizeof %s); ", sl->cname, sl->cname, sl->cname);
+    spill_and_reload(sl, spill, reload);
   }
   for (int i = 0; i < fx->nlive; i++) {
     slot *sl = &fx->slots[fx->live[i]];
     if (sl->in_L) continue;
-    sl->needs_L = true;
-    buf_printf(spill, "__builtin_memcpy((void *)&goc_L->%s, (void *)&%s, sizeof %s); ", sl->cname, sl->cname, sl->cname);
-    buf_printf(reload, "__builtin_memcpy((void *)&%s, (void *)&goc_L->%s, sizeof %s); ", sl->cname, sl->cname, sl->cname);
+    spill_and_reload(sl, spill, reload);
   }
   (void)line;
   return k;

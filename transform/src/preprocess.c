@@ -28,8 +28,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
-#include <unistd.h>
 #include "transform.h"
 
 /* ---- 1. premark ---- */
@@ -122,61 +120,6 @@ char *premark(const char *t, size_t n) {
 }
 
 /* ---- 2. the preprocessor ---- */
-
-/* Runs argv with input on stdin; returns its stdout (NULL on failure, after
- * the preprocessor's own diagnostics went to stderr). */
-static char *run_filter(char **argv, const char *input, size_t inlen, size_t *outlen) {
-  int in[2], out[2];
-  if (pipe(in) || pipe(out)) diag_fatal("pipe: %s", strerror(errno));
-  if (getenv("GOC_VERBOSE")) {
-    for (char **p = argv; *p; p++) fprintf(stderr, "%s%s", p == argv ? "" : " ", *p);
-    fputc('\n', stderr);
-  }
-  pid_t pid = fork();
-  if (pid < 0) diag_fatal("fork: %s", strerror(errno));
-  if (pid == 0) {
-    dup2(in[0], 0);
-    dup2(out[1], 1);
-    close(in[0]); close(in[1]); close(out[0]); close(out[1]);
-    execvp(argv[0], argv);
-    fprintf(stderr, "goc: error: cannot run %s: %s\n", argv[0], strerror(errno));
-    _exit(127);
-  }
-  close(in[0]);
-  close(out[1]);
-  /* the input is written by a child so a large output cannot deadlock us */
-  pid_t writer = fork();
-  if (writer == 0) {
-    close(out[0]);
-    size_t off = 0;
-    while (off < inlen) {
-      ssize_t w = write(in[1], input + off, inlen - off);
-      if (w < 0) { if (errno == EINTR) continue; _exit(1); }
-      off += (size_t)w;
-    }
-    _exit(0);
-  }
-  close(in[1]);
-  buf b = {0};
-  char chunk[65536];
-  for (;;) {
-    ssize_t r = read(out[0], chunk, sizeof chunk);
-    if (r < 0 && errno == EINTR) continue;
-    if (r <= 0) break;
-    buf_putn(&b, chunk, (size_t)r);
-  }
-  close(out[0]);
-  int st = 0, wst = 0;
-  while (waitpid(pid, &st, 0) < 0 && errno == EINTR) {}
-  while (waitpid(writer, &wst, 0) < 0 && errno == EINTR) {}
-  if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
-    buf_free(&b);
-    return NULL;
-  }
-  *outlen = b.len;
-  if (!b.s) buf_puts(&b, "");
-  return buf_take(&b);
-}
 
 /* Flags that change what the preprocessor produces (everything but output,
  * dependency and linker options). */
@@ -362,26 +305,10 @@ static char *postprocess(srcmap *m, const char *pp, size_t n, const char *path, 
 /* ---- the whole front end ---- */
 
 source *source_preprocess(const char *path, char **flags, int nflags) {
-  if (!input_is_readable_file(path)) return NULL;
-  FILE *f = fopen(path, "rb");
-  if (!f) {
-    fprintf(stderr, "%s: error: cannot open: %s\n", path, strerror(errno));
-    diag_count++;
-    return NULL;
-  }
   buf raw = {0};
-  char chunk[65536];
-  size_t got;
-  while ((got = fread(chunk, 1, sizeof chunk, f)) > 0) buf_putn(&raw, chunk, got);
-  bool bad = ferror(f);
-  fclose(f);
-  if (bad) {
-    fprintf(stderr, "%s: error: cannot read: %s\n", path, strerror(errno ? errno : EIO));
-    diag_count++;
-    buf_free(&raw);
-    return NULL;
-  }
-  if (!raw.s) buf_puts(&raw, "");
+  raw.s = read_input(path, &raw.len);
+  if (!raw.s) return NULL;
+  raw.cap = raw.len + 1;
   char *marked = premark(raw.s, raw.len);
   buf input = {0};
   buf_puts(&input, "# 1 ");
@@ -393,10 +320,9 @@ source *source_preprocess(const char *path, char **flags, int nflags) {
   char *dir = xstrdup(path);
   char *slash = strrchr(dir, '/');
   if (slash) *slash = 0; else strcpy(dir, ".");
-  const char *cce = getenv("CC");
   char **argv = xcalloc((size_t)nflags + 16, sizeof *argv);
   int na = 0;
-  argv[na++] = (char *)(cce && *cce ? cce : "cc");
+  argv[na++] = (char *)c_compiler();
   argv[na++] = "-E";
   argv[na++] = "-x";
   argv[na++] = "c";
@@ -417,7 +343,7 @@ source *source_preprocess(const char *path, char **flags, int nflags) {
   argv[na++] = "-";
   argv[na] = NULL;
   size_t pplen = 0;
-  char *pp = run_filter(argv, input.s, input.len, &pplen);
+  char *pp = run_with_stdin(argv, input.s, input.len, &pplen, false);
   buf_free(&input);
   free(argv);
   free(inc);

@@ -52,11 +52,12 @@ bool input_is_readable_file(const char *path) {
   return true;
 }
 
-source *source_load(const char *path) {
+/* The whole of an input file (NUL-terminated), or NULL after a diagnostic. */
+char *read_input(const char *path, size_t *len) {
   if (!input_is_readable_file(path)) return NULL;
   FILE *f = fopen(path, "rb");
   if (!f) {
-    fprintf(stderr, "%s: error: cannot open: %m\n", path);
+    fprintf(stderr, "goc: error: %s: %s\n", path, strerror(errno));
     diag_count++;
     return NULL;
   }
@@ -73,14 +74,16 @@ source *source_load(const char *path) {
     return NULL;
   }
   if (!b.s) buf_puts(&b, "");
-  source *s = xcalloc(1, sizeof *s);
-  s->path = xstrdup(path);
-  s->len = (uint32_t)b.len;
-  s->text = buf_take(&b);
-  s->parser = ts_parser_new();
-  ts_parser_set_language(s->parser, tree_sitter_goc());
-  s->tree = ts_parser_parse_string(s->parser, NULL, s->text, s->len);
-  register_source(s);
+  *len = b.len;
+  return buf_take(&b);
+}
+
+source *source_load(const char *path) {
+  size_t n;
+  char *text = read_input(path, &n);
+  if (!text) return NULL;
+  source *s = source_from_text(path, text, n);
+  free(text);
   return s;
 }
 

@@ -30,6 +30,7 @@ typedef struct source {
 
 source *source_load(const char *path);   /* NULL (and a diagnostic) on failure */
 bool input_is_readable_file(const char *path);   /* else a diagnostic */
+char *read_input(const char *path, size_t *len); /* NULL after a diagnostic */
 source *source_from_text(const char *path, const char *text, size_t len);
 void source_free(source *s);
 char *node_text(const source *s, TSNode n);
@@ -123,8 +124,12 @@ char *lower_source(program *p, source *s);
 extern const program *check_program;   /* whose goroutine functions to look for */
 extern FILE *check_out;                /* where its messages go (stderr) */
 extern int check_goc_errors;           /* goroutine functions used as plain pointers */
-int check_lowered(const char *out_name, const char *text, char **flags, int nflags, const char *depfile,
-                  char **extra_deps, int nextra);
+int check_lowered(const char *out_name, const char *text, char **flags, int nflags);
+
+/* ---- subprocess.c ---- */
+const char *c_compiler(void);   /* $CC, or cc */
+char *run_with_stdin(char **argv, const char *input, size_t inlen, size_t *outlen, bool quiet);
+int run_argv(char **argv);      /* exit status (128 + signal) */
 
 /* ---- driver.c ---- */
 int cmd_parse(int argc, char **argv);
