@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # GOC_TRACE=FILE writes a Chrome trace-event JSON file: goroutine runs as
 # B/E slices per P, and create/block/unblock/end instants with the .goc site;
-# GOC_BLOCKPROFILE=FILE writes the time blocked per .goc site.
+# GOC_BLOCKPROFILE=FILE writes the time blocked per .goc stack (pprof's
+# gzipped protobuf; tests/pprof decodes it).
 # Usage: trace_test.sh GOC SOURCE_DIR
 set -eu
 goc=$1; src=$2
@@ -18,8 +19,9 @@ b=$(grep -c '"ph":"B"' "$t"); e=$(grep -c '"ph":"E"' "$t")
 grep -q '"name":"create G' "$t" || { echo "FAIL: no create events"; exit 1; }
 grep -q '"reason":"chan receive","site":"[^"]*prime_sieve.goc:[0-9]*"' "$t" || { echo "FAIL: no block site"; exit 1; }
 grep -q '"name":"end G' "$t" || { echo "FAIL: no end events"; exit 1; }
-# GOC_BLOCKPROFILE=FILE: total blocked time per .goc site, most first.
-GOC_BLOCKPROFILE="$work/block.txt" "$work/prog" > /dev/null
-grep -q '^# goc block profile' "$work/block.txt" || { echo "FAIL: no block profile"; exit 1; }
-grep -Eq '^[0-9]+	[0-9]+	.*prime_sieve\.goc:[0-9]+$' "$work/block.txt" || { echo "FAIL: no site"; cat "$work/block.txt"; exit 1; }
+# GOC_BLOCKPROFILE=FILE: a gzipped profile whose strings name the .goc file.
+GOC_BLOCKPROFILE="$work/block.pb.gz" "$work/prog" > /dev/null
+gzip -t "$work/block.pb.gz" || { echo "FAIL: block profile is not gzip"; exit 1; }
+gzip -dc "$work/block.pb.gz" | grep -aq 'prime_sieve\.goc' || { echo "FAIL: no .goc file in the block profile"; exit 1; }
+gzip -dc "$work/block.pb.gz" | grep -aq 'contentions' || { echo "FAIL: no contentions sample type"; exit 1; }
 echo ok

@@ -237,6 +237,21 @@ __INT64_TYPE__ goc_id(void);        /* current goroutine id; 0 on a plain thread
 int goc_nprocs(void);        /* GOC_MAXPROCS in effect */
 void goc_dump(struct _IO_FILE *out);    /* every goroutine, as on SIGQUIT */
 
+/* Profiles, as Go's runtime/pprof: pprof.Lookup(name).WriteTo(out, debug).
+ * name "goroutine": every goroutine's .goc stack; debug 0 is pprof's
+ * gzipped protobuf (sample type goroutine/count, one sample per distinct
+ * stack), 1 Go's text grouped by stack with counts, 2 goc_dump's listing.
+ * name "block": time blocked in channel operations, select and the sync
+ * types per .goc stack (contentions/count, delay/nanoseconds), recorded
+ * while the rate below is on; debug 0 protobuf, 1 Go's text. The hex
+ * numbers of the text forms are location ids, not addresses. Returns 0, or
+ * -1 for an unknown name or a failed write. */
+int goc_profile_write(const char *name, struct _IO_FILE *out, int debug);
+/* runtime.SetBlockProfileRate: 1 records every block, 0 (or less) none,
+ * ns > 1 one per ns nanoseconds blocked on average. GOC_BLOCKPROFILE=FILE
+ * sets 1 at start and writes the profile to FILE at exit. */
+void goc_set_block_profile_rate(__INT64_TYPE__ ns);
+
 /* Runs fn(arg) on a thread of the runtime's pool while the calling
  * goroutine is parked, and returns fn's result (errno as fn left it): for
  * plain C that blocks (file I/O, a library call, getaddrinfo), which then

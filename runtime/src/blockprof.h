@@ -1,20 +1,37 @@
-/* blockprof.h — GOC_BLOCKPROFILE=FILE: total time goroutines spent blocked,
- * per .goc site (the file:line where the innermost frame suspended), written
- * when the program exits, most blocked first.
+/* blockprof.h — the block profile, as Go's: time goroutines spent blocked
+ * in channel operations, select and the sync package, per .goc stack (the
+ * chain of frames where the goroutine suspended), with the number of
+ * blocking events. goc_set_block_profile_rate turns it on from code;
+ * GOC_BLOCKPROFILE=FILE records every event and writes the profile (pprof's
+ * gzipped protobuf) to FILE when the program exits.
  *
  * Invariants:
- *   - Unset, each hook is one load of goc__blockprof_on and a branch.
- *   - A block is measured from the park commit to goc__ready; goroutines
- *     still blocked at exit are not counted.
+ *   - Off, each hook is one relaxed load of goc__blockprof_rate and a branch.
+ *   - A block is measured from the park commit to goc__ready, on the clock
+ *     goc_now; goroutines still blocked when the profile is written are not
+ *     counted, as in Go. Sleeps, I/O waits, goc_blocking and blocks that
+ *     can never end (nil channels, empty select) are not block events, as
+ *     in Go.
  */
 #ifndef GOC_BLOCKPROF_H
 #define GOC_BLOCKPROF_H
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
+#include "goc_abi.h"
 
-extern bool goc__blockprof_on;
-void goc__blockprof_init(void);
-/* A G blocked at file:line from `since` (goc_now) until now. */
-void goc__blockprof_add(const char *file, int line, int64_t since);
+/* Go's rate: <= 0 off, 1 every event, else one event per rate ns blocked
+ * on average (longer blocks always). */
+extern _Atomic int64_t goc__blockprof_rate;
+static inline bool goc__blockprof_on(void) {
+  return atomic_load_explicit(&goc__blockprof_rate, memory_order_relaxed) > 0;
+}
+void goc__blockprof_init(void);   /* GOC_BLOCKPROFILE */
+/* g's park is committed and it is about to run again (goc__ready): its
+ * frames are still those of the block. */
+void goc__blockprof_ready(goc_g *g);
+/* debug <= 0: profile.proto gzipped; otherwise Go's text form. */
+int goc__blockprof_write(FILE *out, int debug);
 void goc__blockprof_flush(void);
 #endif

@@ -368,7 +368,7 @@ static void execute(goc_m *m, goc_g *g, bool inherit) {
     void *arg = g->park_arg;
     g->park_pending = false;
     g->wait_reason = g->park_reason;
-    g->wait_since = __builtin_expect(goc__blockprof_on, 0) ? goc_now() : goc__now_coarse();
+    g->wait_since = __builtin_expect(goc__blockprof_on(), 0) ? goc_now() : goc__now_coarse();
     atomic_store_explicit(&g->status, GOC_GWAITING, memory_order_release);
     if (commit) commit(g, arg);
   } else if (g->preempted) {
@@ -450,8 +450,7 @@ void goc__ready(goc_g *g) {
   uint32_t st = GOC_GWAITING;
   if (!atomic_compare_exchange_strong(&g->status, &st, GOC_GRUNNABLE))
     goc__throw("goc__ready: goroutine is not waiting");
-  if (__builtin_expect(goc__blockprof_on, 0) && g->h.top)
-    goc__blockprof_add(g->h.top->file, g->h.top->line, g->wait_since);
+  if (__builtin_expect(goc__blockprof_on(), 0)) goc__blockprof_ready(g);
   goc_p *p = goc__lockp();
   GOC_TRACE(GOC_EV_UNBLOCK, g->id, p ? p->id : -1, NULL, NULL, 0);
   if (p) {

@@ -413,6 +413,7 @@ static int cc_build(int argc, char **argv, const char *workdir) {
   for (int k = 0; k < inputs.n; k++) av_push(&cc, inputs.v[k]);
   av_push(&cc, goc_lib_path());
   av_push(&cc, "-lpthread");
+  av_push(&cc, "-lz");   /* libgoc gzips its profiles */
   av_push(&cc, "-lm");
   av_push(&cc, "-o");
   av_push(&cc, out ? out : "a.out");
