@@ -17,9 +17,10 @@ prog="$src/tests/pprof/profile_prog.goc"
 run() {
   local procs=$1 exact=$2 d="$work/p$1"
   mkdir "$d"
+  local status=0
   GOC_MAXPROCS=$procs GOC_BLOCKPROFILE="$d/exit.pb.gz" timeout -s KILL "${GOC_TEST_TIMEOUT:-60}" \
-    "$work/prog" "$d" > "$d/stdout" 2> "$d/stderr" \
-    || { cat "$d/stderr"; echo "FAIL: profile_prog at GOC_MAXPROCS=$procs exited $?"; exit 1; }
+    "$work/prog" "$d" > "$d/stdout" 2> "$d/stderr" || status=$?
+  [ "$status" = 0 ] || { cat "$d/stderr"; echo "FAIL: profile_prog at GOC_MAXPROCS=$procs exited $status"; exit 1; }
   [ "$(cat "$d/stdout")" = ok ] || { cat "$d/stdout" "$d/stderr"; echo "FAIL: profile_prog output"; exit 1; }
   [ -s "$d/stderr" ] && { cat "$d/stderr"; echo "FAIL: profile_prog wrote to stderr"; exit 1; }
   "$decode" "$prog" "$d" "$exact"
