@@ -215,6 +215,97 @@ GOC_BLOCKING int goc_connect(int fd, const struct sockaddr *addr,
                              __UINT32_TYPE__ len);
 void goc_close_fd(int fd);   /* forgets fd in the netpoller, then close(2) */
 
+/* ---- connections, as Go's net package ----------------------------------
+ * network: "tcp" (IPv4 or IPv6), "tcp4", "tcp6" or "unix". address:
+ * "host:port" ("[::1]:8080" for an IPv6 literal; port numeric, 0 or an
+ * empty host as below), or a path for "unix" ("@name": the abstract
+ * namespace). Failures return ((void *)0) or -1 with errno set. A call
+ * on a connection parks its goroutine, never its thread; from plain C it
+ * blocks the thread with the same behaviour (deadlines, close).
+ * Several goroutines may read (or write, or accept) at once: the calls of
+ * one direction take turns, each completing before the next starts, as in
+ * Go. Closing wakes every call in progress with EBADF (Go's net.ErrClosed);
+ * later calls fail with EBADF too, until goc_X_free releases the object
+ * (close and free are two steps, as chan_close and chan_free: a goroutine
+ * woken by the close may still look at the object). */
+typedef struct goc_listener goc_listener;
+typedef struct goc_conn goc_conn;
+
+/* Listens (SO_REUSEADDR, as Go). An empty host listens on every address:
+ * "tcp" on IPv6 and IPv4 at once where the system has IPv6 ("[::]:p"),
+ * "tcp4" on 0.0.0.0, "tcp6" on [::] (IPv6 only). Port 0 picks a free
+ * port: goc_listener_addr tells which. A host name is resolved from the
+ * calling thread (the P handed off meanwhile); the first address is used.
+ * A "unix" listener removes its socket file when closed. */
+goc_listener *goc_listen(const char *network, const char *address);
+/* The address listened on, Go's Addr().String(): "127.0.0.1:43211",
+ * "[::1]:43211", a path. Owned by l, valid until goc_listener_free; a
+ * goc_dial(network, goc_listener_addr(l)) reaches it. */
+const char *goc_listener_addr(goc_listener *l);
+/* The next connection; blocks until one comes. EMFILE and the like are
+ * returned as they come (l keeps working once fds are free again). */
+GOC_BLOCKING goc_conn *goc_listener_accept(goc_listener *l);
+int goc_listener_close(goc_listener *l);   /* -1 (EBADF) if already closed */
+void goc_listener_free(goc_listener *l);   /* closes first if open; no call
+                                              may be in progress */
+
+/* Connects. A host name is resolved (getaddrinfo, /etc/hosts included) on
+ * the goc_blocking pool, without holding a P, and its addresses are tried
+ * in order; the first error is reported if none connects. A name that
+ * does not resolve fails with ENXIO (Go's "no such host"; any resolver
+ * failure, temporary ones included), a refused connection with
+ * ECONNREFUSED. An empty host is the local system (127.0.0.1, or ::1 for
+ * "tcp6"). TCP connections have TCP_NODELAY set, as in Go. */
+GOC_BLOCKING goc_conn *goc_dial(const char *network, const char *address);
+/* Reads at most n bytes, what is there once something is: the count, 0 at
+ * EOF, -1 with errno on error. */
+GOC_BLOCKING __PTRDIFF_TYPE__ goc_conn_read(goc_conn *c, void *buf, __SIZE_TYPE__ n);
+/* Writes all n bytes, as Go's Write (partial writes are retried), and
+ * returns n, or -1 with errno; the count written before a failure is not
+ * reported. A peer that has closed gives EPIPE (or ECONNRESET); the
+ * process never gets SIGPIPE for it. */
+GOC_BLOCKING __PTRDIFF_TYPE__ goc_conn_write(goc_conn *c, const void *buf, __SIZE_TYPE__ n);
+/* Deadlines: absolute goc_now() times (0 clears), for the calls of one
+ * direction, in progress and later, as in Go: a call blocked past its
+ * deadline, or started after it, fails with ETIMEDOUT; setting a later
+ * deadline makes the connection usable again. -1 (EBADF) if closed. */
+int goc_conn_set_deadline(goc_conn *c, __INT64_TYPE__ t);
+int goc_conn_set_read_deadline(goc_conn *c, __INT64_TYPE__ t);
+int goc_conn_set_write_deadline(goc_conn *c, __INT64_TYPE__ t);
+int goc_conn_close_write(goc_conn *c);   /* shutdown(SHUT_WR): the peer reads EOF */
+int goc_conn_close(goc_conn *c);   /* -1 (EBADF) if already closed */
+void goc_conn_free(goc_conn *c);   /* closes first if open; no call may be
+                                      in progress */
+int goc_conn_fd(goc_conn *c);      /* -1 once closed */
+
+/* ---- buffered reading, as Go's bufio.Reader ------------------------------
+ * A reader over a connection or any fd (read with goc_read). One reader
+ * is used by one goroutine at a time, as bufio.Reader. Every read returns
+ * 0 at EOF and -1 with errno on error, which come after the data before
+ * them has been returned. size is the buffer's (0: 4096). */
+typedef struct goc_reader goc_reader;
+goc_reader *goc_reader_new(goc_conn *c, __SIZE_TYPE__ size);
+goc_reader *goc_reader_new_fd(int fd, __SIZE_TYPE__ size);
+void goc_reader_free(goc_reader *r);       /* not the conn or fd */
+__SIZE_TYPE__ goc_reader_buffered(goc_reader *r);   /* bytes readable now */
+/* At most n bytes: buffered ones if any, else one read's worth. */
+GOC_BLOCKING __PTRDIFF_TYPE__ goc_reader_read(goc_reader *r, void *buf, __SIZE_TYPE__ n);
+/* Bytes up to and including the first `delim`, NUL-terminated in buf:
+ * returns how many (excluding the NUL). At most n - 1 fit: a longer run
+ * comes in pieces, a piece not ending in delim means the run goes on (or
+ * that EOF came first). */
+GOC_BLOCKING __PTRDIFF_TYPE__ goc_reader_read_until(goc_reader *r, int delim, char *buf,
+                                                    __SIZE_TYPE__ n);
+/* A line: as read_until(r, '\n', ...), then the "\n" or "\r\n" is removed
+ * from buf. Returns the bytes consumed, terminator included, so an empty
+ * line gives 1 and only EOF gives 0: while (goc_reader_read_line(r, b, n) > 0). */
+GOC_BLOCKING __PTRDIFF_TYPE__ goc_reader_read_line(goc_reader *r, char *buf, __SIZE_TYPE__ n);
+/* The next n bytes without consuming them: *p points to them inside the
+ * buffer, valid until the next call on r. Returns n, fewer only at EOF or
+ * on an error (0 at EOF with nothing buffered; -1 if nothing is buffered
+ * and a read failed); -1 with ENOBUFS if n exceeds the buffer's size. */
+GOC_BLOCKING __PTRDIFF_TYPE__ goc_reader_peek(goc_reader *r, __SIZE_TYPE__ n, const char **p);
+
 /* ---- signals -----------------------------------------------------------
  * Go's os/signal. goc_signal_notify makes the runtime catch signum and
  * send it to c without blocking: if c is full the signal is dropped, so

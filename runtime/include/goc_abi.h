@@ -257,6 +257,21 @@ int goc_accept__async(goc_g *g, int *result, int fd, struct sockaddr *addr,
 int goc_connect__async(goc_g *g, int *result, int fd,
                        const struct sockaddr *addr, __UINT32_TYPE__ len);
 int goc_blocking__async(goc_g *g, void **result, void *(*fn)(void *), void *arg);
+int goc_listener_accept__async(goc_g *g, goc_conn **result, goc_listener *l);
+int goc_dial__async(goc_g *g, goc_conn **result, const char *network,
+                    const char *address);
+int goc_conn_read__async(goc_g *g, __PTRDIFF_TYPE__ *result, goc_conn *c, void *buf,
+                         __SIZE_TYPE__ n);
+int goc_conn_write__async(goc_g *g, __PTRDIFF_TYPE__ *result, goc_conn *c,
+                          const void *buf, __SIZE_TYPE__ n);
+int goc_reader_read__async(goc_g *g, __PTRDIFF_TYPE__ *result, goc_reader *r, void *buf,
+                           __SIZE_TYPE__ n);
+int goc_reader_read_until__async(goc_g *g, __PTRDIFF_TYPE__ *result, goc_reader *r,
+                                 int delim, char *buf, __SIZE_TYPE__ n);
+int goc_reader_read_line__async(goc_g *g, __PTRDIFF_TYPE__ *result, goc_reader *r,
+                                char *buf, __SIZE_TYPE__ n);
+int goc_reader_peek__async(goc_g *g, __PTRDIFF_TYPE__ *result, goc_reader *r,
+                           __SIZE_TYPE__ n, const char **p);
 
 #ifdef __cplusplus
 }

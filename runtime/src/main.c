@@ -6,8 +6,12 @@
  * exit() (stdio flushed, atexit handlers run) while other goroutines simply
  * stop, as in Go. goc__run_sync starts the runtime lazily, queues the G on
  * the global queue and sleeps the calling thread on goc__gx(g)->done_note; a
- * finished run_sync G stays GDEAD until goc__g_release.
+ * finished run_sync G stays GDEAD until goc__g_release. goc__run_async
+ * is run_sync for a runtime __async function: one implementation serves
+ * goroutines and plain threads (deadlines, close and the per-direction
+ * locks of connections behave the same from both).
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -80,4 +84,31 @@ void goc__g_release(goc_g *g) {
     goc__throw("goc__g_release: goroutine has not finished");
   goc__gfput(goc__lockp(), g);
   goc__unlockp();
+}
+
+typedef struct async_frame {
+  goc_frame fr;
+  int (*op)(goc_g *g, void *ctx);
+  void *ctx;
+  int err;
+} async_frame;
+
+static int async_step(goc_g *g, goc_frame *f) {
+  async_frame *a = (async_frame *)f;
+  if (!a->op(g, a->ctx)) return GOC_SUSPEND;
+  a->err = errno;
+  return GOC_DONE;
+}
+
+void goc__run_async(int (*op)(goc_g *g, void *ctx), void *ctx, const char *name) {
+  goc_g *g = goc__go_new();
+  async_frame *a = (async_frame *)goc__frame_push(g, sizeof *a, async_step);
+  a->fr.func = name;
+  a->op = op;
+  a->ctx = ctx;
+  a->err = 0;
+  goc__run_sync(g);
+  int e = a->err;
+  goc__g_release(g);
+  errno = e;
 }

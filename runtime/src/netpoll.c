@@ -10,6 +10,18 @@
  *     either finds the waiter or leaves the ready flag the waiter will see.
  *   - goc_close_fd bumps seq and wakes the waiters; a woken G whose seq
  *     changed returns -1 with EBADF instead of retrying.
+ *   - Deadlines (rd, wd: absolute goc_now() times, 0 none) and `closing`
+ *     live in the pollDesc, as in Go, and are read under pd->lock by a G
+ *     about to park: a deadline that has passed or an evicted fd fails the
+ *     wait (ETIMEDOUT, EBADF) instead of parking. The deadline timers take
+ *     pd->lock too, so a timer either finds the waiter or the waiter sees
+ *     the deadline passed; a stale firing is a spurious wake-up, which
+ *     every waiter tolerates (it retries the system call).
+ *   - pd->dl_lock serialises deadline changes, so the timer armed is the
+ *     deadline stored; it is never held with pd->lock (a timer being
+ *     stopped may be running, and waiting for it, inside pd->lock).
+ *   - goc_close_fd clears closing and the deadlines: a later fd of the
+ *     same number starts afresh.
  *   - sched.netpoll_waiters counts parked Gs (deadlock detection).
  *   - A write by the runtime to a peer that has closed fails with EPIPE and
  *     never ends the process by SIGPIPE (see "SIGPIPE" below).
@@ -31,9 +43,25 @@ struct goc_polldesc {
   int fd;
   bool registered, nopoll;
   bool rready, wready;
+  bool closing;              /* evicted (goc__pd_evict): waits fail */
   goc_g *rg, *wg;
   uint32_t seq;
+  int64_t rd, wd;            /* deadlines, 0: none */
+  pthread_mutex_t dl_lock;
+  goc_rtimer rt, wt;         /* fire at rd, wd */
 };
+
+static void deadline_fire(goc_polldesc *pd, int mode, int64_t now) {
+  goc_g *g = NULL;
+  goc__rt_lock(&pd->lock);
+  goc_g **slot = mode == GOC_POLL_R ? &pd->rg : &pd->wg;
+  int64_t d = mode == GOC_POLL_R ? pd->rd : pd->wd;
+  if (*slot && d && now >= d) { g = *slot; *slot = NULL; }
+  goc__rt_unlock(&pd->lock);
+  if (g) { atomic_fetch_sub(&goc__sched.netpoll_waiters, 1); goc__ready(g); }
+}
+static void rd_fire(void *arg, int64_t now) { deadline_fire(arg, GOC_POLL_R, now); }
+static void wd_fire(void *arg, int64_t now) { deadline_fire(arg, GOC_POLL_W, now); }
 
 #define PD_PAGE 1024
 #define PD_PAGES 4096
@@ -62,7 +90,10 @@ static goc_polldesc *pd_lookup(int fd, bool create) {
     if (!np) goc__throw("out of memory in netpoll");
     for (int i = 0; i < PD_PAGE; i++) {
       pthread_mutex_init(&np[i].lock, NULL);
+      pthread_mutex_init(&np[i].dl_lock, NULL);
       np[i].fd = (fd / PD_PAGE) * PD_PAGE + i;
+      np[i].rt = (goc_rtimer){.f = rd_fire, .arg = &np[i], .heap_index = -1, .p_id = -1};
+      np[i].wt = (goc_rtimer){.f = wd_fire, .arg = &np[i], .heap_index = -1, .p_id = -1};
     }
     goc_polldesc *expect = NULL;
     if (atomic_compare_exchange_strong(&pd_pages[fd / PD_PAGE], &expect, np))
@@ -129,12 +160,27 @@ static void unlock_pd(goc_g *g, void *arg) {
   goc__rt_unlock(&((goc_polldesc *)arg)->lock);
 }
 
+/* pd->lock held: 0, or why a wait in mode must fail (EBADF, ETIMEDOUT). */
+static int wait_error(goc_polldesc *pd, int mode) {
+  if (pd->closing) return EBADF;
+  int64_t d = mode == GOC_POLL_R ? pd->rd : pd->wd;
+  if (d && goc_now() >= d) return ETIMEDOUT;
+  return 0;
+}
+
 /* Returns 1 if the caller must retry the operation now, 0 if g parked
- * (pd->lock is released by the commit), -1 if fd was closed meanwhile. */
+ * (pd->lock is released by the commit), -1 (errno set) if the wait fails:
+ * the fd was evicted or a deadline has passed. */
 static int wait_io(goc_g *g, goc_polldesc *pd, int mode) {
   goc__rt_lock(&pd->lock);
   bool *ready = mode == GOC_POLL_R ? &pd->rready : &pd->wready;
   goc_g **slot = mode == GOC_POLL_R ? &pd->rg : &pd->wg;
+  int e = wait_error(pd, mode);
+  if (e) {
+    goc__rt_unlock(&pd->lock);
+    errno = e;
+    return -1;
+  }
   if (*ready) {
     *ready = false;
     goc__rt_unlock(&pd->lock);
@@ -238,6 +284,7 @@ int goc_read__async(goc_g *g, ssize_t *result, int fd, void *buf, size_t n) {
     if (r >= 0 || !again() || !pd || pd->nopoll) { *result = r; return 1; }
     int w = wait_io(g, pd, GOC_POLL_R);
     if (w == 0) return 0;
+    if (w < 0) { *result = -1; return 1; }
   }
 }
 
@@ -251,6 +298,7 @@ int goc_write__async(goc_g *g, ssize_t *result, int fd, const void *buf,
     if (r >= 0 || !again() || !pd || pd->nopoll) { *result = r; return 1; }
     int w = wait_io(g, pd, GOC_POLL_W);
     if (w == 0) return 0;
+    if (w < 0) { *result = -1; return 1; }
   }
 }
 
@@ -264,6 +312,7 @@ int goc_accept__async(goc_g *g, int *result, int fd, struct sockaddr *addr,
     if (r >= 0 || !again() || !pd || pd->nopoll) { *result = r; return 1; }
     int w = wait_io(g, pd, GOC_POLL_R);
     if (w == 0) return 0;
+    if (w < 0) { *result = -1; return 1; }
   }
 }
 
@@ -301,7 +350,9 @@ int goc_connect__async(goc_g *g, int *result, int fd,
   }
   for (;;) {
     if (connect_status(fd, result)) return 1;
-    if (wait_io(g, pd, GOC_POLL_W) == 0) return 0;
+    int w = wait_io(g, pd, GOC_POLL_W);
+    if (w == 0) return 0;
+    if (w < 0) { *result = -1; return 1; }
   }
 }
 
@@ -355,9 +406,60 @@ void goc_close_fd(int fd) {
     w = pd->wg;
     pd->rg = pd->wg = NULL;
     pd->rready = pd->wready = false;
+    pd->closing = false;
+    bool timers = pd->rd || pd->wd;
+    pd->rd = pd->wd = 0;
     goc__rt_unlock(&pd->lock);
+    if (timers) {
+      goc__rt_lock(&pd->dl_lock);
+      goc__timer_stop(&pd->rt);
+      goc__timer_stop(&pd->wt);
+      goc__rt_unlock(&pd->dl_lock);
+    }
   }
   close(fd);
+  if (r) { atomic_fetch_sub(&goc__sched.netpoll_waiters, 1); goc__ready(r); }
+  if (w) { atomic_fetch_sub(&goc__sched.netpoll_waiters, 1); goc__ready(w); }
+}
+
+/* ---- for connections (net.c) ------------------------------------------ */
+
+goc_polldesc *goc__pd_get(int fd) { return pd_get(fd); }
+
+int goc__pd_wait(goc_g *g, goc_polldesc *pd, int mode) { return wait_io(g, pd, mode); }
+
+bool goc__pd_resumed(goc_g *g, goc_polldesc *pd) { return resumed_ok(g, pd); }
+
+int goc__pd_check(goc_polldesc *pd, int mode) {
+  goc__rt_lock(&pd->lock);
+  int e = wait_error(pd, mode);
+  goc__rt_unlock(&pd->lock);
+  return e;
+}
+
+void goc__pd_set_deadline(goc_polldesc *pd, int64_t d, int mode) {
+  goc__rt_lock(&pd->dl_lock);
+  for (int m = GOC_POLL_R; m <= GOC_POLL_W; m <<= 1) {
+    if (!(mode & m)) continue;
+    goc__rt_lock(&pd->lock);
+    if (m == GOC_POLL_R) pd->rd = d;
+    else pd->wd = d;
+    goc__rt_unlock(&pd->lock);
+    goc_rtimer *t = m == GOC_POLL_R ? &pd->rt : &pd->wt;
+    /* A parked waiter re-checks when the timer fires: a deadline already
+     * past fires at once and fails the wait, one moved later keeps it. */
+    if (d) goc__timer_modify(t, d, 0);
+    else goc__timer_stop(t);
+  }
+  goc__rt_unlock(&pd->dl_lock);
+}
+
+void goc__pd_evict(goc_polldesc *pd) {
+  goc__rt_lock(&pd->lock);
+  pd->closing = true;
+  goc_g *r = pd->rg, *w = pd->wg;
+  pd->rg = pd->wg = NULL;
+  goc__rt_unlock(&pd->lock);
   if (r) { atomic_fetch_sub(&goc__sched.netpoll_waiters, 1); goc__ready(r); }
   if (w) { atomic_fetch_sub(&goc__sched.netpoll_waiters, 1); goc__ready(w); }
 }

@@ -135,6 +135,11 @@ typedef struct goc_gext {
   void *blk_arg, *blk_result;
   goc_g *blk_g;
   struct goc_gext *blk_next;   /* the pool's queue */
+  /* net.c: the connection call in progress (its mutex wait uses ss, its
+   * I/O wait io_state, a dial's resolution the blk_ fields) */
+  int net_phase;            /* 0: fresh call */
+  ssize_t net_done;         /* goc_conn_write: bytes written so far */
+  void *net_state;          /* goc_dial: addresses and the socket tried */
 } goc_gext;
 
 /* Hot fields first; a blocked G is this struct (GOC_FIRST_CHUNK of frames
@@ -296,6 +301,11 @@ static inline void goc__locks_add(goc_m *m, int d) {
                         atomic_load_explicit(&m->locks, memory_order_relaxed) + d,
                         memory_order_release);
 }
+
+/* main.c: a blocking runtime function called from plain C runs its
+ * __async twin in a goroutine of its own while the thread waits (as
+ * goc__run_sync), op(g, ctx) called until it returns 1; errno comes back. */
+void goc__run_async(int (*op)(goc_g *g, void *ctx), void *ctx, const char *name);
 
 /* sched.c */
 __attribute__((noreturn)) void goc__schedule(void);
