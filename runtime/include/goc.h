@@ -224,10 +224,11 @@ void goc_close_fd(int fd);   /* forgets fd in the netpoller, then close(2) */
  * blocks the thread with the same behaviour (deadlines, close).
  * Several goroutines may read (or write, or accept) at once: the calls of
  * one direction take turns, each completing before the next starts, as in
- * Go. Closing wakes every call in progress with EBADF (Go's net.ErrClosed);
- * later calls fail with EBADF too, until goc_X_free releases the object
- * (close and free are two steps, as chan_close and chan_free: a goroutine
- * woken by the close may still look at the object). */
+ * Go. Closing wakes every call in progress with EBADF (Go's net.ErrClosed)
+ * and later calls fail with EBADF too; goc_X_free releases the object,
+ * after which no call may use it (close and free are two steps, as
+ * chan_close and chan_free: a goroutine woken by the close may still look
+ * at the object). */
 typedef struct goc_listener goc_listener;
 typedef struct goc_conn goc_conn;
 
