@@ -257,6 +257,12 @@ int goc_accept__async(goc_g *g, int *result, int fd, struct sockaddr *addr,
 int goc_connect__async(goc_g *g, int *result, int fd,
                        const struct sockaddr *addr, __UINT32_TYPE__ len);
 int goc_blocking__async(goc_g *g, void **result, void *(*fn)(void *), void *arg);
+int goc_t_fail_now__async(goc_g *g, goc_t *t);
+int goc_t_skip_now__async(goc_g *g, goc_t *t);
+int goc_t_parallel__async(goc_g *g, goc_t *t);
+int goc_t_run__async(goc_g *g, _Bool *result, goc_t *t, const char *name, void (*fn)(goc_t *));
+int goc_t_run_go__async(goc_g *g, _Bool *result, goc_t *t, const char *name,
+                        void (*fn)(goc_gofn_tag, goc_t *));
 
 #ifdef __cplusplus
 }

@@ -8,7 +8,11 @@ static int usage(void) {
         "  goc parse FILE.goc                      print the syntax tree\n"
         "  goc transform IN.goc -o OUT.c [--peer F.goc]... [-- cc flags]\n"
         "  goc cc [cc flags] FILES... [-o OUT]     transform, compile, link libgoc\n"
-        "  goc run FILE.goc... [-- args]           build in a temporary directory and run\n",
+        "  goc run FILE.goc... [-- args]           build in a temporary directory and run\n"
+        "  goc test [-c] [-o BIN] [cc flags] FILES... [test flags]\n"
+        "                                          build the tests of *_test.goc files and run them\n"
+        "  goc testmain FILES... -o MAIN.c [--pkg NAME] [-- cc flags]\n"
+        "                                          write the test binary's table (CMake's goc_add_test)\n",
         stderr);
   return 2;
 }
@@ -20,6 +24,8 @@ int main(int argc, char **argv) {
   if (!strcmp(cmd, "transform")) return cmd_transform(argc - 2, argv + 2);
   if (!strcmp(cmd, "cc")) return cmd_cc(argc - 2, argv + 2);
   if (!strcmp(cmd, "run")) return cmd_run(argc - 2, argv + 2);
+  if (!strcmp(cmd, "test")) return cmd_test(argc - 2, argv + 2);
+  if (!strcmp(cmd, "testmain")) return cmd_testmain(argc - 2, argv + 2);
   if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h")) { usage(); return 0; }
   return usage();
 }
