@@ -331,10 +331,11 @@ void goc__test_start(goc_t *t) {
   f->callee = NULL;
   f->child = 0;
   f->waiting = false;
-  f->hdr.func = "goc test";
-  f->hdr.file = "goc test";
+  /* not listed in dumps (line < 0), but "created by" names the test */
+  f->hdr.func = t->name;
+  f->hdr.line = -1;
   t->g = g;
-  goc__go_start(g, t->name, 0);
+  goc__go_start(g, NULL, 0);
 }
 
 /* execute(): g->x->goexit set by goc_t_fail_now. Drops the frames above

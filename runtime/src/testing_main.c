@@ -409,8 +409,27 @@ static void report(goc_t *t, FILE *f) {
   for (int i = 0; i < t->nchildren; i++) report(t->children[i], f);
 }
 
+/* -race: ThreadSanitizer calls this for every report it prints (the
+ * libtsan default is a weak no-op); a test during which one was printed
+ * fails, as go test -race does. */
+static _Atomic int races_reported;
+#ifdef __SANITIZE_THREAD__
+void __tsan_on_report(void *report);
+void __tsan_on_report(void *report) {
+  (void)report;
+  atomic_fetch_add(&races_reported, 1);
+}
+#endif
+static int races_before;
+
 static void finish_top(goc_t *t) {
   if (goc__topts.leakcheck) leak_check(t);
+  int races = atomic_load(&races_reported);
+  if (races != races_before) {
+    races_before = races;
+    add_extra(t, "    testing: race detected during execution of test\n");
+    goc_t_fail(t);
+  }
   if (atomic_load(&t->failed)) any_failed = true;
   char *text = NULL;
   size_t n = 0;
@@ -434,9 +453,9 @@ static void timed_out(void) {
   int64_t now = goc_now();
   for (int i = 0; i < ninflight; i++)
     if (!atomic_load(&inflight[i]->done)) {
-      char e[64];
-      format_duration((now - inflight[i]->start) / GOC_SECOND * GOC_SECOND, e, sizeof e);
-      printf("\t\t%s (%s)\n", inflight[i]->name, e);
+      long long secs = (long long)((now - inflight[i]->start + GOC_SECOND / 2) / GOC_SECOND);
+      if (secs < 60) printf("\t\t%s (%llds)\n", inflight[i]->name, secs);
+      else printf("\t\t%s (%lldm%llds)\n", inflight[i]->name, secs / 60, secs % 60);
     }
   printf("\n");
   fflush(stdout);
@@ -700,9 +719,9 @@ int goc__testing_main(int argc, char **argv, const char *pkg, const goc__testdef
    * check must not wait for it. */
   goc__tls_plain = true;
   goc__rt_thread_add();
-  goc__runtime_init();
-  goc__sched.test_deadlock = test_deadlock;
+  goc__sched.test_deadlock = test_deadlock;   /* before the monitor starts */
   goc__sched.main_mode = true;
+  goc__runtime_init();
   if (goc__topts.parallel <= 0) goc__topts.parallel = goc__sched.gomaxprocs;
   goc__test_parallel_slots = goc_chan_make(1, 1, (size_t)goc__topts.parallel);
   deadline = fl.timeout > 0 ? run_start + fl.timeout : INT64_MAX;

@@ -58,15 +58,26 @@ const char *goc_include_dir(void) {
   return dir = inst;
 }
 
+/* -race: libgoc_race.a beside libgoc.a (the runtime built with TSan). */
+bool goc_race;
+
 const char *goc_lib_path(void) {
   static char *lib;
   if (lib) return lib;
   const char *env = getenv("GOC_LIB");
   if (env && *env) return lib = xstrdup(env);
-  char *build = xasprintf("%s/../runtime/libgoc.a", goc_self_dir());
+  const char *name = goc_race ? "libgoc_race.a" : "libgoc.a";
+  char *build = xasprintf("%s/../runtime/%s", goc_self_dir(), name);
   if (exists(build)) return lib = build;
   free(build);
-  return lib = xasprintf("%s/../lib/libgoc.a", goc_self_dir());
+  lib = xasprintf("%s/../lib/%s", goc_self_dir(), name);
+  if (goc_race && !exists(lib)) {
+    /* a build made with GOC_SANITIZE=thread: its libgoc.a is the TSan one */
+    free(lib);
+    goc_race = false;
+    return goc_lib_path();
+  }
+  return lib;
 }
 
 static bool ends_with(const char *s, const char *suf) {
@@ -329,6 +340,12 @@ int driver_cc_build(int argc, char **argv, const char *workdir) {
     const char *a = argv[i];
     if (!strcmp(a, "-o") && i + 1 < argc) { out = argv[++i]; continue; }
     if (!strcmp(a, "-c")) { compile_only = true; continue; }
+    if (!strcmp(a, "-race")) {
+      /* as go build -race: TSan for the program and the runtime */
+      goc_race = true;
+      av_push(&flags, "-fsanitize=thread");
+      continue;
+    }
     /* libraries link after the objects that need them, in order */
     if (!strncmp(a, "-l", 2) || !strncmp(a, "-Wl,", 4)) {
       av_push(&inputs, a);

@@ -259,9 +259,10 @@ int cmd_test(int argc, char **argv) {
     return 2;
   }
   if (race) {
-    build[nbuild++] = "-fsanitize=thread";
+    build[nbuild++] = "-race";   /* goc cc's: TSan and libgoc_race.a */
     flags[nflags++] = "-fsanitize=thread";
   }
+  build[nbuild++] = "-g";   /* .goc lines in sanitizer reports and gdb */
   char *pkg = default_pkg(files, nfiles);
   char *text = discover(files, nfiles, flags, nflags, pkg);
   if (!text) return 1;
@@ -274,7 +275,6 @@ int cmd_test(int argc, char **argv) {
     build[nbuild++] = mainc;
     build[nbuild++] = "-o";
     build[nbuild++] = bin;
-    if (race) setenv("GOC_LIB_VARIANT", "race", 1);
     rc = driver_cc_build(nbuild, build, dir);
   }
   if (!rc && !compile_only) {

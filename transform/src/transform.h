@@ -138,7 +138,8 @@ int cmd_cc(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 const char *goc_self_dir(void);          /* directory of the goc executable */
 const char *goc_include_dir(void);       /* runtime headers */
-const char *goc_lib_path(void);          /* libgoc.a */
+const char *goc_lib_path(void);          /* libgoc.a (libgoc_race.a with -race) */
+extern bool goc_race;                    /* -race was given */
 typedef struct xopts xopts;
 /* Every file preprocessed, parsed and analysed together (srcs: one per
  * file, NULL where it failed); diag_count says whether it worked. */
