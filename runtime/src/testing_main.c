@@ -242,6 +242,11 @@ static bool in_tree(goc_t *owner, goc_t *top) {
   return false;
 }
 
+static int by_id(const void *a, const void *b) {
+  int64_t x = (*(goc_g *const *)a)->id, y = (*(goc_g *const *)b)->id;
+  return x < y ? -1 : x > y;
+}
+
 /* The live goroutines whose test is in top's tree (not the tests' own
  * goroutines once they finished). */
 static int tree_goroutines(goc_t *top, goc_g ***out) {
@@ -260,6 +265,7 @@ static int tree_goroutines(goc_t *top, goc_g ***out) {
     v[n++] = g;
   }
   goc__rt_unlock(&goc__sched.allglock);
+  if (n > 1) qsort(v, (size_t)n, sizeof *v, by_id);
   *out = v;
   return n;
 }
