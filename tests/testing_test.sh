@@ -13,7 +13,7 @@ export GOC_MAXPROCS=1   # one P: parallel tests resume in one order
 mask() {
   sed -E -e 's/\(([0-9]+\.[0-9]+)s\)/(T)/g' -e 's/	[0-9]+\.[0-9]+s$/	T/' \
          -e 's/goroutine [0-9]+/goroutine N/g' -e "s|$dir/||g" \
-         -e 's/"Time":"[^"]*"/"Time":"T"/' -e 's/"Elapsed":[0-9.]+/"Elapsed":E/' \
+         -e 's/"Time":"[^"]*"/"Time":"T"/' -e 's/"Elapsed":[0-9.]+/"Elapsed":E/' -e 's/\\t[0-9]+\.[0-9]+s\\n/\\tT\\n/' \
          -e 's/^(Benchmark[A-Za-z]*(-[0-9]+)?)\t +[0-9]+\t +[0-9.]+ ns\/op/\1\tN\tX ns\/op/'
 }
 want_rc=0
