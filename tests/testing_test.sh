@@ -26,6 +26,8 @@ case $case in
   leak)      want_rc=1; out=$("$goc" test "$dir/leak_test.goc" -v 2>&1) ;;
   noleakcheck) out=$("$goc" test "$dir/leak_test.goc" -run 'Leak' -leakcheck=false 2>&1) ;;
   timeout)   want_rc=2; out=$("$goc" test "$dir/hang_test.goc" -timeout 200ms -v 2>&1) ;;
+  example)   want_rc=1; ex=$(cd "$dir/../../examples/testing" && pwd)
+             out=$("$goc" test "$ex/queue_test.goc" "$ex/queue.goc" 2>&1 | sed "s|$ex/||g") ;;
   bench)     out=$("$goc" test "$dir/bench_test.goc" -run XXX -bench . -benchtime 1000x -cpu 1,2 2>&1) ;;
   json)
     want_rc=1
