@@ -2,9 +2,13 @@
 # testing.CASE: goc test on the runner's own test files (tests/testing/),
 # its output compared with tests/testing/CASE.out once times, goroutine ids
 # and paths are masked, and its exit status with the expected one.
-# Usage: testing_test.sh GOC CASE
+# Usage: testing_test.sh GOC CASE [BUILD FLAG]... (a sanitizer build's -fsanitize=)
 set -uo pipefail
-goc=$(realpath "$1"); case=$2
+goc_path=$(realpath "$1"); case=$2; shift 2
+export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=0}"
+goc() { if [[ $1 == test ]]; then shift; "$goc_path" test "$@" "${extra[@]}"; else "$goc_path" "$@"; fi; }
+extra=("$@")
+goc=goc
 dir=$(cd "$(dirname "$0")/testing" && pwd)
 work=$(mktemp -d "${TMPDIR:-/tmp}/goc-testing-XXXXXX")
 trap 'rm -rf "$work"' EXIT
