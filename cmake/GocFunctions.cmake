@@ -41,6 +41,7 @@
 # installed package, or an alias of the goc target when the goc source tree
 # is part of the build (add_subdirectory).
 include_guard(GLOBAL)
+set(_GOC_CMAKE_DIR "${CMAKE_CURRENT_LIST_DIR}")
 # Depfile paths as Ninja needs them, whatever the project's minimum version
 # (the functions below keep the policies of this file).
 cmake_policy(SET CMP0116 NEW)
@@ -85,19 +86,8 @@ function(goc_target_sources target)
   endif()
   _goc_tool(tool)
 
-  # The target's compile flags, as the C compiler will see them.
+  _goc_compile_flags(${target})
   set(t ${target})
-  set(incs "$<FILTER:$<TARGET_PROPERTY:${t},INCLUDE_DIRECTORIES>,INCLUDE,.>")
-  set(defs "$<FILTER:$<TARGET_PROPERTY:${t},COMPILE_DEFINITIONS>,INCLUDE,.>")
-  # Options the libclang check understands and that change the meaning of
-  # code; warning and code-generation options of the C compiler stay out.
-  set(opts "$<FILTER:$<TARGET_PROPERTY:${t},COMPILE_OPTIONS>,INCLUDE,^-([DUI].|std=|include.|isystem.|iquote.|f(no-)?(signed-char|unsigned-char|short-enums|blocks|ms-extensions))>")
-  set(std "$<TARGET_PROPERTY:${t},C_STANDARD>")
-  set(ext "$<TARGET_PROPERTY:${t},C_EXTENSIONS>")
-  # (Each is one argument of the command: quoted, split by COMMAND_EXPAND_LISTS.)
-  set(std_flag "$<$<BOOL:${std}>:-std=$<IF:$<OR:$<STREQUAL:${ext},>,$<BOOL:${ext}>>,gnu,c>${std}>")
-  set(inc_flags "$<$<BOOL:${incs}>:-I$<JOIN:${incs},;-I>>")
-  set(def_flags "$<$<BOOL:${defs}>:-D$<JOIN:${defs},;-D>>")
   set(peers_all "$<TARGET_PROPERTY:${t},GOC_SOURCES>")
   set(dep_indexes "$<TARGET_PROPERTY:${t},GOC_LINKED_INDEXES>")
   set(index_args "$<$<BOOL:${dep_indexes}>:--index;$<JOIN:${dep_indexes},;--index;>>")
@@ -140,6 +130,83 @@ function(goc_target_sources target)
     set_property(TARGET ${target} APPEND PROPERTY GOC_SOURCES "${src}")
     set_property(TARGET ${target} APPEND PROPERTY GOC_INDEXES "${base}.idx")
   endforeach()
+endfunction()
+
+# The target's compile flags, as the C compiler will see them, in the
+# caller's std_flag, inc_flags, def_flags and opts. (Each is one argument of
+# a command: quoted, split by COMMAND_EXPAND_LISTS.)
+macro(_goc_compile_flags t)
+  set(incs "$<FILTER:$<TARGET_PROPERTY:${t},INCLUDE_DIRECTORIES>,INCLUDE,.>")
+  set(defs "$<FILTER:$<TARGET_PROPERTY:${t},COMPILE_DEFINITIONS>,INCLUDE,.>")
+  # Options the libclang check understands and that change the meaning of
+  # code; warning and code-generation options of the C compiler stay out.
+  set(opts "$<FILTER:$<TARGET_PROPERTY:${t},COMPILE_OPTIONS>,INCLUDE,^-([DUI].|std=|include.|isystem.|iquote.|f(no-)?(signed-char|unsigned-char|short-enums|blocks|ms-extensions))>")
+  set(std "$<TARGET_PROPERTY:${t},C_STANDARD>")
+  set(ext "$<TARGET_PROPERTY:${t},C_EXTENSIONS>")
+  set(std_flag "$<$<BOOL:${std}>:-std=$<IF:$<OR:$<STREQUAL:${ext},>,$<BOOL:${ext}>>,gnu,c>${std}>")
+  set(inc_flags "$<$<BOOL:${incs}>:-I$<JOIN:${incs},;-I>>")
+  set(def_flags "$<$<BOOL:${defs}>:-D$<JOIN:${defs},;-D>>")
+endmacro()
+
+# goc_add_test(<name> <source>... [TIMEOUT <seconds>] [CPU <n>...] [RACE]
+#              [LINK_GOC_LIBRARIES <lib>...] [ARGS <test flag>...])
+# Builds the test binary of the *_test.goc files among the sources (and the
+# .goc/.c files they test), as `goc test` does, and registers each of its
+# test functions as the CTest test <name>.<TestName>, found after the build
+# by running the binary with -test.list (as gtest_discover_tests). TIMEOUT
+# (default 600) is each CTest test's and the binary's -timeout; CPU runs
+# each test under those GOC_MAXPROCS values (-test.cpu); RACE builds with
+# ThreadSanitizer and the runtime built with it.
+function(goc_add_test name)
+  cmake_parse_arguments(PARSE_ARGV 1 arg "RACE" "TIMEOUT" "CPU;LINK_GOC_LIBRARIES;ARGS")
+  if(NOT arg_TIMEOUT)
+    set(arg_TIMEOUT 600)
+  endif()
+  goc_add_executable(${name} ${arg_UNPARSED_ARGUMENTS} LINK_GOC_LIBRARIES ${arg_LINK_GOC_LIBRARIES})
+  _goc_tool(tool)
+  _goc_compile_flags(${name})
+  set(gocs)
+  set(dirs)
+  foreach(src IN LISTS arg_UNPARSED_ARGUMENTS)
+    get_filename_component(src "${src}" ABSOLUTE BASE_DIR "${CMAKE_CURRENT_SOURCE_DIR}")
+    if(src MATCHES "\\.goc$")
+      list(APPEND gocs "${src}")
+      get_filename_component(d "${src}" DIRECTORY)
+      list(APPEND dirs -iquote "${d}")
+    endif()
+  endforeach()
+  set(main "${CMAKE_CURRENT_BINARY_DIR}/goc/${name}/goc_testmain.c")
+  add_custom_command(
+    OUTPUT "${main}"
+    COMMAND "$<TARGET_FILE:${tool}>" testmain ${gocs} -o "${main}" --pkg ${name}
+            -- ${dirs} "${std_flag}" "${inc_flags}" "${def_flags}" "${opts}"
+    DEPENDS ${tool} ${gocs}
+    COMMENT "goc testmain (${name})"
+    VERBATIM COMMAND_EXPAND_LISTS)
+  target_sources(${name} PRIVATE "${main}")
+  if(arg_RACE)
+    target_compile_options(${name} PRIVATE -fsanitize=thread -g)
+    target_link_options(${name} PRIVATE -fsanitize=thread)
+    if(TARGET goc::runtime_race)
+      get_target_property(libs ${name} LINK_LIBRARIES)
+      list(TRANSFORM libs REPLACE "^goc::runtime$" "goc::runtime_race")
+      set_property(TARGET ${name} PROPERTY LINK_LIBRARIES "${libs}")
+    endif()
+  endif()
+  set(ctest_file "${CMAKE_CURRENT_BINARY_DIR}/${name}_tests.cmake")
+  string(REPLACE ";" "," cpu "${arg_CPU}")
+  add_custom_command(TARGET ${name} POST_BUILD
+    COMMAND "${CMAKE_COMMAND}" -D "TEST_EXECUTABLE=$<TARGET_FILE:${name}>" -D "TEST_PREFIX=${name}."
+            -D "CTEST_FILE=${ctest_file}" -D "TEST_TIMEOUT=${arg_TIMEOUT}" -D "TEST_CPU=${cpu}"
+            -D "TEST_ARGS=${arg_ARGS}" -P "${_GOC_CMAKE_DIR}/GocDiscoverTests.cmake"
+    BYPRODUCTS "${ctest_file}"
+    VERBATIM)
+  # CTest reads the list when it runs; before the first build it is absent.
+  set(include_file "${CMAKE_CURRENT_BINARY_DIR}/${name}_include.cmake")
+  file(WRITE "${include_file}"
+    "if(EXISTS [[${ctest_file}]])\n  include([[${ctest_file}]])\nelse()\n"
+    "  add_test([[${name}_NOT_BUILT]] [[${name}_NOT_BUILT]])\nendif()\n")
+  set_property(DIRECTORY APPEND PROPERTY TEST_INCLUDE_FILES "${include_file}")
 endfunction()
 
 # Marks <target> as a goc target: links goc::runtime and the goc libraries

@@ -16,6 +16,12 @@ install(TARGETS goc EXPORT gocTargets RUNTIME DESTINATION bin)
 install(TARGETS goc_runtime EXPORT gocTargets
   ARCHIVE DESTINATION lib
   INCLUDES DESTINATION include/goc)
+if(TARGET goc_runtime_race)
+  set_target_properties(goc_runtime_race PROPERTIES EXPORT_NAME runtime_race)
+  install(TARGETS goc_runtime_race EXPORT gocTargets
+    ARCHIVE DESTINATION lib
+    INCLUDES DESTINATION include/goc)
+endif()
 install(FILES ${PROJECT_SOURCE_DIR}/runtime/include/goc.h
               ${PROJECT_SOURCE_DIR}/runtime/include/goc_abi.h
         DESTINATION include/goc)
@@ -29,6 +35,7 @@ write_basic_package_version_file(${PROJECT_BINARY_DIR}/gocConfigVersion.cmake
 install(FILES ${PROJECT_BINARY_DIR}/gocConfig.cmake
               ${PROJECT_BINARY_DIR}/gocConfigVersion.cmake
               ${CMAKE_CURRENT_LIST_DIR}/GocFunctions.cmake
+              ${CMAKE_CURRENT_LIST_DIR}/GocDiscoverTests.cmake
         DESTINATION ${_goc_cmake_dir})
 
 configure_file(${CMAKE_CURRENT_LIST_DIR}/goc.pc.in ${PROJECT_BINARY_DIR}/goc.pc @ONLY)

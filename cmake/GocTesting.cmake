@@ -10,6 +10,7 @@ function(goc_add_goc_tests prefix)
     list(APPEND arg_CC_FLAGS -fsanitize=${GOC_SANITIZE} -fno-omit-frame-pointer)
   endif()
   file(GLOB files CONFIGURE_DEPENDS ${arg_GLOBS})
+  list(FILTER files EXCLUDE REGEX "_test\\.goc$")   # goc tests: goc_add_test
   foreach(f ${files})
     get_filename_component(name ${f} NAME_WE)
     add_test(NAME ${prefix}.${name}

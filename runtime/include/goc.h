@@ -322,6 +322,69 @@ GOC_BLOCKING __PTRDIFF_TYPE__ goc_reader_peek(goc_reader *r, __SIZE_TYPE__ n, co
 void goc_signal_notify(GOC_CHAN(int) c, int signum);
 void goc_signal_stop(GOC_CHAN(int) c);
 
+/* ---- tests (goc test) -----------------------------------------------------
+ * A *_test.goc file holds tests, void TestName(goc_t *t), and benchmarks,
+ * void BenchmarkName(goc_b *b); `goc test FILES...` finds them, builds a
+ * test binary and runs each test as its own goroutine, as go test does.
+ * The formatting calls take printf arguments and name the caller's
+ * file:line. goc_t_fatal and goc_t_skip end the test's goroutine from any
+ * depth of goroutine-function calls (Go's runtime.Goexit); called from
+ * plain C (a .c file) they mark the test and return. */
+typedef struct goc_t goc_t;
+typedef struct goc_b {
+  __INT64_TYPE__ n;   /* Go's b.N: iterations this round */
+  goc_t *t;           /* the benchmark as a test: log, error, fatal, skip */
+} goc_b;
+
+void goc__t_logf(goc_t *t, const char *file, int line, int kind, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+#define goc_t_log(t, ...) goc__t_logf((t), __FILE__, __LINE__, 0, __VA_ARGS__)
+#define goc_t_error(t, ...) goc__t_logf((t), __FILE__, __LINE__, 1, __VA_ARGS__)
+#define goc_t_fatal(t, ...)                                                  \
+  do {                                                                       \
+    goc__t_logf((t), __FILE__, __LINE__, 1, __VA_ARGS__);                    \
+    goc_t_fail_now(t);                                                       \
+  } while (0)
+#define goc_t_skip(t, ...)                                                   \
+  do {                                                                       \
+    goc__t_logf((t), __FILE__, __LINE__, 2, __VA_ARGS__);                    \
+    goc_t_skip_now(t);                                                       \
+  } while (0)
+GOC_BLOCKING void goc_t_fail_now(goc_t *t);   /* t.FailNow */
+GOC_BLOCKING void goc_t_skip_now(goc_t *t);   /* t.SkipNow */
+void goc_t_fail(goc_t *t);
+_Bool goc_t_failed(goc_t *t);
+_Bool goc_t_skipped(goc_t *t);
+const char *goc_t_name(goc_t *t);
+/* Pauses the test until its parent's sequential part is over, then runs it
+ * beside the other parallel tests (at most -parallel N at once). */
+GOC_BLOCKING void goc_t_parallel(goc_t *t);
+/* fn(arg) runs when the test and its subtests are over, last added first. */
+void goc_t_cleanup(goc_t *t, void (*fn)(void *), void *arg);
+/* Runs fn as the subtest t/name in its own goroutine and waits for it (or
+ * for its goc_t_parallel); false if it failed. In a .goc file fn may be
+ * any function of a test's signature, blocking or not, named directly (the
+ * transformer passes a goroutine function as goc_t_run_go would). */
+GOC_BLOCKING _Bool goc_t_run(goc_t *t, const char *name, void (*fn)(goc_t *));
+GOC_BLOCKING _Bool goc_t_run_go(goc_t *t, const char *name, void (*fn)(goc_gofn_tag, goc_t *));
+_Bool goc_testing_short(void);   /* -short */
+
+void goc_b_reset_timer(goc_b *b);
+void goc_b_start_timer(goc_b *b);
+void goc_b_stop_timer(goc_b *b);
+/* Reports value per unit ("widgets/op") beside ns/op; "ns/op" replaces it. */
+void goc_b_report_metric(goc_b *b, double value, const char *unit);
+
+/* The test binary's table (written by goc test / goc_add_test). */
+typedef struct goc__testdef {
+  const char *name;
+  void (*gofn)(goc_gofn_tag, goc_t *);
+  void (*plain)(goc_t *);
+  void (*bench_gofn)(goc_gofn_tag, goc_b *);
+  void (*bench_plain)(goc_b *);
+} goc__testdef;
+int goc__testing_main(int argc, char **argv, const char *pkg, const goc__testdef *defs, int ndefs);
+
 /* ---- misc --------------------------------------------------------------- */
 __attribute__((noreturn, format(printf, 1, 2)))
 void goc_panic(const char *fmt, ...);

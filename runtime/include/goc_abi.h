@@ -272,6 +272,12 @@ int goc_reader_read_line__async(goc_g *g, __PTRDIFF_TYPE__ *result, goc_reader *
                                 char *buf, __SIZE_TYPE__ n);
 int goc_reader_peek__async(goc_g *g, __PTRDIFF_TYPE__ *result, goc_reader *r,
                            __SIZE_TYPE__ n, const char **p);
+int goc_t_fail_now__async(goc_g *g, goc_t *t);
+int goc_t_skip_now__async(goc_g *g, goc_t *t);
+int goc_t_parallel__async(goc_g *g, goc_t *t);
+int goc_t_run__async(goc_g *g, _Bool *result, goc_t *t, const char *name, void (*fn)(goc_t *));
+int goc_t_run_go__async(goc_g *g, _Bool *result, goc_t *t, const char *name,
+                        void (*fn)(goc_gofn_tag, goc_t *));
 
 #ifdef __cplusplus
 }

@@ -37,7 +37,8 @@ static void print_g(FILE *out, goc_g *g, bool here, bool durations) {
     fprintf(out, "\tgoroutine running on other thread; stack unavailable\n");
   } else {
     for (goc_frame *fr = g->h.top; fr; fr = fr->parent)
-      fprintf(out, "%s(...)\n\t%s:%d\n", fr->func ? fr->func : "?",
+      if (fr->line >= 0)   /* a runtime frame (goc test's) is not the user's */
+        fprintf(out, "%s(...)\n\t%s:%d\n", fr->func ? fr->func : "?",
               fr->file ? fr->file : "?", fr->line);
   }
   if (!g->is_main && g->created_file)

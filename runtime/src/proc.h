@@ -140,6 +140,11 @@ typedef struct goc_gext {
   int net_phase;            /* 0: fresh call */
   ssize_t net_done;         /* goc_conn_write: bytes written so far */
   void *net_state;          /* goc_dial: addresses and the socket tried */
+  /* goc test (testing.c) */
+  struct goc_t *test;       /* the test whose goroutine started this one */
+  struct goc_t *test_child; /* goc_t_run: the subtest waited for */
+  goc_frame *goexit_to;     /* goc_t_fail_now: unwind to this frame */
+  bool goexit;              /* ... at the next trampoline (execute) */
 } goc_gext;
 
 /* Hot fields first; a blocked G is this struct (GOC_FIRST_CHUNK of frames
@@ -178,6 +183,7 @@ struct goc_g {
 };
 
 goc_gext *goc__gx_alloc(goc_g *g);   /* proc.c */
+void goc__goexit_unwind(goc_g *g);   /* testing.c: g->x->goexit is set */
 static inline goc_gext *goc__gx(goc_g *g) {
   return __builtin_expect(g->x != NULL, 1) ? g->x : goc__gx_alloc(g);
 }
@@ -255,6 +261,9 @@ typedef struct goc_sched {
   _Atomic int64_t goidgen;
   _Atomic bool started;
   bool main_mode;                 /* goc__run_main owns the process */
+  /* goc test: called instead of the deadlock panic (sched.lock held);
+   * true if a test was waited for and now fails as deadlocked. */
+  bool (*test_deadlock)(void);
   _Atomic int32_t nblocked;       /* plain threads blocked in the runtime */
   _Atomic int32_t nsigwant;       /* (channel, signal) pairs (signal.c) */
   _Atomic int32_t nblocking;      /* goc_blocking jobs in flight (blocking.c) */

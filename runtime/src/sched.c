@@ -348,6 +348,7 @@ static void execute(goc_m *m, goc_g *g, bool inherit) {
     }
     if (g->trampoline) {
       g->trampoline = false;
+      if (__builtin_expect(g->x != NULL && g->x->goexit, 0)) goc__goexit_unwind(g);
       continue;
     }
     break;

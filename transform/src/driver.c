@@ -58,15 +58,26 @@ const char *goc_include_dir(void) {
   return dir = inst;
 }
 
+/* -race: libgoc_race.a beside libgoc.a (the runtime built with TSan). */
+bool goc_race;
+
 const char *goc_lib_path(void) {
   static char *lib;
   if (lib) return lib;
   const char *env = getenv("GOC_LIB");
   if (env && *env) return lib = xstrdup(env);
-  char *build = xasprintf("%s/../runtime/libgoc.a", goc_self_dir());
+  const char *name = goc_race ? "libgoc_race.a" : "libgoc.a";
+  char *build = xasprintf("%s/../runtime/%s", goc_self_dir(), name);
   if (exists(build)) return lib = build;
   free(build);
-  return lib = xasprintf("%s/../lib/libgoc.a", goc_self_dir());
+  lib = xasprintf("%s/../lib/%s", goc_self_dir(), name);
+  if (goc_race && !exists(lib)) {
+    /* a build made with GOC_SANITIZE=thread: its libgoc.a is the TSan one */
+    free(lib);
+    goc_race = false;
+    return goc_lib_path();
+  }
+  return lib;
 }
 
 static bool ends_with(const char *s, const char *suf) {
@@ -88,14 +99,14 @@ int cmd_parse(int argc, char **argv) {
 }
 
 /* ---- transform ---- */
-typedef struct xopts {
+struct xopts {
   const char *depfile;      /* -MF: make-style dependencies of the output */
   const char *index_out;    /* --index-out: this target's goroutine functions */
   char **indexes;           /* --index: those of targets it links */
   int nindexes;
-} xopts;
+};
 
-static program *load_program(char **files, int nfiles, source ***srcs_out, const xopts *xo, char **flags,
+program *driver_load_program(char **files, int nfiles, source ***srcs_out, const xopts *xo, char **flags,
                              int nflags) {
   program *p = xcalloc(1, sizeof *p);
   char *hdr = xasprintf("%s/goc.h", goc_include_dir());
@@ -191,7 +202,7 @@ static int write_depfile(const char *depfile, const char *out, source **srcs, in
 static int transform_one(char **files, int nfiles, int which, const char *out, char **flags, int nflags,
                          const xopts *xo) {
   source **srcs;
-  program *p = load_program(files, nfiles, &srcs, xo, flags, nflags);
+  program *p = driver_load_program(files, nfiles, &srcs, xo, flags, nflags);
   if (diag_count) return 1;
   char *c = lower_source(p, srcs[which]);
   if (!c) return 1;
@@ -290,14 +301,14 @@ static void av_push(argv_t *a, const char *s) {
   a->v[a->n] = NULL;
 }
 
-static char *make_tmpdir(void) {
+char *driver_tmpdir(void) {
   const char *base = getenv("TMPDIR");
   char *t = xasprintf("%s/goc-XXXXXX", base && *base ? base : "/tmp");
   if (!mkdtemp(t)) diag_fatal("cannot create a temporary directory: %s", strerror(errno));
   return t;
 }
 
-static void rm_rf(const char *dir) {
+void driver_rm_rf(const char *dir) {
   char *v[] = {"rm", "-rf", (char *)dir, NULL};
   run_argv(v);
 }
@@ -319,7 +330,7 @@ static void cc_command(argv_t *cc, const argv_t *flags, bool compile_only) {
 }
 
 /* Builds; returns the exit status. keep_dir: where the .c files go. */
-static int cc_build(int argc, char **argv, const char *workdir) {
+int driver_cc_build(int argc, char **argv, const char *workdir) {
   argv_t flags = {0}, inputs = {0};
   char **gocs = xcalloc((size_t)argc + 1, sizeof *gocs);
   int ngoc = 0;
@@ -329,6 +340,12 @@ static int cc_build(int argc, char **argv, const char *workdir) {
     const char *a = argv[i];
     if (!strcmp(a, "-o") && i + 1 < argc) { out = argv[++i]; continue; }
     if (!strcmp(a, "-c")) { compile_only = true; continue; }
+    if (!strcmp(a, "-race")) {
+      /* as go build -race: TSan for the program and the runtime */
+      goc_race = true;
+      av_push(&flags, "-fsanitize=thread");
+      continue;
+    }
     /* libraries link after the objects that need them, in order */
     if (!strncmp(a, "-l", 2) || !strncmp(a, "-Wl,", 4)) {
       av_push(&inputs, a);
@@ -421,9 +438,9 @@ static int cc_build(int argc, char **argv, const char *workdir) {
 }
 
 int cmd_cc(int argc, char **argv) {
-  char *dir = make_tmpdir();
-  int rc = cc_build(argc, argv, dir);
-  if (!getenv("GOC_KEEP")) rm_rf(dir);
+  char *dir = driver_tmpdir();
+  int rc = driver_cc_build(argc, argv, dir);
+  if (!getenv("GOC_KEEP")) driver_rm_rf(dir);
   else fprintf(stderr, "goc: kept %s\n", dir);
   free(dir);
   return rc;
@@ -433,14 +450,14 @@ int cmd_run(int argc, char **argv) {
   int split = argc;
   for (int i = 0; i < argc; i++)
     if (!strcmp(argv[i], "--")) { split = i; break; }
-  char *dir = make_tmpdir();
+  char *dir = driver_tmpdir();
   char *exe = xasprintf("%s/prog", dir);
   argv_t b = {0};
   for (int i = 0; i < split; i++) av_push(&b, argv[i]);
   av_push(&b, "-o");
   av_push(&b, exe);
-  int rc = cc_build(b.n, b.v, dir);
-  if (rc) { rm_rf(dir); return rc; }
+  int rc = driver_cc_build(b.n, b.v, dir);
+  if (rc) { driver_rm_rf(dir); return rc; }
   argv_t r = {0};
   av_push(&r, exe);
   for (int i = split + 1; i < argc; i++) av_push(&r, argv[i]);
@@ -453,7 +470,7 @@ int cmd_run(int argc, char **argv) {
   }
   int st = 0;
   while (waitpid(pid, &st, 0) < 0 && errno == EINTR) {}
-  if (!getenv("GOC_KEEP")) rm_rf(dir);
+  if (!getenv("GOC_KEEP")) driver_rm_rf(dir);
   if (WIFEXITED(st)) return WEXITSTATUS(st);
   return 128 + WTERMSIG(st);
 }

@@ -95,14 +95,39 @@ static char *lower_gocall(fnctx *fx, TSNode call, fninfo *fn, buf *out, bool wan
   return res ? res : xstrdup("((void)0)");
 }
 
+/* goc_t_run(t, name, F) with F a goroutine function named directly:
+ * F's pointer companion, for goc_t_run_go (goc.h). */
+static char *subtest_gofn(fnctx *fx, TSNode call, const char *callee) {
+  if (strcmp(callee, "goc_t_run")) return NULL;
+  TSNode args = node_field(call, "arguments");
+  uint32_t na = ts_node_named_child_count(args), k = 0;
+  for (uint32_t i = 0; i < na; i++) {
+    TSNode a = ts_node_named_child(args, i);
+    if (node_is(a, "comment")) continue;
+    if (k++ != 2) continue;
+    if (!node_is(a, "identifier")) return NULL;
+    char *name = node_text(fx->s, a);
+    fninfo *fn = program_find_in(fx->p, name, fx->s);
+    char *r = fn && fn->coloured && !fn->variadic && !fn->lifted ? xasprintf("%s__gofn", name) : NULL;
+    free(name);
+    return r;
+  }
+  return NULL;
+}
+
 static char *lower_blocking(fnctx *fx, TSNode call, int bi, buf *out) {
   TSNode args = node_field(call, "arguments");
   uint32_t na = ts_node_named_child_count(args);
   buf argl = {0};
+  const char *name = fx->p->blocking[bi];
+  char *gofn = subtest_gofn(fx, call, name);
+  if (gofn) name = "goc_t_run_go";
+  uint32_t k = 0;
   for (uint32_t i = 0; i < na; i++) {
     TSNode a = ts_node_named_child(args, i);
     if (node_is(a, "comment")) continue;
-    char *v = lower_expr(fx, a, out);
+    char *v = gofn && k == 2 ? xstrdup(gofn) : lower_expr(fx, a, out);
+    k++;
     char *tv = typeof_text(v);
     char *ty = xasprintf("((void)0, (%s))", tv);
     int k = new_temp_typed(fx, ty, false);
@@ -114,7 +139,7 @@ static char *lower_blocking(fnctx *fx, TSNode call, int bi, buf *out) {
     free(ty);
   }
   char *res = NULL;
-  const char *name = fx->p->blocking[bi];
+  free(gofn);
   if (!fx->p->blocking_void[bi]) {
     int r = new_temp_typed(fx, fx->p->blocking_ret[bi], false);
     live_push(fx, r);

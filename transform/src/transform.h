@@ -138,6 +138,18 @@ int cmd_cc(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 const char *goc_self_dir(void);          /* directory of the goc executable */
 const char *goc_include_dir(void);       /* runtime headers */
-const char *goc_lib_path(void);          /* libgoc.a */
+const char *goc_lib_path(void);          /* libgoc.a (libgoc_race.a with -race) */
+extern bool goc_race;                    /* -race was given */
+typedef struct xopts xopts;
+/* Every file preprocessed, parsed and analysed together (srcs: one per
+ * file, NULL where it failed); diag_count says whether it worked. */
+program *driver_load_program(char **files, int nfiles, source ***srcs, const xopts *xo, char **flags, int nflags);
+int driver_cc_build(int argc, char **argv, const char *workdir);   /* goc cc's work */
+char *driver_tmpdir(void);
+void driver_rm_rf(const char *dir);
+
+/* ---- testcmd.c ---- */
+int cmd_test(int argc, char **argv);       /* goc test */
+int cmd_testmain(int argc, char **argv);   /* the test binary's table */
 
 #endif
