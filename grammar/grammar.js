@@ -4,7 +4,7 @@
  * Extends tree-sitter-c (pinned in package.json) the way tree-sitter-cpp
  * does: every new form is an alternative added to a base rule.
  *
- * New syntax: chan(T), chan_make(T, n), <-ch, ch <- v;, v, ok = <-ch;,
+ * New syntax: chan(T), chan<-(T), <-chan(T), chan_make(T, n), <-ch, ch <- v;, v, ok = <-ch;,
  * for (T v : ch), select { case ...: }, go f(x);, go { ... }.
  *
  * The words go, chan, chan_make and select are keywords only where the new
@@ -35,7 +35,11 @@ const DYN = {
   // `chan_make(T, 1)` makes a channel, it is not a call of chan_make.
   CHAN_MAKE: 2,
   // `chan(x);` calls a function named chan; it declares nothing.
-  EMPTY_DECLARATION: -1,
+  EMPTY_DECLARATION: -3,
+  // `chan<-(T) x;` declares x; it does not send `(T)x` on a variable named
+  // chan. `<-chan(T)` in a cast or sizeof is a type, not a receive from a
+  // call of a function named chan.
+  DIRECTIONAL_CHAN: 2,
 };
 
 module.exports = grammar(C, {
@@ -342,11 +346,32 @@ module.exports = grammar(C, {
     // C11's `_Atomic(T)` type specifier (clang's <stdatomic.h>).
     atomic_type_specifier: $ => prec.dynamic(1, seq('_Atomic', '(', field('type', $.type_descriptor), ')')),
 
-    channel_type: $ => seq(
-      'chan',
-      '(',
-      field('element', $.type_descriptor),
-      ')',
+    // chan(T), and Go's directional forms: chan<-(T) (send-only) and
+    // <-chan(T) (receive-only). The arrow is a named node (send_only,
+    // receive_only) in the direction field, so a tree says which it is.
+    // `chan<-(T) x;` reads as a declaration, not as a send of `(T)x` on a
+    // variable named chan (dynamic precedence); `chan <- (x);` stays a send.
+    channel_type: $ => choice(
+      seq(
+        'chan',
+        '(',
+        field('element', $.type_descriptor),
+        ')',
+      ),
+      prec.dynamic(DYN.DIRECTIONAL_CHAN, seq(
+        'chan',
+        field('direction', alias('<-', $.send_only)),
+        '(',
+        field('element', $.type_descriptor),
+        ')',
+      )),
+      prec.dynamic(DYN.DIRECTIONAL_CHAN, seq(
+        field('direction', alias('<-', $.receive_only)),
+        'chan',
+        '(',
+        field('element', $.type_descriptor),
+        ')',
+      )),
     ),
 
     // Expressions

@@ -96,3 +96,5 @@
 
 (channel_type "chan" @type.builtin)
 (chan_make_expression "chan_make" @function.builtin)
+(channel_type (send_only) @type.builtin)
+(channel_type (receive_only) @type.builtin)
