@@ -48,6 +48,25 @@ extern "C" {
 typedef struct goc_chan goc_chan;
 
 #define GOC_CHAN(T) __typeof__(__typeof__(T) (*)[1])
+/* The directional channel types, chan<-(T) (send-only) and <-chan(T)
+ * (receive-only) in a .goc file: the same pointer with the element
+ * volatile or const, so that a chan(T) converts to either implicitly (a
+ * pointer to a more qualified type) while neither converts back nor to the
+ * other (that discards a qualifier: an error with clang's
+ * -Werror=incompatible-pointer-types, and with gcc's
+ * -Wdiscarded-array-qualifiers, which goc_abi.h makes an error). The
+ * qualifier never reaches a value: the lowering's transfer slots have the
+ * element type without it (GOC__ELEM). */
+#define GOC_CHAN_SEND(T) __typeof__(volatile __typeof__(T) (*)[1])
+#define GOC_CHAN_RECV(T) __typeof__(const __typeof__(T) (*)[1])
+/* An expression of channel ch's element type without the qualifier of a
+ * direction (unevaluated: for __typeof__ only). An array element type,
+ * which no send can carry by value, is left as it is. */
+#define GOC__ELEM(ch)                                                          \
+  __builtin_choose_expr(                                                       \
+      __builtin_types_compatible_p(__typeof__((*(ch))[0]),                     \
+                                   __typeof__(((void)0, (*(ch))[0]))),         \
+      ((void)0, (*(ch))[0]), (*(ch))[0])
 /* In a .goc file the transformer lowers chan_make itself (GOC__FRONT_END is
  * defined while it preprocesses), so T may be a channel type there. */
 #ifndef GOC__FRONT_END
@@ -55,15 +74,26 @@ typedef struct goc_chan goc_chan;
   ((GOC_CHAN(T))goc_chan_make(sizeof(T), _Alignof(T), (__SIZE_TYPE__)(n)))
 #endif
 /* ch as the runtime's goc_chan *, after a compile-time check that it is a
- * channel (a pointer to an array of one element, T (*)[1]). */
+ * channel (a pointer to an array of one element, T (*)[1], of any
+ * direction). */
 #define GOC__AS_CHAN(ch, what)                                                   \
   (__extension__({                                                               \
     _Static_assert(__builtin_types_compatible_p(__typeof__(*(ch)),               \
                                                 __typeof__((*(ch))[0])[1]),      \
                    what " of something that is not a channel");                 \
-    (goc_chan *)(ch);                                                            \
+    (goc_chan *)(__UINTPTR_TYPE__)(ch);                                          \
   }))
-#define chan_close(ch) goc_chan_close(GOC__AS_CHAN(ch, "chan_close"))
+/* chan_close's operand, checked to be a channel that is not receive-only
+ * (one does not convert to a pointer to the volatile element). */
+#define GOC__AS_CLOSABLE(ch)                                                     \
+  (__extension__({                                                               \
+    _Static_assert(__builtin_types_compatible_p(__typeof__(*(ch)),               \
+                                                __typeof__((*(ch))[0])[1]),      \
+                   "chan_close of something that is not a channel");            \
+    volatile __typeof__(GOC__ELEM(ch)) (*goc__closable)[1] = (ch);               \
+    (goc_chan *)(__UINTPTR_TYPE__)goc__closable;                                 \
+  }))
+#define chan_close(ch) goc_chan_close(GOC__AS_CLOSABLE(ch))
 #define chan_len(ch) goc_chan_len(GOC__AS_CHAN(ch, "chan_len"))
 #define chan_cap(ch) goc_chan_cap(GOC__AS_CHAN(ch, "chan_cap"))
 #define chan_free(ch) goc_chan_free(GOC__AS_CHAN(ch, "chan_free"))

@@ -58,6 +58,29 @@ extern "C" {
 #define chan(T) GOC_CHAN(T)
 #endif
 
+/* A directional channel converted back to chan(T), or to the other
+ * direction, discards the qualifier goc.h's GOC_CHAN_SEND/GOC_CHAN_RECV put
+ * on the element: gcc only warns about that (clang's
+ * -Werror=incompatible-pointer-types already refuses it). */
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic error "-Wdiscarded-array-qualifiers"
+#endif
+
+/* ch as a goc_chan * for a receive, after a check that ch is not a
+ * send-only channel (a volatile element does not convert to a const one);
+ * GOC__SEND_CHAN for a send: not receive-only. id is the transformer's
+ * record of the operation, for the diagnostic in the user's words. */
+#define GOC__RECV_CHAN(id, ch)                                              \
+  ((goc_chan *)(__UINTPTR_TYPE__)__extension__({                            \
+    const __typeof__(GOC__ELEM(ch)) (*goc__recv_from)[1] = (ch);            \
+    goc__recv_from;                                                         \
+  }))
+#define GOC__SEND_CHAN(id, ch)                                              \
+  ((goc_chan *)(__UINTPTR_TYPE__)__extension__({                            \
+    volatile __typeof__(GOC__ELEM(ch)) (*goc__send_to)[1] = (ch);           \
+    goc__send_to;                                                           \
+  }))
+
 typedef struct goc_g goc_g;
 typedef struct goc_frame goc_frame;
 typedef int (*goc_step_fn)(goc_g *g, goc_frame *fr);

@@ -188,6 +188,235 @@ static char *friendly(const char *path, unsigned line, const char *msg) {
   return r;
 }
 
+/* ---- directional channels ----
+ * chan(T) is T (*)[1]; chan<-(T) and <-chan(T) put volatile and const on
+ * the element (goc.h). A channel type clang prints, as the lowering spells
+ * it (typeof(const typeof(int) (*)[1])) or canonically (const int (*)[1],
+ * int *volatile (*)[1]), in the user's words; NULL if it is not one. */
+static char *chan_words(const char *sugar, size_t sl, const char *aka, size_t al) {
+  static const char *pre[] = {"typeof(", "__typeof__("};
+  for (int i = 0; i < 2; i++) {
+    size_t pl = strlen(pre[i]);
+    if (sl < pl || strncmp(sugar, pre[i], pl)) continue;
+    const char *p = sugar + pl, *e = sugar + sl;
+    const char *dir = "chan";
+    if (!strncmp(p, "const ", 6)) { dir = "<-chan"; p += 6; }
+    else if (!strncmp(p, "volatile ", 9)) { dir = "chan<-"; p += 9; }
+    size_t ql = strlen(pre[i]);
+    if ((size_t)(e - p) > ql + 8 && !strncmp(p, pre[i], ql) && !strncmp(e - 8, " (*)[1])", 8)) {
+      /* the element runs to the ")" that closes the inner typeof */
+      const char *q = p + ql, *t = q;
+      int depth = 1;
+      while (t < e && depth) { if (*t == '(') depth++; else if (*t == ')') depth--; t++; }
+      if (!depth && t == e - 8) return xasprintf("%s(%.*s)", dir, (int)(t - 1 - q), q);
+    }
+  }
+  if (!aka || al < 8 || strncmp(aka + al - 7, " (*)[1]", 7)) return NULL;
+  const char *p = aka, *e = aka + al - 7;
+  const char *dir = "chan";
+  if (!strncmp(p, "const ", 6)) { dir = "<-chan"; p += 6; }
+  else if (!strncmp(p, "volatile ", 9)) { dir = "chan<-"; p += 9; }
+  else if (e - p > 6 && !strncmp(e - 6, " const", 6)) { dir = "<-chan"; e -= 6; }
+  else if (e - p > 5 && !strncmp(e - 5, "const", 5) && e[-6] == '*') { dir = "<-chan"; e -= 5; }
+  else if (e - p > 9 && !strncmp(e - 9, " volatile", 9)) { dir = "chan<-"; e -= 9; }
+  else if (e - p > 8 && !strncmp(e - 8, "volatile", 8) && e[-9] == '*') { dir = "chan<-"; e -= 8; }
+  return xasprintf("%s(%.*s)", dir, (int)(e - p), p);
+}
+
+/* The quoted type at p ('...' and an optional " (aka '...')"), in the
+ * user's words; *end is set past it. */
+static char *quoted_chan_type(const char *p, const char **end) {
+  if (*p != '\'') return NULL;
+  const char *q = p + 1;
+  /* the type may hold quotes of its own only in aka; find "'" followed by
+     " (aka", " with", " from", " to", " discards" or the end */
+  const char *e = q;
+  while (*e && !(*e == '\'' && (e[1] == ' ' || e[1] == 0))) e++;
+  if (!*e) return NULL;
+  const char *aka = NULL;
+  size_t al = 0;
+  const char *after = e + 1;
+  if (!strncmp(after, " (aka '", 7)) {
+    aka = after + 7;
+    const char *ae = strstr(aka, "')");
+    if (!ae) return NULL;
+    al = (size_t)(ae - aka);
+    after = ae + 2;
+  }
+  if (end) *end = after;
+  return chan_words(q, (size_t)(e - q), aka, al);
+}
+
+/* The operand text of a diagnostic's range in the output, in the user's
+ * words (a frame field (goc_L->x) is x), or NULL. */
+static char *range_text(CXDiagnostic d, const char *text) {
+  if (clang_getDiagnosticNumRanges(d) == 0) return NULL;
+  CXSourceRange r = clang_getDiagnosticRange(d, 0);
+  unsigned a, b, sa, sb;
+  CXFile fa, fb, xf;
+  clang_getExpansionLocation(clang_getRangeStart(r), &xf, NULL, NULL, &a);
+  clang_getExpansionLocation(clang_getRangeEnd(r), NULL, NULL, NULL, &b);
+  /* an operand inside a macro's arguments (GOC__INIT(c, (r))): where it
+     is spelled, if that is the output itself */
+  clang_getSpellingLocation(clang_getRangeStart(r), &fa, NULL, NULL, &sa);
+  clang_getSpellingLocation(clang_getRangeEnd(r), &fb, NULL, NULL, &sb);
+  if (fa && fb && xf && clang_File_isEqual(fa, xf) && clang_File_isEqual(fb, xf) && sb > sa) {
+    a = sa;
+    b = sb;
+  }
+  if (b <= a || b > strlen(text) || b - a > 200) return NULL;
+  buf o = {0};
+  for (const char *p = text + a; p < text + b;) {
+    if (!strncmp(p, "(goc_L->", 8)) {
+      const char *q = p + 8;
+      while (q < text + b && (isalnum((unsigned char)*q) || *q == '_')) q++;
+      if (q < text + b && *q == ')') { buf_putn(&o, p + 8, (size_t)(q - p - 8)); p = q + 1; continue; }
+    }
+    buf_putc(&o, *p++);
+  }
+  char *t = buf_take(&o);
+  if (!strncmp(t, "GOC__INIT(", 10)) {
+    /* the lowering's store of an initialiser: its second argument */
+    int depth = 0;
+    char *c = NULL;
+    for (char *q = t + 10; *q && !c; q++) {
+      if (*q == '(') depth++;
+      else if (*q == ')') depth--;
+      else if (*q == ',' && !depth) c = q;
+    }
+    size_t tl = strlen(t);
+    if (c && tl && t[tl - 1] == ')') {
+      t[tl - 1] = 0;
+      char *v = c + 1;
+      while (*v == ' ') v++;
+      memmove(t, v, strlen(v) + 1);
+    }
+  }
+  size_t n = strlen(t);
+  while (n >= 2 && t[0] == '(' && t[n - 1] == ')') {   /* GOC__INIT(c, (r)) */
+    int depth = 0;
+    bool outer = true;
+    for (size_t i = 0; i < n - 1; i++) {
+      if (t[i] == '(') depth++;
+      else if (t[i] == ')' && --depth == 0) { outer = false; break; }
+    }
+    if (!outer) break;
+    memmove(t, t + 1, n - 2);
+    t[n - 2] = 0;
+    n -= 2;
+  }
+  if (!*t || strstr(t, "goc_") || strchr(t, '\n')) { free(t); return NULL; }
+  return t;
+}
+
+static const char *what_of(const char *e) {
+  return strchr(e, '(') ? "value" : "variable";
+}
+
+/* A channel of the wrong direction given to an operation (the lowering's
+ * GOC__RECV_CHAN/GOC__SEND_CHAN, or chan_close): Go's message, or NULL. */
+static char *direction_misuse(const char *op, const char *operand, const char *msg) {
+  const char *t = strstr(msg, "with an expression of type '");
+  if (!t || !strstr(msg, "discards qualifiers")) return NULL;
+  char *ty = quoted_chan_type(t + 27, NULL);
+  if (!ty) return NULL;
+  char *r;
+  if (!strcmp(op, "receive"))
+    r = xasprintf("invalid operation: cannot receive from send-only channel %s (%s of type %s)", operand,
+                  what_of(operand), ty);
+  else if (!strcmp(op, "range"))
+    r = xasprintf("cannot range over %s (%s of type %s): receive from send-only channel", operand, what_of(operand), ty);
+  else if (!strcmp(op, "close"))
+    r = xasprintf("invalid operation: cannot close receive-only channel %s (%s of type %s)", operand,
+                  what_of(operand), ty);
+  else
+    r = xasprintf("invalid operation: cannot send to receive-only channel %s (%s of type %s)", operand,
+                  what_of(operand), ty);
+  free(ty);
+  return r;
+}
+
+/* A directional channel converted where C cannot (back to chan(T), or to
+ * the other direction): Go's "cannot use" message, or NULL. */
+static char *direction_conversion(const char *msg, const char *operand) {
+  if (!strstr(msg, "discards qualifiers")) return NULL;
+  const char *p, *end;
+  char *to = NULL, *from = NULL;
+  const char *ctx = NULL;
+  if (!strncmp(msg, "initializing '", 14)) {
+    to = quoted_chan_type(msg + 13, &end);
+    p = to ? strstr(end, "with an expression of type '") : NULL;
+    if (p) from = quoted_chan_type(p + 27, &end);
+    ctx = "variable declaration";
+  } else if (!strncmp(msg, "assigning to '", 14)) {
+    to = quoted_chan_type(msg + 13, &end);
+    if (to && !strncmp(end, " from '", 7)) from = quoted_chan_type(end + 6, &end);
+    ctx = "assignment";
+  } else if (!strncmp(msg, "passing '", 9)) {
+    from = quoted_chan_type(msg + 8, &end);
+    if (from && !strncmp(end, " to parameter of type '", 23)) to = quoted_chan_type(end + 22, &end);
+    ctx = "argument";
+  } else if (!strncmp(msg, "returning '", 11)) {
+    from = quoted_chan_type(msg + 10, &end);
+    if (from && !strncmp(end, " from a function with result type '", 35)) to = quoted_chan_type(end + 34, &end);
+    ctx = "return statement";
+  }
+  char *r = NULL;
+  if (to && from) {
+    if (operand)
+      r = xasprintf("cannot use %s (%s of type %s) as %s value in %s", operand, what_of(operand), from, to, ctx);
+    else
+      r = xasprintf("cannot use value of type %s as %s value in %s", from, to, ctx);
+  }
+  free(to);
+  free(from);
+  return r;
+}
+
+/* chan_close(X) on the source line: X, and its column. */
+static char *close_operand(const char *path, unsigned line, unsigned *col) {
+  char *src = source_line(path, line);
+  char *r = NULL;
+  size_t n = src ? strlen(src) : 0, i = 0;
+  while (i + 11 <= n && strncmp(src + i, "chan_close(", 11)) i++;
+  if (i + 11 <= n) {
+    size_t a = i + 11, e = a;
+    int depth = 1;
+    while (e < n && depth) {
+      if (src[e] == '(') depth++;
+      else if (src[e] == ')') depth--;
+      if (depth) e++;
+    }
+    while (a < e && (src[a] == ' ' || src[a] == '\t')) a++;
+    while (e > a && (src[e - 1] == ' ' || src[e - 1] == '\t')) e--;
+    if (e > a) {
+      r = xasprintf("%.*s", (int)(e - a), src + a);
+      *col = (unsigned)a + 1;
+    }
+  }
+  free(src);
+  return r;
+}
+
+/* The column of operand on the source line (its first occurrence after an
+ * '=', a '(', a ',' or "return"), or 0. */
+static unsigned operand_column(const char *path, unsigned line, const char *operand) {
+  char *src = source_line(path, line);
+  unsigned c = 0;
+  size_t n = strlen(operand);
+  for (char *q = src; q && *q && !c; q++) {
+    if (strncmp(q, operand, n)) continue;
+    if (q > src && (isalnum((unsigned char)q[-1]) || q[-1] == '_')) continue;
+    if (isalnum((unsigned char)q[n]) || q[n] == '_') continue;
+    char *b = q;
+    while (b > src && (b[-1] == ' ' || b[-1] == '\t')) b--;
+    if (b > src && (b[-1] == '=' || b[-1] == '(' || b[-1] == ',')) c = (unsigned)(q - src) + 1;
+    else if (b - src >= 6 && !strncmp(b - 6, "return", 6)) c = (unsigned)(q - src) + 1;
+  }
+  free(src);
+  return c;
+}
+
 /* ---- goroutine functions the lowering could not see ----
  * The lowered C never names a goroutine function's plain C entry: it calls
  * F__step. So a reference to F in it is F's address stored as a plain
@@ -291,7 +520,64 @@ int check_lowered(const char *out_name, const char *text, char **flags, int nfla
     const char *fname = clang_getCString(file);
     CXString msg = clang_getDiagnosticSpelling(d);
     if (fname && ends_with(fname, ".goc")) {
-      char *m = friendly(fname, line, clang_getCString(msg));
+      const char *raw = clang_getCString(msg);
+      /* a channel operation on a channel of the wrong direction */
+      CXFile xf;
+      unsigned xoff = 0;
+      clang_getExpansionLocation(loc, &xf, NULL, NULL, &xoff);
+      char *dm = NULL;
+      unsigned dline = line, dcol = 0;
+      if (xoff < strlen(text) && (!strncmp(text + xoff, "GOC__RECV_CHAN(", 15) ||
+                                  !strncmp(text + xoff, "GOC__SEND_CHAN(", 15))) {
+        long id = strtol(text + xoff + 15, NULL, 10);
+        if (id >= 0 && id < ndirchecks) {
+          dircheck *dc = &dirchecks[id];
+          dm = direction_misuse(dc->op, dc->text, raw);
+          if (dm && ends_with(fname, dc->file)) { dline = (unsigned)dc->line; dcol = (unsigned)dc->col; }
+        }
+      }
+      if (!dm && strstr(raw, "discards qualifiers")) {
+        char *src = source_line(fname, line);
+        bool has_close = src && strstr(src, "chan_close(");
+        free(src);
+        unsigned cc = 0;
+        char *opnd = has_close ? close_operand(fname, line, &cc) : NULL;
+        if (opnd && strstr(raw, "initializing 'volatile typeof (__builtin_choose_expr(")) {
+          dm = direction_misuse("close", opnd, raw);
+          if (dm) dcol = cc;
+        }
+        free(opnd);
+        if (!dm) {
+          char *e = range_text(d, text);
+          dm = direction_conversion(raw, e);
+          if (dm && e) dcol = operand_column(fname, line, e);
+          free(e);
+        }
+      }
+      if (dm) {
+        unsigned c = dcol ? dcol : clamp_column(fname, line, 100000);
+        char key[64];
+        snprintf(key, sizeof key, "%u:%u", dline, c);
+        /* the same operation may be checked more than once (a macro's
+           operand expanded twice): one diagnostic */
+        static char *last;
+        char *whole = xasprintf("%s:%s: error: %s\n", fname, key, dm);
+        if (!last || strcmp(last, whole)) {
+          fputs(whole, check_out);
+          errors++;
+          diag_count++;
+          free(last);
+          last = whole;
+        } else {
+          free(whole);
+        }
+        free(dm);
+        clang_disposeString(msg);
+        clang_disposeString(file);
+        clang_disposeDiagnostic(d);
+        continue;
+      }
+      char *m = friendly(fname, line, raw);
       unsigned c = clamp_column(fname, line, col);
       /* a column of generated code (a lowered statement is one line of
          goc_ code) says nothing about the .goc line: use its first token */

@@ -34,9 +34,35 @@ static char *chan_operand(fnctx *fx, TSNode ch, buf *out, const char *what) {
   return lower_expr(fx, ch, out);
 }
 
+dircheck *dirchecks;
+int ndirchecks;
+
+int dircheck_add(TSNode operand, const char *op) {
+  static int cap;
+  if (ndirchecks == cap) {
+    cap = cap ? 2 * cap : 64;
+    dirchecks = realloc(dirchecks, (size_t)cap * sizeof *dirchecks);
+    if (!dirchecks) abort();
+  }
+  dircheck *d = &dirchecks[ndirchecks];
+  node_pos(operand, &d->line, &d->col);
+  d->file = node_file(operand);
+  d->text = node_text(source_of(operand), operand);
+  d->op = op;
+  return ndirchecks++;
+}
+
+/* The channel ch (C text) as the runtime's goc_chan *, checked to have a
+ * direction that allows op on it. */
+static char *dir_chan(TSNode operand, const char *ch, const char *op) {
+  int id = dircheck_add(operand, op);
+  return xasprintf("GOC__%s_CHAN(%d, %s)", !strcmp(op, "send") ? "SEND" : "RECV", id, ch);
+}
+
+/* The transfer slot has the element type without a direction's qualifier. */
 static int xfer_slot(fnctx *fx, const char *chan_c) {
   char *tc = typeof_text(chan_c);
-  char *ty = xasprintf("(*(%s))[0]", tc);
+  char *ty = xasprintf("GOC__ELEM(%s)", tc);
   int k = new_temp_typed(fx, ty, true);
   free(tc);
   free(ty);
@@ -77,7 +103,9 @@ char *lower_receive(fnctx *fx, TSNode recv, buf *out) {
   if (temporary) ch = hold_in_frame(fx, ch, out);
   int x = xfer_slot(fx, ch);
   const char *xn = fx->slots[x].cname;
-  buf_printf(out, "if (!goc__chan_recv(goc_cur, (goc_chan *)(%s), &goc_L->%s, ((void *)0))) ", ch, xn);
+  char *gc = dir_chan(node_field(recv, "channel"), ch, "receive");
+  buf_printf(out, "if (!goc__chan_recv(goc_cur, %s, &goc_L->%s, ((void *)0))) ", gc, xn);
+  free(gc);
   buf_puts(out, "{ ");
   emit_suspend(fx, recv, out);
   buf_puts(out, "goc__chan_recv_resume(goc_cur, ((void *)0)); }\n");
@@ -107,7 +135,9 @@ void lower_send_stmt(fnctx *fx, TSNode n, buf *out) {
   int x = xfer_slot(fx, ch);
   const char *xn = fx->slots[x].cname;
   buf_printf(out, "goc_L->%s = %s;\n", xn, v);
-  buf_printf(out, "if (!goc__chan_send(goc_cur, (goc_chan *)(%s), &goc_L->%s)) { ", ch, xn);
+  char *gc = dir_chan(node_field(n, "channel"), ch, "send");
+  buf_printf(out, "if (!goc__chan_send(goc_cur, %s, &goc_L->%s)) { ", gc, xn);
+  free(gc);
   emit_suspend(fx, n, out);
   buf_puts(out, "goc__chan_send_resume(goc_cur); }\n");
   free(ch);
@@ -121,7 +151,9 @@ void lower_receive_stmt(fnctx *fx, TSNode n, buf *out) {
   int x = xfer_slot(fx, ch);
   int ok = new_temp_typed(fx, "_Bool", true);
   const char *xn = fx->slots[x].cname, *okn = fx->slots[ok].cname;
-  buf_printf(out, "if (!goc__chan_recv(goc_cur, (goc_chan *)(%s), &goc_L->%s, &goc_L->%s)) { ", ch, xn, okn);
+  char *gc = dir_chan(node_field(n, "channel"), ch, "receive");
+  buf_printf(out, "if (!goc__chan_recv(goc_cur, %s, &goc_L->%s, &goc_L->%s)) { ", gc, xn, okn);
+  free(gc);
   emit_suspend(fx, n, out);
   buf_printf(out, "goc__chan_recv_resume(goc_cur, &goc_L->%s); }\n", okn);
   if (temporary) buf_printf(out, "goc_chan_free((goc_chan *)%s);\n", ch);
@@ -152,7 +184,9 @@ void lower_for_range(fnctx *fx, TSNode n, buf *out) {
   fx->loops = &lc;
   buf_puts(out, "for (;;) {\n");
   emit_preempt_check(fx, n, out);
-  buf_printf(out, "if (!goc__chan_recv(goc_cur, (goc_chan *)(%s), &goc_L->%s, &goc_L->%s)) { ", rcn, xn, okn);
+  char *gc = dir_chan(node_field(n, "channel"), rcn, "range");   /* receivable */
+  buf_printf(out, "if (!goc__chan_recv(goc_cur, %s, &goc_L->%s, &goc_L->%s)) { ", gc, xn, okn);
+  free(gc);
   emit_suspend(fx, n, out);
   buf_printf(out, "goc__chan_recv_resume(goc_cur, &goc_L->%s); }\n", okn);
   buf_printf(out, "if (!goc_L->%s) break;\n", okn);
@@ -217,7 +251,9 @@ void lower_select(fnctx *fx, TSNode n, buf *out) {
     char *ch = chan_operand(fx, chnode, out, sc->is_send ? "send to" : "receive from");
     sc->xfer = xfer_slot(fx, ch);
     const char *xn = fx->slots[sc->xfer].cname;
-    buf_printf(out, "goc_L->%s[%d].chan = (goc_chan *)(%s);\n", seln, sc->index, ch);
+    char *gc = dir_chan(chnode, ch, sc->is_send ? "send" : "receive");
+    buf_printf(out, "goc_L->%s[%d].chan = %s;\n", seln, sc->index, gc);
+    free(gc);
     buf_printf(out, "goc_L->%s[%d].elem = &goc_L->%s;\n", seln, sc->index, xn);
     buf_printf(out, "goc_L->%s[%d].dir = %s;\n", seln, sc->index, sc->is_send ? "GOC_SELECT_SEND" : "GOC_SELECT_RECV");
     if (sc->is_send) {

@@ -20,9 +20,15 @@ static bool is_const_qualifier(const source *s, TSNode k) {
   return r;
 }
 
+/* chan(T) is __typeof__(__typeof__(T) (*)[1]); chan<-(T) and <-chan(T)
+ * put volatile and const on the element (goc.h's GOC_CHAN_SEND and
+ * GOC_CHAN_RECV): a chan(T) converts to either, neither converts back. */
 static void chan_type(const source *s, fnctx *fx, rw_mode mode, TSNode n, buf *out) {
   TSNode el = node_field(n, "element");
-  buf_puts(out, "__typeof__(__typeof__(");
+  TSNode dir = node_field(n, "direction");
+  buf_puts(out, "__typeof__(");
+  if (!ts_node_is_null(dir)) buf_puts(out, node_is(dir, "send_only") ? "volatile " : "const ");
+  buf_puts(out, "__typeof__(");
   rewrite_node(s, fx, mode, el, out);
   buf_puts(out, ") (*)[1])");
 }
@@ -43,10 +49,11 @@ void rewrite_node(const source *s, fnctx *fx, rw_mode mode, TSNode n, buf *out) 
   const char *t = ts_node_type(n);
   if (!strcmp(t, "channel_type")) { chan_type(s, fx, mode, n, out); return; }
   if (!strcmp(t, "receive_expression")) {
-    /* only reached where the operand is not evaluated (sizeof, typeof) */
-    buf_puts(out, "((*(");
+    /* only reached where the operand is not evaluated (sizeof, typeof):
+       the element type, without a direction's qualifier */
+    buf_puts(out, "(GOC__ELEM(");
     rewrite_node(s, fx, mode, node_field(n, "channel"), out);
-    buf_puts(out, "))[0])");
+    buf_puts(out, "))");
     return;
   }
   if (!strcmp(t, "go_statement") && !fx) { lower_go_plain(s, rewrite_program, n, out); return; }

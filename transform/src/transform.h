@@ -46,6 +46,21 @@ void buf_put_node_line(buf *b, TSNode n);
 bool node_in_system_header(TSNode n);
 const source *source_of(TSNode n);
 
+/* ---- direction checks (lower_chan.c records them, check.c reports) ----
+ * Every channel operation the lowering writes converts its channel operand
+ * through GOC__RECV_CHAN(id, ch) or GOC__SEND_CHAN(id, ch) (goc_abi.h),
+ * which the C compiler refuses for a channel of the wrong direction; id
+ * names the record here, so the error speaks of the user's operand. */
+typedef struct dircheck {
+  const char *file;
+  int line, col;    /* the channel operand */
+  char *text;       /* the operand as written (after preprocessing) */
+  const char *op;   /* "receive", "send" or "range" */
+} dircheck;
+extern dircheck *dirchecks;
+extern int ndirchecks;
+int dircheck_add(TSNode operand, const char *op);
+
 /* ---- preprocess.c ---- */
 /* The .goc file through the C preprocessor with the compile's flags; NULL
  * (after the preprocessor's diagnostics) on failure. */
