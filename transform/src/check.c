@@ -347,7 +347,9 @@ static char *direction_conversion(const char *msg, const char *operand) {
     to = quoted_chan_type(msg + 13, &end);
     p = to ? strstr(end, "with an expression of type '") : NULL;
     if (p) from = quoted_chan_type(p + 27, &end);
-    ctx = "variable declaration";
+    /* the lowering stores a goroutine function's arguments in its frame:
+       initializing 'typeof (goc_nf->c)' is passing argument c */
+    ctx = !strncmp(msg, "initializing 'typeof (goc_", 26) && strstr(msg, "->") ? "argument" : "variable declaration";
   } else if (!strncmp(msg, "assigning to '", 14)) {
     to = quoted_chan_type(msg + 13, &end);
     if (to && !strncmp(end, " from '", 7)) from = quoted_chan_type(end + 6, &end);
