@@ -488,8 +488,24 @@ static enum CXChildVisitResult visit_refs(CXCursor c, CXCursor parent, CXClientD
   return CXChildVisit_Recurse;
 }
 
+/* Diagnostics already printed by this check, one string per line. */
+typedef struct seen_set {
+  char **v;
+  int n;
+} seen_set;
+
+/* Whether line was printed before; if not, remembers it (takes no copy). */
+static bool already_reported(seen_set *s, char *line) {
+  for (int i = 0; i < s->n; i++)
+    if (!strcmp(s->v[i], line)) return true;
+  s->v = xrealloc(s->v, sizeof *s->v * (size_t)(s->n + 1));
+  s->v[s->n++] = line;
+  return false;
+}
+
 int check_lowered(const char *out_name, const char *text, char **flags, int nflags) {
   if (!check_out) check_out = stderr;
+  seen_set seen = {0};
   CXIndex idx = clang_createIndex(0, 0);
   int nargs = 0;
   const char **args = xcalloc((size_t)nflags + 10, sizeof *args);
@@ -599,10 +615,17 @@ int check_lowered(const char *out_name, const char *text, char **flags, int nfla
         if (at && src) c = (unsigned)(at - src) + 1;
         free(src);
       }
-      fprintf(check_out, "%s:%u:%u: error: %s\n", fname, line, c, m);
+      /* one undeclared name in a lowered statement is reported once per
+         use in the generated code: the user sees each line once */
+      char *whole = xasprintf("%s:%u:%u: error: %s\n", fname, line, c, m);
       free(m);
-      errors++;
-      diag_count++;
+      if (already_reported(&seen, whole)) {
+        free(whole);
+      } else {   /* kept in seen, freed at the end */
+        fputs(whole, check_out);
+        errors++;
+        diag_count++;
+      }
     } else if (sev == CXDiagnostic_Fatal) {
       fprintf(check_out, "%s:%u:%u: error: %s\n", fname ? fname : out_name, line, col, clang_getCString(msg));
       errors++;
@@ -619,6 +642,8 @@ int check_lowered(const char *out_name, const char *text, char **flags, int nfla
     check_goc_errors += rs.errors;
   }
   clang_disposeTranslationUnit(tu);
+  for (int i = 0; i < seen.n; i++) free(seen.v[i]);
+  free(seen.v);
 done:
   clang_disposeIndex(idx);
   free(inc);
