@@ -54,6 +54,11 @@ static void parse_debug(void) {
   if (s) goc__sched.schedtrace_ms = atoll(s + strlen("schedtrace="));
   s = strstr(d, "scheddetail=");
   if (s) goc__sched.scheddetail = atoi(s + strlen("scheddetail=")) != 0;
+  s = strstr(d, "leakcheck=");
+  if (s && atoi(s + strlen("leakcheck=")) != 0) {
+    void goc__leakcheck_init(void);   /* leakcheck.c */
+    goc__leakcheck_init();
+  }
 }
 
 static void runtime_init_once(void) {

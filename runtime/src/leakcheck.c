@@ -1,0 +1,77 @@
+/* leakcheck.c — GOC_DEBUG=leakcheck=1: at exit, the goroutines still alive,
+ * grouped by where they were created and what they wait for, with counts,
+ * the longest wait and one stack per group (the seed's leak view; goc test
+ * has its own per-test check, testing_main.c).
+ *
+ * Invariants: runs once, from an atexit handler (main's return and exit()
+ * both run it), after every other goroutine has stopped being scheduled
+ * only in the sense that nothing waits for them: it reads them as dump.c
+ * does, under allglock, listing a running G without its frames.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include "proc.h"
+
+typedef struct leak_group {
+  const char *file, *func;
+  int line;
+  uint32_t state;
+  uint8_t reason;
+  int count;
+  int64_t longest;
+  goc_g *example;
+} leak_group;
+
+static bool same_group(const leak_group *a, const goc_g *g, uint32_t st) {
+  return a->line == g->created_line && a->state == st && a->reason == g->wait_reason &&
+         (a->file == g->created_file || (a->file && g->created_file && !strcmp(a->file, g->created_file)));
+}
+
+static int by_count(const void *x, const void *y) {
+  const leak_group *a = x, *b = y;
+  return a->count != b->count ? b->count - a->count : (a->longest < b->longest) - (a->longest > b->longest);
+}
+
+static void report(void) {
+  goc_sched *s = &goc__sched;
+  goc_g *self = goc__getg();
+  int64_t now = goc__now_coarse();
+  leak_group *v = NULL;
+  int n = 0, total = 0;
+  goc__rt_lock(&s->allglock);
+  for (goc_g *g = s->allgs; g; g = g->alllink) {
+    uint32_t st = atomic_load(&g->status);
+    if (st == GOC_GIDLE || st == GOC_GDEAD || g == self || g->is_main) continue;
+    total++;
+    int k = 0;
+    while (k < n && !same_group(&v[k], g, st)) k++;
+    if (k == n) {
+      leak_group *nv = realloc(v, sizeof *v * (size_t)(n + 1));
+      if (!nv) break;
+      v = nv;
+      v[n++] = (leak_group){g->created_file, g->created_func, g->created_line, st, g->wait_reason, 0, 0, g};
+    }
+    v[k].count++;
+    int64_t w = (st == GOC_GWAITING && g->wait_since) ? now - g->wait_since : 0;
+    if (w > v[k].longest) v[k].longest = w;
+  }
+  if (total) {
+    qsort(v, (size_t)n, sizeof *v, by_count);
+    fprintf(stderr, "leakcheck: %d goroutine%s still alive at exit, by creation site:\n", total,
+            total == 1 ? "" : "s");
+    for (int i = 0; i < n; i++) {
+      leak_group *l = &v[i];
+      const char *what = l->state == GOC_GWAITING ? goc__wait_reason_string(l->reason)
+                         : l->state == GOC_GRUNNABLE ? "runnable" : "running";
+      fprintf(stderr, "\n%6d x [%s] created by %s at %s:%d", l->count, what, l->func ? l->func : "?",
+              l->file ? l->file : "?", l->line);
+      if (l->longest > 0) fprintf(stderr, ", the longest waiting %lld ms", (long long)(l->longest / GOC_MILLISECOND));
+      fputs("\n", stderr);
+      goc__print_goroutine(stderr, l->example, false);
+    }
+  }
+  goc__rt_unlock(&s->allglock);
+  free(v);
+}
+
+void goc__leakcheck_init(void) { atexit(report); }
