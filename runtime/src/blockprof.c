@@ -31,6 +31,8 @@ void goc__blockprof_init(void) {
   atexit(goc__blockprof_flush);
 }
 
+bool goc__blockprof_wanted(void) { return path != NULL; }
+
 void goc_set_block_profile_rate(int64_t ns) {
   atomic_store(&goc__blockprof_rate, ns > 0 ? ns : 0);
 }

@@ -39,7 +39,8 @@ static void begin_death(void) {
 void goc__fatal_exit(void) {
   fflush(stdout);
   fflush(stderr);
-  if (goc__trace_on) goc__trace_flush();
+  void goc__exitfiles_write(void);   /* exitfiles.c: trace, block profile */
+  goc__exitfiles_write();
   _exit(2);
 }
 

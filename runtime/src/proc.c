@@ -89,6 +89,8 @@ static void runtime_init_once(void) {
   goc__rt_unlock(&s->lock);
   goc__netpoll_init();
   goc__install_signals();
+  void goc__exitfiles_init(void);   /* exitfiles.c */
+  goc__exitfiles_init();
   goc__retake_init();
   atomic_store(&s->started, true);
   goc__sysmon_start();

@@ -42,6 +42,8 @@
 
 extern _Atomic int goc__sigquit;   /* dump.c */
 void goc__sigquit_dump(void);
+extern _Atomic int goc__exit_signal;   /* exitfiles.c: SIGINT/SIGTERM */
+void goc__exitfiles_signalled(void);
 
 static int membarrier_cmd;   /* 0: unavailable */
 
@@ -181,6 +183,7 @@ static void *sysmon(void *arg) {
     struct timespec ts = {d / GOC_SECOND, d % GOC_SECOND};
     nanosleep(&ts, NULL);
     if (atomic_load(&goc__sigquit)) goc__sigquit_dump();
+    if (atomic_load_explicit(&goc__exit_signal, memory_order_relaxed)) goc__exitfiles_signalled();
     now = goc_now();
     bool did = retake(now);
     /* Due timers nobody ran: run them here (Gs go to the global queue). If
