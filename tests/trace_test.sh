@@ -19,6 +19,15 @@ b=$(grep -c '"ph":"B"' "$t"); e=$(grep -c '"ph":"E"' "$t")
 grep -q '"name":"create G' "$t" || { echo "FAIL: no create events"; exit 1; }
 grep -q '"reason":"chan receive","site":"[^"]*prime_sieve.goc:[0-9]*"' "$t" || { echo "FAIL: no block site"; exit 1; }
 grep -q '"name":"end G' "$t" || { echo "FAIL: no end events"; exit 1; }
+# A long trace streams to its file: the peak RSS stays that of the buffers
+# (it was 100+ MB when the trace was kept in memory until exit).
+"$goc" cc -O2 "$src/tests/exitfiles/trace_long.goc" -o "$work/long"
+hwm=$(GOC_TRACE="$work/long.json" "$work/long" | awk '/VmHWM/ {print $2}')
+[ -n "$hwm" ] && [ "$hwm" -lt 32768 ] || { echo "FAIL: peak RSS ${hwm:-?} KB while tracing (want < 32 MB)"; exit 1; }
+tail -c 4 "$work/long.json" | grep -q ']}' || { echo "FAIL: long trace truncated"; exit 1; }
+nb=$(grep -c '"ph":"B"' "$work/long.json")
+[ "$nb" -gt 800000 ] || { echo "FAIL: long trace has $nb run slices"; exit 1; }
+rm -f "$work/long.json"
 # GOC_BLOCKPROFILE=FILE: a gzipped profile whose strings name the .goc file.
 GOC_BLOCKPROFILE="$work/block.pb.gz" "$work/prog" > /dev/null
 gzip -t "$work/block.pb.gz" || { echo "FAIL: block profile is not gzip"; exit 1; }

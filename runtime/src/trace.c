@@ -19,7 +19,7 @@
 
 bool goc__trace_on;
 
-typedef struct ev {
+typedef struct ev {   /* 40 bytes */
   int64_t ts;
   int64_t gid;
   const char *what;
@@ -29,17 +29,58 @@ typedef struct ev {
   uint8_t kind;
 } ev;
 
+#define TRACE_BUF_EVENTS 32768   /* per buffer: 1.3 MB */
+
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-static ev *evs;
-static size_t nevs, capevs;
-static char *path;
+static pthread_cond_t work_cv = PTHREAD_COND_INITIALIZER;   /* a buffer to write */
+static pthread_cond_t free_cv = PTHREAD_COND_INITIALIZER;   /* the writer is done */
+static ev *bufs[2];
+static int cur;                 /* the buffer being filled */
+static size_t ncur;
+static int pending = -1;        /* the buffer the writer writes, or -1 */
+static size_t npending;
+static FILE *out;
 static int64_t t0;
+static int32_t maxp = -1;
 static bool flushed;
+
+static void write_events(const ev *evs, size_t n);
+
+void goc__rt_thread_add(void);   /* panic.c: not a thread the deadlock check waits for */
+
+static void *writer(void *arg) {
+  (void)arg;
+  goc__rt_thread_add();
+  pthread_mutex_lock(&lock);
+  for (;;) {
+    while (pending < 0) pthread_cond_wait(&work_cv, &lock);
+    int idx = pending;
+    size_t n = npending;
+    pthread_mutex_unlock(&lock);
+    write_events(bufs[idx], n);   /* only this thread writes out meanwhile */
+    pthread_mutex_lock(&lock);
+    pending = -1;
+    pthread_cond_broadcast(&free_cv);
+  }
+  return NULL;
+}
 
 void goc__trace_init(void) {
   const char *e = getenv("GOC_TRACE");
   if (!e || !*e) return;
-  path = strdup(e);
+  out = fopen(e, "w");
+  bufs[0] = malloc(sizeof(ev) * TRACE_BUF_EVENTS);
+  bufs[1] = malloc(sizeof(ev) * TRACE_BUF_EVENTS);
+  pthread_t th;
+  if (!out || !bufs[0] || !bufs[1] || pthread_create(&th, NULL, writer, NULL) != 0) {
+    fprintf(stderr, "goc: cannot write trace %s\n", e);
+    if (out) fclose(out);
+    out = NULL;
+    return;
+  }
+  pthread_detach(th);
+  fputs("{\"displayTimeUnit\":\"ns\",\"traceEvents\":[\n", out);
+  fputs("{\"name\":\"process_name\",\"ph\":\"M\",\"pid\":1,\"args\":{\"name\":\"goc\"}}", out);
   t0 = goc_now();
   goc__trace_on = true;
   atexit(goc__trace_flush);
@@ -48,14 +89,20 @@ void goc__trace_init(void) {
 void goc__trace_event(goc_trace_kind kind, int64_t gid, int32_t p, const char *what, const char *file, int line) {
   int64_t now = goc_now();
   goc__rt_lock(&lock);
-  if (nevs == capevs) {
-    size_t ncap = capevs ? capevs * 2 : 4096;
-    ev *n = realloc(evs, ncap * sizeof *n);
-    if (!n) { goc__rt_unlock(&lock); return; }   /* drop events, never fail the program */
-    evs = n;
-    capevs = ncap;
+  if (flushed) {
+    goc__rt_unlock(&lock);
+    return;
   }
-  evs[nevs++] = (ev){now - t0, gid, what, file, p, line, (uint8_t)kind};
+  if (ncur == TRACE_BUF_EVENTS) {
+    while (pending >= 0) pthread_cond_wait(&free_cv, &lock);
+    pending = cur;
+    npending = ncur;
+    cur ^= 1;
+    ncur = 0;
+    pthread_cond_signal(&work_cv);
+  }
+  if (p > maxp) maxp = p;
+  bufs[cur][ncur++] = (ev){now - t0, gid, what, file, p, line, (uint8_t)kind};
   goc__rt_unlock(&lock);
 }
 
@@ -69,36 +116,23 @@ static void json_str(FILE *f, const char *s) {
   fputc('"', f);
 }
 
-void goc__trace_flush(void) {
-  goc__rt_lock(&lock);
-  if (flushed || !path) { goc__rt_unlock(&lock); return; }
-  flushed = true;
-  FILE *f = fopen(path, "w");
-  if (!f) {
-    goc__rt_unlock(&lock);
-    fprintf(stderr, "goc: cannot write trace %s\n", path);
-    return;
-  }
+/* Slices are "G<id> <function>" (B) closed by a nameless E, so a viewer
+ * pairs them by row whatever the function was at either end. */
+static void write_events(const ev *evs, size_t n) {
   static const char *names[] = {"create", "run", "stop", "block", "unblock", "end"};
-  fputs("{\"displayTimeUnit\":\"ns\",\"traceEvents\":[\n", f);
-  fputs("{\"name\":\"process_name\",\"ph\":\"M\",\"pid\":1,\"args\":{\"name\":\"goc\"}}", f);
-  int32_t maxp = -1;
-  for (size_t i = 0; i < nevs; i++)
-    if (evs[i].p > maxp) maxp = evs[i].p;
-  for (int32_t p = -1; p <= maxp; p++) {
-    fprintf(f, ",\n{\"name\":\"thread_name\",\"ph\":\"M\",\"pid\":1,\"tid\":%d,\"args\":{\"name\":", p + 1);
-    if (p < 0) fputs("\"outside Ps\"", f);
-    else fprintf(f, "\"P%d\"", p);
-    fputs("}}", f);
-  }
-  for (size_t i = 0; i < nevs; i++) {
-    ev *e = &evs[i];
+  FILE *f = out;
+  for (size_t i = 0; i < n; i++) {
+    const ev *e = &evs[i];
     double us = (double)e->ts / 1000.0;
     int tid = e->p + 1;
-    if (e->kind == GOC_EV_RUN || e->kind == GOC_EV_STOP) {
+    if (e->kind == GOC_EV_RUN) {
       fprintf(f, ",\n{\"name\":\"G%lld", (long long)e->gid);
       if (e->what) fprintf(f, " %s", e->what);
-      fprintf(f, "\",\"ph\":\"%s\",\"pid\":1,\"tid\":%d,\"ts\":%.3f}", e->kind == GOC_EV_RUN ? "B" : "E", tid, us);
+      fprintf(f, "\",\"ph\":\"B\",\"pid\":1,\"tid\":%d,\"ts\":%.3f}", tid, us);
+      continue;
+    }
+    if (e->kind == GOC_EV_STOP) {
+      fprintf(f, ",\n{\"ph\":\"E\",\"pid\":1,\"tid\":%d,\"ts\":%.3f}", tid, us);
       continue;
     }
     fprintf(f, ",\n{\"name\":\"%s G%lld\",\"ph\":\"i\",\"s\":\"t\",\"pid\":1,\"tid\":%d,\"ts\":%.3f,\"args\":{",
@@ -111,7 +145,27 @@ void goc__trace_flush(void) {
     json_str(f, e->file ? site : "");
     fputs("}}", f);
   }
-  fputs("\n]}\n", f);
-  fclose(f);
+}
+
+/* The rest of the events, the rows' names, and the end of the JSON. */
+void goc__trace_flush(void) {
+  goc__rt_lock(&lock);
+  if (flushed || !out) {
+    goc__rt_unlock(&lock);
+    return;
+  }
+  flushed = true;
+  while (pending >= 0) pthread_cond_wait(&free_cv, &lock);
+  write_events(bufs[cur], ncur);
+  ncur = 0;
+  for (int32_t p = -1; p <= maxp; p++) {
+    fprintf(out, ",\n{\"name\":\"thread_name\",\"ph\":\"M\",\"pid\":1,\"tid\":%d,\"args\":{\"name\":", p + 1);
+    if (p < 0) fputs("\"outside Ps\"", out);
+    else fprintf(out, "\"P%d\"", p);
+    fputs("}}", out);
+  }
+  fputs("\n]}\n", out);
+  fclose(out);
+  out = NULL;
   goc__rt_unlock(&lock);
 }

@@ -5,8 +5,10 @@
  *   - When GOC_TRACE is unset every hook is one load of goc__trace_on and a
  *     branch predicted not taken; nothing else runs.
  *   - Events are appended under one lock (tracing is a debugging mode, not a
- *     fast path) and written once, when the process exits normally or the
- *     runtime reports a fatal error.
+ *     fast path) into one of two fixed buffers; a full buffer goes to a
+ *     writer thread while the other fills, so memory stays bounded however
+ *     long the run (an appender waits while both are full). The file is
+ *     closed (complete JSON) once, at the first exit path (exitfiles.c).
  */
 #ifndef GOC_TRACE_H
 #define GOC_TRACE_H
