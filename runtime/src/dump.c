@@ -111,7 +111,7 @@ void goc__sigquit_dump(void) {
 }
 
 /* ---- GOC_DEBUG=schedtrace ------------------------------------------------ */
-void goc__schedtrace(bool detail) {
+void goc__schedtrace_to(FILE *out, bool detail) {
   goc_sched *s = &goc__sched;
   goc__rt_lock(&s->lock);
   char buf[8192];
@@ -125,13 +125,13 @@ void goc__schedtrace(bool detail) {
   for (int32_t i = 0; i < s->gomaxprocs && n < (int)sizeof buf - 16; i++)
     n += snprintf(buf + n, sizeof buf - (size_t)n, i ? " %u" : "%u",
                   goc__runqlen(&s->allp[i]));
-  fprintf(stderr, "%s]\n", buf);
+  fprintf(out, "%s]\n", buf);
   if (detail) {
     for (int32_t i = 0; i < s->gomaxprocs; i++) {
       goc_p *p = &s->allp[i];
       goc_g *g = atomic_load(&p->curg);
       goc_g *next = atomic_load(&p->runnext);
-      fprintf(stderr,
+      fprintf(out,
               "  P%d: status=%d schedtick=%u syscalltick=%u curg=%lld "
               "runqsize=%u runnext=%lld timers=%s\n",
               p->id, atomic_load(&p->status), atomic_load(&p->schedtick),
@@ -141,7 +141,7 @@ void goc__schedtrace(bool detail) {
     }
     for (goc_m *m = s->allm; m; m = m->alllink) {
       goc_g *g = atomic_load(&m->curg);
-      fprintf(stderr, "  M%lld: curg=%lld p=%d detached=%u locks=%d\n",
+      fprintf(out, "  M%lld: curg=%lld p=%d detached=%u locks=%d\n",
               (long long)m->id, g ? (long long)g->id : -1LL,
               m->p ? m->p->id : -1, atomic_load(&m->detached),
               (int)atomic_load(&m->locks));
@@ -153,9 +153,11 @@ void goc__schedtrace(bool detail) {
     for (goc_g *g = s->allgs; g; g = g->alllink) {
       uint32_t st = atomic_load(&g->status);
       if (st == GOC_GIDLE || st == GOC_GDEAD) continue;
-      fprintf(stderr, "  G%lld: status=%u(%s)\n", (long long)g->id, st,
+      fprintf(out, "  G%lld: status=%u(%s)\n", (long long)g->id, st,
               st == GOC_GWAITING ? goc__wait_reason_string(g->wait_reason) : "");
     }
     goc__rt_unlock(&s->allglock);
   }
 }
+
+void goc__schedtrace(bool detail) { goc__schedtrace_to(stderr, detail); }

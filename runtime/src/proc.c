@@ -91,6 +91,8 @@ static void runtime_init_once(void) {
   goc__install_signals();
   void goc__exitfiles_init(void);   /* exitfiles.c */
   goc__exitfiles_init();
+  void goc__debugaddr_init(void);   /* debugaddr.c */
+  goc__debugaddr_init();
   goc__retake_init();
   atomic_store(&s->started, true);
   goc__sysmon_start();

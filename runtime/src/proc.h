@@ -410,6 +410,7 @@ bool goc__note_sleep_until_m(goc_note *n, int64_t deadline);
 void goc__sysmon_start(void);
 void goc__retake_init(void);   /* membarrier for the retake protocol */
 void goc__schedtrace(bool detail);
+void goc__schedtrace_to(FILE *out, bool detail);
 
 /* dump.c / panic.c */
 void goc__print_goroutine(FILE *out, goc_g *g, bool running_here);
