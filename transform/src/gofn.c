@@ -21,9 +21,13 @@ bool is_gofn_call(const source *s, TSNode call) {
   TSNode args = node_field(call, "arguments");
   if (ts_node_is_null(args) || !ts_node_named_child_count(args)) return false;
   TSNode a0 = ts_node_named_child(args, 0);
-  if (!node_is(a0, "identifier")) return false;
+  /* the front end parses preprocessed text: GOC_GO is its expansion */
   char *t = node_text(s, a0);
-  bool r = !strcmp(t, "GOC_GO");
+  char *q = t;
+  for (char *r = t; *r; r++)
+    if (*r != ' ' && *r != '\t' && *r != '\n') *q++ = *r;
+  *q = 0;
+  bool r = !strcmp(t, "GOC_GO") || !strcmp(t, "((goc_gofn_tag)0)");
   free(t);
   return r;
 }
