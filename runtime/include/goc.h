@@ -221,12 +221,20 @@ GOC_BLOCKING void goc_cond_wait(goc_cond *c);   /* c->L must be held */
 void goc_cond_signal(goc_cond *c);
 void goc_cond_broadcast(goc_cond *c);
 
-/* ---- context ------------------------------------------------------------ */
+/* ---- context ------------------------------------------------------------
+ * Go's context. Errors and causes are strings: "context canceled",
+ * "context deadline exceeded", or the cause a caller gave. A context is
+ * the caller's until goc_context_free; contexts derived from it keep what
+ * they need of it alive (values, deadline), so they may be freed in any
+ * order. */
 typedef struct goc_context goc_context;
 goc_context *goc_context_background(void);          /* never cancelled */
 goc_context *goc_context_with_cancel(goc_context *parent);
 goc_context *goc_context_with_deadline(goc_context *parent, __INT64_TYPE__ deadline);
 goc_context *goc_context_with_timeout(goc_context *parent, __INT64_TYPE__ ns);
+/* Cancels ctx and the contexts derived from it; no-op if done already or
+ * ctx is the background. Panics on a context made by with_value or
+ * without_cancel (Go gives those no cancel function). */
 void goc_context_cancel(goc_context *ctx);
 GOC_CHAN(int) goc_context_done(goc_context *ctx);   /* closed on cancel */
 /* ((void *)0) while not cancelled; "context canceled" or
@@ -234,6 +242,43 @@ GOC_CHAN(int) goc_context_done(goc_context *ctx);   /* closed on cancel */
 const char *goc_context_err(goc_context *ctx);
 __INT64_TYPE__ goc_context_deadline(goc_context *ctx);     /* 0 if none */
 void goc_context_free(goc_context *ctx);            /* cancels it first */
+
+/* WithValue: a context that carries value under key (compared as a
+ * pointer; use the address of a static object of your own, as Go's
+ * unexported key types); everything else comes from parent. Panics if key
+ * is ((void *)0). goc_context_value returns the value of the nearest
+ * context up the chain made with key, or ((void *)0). */
+goc_context *goc_context_with_value(goc_context *parent, const void *key, void *value);
+void *goc_context_value(goc_context *ctx, const void *key);
+
+/* WithCancelCause: a cancellable context (goc_context_cancel works on it
+ * too, with the cause "context canceled"). goc_context_cancel_cause(ctx,
+ * cause) cancels it (err "context canceled") and records cause (((void *)0):
+ * "context canceled"); it works on any context goc_context_cancel does. The
+ * first cancellation wins. goc_context_cause(ctx): ((void *)0) while ctx is
+ * not done; then the cause of the cancellation that reached it (a parent's
+ * cause propagates to its children), or its err if none was given
+ * ("context deadline exceeded" for a deadline). */
+goc_context *goc_context_with_cancel_cause(goc_context *parent);
+void goc_context_cancel_cause(goc_context *ctx, const char *cause);
+const char *goc_context_cause(goc_context *ctx);
+
+/* AfterFunc: once ctx is done, fn(arg) runs in its own goroutine (at once
+ * if ctx is done already). fn is a goroutine function, given as
+ * GOC_GOFN(f) for  void f(void *arg);  (it may block). Each registration is
+ * independent. goc_context_after_func_stop(h) stops the association: true
+ * if that kept fn from running; false if fn has been started or h was
+ * stopped before. It does not wait for fn. h stays valid while ctx does
+ * (until goc_context_free(ctx)). */
+typedef struct goc_context_after goc_context_after;
+goc_context_after *goc_context_after_func(goc_context *ctx,
+                                          void (*fn)(goc_gofn_tag, void *),
+                                          void *arg);
+_Bool goc_context_after_func_stop(goc_context_after *h);
+
+/* WithoutCancel: parent's values, but never done: no deadline, err and
+ * cause ((void *)0), a nil done channel, whatever happens to parent. */
+goc_context *goc_context_without_cancel(goc_context *parent);
 
 /* ---- network I/O on the netpoller --------------------------------------
  * The fd is made non-blocking on first use. On EAGAIN the goroutine parks
