@@ -209,6 +209,12 @@ typedef struct goc_once {
 } goc_once;
 /* Runs fn once; fn is plain C (it cannot block). Concurrent callers wait. */
 GOC_BLOCKING void goc_once_do(goc_once *o, void (*fn)(void));
+/* The same for a goroutine function, GOC_GOFN(f) for  void f(void);  which
+ * may block (sleep, channels, locks): callers that arrive meanwhile park
+ * (holding no P) until it returned, then return; later calls return at
+ * once. As in Go, fn calling Do on the same once deadlocks; a panic in fn
+ * ends the program. One goc_once is used with one of the two functions. */
+GOC_BLOCKING void goc_once_do_go(goc_once *o, void (*fn)(goc_gofn_tag));
 
 typedef struct goc_cond {
   goc_mutex *L;           /* must be set before use */

@@ -272,6 +272,7 @@ int goc_rwmutex_rlock__async(goc_g *g, goc_rwmutex *rw);
 int goc_rwmutex_lock__async(goc_g *g, goc_rwmutex *rw);
 int goc_waitgroup_wait__async(goc_g *g, goc_waitgroup *wg);
 int goc_once_do__async(goc_g *g, goc_once *o, void (*fn)(void));
+int goc_once_do_go__async(goc_g *g, goc_once *o, void (*fn)(goc_gofn_tag));
 int goc_cond_wait__async(goc_g *g, goc_cond *c);
 int goc_read__async(goc_g *g, __PTRDIFF_TYPE__ *result, int fd, void *buf, __SIZE_TYPE__ n);
 int goc_write__async(goc_g *g, __PTRDIFF_TYPE__ *result, int fd, const void *buf, __SIZE_TYPE__ n);

@@ -237,6 +237,7 @@ goc_g *goc__go_new(void) {
   if (g->x) {
     g->x->sleep_state = 0;
     g->x->io_state = 0;
+    g->x->once_frame = NULL;
     memset(&g->x->ss, 0, sizeof g->x->ss);
     memset(&g->x->ss2, 0, sizeof g->x->ss2);
   }

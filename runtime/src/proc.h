@@ -128,6 +128,7 @@ typedef struct goc_gext {
   goc_note done_note;       /* run_sync: the caller sleeps here */
   int sleep_state;          /* goc_sleep__async: 0 none, 1 armed */
   int io_state;             /* netpoll: 1 parked for I/O */
+  goc_frame *once_frame;    /* goc_once_do_go's finished frame (once.c) */
   /* goc_blocking (blocking.c) */
   int blk_state;            /* 0 none, 1 queued or running, 2 done */
   int blk_errno;
