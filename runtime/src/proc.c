@@ -46,6 +46,7 @@ void goc__plain_thread_slow(void) {
 #define GFREE_LOCAL_MAX 64
 
 void goc__install_signals(void);   /* dump.c */
+int goc__default_maxprocs(void);   /* maxprocs.c */
 
 static void parse_debug(void) {
   const char *d = getenv("GOC_DEBUG");
@@ -67,7 +68,7 @@ static void runtime_init_once(void) {
   int n = 0;
   const char *e = getenv("GOC_MAXPROCS");
   if (e) n = atoi(e);
-  if (n <= 0) n = (int)sysconf(_SC_NPROCESSORS_ONLN);
+  if (n <= 0) n = goc__default_maxprocs();
   if (n <= 0) n = 1;
   if (n > 1024) n = 1024;
   parse_debug();
