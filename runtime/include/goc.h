@@ -207,7 +207,9 @@ typedef struct goc_once {
   _Atomic __UINT32_TYPE__ done;
   goc_mutex m;
 } goc_once;
-/* Runs fn once; fn is plain C (it cannot block). Concurrent callers wait. */
+/* Runs fn once; concurrent callers wait. In a .goc file fn may be a
+ * goroutine function named directly (the transformer passes it to
+ * goc_once_do_go); from plain C it is plain C. */
 GOC_BLOCKING void goc_once_do(goc_once *o, void (*fn)(void));
 /* The same for a goroutine function, GOC_GOFN(f) for  void f(void);  which
  * may block (sleep, channels, locks): callers that arrive meanwhile park

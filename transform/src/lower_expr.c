@@ -95,22 +95,33 @@ static char *lower_gocall(fnctx *fx, TSNode call, fninfo *fn, buf *out, bool wan
   return res ? res : xstrdup("((void)0)");
 }
 
-/* goc_t_run(t, name, F) with F a goroutine function named directly:
- * F's pointer companion, for goc_t_run_go (goc.h). */
-static char *subtest_gofn(fnctx *fx, TSNode call, const char *callee) {
-  if (strcmp(callee, "goc_t_run")) return NULL;
-  TSNode args = node_field(call, "arguments");
-  uint32_t na = ts_node_named_child_count(args), k = 0;
-  for (uint32_t i = 0; i < na; i++) {
-    TSNode a = ts_node_named_child(args, i);
-    if (node_is(a, "comment")) continue;
-    if (k++ != 2) continue;
-    if (!node_is(a, "identifier")) return NULL;
-    char *name = node_text(fx->s, a);
-    fninfo *fn = program_find_in(fx->p, name, fx->s);
-    char *r = fn && fn->coloured && !fn->variadic && !fn->lifted ? xasprintf("%s__gofn", name) : NULL;
-    free(name);
-    return r;
+/* A runtime call whose function argument may be a goroutine function named
+ * directly: goc_t_run(t, name, F) and goc_once_do(o, F). Such an F is
+ * passed as its pointer companion F__gofn to the _go twin (goc.h). */
+static const struct {
+  const char *callee, *twin;
+  uint32_t arg;
+} gofn_twins[] = {{"goc_t_run", "goc_t_run_go", 2}, {"goc_once_do", "goc_once_do_go", 1}};
+
+/* F__gofn for the call's function argument, and the twin in *twin; or NULL. */
+static char *twin_gofn(fnctx *fx, TSNode call, const char *callee, const char **twin, uint32_t *argi) {
+  for (size_t t = 0; t < sizeof gofn_twins / sizeof gofn_twins[0]; t++) {
+    if (strcmp(callee, gofn_twins[t].callee)) continue;
+    TSNode args = node_field(call, "arguments");
+    uint32_t na = ts_node_named_child_count(args), k = 0;
+    for (uint32_t i = 0; i < na; i++) {
+      TSNode a = ts_node_named_child(args, i);
+      if (node_is(a, "comment")) continue;
+      if (k++ != gofn_twins[t].arg) continue;
+      if (!node_is(a, "identifier")) return NULL;
+      char *name = node_text(fx->s, a);
+      fninfo *fn = program_find_in(fx->p, name, fx->s);
+      char *r = fn && fn->coloured && !fn->variadic && !fn->lifted ? xasprintf("%s__gofn", name) : NULL;
+      free(name);
+      *twin = gofn_twins[t].twin;
+      *argi = gofn_twins[t].arg;
+      return r;
+    }
   }
   return NULL;
 }
@@ -119,14 +130,15 @@ static char *lower_blocking(fnctx *fx, TSNode call, int bi, buf *out) {
   TSNode args = node_field(call, "arguments");
   uint32_t na = ts_node_named_child_count(args);
   buf argl = {0};
-  const char *name = fx->p->blocking[bi];
-  char *gofn = subtest_gofn(fx, call, name);
-  if (gofn) name = "goc_t_run_go";
+  const char *name = fx->p->blocking[bi], *twin = NULL;
+  uint32_t gofn_arg = 0;
+  char *gofn = twin_gofn(fx, call, name, &twin, &gofn_arg);
+  if (gofn) name = twin;
   uint32_t k = 0;
   for (uint32_t i = 0; i < na; i++) {
     TSNode a = ts_node_named_child(args, i);
     if (node_is(a, "comment")) continue;
-    char *v = gofn && k == 2 ? xstrdup(gofn) : lower_expr(fx, a, out);
+    char *v = gofn && k == gofn_arg ? xstrdup(gofn) : lower_expr(fx, a, out);
     k++;
     char *tv = typeof_text(v);
     char *ty = xasprintf("((void)0, (%s))", tv);
