@@ -28,6 +28,7 @@ case $case in
   count)     out=$("$goc" test "$dir/runner_test.goc" -run '^TestPass$' -count 3 -v 2>&1) ;;
   cpu)       out=$("$goc" test "$dir/runner_test.goc" -run 'Pass|Parallel' -cpu 1,2 2>&1) ;;
   leak)      want_rc=1; out=$("$goc" test "$dir/leak_test.goc" -v 2>&1) ;;
+  env)       want_rc=1; out=$("$goc" test "$dir/env_test.goc" -failfast -v 2>&1) ;;
   gofatal)   want_rc=1; out=$("$goc" test "$dir/gofatal_test.goc" 2>&1) ;;
   noleakcheck) out=$("$goc" test "$dir/leak_test.goc" -run 'Leak' -leakcheck=false 2>&1) ;;
   timeout)   want_rc=2; out=$("$goc" test "$dir/hang_test.goc" -timeout 200ms -v 2>&1) ;;

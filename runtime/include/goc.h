@@ -444,6 +444,12 @@ const char *goc_t_name(goc_t *t);
 GOC_BLOCKING void goc_t_parallel(goc_t *t);
 /* fn(arg) runs when the test and its subtests are over, last added first. */
 void goc_t_cleanup(goc_t *t, void (*fn)(void *), void *arg);
+/* A new directory for this call, removed with its contents when the test
+ * is over (t.TempDir). */
+const char *goc_t_tempdir(goc_t *t);
+/* setenv(key, value) until the test is over, then the old value comes back
+ * (t.Setenv; as in Go, not in a parallel test: it panics there). */
+void goc_t_setenv(goc_t *t, const char *key, const char *value);
 /* Runs fn as the subtest t/name in its own goroutine and waits for it (or
  * for its goc_t_parallel); false if it failed. In a .goc file fn may be
  * any function of a test's signature, blocking or not, named directly (the

@@ -22,9 +22,12 @@
  *     goroutine per test calls them.
  */
 #define _GNU_SOURCE
+#include <errno.h>
+#include <ftw.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "testing.h"
 
 goc_chan *goc__test_parallel_slots;   /* -parallel N: a send takes a slot */
@@ -218,6 +221,55 @@ void goc_t_cleanup(goc_t *t, void (*fn)(void *), void *arg) {
   if (!t->cleanups) goc__throw("out of memory");
   t->cleanups[t->ncleanups++] = (goc_cleanup){fn, arg};
   pthread_mutex_unlock(&t->mu);
+}
+
+/* ---- goc_t_tempdir, goc_t_setenv ------------------------------------------ */
+static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw) {
+  (void)st;
+  (void)flag;
+  (void)ftw;
+  return remove(path);
+}
+
+static void remove_tree(void *dir) {
+  nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+  free(dir);
+}
+
+const char *goc_t_tempdir(goc_t *t) {
+  const char *base = getenv("TMPDIR");
+  char *dir = NULL;
+  if (asprintf(&dir, "%s/%s", base && *base ? base : "/tmp", "goc-test-XXXXXX") < 0) goc__throw("out of memory");
+  if (!mkdtemp(dir)) goc_panic("goc_t_tempdir: %s", strerror(errno));
+  goc_t_cleanup(t, remove_tree, dir);
+  return dir;
+}
+
+typedef struct saved_env {
+  char *key, *value;   /* value NULL: was unset */
+} saved_env;
+
+static void restore_env(void *arg) {
+  saved_env *e = arg;
+  if (e->value) setenv(e->key, e->value, 1);
+  else unsetenv(e->key);
+  free(e->key);
+  free(e->value);
+  free(e);
+}
+
+void goc_t_setenv(goc_t *t, const char *key, const char *value) {
+  for (goc_t *p = t; p; p = p->parent)
+    if (atomic_load(&p->parallel))
+      goc_panic("testing: goc_t_setenv called in a parallel test or one with parallel ancestors");
+  saved_env *e = calloc(1, sizeof *e);
+  if (!e) goc__throw("out of memory");
+  e->key = strdup(key);
+  const char *old = getenv(key);
+  e->value = old ? strdup(old) : NULL;
+  if (!e->key || (old && !e->value)) goc__throw("out of memory");
+  if (setenv(key, value, 1) != 0) goc_panic("goc_t_setenv: %s", strerror(errno));
+  goc_t_cleanup(t, restore_env, e);
 }
 
 /* ---- the test's goroutine ------------------------------------------------ */

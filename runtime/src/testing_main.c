@@ -47,7 +47,7 @@ static struct {
   int count;
   const char *cpu;
   int64_t timeout;
-  bool child, bench_header;
+  bool child, bench_header, failfast;
   pattern runp, benchp;
 } fl = {.count = 1, .timeout = 10 * 60 * GOC_SECOND, .benchtime_ns = GOC_SECOND, .bench_header = true};
 
@@ -133,7 +133,8 @@ static void format_duration(int64_t ns, char *buf, size_t n) {
 static void usage_exit(const char *msg, const char *arg) {
   fprintf(stderr, "flag provided but not defined or invalid: %s%s\n", msg, arg ? arg : "");
   fprintf(stderr, "usage: TEST_BINARY [-run REGEX] [-bench REGEX] [-benchtime D|Nx] [-count N] [-cpu LIST]\n"
-                  "                   [-timeout D] [-parallel N] [-v] [-json] [-short] [-leakcheck=false]\n"
+                  "                   [-timeout D] [-parallel N] [-v] [-json] [-short] [-failfast]\n"
+                  "                   [-leakcheck=false]\n"
                   "                   [-list REGEX]\n");
   exit(2);
 }
@@ -151,7 +152,8 @@ static void parse_flags(int argc, char **argv) {
     char *val = strchr(name, '=');
     if (val) *val++ = 0;
     bool is_bool = !strcmp(name, "v") || !strcmp(name, "json") || !strcmp(name, "short") ||
-                   !strcmp(name, "leakcheck") || !strcmp(name, "gocchild") || !strcmp(name, "benchheader");
+                   !strcmp(name, "leakcheck") || !strcmp(name, "gocchild") || !strcmp(name, "benchheader") ||
+                   !strcmp(name, "failfast");
     if (!is_bool && !val) {
       if (i + 1 >= argc) usage_exit("missing value for -", name);
       val = argv[++i];
@@ -161,6 +163,7 @@ static void parse_flags(int argc, char **argv) {
     else if (!strcmp(name, "short")) goc__topts.short_mode = parse_bool(val);
     else if (!strcmp(name, "leakcheck")) goc__topts.leakcheck = parse_bool(val);
     else if (!strcmp(name, "gocchild")) fl.child = parse_bool(val);
+    else if (!strcmp(name, "failfast")) fl.failfast = parse_bool(val);
     else if (!strcmp(name, "benchheader")) fl.bench_header = parse_bool(val);
     else if (!strcmp(name, "run")) fl.run = val;
     else if (!strcmp(name, "bench")) fl.bench = val;
@@ -494,6 +497,7 @@ static void run_tests(const goc__testdef *defs, int n) {
   for (int i = 0; i < n; i++) {
     if (!defs[i].gofn && !defs[i].plain) continue;
     if (!pattern_matches(&fl.runp, defs[i].name)) continue;
+    if (fl.failfast && any_failed) break;   /* -failfast: no new test after a failure */
     goc_t *t = start_top(&defs[i]);
     if (!await(t, false)) {
       fail_deadlocked();
@@ -732,7 +736,7 @@ int goc__testing_main(int argc, char **argv, const char *pkg, const goc__testdef
   if (goc__topts.parallel <= 0) goc__topts.parallel = goc__sched.gomaxprocs;
   goc__test_parallel_slots = goc_chan_make(1, 1, (size_t)goc__topts.parallel);
   deadline = fl.timeout > 0 ? run_start + fl.timeout : INT64_MAX;
-  for (int c = 0; c < fl.count; c++) run_tests(defs, ndefs);
+  for (int c = 0; c < fl.count && !(fl.failfast && any_failed); c++) run_tests(defs, ndefs);
   if (fl.bench)
     for (int c = 0; c < fl.count; c++) run_benches(defs, ndefs);
   if (!fl.child) final_lines(any_failed);

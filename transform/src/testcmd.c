@@ -210,7 +210,7 @@ static int test_flag(const char *a) {
   if (*n == '-') n++;
   if (!strncmp(n, "test.", 5)) return 1;
   static const char *with_value[] = {"run", "bench", "benchtime", "count", "cpu", "timeout", "parallel", "list", NULL};
-  static const char *booleans[] = {"v", "json", "short", "leakcheck", NULL};
+  static const char *booleans[] = {"v", "json", "short", "leakcheck", "failfast", NULL};
   size_t len = strcspn(n, "=");
   for (int i = 0; with_value[i]; i++)
     if (strlen(with_value[i]) == len && !strncmp(n, with_value[i], len)) return n[len] == '=' ? 1 : 2;
