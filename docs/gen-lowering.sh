@@ -70,6 +70,13 @@ goc_entry:
   and the loop keeps a single entry, so the C compiler still optimises it
   as a loop (a matrix-multiply kernel costs ~5% more than plain C this way,
   against ~90% with the resume label inside the loop body).
+- **The frame's line** (`goc_fr->goc_hdr.line`, what traces and dumps
+  print) is set at entry, at every suspension, and before a statement that
+  can panic without suspending: a call into another goroutine function, a
+  send, a call of the user's plain C (which has no frame of its own) or of
+  `goc_panic`/`chan_close`; calls of what the system headers declare (libc,
+  libm) and of builtins set nothing, so an arithmetic loop calling `sqrt`
+  is unchanged.
 - **Values cross channels through `goc_L`** (`goc_t3` below): a waker copies
   into the receiver's slot after the step has returned, so the slot cannot
   be on the C stack.

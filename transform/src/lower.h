@@ -129,6 +129,7 @@ void emit_line(fnctx *fx, TSNode n, buf *out);
 /* Writes the spill, the resume point and the reload for a suspension at n.
  * The code before it must have made the runtime park the G (or called
  * goc__call / goc__preempt). */
+void emit_frame_line(fnctx *fx, TSNode n, buf *out);
 void emit_suspend(fnctx *fx, TSNode at, buf *out);
 void emit_preempt_check(fnctx *fx, TSNode at, buf *out);
 

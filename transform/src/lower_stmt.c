@@ -22,6 +22,73 @@ void emit_line(fnctx *fx, TSNode n, buf *out) {
   buf_put_node_line(out, n);
 }
 
+/* The frame's current line, for panic traces and dumps: set where a panic
+ * may come from without a suspension (a goroutine call that panics inside,
+ * a send on a closed channel, goc_panic, closing a channel), one store. */
+void emit_frame_line(fnctx *fx, TSNode n, buf *out) {
+  buf_printf(out, "goc_fr->goc_hdr.line = %d;\n", node_line(n, NULL));
+  (void)fx;
+}
+
+/* The functions a source's system headers declare (libc, libm: they do not
+ * call goc_panic), sorted; built once per source. */
+typedef struct sysfuncs {
+  const source *s;
+  char **names;
+  int n;
+} sysfuncs;
+
+static void collect_sysfunc(TSNode n, void *arg) {
+  sysfuncs *sf = arg;
+  if (!node_is(n, "declaration") || !node_in_system_header(n)) return;
+  uint32_t c = ts_node_named_child_count(n);
+  for (uint32_t i = 0; i < c; i++) {
+    TSNode d = ts_node_named_child(n, i);
+    while (!ts_node_is_null(d) && !node_is(d, "function_declarator") && !node_is(d, "identifier"))
+      d = node_field(d, "declarator");
+    if (ts_node_is_null(d) || !node_is(d, "function_declarator")) continue;
+    TSNode id = node_field(d, "declarator");
+    if (ts_node_is_null(id) || !node_is(id, "identifier")) continue;
+    sf->names = xrealloc(sf->names, sizeof(char *) * (size_t)(sf->n + 1));
+    sf->names[sf->n++] = node_text(sf->s, id);
+  }
+}
+
+static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+static bool declared_by_system_header(const source *s, const char *name) {
+  static sysfuncs sf;
+  if (sf.s != s) {
+    for (int i = 0; i < sf.n; i++) free(sf.names[i]);
+    free(sf.names);
+    sf = (sysfuncs){s, NULL, 0};
+    for_each_top_level(ts_tree_root_node(s->tree), collect_sysfunc, &sf);
+    qsort(sf.names, (size_t)sf.n, sizeof(char *), cmp_str);
+  }
+  return bsearch(&name, sf.names, (size_t)sf.n, sizeof(char *), cmp_str) != NULL;
+}
+
+/* Whether n calls a function that may panic: goc_panic, closing a channel,
+ * and any function of the user's (plain C has no frame of its own in a
+ * trace, so its caller's line is the one to show); not the compiler's
+ * builtins or what the system headers declare (libc, libm), so a loop of
+ * arithmetic calling sqrt stays as it was. */
+static bool calls_panicking(const source *s, TSNode n) {
+  if (node_is(n, "call_expression")) {
+    TSNode f = node_field(n, "function");
+    if (!node_is(f, "identifier")) return true;
+    char *name = node_text(s, f);
+    bool r = !strcmp(name, "goc_panic") || !strcmp(name, "goc_chan_close") || !strcmp(name, "goc_chan_free") ||
+             (strncmp(name, "__builtin_", 10) && strncmp(name, "goc_", 4) && !declared_by_system_header(s, name));
+    free(name);
+    if (r) return true;
+  }
+  uint32_t c = ts_node_named_child_count(n);
+  for (uint32_t i = 0; i < c; i++)
+    if (calls_panicking(s, ts_node_named_child(n, i))) return true;
+  return false;
+}
+
 static bool visible_at(const slot *sl, uint32_t pos) {
   if (sl->is_param) return true;
   return sl->decl_byte <= pos && pos < sl->scope_end;
@@ -277,6 +344,7 @@ static void lower_stmt_inner(fnctx *fx, TSNode n, buf *out) {
     for (uint32_t i = 0; i < c; i++) lower_stmt(fx, ts_node_named_child(n, i), out);
     buf_puts(out, "}\n");
   } else if (!strcmp(t, "declaration")) {
+    if (calls_panicking(fx->s, n)) emit_frame_line(fx, n, out);
     lower_declaration(fx, n, out);
   } else if (!strcmp(t, "type_definition") || !strcmp(t, "struct_specifier") || !strcmp(t, "union_specifier") ||
              !strcmp(t, "enum_specifier")) {
@@ -286,6 +354,7 @@ static void lower_stmt_inner(fnctx *fx, TSNode n, buf *out) {
       buf_puts(out, ";\n");
     } else {
       TSNode e = ts_node_named_child(n, 0);
+      if (calls_panicking(fx->s, e)) emit_frame_line(fx, n, out);
       if (has_susp(fx, e))
         lower_expr_discard(fx, e, out);
       else
@@ -340,6 +409,7 @@ static void lower_stmt_inner(fnctx *fx, TSNode n, buf *out) {
       lower_stmt(fx, k, out);
     }
   } else if (!strcmp(t, "return_statement")) {
+    if (calls_panicking(fx->s, n)) emit_frame_line(fx, n, out);
     lower_return(fx, n, out);
   } else if (!strcmp(t, "continue_statement")) {
     if (fx->loops && fx->loops->cont_label)
@@ -353,6 +423,7 @@ static void lower_stmt_inner(fnctx *fx, TSNode n, buf *out) {
     uint32_t c = ts_node_named_child_count(n);
     for (uint32_t i = 1; i < c; i++) lower_stmt(fx, ts_node_named_child(n, i), out);
   } else if (!strcmp(t, "send_statement")) {
+    emit_frame_line(fx, n, out);   /* a send on a closed channel panics */
     lower_send_stmt(fx, n, out);
   } else if (!strcmp(t, "receive_statement")) {
     lower_receive_stmt(fx, n, out);
