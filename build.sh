@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 jobs=$(nproc 2>/dev/null || echo 2)
 
-packages=(cmake ninja-build gcc clang-14 libclang-rt-14-dev libc6-dev libclang-19-dev libtree-sitter-dev zlib1g-dev csmith libcsmith-dev)
+packages=(cmake ninja-build gcc clang-14 libclang-rt-14-dev libc6-dev libclang-19-dev libtree-sitter-dev zlib1g-dev csmith libcsmith-dev gdb)
 install_missing() {
   local missing=()
   for p in "${packages[@]}"; do
