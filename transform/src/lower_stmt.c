@@ -31,7 +31,7 @@ void emit_frame_line(fnctx *fx, TSNode n, buf *out) {
 }
 
 /* The functions a source's system headers declare (libc, libm: they do not
- * call goc_panic), sorted; built once per source. */
+ * call goc_panic), kept sorted in the source; collected on first use. */
 typedef struct sysfuncs {
   const source *s;
   char **names;
@@ -56,16 +56,16 @@ static void collect_sysfunc(TSNode n, void *arg) {
 
 static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
 
-static bool declared_by_system_header(const source *s, const char *name) {
-  static sysfuncs sf;
-  if (sf.s != s) {
-    for (int i = 0; i < sf.n; i++) free(sf.names[i]);
-    free(sf.names);
-    sf = (sysfuncs){s, NULL, 0};
+static bool declared_by_system_header(const source *cs, const char *name) {
+  source *s = (source *)cs;   /* the cache only */
+  if (!s->sysfuncs) {
+    sysfuncs sf = {s, NULL, 0};
     for_each_top_level(ts_tree_root_node(s->tree), collect_sysfunc, &sf);
-    qsort(sf.names, (size_t)sf.n, sizeof(char *), cmp_str);
+    if (sf.n) qsort(sf.names, (size_t)sf.n, sizeof(char *), cmp_str);
+    s->sysfuncs = sf.names ? sf.names : xcalloc(1, sizeof(char *));   /* non-NULL: collected */
+    s->nsysfuncs = sf.n;
   }
-  return bsearch(&name, sf.names, (size_t)sf.n, sizeof(char *), cmp_str) != NULL;
+  return s->nsysfuncs > 0 && bsearch(&name, s->sysfuncs, (size_t)s->nsysfuncs, sizeof(char *), cmp_str) != NULL;
 }
 
 /* Whether n calls a function that may panic: goc_panic, closing a channel,

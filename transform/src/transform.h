@@ -26,6 +26,9 @@ typedef struct source {
   TSParser *parser;
   TSTree *tree;
   srcmap *map;      /* NULL: text is the file itself (goc parse, the fuzzer) */
+  char **sysfuncs;  /* functions its system headers declare, sorted; NULL until
+                       lower_stmt.c first asks */
+  int nsysfuncs;
 } source;
 
 source *source_load(const char *path);   /* NULL (and a diagnostic) on failure */
