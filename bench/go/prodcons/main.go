@@ -14,6 +14,13 @@ import (
 
 const callsPerSched = 1000
 
+// workSeed starts each goroutine's foo. It comes from len(os.Args), which
+// the compiler cannot know: started from the constant 0, foo stayed 0
+// through foo*2/2, Go's compiler proved `foo == 42` false and deleted the
+// work loop (the _work rows then timed empty loops). goc's twin does the
+// same with argc.
+var workSeed int
+
 func run(n, chanSize, localWork int) {
 	procs := runtime.GOMAXPROCS(-1)
 	N := int32(n / callsPerSched)
@@ -23,7 +30,7 @@ func run(n, chanSize, localWork int) {
 	t0 := time.Now()
 	for p := 0; p < procs; p++ {
 		go func() {
-			foo := 0
+			foo := workSeed
 			for atomic.AddInt32(&N, -1) >= 0 {
 				for g := 0; g < callsPerSched; g++ {
 					for i := 0; i < localWork; i++ {
@@ -37,7 +44,7 @@ func run(n, chanSize, localWork int) {
 			c <- foo == 42
 		}()
 		go func() {
-			foo := 0
+			foo := workSeed
 			got := int64(0)
 			for {
 				v := <-myc
@@ -67,6 +74,7 @@ func run(n, chanSize, localWork int) {
 }
 
 func main() {
+	workSeed = len(os.Args)
 	n := 500000
 	if len(os.Args) > 1 {
 		n, _ = strconv.Atoi(os.Args[1])
