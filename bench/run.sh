@@ -2,7 +2,7 @@
 # bench/run.sh — goc against Go, side by side.
 #
 #   bench/run.sh [--go PATH | --no-go] [--goc PATH] [--smoke] [--reps N]
-#                [--procs N] [--only NAME,...] [--tmp DIR] [--out FILE]
+#                [--procs N] [--only NAME,...] [--tmp DIR] [--out FILE] [--rt]
 #
 # Builds every benchmark twice — bench/goc/NAME.goc with `goc cc -O2` and
 # bench/go/NAME/main.go with `go build` (GOPATH and GOCACHE under the temp
@@ -15,6 +15,11 @@
 # Prints a markdown table of medians and, unless --smoke or --out -, writes
 # bench/RESULTS.md.
 #
+# --rt: run each program under `chrt -r 1` (SCHED_RR, lowest real-time
+# priority) where that is permitted, so that other work on the machine does
+# not preempt it; on a shared VM this takes run-to-run spreads from 2-3x to a
+# few percent. Where chrt is missing or not permitted the runs go on at
+# normal priority, with a note on stderr and in RESULTS.md.
 # --smoke: tiny sizes, one repetition; checks that both sides build and agree
 # (no timing claims, RESULTS.md untouched). Without a Go toolchain (or with
 # --no-go) only the goc side is built and run.
@@ -33,6 +38,7 @@ TMP="$here/tmp"
 OUT=""
 NO_GO=0
 LIMIT=60
+RT=0
 
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -45,7 +51,8 @@ while [ $# -gt 0 ]; do
     --only) ONLY=$2; shift 2 ;;
     --tmp) TMP=$2; shift 2 ;;
     --out) OUT=$2; shift 2 ;;
-    -h|--help) sed -n '2,22p' "$0"; exit 0 ;;
+    --rt) RT=1; shift ;;
+    -h|--help) sed -n '2,27p' "$0"; exit 0 ;;
     *) echo "run.sh: unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -65,6 +72,19 @@ if [ "$NO_GO" = 0 ] && [ -n "$GO_BIN" ] && "$GO_BIN" version >/dev/null 2>&1; th
   HAVE_GO=1
 elif [ "$NO_GO" = 0 ]; then
   echo "run.sh: no Go toolchain found; running the goc side only" >&2
+fi
+
+# --rt: the prefix each run gets, and what RESULTS.md says about it.
+RT_PREFIX=()
+RT_NOTE="normal priority (no --rt)"
+if [ "$RT" = 1 ]; then
+  if command -v chrt >/dev/null 2>&1 && chrt -r 1 true 2>/dev/null; then
+    RT_PREFIX=(chrt -r 1)
+    RT_NOTE="each program under \`chrt -r 1\` (SCHED_RR priority 1)"
+  else
+    echo "run.sh: --rt: chrt -r 1 is not permitted here (or chrt is missing); running at normal priority" >&2
+    RT_NOTE="--rt asked, but chrt -r 1 was not permitted: normal priority"
+  fi
 fi
 
 # The suite: name, GOMAXPROCS list (P = --procs), argument, smoke argument.
@@ -127,14 +147,14 @@ run_one() {
   local side=$1 name=$2 p=$3 arg=$4 rep=$5
   local bin="$TMP/bin/$side/$name" log="$TMP/logs/run_${side}_${name}_P${p}_$rep"
   [ -x "$bin" ] || return 0
-  GOC_MAXPROCS=$p GOMAXPROCS=$p "$TMP/bin/rss" "$log.rss" "$LIMIT" "$bin" "$arg" \
-    > "$log.out" 2> "$log.err"
+  GOC_MAXPROCS=$p GOMAXPROCS=$p ${RT_PREFIX[@]+"${RT_PREFIX[@]}"} \
+    "$TMP/bin/rss" "$log.rss" "$LIMIT" "$bin" "$arg" > "$log.out" 2> "$log.err"
   local rc=$?
   local rss; rss=$(cat "$log.rss" 2>/dev/null || echo 0)
   if [ $rc -ne 0 ] || ! grep -q '^bench=' "$log.out"; then
     local why="exit $rc"; [ $rc = 124 ] && why="timed out after ${LIMIT}s"
     {
-      echo "RUN $side $name (rep $rep, $why): GOC_MAXPROCS=$p GOMAXPROCS=$p timeout $LIMIT bench/tmp/bin/$side/$name $arg"
+      echo "RUN $side $name (rep $rep, $why): GOC_MAXPROCS=$p GOMAXPROCS=$p ${RT_PREFIX[*]:-}${RT_PREFIX[*]:+ }timeout $LIMIT bench/tmp/bin/$side/$name $arg"
       tail -n 8 "$log.out" | sed 's/^/    stdout: /'
       tail -n 12 "$log.err" | sed 's/^/    stderr: /'
     } >> "$FAILS"
@@ -153,6 +173,7 @@ run_one() {
 }
 
 start=$(date +%s)
+load0=$(cut -d' ' -f1-3 /proc/loadavg)
 for rep in $(seq 1 "$REPS"); do
   while read -r name procs arg sarg; do
     [ -n "$name" ] || continue
@@ -321,6 +342,7 @@ if [ "$SMOKE" = 0 ] && [ "$OUT" != "-" ]; then
     echo "- Go: $gov"
     echo "- C compiler: $ccv (goc cc -O2)"
     echo "- GOC_MAXPROCS = GOMAXPROCS = P (column P); $REPS alternating repetitions, medians; suite took ${elapsed}s"
+    echo "- scheduling: $RT_NOTE; load average before the run: $load0"
     echo
     echo "Times are each program's own measurement of the work (not process"
     echo "start-up). Peak RSS is the whole process's (getrusage ru_maxrss)."
@@ -337,7 +359,7 @@ if [ "$SMOKE" = 0 ] && [ "$OUT" != "-" ]; then
       echo '```'
       echo
     fi
-    echo "Rerun: \`cmake -S . -B build -G Ninja && ninja -C build && bench/run.sh --reps $REPS --procs $PROCS\`"
+    echo "Rerun: \`cmake -S . -B build -G Ninja && ninja -C build && bench/run.sh --reps $REPS --procs $PROCS$([ "$RT" = 1 ] && echo " --rt")\`"
     echo "(\`--go PATH\` picks the Go toolchain; \`--smoke\` only checks that both sides build and agree)."
   } > "$out"
   echo "wrote $out" >&2
