@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# bench/run.sh — goc against Go, side by side.
+# bench/run.sh — goc against Go (and tokio), side by side.
 #
-#   bench/run.sh [--go PATH | --no-go] [--goc PATH] [--smoke] [--reps N]
-#                [--procs N] [--only NAME,...] [--tmp DIR] [--out FILE] [--rt]
+#   bench/run.sh [--go PATH | --no-go] [--goc PATH] [--cargo PATH | --no-tokio]
+#                [--smoke] [--reps N] [--procs N] [--only NAME,...]
+#                [--tmp DIR] [--out FILE] [--rt]
 #
 # Builds every benchmark twice — bench/goc/NAME.goc with `goc cc -O2` and
 # bench/go/NAME/main.go with `go build` (GOPATH and GOCACHE under the temp
@@ -12,6 +13,14 @@
 #   bench=NAME time_ns=T result=R [key=value ...]
 # T is the program's own measurement of the work; R must be the same on both
 # sides and in every repetition (the runner fails loudly otherwise).
+#
+# A third side, tokio: bench/tokio/src/bin/NAME.rs for the programs that have
+# a twin (skynet, spawn, chan_sync, prodcons, idle_1m), built with
+# `cargo build --offline --release` against Debian's crates
+# (/usr/share/cargo/registry, librust-tokio-dev; bench/tokio/.cargo/config.toml)
+# when cargo and the tokio crate are there (--cargo PATH picks cargo; the
+# rustc beside it is used), skipped otherwise or with --no-tokio. Its rows
+# get tokio columns; rows without a twin show "—" there.
 # Prints a markdown table of medians and, unless --smoke or --out -, writes
 # bench/RESULTS.md.
 #
@@ -39,6 +48,8 @@ OUT=""
 NO_GO=0
 LIMIT=60
 RT=0
+CARGO_BIN=""
+NO_TOKIO=0
 
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -52,7 +63,9 @@ while [ $# -gt 0 ]; do
     --tmp) TMP=$2; shift 2 ;;
     --out) OUT=$2; shift 2 ;;
     --rt) RT=1; shift ;;
-    -h|--help) sed -n '2,27p' "$0"; exit 0 ;;
+    --cargo) CARGO_BIN=$2; shift 2 ;;
+    --no-tokio) NO_TOKIO=1; shift ;;
+    -h|--help) sed -n '2,37p' "$0"; exit 0 ;;
     *) echo "run.sh: unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -72,6 +85,24 @@ if [ "$NO_GO" = 0 ] && [ -n "$GO_BIN" ] && "$GO_BIN" version >/dev/null 2>&1; th
   HAVE_GO=1
 elif [ "$NO_GO" = 0 ]; then
   echo "run.sh: no Go toolchain found; running the goc side only" >&2
+fi
+
+# tokio: cargo (Debian's /usr/bin/cargo first) and the tokio crate.
+HAVE_TOKIO=0
+TOKIO_NOTE="not run (--no-tokio)"
+TOKIO_REG=/usr/share/cargo/registry
+if [ "$NO_TOKIO" = 0 ]; then
+  if [ -z "$CARGO_BIN" ]; then
+    if [ -x /usr/bin/cargo ]; then CARGO_BIN=/usr/bin/cargo; else CARGO_BIN=$(command -v cargo || true); fi
+  fi
+  if [ -z "$CARGO_BIN" ] || ! "$CARGO_BIN" --version >/dev/null 2>&1; then
+    TOKIO_NOTE="not run: no cargo"
+  elif ! ls -d "$TOKIO_REG"/tokio-[0-9]* >/dev/null 2>&1; then
+    TOKIO_NOTE="not run: no tokio crate in $TOKIO_REG (apt-get install librust-tokio-dev)"
+  else
+    HAVE_TOKIO=1
+  fi
+  [ "$HAVE_TOKIO" = 1 ] || echo "run.sh: tokio side $TOKIO_NOTE" >&2
 fi
 
 # --rt: the prefix each run gets, and what RESULTS.md says about it.
@@ -102,7 +133,7 @@ preempt_overhead P    10        1
 timer_lateness   P    300       20
 "
 
-mkdir -p "$TMP/bin/goc" "$TMP/bin/go" "$TMP/logs" || exit 2
+mkdir -p "$TMP/bin/goc" "$TMP/bin/go" "$TMP/bin/tokio" "$TMP/logs" || exit 2
 DATA="$TMP/data.txt"
 FAILS="$TMP/failures.txt"
 : > "$DATA"
@@ -138,6 +169,31 @@ if [ "$HAVE_GO" = 1 ]; then
         > "$TMP/logs/build_go.log" 2>&1; then
     echo "BUILD go: (cd bench/go && go build -o BIN/ ${pkgs[*]})" >> "$FAILS"
     tail -n 20 "$TMP/logs/build_go.log" | sed 's/^/    /' >> "$FAILS"
+  fi
+fi
+
+rm -f "$TMP/bin/tokio/"*
+if [ "$HAVE_TOKIO" = 1 ]; then
+  tok_names=()
+  for n in "${names[@]}"; do [ -f "$here/tokio/src/bin/$n.rs" ] && tok_names+=("$n"); done
+  rustc_bin=$(dirname "$CARGO_BIN")/rustc
+  [ -x "$rustc_bin" ] || rustc_bin=rustc
+  if [ ${#tok_names[@]} = 0 ]; then
+    HAVE_TOKIO=0; TOKIO_NOTE="not run: no selected program has a tokio twin"
+  else
+    bins=(); for n in "${tok_names[@]}"; do bins+=(--bin "$n"); done
+    if (cd "$here/tokio" && RUSTC="$rustc_bin" "$CARGO_BIN" build --offline --release \
+          --target-dir "$TMP/cargo" "${bins[@]}") > "$TMP/logs/build_tokio.log" 2>&1; then
+      for n in "${tok_names[@]}"; do cp "$TMP/cargo/release/$n" "$TMP/bin/tokio/$n"; done
+      tokv=$(awk '/^name = "tokio"$/ { getline; gsub(/"/, "", $3); print $3; exit }' "$here/tokio/Cargo.lock" 2>/dev/null)
+      TOKIO_NOTE="tokio ${tokv:-?} (from $TOKIO_REG), $("$rustc_bin" --version 2>/dev/null), $("$CARGO_BIN" --version 2>/dev/null)"
+    else
+      # An optional comparison: a failed build is reported, not a failure.
+      HAVE_TOKIO=0
+      TOKIO_NOTE="not run: cargo build failed (bench/tmp/logs/build_tokio.log)"
+      echo "run.sh: tokio side $TOKIO_NOTE:" >&2
+      tail -n 20 "$TMP/logs/build_tokio.log" | sed 's/^/    /' >&2
+    fi
   fi
 fi
 
@@ -181,9 +237,14 @@ for rep in $(seq 1 "$REPS"); do
     [ "$SMOKE" = 1 ] && arg=$sarg
     for p in ${procs//,/ }; do
       [ "$p" = P ] && p=$PROCS
-      if [ $((rep % 2)) = 1 ]; then order="goc go"; else order="go goc"; fi
+      # The sides there are, rotated by one each repetition (goc go tokio,
+      # go tokio goc, ...; with two sides: goc go, go goc).
+      sides=(goc)
+      [ "$HAVE_GO" = 1 ] && sides+=(go)
+      [ "$HAVE_TOKIO" = 1 ] && [ -x "$TMP/bin/tokio/$name" ] && sides+=(tokio)
+      k=$(( (rep - 1) % ${#sides[@]} ))
+      order="${sides[*]:$k} ${sides[*]:0:$k}"
       for side in $order; do
-        [ "$side" = go ] && [ "$HAVE_GO" = 0 ] && continue
         echo "rep $rep/$REPS: $side $name P=$p" >&2
         run_one "$side" "$name" "$p" "$arg" "$rep"
       done
@@ -194,7 +255,7 @@ elapsed=$(( $(date +%s) - start ))
 
 # ---- report ----------------------------------------------------------------
 TABLE="$TMP/table.md"
-awk -v smoke="$SMOKE" -v have_go="$HAVE_GO" '
+awk -v smoke="$SMOKE" -v have_go="$HAVE_GO" -v have_tokio="$HAVE_TOKIO" '
 function median(s,   a, n, i, j, t) {
   n = split(s, a, " ")
   for (i = 2; i <= n; i++) { t = a[i] + 0; for (j = i - 1; j >= 1 && a[j] + 0 > t; j--) a[j+1] = a[j]; a[j+1] = t }
@@ -270,9 +331,15 @@ BEGIN {
   if (k != "time_ns" && k != "rss_kb" && !((side, row, k) in XK)) { XK[side, row, k] = 1; XKEYS[side, row] = XKEYS[side, row] " " k }
 }
 END {
-  if (smoke) {
+  if (smoke && have_tokio) {
+    print "| benchmark | P | goc result | Go result | tokio result | agree |"
+    print "|---|---|---|---|---|---|"
+  } else if (smoke) {
     print "| benchmark | P | goc result | Go result | agree |"
     print "|---|---|---|---|---|"
+  } else if (have_tokio) {
+    print "| benchmark | P | goc | Go | tokio | goc/Go | goc/tokio | goc peak RSS | Go peak RSS | tokio peak RSS | goc extra | Go extra | tokio extra | goal | met |"
+    print "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
   } else {
     print "| benchmark | P | goc | Go | goc/Go | goc peak RSS | Go peak RSS | goc extra | Go extra | goal | met |"
     print "|---|---|---|---|---|---|---|---|---|---|---|"
@@ -284,7 +351,11 @@ END {
     if (!(("goc", row) in RESSIDE)) agree = "**goc side missing**"
     if (smoke) {
       gr = (("go", row) in RESSIDE) ? RESSIDE["go", row] : "—"
-      printf "| %s | %d | %s | %s | %s |\n", b, p, RESSIDE["goc", row], gr, agree
+      tr = (("tokio", row) in RESSIDE) ? RESSIDE["tokio", row] : "—"
+      if (have_tokio)
+        printf "| %s | %d | %s | %s | %s | %s |\n", b, p, RESSIDE["goc", row], gr, tr, agree
+      else
+        printf "| %s | %d | %s | %s | %s |\n", b, p, RESSIDE["goc", row], gr, agree
       continue
     }
     tg = median(V["goc", row, "time_ns"]); to = median(V["go", row, "time_ns"])
@@ -293,10 +364,22 @@ END {
     for (j = 1; j <= n; j++) xg = xg (xg == "" ? "" : ", ") fmt_extra(ks[j], median(V["goc", row, ks[j]]))
     xo = ""; n = split(XKEYS["go", row], ks, " ")
     for (j = 1; j <= n; j++) xo = xo (xo == "" ? "" : ", ") fmt_extra(ks[j], median(V["go", row, ks[j]]))
+    tt = median(V["tokio", row, "time_ns"])
+    tratio = (tg != "" && tt != "" && tt > 0) ? tg / tt : ""
+    xt = ""; n = split(XKEYS["tokio", row], ks, " ")
+    for (j = 1; j <= n; j++) xt = xt (xt == "" ? "" : ", ") fmt_extra(ks[j], median(V["tokio", row, ks[j]]))
     g = goal_of(b, p)
     met = check(g, ratio, row)
     if (agree != "yes") met = agree
-    if (FAILED["goc", PROG[row], p] || FAILED["go", PROG[row], p]) met = met " (some runs failed)"
+    if (FAILED["goc", PROG[row], p] || FAILED["go", PROG[row], p] || FAILED["tokio", PROG[row], p]) met = met " (some runs failed)"
+    if (have_tokio) {
+      printf "| %s | %d | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", b, p,
+        fmt_ns(tg), fmt_ns(to), fmt_ns(tt),
+        ratio == "" ? "—" : sprintf("%.2f", ratio), tratio == "" ? "—" : sprintf("%.2f", tratio),
+        fmt_kb(median(V["goc", row, "rss_kb"])), fmt_kb(median(V["go", row, "rss_kb"])),
+        fmt_kb(median(V["tokio", row, "rss_kb"])), xg, xo, xt, goal_text(g), met
+      continue
+    }
     printf "| %s | %d | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", b, p, fmt_ns(tg), fmt_ns(to),
       ratio == "" ? "—" : sprintf("%.2f", ratio), fmt_kb(median(V["goc", row, "rss_kb"])),
       fmt_kb(median(V["go", row, "rss_kb"])), xg == "" ? "" : xg, xo == "" ? "" : xo, goal_text(g), met
@@ -309,8 +392,9 @@ table_rc=$?
 while read -r name procs arg sarg; do
   [ -n "$name" ] || continue
   selected "$name" || continue
-  for side in goc go; do
+  for side in goc go tokio; do
     [ "$side" = go ] && [ "$HAVE_GO" = 0 ] && continue
+    [ "$side" = tokio ] && { [ "$HAVE_TOKIO" = 0 ] || [ ! -f "$here/tokio/src/bin/$name.rs" ]; } && continue
     if ! awk -v s="$side" -v n="$name" '$1 == s && $2 == n && $5 != "-" { f = 1 } END { exit !f }' "$DATA"; then
       echo "| $name ($side side) | | no results: see failures | | | | | | | | |" >> "$TABLE"
       table_rc=1
@@ -335,11 +419,12 @@ if [ "$SMOKE" = 0 ] && [ "$OUT" != "-" ]; then
   gov=$([ "$HAVE_GO" = 1 ] && "$GO_BIN" version || echo "none")
   ccv=$(cc --version | head -1)
   {
-    echo "# goc vs Go benchmark results"
+    echo "# goc vs Go$([ "$HAVE_TOKIO" = 1 ] && echo " and tokio") benchmark results"
     echo
     echo "- machine: $(nproc) CPUs, $cpu; $(uname -sr)"
     echo "- goc commit: $commit$dirty"
     echo "- Go: $gov"
+    echo "- tokio: $TOKIO_NOTE"
     echo "- C compiler: $ccv (goc cc -O2)"
     echo "- GOC_MAXPROCS = GOMAXPROCS = P (column P); $REPS alternating repetitions, medians; suite took ${elapsed}s"
     echo "- scheduling: $RT_NOTE; load average before the run: $load0"
@@ -347,6 +432,7 @@ if [ "$SMOKE" = 0 ] && [ "$OUT" != "-" ]; then
     echo "Times are each program's own measurement of the work (not process"
     echo "start-up). Peak RSS is the whole process's (getrusage ru_maxrss)."
     echo "goc/Go below 1 means goc is faster. Goals are targets, not assertions."
+    [ "$HAVE_TOKIO" = 1 ] && echo "goc/tokio likewise; tokio twins exist for some programs only (bench/tokio)."
     echo
     cat "$TABLE"
     echo
