@@ -346,20 +346,11 @@ static void recv_direct(goc_chan *c, goc_sudog *s, void *dst) {
   goc__sudog_wake(s);
 }
 
-static inline bool chan_full(goc_chan *c) {
-  if (c->dataqsiz == 0) return LOAD(&c->recvq.first) == NULL;
-  return LOAD(&c->qcount) == c->dataqsiz;
-}
-static inline bool chan_empty(goc_chan *c) {
-  if (c->dataqsiz == 0) return LOAD(&c->sendq.first) == NULL;
-  return LOAD(&c->qcount) == 0;
-}
-
 int goc__chansend(goc_chan *c, const void *elem, bool block, goc_g *g,
                   goc_waitrec **out) {
-  /* Not ready and not closed: a non-blocking send fails without the lock.
-   * (closed is read after full: a channel never reopens.) */
-  if (!block && chan_full(c) && LOAD(&c->closed) == 0) return 0;
+  /* Not ready and not closed: a non-blocking send fails without the lock
+   * (the argument: goc__chan_send_would_block in chan.h). */
+  if (!block && goc__chan_send_would_block(c)) return 0;
 
   goc__chanlock(&c->lock);
   if (c->closed) {
@@ -392,10 +383,12 @@ int goc__chansend(goc_chan *c, const void *elem, bool block, goc_g *g,
 
 int goc__chanrecv(goc_chan *c, void *dst, bool *ok, bool block, goc_g *g,
                   goc_waitrec **out) {
-  if (!block && chan_empty(c)) {
+  /* Not ready and not closed: fails without the lock (chan.h). */
+  if (!block && goc__chan_nb_empty(c)) {
     if (LOAD(&c->closed) == 0) return 0;
-    /* Closed; it can't reopen, so if it is still empty it stays empty. */
-    if (chan_empty(c)) {
+    /* Closed; it can't reopen, so if it is still empty it stays empty
+     * (re-read after closed: a send may have completed in between). */
+    if (goc__chan_nb_empty(c)) {
       goc__elem_clear(c, dst);
       if (ok) *ok = false;
       return 1;

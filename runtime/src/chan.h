@@ -99,6 +99,58 @@ struct goc_chan {
   goc_rtimer *after_timer;  /* goc_after: stopped and freed with c */
 };
 
+/* ---- lock-free "would block" checks (Go's chan.go empty()/full()) --------
+ * The non-blocking operations (a one-case select with a default, the
+ * try-ops, a select's poll) first check without the lock whether the
+ * operation can complete; most such calls find that it cannot and return
+ * at once, taking no lock and writing nothing.
+ *
+ * What is read: dataqsiz never changes after make. closed, qcount,
+ * recvq.first and sendq.first are single words, each written only under
+ * c->lock with an atomic store, so a lock-free load sees either the value
+ * before or after some locked section, never a torn one.
+ *
+ * Why a failed check is a correct answer (linearizability): the check is two
+ * loads in program order, t1 (ready? -- a waiting partner for an
+ * unbuffered channel; qcount 0 / qcount == dataqsiz for a buffered one)
+ * then t2 (closed?), both seq_cst so t2 is not done before t1. A channel
+ * never reopens, so "not closed" at t2 means "not closed" at t1 too; at t1
+ * the channel was therefore both open and not ready, and the operation is
+ * linearized there as "would block". (Go reads closed first for a send;
+ * either order works because closed only goes 0 -> 1.) A value or waiter
+ * whose store the loads miss was not yet published, so the operation may
+ * be ordered before that locked section; anything the other side did after
+ * its unlock (release) is not yet visible to us either, so no observer can
+ * see the two in the other order.
+ *
+ * A receive that finds the channel empty but closed must still answer
+ * (zero, !ok), but only if the channel is still empty after closed was
+ * seen: a send may have completed between t1 and t2 (that is
+ * goc__chanrecv's re-check, taken with the lock-free answer or the lock).
+ *
+ * A passing check promises nothing: the locked path decides. */
+static inline bool goc__chan_nb_full(goc_chan *c) {
+  if (c->dataqsiz == 0)
+    return __atomic_load_n(&c->recvq.first, __ATOMIC_SEQ_CST) == NULL;
+  return __atomic_load_n(&c->qcount, __ATOMIC_SEQ_CST) == c->dataqsiz;
+}
+static inline bool goc__chan_nb_empty(goc_chan *c) {
+  if (c->dataqsiz == 0)
+    return __atomic_load_n(&c->sendq.first, __ATOMIC_SEQ_CST) == NULL;
+  return __atomic_load_n(&c->qcount, __ATOMIC_SEQ_CST) == 0;
+}
+/* A non-blocking send on c would block now: full (no waiting receiver) and
+ * open. (A closed channel panics on the locked path.) */
+static inline bool goc__chan_send_would_block(goc_chan *c) {
+  return goc__chan_nb_full(c) &&
+         __atomic_load_n(&c->closed, __ATOMIC_SEQ_CST) == 0;
+}
+/* A non-blocking receive on c would block now: empty and open. */
+static inline bool goc__chan_recv_would_block(goc_chan *c) {
+  return goc__chan_nb_empty(c) &&
+         __atomic_load_n(&c->closed, __ATOMIC_SEQ_CST) == 0;
+}
+
 /* Frees c unless goroutines or threads wait on it (then leaves it: they
  * block forever, as on a stopped Go timer). Returns whether it freed c. */
 bool goc__chan_free_if_idle(goc_chan *c);
