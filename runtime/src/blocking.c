@@ -116,7 +116,7 @@ static void blocking_commit(goc_g *g, void *arg) {
     bool none = pool.nthreads == 0;
     goc__rt_unlock(&pool.lock);
     /* Other workers will get to the job; with none, nobody would. */
-    if (none) goc__throw("goc_blocking: cannot create a thread");
+    if (none) goc__throw_err("goc_blocking: cannot create a thread", err);
   }
 }
 

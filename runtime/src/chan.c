@@ -255,7 +255,7 @@ goc_chan *goc_chan_make(size_t elem_size, size_t elem_align, size_t cap) {
   size_t total = hdr + bytes;
   total = (total + align - 1) & ~(align - 1);
   goc_chan *c = aligned_alloc(align, total);
-  if (!c) goc__panic_str("makechan: out of memory");
+  if (!c) goc__throw("out of memory allocating a channel");
   memset(c, 0, sizeof *c);
   c->elemsize = elem_size;
   c->dataqsiz = cap;

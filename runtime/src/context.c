@@ -169,7 +169,7 @@ static void deadline_fired(void *arg, int64_t now) {
 static goc_context *new_node(goc_context *parent, int kind) {
   if (!parent) goc__panic_str("cannot create context from nil parent");
   goc_context *ctx = calloc(1, sizeof *ctx);
-  if (!ctx) goc__panic_str("goc_context: out of memory");
+  if (!ctx) goc__throw("out of memory allocating a context");
   ctx->kind = kind;
   ctx->up = parent;
   atomic_store(&ctx->refs, 1);

@@ -87,7 +87,7 @@ static goc_polldesc *pd_lookup(int fd, bool create) {
   if (!page) {
     if (!create) return NULL;
     goc_polldesc *np = calloc(PD_PAGE, sizeof *np);
-    if (!np) goc__throw("out of memory in netpoll");
+    if (!np) goc__throw("out of memory allocating poll descriptors");
     for (int i = 0; i < PD_PAGE; i++) {
       pthread_mutex_init(&np[i].lock, NULL);
       pthread_mutex_init(&np[i].dl_lock, NULL);

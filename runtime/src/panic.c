@@ -55,6 +55,15 @@ void goc__throw(const char *msg) {
   goc__fatal_exit();
 }
 
+/* A throw for a failed system call: "MSG: STRERROR(err)". pthread_create
+ * reports a failed allocation of its own (the thread's TLS, its stack) as
+ * EAGAIN, the same as the thread limit. */
+void goc__throw_err(const char *msg, int err) {
+  char buf[256];
+  snprintf(buf, sizeof buf, "%s: %s", msg, strerror(err));
+  goc__throw(buf);
+}
+
 void goc__panic_str(const char *msg) {
   begin_death();
   fprintf(stderr, "panic: %s\n", msg);

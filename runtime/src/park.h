@@ -102,6 +102,7 @@ void goc__timer_modify(goc_rtimer *t, int64_t when, int64_t period);
 /* ---- failure ------------------------------------------------------------ */
 /* Go's throw: a broken runtime invariant. Prints "fatal error: msg", exit 2. */
 __attribute__((noreturn)) void goc__throw(const char *msg);
+__attribute__((noreturn)) void goc__throw_err(const char *msg, int err);
 /* A user-caused panic: "panic: msg" plus the goroutine trace, exit 2. */
 __attribute__((noreturn)) void goc__panic_str(const char *msg);
 

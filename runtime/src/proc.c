@@ -362,5 +362,5 @@ void goc__newm(goc_p *p, bool spinning) {
   pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
   int err = pthread_create(&m->thread, &attr, mstart, m);
   pthread_attr_destroy(&attr);
-  if (err) goc__throw("newm: cannot create an OS thread");
+  if (err) goc__throw_err("newm: cannot create an OS thread", err);
 }

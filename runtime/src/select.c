@@ -150,7 +150,7 @@ int goc__selectgo(goc_select_case *cases, int n, bool has_default, goc_g *g,
   uint32_t *poll = stackbuf, *order;
   if (n > 64) {
     poll = malloc(2 * (size_t)n * sizeof(uint32_t));
-    if (!poll) goc__throw("select: out of memory");
+    if (!poll) goc__throw("out of memory allocating a select poll order");
   }
   order = poll + (n > 64 ? n : 64);
 

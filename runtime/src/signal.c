@@ -103,7 +103,7 @@ static void sig_start(void) {
   pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
   int err = pthread_create(&t, &attr, sig_thread, NULL);
   pthread_attr_destroy(&attr);
-  if (err) goc__throw("signal: cannot create the signal thread");
+  if (err) goc__throw_err("signal: cannot create the signal thread", err);
 }
 
 void goc_signal_notify(GOC_CHAN(int) ch, int sig) {
@@ -122,7 +122,7 @@ void goc_signal_notify(GOC_CHAN(int) ch, int sig) {
   for (sigreg *r = regs; r; r = r->next)
     if (r->c == c && r->sig == sig) { goc__rt_unlock(&sig_lock); return; }
   sigreg *r = malloc(sizeof *r);
-  if (!r) goc__throw("out of memory in goc_signal_notify");
+  if (!r) goc__throw("out of memory allocating a signal registration");
   r->c = c;
   r->sig = sig;
   r->next = regs;

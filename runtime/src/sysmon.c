@@ -230,7 +230,7 @@ void goc__sysmon_start(void) {
   pthread_attr_t attr;
   pthread_attr_init(&attr);
   pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-  if (pthread_create(&t, &attr, sysmon, NULL))
-    goc__throw("cannot start the monitor thread");
+  int err = pthread_create(&t, &attr, sysmon, NULL);
+  if (err) goc__throw_err("cannot start the monitor thread", err);
   pthread_attr_destroy(&attr);
 }

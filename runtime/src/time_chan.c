@@ -74,7 +74,7 @@ static int64_t when_after(int64_t ns) {
 GOC_CHAN(int64_t) goc_after(int64_t ns) {
   goc_chan *c = time_chan();
   goc_rtimer *t = malloc(sizeof *t);
-  if (!t) goc__panic_str("goc_after: out of memory");
+  if (!t) goc__throw("out of memory allocating a timer (goc_after)");
   rtimer_init(t, when_after(ns), 0, c);
   c->after_timer = t;
   goc__timer_start(t);
@@ -85,7 +85,7 @@ GOC_CHAN(int64_t) goc_after(int64_t ns) {
 goc_ticker *goc_ticker_new(int64_t period) {
   if (period <= 0) goc__panic_str("non-positive interval for goc_ticker_new");
   goc_ticker *tk = malloc(sizeof *tk);
-  if (!tk) goc__panic_str("goc_ticker_new: out of memory");
+  if (!tk) goc__throw("out of memory allocating a ticker");
   tk->c = time_chan();
   rtimer_init(&tk->t, when_after(period), period, tk->c);
   goc__timer_start(&tk->t);
@@ -113,7 +113,7 @@ void goc_ticker_stop(goc_ticker *tk) {
 /* ---- one-shot timers ------------------------------------------------------- */
 goc_timer *goc_timer_new(int64_t ns) {
   goc_timer *tm = malloc(sizeof *tm);
-  if (!tm) goc__panic_str("goc_timer_new: out of memory");
+  if (!tm) goc__throw("out of memory allocating a timer");
   tm->c = time_chan();
   rtimer_init(&tm->t, when_after(ns), 0, tm->c);
   goc__timer_start(&tm->t);
