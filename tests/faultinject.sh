@@ -10,7 +10,7 @@
 # total is small and otherwise for a deterministic sample: N = 1..F, the
 # last L up to the total (plus a few past it), and evenly spaced points in
 # between, at most MAX in all (short: F=20 L=10 MAX=40 on the runtime
-# programs, F=15 L=5 MAX=25 on the tools; full: F=50 L=50 MAX=300, and
+# programs, F=15 L=5 MAX=25 on goc transform, F=5 L=3 MAX=10 on goc cc; full: F=50 L=50 MAX=300, and
 # every point for a subject whose total is at most 2000). full also reruns
 # a sample with GOC_FAILMALLOC_MODE=after (every later allocation fails).
 #
@@ -119,6 +119,7 @@ tool_case() {
   [ "$kind" = transform ] && cp "$d/out.c" "$work/ref.c"
   local total; total=$(cd "$d" && TMPDIR=$d/tmp fm_count x "${cmd[@]}")
   local ns; ns=$(points "$total" $tl_first $tl_last $tl_max)
+  [ "$kind" = cc ] && [ "$mode" != full ] && ns=$(points "$total" 5 3 10)   # each run compiles
   [ "$fmode" = after ] && ns=$(points "$total" 10 5 30)
   local nn; nn=$(echo "$ns" | wc -l)
   echo "tool $name mode=$fmode: $total allocations, trying $nn points"

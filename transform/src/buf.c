@@ -1,13 +1,11 @@
 /* buf.c — growable strings and checked allocation. */
 #include "buf.h"
+#include "transform.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static void oom(void) {
-  fputs("goc: out of memory\n", stderr);
-  abort();
-}
+static void oom(void) { diag_oom(); }
 void *xmalloc(size_t n) { void *p = malloc(n ? n : 1); if (!p) oom(); return p; }
 void *xcalloc(size_t n, size_t m) { void *p = calloc(n ? n : 1, m ? m : 1); if (!p) oom(); return p; }
 void *xrealloc(void *p, size_t n) { p = realloc(p, n ? n : 1); if (!p) oom(); return p; }

@@ -46,6 +46,7 @@ static const char *site_kind(const char *line) {
 
 static char *source_line(const char *path, unsigned line) {
   FILE *f = fopen(path, "r");
+  if (!f) diag_if_oom();
   if (!f) return NULL;
   char buf[4096];
   unsigned n = 0;

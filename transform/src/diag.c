@@ -1,7 +1,10 @@
 /* diag.c — diagnostics in the form compilers use: file:line:col: error: msg */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
+#include <dlfcn.h>
 #include "transform.h"
 
 int diag_count;
@@ -24,6 +27,18 @@ void diag_error(const source *s, TSNode at, const char *fmt, ...) {
   fputc('\n', stderr);
 }
 
+/* What a fatal error removes before it exits: the temporary directory of
+ * goc cc/run/test (unless GOC_KEEP) and an output's temporary file. */
+static const char *fatal_rm_dir, *fatal_unlink;
+void diag_cleanup_dir(const char *dir) { fatal_rm_dir = dir; }
+void diag_cleanup_file(const char *path) { fatal_unlink = path; }
+
+static void fatal_cleanup(void) {
+  if (fatal_unlink) unlink(fatal_unlink);
+  if (fatal_rm_dir && !getenv("GOC_KEEP")) driver_rm_rf(fatal_rm_dir);   /* fork + exec: no allocation here */
+  fatal_unlink = fatal_rm_dir = NULL;
+}
+
 void diag_fatal(const char *fmt, ...) {
   fputs("goc: error: ", stderr);
   va_list ap;
@@ -31,5 +46,45 @@ void diag_fatal(const char *fmt, ...) {
   vfprintf(stderr, fmt, ap);
   va_end(ap);
   fputc('\n', stderr);
+  fatal_cleanup();
   exit(1);
+}
+
+/* Out of memory, possibly inside libclang or tree-sitter: no atexit
+ * handlers or C++ static destructors run over a library's half-updated
+ * state. */
+void diag_oom(void) {
+  fputs("goc: error: out of memory\n", stderr);
+  fatal_cleanup();
+  fflush(stdout);
+  _exit(1);
+}
+
+/* After a library call failed: if it failed for want of memory (fopen,
+ * open_memstream, getline set ENOMEM), that is the error. */
+void diag_if_oom(void) {
+  if (errno == ENOMEM) diag_oom();
+}
+
+static void llvm_bad_alloc(void *user, const char *reason, bool gen_crash_diag) {
+  (void)user, (void)reason, (void)gen_crash_diag;
+  diag_oom();
+}
+
+/* The libraries' allocation failures end as goc's: tree-sitter's own
+ * allocator prints and exits 1; in libclang, a failed operator new throws
+ * std::bad_alloc, which nothing catches (terminate, SIGABRT), and LLVM's
+ * safe_malloc calls report_bad_alloc_error, which aborts. The C++ hooks
+ * are looked up by their mangled names (libstdc++'s std::set_new_handler,
+ * libLLVM's llvm::install_bad_alloc_error_handler, both loaded with
+ * libclang); one that is missing leaves that library's default. */
+void diag_oom_handlers(void) {
+  ts_set_allocator(xmalloc, xcalloc, xrealloc, free);
+  void (*(*set_new_handler)(void (*)(void)))(void) =
+      (void (*(*)(void (*)(void)))(void))dlsym(RTLD_DEFAULT, "_ZSt15set_new_handlerPFvvE");
+  if (set_new_handler) set_new_handler(diag_oom);
+  void (*install)(void (*)(void *, const char *, bool), void *) =
+      (void (*)(void (*)(void *, const char *, bool), void *))dlsym(
+          RTLD_DEFAULT, "_ZN4llvm31install_bad_alloc_error_handlerEPFvPvPKcbES0_");
+  if (install) install(llvm_bad_alloc, NULL);
 }

@@ -129,16 +129,19 @@ program *driver_load_program(char **files, int nfiles, source ***srcs_out, const
 static int write_file(const char *path, const char *text) {
   char *tmp = xasprintf("%s.tmp%d", path, (int)getpid());
   FILE *f = fopen(tmp, "w");
+  if (!f) diag_if_oom();
   if (!f) { fprintf(stderr, "goc: error: cannot write %s: %s\n", path, strerror(errno)); free(tmp); return 1; }
-  fputs(text, f);
-  if (fclose(f) != 0 || rename(tmp, path) != 0) {
+  diag_cleanup_file(tmp);   /* a fatal error before the rename removes it */
+  bool bad = fputs(text, f) < 0;
+  bad |= fclose(f) != 0;
+  if (bad || rename(tmp, path) != 0) {
     fprintf(stderr, "goc: error: cannot write %s: %s\n", path, strerror(errno));
     unlink(tmp);
-    free(tmp);
-    return 1;
+    bad = true;
   }
+  diag_cleanup_file(NULL);
   free(tmp);
-  return 0;
+  return bad ? 1 : 0;
 }
 
 /* Whether $CC compiles the lowered text (as the build will, with the
@@ -232,6 +235,7 @@ static int transform_one(char **files, int nfiles, int which, const char *out, c
     char *msgs = NULL;
     size_t msglen = 0;
     check_out = open_memstream(&msgs, &msglen);
+    if (!check_out) diag_fatal("out of memory");
     int saved = diag_count;
     bad = check_lowered(out, c, cflags, ncflags);
     fclose(check_out);
@@ -305,10 +309,12 @@ char *driver_tmpdir(void) {
   const char *base = getenv("TMPDIR");
   char *t = xasprintf("%s/goc-XXXXXX", base && *base ? base : "/tmp");
   if (!mkdtemp(t)) diag_fatal("cannot create a temporary directory: %s", strerror(errno));
+  diag_cleanup_dir(t);
   return t;
 }
 
 void driver_rm_rf(const char *dir) {
+  diag_cleanup_dir(NULL);
   char *v[] = {"rm", "-rf", (char *)dir, NULL};
   run_argv(v);
 }

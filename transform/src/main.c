@@ -26,6 +26,7 @@ static int usage(void) {
 }
 
 int main(int argc, char **argv) {
+  diag_oom_handlers();
   if (argc < 2) return usage();
   const char *cmd = argv[1];
   if (!strcmp(cmd, "parse")) return cmd_parse(argc - 2, argv + 2);

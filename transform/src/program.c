@@ -11,6 +11,7 @@
  *     the global function of that name inside that function.
  */
 #include <ctype.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -84,6 +85,7 @@ int program_blocking_index(const program *p, const char *name) {
  * declaration line: "GOC_BLOCKING <ret type> <name>(". */
 void program_load_blocking(program *p, const char *path) {
   FILE *f = fopen(path, "r");
+  if (!f) diag_if_oom();
   if (!f) diag_fatal("cannot read the runtime header %s", path);
   char line[1024];
   while (fgets(line, sizeof line, f)) {
@@ -568,6 +570,7 @@ static void put_escaped(FILE *f, const char *s) {
 
 int program_write_index(const program *p, const char *path) {
   FILE *f = fopen(path, "w");
+  if (!f) diag_if_oom();
   if (!f) return 1;
   fputs("# goc index 1\n", f);
   for (int i = 0; i < p->nfns; i++) {
@@ -604,6 +607,7 @@ int program_read_index(program *p, const char *path) {
   char *line = NULL;
   size_t cap = 0;
   ssize_t n;
+  errno = 0;
   while ((n = getline(&line, &cap, f)) > 0) {
     if (line[0] == '#' || line[0] == '\n') continue;
     if (line[n - 1] == '\n') line[n - 1] = 0;
@@ -632,6 +636,7 @@ int program_read_index(program *p, const char *path) {
     }
     program_push(p, fn);
   }
+  diag_if_oom();   /* getline failed to grow its line */
   free(line);
   fclose(f);
   return 0;

@@ -57,6 +57,7 @@ char *read_input(const char *path, size_t *len) {
   if (!input_is_readable_file(path)) return NULL;
   FILE *f = fopen(path, "rb");
   if (!f) {
+    diag_if_oom();
     fprintf(stderr, "goc: error: %s: %s\n", path, strerror(errno));
     diag_count++;
     return NULL;

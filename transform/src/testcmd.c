@@ -123,6 +123,7 @@ static char *testmain_text(testfn *v, int n, const char *pkg) {
 
 static int write_text(const char *path, const char *text) {
   FILE *f = fopen(path, "w");
+  if (!f) diag_if_oom();
   if (!f || fputs(text, f) < 0 || fclose(f) != 0) {
     fprintf(stderr, "goc: error: cannot write %s: %s\n", path, strerror(errno));
     return 1;

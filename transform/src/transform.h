@@ -84,6 +84,11 @@ extern bool diag_quiet;   /* count, do not print (the fuzzer) */
 __attribute__((format(printf, 3, 4)))
 void diag_error(const source *s, TSNode at, const char *fmt, ...);
 __attribute__((format(printf, 1, 2))) void diag_fatal(const char *fmt, ...);
+__attribute__((noreturn)) void diag_oom(void);   /* "goc: error: out of memory", exit 1 */
+void diag_if_oom(void);        /* diag_oom() if errno is ENOMEM */
+void diag_oom_handlers(void);  /* tree-sitter's, libstdc++'s and LLVM's failures become diag_oom */
+void diag_cleanup_dir(const char *dir);    /* removed by a fatal error (NULL: none) */
+void diag_cleanup_file(const char *path);  /* unlinked by a fatal error (NULL: none) */
 
 /* ---- program.c: functions across every .goc file of the build ---- */
 typedef struct fninfo {
