@@ -126,7 +126,9 @@ program *driver_load_program(char **files, int nfiles, source ***srcs_out, const
   return p;
 }
 
-static int write_file(const char *path, const char *text) {
+/* Writes through a temporary file and a rename: path is either as it was
+ * or complete. */
+int driver_write_file(const char *path, const char *text) {
   char *tmp = xasprintf("%s.tmp%d", path, (int)getpid());
   FILE *f = fopen(tmp, "w");
   if (!f) diag_if_oom();
@@ -195,7 +197,7 @@ static int write_depfile(const char *depfile, const char *out, source **srcs, in
   }
   free(seen);
   buf_putc(&b, '\n');
-  int rc = write_file(depfile, buf_str(&b));
+  int rc = driver_write_file(depfile, buf_str(&b));
   buf_free(&b);
   return rc;
 }
@@ -209,8 +211,7 @@ static int transform_one(char **files, int nfiles, int which, const char *out, c
   if (diag_count) return 1;
   char *c = lower_source(p, srcs[which]);
   if (!c) return 1;
-  if (xo && xo->index_out && program_write_index(p, xo->index_out)) {
-    fprintf(stderr, "goc: error: cannot write %s\n", xo->index_out);
+  if (xo && xo->index_out && program_write_index(p, xo->index_out)) {   /* it said why */
     free(c);
     return 1;
   }
@@ -256,7 +257,7 @@ static int transform_one(char **files, int nfiles, int which, const char *out, c
     free(c);
     return 1;
   }
-  int rc = write_file(out, c);
+  int rc = driver_write_file(out, c);
   free(c);
   return rc;
 }

@@ -569,9 +569,10 @@ static void put_escaped(FILE *f, const char *s) {
 }
 
 int program_write_index(const program *p, const char *path) {
-  FILE *f = fopen(path, "w");
-  if (!f) diag_if_oom();
-  if (!f) return 1;
+  char *text = NULL;
+  size_t len = 0;
+  FILE *f = open_memstream(&text, &len);
+  if (!f) diag_oom();
   fputs("# goc index 1\n", f);
   for (int i = 0; i < p->nfns; i++) {
     fninfo *fn = p->fns[i];
@@ -582,7 +583,10 @@ int program_write_index(const program *p, const char *path) {
     put_escaped(f, fn->fields);
     fputc('\n', f);
   }
-  return fclose(f) ? 1 : 0;
+  if (fclose(f)) diag_oom();   /* a memory stream fails only for want of memory */
+  int rc = driver_write_file(path, text);
+  free(text);
+  return rc;
 }
 
 static char *unescape(const char *s) {

@@ -121,15 +121,7 @@ static char *testmain_text(testfn *v, int n, const char *pkg) {
   return buf_take(&b);
 }
 
-static int write_text(const char *path, const char *text) {
-  FILE *f = fopen(path, "w");
-  if (!f) diag_if_oom();
-  if (!f || fputs(text, f) < 0 || fclose(f) != 0) {
-    fprintf(stderr, "goc: error: cannot write %s: %s\n", path, strerror(errno));
-    return 1;
-  }
-  return 0;
-}
+static int write_text(const char *path, const char *text) { return driver_write_file(path, text); }
 
 static char *default_pkg(char **files, int n) {
   for (int i = 0; i < n; i++)

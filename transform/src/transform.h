@@ -170,6 +170,7 @@ program *driver_load_program(char **files, int nfiles, source ***srcs, const xop
 int driver_cc_build(int argc, char **argv, const char *workdir);   /* goc cc's work */
 char *driver_tmpdir(void);
 void driver_rm_rf(const char *dir);
+int driver_write_file(const char *path, const char *text);   /* temp file + rename */
 
 /* ---- testcmd.c ---- */
 int cmd_test(int argc, char **argv);       /* goc test */
