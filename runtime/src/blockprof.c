@@ -26,7 +26,7 @@ void goc__blockprof_init(void) {
   const char *e = getenv("GOC_BLOCKPROFILE");
   if (!e || !*e) return;
   path = strdup(e);
-  if (!path) return;
+  if (!path) goc__throw("out of memory");   /* not a profile silently missing */
   atomic_store(&goc__blockprof_rate, 1);
   atexit(goc__blockprof_flush);
 }

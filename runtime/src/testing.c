@@ -148,11 +148,19 @@ void goc__test_action(goc_t *t, const char *action, double elapsed) {
   goc__test_unlock_output();
 }
 
+int goc__asprintf(char **out, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  int n = vasprintf(out, fmt, ap);
+  va_end(ap);
+  if (n < 0) goc__throw("out of memory");
+  return n;
+}
+
 /* ---- goc_t's calls ------------------------------------------------------ */
 goc_t *goc__test_new(const char *name, goc_t *parent) {
-  goc_t *t = calloc(1, sizeof *t);
-  if (!t) goc__throw("out of memory");
-  t->name = strdup(name);
+  goc_t *t = goc__must(calloc(1, sizeof *t));
+  t->name = goc__must(strdup(name));
   t->parent = parent;
   t->depth = parent ? parent->depth + 1 : 0;
   pthread_mutex_init(&t->mu, NULL);
@@ -170,8 +178,7 @@ static const char *base_name(const char *p) {
 static void out_append(goc_t *t, const char *s, size_t n) {
   if (t->outlen + n + 1 > t->outcap) {
     t->outcap = (t->outlen + n + 1) * 2;
-    t->out = realloc(t->out, t->outcap);
-    if (!t->out) goc__throw("out of memory");
+    t->out = goc__must(realloc(t->out, t->outcap));
   }
   memcpy(t->out + t->outlen, s, n);
   t->outlen += n;
@@ -182,12 +189,12 @@ void goc__t_logf(goc_t *t, const char *file, int line, int kind, const char *fmt
   char *msg = NULL;
   va_list ap;
   va_start(ap, fmt);
-  if (vasprintf(&msg, fmt, ap) < 0) msg = NULL;
+  if (vasprintf(&msg, fmt, ap) < 0) goc__throw("out of memory");
   va_end(ap);
   /* Go's layout: "    file:line: text", continuation lines indented more */
   char *text = NULL;
   size_t tn = 0;
-  FILE *f = open_memstream(&text, &tn);
+  FILE *f = goc__must(open_memstream(&text, &tn));
   fprintf(f, "    %s:%d: ", base_name(file ? file : "?"), line);
   for (const char *p = msg ? msg : "?"; *p; p++) {
     fputc(*p, f);
@@ -217,8 +224,7 @@ bool goc_testing_short(void) { return goc__topts.short_mode; }
 
 void goc_t_cleanup(goc_t *t, void (*fn)(void *), void *arg) {
   pthread_mutex_lock(&t->mu);
-  t->cleanups = realloc(t->cleanups, sizeof *t->cleanups * (size_t)(t->ncleanups + 1));
-  if (!t->cleanups) goc__throw("out of memory");
+  t->cleanups = goc__must(realloc(t->cleanups, sizeof *t->cleanups * (size_t)(t->ncleanups + 1)));
   t->cleanups[t->ncleanups++] = (goc_cleanup){fn, arg};
   pthread_mutex_unlock(&t->mu);
 }
@@ -458,7 +464,7 @@ void goc_t_skip_now(goc_t *t) { atomic_store(&t->skipped, true); }
 /* ---- parallel tests ------------------------------------------------------ */
 static void announce(goc_t *t, const char *what, const char *action) {
   char *line = NULL;
-  if (goc__topts.chatty && asprintf(&line, "=== %s %s\n", what, t->name) >= 0) goc__test_emit(t, line);
+  if (goc__topts.chatty && goc__asprintf(&line, "=== %s %s\n", what, t->name) >= 0) goc__test_emit(t, line);
   free(line);
   goc__test_action(t, action, 0);
 }
@@ -509,7 +515,7 @@ void goc_t_parallel(goc_t *t) { (void)t; }
 /* Go's subtest names: spaces become underscores; a repeated name gets #01. */
 static char *subtest_name(goc_t *parent, const char *name) {
   char *base = NULL;
-  if (asprintf(&base, "%s/%s", parent->name, name && *name ? name : "#00") < 0) goc__throw("out of memory");
+  if (goc__asprintf(&base, "%s/%s", parent->name, name && *name ? name : "#00") < 0) goc__throw("out of memory");
   for (char *p = base + strlen(parent->name) + 1; *p; p++)
     if (*p == ' ') *p = '_';
   int seen = 0;
@@ -522,7 +528,7 @@ static char *subtest_name(goc_t *parent, const char *name) {
   pthread_mutex_unlock(&parent->mu);
   if (!seen) return base;
   char *r = NULL;
-  if (asprintf(&r, "%s#%02d", base, seen) < 0) goc__throw("out of memory");
+  if (goc__asprintf(&r, "%s#%02d", base, seen) < 0) goc__throw("out of memory");
   free(base);
   return r;
 }
@@ -541,13 +547,12 @@ static goc_t *start_child(goc_t *t, const char *name, void (*gofn)(goc_gofn_tag,
   c->gofn = gofn;
   c->plain = plain;
   pthread_mutex_lock(&t->mu);
-  t->children = realloc(t->children, sizeof *t->children * (size_t)(t->nchildren + 1));
-  if (!t->children) goc__throw("out of memory");
+  t->children = goc__must(realloc(t->children, sizeof *t->children * (size_t)(t->nchildren + 1)));
   t->children[t->nchildren++] = c;
   pthread_mutex_unlock(&t->mu);
   char *line = NULL;
   goc__test_action(c, "run", 0);
-  if (goc__topts.chatty && asprintf(&line, "=== RUN   %s\n", c->name) >= 0) goc__test_emit(c, line);
+  if (goc__topts.chatty && goc__asprintf(&line, "=== RUN   %s\n", c->name) >= 0) goc__test_emit(c, line);
   free(line);
   goc__test_start(c);
   return c;
@@ -634,7 +639,6 @@ void goc_b_report_metric(goc_b *b, double value, const char *unit) {
       bb->metrics[i].value = value;
       return;
     }
-  bb->metrics = realloc(bb->metrics, sizeof *bb->metrics * (size_t)(bb->nmetrics + 1));
-  if (!bb->metrics) goc__throw("out of memory");
-  bb->metrics[bb->nmetrics++] = (goc_metric){strdup(unit), value};
+  bb->metrics = goc__must(realloc(bb->metrics, sizeof *bb->metrics * (size_t)(bb->nmetrics + 1)));
+  bb->metrics[bb->nmetrics++] = (goc_metric){goc__must(strdup(unit)), value};
 }

@@ -23,6 +23,14 @@
 #include <stdio.h>
 #include "proc.h"
 
+/* The test binary's allocations: a failure is "fatal error: out of
+ * memory" (exit 2), never a silently shorter report. */
+static inline void *goc__must(void *p) {
+  if (!p) goc__throw("out of memory");
+  return p;
+}
+__attribute__((format(printf, 2, 3))) int goc__asprintf(char **out, const char *fmt, ...);   /* throws on failure */
+
 typedef struct goc_cleanup {
   void (*fn)(void *);
   void *arg;

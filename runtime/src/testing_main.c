@@ -56,7 +56,7 @@ static void compile_pattern(pattern *p, const char *expr, const char *flag) {
   p->levels = NULL;
   if (!expr) return;
   /* split at '/' outside brackets and parentheses, as Go's splitRegexp */
-  char *s = strdup(expr);
+  char *s = goc__must(strdup(expr));
   char *start = s;
   int depth = 0;
   for (char *q = s;; q++) {
@@ -66,7 +66,7 @@ static void compile_pattern(pattern *p, const char *expr, const char *flag) {
     if ((*q == '/' && depth == 0) || *q == 0) {
       bool end = *q == 0;
       *q = 0;
-      p->levels = realloc(p->levels, sizeof(regex_t) * (size_t)(p->n + 1));
+      p->levels = goc__must(realloc(p->levels, sizeof(regex_t) * (size_t)(p->n + 1)));
       int rc = regcomp(&p->levels[p->n], start, REG_EXTENDED | REG_NOSUB);
       if (rc) {
         char msg[256];
@@ -84,7 +84,7 @@ static void compile_pattern(pattern *p, const char *expr, const char *flag) {
 
 /* Whether each level of name ("TestA/sub/x") matches its level of p. */
 static bool pattern_matches(const pattern *p, const char *name) {
-  char *s = strdup(name);
+  char *s = goc__must(strdup(name));
   int level = 0;
   bool ok = true;
   for (char *part = s, *next; part && ok; part = next, level++) {
@@ -148,7 +148,7 @@ static void parse_flags(int argc, char **argv) {
     a++;
     if (*a == '-') a++;
     if (!strncmp(a, "test.", 5)) a += 5;
-    char *name = strdup(a);
+    char *name = goc__must(strdup(a));
     char *val = strchr(name, '=');
     if (val) *val++ = 0;
     bool is_bool = !strcmp(name, "v") || !strcmp(name, "json") || !strcmp(name, "short") ||
@@ -263,7 +263,7 @@ static int tree_goroutines(goc_t *top, goc_g ***out) {
     if (!owner || !in_tree(owner, top)) continue;
     if (n == cap) {
       cap = cap ? cap * 2 : 16;
-      v = realloc(v, sizeof *v * (size_t)cap);
+      v = goc__must(realloc(v, sizeof *v * (size_t)cap));
     }
     v[n++] = g;
   }
@@ -282,11 +282,11 @@ static void abandon(goc_g **v, int n) {
 static char *dump_of(goc_g **v, int n, const char *indent) {
   char *text = NULL;
   size_t tn = 0;
-  FILE *f = open_memstream(&text, &tn);
+  FILE *f = goc__must(open_memstream(&text, &tn));
   char *one = NULL;
   size_t on = 0;
   for (int i = 0; i < n; i++) {
-    FILE *g = open_memstream(&one, &on);
+    FILE *g = goc__must(open_memstream(&one, &on));
     goc__print_goroutine(g, v[i], false);
     fclose(g);
     fputs("\n", f);
@@ -305,7 +305,7 @@ static char *dump_of(goc_g **v, int n, const char *indent) {
 static void add_extra(goc_t *t, const char *text) {
   pthread_mutex_lock(&t->mu);
   size_t a = t->extra ? strlen(t->extra) : 0, b = strlen(text);
-  t->extra = realloc(t->extra, a + b + 1);
+  t->extra = goc__must(realloc(t->extra, a + b + 1));
   memcpy(t->extra + a, text, b + 1);
   pthread_mutex_unlock(&t->mu);
 }
@@ -321,13 +321,13 @@ static void blame(goc_g **v, int n, const char *headline) {
     bool first = true;
     for (int j = 0; j < i; j++) first = first && owner_of(v[j]) != o;
     if (!first) continue;
-    goc_g **mine = malloc(sizeof *mine * (size_t)n);
+    goc_g **mine = goc__must(malloc(sizeof *mine * (size_t)n));
     int k = 0;
     for (int j = 0; j < n; j++)
       if (owner_of(v[j]) == o) mine[k++] = v[j];
     char *d = dump_of(mine, k, "        ");
     char *msg = NULL;
-    if (asprintf(&msg, "    %s\n%s", headline, d) >= 0) add_extra(o, msg);
+    if (goc__asprintf(&msg, "    %s\n%s", headline, d) >= 0) add_extra(o, msg);
     free(msg);
     free(d);
     free(mine);
@@ -404,10 +404,10 @@ static void report(goc_t *t, FILE *f) {
     for (int i = 0; i < t->nchildren; i++) report(t->children[i], f);
     char *line = NULL;
     if (t->extra) {
-      if (asprintf(&line, "%s", t->extra) >= 0) goc__test_emit(t, line);
+      if (goc__asprintf(&line, "%s", t->extra) >= 0) goc__test_emit(t, line);
       free(line);
     }
-    if (asprintf(&line, "--- %s: %s (%.2fs)\n", verdict, t->name, secs) >= 0) goc__test_emit(t, line);
+    if (goc__asprintf(&line, "--- %s: %s (%.2fs)\n", verdict, t->name, secs) >= 0) goc__test_emit(t, line);
     free(line);
     goc__test_action(t, failed ? "fail" : skipped ? "skip" : "pass", secs);
     return;
@@ -442,7 +442,7 @@ static void finish_top(goc_t *t) {
   if (atomic_load(&t->failed)) any_failed = true;
   char *text = NULL;
   size_t n = 0;
-  FILE *f = open_memstream(&text, &n);
+  FILE *f = goc__must(open_memstream(&text, &n));
   report(t, f);
   fclose(f);
   if (n) {
@@ -479,11 +479,11 @@ static goc_t *start_top(const goc__testdef *d) {
   goc_t *t = goc__test_new(d->name, NULL);
   t->gofn = d->gofn;
   t->plain = d->plain;
-  inflight = realloc(inflight, sizeof *inflight * (size_t)(ninflight + 1));
+  inflight = goc__must(realloc(inflight, sizeof *inflight * (size_t)(ninflight + 1)));
   inflight[ninflight++] = t;
   goc__test_action(t, "run", 0);
   char *line = NULL;
-  if (goc__topts.chatty && asprintf(&line, "=== RUN   %s\n", t->name) >= 0) goc__test_emit(t, line);
+  if (goc__topts.chatty && goc__asprintf(&line, "=== RUN   %s\n", t->name) >= 0) goc__test_emit(t, line);
   free(line);
   t->start = goc_now();
   goc__test_start(t);
@@ -507,7 +507,7 @@ static void run_tests(const goc__testdef *defs, int n) {
       finish_top(t);
       continue;
     }
-    paused = realloc(paused, sizeof *paused * (size_t)(npaused + 1));
+    paused = goc__must(realloc(paused, sizeof *paused * (size_t)(npaused + 1)));
     paused[npaused++] = t;
   }
   /* the top-level parallel tests go once every sequential one is over */
@@ -542,7 +542,7 @@ static int64_t bench_round(const goc__testdef *d, goc_bench *bb, const char *nam
   t->bench_plain = d->bench_plain;
   bb->b.n = n;
   bb->b.t = t;
-  inflight = realloc(inflight, sizeof *inflight * (size_t)(ninflight + 1));
+  inflight = goc__must(realloc(inflight, sizeof *inflight * (size_t)(ninflight + 1)));
   inflight[ninflight++] = t;
   t->start = goc_now();
   goc__test_start(t);
@@ -645,7 +645,7 @@ static void run_benches(const goc__testdef *defs, int n) {
 
 /* ---- -cpu: one child per value ---------------------------------------------------- */
 static int run_cpu_children(int argc, char **argv) {
-  char *list = strdup(fl.cpu);
+  char *list = goc__must(strdup(fl.cpu));
   int failed = 0;
   bool first = true;
   for (char *tok = strtok(list, ","); tok; tok = strtok(NULL, ",")) {
@@ -658,7 +658,7 @@ static int run_cpu_children(int argc, char **argv) {
       char v[32];
       snprintf(v, sizeof v, "%d", procs);
       setenv("GOC_MAXPROCS", v, 1);
-      char **av = calloc((size_t)argc + 4, sizeof *av);
+      char **av = goc__must(calloc((size_t)argc + 4, sizeof *av));
       int k = 0;
       av[k++] = argv[0];
       for (int i = 1; i < argc; i++) {

@@ -71,8 +71,9 @@ void goc__trace_init(void) {
   out = fopen(e, "w");
   bufs[0] = malloc(sizeof(ev) * TRACE_BUF_EVENTS);
   bufs[1] = malloc(sizeof(ev) * TRACE_BUF_EVENTS);
+  if (!bufs[0] || !bufs[1]) goc__throw("out of memory allocating the trace buffers");
   pthread_t th;
-  if (!out || !bufs[0] || !bufs[1] || pthread_create(&th, NULL, writer, NULL) != 0) {
+  if (!out || pthread_create(&th, NULL, writer, NULL) != 0) {
     fprintf(stderr, "goc: cannot write trace %s\n", e);
     if (out) fclose(out);
     out = NULL;
