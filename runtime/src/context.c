@@ -110,7 +110,7 @@ static void take_afters(goc_context *ctx, after_start **st) {
     if (a->state != AF_PENDING) continue;
     a->state = AF_STARTED;
     after_start *s = malloc(sizeof *s);
-    if (!s) goc__panic_str("goc_context: out of memory");
+    if (!s) goc__throw("out of memory allocating a context");
     s->fn = a->fn;
     s->arg = a->arg;
     s->next = *st;
@@ -295,7 +295,7 @@ goc_context_after *goc_context_after_func(goc_context *ctx,
   if (!ctx) goc__panic_str("goc_context_after_func: nil context");
   if (!fn) goc__panic_str("goc_context_after_func: nil function");
   goc_context_after *a = calloc(1, sizeof *a);
-  if (!a) goc__panic_str("goc_context: out of memory");
+  if (!a) goc__throw("out of memory allocating a context");
   a->fn = fn;
   a->arg = arg;
   goc_context *home = ctx;
