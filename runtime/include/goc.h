@@ -487,7 +487,9 @@ void goc_dump(struct _IO_FILE *out);    /* every goroutine, as on SIGQUIT */
  * stack), 1 Go's text grouped by stack with counts, 2 goc_dump's listing.
  * name "block": time blocked in channel operations, select and the sync
  * types per .goc stack (contentions/count, delay/nanoseconds), recorded
- * while the rate below is on; debug 0 protobuf, 1 Go's text. The hex
+ * while the rate below is on; debug 0 protobuf, 1 Go's text. name "mutex":
+ * contended goc_mutex/goc_rwmutex waits (the same form, recorded while the
+ * fraction below is on, at the waiter's stack). The hex
  * numbers of the text forms are location ids, not addresses. Returns 0, or
  * -1 for an unknown name or a failed write. */
 int goc_profile_write(const char *name, struct _IO_FILE *out, int debug);
@@ -495,6 +497,12 @@ int goc_profile_write(const char *name, struct _IO_FILE *out, int debug);
  * ns > 1 one per ns nanoseconds blocked on average. GOC_BLOCKPROFILE=FILE
  * sets 1 at start and writes the profile to FILE at exit. */
 void goc_set_block_profile_rate(__INT64_TYPE__ ns);
+/* runtime.SetMutexProfileFraction: the "mutex" profile records, on
+ * average, one in rate contended goc_mutex/goc_rwmutex acquisitions (their
+ * waiter's .goc stack and how long it waited, scaled by rate); 0 turns it
+ * off; a negative rate only reads. Returns the previous rate.
+ * GOC_MUTEXPROFILE=FILE sets 1 at start and writes the profile at exit. */
+int goc_set_mutex_profile_fraction(int rate);
 
 /* Runs fn(arg) on a thread of the runtime's pool while the calling
  * goroutine is parked, and returns fn's result (errno as fn left it): for

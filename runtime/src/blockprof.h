@@ -6,7 +6,7 @@
  * gzipped protobuf) to FILE when the program exits.
  *
  * Invariants:
- *   - Off, each hook is one relaxed load of goc__blockprof_rate and a branch.
+ *   - Off, each hook is one relaxed load of goc__contention_on and a branch.
  *   - A block is measured from the park commit to goc__ready, on the clock
  *     goc_now; goroutines still blocked when the profile is written are not
  *     counted, as in Go. Sleeps, I/O waits, goc_blocking and blocks that
@@ -24,8 +24,10 @@
 /* Go's rate: <= 0 off, 1 every event, else one event per rate ns blocked
  * on average (longer blocks always). */
 extern _Atomic int64_t goc__blockprof_rate;
+/* Whether the block or the mutex profile records (one load for both). */
+extern _Atomic bool goc__contention_on;
 static inline bool goc__blockprof_on(void) {
-  return atomic_load_explicit(&goc__blockprof_rate, memory_order_relaxed) > 0;
+  return atomic_load_explicit(&goc__contention_on, memory_order_relaxed);
 }
 void goc__blockprof_init(void);   /* GOC_BLOCKPROFILE */
 /* g's park is committed and it is about to run again (goc__ready): its
@@ -34,4 +36,11 @@ void goc__blockprof_ready(goc_g *g);
 /* debug <= 0: profile.proto gzipped; otherwise Go's text form. */
 int goc__blockprof_write(FILE *out, int debug);
 void goc__blockprof_flush(void);
+/* The mutex profile (GOC_MUTEXPROFILE, goc_set_mutex_profile_fraction):
+ * contended goc_mutex/goc_rwmutex waits, recorded from the same hook, at the
+ * waiter's stack (Go records the unlocker's: goc's waiters know the lock
+ * only by their wait reason). */
+int goc__mutexprof_write(FILE *out, int debug);
+void goc__mutexprof_flush(void);
+bool goc__mutexprof_wanted(void);
 #endif

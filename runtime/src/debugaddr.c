@@ -1,6 +1,6 @@
 /* debugaddr.c — GOC_DEBUG_ADDR=host:port: Go's net/http/pprof paths served
  * from inside the program while it runs: /debug/pprof/ (an index),
- * /debug/pprof/goroutine and /debug/pprof/block (?debug=0 pprof's gzipped
+ * /debug/pprof/goroutine, /debug/pprof/block and /debug/pprof/mutex (?debug=0 pprof's gzipped
  * protobuf, 1 Go's text, 2 for goroutine the full dump) and
  * /debug/goc/sched (a schedtrace line, ?detail=1 with every P, M and G).
  *
@@ -70,6 +70,8 @@ static const char index_html[] =
     "<tr><td><a href='block?debug=1'>block</a></td><td>time blocked in channel operations, select and sync, per "
     ".goc stack (goc_set_block_profile_rate)</td></tr>\n"
     "<tr><td><a href='goroutine?debug=1'>goroutine</a></td><td>every goroutine's .goc stack</td></tr>\n"
+    "<tr><td><a href='mutex?debug=1'>mutex</a></td><td>contended goc_mutex and goc_rwmutex waits per waiter's "
+    ".goc stack (goc_set_mutex_profile_fraction)</td></tr>\n"
     "</table>\n<a href='goroutine?debug=2'>full goroutine stack dump</a><br>\n"
     "<a href='/debug/goc/sched'>scheduler state</a> (<a href='/debug/goc/sched?detail=1'>detail</a>)\n"
     "</body></html>\n";
@@ -106,7 +108,8 @@ static void serve(int fd) {
   if (!strcmp(target, "/debug/pprof/") || !strcmp(target, "/debug/pprof")) {
     fputs(index_html, f);
     type = "text/html; charset=utf-8";
-  } else if (!strcmp(target, "/debug/pprof/goroutine") || !strcmp(target, "/debug/pprof/block")) {
+  } else if (!strcmp(target, "/debug/pprof/goroutine") || !strcmp(target, "/debug/pprof/block") ||
+             !strcmp(target, "/debug/pprof/mutex")) {
     int debug = query_int(query, "debug", 0);
     if (!debug) type = "application/octet-stream";
     if (goc_profile_write(target + strlen("/debug/pprof/"), f, debug) != 0) code = 400;

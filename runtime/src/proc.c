@@ -77,6 +77,8 @@ static void runtime_init_once(void) {
   parse_debug();
   goc__trace_init();
   goc__blockprof_init();
+  void goc__mutexprof_init(void);   /* blockprof.c */
+  goc__mutexprof_init();
   s->gomaxprocs = n;
   s->allp = aligned_alloc(64, ((sizeof(goc_p) * n + 63) / 64) * 64);
   if (!s->allp) goc__throw("out of memory");

@@ -83,5 +83,6 @@ int goc_profile_write(const char *name, FILE *out, int debug) {
   if (!name || !out) return -1;
   if (!strcmp(name, "goroutine")) return goroutine_profile(out, debug);
   if (!strcmp(name, "block")) return goc__blockprof_write(out, debug);
+  if (!strcmp(name, "mutex")) return goc__mutexprof_write(out, debug);
   return -1;
 }
