@@ -37,6 +37,8 @@ get "/debug/pprof/block?debug=1" "$work/b1"
 grep -q -- '--- contention:' "$work/b1" || fail "block?debug=1"
 get "/debug/pprof/mutex?debug=1" "$work/m1"
 grep -q -- '^--- mutex:' "$work/m1" || fail "mutex?debug=1"
+get "/debug/pprof/profile?seconds=1&debug=1" "$work/cpu"
+grep -q -- '^--- cpu: [0-9]* samples at 100 Hz' "$work/cpu" || fail "profile?seconds=1"
 get /debug/goc/sched "$work/sched"
 grep -q '^SCHED [0-9]*ms: gomaxprocs=' "$work/sched" || fail "sched"
 # an unknown path is a 404, and the server goes on

@@ -28,6 +28,12 @@ tail -c 4 "$work/long.json" | grep -q ']}' || { echo "FAIL: long trace truncated
 nb=$(grep -c '"ph":"B"' "$work/long.json")
 [ "$nb" -gt 800000 ] || { echo "FAIL: long trace has $nb run slices"; exit 1; }
 rm -f "$work/long.json"
+# GOC_CPUPROFILE=FILE: CPU samples of the running goroutine's .goc stack.
+"$goc" cc -O2 "$src/tests/exitfiles/burn.goc" -o "$work/burn"
+GOC_CPUPROFILE="$work/cpu.pb.gz" "$work/burn" > /dev/null
+gzip -t "$work/cpu.pb.gz" || { echo "FAIL: CPU profile is not gzip"; exit 1; }
+gzip -dc "$work/cpu.pb.gz" | grep -aq 'burn' || { echo "FAIL: no burn in the CPU profile"; exit 1; }
+gzip -dc "$work/cpu.pb.gz" | grep -aq 'burn\.goc' || { echo "FAIL: no .goc file in the CPU profile"; exit 1; }
 # GOC_BLOCKPROFILE=FILE: a gzipped profile whose strings name the .goc file.
 GOC_BLOCKPROFILE="$work/block.pb.gz" "$work/prog" > /dev/null
 gzip -t "$work/block.pb.gz" || { echo "FAIL: block profile is not gzip"; exit 1; }

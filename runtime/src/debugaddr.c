@@ -1,7 +1,8 @@
 /* debugaddr.c — GOC_DEBUG_ADDR=host:port: Go's net/http/pprof paths served
  * from inside the program while it runs: /debug/pprof/ (an index),
- * /debug/pprof/goroutine, /debug/pprof/block and /debug/pprof/mutex (?debug=0 pprof's gzipped
- * protobuf, 1 Go's text, 2 for goroutine the full dump) and
+ * /debug/pprof/goroutine, /debug/pprof/block and /debug/pprof/mutex
+ * (?debug=0 pprof's gzipped protobuf, 1 Go's text, 2 for goroutine the
+ * full dump), /debug/pprof/profile?seconds=N (CPU, cpuprof.c) and
  * /debug/goc/sched (a schedtrace line, ?detail=1 with every P, M and G).
  *
  * Design: one runtime thread, not a goroutine, blocked in accept(2): idle,
@@ -31,6 +32,8 @@
 #include "proc.h"
 
 void goc__rt_thread_add(void);   /* panic.c */
+int goc__cpuprof_start(void);    /* cpuprof.c */
+int goc__cpuprof_stop(FILE *out, int debug);
 
 static void send_all(int fd, const char *p, size_t n) {
   while (n > 0) {
@@ -70,6 +73,8 @@ static const char index_html[] =
     "<tr><td><a href='block?debug=1'>block</a></td><td>time blocked in channel operations, select and sync, per "
     ".goc stack (goc_set_block_profile_rate)</td></tr>\n"
     "<tr><td><a href='goroutine?debug=1'>goroutine</a></td><td>every goroutine's .goc stack</td></tr>\n"
+    "<tr><td><a href='profile?seconds=5&amp;debug=1'>profile</a></td><td>CPU: samples of the running "
+    "goroutines' .goc stacks (?seconds=N, default 30)</td></tr>\n"
     "<tr><td><a href='mutex?debug=1'>mutex</a></td><td>contended goc_mutex and goc_rwmutex waits per waiter's "
     ".goc stack (goc_set_mutex_profile_fraction)</td></tr>\n"
     "</table>\n<a href='goroutine?debug=2'>full goroutine stack dump</a><br>\n"
@@ -113,6 +118,19 @@ static void serve(int fd) {
     int debug = query_int(query, "debug", 0);
     if (!debug) type = "application/octet-stream";
     if (goc_profile_write(target + strlen("/debug/pprof/"), f, debug) != 0) code = 400;
+  } else if (!strcmp(target, "/debug/pprof/profile")) {
+    /* Go's: ?seconds=N (default 30) of CPU samples, then the profile */
+    int secs = query_int(query, "seconds", 30);
+    if (secs < 1) secs = 1;
+    if (goc__cpuprof_start() != 0) {
+      code = 400;
+      fputs("a CPU profile is already running (GOC_CPUPROFILE or another request)\n", f);
+    } else {
+      struct timespec ts = {secs, 0};
+      while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {}
+      type = "application/octet-stream";
+      if (goc__cpuprof_stop(f, query_int(query, "debug", 0)) != 0) code = 400;
+    }
   } else if (!strcmp(target, "/debug/goc/sched")) {
     goc__schedtrace_to(f, query_int(query, "detail", 0) != 0);
   } else {

@@ -1,5 +1,5 @@
 /* exitfiles.c — the files a run writes at its end (GOC_TRACE, GOC_BLOCKPROFILE)
- * (and GOC_MUTEXPROFILE) are complete at every exit: main's return and exit() (their atexit
+ * (and GOC_MUTEXPROFILE, GOC_CPUPROFILE) are complete at every exit: main's return and exit() (their atexit
  * handlers), a panic, a fatal error or SIGQUIT (goc__fatal_exit), and
  * SIGINT or SIGTERM left to their default action.
  *
@@ -21,6 +21,8 @@ void goc__blockprof_flush(void);   /* blockprof.c */
 bool goc__blockprof_wanted(void);
 void goc__mutexprof_flush(void);
 bool goc__mutexprof_wanted(void);
+void goc__cpuprof_flush(void);     /* cpuprof.c */
+bool goc__cpuprof_wanted(void);
 
 _Atomic int goc__exit_signal;
 
@@ -30,10 +32,11 @@ void goc__exitfiles_write(void) {
   if (goc__trace_on) goc__trace_flush();
   goc__blockprof_flush();
   goc__mutexprof_flush();
+  goc__cpuprof_flush();
 }
 
 void goc__exitfiles_init(void) {
-  if (!goc__trace_on && !goc__blockprof_wanted() && !goc__mutexprof_wanted()) return;
+  if (!goc__trace_on && !goc__blockprof_wanted() && !goc__mutexprof_wanted() && !goc__cpuprof_wanted()) return;
   static const int sigs[] = {SIGINT, SIGTERM};
   for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++) {
     struct sigaction old;

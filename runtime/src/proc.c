@@ -79,6 +79,8 @@ static void runtime_init_once(void) {
   goc__blockprof_init();
   void goc__mutexprof_init(void);   /* blockprof.c */
   goc__mutexprof_init();
+  void goc__cpuprof_init(void);     /* cpuprof.c */
+  goc__cpuprof_init();
   s->gomaxprocs = n;
   s->allp = aligned_alloc(64, ((sizeof(goc_p) * n + 63) / 64) * 64);
   if (!s->allp) goc__throw("out of memory");
