@@ -2,7 +2,8 @@
  * from inside the program while it runs: /debug/pprof/ (an index),
  * /debug/pprof/goroutine, /debug/pprof/block and /debug/pprof/mutex
  * (?debug=0 pprof's gzipped protobuf, 1 Go's text, 2 for goroutine the
- * full dump), /debug/pprof/profile?seconds=N (CPU, cpuprof.c) and
+ * full dump), /debug/pprof/profile?seconds=N (CPU, cpuprof.c),
+ * /debug/pprof/trace?seconds=N (the execution trace, trace.c) and
  * /debug/goc/sched (a schedtrace line, ?detail=1 with every P, M and G).
  *
  * Design: one runtime thread, not a goroutine, blocked in accept(2): idle,
@@ -30,6 +31,7 @@
 #include <sys/time.h>
 #include <unistd.h>
 #include "proc.h"
+#include "trace.h"
 
 void goc__rt_thread_add(void);   /* panic.c */
 int goc__cpuprof_start(void);    /* cpuprof.c */
@@ -75,6 +77,8 @@ static const char index_html[] =
     "<tr><td><a href='goroutine?debug=1'>goroutine</a></td><td>every goroutine's .goc stack</td></tr>\n"
     "<tr><td><a href='profile?seconds=5&amp;debug=1'>profile</a></td><td>CPU: samples of the running "
     "goroutines' .goc stacks (?seconds=N, default 30)</td></tr>\n"
+    "<tr><td><a href='trace?seconds=1'>trace</a></td><td>the execution trace (trace-event JSON, for "
+    "Perfetto; ?seconds=N, at most 60)</td></tr>\n"
     "<tr><td><a href='mutex?debug=1'>mutex</a></td><td>contended goc_mutex and goc_rwmutex waits per waiter's "
     ".goc stack (goc_set_mutex_profile_fraction)</td></tr>\n"
     "</table>\n<a href='goroutine?debug=2'>full goroutine stack dump</a><br>\n"
@@ -130,6 +134,21 @@ static void serve(int fd) {
       while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {}
       type = "application/octet-stream";
       if (goc__cpuprof_stop(f, query_int(query, "debug", 0)) != 0) code = 400;
+    }
+  } else if (!strcmp(target, "/debug/pprof/trace")) {
+    /* ?seconds=N (default 1, at most 60: the response is built in memory)
+     * of the execution trace, trace-event JSON as GOC_TRACE writes it */
+    int secs = query_int(query, "seconds", 1);
+    if (secs < 1) secs = 1;
+    if (secs > 60) secs = 60;
+    if (goc__trace_start(f) != 0) {
+      code = 400;
+      fputs("a trace is already being written (GOC_TRACE or another request)\n", f);
+    } else {
+      struct timespec ts = {secs, 0};
+      while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {}
+      goc__trace_stop();
+      type = "application/json";
     }
   } else if (!strcmp(target, "/debug/goc/sched")) {
     goc__schedtrace_to(f, query_int(query, "detail", 0) != 0);

@@ -65,32 +65,88 @@ static void *writer(void *arg) {
   return NULL;
 }
 
-void goc__trace_init(void) {
-  const char *e = getenv("GOC_TRACE");
-  if (!e || !*e) return;
-  out = fopen(e, "w");
-  bufs[0] = malloc(sizeof(ev) * TRACE_BUF_EVENTS);
-  bufs[1] = malloc(sizeof(ev) * TRACE_BUF_EVENTS);
+static bool writer_started;
+
+/* lock held: tracing into f from now on; false if it cannot start. */
+static bool start_locked(FILE *f) {
+  if (!bufs[0]) bufs[0] = malloc(sizeof(ev) * TRACE_BUF_EVENTS);
+  if (!bufs[1]) bufs[1] = malloc(sizeof(ev) * TRACE_BUF_EVENTS);
   if (!bufs[0] || !bufs[1]) goc__throw("out of memory allocating the trace buffers");
-  pthread_t th;
-  if (!out || pthread_create(&th, NULL, writer, NULL) != 0) {
-    fprintf(stderr, "goc: cannot write trace %s\n", e);
-    if (out) fclose(out);
-    out = NULL;
-    return;
+  if (!writer_started) {
+    pthread_t th;
+    if (pthread_create(&th, NULL, writer, NULL) != 0) return false;
+    pthread_detach(th);
+    writer_started = true;
   }
-  pthread_detach(th);
+  out = f;
+  ncur = 0;
+  maxp = -1;
+  flushed = false;
   fputs("{\"displayTimeUnit\":\"ns\",\"traceEvents\":[\n", out);
   fputs("{\"name\":\"process_name\",\"ph\":\"M\",\"pid\":1,\"args\":{\"name\":\"goc\"}}", out);
   t0 = goc_now();
   goc__trace_on = true;
+  return true;
+}
+
+/* lock held: the rest of the events, the rows' names, the end of the JSON;
+ * out stays open (its owner closes it). */
+static void finish_locked(void) {
+  goc__trace_on = false;
+  flushed = true;
+  while (pending >= 0) pthread_cond_wait(&free_cv, &lock);
+  write_events(bufs[cur], ncur);
+  ncur = 0;
+  for (int32_t p = -1; p <= maxp; p++) {
+    fprintf(out, ",\n{\"name\":\"thread_name\",\"ph\":\"M\",\"pid\":1,\"tid\":%d,\"args\":{\"name\":", p + 1);
+    if (p < 0) fputs("\"outside Ps\"", out);
+    else fprintf(out, "\"P%d\"", p);
+    fputs("}}", out);
+  }
+  fputs("\n]}\n", out);
+  fflush(out);
+}
+
+static bool trace_file;   /* out is GOC_TRACE's file (closed at exit) */
+
+void goc__trace_init(void) {
+  const char *e = getenv("GOC_TRACE");
+  if (!e || !*e) return;
+  FILE *f = fopen(e, "w");
+  goc__rt_lock(&lock);
+  bool ok = f && start_locked(f);
+  if (ok) trace_file = true;
+  goc__rt_unlock(&lock);
+  if (!ok) {
+    fprintf(stderr, "goc: cannot write trace %s\n", e);
+    if (f) fclose(f);
+    return;
+  }
   atexit(goc__trace_flush);
+}
+
+/* /debug/pprof/trace?seconds=N (debugaddr.c): -1 while GOC_TRACE or another
+ * request traces. */
+int goc__trace_start(FILE *f) {
+  goc__rt_lock(&lock);
+  int rc = out == NULL && start_locked(f) ? 0 : -1;
+  goc__rt_unlock(&lock);
+  return rc;
+}
+
+void goc__trace_stop(void) {
+  goc__rt_lock(&lock);
+  if (out && !trace_file) {
+    finish_locked();
+    out = NULL;
+  }
+  goc__rt_unlock(&lock);
 }
 
 void goc__trace_event(goc_trace_kind kind, int64_t gid, int32_t p, const char *what, const char *file, int line) {
   int64_t now = goc_now();
   goc__rt_lock(&lock);
-  if (flushed) {
+  if (!out || flushed) {
     goc__rt_unlock(&lock);
     return;
   }
@@ -148,25 +204,17 @@ static void write_events(const ev *evs, size_t n) {
   }
 }
 
-/* The rest of the events, the rows' names, and the end of the JSON. */
+/* At exit (and on every other exit path, exitfiles.c): GOC_TRACE's file
+ * complete and closed. */
 void goc__trace_flush(void) {
   goc__rt_lock(&lock);
-  if (flushed || !out) {
+  if (!out || !trace_file || flushed) {
     goc__rt_unlock(&lock);
     return;
   }
-  flushed = true;
-  while (pending >= 0) pthread_cond_wait(&free_cv, &lock);
-  write_events(bufs[cur], ncur);
-  ncur = 0;
-  for (int32_t p = -1; p <= maxp; p++) {
-    fprintf(out, ",\n{\"name\":\"thread_name\",\"ph\":\"M\",\"pid\":1,\"tid\":%d,\"args\":{\"name\":", p + 1);
-    if (p < 0) fputs("\"outside Ps\"", out);
-    else fprintf(out, "\"P%d\"", p);
-    fputs("}}", out);
-  }
-  fputs("\n]}\n", out);
+  finish_locked();
   fclose(out);
   out = NULL;
+  trace_file = false;
   goc__rt_unlock(&lock);
 }

@@ -9,11 +9,15 @@
  *     writer thread while the other fills, so memory stays bounded however
  *     long the run (an appender waits while both are full). The file is
  *     closed (complete JSON) once, at the first exit path (exitfiles.c).
+ *   - goc__trace_on changes only under the lock; a hook that read it set
+ *     just before it was cleared finds no output under the lock and drops
+ *     its event.
  */
 #ifndef GOC_TRACE_H
 #define GOC_TRACE_H
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 extern bool goc__trace_on;
 
@@ -28,7 +32,11 @@ typedef enum {
 
 void goc__trace_init(void);   /* reads GOC_TRACE */
 void goc__trace_event(goc_trace_kind kind, int64_t gid, int32_t p, const char *what, const char *file, int line);
-void goc__trace_flush(void);  /* writes the file (once) */
+void goc__trace_flush(void);  /* GOC_TRACE's file complete (once) */
+/* A trace into f until goc__trace_stop (the endpoint's trace?seconds=N);
+ * -1 while one runs. */
+int goc__trace_start(FILE *f);
+void goc__trace_stop(void);
 
 #define GOC_TRACE(kind, gid, p, what, file, line)                           \
   do {                                                                      \
