@@ -337,6 +337,12 @@ void lower_expr_discard(fnctx *fx, TSNode n, buf *out) {
     inner = ts_node_named_child(inner, 0);
   char *v = lower(fx, inner, out, false);
   /* a value nobody reads: only its side effects (the pre-statements) count */
-  if (strcmp(v, "((void)0)") && !node_is(inner, "receive_expression")) buf_printf(out, "%s;\n", v);
+  if (strcmp(v, "((void)0)") && !node_is(inner, "receive_expression")) {
+    /* a temporary of the lowering (a blocking call's result) is not the
+       user's expression: discarding it must not draw "statement with no
+       effect"; the user's own expressions keep gcc's warnings */
+    bool temp = !strncmp(v, "goc_", 4) && v[strspn(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")] == 0;
+    buf_printf(out, temp ? "(void)%s;\n" : "%s;\n", v);
+  }
   free(v);
 }
