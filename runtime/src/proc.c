@@ -241,8 +241,8 @@ goc_g *goc__go_new(void) {
   g->wait_state = NULL;
   g->trampoline = g->preempted = g->yielded = false;
   g->is_main = g->is_sync = false;
-  if (g->x) __atomic_store_n(&g->x->test, NULL, __ATOMIC_RELAXED);
   if (g->x) {
+    __atomic_store_n(&g->x->test, NULL, __ATOMIC_RELAXED);
     g->x->sleep_state = 0;
     g->x->io_state = 0;
     g->x->once_frame = NULL;
@@ -259,9 +259,10 @@ static void record_creator(goc_g *newg, const char *file, int line) {
   goc_g *cur = goc__tls_g;
   if (cur) {
     /* goc test's leak check: goroutines belong to the test that started
-     * their ancestor (set by the runner for a test's own goroutine). */
+     * their ancestor. go_new cleared newg's; one set since is a test's own
+     * goroutine (testing.c), which belongs to that test, not its parent. */
     struct goc_t *owner = cur->x ? __atomic_load_n(&cur->x->test, __ATOMIC_RELAXED) : NULL;
-    if (owner || newg->x) __atomic_store_n(&goc__gx(newg)->test, owner, __ATOMIC_RELAXED);
+    if (owner && !(newg->x && newg->x->test)) __atomic_store_n(&goc__gx(newg)->test, owner, __ATOMIC_RELAXED);
     newg->created_goid = cur->id;
     goc_frame *fr = cur->h.top;
     while (fr && !fr->func) fr = fr->parent;
