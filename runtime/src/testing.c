@@ -411,26 +411,24 @@ void goc__goexit_unwind(goc_g *g) {
   x->goexit = false;
   goc_frame *target = x->goexit_to;
   x->goexit_to = NULL;
-  goc_frame *above = NULL, *bottom = NULL;
-  for (goc_frame *fr = g->h.top; fr; fr = fr->parent) {
-    if (fr == target) break;
+  /* keep: the test frame, or (none) the bottom frame, which then returns at
+   * once; everything pushed above it goes (the arena is LIFO) */
+  goc_frame *keep = target, *above = NULL;
+  for (goc_frame *fr = g->h.top; fr && fr != target; fr = fr->parent) {
+    if (!target && !fr->parent) {
+      keep = fr;
+      break;
+    }
     above = fr;
-    bottom = fr;
   }
+  if (!keep) return;
+  if (above) goc__arena_pop(g, above);
+  g->h.top = keep;
   if (target) {
-    if (above) goc__arena_pop(g, above);
     ((test_frame *)target)->callee = NULL;
     target->resume = 1;
-    g->h.top = target;
-    return;
-  }
-  /* no test frame: the bottom frame becomes one that returns at once */
-  if (bottom) {
-    goc_frame *first_above = NULL;
-    for (goc_frame *fr = g->h.top; fr && fr != bottom; fr = fr->parent) first_above = fr;
-    if (first_above) goc__arena_pop(g, first_above);
-    bottom->step = goexit_step;
-    g->h.top = bottom;
+  } else {
+    keep->step = goexit_step;
   }
 }
 
@@ -564,23 +562,17 @@ static int run_async(goc_g *g, bool *result, goc_t *t, const char *name, void (*
                      void (*plain)(goc_t *)) {
   goc_gext *x = goc__gx(g);
   goc_t *c = x->test_child;
-  if (!c) {
-    c = start_child(t, name, gofn, plain);
-    if (!c) {
-      *result = true;
-      return 1;
-    }
-    if (!atomic_load(&c->started)) {
-      x->test_child = c;
-      if (!goc__chan_recv(g, c->started_ch, NULL, &c->recv_ok)) return 0;
-    }
+  if (c) {   /* resumed: c has paused or finished */
+    goc__chan_recv_resume(g, &c->recv_ok);
     x->test_child = NULL;
-    *result = !atomic_load(&c->failed);
-    return 1;
+  } else {
+    c = start_child(t, name, gofn, plain);
+    if (c && !atomic_load(&c->started) && !goc__chan_recv(g, c->started_ch, NULL, &c->recv_ok)) {
+      x->test_child = c;
+      return 0;
+    }
   }
-  goc__chan_recv_resume(g, &c->recv_ok);
-  x->test_child = NULL;
-  *result = !atomic_load(&c->failed);
+  *result = !c || !atomic_load(&c->failed);   /* filtered out by -run: passed */
   return 1;
 }
 
