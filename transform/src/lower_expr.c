@@ -88,7 +88,7 @@ static char *lower_gocall(fnctx *fx, TSNode call, fninfo *fn, buf *out, bool wan
     int r = new_temp_typed(fx, rt, false);
     free(rt);
     live_push(fx, r);
-    buf_printf(out, "__builtin_memcpy((void *)&%s, &%s->goc_ret, sizeof %s);\n", fx->slots[r].cname, cfn, fx->slots[r].cname);
+    buf_printf(out, "__builtin_memcpy((void *)&%s, (void *)&%s->goc_ret, sizeof %s);\n", fx->slots[r].cname, cfn, fx->slots[r].cname);
     res = xstrdup(fx->slots[r].cname);
   }
   buf_printf(out, "goc__frame_pop(goc_cur, &%s->goc_hdr);\n", cfn);

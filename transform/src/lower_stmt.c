@@ -187,7 +187,7 @@ static void lower_declaration(fnctx *fx, TSNode n, buf *out) {
       const char *lb = node_is(value, "initializer_list") ? "" : "{", *rb = node_is(value, "initializer_list") ? "" : "}";
       /* copied, not assigned: the type may be an array (a typedef's) or a
          struct with const members */
-      buf_printf(out, "__builtin_memcpy((void *)&%s, &(__typeof__(%s))%s%s%s, sizeof(%s));\n", ref, tref, lb, v, rb, tref);
+      buf_printf(out, "__builtin_memcpy((void *)&%s, (void *)&(__typeof__(%s))%s%s%s, sizeof(%s));\n", ref, tref, lb, v, rb, tref);
       free(v);
     } else {
       char *v = lower_expr(fx, value, out);
