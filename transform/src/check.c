@@ -100,6 +100,49 @@ static bool output_line_is_generated(const char *text, unsigned n) {
   return false;
 }
 
+/* The column of the user's token that a diagnostic in a generated line
+ * points at: the line is one lowered statement, whose tokens are the
+ * user's (in their order) among goc_ ones. The token at off (an
+ * identifier, number or literal) is looked for in the .goc line: the k-th
+ * occurrence in the generated line before off is taken as the k-th there.
+ * 0 when the token is generated or not on the line. */
+static bool is_word(char c) { return isalnum((unsigned char)c) || c == '_'; }
+
+static unsigned token_column(const char *path, unsigned line, const char *text, size_t off) {
+  size_t len = strlen(text);
+  if (off >= len || !(is_word(text[off]) || text[off] == '"' || text[off] == '\'')) return 0;
+  size_t e = off;
+  if (text[off] == '"' || text[off] == '\'') {
+    char q = text[off];
+    for (e = off + 1; e < len && text[e] != q && text[e] != '\n'; e++)
+      if (text[e] == '\\' && e + 1 < len) e++;
+    if (e < len && text[e] == q) e++;
+  } else {
+    while (e < len && is_word(text[e])) e++;
+  }
+  size_t tl = e - off;
+  if (tl >= 4 && !strncmp(text + off, "goc_", 4)) return 0;
+  size_t ls = off;
+  while (ls > 0 && text[ls - 1] != '\n') ls--;
+  bool word = is_word(text[off]);
+  int k = 0;
+  for (size_t i = ls; i + tl <= off; i++)
+    if (!strncmp(text + i, text + off, tl) && (!word || ((i == 0 || !is_word(text[i - 1])) && !is_word(text[i + tl])))) k++;
+  char *src = source_line(path, line);
+  if (!src) return 0;
+  unsigned col = 0;
+  int seen = 0;
+  size_t n = strlen(src);
+  for (size_t i = 0; i + tl <= n; i++) {
+    if (strncmp(src + i, text + off, tl)) continue;
+    if (word && ((i > 0 && is_word(src[i - 1])) || is_word(src[i + tl]))) continue;
+    col = (unsigned)i + 1;   /* the last one, if there are fewer than k + 1 */
+    if (seen++ == k) break;
+  }
+  free(src);
+  return col;
+}
+
 /* The output's columns are those of generated or preprocessed text: one
  * past the end of the .goc line becomes the line's first token. */
 static unsigned clamp_column(const char *path, unsigned line, unsigned col) {
@@ -552,7 +595,12 @@ int check_lowered(const char *out_name, const char *text, char **flags, int nfla
         if (id >= 0 && id < ndirchecks) {
           dircheck *dc = &dirchecks[id];
           dm = direction_misuse(dc->op, dc->text, raw);
-          if (dm && ends_with(fname, dc->file)) { dline = (unsigned)dc->line; dcol = (unsigned)dc->col; }
+          if (dm && ends_with(fname, dc->file)) {
+            int ol, oc;
+            node_pos(dc->operand, &ol, &oc);
+            dline = (unsigned)ol;
+            dcol = (unsigned)oc;
+          }
         }
       }
       if (!dm && strstr(raw, "discards qualifiers")) {
@@ -599,12 +647,21 @@ int check_lowered(const char *out_name, const char *text, char **flags, int nfla
       char *m = friendly(fname, line, raw);
       unsigned c = clamp_column(fname, line, col);
       /* a column of generated code (a lowered statement is one line of
-         goc_ code) says nothing about the .goc line: use its first token */
+         goc_ code) says nothing about the .goc line: the user's token it
+         points at, else the line's first token */
       {
         CXFile sf;
-        unsigned sl = 0;
-        clang_getExpansionLocation(loc, &sf, &sl, NULL, NULL);
-        if (sl && output_line_is_generated(text, sl)) c = clamp_column(fname, line, 100000);
+        unsigned sl = 0, so = 0;
+        clang_getExpansionLocation(loc, &sf, &sl, NULL, &so);
+        /* a macro's argument (GOC__INIT(x, EXPR)) is spelt in the text */
+        CXFile spf;
+        unsigned spo = 0;
+        clang_getSpellingLocation(loc, &spf, NULL, NULL, &spo);
+        if (spf && sf && clang_File_isEqual(spf, sf)) so = spo;
+        if (sl && output_line_is_generated(text, sl)) {
+          unsigned tc = token_column(fname, line, text, so);
+          c = tc ? tc : clamp_column(fname, line, 100000);
+        }
       }
       if (!strncmp(m, "chan_", 5) && strstr(m, " of something that is not a channel")) {
         /* at the builtin's name */
@@ -650,4 +707,39 @@ done:
   free(inc);
   free(args);
   return errors;
+}
+
+/* Whether the lowered text may name a goroutine function as a plain
+ * pointer, the one error of check_lowered that no C compiler reports:
+ * only if the translation unit names one (a function the check would look
+ * for) somewhere other than in a declarator or as the callee of a call,
+ * both of which the lowering rewrites or keeps as C. When it does not, a
+ * compile that succeeds needs no check: libclang then runs only to explain
+ * a compile that failed. */
+bool check_needs_refscan(const program *p, const source *s) {
+  TSTreeCursor cur = ts_tree_cursor_new(ts_tree_root_node(s->tree));
+  bool found = false;
+  for (bool more = true; more && !found;) {
+    TSNode n = ts_tree_cursor_current_node(&cur);
+    if (node_is(n, "identifier")) {
+      uint32_t a = ts_node_start_byte(n), len = ts_node_end_byte(n) - a;
+      char name[256];
+      if (len < sizeof name) {
+        memcpy(name, s->text + a, len);
+        name[len] = 0;
+        fninfo *fn = program_find(p, name);
+        if (fn && fn->coloured && !fn->lifted && !fn->is_main) {
+          TSNode up = ts_node_parent(n);
+          bool declarator = node_is(up, "function_declarator") && ts_node_eq(node_field(up, "declarator"), n);
+          bool callee = node_is(up, "call_expression") && ts_node_eq(node_field(up, "function"), n);
+          found = !declarator && !callee;
+        }
+      }
+    }
+    if (ts_tree_cursor_goto_first_child(&cur)) continue;
+    while (!ts_tree_cursor_goto_next_sibling(&cur))
+      if (!ts_tree_cursor_goto_parent(&cur)) { more = false; break; }
+  }
+  ts_tree_cursor_delete(&cur);
+  return found;
 }

@@ -148,7 +148,7 @@ int driver_write_file(const char *path, const char *text) {
 
 /* Whether $CC compiles the lowered text (as the build will, with the
  * channel type check). */
-static bool compiler_accepts(const char *text, char **flags, int nflags) {
+static bool compiler_accepts(const char *text, char **flags, int nflags, bool quiet) {
   char **argv = xcalloc((size_t)nflags + 12, sizeof *argv);
   int na = 0;
   argv[na++] = (char *)c_compiler();
@@ -161,7 +161,7 @@ static bool compiler_accepts(const char *text, char **flags, int nflags) {
   argv[na++] = "c";
   argv[na++] = "-";
   size_t n;
-  char *out = run_with_stdin(argv, text, strlen(text), &n, true);
+  char *out = run_with_stdin(argv, text, strlen(text), &n, quiet);
   free(argv);
   free(out);
   return out != NULL;
@@ -202,10 +202,42 @@ static int write_depfile(const char *depfile, const char *out, source **srcs, in
   return rc;
 }
 
+/* The lowered text checked by libclang; returns whether it has errors
+ * (printed in the user's words). libclang speaks clang's dialect and the
+ * text is gcc's preprocessor output (its <stdatomic.h>, its warnings that
+ * clang makes errors): an error libclang reports stands only if the C
+ * compiler agrees; a goroutine function used as a plain pointer always
+ * stands. */
+static int check_with_libclang(const char *out, const char *c, char **cflags, int ncflags) {
+  char *msgs = NULL;
+  size_t msglen = 0;
+  check_out = open_memstream(&msgs, &msglen);
+  if (!check_out) diag_fatal("out of memory");
+  int saved = diag_count;
+  check_goc_errors = 0;
+  int bad = check_lowered(out, c, cflags, ncflags);
+  fclose(check_out);
+  check_out = NULL;
+  if (bad && compiler_accepts(c, cflags, ncflags, true)) {
+    bad = 0;
+    diag_count = saved;
+  } else if (bad) {
+    fputs(msgs, stderr);
+  }
+  free(msgs);
+  if (check_goc_errors) bad = 1;
+  return bad;
+}
+
 /* Transforms files[which] with all files analysed together; flags are the
  * compile flags the output will get (for the check). */
+typedef enum check_when {
+  CHECK_NOW,                /* the output is checked before it is written */
+  CHECK_IF_COMPILE_FAILS,   /* the caller compiles it at once */
+} check_when;
+
 static int transform_one(char **files, int nfiles, int which, const char *out, char **flags, int nflags,
-                         const xopts *xo) {
+                         const xopts *xo, check_when when) {
   source **srcs;
   program *p = driver_load_program(files, nfiles, &srcs, xo, flags, nflags);
   if (diag_count) return 1;
@@ -230,25 +262,18 @@ static int transform_one(char **files, int nfiles, int which, const char *out, c
   check_program = p;
   int bad = 0;
   if (!getenv("GOC_NO_CHECK")) {
-    /* libclang speaks clang's dialect, the text is gcc's preprocessor
-       output (its <stdatomic.h>, its warnings that clang makes errors): an
-       error libclang reports stands only if the C compiler agrees. */
-    char *msgs = NULL;
-    size_t msglen = 0;
-    check_out = open_memstream(&msgs, &msglen);
-    if (!check_out) diag_fatal("out of memory");
-    int saved = diag_count;
-    bad = check_lowered(out, c, cflags, ncflags);
-    fclose(check_out);
-    check_out = NULL;
-    if (bad && compiler_accepts(c, cflags, ncflags)) {
-      bad = 0;
-      diag_count = saved;
-    } else if (bad) {
-      fputs(msgs, stderr);
+    /* libclang's parse costs as much as the compile's: it runs when the
+       text names a goroutine function where the compiler cannot object to
+       it, or to explain what the compiler refused. For goc cc the compile
+       that follows is the check (driver_cc_build explains a failure). */
+    if (check_needs_refscan(p, srcs[which])) {
+      bad = check_with_libclang(out, c, cflags, ncflags);
+    } else if (when == CHECK_NOW && !compiler_accepts(c, cflags, ncflags, true)) {
+      bad = check_with_libclang(out, c, cflags, ncflags);
+      /* nothing to say in the user's words: the compiler's own messages
+         (at .goc lines, through the #line directives) */
+      if (!bad) bad = !compiler_accepts(c, cflags, ncflags, false);
     }
-    free(msgs);
-    if (check_goc_errors) bad = 1;
   }
   if (!bad && xo && xo->depfile) bad = write_depfile(xo->depfile, out, &srcs[which], 1, extra, nextra);
   free(extra);
@@ -292,7 +317,7 @@ int cmd_transform(int argc, char **argv) {
                     "                     [--index-out INDEX] [--index DEP_INDEX]... [-- compile flags]\n");
     return 2;
   }
-  return transform_one(files, nfiles, 0, out, flags, nflags, &xo);
+  return transform_one(files, nfiles, 0, out, flags, nflags, &xo, CHECK_NOW);
 }
 
 /* ---- cc ---- */
@@ -334,6 +359,42 @@ static void cc_command(argv_t *cc, const argv_t *flags, bool compile_only) {
   av_push(cc, goc_include_dir());
   av_push(cc, "-Werror=incompatible-pointer-types");
   for (int k = 0; k < flags->n; k++) av_push(cc, flags->v[k]);
+}
+
+/* Runs a compile of lowered C, which transform_one did not check: its
+ * messages are held back; if it fails, each .goc file is transformed again
+ * with the check, whose messages speak of the user's code, and only if
+ * none has anything to say are the compiler's own shown. */
+typedef struct build_ctx {
+  char **gocs;
+  int ngoc;
+  argv_t *flags;
+  const char *workdir;
+} build_ctx;
+
+static void copy_to_stderr(const char *path) {
+  FILE *f = fopen(path, "r");
+  if (!f) return;
+  char chunk[8192];
+  size_t n;
+  while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) fwrite(chunk, 1, n, stderr);
+  fclose(f);
+}
+
+static int compile_lowered(argv_t *cc, const build_ctx *bx) {
+  char *errs = xasprintf("%s/cc.stderr", bx->workdir);
+  if (isatty(2)) av_push(cc, "-fdiagnostics-color=always");   /* held back, not lost */
+  int rc = run_argv_stderr(cc->v, errs);
+  bool explained = false;
+  if (rc) {
+    char *scratch = xasprintf("%s/check.c", bx->workdir);
+    for (int i = 0; i < bx->ngoc && !explained; i++)
+      explained = transform_one(bx->gocs, bx->ngoc, i, scratch, bx->flags->v, bx->flags->n, NULL, CHECK_NOW) != 0;
+    free(scratch);
+  }
+  if (!explained) copy_to_stderr(errs);
+  free(errs);
+  return rc;
 }
 
 /* Builds; returns the exit status. keep_dir: where the .c files go. */
@@ -395,12 +456,13 @@ int driver_cc_build(int argc, char **argv, const char *workdir) {
     av_push(&lflags, flags.v[k]);
   }
   /* transform every .goc, analysed together */
+  build_ctx bx = {gocs, ngoc, &flags, workdir};
   argv_t cfiles = {0};
   for (int i = 0; i < ngoc; i++) {
     char *stem = xstrdup(base_name(gocs[i]));
     stem[strlen(stem) - 4] = 0;
     char *cpath = xasprintf("%s/%d_%s.c", workdir, i, stem);
-    if (transform_one(gocs, ngoc, i, cpath, flags.v, flags.n, NULL)) return 1;
+    if (transform_one(gocs, ngoc, i, cpath, flags.v, flags.n, NULL, CHECK_IF_COMPILE_FAILS)) return 1;
     if (compile_only || had_include) {
       char *obj = compile_only ? ((out && ngoc == 1 && !inputs.n) ? xstrdup(out) : xasprintf("%s.o", stem))
                                : xasprintf("%s/%d_%s.o", workdir, i, stem);
@@ -409,7 +471,7 @@ int driver_cc_build(int argc, char **argv, const char *workdir) {
       av_push(&cc, cpath);
       av_push(&cc, "-o");
       av_push(&cc, obj);
-      int rc = run_argv(cc.v);
+      int rc = compile_lowered(&cc, &bx);
       if (rc) return rc;
       if (had_include) {
         av_push(&cfiles, obj);
@@ -441,7 +503,7 @@ int driver_cc_build(int argc, char **argv, const char *workdir) {
   av_push(&cc, "-lm");
   av_push(&cc, "-o");
   av_push(&cc, out ? out : "a.out");
-  return run_argv(cc.v);
+  return compile_lowered(&cc, &bx);
 }
 
 int cmd_cc(int argc, char **argv) {

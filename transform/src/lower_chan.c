@@ -41,11 +41,10 @@ int dircheck_add(TSNode operand, const char *op) {
   static int cap;
   if (ndirchecks == cap) {
     cap = cap ? 2 * cap : 64;
-    dirchecks = realloc(dirchecks, (size_t)cap * sizeof *dirchecks);
-    if (!dirchecks) abort();
+    dirchecks = xrealloc(dirchecks, (size_t)cap * sizeof *dirchecks);
   }
   dircheck *d = &dirchecks[ndirchecks];
-  node_pos(operand, &d->line, &d->col);
+  d->operand = operand;
   d->file = node_file(operand);
   d->text = node_text(source_of(operand), operand);
   d->op = op;

@@ -149,6 +149,10 @@ struct srcmap {
   char *raw;
   uint32_t *raw_line_start;   /* per raw line (0-based) */
   int nraw_lines;
+  /* where each row of the preprocessed text starts: a column lookup must
+     not scan the text from its start (that made positions quadratic) */
+  uint32_t *row_start;
+  uint32_t nrows;
 };
 
 static int file_id(srcmap *m, const char *name, size_t len) {
@@ -361,6 +365,11 @@ source *source_preprocess(const char *path, char **flags, int nflags) {
   buf_free(&raw);
   source *s = source_from_text(path, text, tlen);
   free(text);
+  m->nrows = 1;
+  for (uint32_t i = 0; i < s->len; i++) m->nrows += s->text[i] == '\n';
+  m->row_start = xcalloc(m->nrows, sizeof *m->row_start);
+  for (uint32_t i = 0, r = 1; i < s->len; i++)
+    if (s->text[i] == '\n') m->row_start[r++] = i + 1;
   s->map = m;
   return s;
 }
@@ -436,8 +445,8 @@ static uint32_t raw_column(const source *s, const srcmap *m, uint32_t row, uint3
   if (line0 < 0 || line0 >= m->nraw_lines) return col;
   /* the preprocessed row's text */
   const char *t = s->text;
-  uint32_t r = 0, a = 0;
-  for (; r < row && a < s->len; a++) if (t[a] == '\n') r++;
+  if (row >= m->nrows) return col;
+  uint32_t a = m->row_start[row];
   uint32_t b = a;
   while (b < s->len && t[b] != '\n') b++;
   uint32_t ra = m->raw_line_start[line0];
@@ -508,5 +517,6 @@ void srcmap_free(srcmap *m) {
   free(m->map);
   free(m->raw);
   free(m->raw_line_start);
+  free(m->row_start);
   free(m);
 }

@@ -76,7 +76,10 @@ char *run_with_stdin(char **argv, const char *input, size_t inlen, size_t *outle
   return buf_take(&b);
 }
 
-int run_argv(char **v) {
+int run_argv(char **v) { return run_argv_stderr(v, NULL); }
+
+/* errpath: a file that takes the command's stderr (NULL: ours). */
+int run_argv_stderr(char **v, const char *errpath) {
   if (getenv("GOC_VERBOSE")) {
     for (char **p = v; *p; p++) fprintf(stderr, "%s%s", p == v ? "" : " ", *p);
     fputc('\n', stderr);
@@ -84,6 +87,10 @@ int run_argv(char **v) {
   pid_t pid = fork();
   if (pid < 0) { perror("goc: fork"); return 1; }
   if (pid == 0) {
+    if (errpath) {
+      int fd = open(errpath, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+      if (fd >= 0) dup2(fd, 2);
+    }
     execvp(v[0], v);
     fprintf(stderr, "goc: cannot run %s: %s\n", v[0], strerror(errno));
     _exit(127);

@@ -56,7 +56,7 @@ const source *source_of(TSNode n);
  * names the record here, so the error speaks of the user's operand. */
 typedef struct dircheck {
   const char *file;
-  int line, col;    /* the channel operand */
+  TSNode operand;   /* its position is worked out only for an error */
   char *text;       /* the operand as written (after preprocessing) */
   const char *op;   /* "receive", "send" or "range" */
 } dircheck;
@@ -148,11 +148,13 @@ extern const program *check_program;   /* whose goroutine functions to look for 
 extern FILE *check_out;                /* where its messages go (stderr) */
 extern int check_goc_errors;           /* goroutine functions used as plain pointers */
 int check_lowered(const char *out_name, const char *text, char **flags, int nflags);
+bool check_needs_refscan(const program *p, const source *s);
 
 /* ---- subprocess.c ---- */
 const char *c_compiler(void);   /* $CC, or cc */
 char *run_with_stdin(char **argv, const char *input, size_t inlen, size_t *outlen, bool quiet);
 int run_argv(char **argv);      /* exit status (128 + signal) */
+int run_argv_stderr(char **argv, const char *errpath);   /* its stderr into errpath */
 
 /* ---- driver.c ---- */
 int cmd_parse(int argc, char **argv);
