@@ -251,10 +251,32 @@ static int transform_one(char **files, int nfiles, int which, const char *out, c
      that change the language (the rest may be gcc's alone). */
   char **cflags = xcalloc((size_t)nflags + 1, sizeof *cflags);
   int ncflags = 0;
-  for (int i = 0; i < nflags; i++)
-    if (!strncmp(flags[i], "-std=", 5) || !strcmp(flags[i], "-ansi") || !strcmp(flags[i], "-m32") ||
-        !strcmp(flags[i], "-m64") || !strcmp(flags[i], "-funsigned-char") || !strcmp(flags[i], "-fsigned-char"))
+  bool forced = false;   /* -include: the output leaves it to the compile */
+  for (int i = 0; i < nflags; i++) forced |= !strncmp(flags[i], "-include", 8);
+  static const char *const with_arg[] = {"-I", "-D", "-U", "-include", "-iquote", "-isystem", "-idirafter"};
+  for (int i = 0; i < nflags; i++) {
+    const char *f = flags[i];
+    if (!strncmp(f, "-std=", 5) || !strcmp(f, "-ansi") || !strcmp(f, "-m32") || !strcmp(f, "-m64") ||
+        !strcmp(f, "-funsigned-char") || !strcmp(f, "-fsigned-char")) {
       cflags[ncflags++] = flags[i];
+      continue;
+    }
+    if (!forced) continue;
+    /* the check reads the forced header again, as the compile will */
+    bool takes = false, joined = false;
+    for (size_t k = 0; k < sizeof with_arg / sizeof *with_arg; k++) {
+      size_t n = strlen(with_arg[k]);
+      takes |= !strcmp(f, with_arg[k]);
+      joined |= !strncmp(f, with_arg[k], n) && f[n] && n == 2;
+    }
+    joined |= !strncmp(f, "-include", 8) && f[8];
+    if (takes && i + 1 < nflags) {
+      cflags[ncflags++] = flags[i];
+      cflags[ncflags++] = flags[++i];
+    } else if (joined) {
+      cflags[ncflags++] = flags[i];
+    }
+  }
   char **extra = xcalloc((size_t)nfiles + (size_t)(xo ? xo->nindexes : 0) + 1, sizeof *extra);
   int nextra = 0;
   for (int i = 0; i < nfiles; i++) extra[nextra++] = files[i];
@@ -443,18 +465,6 @@ int driver_cc_build(int argc, char **argv, const char *workdir) {
     av_push(&flags, dir);
     free(dir);
   }
-  /* The lowered C is preprocessed already: -include and -imacros were
-     applied to it once and must not be again. */
-  argv_t lflags = {0};
-  bool had_include = false;
-  for (int k = 0; k < flags.n; k++) {
-    if ((!strcmp(flags.v[k], "-include") || !strcmp(flags.v[k], "-imacros")) && k + 1 < flags.n) {
-      k++;
-      had_include = true;
-      continue;
-    }
-    av_push(&lflags, flags.v[k]);
-  }
   /* transform every .goc, analysed together */
   build_ctx bx = {gocs, ngoc, &flags, workdir};
   argv_t cfiles = {0};
@@ -463,21 +473,15 @@ int driver_cc_build(int argc, char **argv, const char *workdir) {
     stem[strlen(stem) - 4] = 0;
     char *cpath = xasprintf("%s/%d_%s.c", workdir, i, stem);
     if (transform_one(gocs, ngoc, i, cpath, flags.v, flags.n, NULL, CHECK_IF_COMPILE_FAILS)) return 1;
-    if (compile_only || had_include) {
-      char *obj = compile_only ? ((out && ngoc == 1 && !inputs.n) ? xstrdup(out) : xasprintf("%s.o", stem))
-                               : xasprintf("%s/%d_%s.o", workdir, i, stem);
+    if (compile_only) {
+      char *obj = (out && ngoc == 1 && !inputs.n) ? xstrdup(out) : xasprintf("%s.o", stem);
       argv_t cc = {0};
-      cc_command(&cc, &lflags, true);
+      cc_command(&cc, &flags, true);
       av_push(&cc, cpath);
       av_push(&cc, "-o");
       av_push(&cc, obj);
       int rc = compile_lowered(&cc, &bx);
       if (rc) return rc;
-      if (had_include) {
-        av_push(&cfiles, obj);
-        free(stem);
-        continue;
-      }
     }
     av_push(&cfiles, cpath);
     free(stem);

@@ -140,6 +140,8 @@ static bool only_prototypes(TSNode n) {
 
 static void emit_item(filectx *fc, TSNode n) {
   if (is_container(n)) { emit_container(fc, n); return; }
+  /* what -include brought: the compile's own -include brings it again */
+  if (source_row_is_forced(fc->s, ts_node_start_point(n).row)) return;
   if (node_is(n, "comment")) return;
   if (!only_prototypes(n)) scan_needs(fc, n, false);
   if (node_is(n, "function_definition")) {

@@ -10,7 +10,8 @@
  *   2. $CC -E with the compile's own flags, goc_abi.h included first, the
  *      text on stdin behind a line marker that names the .goc file (so
  *      __FILE__, #line and diagnostics name it).
- *   3. postprocess: `@@` back to `<-`; any other `<-` in the .goc file or a
+ *   3. postprocess: `@@` back to `<-` (in a string literal too, where #x
+ *      put it, unless the .goc text has an `@@` of its own); any other `<-` in the .goc file or a
  *      system header split into `< -`; digraphs spelled as the tokens they
  *      are; line markers removed into a line map (a forward jump within one
  *      file becomes blank lines instead, so the text's rows stay in step);
@@ -137,7 +138,9 @@ static bool drop_flag(const char *f, bool *takes_arg) {
 
 /* ---- 3. postprocess ---- */
 
-typedef struct lmap { uint32_t row; int file; int line; bool sysp; } lmap;
+/* forced: the rows of a file the command line included (-include) and of
+ * what it included; the compile of the output includes it again itself */
+typedef struct lmap { uint32_t row; int file; int line; bool sysp; bool forced; } lmap;
 
 struct srcmap {
   char **files;
@@ -163,13 +166,13 @@ static int file_id(srcmap *m, const char *name, size_t len) {
   return m->nfiles++;
 }
 
-static void map_add(srcmap *m, uint32_t row, int file, int line, bool sysp) {
+static void map_add(srcmap *m, uint32_t row, int file, int line, bool sysp, bool forced) {
   if (m->nmap && m->map[m->nmap - 1].row == row) m->nmap--;
   if (m->nmap == m->capmap) {
     m->capmap = m->capmap ? m->capmap * 2 : 256;
     m->map = xrealloc(m->map, sizeof(lmap) * (size_t)m->capmap);
   }
-  m->map[m->nmap++] = (lmap){row, file, line, sysp};
+  m->map[m->nmap++] = (lmap){row, file, line, sysp, forced};
 }
 
 static const lmap *map_find(const srcmap *m, uint32_t row) {
@@ -218,14 +221,19 @@ static bool is_goc_header(const char *name, size_t len) {
 
 /* Rewrites one text row in place (same length): `@@` to `<-`, digraphs to
  * their tokens, a stray `<-` split when split_arrows. */
-static void fix_row(char *r, size_t n, bool split_arrows, buf *out) {
+static void fix_row(char *r, size_t n, bool split_arrows, bool literal_marks, buf *out) {
   for (size_t i = 0; i < n;) {
     char c = r[i];
     if (c == '"' || c == '\'') {
       size_t k = i + 1;
       while (k < n && r[k] != c) { if (r[k] == '\\' && k + 1 < n) k++; k++; }
-      buf_putn(out, r + i, (k < n ? k + 1 : k) - i);
-      i = k < n ? k + 1 : k;
+      size_t end = k < n ? k + 1 : k;
+      /* #x of an argument holding <- stringifies the mark */
+      for (size_t j = i; j < end; j++) {
+        if (literal_marks && r[j] == '@' && j + 1 < end && r[j + 1] == '@') { buf_puts(out, "<-"); j++; }
+        else buf_putc(out, r[j]);
+      }
+      i = end;
       continue;
     }
     if (is_ident_char(c)) {
@@ -261,13 +269,18 @@ static void raw_lines(srcmap *m, const char *raw, size_t n) {
     }
 }
 
-static char *postprocess(srcmap *m, const char *pp, size_t n, const char *path, size_t *outlen) {
+/* raw_has_marks: the .goc text holds @@ itself (in a literal: premark
+ * leaves literals alone), so an @@ in a literal may be the user's. */
+static char *postprocess(srcmap *m, const char *pp, size_t n, const char *path, bool raw_has_marks, size_t *outlen) {
   buf out = {0};
   uint32_t row = 0;
   int cur_file = file_id(m, path, strlen(path)), cur_line = 1;
-  bool cur_sysp = false, cur_goc = false;
+  bool cur_sysp = false, cur_goc = false, cur_forced = false;
   m->main_file = cur_file;
-  map_add(m, 0, cur_file, 1, false);
+  map_add(m, 0, cur_file, 1, false, false);
+  /* files entered from <command-line>: -include (goc_abi.h first) */
+  bool at_cmdline = false;
+  int forced_depth = 0;
   for (size_t i = 0; i < n;) {
     const char *l = pp + i;
     const char *e = memchr(l, '\n', n - i);
@@ -278,7 +291,19 @@ static char *postprocess(srcmap *m, const char *pp, size_t n, const char *path, 
     if (parse_marker(l, l + len, &line, &name, &nlen, &flags)) {
       int f = name ? file_id(m, name, nlen) : cur_file;
       bool sysp = (flags & (1 << 3)) != 0;
-      if (f == cur_file && sysp == cur_sysp && line >= cur_line && line - cur_line <= 64) {
+      if (name && nlen == 14 && !strncmp(name, "<command-line>", 14)) {
+        at_cmdline = true;
+        forced_depth = 0;
+      } else if (flags & (1 << 1)) {   /* entering a file */
+        if (at_cmdline || forced_depth) forced_depth++;
+        at_cmdline = false;
+      } else if (flags & (1 << 2)) {   /* back in the includer */
+        if (forced_depth) forced_depth--;
+      } else if (name) {
+        at_cmdline = false;
+      }
+      bool forced = forced_depth > 0;
+      if (f == cur_file && sysp == cur_sysp && forced == cur_forced && line >= cur_line && line - cur_line <= 64) {
         for (; cur_line < line; cur_line++, row++) buf_putc(&out, '\n');
       } else {
         buf_putc(&out, '\n');
@@ -286,15 +311,16 @@ static char *postprocess(srcmap *m, const char *pp, size_t n, const char *path, 
         cur_file = f;
         cur_line = line;
         cur_sysp = sysp;
+        cur_forced = forced;
         cur_goc = name && is_goc_header(name, nlen);
-        map_add(m, row, f, line, sysp);
+        map_add(m, row, f, line, sysp, forced);
       }
     } else if (cur_goc) {
       buf_putc(&out, '\n');
       row++;
       cur_line++;
     } else {
-      fix_row((char *)l, len, cur_file == m->main_file || cur_sysp, &out);
+      fix_row((char *)l, len, cur_file == m->main_file || cur_sysp, cur_file == m->main_file && !raw_has_marks, &out);
       buf_putc(&out, '\n');
       row++;
       cur_line++;
@@ -359,7 +385,9 @@ source *source_preprocess(const char *path, char **flags, int nflags) {
   }
   srcmap *m = xcalloc(1, sizeof *m);
   size_t tlen;
-  char *text = postprocess(m, pp, pplen, path, &tlen);
+  bool raw_has_marks = false;
+  for (size_t i = 0; i + 1 < raw.len && !raw_has_marks; i++) raw_has_marks = raw.s[i] == '@' && raw.s[i + 1] == '@';
+  char *text = postprocess(m, pp, pplen, path, raw_has_marks, &tlen);
   free(pp);
   raw_lines(m, raw.s, raw.len);
   buf_free(&raw);
@@ -496,6 +524,11 @@ void source_line_of(const source *s, uint32_t row, const char **file, int *line)
   const lmap *e = map_find(m, row);
   *file = m->files[e->file];
   *line = e->line + (int)(row - e->row);
+}
+
+bool source_row_is_forced(const source *s, uint32_t row) {
+  if (!s->map) return false;
+  return map_find(s->map, row)->forced;
 }
 
 bool source_row_is_system(const source *s, uint32_t row) {

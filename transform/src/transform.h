@@ -71,6 +71,7 @@ source *source_preprocess(const char *path, char **flags, int nflags);
 char *premark(const char *text, size_t len);
 void source_position(const source *s, uint32_t row, uint32_t col, const char **file, int *line, int *column);
 bool source_row_is_system(const source *s, uint32_t row);
+bool source_row_is_forced(const source *s, uint32_t row);   /* from a -include */
 void source_line_of(const source *s, uint32_t row, const char **file, int *line);
 int source_files(const source *s, const char ***files);
 void srcmap_free(srcmap *m);
