@@ -291,7 +291,10 @@ static char *postprocess(srcmap *m, const char *pp, size_t n, const char *path, 
     if (parse_marker(l, l + len, &line, &name, &nlen, &flags)) {
       int f = name ? file_id(m, name, nlen) : cur_file;
       bool sysp = (flags & (1 << 3)) != 0;
-      if (name && nlen == 14 && !strncmp(name, "<command-line>", 14)) {
+      /* gcc enters -include files from <command-line>, clang from
+         <built-in> after its <command line> */
+      bool pseudo = name && nlen > 2 && name[0] == '<' && !(nlen == 7 && !strncmp(name, "<stdin>", 7));
+      if (pseudo) {
         at_cmdline = true;
         forced_depth = 0;
       } else if (flags & (1 << 1)) {   /* entering a file */
@@ -299,7 +302,7 @@ static char *postprocess(srcmap *m, const char *pp, size_t n, const char *path, 
         at_cmdline = false;
       } else if (flags & (1 << 2)) {   /* back in the includer */
         if (forced_depth) forced_depth--;
-      } else if (name) {
+      } else {
         at_cmdline = false;
       }
       bool forced = forced_depth > 0;
