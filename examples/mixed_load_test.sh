@@ -18,7 +18,7 @@ pport=${line##*:}
 
 stats() {   # one GET /stats on its own connection: prints the body
   exec 6<>"/dev/tcp/127.0.0.1/$hport" || fail "connect for /stats"
-  printf 'GET /stats HTTP/1.1\r\nConnection: close\r\n\r\n' >&6
+  printf 'GET /stats HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n' >&6
   timeout 30 cat <&6 | tail -n 1
   exec 6<&-
 }
