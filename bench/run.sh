@@ -3,7 +3,7 @@
 #
 #   bench/run.sh [--go PATH | --no-go] [--goc PATH] [--cargo PATH | --no-tokio]
 #                [--smoke] [--reps N] [--procs N] [--only NAME,...]
-#                [--tmp DIR] [--out FILE] [--rt]
+#                [--tmp DIR] [--out FILE] [--rt] [--http]
 #
 # Builds every benchmark twice — bench/goc/NAME.goc with `goc cc -O2` and
 # bench/go/NAME/main.go with `go build` (GOPATH and GOCACHE under the temp
@@ -30,6 +30,9 @@
 # few percent. Where chrt is missing or not permitted the runs go on at
 # normal priority, with a note on stderr and in RESULTS.md. timer_lateness
 # always runs at normal priority (with SCHED_RR hogs it measures RR slices).
+# --http: then bench/http/run.sh (HTTP servers against Go's net/http, with
+# wrk) with the same --go, --goc, --reps, --procs, --rt, --smoke and --out;
+# it writes its own section of RESULTS.md, which runs without --http keep.
 # --smoke: tiny sizes, one repetition; checks that both sides build and agree
 # (no timing claims, RESULTS.md untouched). Without a Go toolchain (or with
 # --no-go) only the goc side is built and run.
@@ -51,6 +54,7 @@ LIMIT=60
 RT=0
 CARGO_BIN=""
 NO_TOKIO=0
+HTTP=0
 
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -66,7 +70,8 @@ while [ $# -gt 0 ]; do
     --rt) RT=1; shift ;;
     --cargo) CARGO_BIN=$2; shift 2 ;;
     --no-tokio) NO_TOKIO=1; shift ;;
-    -h|--help) sed -n '2,37p' "$0"; exit 0 ;;
+    --http) HTTP=1; shift ;;
+    -h|--help) sed -n '2,40p' "$0"; exit 0 ;;
     *) echo "run.sh: unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -453,7 +458,18 @@ if [ "$SMOKE" = 0 ] && [ "$OUT" != "-" ]; then
     fi
     echo "Rerun: \`cmake -S . -B build -G Ninja && ninja -C build && bench/run.sh --reps $REPS --procs $PROCS$([ "$RT" = 1 ] && echo " --rt")\`"
     echo "(\`--go PATH\` picks the Go toolchain; \`--smoke\` only checks that both sides build and agree)."
-  } > "$out"
+  } > "$out.new"
+  # bench/http/run.sh's section stays until that script replaces it.
+  [ -f "$out" ] && sed -n '/^<!-- http:begin/,/^<!-- http:end/p' "$out" | sed '1s/^/\n/' >> "$out.new"
+  mv "$out.new" "$out"
   echo "wrote $out" >&2
+fi
+if [ "$HTTP" = 1 ]; then
+  http_args=(--goc "$GOC_BIN" --reps "$REPS" --procs "$PROCS" --tmp "$TMP/http")
+  if [ "$HAVE_GO" = 1 ]; then http_args+=(--go "$GO_BIN"); else http_args+=(--no-go); fi
+  [ "$RT" = 1 ] && http_args+=(--rt)
+  [ "$SMOKE" = 1 ] && http_args+=(--smoke)
+  [ -n "$OUT" ] && http_args+=(--out "$OUT")
+  "$here/http/run.sh" "${http_args[@]}" || table_rc=1
 fi
 exit $table_rc
