@@ -260,7 +260,7 @@ END {
   name["p99_c1000"] = "p99 latency, 1000 connections"; goal["p99_c1000"] = "ratio <= 1"
   name["errors_c1000"] = "wrk errors, 1000 connections"
   name["idle_rss_before_kb"] = "RSS before the idle connections"
-  name["idle_rss_after_kb"] = "RSS with the idle connections (10,000)"
+  name["idle_rss_after_kb"] = "RSS with the idle connections"
   name["idle_bytes_per_conn"] = "memory per idle connection"; goal["idle_bytes_per_conn"] = "goc <= " (own + 512)
   name["push_quiet_p50_ns"] = "push latency p50, quiet"
   name["push_quiet_p99_ns"] = "push latency p99, quiet"; goal["push_quiet_p99_ns"] = "ratio <= 1"
