@@ -478,7 +478,13 @@ int goc__testing_main(int argc, char **argv, const char *pkg, const goc__testdef
 __attribute__((noreturn, format(printf, 1, 2)))
 void goc_panic(const char *fmt, ...);
 __INT64_TYPE__ goc_id(void);        /* current goroutine id; 0 on a plain thread */
-int goc_nprocs(void);        /* GOC_MAXPROCS in effect */
+int goc_nprocs(void);        /* GOMAXPROCS in effect */
+/* runtime.GOMAXPROCS: sets GOMAXPROCS to n (at most 1024; more than the
+ * CPUs is allowed) and returns the previous value; n < 1 only reads it.
+ * From goroutines and plain threads alike. Returns once no goroutine runs
+ * on a P above the new count (one stuck in plain C code is waited for
+ * until the monitor takes its P, 20 ms). */
+int goc_set_maxprocs(int n);
 void goc_dump(struct _IO_FILE *out);    /* every goroutine, as on SIGQUIT */
 
 /* Profiles, as Go's runtime/pprof: pprof.Lookup(name).WriteTo(out, debug).

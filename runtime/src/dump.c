@@ -119,16 +119,16 @@ void goc__schedtrace_to(FILE *out, bool detail) {
                    "SCHED %lldms: gomaxprocs=%d idleprocs=%d threads=%d "
                    "spinningthreads=%d idlethreads=%d runqueue=%d [",
                    (long long)((goc_now() - s->start_time) / GOC_MILLISECOND),
-                   s->gomaxprocs, atomic_load(&s->npidle), s->mcount + 1,
+                   goc__maxprocs(), atomic_load(&s->npidle), s->mcount + 1,
                    atomic_load(&s->nmspinning), s->nmidle,
                    atomic_load(&s->runqsize));
-  for (int32_t i = 0; i < s->gomaxprocs && n < (int)sizeof buf - 16; i++)
+  for (int32_t i = 0; i < goc__maxprocs() && n < (int)sizeof buf - 16; i++)
     n += snprintf(buf + n, sizeof buf - (size_t)n, i ? " %u" : "%u",
-                  goc__runqlen(&s->allp[i]));
+                  goc__runqlen(goc__allp(i)));
   fprintf(out, "%s]\n", buf);
   if (detail) {
-    for (int32_t i = 0; i < s->gomaxprocs; i++) {
-      goc_p *p = &s->allp[i];
+    for (int32_t i = 0; i < goc__nallp(); i++) {
+      goc_p *p = goc__allp(i);
       goc_g *g = atomic_load(&p->curg);
       goc_g *next = atomic_load(&p->runnext);
       fprintf(out,

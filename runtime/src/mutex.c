@@ -31,7 +31,7 @@ static bool can_spin(int iter) {
   if (iter >= 4 || ncpu <= 1) return false;
   goc_sched *s = &goc__sched;
   if (!atomic_load(&s->started) ||
-      s->gomaxprocs <= atomic_load(&s->npidle) + atomic_load(&s->nmspinning) + 1)
+      goc__maxprocs() <= atomic_load(&s->npidle) + atomic_load(&s->nmspinning) + 1)
     return false;
   goc_m *m = goc__tls_m;
   if (m && m->p && !goc__runqempty(m->p)) return false;

@@ -173,8 +173,8 @@ static bool may_progress(goc_sched *s) {
   if (atomic_load(&s->runqsize) > 0) return true;
   /* The monitor is running a due timer: it may ready a G (timer.c). */
   if (goc__timer_runs_off_m > 0) return true;
-  for (int32_t i = 0; i < s->gomaxprocs; i++)
-    if (!goc__runqempty(&s->allp[i])) return true;
+  for (int32_t i = 0, n = goc__nallp(); i < n; i++)   /* retired ones too */
+    if (!goc__runqempty(goc__allp(i))) return true;
   /* Only a timer that may wake someone counts: not a ticker or goc_after
    * channel nobody is blocked on (Go 1.23). */
   if (goc__timers_waited()) return true;

@@ -1,8 +1,8 @@
 /* proc.c — creation and recycling of G, M and P; runtime start-up.
  *
  * Invariants:
- *   - The runtime starts once (pthread_once): Ps, netpoller, monitor,
- *     signal handlers. Starting it creates no M; the first wakep() does.
+ *   - The runtime starts once (pthread_once): Ps (procresize.c), netpoller,
+ *     monitor, signal handlers. Starting it creates no M; the first wakep() does.
  *   - goroutine ids grow from 1 (the main goroutine, when there is one).
  *   - A G is on at most one of: a P's free list, sched.gfree, a run queue,
  *     a wait queue, or running. Every G ever allocated stays on allgs.
@@ -73,7 +73,7 @@ static void runtime_init_once(void) {
   if (e) n = atoi(e);
   if (n <= 0) n = goc__default_maxprocs();
   if (n <= 0) n = 1;
-  if (n > 1024) n = 1024;
+  if (n > GOC_MAXPROCS_LIMIT) n = GOC_MAXPROCS_LIMIT;
   parse_debug();
   goc__trace_init();
   goc__blockprof_init();
@@ -81,20 +81,9 @@ static void runtime_init_once(void) {
   goc__mutexprof_init();
   void goc__cpuprof_init(void);     /* cpuprof.c */
   goc__cpuprof_init();
-  s->gomaxprocs = n;
-  s->allp = aligned_alloc(64, ((sizeof(goc_p) * n + 63) / 64) * 64);
-  if (!s->allp) goc__throw("out of memory");
-  memset(s->allp, 0, sizeof(goc_p) * n);
   atomic_store(&s->poll_until, INT64_MAX);
   atomic_store(&s->lastpoll, goc_now());
-  goc__rt_lock(&s->lock);
-  for (int i = n - 1; i >= 0; i--) {
-    goc_p *p = &s->allp[i];
-    p->id = i;
-    goc__timers_init(p);
-    goc__pidleput(p);
-  }
-  goc__rt_unlock(&s->lock);
+  goc__procs_init(n);
   goc__netpoll_init();
   goc__install_signals();
   void goc__exitfiles_init(void);   /* exitfiles.c */
@@ -301,7 +290,7 @@ int64_t goc_id(void) {
 
 int goc_nprocs(void) {
   goc__runtime_init();
-  return goc__sched.gomaxprocs;
+  return goc__maxprocs();
 }
 
 void *goc__g_wait_state(goc_g *g) { return g->wait_state; }

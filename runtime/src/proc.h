@@ -5,8 +5,10 @@
  * own LIFO arena plus bookkeeping; it has no C stack of its own, so it runs
  * by having an M call the step function of its innermost frame. An M is an
  * OS thread that runs Gs. A P is the right to run Gs: there are exactly
- * GOC_MAXPROCS of them, each with a lock-free run queue, a timer heap and
+ * GOMAXPROCS live ones, each with a lock-free run queue, a timer heap and
  * caches (free Gs, arena chunks), so the hot paths touch no global lock.
+ * goc_set_maxprocs changes the count while running (procresize.c): Ps are
+ * made on demand and never freed; those at or above the count are retired.
  * An M runs Gs only while it holds a P. An M without work gives its P back
  * (idle P list) and parks on a futex note; wakep() starts a spinning M when
  * work appears and there is an idle P and nobody spinning already.
@@ -81,7 +83,9 @@ enum {
   GOC_GDEAD,         /* finished; a run_sync/main owner has not released it */
 };
 
-enum { GOC_P_IDLE = 0, GOC_P_RUNNING, GOC_P_SYSCALL, GOC_P_DETACHED };
+/* RETIRED: id >= gomaxprocs, drained, owned by nobody (procresize.c). */
+enum { GOC_P_IDLE = 0, GOC_P_RUNNING, GOC_P_SYSCALL, GOC_P_DETACHED, GOC_P_RETIRED };
+#define GOC_MAXPROCS_LIMIT 1024
 enum { GOC_DETACH_ASKED = 1, GOC_DETACH_TAKEN = 2 };   /* m->detached */
 
 typedef struct goc_m goc_m;
@@ -256,9 +260,11 @@ typedef struct goc_sched {
   /* G free list shared by Ps */
   goc_g *gfree;
   _Atomic int32_t ngfree;
-  /* state */
-  int32_t gomaxprocs;
-  goc_p *allp;
+  /* state: allp[0..gomaxprocs) are live, allp[gomaxprocs..nallp) retired;
+   * both change under lock, nallp first and only upwards (procresize.c) */
+  _Atomic int32_t gomaxprocs;
+  _Atomic int32_t nallp;
+  _Atomic(goc_p *) allp[GOC_MAXPROCS_LIMIT];
   _Atomic int64_t goidgen;
   _Atomic bool started;
   bool main_mode;                 /* goc__run_main owns the process */
@@ -287,6 +293,23 @@ typedef struct goc_sched {
 extern goc_sched goc__sched;
 extern _Thread_local goc_m *goc__tls_m;
 extern _Thread_local goc_g *goc__tls_g;
+
+/* allp[i], i < nallp (or < gomaxprocs): made and initialised before the
+ * count that covers it was stored. */
+static inline goc_p *goc__allp(int32_t i) {
+  return atomic_load_explicit(&goc__sched.allp[i], memory_order_acquire);
+}
+static inline int32_t goc__nallp(void) {
+  return atomic_load_explicit(&goc__sched.nallp, memory_order_acquire);
+}
+static inline int32_t goc__maxprocs(void) {
+  return atomic_load_explicit(&goc__sched.gomaxprocs, memory_order_acquire);
+}
+/* A hint outside sched.lock: decisions that must not race a resize are
+ * taken under it (pidleput). */
+static inline bool goc__p_retired(const goc_p *p) {
+  return p->id >= atomic_load_explicit(&goc__sched.gomaxprocs, memory_order_relaxed);
+}
 
 /* proc.c */
 void goc__runtime_init(void);             /* idempotent */
@@ -368,9 +391,16 @@ void goc__startm(goc_p *p, bool spinning);  /* sched.lock not held */
 void goc__handoffp(goc_p *p);               /* p released by its M */
 void goc__acquirep(goc_p *p);
 goc_p *goc__releasep(void);
+void goc__acquire_any_p(goc_m *m);          /* m holds none: idle one, or waits */
 goc_p *goc__pidleget(void);                 /* sched.lock held */
-void goc__pidleput(goc_p *p);               /* sched.lock held */
+void goc__pidleput(goc_p *p);               /* sched.lock held; retires a
+                                               retired p instead */
 void goc__checkdead(void);                  /* sched.lock held */
+
+/* procresize.c */
+goc_p *goc__newp(int32_t id);               /* status RETIRED */
+void goc__procs_init(int32_t n);            /* start-up: n idle Ps */
+void goc__p_retire(goc_p *p);               /* sched.lock held; p unowned */
 
 /* runq.c (owner-only unless noted) */
 void goc__runqput(goc_p *p, goc_g *g, bool next);
@@ -391,6 +421,7 @@ void goc__chunk_cache_drain(goc_p *p);
 void goc__timers_init(goc_p *p);
 int64_t goc__run_timers(goc_p *p, int64_t now);   /* next when, or INT64_MAX */
 int64_t goc__timers_earliest(void);              /* over all Ps */
+void goc__timers_move(goc_p *from, goc_p *to);   /* sched.lock held */
 int64_t goc__run_all_timers(int64_t now);
 int32_t goc__timers_count(void);
 bool goc__timers_waited(void);                  /* sched.lock held */

@@ -167,7 +167,7 @@ void goc__globrunqputbatch(goc_g *head, goc_g *tail, int32_t n) {
 goc_g *goc__globrunqget(goc_p *p, int32_t max) {
   int32_t size = atomic_load(&goc__sched.runqsize);
   if (size == 0) return NULL;
-  int32_t n = size / goc__sched.gomaxprocs + 1;
+  int32_t n = size / goc__maxprocs() + 1;
   if (n > size) n = size;
   if (max > 0 && n > max) n = max;
   if (n > GOC_RUNQ_SIZE / 2) n = GOC_RUNQ_SIZE / 2;

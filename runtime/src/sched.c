@@ -18,6 +18,9 @@
  *     and an M at a schedule point gives its P to it and stops, so it gets
  *     a P within a scheduling slice even if no P ever goes idle (hogs).
  *   - Deadlock is checked when the last M goes idle (checkdead).
+ *   - An M holding a retired P (goc_set_maxprocs shrank the count,
+ *     procresize.c) runs no new G on it: at its schedule points it gives
+ *     the P up (pidleput retires it) and takes a live one or stops.
  *   - An M whose P was retaken while it ran plain C code (m->detached, see
  *     proc.h) gets a P back at its next runtime entry, before it touches
  *     P-local state: goc__m_check / goc__lockp, and here after every step.
@@ -53,8 +56,13 @@ goc_p *goc__releasep(void) {
   return p;
 }
 
-/* sched.lock held. Gives p to an M waiting after a syscall, else idles it. */
+/* sched.lock held. Gives p to an M waiting after a syscall, else idles it;
+ * a retired p is retired instead. */
 void goc__pidleput(goc_p *p) {
+  if (__builtin_expect(p->id >= goc__maxprocs(), 0)) {
+    goc__p_retire(p);
+    return;
+  }
   goc_m *w = goc__sched.pwait;
   if (w) {
     goc__sched.pwait = w->link;
@@ -135,6 +143,13 @@ static void stopm(goc_m *m) {
 /* p is unowned (released by its M or retaken). Finds it a use: an M
  * waiting for a P first. */
 void goc__handoffp(goc_p *p) {
+  if (__builtin_expect(goc__p_retired(p), 0)) {
+    goc__rt_lock(&goc__sched.lock);
+    goc__pidleput(p);   /* retires it, unless it is live again */
+    goc__rt_unlock(&goc__sched.lock);
+    goc__wakep();       /* for its Gs, now on the global queue */
+    return;
+  }
   if (atomic_load(&goc__sched.npwait) > 0) {
     goc__rt_lock(&goc__sched.lock);
     if (goc__sched.pwait) {
@@ -165,6 +180,26 @@ void goc__handoffp(goc_p *p) {
   goc__rt_unlock(&goc__sched.lock);
 }
 
+/* At a schedule point, m holds a retired P: gives it up (its Gs go to the
+ * global queue) and takes an idle live P, or stops. */
+static void drop_retired_p(goc_m *m) {
+  goc_p *p = goc__releasep();
+  goc__rt_lock(&goc__sched.lock);
+  goc__pidleput(p);   /* retires it, unless a grow made it live again */
+  p = goc__pidleget();
+  goc__rt_unlock(&goc__sched.lock);
+  if (p) {
+    goc__acquirep(p);
+    return;
+  }
+  if (m->spinning) {
+    m->spinning = false;
+    if (atomic_fetch_sub(&goc__sched.nmspinning, 1) <= 0)
+      goc__throw("schedule: negative nmspinning");
+  }
+  stopm(m);
+}
+
 static void resetspinning(goc_m *m) {
   m->spinning = false;
   if (atomic_fetch_sub(&goc__sched.nmspinning, 1) <= 0)
@@ -175,13 +210,13 @@ static void resetspinning(goc_m *m) {
 /* ---- finding work --------------------------------------------------------- */
 
 static goc_g *stealwork(goc_m *m, goc_p *p, bool *inherit) {
-  int32_t n = goc__sched.gomaxprocs;
+  int32_t n = goc__maxprocs();
   *inherit = false;
   for (int i = 0; i < 4; i++) {
     bool last = i == 3;
     uint32_t start = goc__fastrand() % (uint32_t)n;
     for (int32_t k = 0; k < n; k++) {
-      goc_p *p2 = &goc__sched.allp[(start + (uint32_t)k) % (uint32_t)n];
+      goc_p *p2 = goc__allp((int32_t)((start + (uint32_t)k) % (uint32_t)n));
       if (p2 == p) continue;
       if (last && atomic_load(&p2->timer0when) <= goc_now()) {
         goc__run_timers(p2, goc_now());
@@ -203,6 +238,7 @@ static goc_g *stealwork(goc_m *m, goc_p *p, bool *inherit) {
 static goc_g *findrunnable(goc_m *m, bool *inherit) {
   goc_sched *s = &goc__sched;
 top:;
+  while (__builtin_expect(goc__p_retired(m->p), 0)) drop_retired_p(m);
   goc_p *p = m->p;
   *inherit = false;
   if (atomic_load(&p->timer0when) != INT64_MAX)
@@ -224,7 +260,7 @@ top:;
   if (atomic_load(&s->netpoll_waiters) > 0 && atomic_load(&s->polling) == 0) {
     if (goc__netpoll(0) > 0) goto top;
   }
-  int32_t procs = s->gomaxprocs;
+  int32_t procs = goc__maxprocs();
   if (procs > 1 && (m->spinning || 2 * atomic_load(&s->nmspinning) <
                                        procs - atomic_load(&s->npidle))) {
     if (!m->spinning) {
@@ -251,7 +287,7 @@ top:;
     if (atomic_fetch_sub(&s->nmspinning, 1) <= 0)
       goc__throw("findrunnable: negative nmspinning");
     for (int32_t i = 0; i < procs; i++) {
-      if (!goc__runqempty(&s->allp[i]) || atomic_load(&s->runqsize) > 0) {
+      if (!goc__runqempty(goc__allp(i)) || atomic_load(&s->runqsize) > 0) {
         goc__rt_lock(&s->lock);
         p = goc__pidleget();
         goc__rt_unlock(&s->lock);
@@ -409,12 +445,20 @@ static void yield_p_to_waiter(goc_m *m) {
 void goc__schedule(void) {
   goc_m *m = goc__tls_m;
   for (;;) {
+    while (__builtin_expect(goc__p_retired(m->p), 0)) drop_retired_p(m);
     if (__builtin_expect(atomic_load_explicit(&goc__sched.npwait,
                                               memory_order_relaxed) > 0, 0))
       yield_p_to_waiter(m);
     bool inherit;
     goc_g *g = findrunnable(m, &inherit);
     if (m->spinning) resetspinning(m);
+    if (__builtin_expect(goc__p_retired(m->p), 0)) {
+      /* Shrunk while it looked: g runs on a live P. */
+      goc__rt_lock(&goc__sched.lock);
+      goc__globrunqput(g);
+      goc__rt_unlock(&goc__sched.lock);
+      continue;
+    }
     execute(m, g, inherit);
   }
 }
@@ -529,7 +573,7 @@ void goc_syscall_enter(void) {
 }
 
 /* The calling M holds no P (m->p == NULL): takes an idle one or waits. */
-static void acquire_any_p(goc_m *m) {
+void goc__acquire_any_p(goc_m *m) {
   goc__rt_lock(&goc__sched.lock);
   goc_p *p = goc__pidleget();
   if (!p) {
@@ -557,14 +601,15 @@ void goc__reacquirep_slow(goc_m *m) {
   goc_p *p = m->p;
   m->p = NULL;
   int st = GOC_P_DETACHED;
-  if (atomic_compare_exchange_strong(&p->status, &st, GOC_P_RUNNING)) {
+  /* A retired P is left to whoever retires it (the monitor, a resizer). */
+  if (!goc__p_retired(p) && atomic_compare_exchange_strong(&p->status, &st, GOC_P_RUNNING)) {
     /* Nobody has handed it off yet (it may even be another detached M's
      * P: a P_DETACHED P is unused, whoever wins the CAS takes it). */
     m->p = p;
     p->m = m;
     atomic_store(&p->owner, m);
   } else {
-    acquire_any_p(m);
+    goc__acquire_any_p(m);
   }
   goc_g *g = atomic_load(&m->curg);
   if (g) atomic_store(&m->p->curg, g);
@@ -583,11 +628,21 @@ void goc_syscall_exit(void) {
   m->oldp = NULL;
   atomic_fetch_sub(&goc__sched.nsyscall, 1);
   int st = GOC_P_SYSCALL;
+  if (p && __builtin_expect(goc__p_retired(p), 0) &&
+      atomic_compare_exchange_strong(&p->status, &st, GOC_P_IDLE)) {
+    /* Retired while it was away: retire it now rather than run on it. */
+    atomic_store(&p->owner, NULL);
+    atomic_store(&p->curg, NULL);
+    p->m = NULL;
+    goc__handoffp(p);
+    p = NULL;
+  }
+  st = GOC_P_SYSCALL;
   if (p && atomic_compare_exchange_strong(&p->status, &st, GOC_P_RUNNING)) {
     m->p = p;
   } else {
     /* The P was retaken: take an idle one or wait for one. */
-    acquire_any_p(m);
+    goc__acquire_any_p(m);
   }
   atomic_store(&m->p->curg, g);
   atomic_store(&g->status, GOC_GRUNNING);

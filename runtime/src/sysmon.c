@@ -92,8 +92,9 @@ static void retake_running(goc_p *p, uint32_t t) {
 static void preempt_oldest(void) {
   goc_sched *s = &goc__sched;
   goc_p *best = NULL;
-  for (int32_t i = 0; i < s->gomaxprocs; i++) {
-    goc_p *p = &s->allp[i];
+  (void)s;
+  for (int32_t i = 0, n = goc__nallp(); i < n; i++) {
+    goc_p *p = goc__allp(i);
     if (atomic_load(&p->status) != GOC_P_RUNNING || !atomic_load(&p->curg)) continue;
     if (!best || p->sm_schedwhen < best->sm_schedwhen) best = p;
   }
@@ -105,8 +106,10 @@ static void preempt_oldest(void) {
 static bool retake(int64_t now) {
   bool did = false;
   goc_sched *s = &goc__sched;
-  for (int32_t i = 0; i < s->gomaxprocs; i++) {
-    goc_p *p = &s->allp[i];
+  /* Retired Ps too: one still held by an M must reach a schedule point,
+   * one in syscall state or detached is retired by handoffp. */
+  for (int32_t i = 0, n = goc__nallp(); i < n; i++) {
+    goc_p *p = goc__allp(i);
     int st = atomic_load(&p->status);
     if (st == GOC_P_RUNNING) {
       uint32_t t = atomic_load(&p->schedtick);
@@ -132,7 +135,7 @@ static bool retake(int64_t now) {
         continue;
       }
       /* Keep the P with its M if there is nothing else to do, for a while. */
-      if (goc__runqempty(p) && atomic_load(&s->runqsize) == 0 &&
+      if (!goc__p_retired(p) && goc__runqempty(p) && atomic_load(&s->runqsize) == 0 &&
           atomic_load(&s->nmspinning) + atomic_load(&s->npidle) > 0 &&
           p->sm_syscallwhen + TIME_SLICE > now)
         continue;

@@ -612,7 +612,7 @@ static void run_bench(const goc__testdef *d, int procs, int maxlen) {
 }
 
 static void run_benches(const goc__testdef *defs, int n) {
-  int procs = goc__sched.gomaxprocs, maxlen = 0;
+  int procs = goc__maxprocs(), maxlen = 0;
   bool any = false;
   for (int i = 0; i < n; i++) {
     if (!defs[i].bench_gofn && !defs[i].bench_plain) continue;
@@ -733,7 +733,7 @@ int goc__testing_main(int argc, char **argv, const char *pkg, const goc__testdef
   goc__sched.test_deadlock = test_deadlock;   /* before the monitor starts */
   goc__sched.main_mode = true;
   goc__runtime_init();
-  if (goc__topts.parallel <= 0) goc__topts.parallel = goc__sched.gomaxprocs;
+  if (goc__topts.parallel <= 0) goc__topts.parallel = goc__maxprocs();
   goc__test_parallel_slots = goc_chan_make(1, 1, (size_t)goc__topts.parallel);
   deadline = fl.timeout > 0 ? run_start + fl.timeout : INT64_MAX;
   for (int c = 0; c < fl.count && !(fl.failfast && any_failed); c++) run_tests(defs, ndefs);

@@ -4,6 +4,10 @@
  *   - A timer is in at most one heap. status WAITING <=> it is in the heap
  *     of allp[p_id] at heap_index; NONE: in no heap; RUNNING: popped, its f
  *     is being called (outside every lock) by some thread.
+ *   - Timers are added to live Ps only (lock_live), checked under the
+ *     heap's lock; a retired P's heap is moved to a live P under both locks
+ *     (goc__timers_move, procresize.c), so a timer is never left on one.
+ *     Walks over the heaps cover every P ever made all the same.
  *   - p->timerlock guards p's heap and the p_id/heap_index of its timers;
  *     p->timer0when mirrors the heap top (INT64_MAX when empty) so the
  *     scheduler can test for due timers without the lock.
@@ -13,7 +17,8 @@
  *   - Any M may run any P's due timers (an idle P's timers are run by the
  *     M that polls, the monitor runs overdue ones when every P is busy).
  *   - Lock order: sched.lock before a timerlock (checkdead looks at the
- *     heaps); nothing takes sched.lock while holding a timerlock.
+ *     heaps); nothing takes sched.lock while holding a timerlock. Only
+ *     goc__timers_move holds two timerlocks, under sched.lock.
  */
 #include <sched.h>
 #include <stdlib.h>
@@ -100,6 +105,32 @@ static void heap_del(goc_p *p, goc_rtimer *t) {
   update0(p);
 }
 
+/* Locks and returns the heap of want if it is live, else of a live P.
+ * Checked under the lock: a shrink stores the count before it drains. */
+static goc_p *lock_live(goc_p *want) {
+  for (;;) {
+    int32_t n = goc__maxprocs();
+    goc_p *p = want->id < n ? want : goc__allp(want->id % n);
+    goc__rt_lock(&p->timerlock);
+    if (p->id < goc__maxprocs()) return p;
+    goc__rt_unlock(&p->timerlock);
+  }
+}
+
+/* sched.lock held; from is retired, to live. */
+void goc__timers_move(goc_p *from, goc_p *to) {
+  if (atomic_load(&from->timer0when) == INT64_MAX) return;
+  goc__rt_lock(&from->timerlock);
+  goc__rt_lock(&to->timerlock);
+  while (from->ntimers > 0) {
+    goc_rtimer *t = from->timers[from->ntimers - 1];
+    heap_del(from, t);
+    heap_add(to, t);   /* t->p_id changes under both locks: stop follows */
+  }
+  goc__rt_unlock(&to->timerlock);
+  goc__rt_unlock(&from->timerlock);
+}
+
 /* ---- API ----------------------------------------------------------------- */
 
 static void wait_not_running(goc_rtimer *t) {
@@ -126,11 +157,10 @@ void goc__timer_start(goc_rtimer *t) {
   wait_not_running(t);
   if (atomic_load(&t->status) == T_WAITING) goc__timer_stop(t);
   goc_m *m = goc__tls_m;
-  goc_p *p = m && m->p ? m->p : &goc__sched.allp[0];
   /* Once t is in the heap and the lock is released, the M running p's
    * timers may pop it and (periodic) advance t->when: read it before. */
   int64_t when = t->when;
-  goc__rt_lock(&p->timerlock);
+  goc_p *p = lock_live(m && m->p ? m->p : goc__allp(0));
   atomic_store(&t->status, T_WAITING);
   heap_add(p, t);
   goc__rt_unlock(&p->timerlock);
@@ -152,7 +182,7 @@ bool goc__timer_stop(goc_rtimer *t) {
     if (st == T_NONE) return false;
     int32_t id = __atomic_load_n(&t->p_id, __ATOMIC_RELAXED);
     if (id < 0) continue;
-    goc_p *p = &goc__sched.allp[id];
+    goc_p *p = goc__allp(id);
     goc__rt_lock(&p->timerlock);
     if (__atomic_load_n(&t->p_id, __ATOMIC_RELAXED) != id ||
         atomic_load(&t->status) != T_WAITING) {
@@ -211,14 +241,24 @@ int64_t goc__run_timers(goc_p *p, int64_t now) {
     running_here = NULL;
     if (period > 0) {
       goc__rt_lock(&p->timerlock);
+      goc_p *q = p;
+      if (__builtin_expect(p->id >= goc__maxprocs(), 0)) {
+        /* p was retired while f ran: re-arm on a live P */
+        goc__rt_unlock(&p->timerlock);
+        q = lock_live(p);
+      }
       int st = atomic_load(&t->status);
       if (st == T_RUNNING) {
-        heap_add(p, t);
+        heap_add(q, t);
         atomic_store(&t->status, T_WAITING);
       } else if (st == T_STOPPED_RUNNING) {
         atomic_store(&t->status, T_NONE);   /* last touch: t may be freed now */
       }
-      continue;   /* lock held */
+      if (q != p) {
+        goc__rt_unlock(&q->timerlock);
+        goc__rt_lock(&p->timerlock);
+      }
+      continue;   /* p's lock held */
     }
     int st = T_RUNNING;
     if (!atomic_compare_exchange_strong(&t->status, &st, T_NONE) && st == T_STOPPED_RUNNING)
@@ -233,15 +273,15 @@ int64_t goc__run_timers(goc_p *p, int64_t now) {
 
 int64_t goc__timers_earliest(void) {
   int64_t w = INT64_MAX;
-  for (int32_t i = 0; i < goc__sched.gomaxprocs; i++)
-    w = goc__min64(w, atomic_load(&goc__sched.allp[i].timer0when));
+  for (int32_t i = 0, n = goc__nallp(); i < n; i++)
+    w = goc__min64(w, atomic_load(&goc__allp(i)->timer0when));
   return w;
 }
 
 int64_t goc__run_all_timers(int64_t now) {
   int64_t w = INT64_MAX;
-  for (int32_t i = 0; i < goc__sched.gomaxprocs; i++)
-    w = goc__min64(w, goc__run_timers(&goc__sched.allp[i], now));
+  for (int32_t i = 0, n = goc__nallp(); i < n; i++)
+    w = goc__min64(w, goc__run_timers(goc__allp(i), now));
   return w;
 }
 
@@ -249,8 +289,8 @@ int64_t goc__run_all_timers(int64_t now) {
  * someone when it fires (time_chan.c). */
 bool goc__timers_waited(void) {
   bool waited = false;
-  for (int32_t i = 0; i < goc__sched.gomaxprocs && !waited; i++) {
-    goc_p *p = &goc__sched.allp[i];
+  for (int32_t i = 0, n = goc__nallp(); i < n && !waited; i++) {
+    goc_p *p = goc__allp(i);
     if (atomic_load(&p->timer0when) == INT64_MAX) continue;
     goc__rt_lock(&p->timerlock);
     for (int32_t k = 0; k < p->ntimers && !waited; k++)
@@ -262,8 +302,8 @@ bool goc__timers_waited(void) {
 
 int32_t goc__timers_count(void) {
   int32_t n = 0;
-  for (int32_t i = 0; i < goc__sched.gomaxprocs; i++) {
-    goc_p *p = &goc__sched.allp[i];
+  for (int32_t i = 0, all = goc__nallp(); i < all; i++) {
+    goc_p *p = goc__allp(i);
     goc__rt_lock(&p->timerlock);
     n += p->ntimers;
     goc__rt_unlock(&p->timerlock);

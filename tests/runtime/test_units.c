@@ -14,7 +14,7 @@ static goc_g *fake_g(int i) {
 static void case_runq(void) {
   setenv("GOC_MAXPROCS", "2", 1);
   goc__runtime_init();
-  goc_p *p0 = &goc__sched.allp[0], *p1 = &goc__sched.allp[1];
+  goc_p *p0 = goc__allp(0), *p1 = goc__allp(1);
   bool inherit;
   /* FIFO */
   goc_g *gs[400];
@@ -114,7 +114,7 @@ static void tf(void *arg, int64_t now) {
 static void case_timer_heap(void) {
   setenv("GOC_MAXPROCS", "1", 1);
   goc__runtime_init();
-  goc_p *p = &goc__sched.allp[0];
+  goc_p *p = goc__allp(0);
   int64_t base = goc_now() + 3600 * GOC_SECOND;
   uint32_t x = 12345;
   for (int i = 0; i < NT; i++) {
