@@ -69,7 +69,6 @@ void goc__p_retire(goc_p *p) {
   p->gfreecnt = 0;
   goc__chunk_cache_drain(p);
   p->goidcache = p->goidcacheend = 0;   /* ids need not be dense */
-  p->sm_preempts = 0;
   p->m = NULL;
   atomic_store(&p->owner, NULL);
   atomic_store(&p->curg, NULL);
@@ -151,7 +150,7 @@ int goc_set_maxprocs(int n) {
   goc__plain_thread_touch();
   goc__runtime_init();
   goc_sched *s = &goc__sched;
-  goc_p *own = goc__lockp();   /* the caller's P is not retaken meanwhile */
+  goc__lockp();   /* the caller's P is not retaken meanwhile */
   goc__rt_lock(&s->lock);
   int32_t old = goc__maxprocs();
   if (n > GOC_MAXPROCS_LIMIT) n = GOC_MAXPROCS_LIMIT;
@@ -168,8 +167,10 @@ int goc_set_maxprocs(int n) {
   }
   goc__rt_unlock(&s->lock);
   if (n < old) {
-    if (own && goc__p_retired(own)) leave_retired_p(goc__tls_m);
     for (int spins = 0;; spins++) {
+      /* Checked every round: a concurrent shrink may retire it later. */
+      goc_m *m = goc__tls_m;
+      if (m && m->p && goc__p_retired(m->p)) leave_retired_p(m);
       goc__rt_lock(&s->lock);
       int32_t left = collect_retired();
       goc__rt_unlock(&s->lock);
