@@ -11,7 +11,9 @@
  * abandoned; the run goes on. When a top-level test is over, the
  * goroutines its tree started and that are still alive after a grace
  * period fail it (the leak check). -cpu runs the binary again per value,
- * with GOC_MAXPROCS set, since the number of Ps is fixed at start-up.
+ * with GOC_MAXPROCS set: goc_set_maxprocs could switch in one process, as
+ * Go's runner does, but a fresh process per value keeps the goroutines a
+ * deadlocked test abandoned under one value out of the next.
  *
  * Invariants:
  *   - waiting/awaited/awaited_done change under sched.lock, so the
