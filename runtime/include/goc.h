@@ -482,8 +482,9 @@ int goc_nprocs(void);        /* GOMAXPROCS in effect */
 /* runtime.GOMAXPROCS: sets GOMAXPROCS to n (at most 1024; more than the
  * CPUs is allowed) and returns the previous value; n < 1 only reads it.
  * From goroutines and plain threads alike. Returns once no goroutine runs
- * on a P above the new count (one stuck in plain C code is waited for
- * until the monitor takes its P, 20 ms). */
+ * on a P above the new count: one in plain C code is waited for until
+ * the monitor takes its P (two time slices, 20 ms), or, where the kernel
+ * has no membarrier, until it is back in goroutine code. */
 int goc_set_maxprocs(int n);
 void goc_dump(struct _IO_FILE *out);    /* every goroutine, as on SIGQUIT */
 
