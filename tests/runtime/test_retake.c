@@ -65,7 +65,7 @@ L1:
 
 static int retake_main(goc_g *g, goc_frame *f_, int blocking) {
   main_frame *f = (main_frame *)f_;
-  static void *const L[] = {&&L0, &&L1, &&L2};
+  static void *const L[] = {&&L0, &&L1, &&L2, &&L3};
   goto *L[f->fr.resume];
 L0:
   CHECK(goc_nprocs() == 1);
@@ -80,7 +80,13 @@ L1:
   if (!goc_sleep__async(g, 50 * GOC_MILLISECOND)) RT_SUSPEND(&f->fr, 1);
   CHECK(atomic_load(&c_started));
   CHECK(!pthread_equal(pthread_self(), atomic_load(&stuck_thread)));
-  CHECK(atomic_load(&c_saw_detached));
+  /* The monitor's mark stays until the stuck M enters the runtime, which
+   * it does only after c_stop: it sees the mark once it gets a CPU (which
+   * on a loaded machine may be later than main's wake-up). */
+  while (!atomic_load(&c_saw_detached)) {
+L3:
+    if (!goc_sleep__async(g, GOC_MILLISECOND)) RT_SUSPEND(&f->fr, 3);
+  }
   long before = atomic_load(&c_iters);
   f->i = before;
   atomic_store(&c_stop, 1);
