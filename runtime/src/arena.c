@@ -1,17 +1,20 @@
 /* arena.c — the LIFO frame arena of a goroutine.
  *
  * Invariants:
- *   - A G's arena is a list of chunks, newest first (g->chunk); the oldest
- *     is chunk0, the G's own chunk0_data (GOC_FIRST_CHUNK bytes, no
- *     header; g->chunk == NULL while it is current), so an idle goroutine
- *     costs sizeof(goc_g) bytes.
- *   - h->arena_base/ptr/end always describe the current chunk; an older
- *     chunk's saved_ptr (chunk0's: g->chunk0_saved) is its bump pointer at
- *     the time the newer one was pushed.
+ *   - A G's arena is a list of chunks, newest first; the oldest is chunk0,
+ *     the G's own chunk0_data (GOC_FIRST_CHUNK bytes, no header), so an
+ *     idle goroutine costs sizeof(goc_g) bytes. The G does not name its
+ *     current chunk: h->arena_base is chunk0_data or the data of the chunk
+ *     (current()), so the G spends no field on what the head already says.
+ *   - h->arena_base/ptr/end always describe the current chunk; a chunk's
+ *     prev_ptr is the bump pointer of the chunk below it (chunk0's too) at
+ *     the time it was pushed.
  *   - Pointers handed out are 16-byte aligned (chunk data is aligned and
  *     sizes are rounded).
- *   - Freed chunks of GOC_CHUNK_SIZE go to g->spare (one), then to the
- *     current P's cache (owner-only, bounded), then to free().
+ *   - Freed chunks of GOC_CHUNK_SIZE go to gx->spare (one; only a G that
+ *     outgrew chunk0 has them, and a cold part costs it little next to a
+ *     chunk), then to the current P's cache (owner-only, bounded), then to
+ *     free().
  */
 #include <stdlib.h>
 #include "proc.h"
@@ -21,9 +24,14 @@
 
 static inline char *chunk_data(goc_chunk *c) { return (char *)(c + 1); }
 
+/* The current chunk; NULL: chunk0. */
+static goc_chunk *current(goc_g *g) {
+  char *base = GOC_G(g)->arena_base;
+  return base == g->chunk0_data ? NULL : (goc_chunk *)base - 1;
+}
+
 static void set_current(goc_g *g, goc_chunk *c, char *ptr) {
   goc_g_head *h = GOC_G(g);
-  g->chunk = c;
   if (c) {
     h->arena_base = chunk_data(c);
     h->arena_end = chunk_data(c) + c->size;
@@ -38,14 +46,13 @@ static void set_current(goc_g *g, goc_chunk *c, char *ptr) {
 void goc__arena_init(goc_g *g) {
   _Static_assert(sizeof(goc_chunk) % 16 == 0, "chunk header alignment");
   _Static_assert(GOC_FIRST_CHUNK % 16 == 0, "chunk0 alignment");
-  g->chunk0_saved = NULL;
   set_current(g, NULL, g->chunk0_data);
 }
 
 static goc_chunk *chunk_alloc(goc_g *g, size_t n) {
   if (n <= GOC_CHUNK_SIZE - CHUNK_HDR) {
-    goc_chunk *c = g->spare;
-    if (c) { g->spare = NULL; return c; }
+    goc_chunk *c = g->x ? g->x->spare : NULL;
+    if (c) { g->x->spare = NULL; return c; }
     goc_p *p = goc__lockp();
     if (p && p->chunkfree) {
       c = p->chunkfree;
@@ -83,9 +90,8 @@ static void chunk_free(goc_p *p, goc_chunk *c) {
 void *goc__arena_push_slow(goc_g *g, size_t n) {
   goc_g_head *h = GOC_G(g);
   goc_chunk *c = chunk_alloc(g, n);
-  if (g->chunk) g->chunk->saved_ptr = h->arena_ptr;
-  else g->chunk0_saved = h->arena_ptr;
-  c->prev = g->chunk;
+  c->prev_ptr = h->arena_ptr;
+  c->prev = current(g);
   set_current(g, c, chunk_data(c) + n);
   return chunk_data(c);
 }
@@ -95,10 +101,10 @@ void goc__arena_pop_slow(goc_g *g, void *p) {
   goc_g_head *h = GOC_G(g);
   char *q = p;
   while (!(q >= h->arena_base && q <= h->arena_end)) {
-    goc_chunk *c = g->chunk;
+    goc_chunk *c = current(g);
     if (!c) goc__throw("goc__arena_pop: pointer not in the arena");
-    set_current(g, c->prev, c->prev ? c->prev->saved_ptr : g->chunk0_saved);
-    if (c->size == GOC_CHUNK_SIZE - CHUNK_HDR && !g->spare) g->spare = c;
+    set_current(g, c->prev, c->prev_ptr);
+    if (c->size == GOC_CHUNK_SIZE - CHUNK_HDR && !goc__gx(g)->spare) g->x->spare = c;
     else {
       chunk_free(goc__lockp(), c);
       goc__unlockp();
@@ -109,13 +115,13 @@ void goc__arena_pop_slow(goc_g *g, void *p) {
 
 /* Releases every chunk but chunk0 (to p's cache if p != NULL). */
 void goc__arena_free(goc_g *g, goc_p *p) {
-  goc_chunk *c = g->chunk;
+  goc_chunk *c = current(g);
   while (c) {
     goc_chunk *prev = c->prev;
     chunk_free(p, c);
     c = prev;
   }
-  if (g->spare) { chunk_free(p, g->spare); g->spare = NULL; }
+  if (g->x && g->x->spare) { chunk_free(p, g->x->spare); g->x->spare = NULL; }
   set_current(g, NULL, g->chunk0_data);
 }
 

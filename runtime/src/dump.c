@@ -41,7 +41,7 @@ static void print_g(FILE *out, goc_g *g, bool here, bool durations) {
         fprintf(out, "%s(...)\n\t%s:%d\n", fr->func ? fr->func : "?",
               fr->file ? fr->file : "?", fr->line);
   }
-  if (!g->is_main && g->created_file)
+  if (g != goc__main_gp && g->created_file)
     fprintf(out, "created by %s in goroutine %lld\n\t%s:%d\n",
             g->created_func ? g->created_func : "?", (long long)g->created_goid,
             g->created_file, g->created_line);

@@ -41,7 +41,7 @@ static void report(void) {
   goc__rt_lock(&s->allglock);
   for (goc_g *g = s->allgs; g; g = g->alllink) {
     uint32_t st = atomic_load(&g->status);
-    if (st == GOC_GIDLE || st == GOC_GDEAD || g == self || g->is_main) continue;
+    if (st == GOC_GIDLE || st == GOC_GDEAD || g == self || g == goc__main_gp) continue;
     total++;
     int k = 0;
     while (k < n && !same_group(&v[k], g, st)) k++;

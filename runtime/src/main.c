@@ -18,6 +18,7 @@
 #include "proc.h"
 
 static size_t main_result_offset;
+goc_g *goc__main_gp;
 
 goc_g *goc__main_g(void) { return goc__go_new(); }
 
@@ -30,7 +31,7 @@ void goc__run_main(goc_g *mainG, size_t result_offset) {
   main_result_offset = result_offset;
   goc__sched.main_mode = true;
   goc__runtime_init();
-  mainG->is_main = true;
+  goc__main_gp = mainG;
   goc_m *m = goc__allocm();
   m->thread = pthread_self();
   goc__tls_m = m;
@@ -62,8 +63,8 @@ void goc__run_main(goc_g *mainG, size_t result_offset) {
 void goc__run_sync(goc_g *g) {
   goc__plain_thread_touch();
   goc__runtime_init();
-  g->is_sync = true;
-  goc__note_clear(&goc__gx(g)->done_note);
+  goc__gx(g)->is_sync = true;
+  goc__note_clear(&g->x->done_note);
   atomic_fetch_add(&goc__sched.ngoroutines, 1);
   atomic_store(&g->status, GOC_GRUNNABLE);
   goc__rt_lock(&goc__sched.lock);

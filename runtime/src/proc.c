@@ -169,7 +169,7 @@ goc_g *goc__gfget(goc_p *p) {
 
 /* p owned by the caller, or NULL. g is finished; its arena is released. */
 void goc__gfput(goc_p *p, goc_g *g) {
-  if (g->chunk || g->spare) goc__arena_free(g, p);
+  if (GOC_G(g)->arena_base != g->chunk0_data || (g->x && g->x->spare)) goc__arena_free(g, p);
   else GOC_G(g)->arena_ptr = g->chunk0_data;
   atomic_store(&g->status, GOC_GIDLE);
   g->h.top = NULL;
@@ -226,11 +226,10 @@ goc_g *goc__go_new(void) {
   g->created_line = 0;
   g->created_func = NULL;
   g->created_goid = 0;
-  g->park_pending = false;
   g->wait_state = NULL;
   g->trampoline = g->preempted = g->yielded = false;
-  g->is_main = g->is_sync = false;
   if (g->x) {
+    g->x->is_sync = false;
     __atomic_store_n(&g->x->test, NULL, __ATOMIC_RELAXED);
     g->x->sleep_state = 0;
     g->x->io_state = 0;
@@ -238,7 +237,6 @@ goc_g *goc__go_new(void) {
     memset(&g->x->ss, 0, sizeof g->x->ss);
     memset(&g->x->ss2, 0, sizeof g->x->ss2);
   }
-  g->m = NULL;
   return g;
 }
 

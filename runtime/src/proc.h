@@ -93,9 +93,9 @@ typedef struct goc_p goc_p;
 
 /* Arena chunk: header then data, data 16-byte aligned. */
 typedef struct goc_chunk {
-  struct goc_chunk *prev;   /* older chunk of the same G */
+  struct goc_chunk *prev;   /* older chunk of the same G; NULL: chunk0 */
   size_t size;              /* usable bytes */
-  char *saved_ptr;          /* arena_ptr when a newer chunk was pushed */
+  char *prev_ptr;           /* prev's bump pointer when this one was pushed */
   uint64_t pad;
 } goc_chunk;
 
@@ -130,6 +130,8 @@ typedef struct goc_gext {
   goc_syncstate ss;         /* goc_mutex etc. */
   goc_syncstate ss2;        /* nested operation (mutex inside once etc.) */
   goc_note done_note;       /* run_sync: the caller sleeps here */
+  bool is_sync;             /* run_sync: someone waits on done_note */
+  struct goc_chunk *spare;  /* one freed arena chunk kept (arena.c) */
   int sleep_state;          /* goc_sleep__async: 0 none, 1 armed */
   int io_state;             /* netpoll: 1 parked for I/O */
   goc_frame *once_frame;    /* goc_once_do_go's finished frame (once.c) */
@@ -152,40 +154,31 @@ typedef struct goc_gext {
   bool goexit;              /* ... at the next trampoline (execute) */
 } goc_gext;
 
-/* Hot fields first; a blocked G is this struct (GOC_FIRST_CHUNK of frames
- * included) plus its wait record. */
+/* A blocked G is this struct (GOC_FIRST_CHUNK of frames included): fields
+ * that only a running G needs live in its M (park record), and those only
+ * some goroutines need in goc_gext. */
 struct goc_g {
   goc_g_head h;
   _Atomic uint32_t status;
   uint8_t wait_reason;      /* goc_wait_reason */
-  uint8_t park_reason;      /* goc_wait_reason, of the park record */
-  bool park_pending;        /* park record set by goc__park_g, consumed by
-                               the scheduler */
   bool trampoline;          /* step g->top again at once */
   bool preempted;           /* requeue on the global queue after SUSPEND */
   bool yielded;             /* goc_yield__async state */
-  bool is_main;             /* the main goroutine: exit when it ends */
-  bool is_sync;             /* run_sync: someone waits on gx->done_note */
-  int32_t created_line;
   int64_t id;
   goc_g *schedlink;         /* run queue / free list link */
-  goc_m *m;                 /* M running it, or NULL */
-  /* arena */
-  goc_chunk *chunk;         /* current chunk; NULL: chunk0 (chunk0_data) */
-  goc_chunk *spare;         /* one cached chunk to avoid boundary thrash */
-  goc_commit_fn park_commit;
-  void *park_arg;
   void *wait_state;
   int64_t wait_since;
   /* creation site */
   const char *created_file;
   const char *created_func;
   int64_t created_goid;
+  int32_t created_line;
   goc_g *alllink;           /* allgs list */
   goc_gext *x;              /* cold part, NULL until needed */
-  char *chunk0_saved;       /* chunk0's bump pointer while a newer chunk is used */
   char chunk0_data[GOC_FIRST_CHUNK] __attribute__((aligned(16))); /* chunk0 */
 };
+/* The main goroutine (main.c): the process exits when it ends. */
+extern goc_g *goc__main_gp;
 
 goc_gext *goc__gx_alloc(goc_g *g);   /* proc.c */
 void goc__goexit_unwind(goc_g *g);   /* testing.c: g->x->goexit is set */
@@ -238,6 +231,12 @@ struct goc_m {
                                 written by the M only (goc__locks_add) */
   _Atomic uint32_t detached; /* 0, DETACH_ASKED or DETACH_TAKEN (above) */
   goc_note park;
+  /* the park record of the G it runs: set by goc__park_g inside the step,
+   * consumed by the scheduler when the step has returned */
+  bool park_pending;
+  uint8_t park_reason;       /* goc_wait_reason */
+  goc_commit_fn park_commit;
+  void *park_arg;
   goc_m *link;               /* idle list / syscall waiters */
   goc_m *alllink;
   int64_t fastrand;

@@ -331,8 +331,8 @@ top:;
 
 static void goexit(goc_m *m, goc_g *g) {
   atomic_fetch_sub(&goc__sched.ngoroutines, 1);
-  if (g->is_main) goc__main_done(g);
-  if (g->is_sync) {
+  if (g == goc__main_gp) goc__main_done(g);
+  if (g->x && g->x->is_sync) {
     atomic_store(&g->status, GOC_GDEAD);
     goc__note_wakeup(&g->x->done_note);
     return;
@@ -352,7 +352,6 @@ static void execute(goc_m *m, goc_g *g, bool inherit) {
                                                memory_order_relaxed) + 1,
                           memory_order_relaxed);
   atomic_store_explicit(&g->status, GOC_GRUNNING, memory_order_relaxed);
-  g->m = m;
   atomic_store_explicit(&m->curg, g, memory_order_release);
   atomic_store_explicit(&p->curg, g, memory_order_release);
   goc__tls_g = g;
@@ -367,7 +366,7 @@ static void execute(goc_m *m, goc_g *g, bool inherit) {
     goc__m_check();
     if (r == GOC_DONE) {
       top = g->h.top;
-      if (g->park_pending) goc__throw("goroutine parked but its step returned GOC_DONE");
+      if (m->park_pending) goc__throw("goroutine parked but its step returned GOC_DONE");
       if (top->parent == NULL) {
         p = m->p;
         GOC_TRACE(GOC_EV_STOP, g->id, p->id, top->func, NULL, 0);
@@ -375,7 +374,6 @@ static void execute(goc_m *m, goc_g *g, bool inherit) {
         atomic_store_explicit(&p->curg, NULL, memory_order_relaxed);
         atomic_store_explicit(&m->curg, NULL, memory_order_relaxed);
         goc__tls_g = NULL;
-        g->m = NULL;
         goexit(m, g);
         return;
       }
@@ -391,20 +389,19 @@ static void execute(goc_m *m, goc_g *g, bool inherit) {
   }
   p = m->p;   /* the step may have been in syscall state and changed P */
   GOC_TRACE(GOC_EV_STOP, g->id, p->id, g->h.top ? g->h.top->func : NULL, NULL, 0);
-  if (__builtin_expect(goc__trace_on, 0) && g->park_pending) {
+  if (__builtin_expect(goc__trace_on, 0) && m->park_pending) {
     goc_frame *t = g->h.top;
-    goc__trace_event(GOC_EV_BLOCK, g->id, p->id, goc__wait_reason_string(g->park_reason), t ? t->file : NULL,
+    goc__trace_event(GOC_EV_BLOCK, g->id, p->id, goc__wait_reason_string(m->park_reason), t ? t->file : NULL,
                      t ? t->line : 0);
   }
   atomic_store_explicit(&p->curg, NULL, memory_order_relaxed);
   atomic_store_explicit(&m->curg, NULL, memory_order_relaxed);
   goc__tls_g = NULL;
-  g->m = NULL;
-  if (g->park_pending) {
-    goc_commit_fn commit = g->park_commit;
-    void *arg = g->park_arg;
-    g->park_pending = false;
-    g->wait_reason = g->park_reason;
+  if (m->park_pending) {
+    goc_commit_fn commit = m->park_commit;
+    void *arg = m->park_arg;
+    m->park_pending = false;
+    g->wait_reason = m->park_reason;
     g->wait_since = __builtin_expect(goc__blockprof_on(), 0) ? goc_now() : goc__now_coarse();
     atomic_store_explicit(&g->status, GOC_GWAITING, memory_order_release);
     if (commit) commit(g, arg);
@@ -469,11 +466,13 @@ void goc__schedule(void) {
 void goc__park_g(goc_g *g, goc_wait_reason reason, goc_commit_fn commit,
                  void *arg) {
   goc__m_check();
-  if (g->park_pending) goc__throw("goc__park_g: goroutine already parking");
-  g->park_pending = true;
-  g->park_reason = reason;
-  g->park_commit = commit;
-  g->park_arg = arg;
+  goc_m *m = goc__tls_m;
+  if (!m || g != goc__tls_g) goc__throw("goc__park_g: not the goroutine this thread runs");
+  if (m->park_pending) goc__throw("goc__park_g: goroutine already parking");
+  m->park_pending = true;
+  m->park_reason = (uint8_t)reason;
+  m->park_commit = commit;
+  m->park_arg = arg;
 }
 
 /* g is the current G. */
