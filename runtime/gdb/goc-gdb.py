@@ -7,7 +7,7 @@
 #   goroutine N bt         goroutine N's chain of .goc frames, innermost first
 #
 # It reads the runtime's own records (goc__sched.allgs, each G's frame chain
-# with function, .goc file and line), so it works on a live process and on a
+# with its function record, .goc file and line), so it works on a live process and on a
 # core file alike; the wait reason's words come from the runtime when the
 # process is live, else from the enumerator's name.
 import gdb
@@ -51,7 +51,10 @@ def _frames(g):
 
 
 def _where(fr):
-    return "%s at %s:%d" % (_str(fr["func"]), _str(fr["file"]), int(fr["line"]))
+    info = fr["info"]   # the function's static record; NULL before its first step
+    if int(info) == 0:
+        return "? at ?:%d" % int(fr["line"])
+    return "%s at %s:%d" % (_str(info["func"]), _str(info["file"]), int(fr["line"]))
 
 
 def _current():

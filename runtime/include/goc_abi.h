@@ -91,14 +91,20 @@ enum { GOC_DONE = 0, GOC_SUSPEND = 1 };
 #define GOC_THUNK_BASE 0x40000000u
 #define GOC_MAX_CDEPTH 512
 
+/* A goroutine function's name and .goc file, for traces: one static record
+ * per function (the transformer's), so a frame spends one pointer on both. */
+typedef struct goc_fninfo {
+  const char *func;
+  const char *file;
+} goc_fninfo;
+
 struct goc_frame {
   goc_step_fn step;
   goc_frame *parent;
   void *locals;          /* the function's spill area, owned by its step */
   __UINT32_TYPE__ resume;       /* index into the step's table of resume labels */
   __INT32_TYPE__ line;          /* .goc line of the current suspension (traces) */
-  const char *func;      /* function name, for traces */
-  const char *file;      /* .goc file, for traces */
+  const goc_fninfo *info;       /* NULL until the step has first run */
 };
 
 /* The head of every G, visible to lowered code so the hot paths inline.
@@ -150,8 +156,7 @@ static inline goc_frame *goc__frame_push(goc_g *g, __SIZE_TYPE__ size, goc_step_
   fr->locals = ((void *)0);
   fr->resume = 0;
   fr->line = 0;
-  fr->func = ((void *)0);
-  fr->file = ((void *)0);
+  fr->info = ((void *)0);
   if (!GOC_G(g)->top) GOC_G(g)->top = fr;
   return fr;
 }

@@ -49,7 +49,7 @@ static void record(contention *c, goc_g *g, const int64_t v[2]) {
   goc_pframe f[GOC_PPROF_MAXDEPTH];
   int n = 0;
   for (goc_frame *fr = g->h.top; fr && n < GOC_PPROF_MAXDEPTH; fr = fr->parent)
-    f[n++] = (goc_pframe){fr->func, fr->file, fr->line};
+    f[n++] = (goc_pframe){goc__frame_func(fr), goc__frame_file(fr), fr->line};
   goc__rt_lock(&c->lock);
   ready_locked(c);
   goc__pprof_add(&c->prof, f, n, v);

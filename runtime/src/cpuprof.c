@@ -55,7 +55,7 @@ static void on_sigprof(int sig) {
   int n = 0;
   if (g)
     for (goc_frame *fr = g->h.top; fr && n < DEPTH; fr = fr->parent)
-      if (fr->line >= 0) s->f[n++] = (goc_pframe){fr->func, fr->file, fr->line};
+      if (fr->line >= 0) s->f[n++] = (goc_pframe){goc__frame_func(fr), goc__frame_file(fr), fr->line};
   atomic_store_explicit(&s->depth, n ? n : -1, memory_order_release);
 }
 

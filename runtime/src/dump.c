@@ -38,8 +38,8 @@ static void print_g(FILE *out, goc_g *g, bool here, bool durations) {
   } else {
     for (goc_frame *fr = g->h.top; fr; fr = fr->parent)
       if (fr->line >= 0)   /* a runtime frame (goc test's) is not the user's */
-        fprintf(out, "%s(...)\n\t%s:%d\n", fr->func ? fr->func : "?",
-              fr->file ? fr->file : "?", fr->line);
+        fprintf(out, "%s(...)\n\t%s:%d\n", goc__frame_func(fr) ? goc__frame_func(fr) : "?",
+                goc__frame_file(fr) ? goc__frame_file(fr) : "?", fr->line);
   }
   if (g != goc__main_gp && g->created_file)
     fprintf(out, "created by %s in goroutine %lld\n\t%s:%d\n",

@@ -47,6 +47,7 @@ void goc_once_do(goc_once *o, void (*fn)(void)) {
 
 struct once_frame {
   goc_frame hdr;
+  goc_fninfo fi;            /* the caller's file: set by each step */
   goc_once *o;
   void (*fn)(goc_gofn_tag);
   struct goc_gocall call;
@@ -56,7 +57,7 @@ struct once_frame {
 static int once_step(goc_g *g, goc_frame *fr) {
   struct once_frame *f = (struct once_frame *)fr;
   /* dumps and traces show the caller's suspension point (set by now) */
-  fr->file = fr->parent->file;
+  f->fi.file = goc__frame_file(fr->parent);
   fr->line = fr->parent->line;
   if (!f->running) {
     if (!goc_mutex_lock__async(g, &f->o->m)) return GOC_SUSPEND;
@@ -84,7 +85,9 @@ int goc_once_do_go__async(goc_g *g, goc_once *o, void (*fn)(goc_gofn_tag)) {
   if (atomic_load(&o->done)) return 1;
   struct once_frame *f =
       (struct once_frame *)goc__frame_push(g, sizeof *f, once_step);
-  f->hdr.func = "goc_once_do_go";
+  f->fi.func = "goc_once_do_go";
+  f->fi.file = NULL;
+  f->hdr.info = &f->fi;
   f->o = o;
   f->fn = fn;
   f->running = 0;

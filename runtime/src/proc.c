@@ -252,8 +252,8 @@ static void record_creator(goc_g *newg, const char *file, int line) {
     if (owner && !(newg->x && newg->x->test)) __atomic_store_n(&goc__gx(newg)->test, owner, __ATOMIC_RELAXED);
     newg->created_goid = cur->id;
     goc_frame *fr = cur->h.top;
-    while (fr && !fr->func) fr = fr->parent;
-    newg->created_func = fr ? fr->func : NULL;
+    while (fr && !goc__frame_func(fr)) fr = fr->parent;
+    newg->created_func = fr ? goc__frame_func(fr) : NULL;
   }
 }
 

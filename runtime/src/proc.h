@@ -180,6 +180,14 @@ struct goc_g {
 /* The main goroutine (main.c): the process exits when it ends. */
 extern goc_g *goc__main_gp;
 
+/* A frame's function and file for traces; NULL when it has none. */
+static inline const char *goc__frame_func(const goc_frame *fr) {
+  return fr->info ? fr->info->func : NULL;
+}
+static inline const char *goc__frame_file(const goc_frame *fr) {
+  return fr->info ? fr->info->file : NULL;
+}
+
 goc_gext *goc__gx_alloc(goc_g *g);   /* proc.c */
 void goc__goexit_unwind(goc_g *g);   /* testing.c: g->x->goexit is set */
 static inline goc_gext *goc__gx(goc_g *g) {

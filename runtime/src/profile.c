@@ -31,7 +31,7 @@ static int stack_of(goc_g *g, goc_g *self, goc_pframe *f) {
   }
   int n = 0;
   for (goc_frame *fr = g->h.top; fr && n < GOC_PPROF_MAXDEPTH; fr = fr->parent)
-    f[n++] = (goc_pframe){fr->func, fr->file, fr->line};
+    f[n++] = (goc_pframe){goc__frame_func(fr), goc__frame_file(fr), fr->line};
   return n;
 }
 

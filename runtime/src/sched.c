@@ -355,7 +355,7 @@ static void execute(goc_m *m, goc_g *g, bool inherit) {
   atomic_store_explicit(&m->curg, g, memory_order_release);
   atomic_store_explicit(&p->curg, g, memory_order_release);
   goc__tls_g = g;
-  GOC_TRACE(GOC_EV_RUN, g->id, p->id, g->h.top ? g->h.top->func : NULL, NULL, 0);
+  GOC_TRACE(GOC_EV_RUN, g->id, p->id, g->h.top ? goc__frame_func(g->h.top) : NULL, NULL, 0);
   for (;;) {
     g->h.cdepth = 0;
     goc_frame *top = g->h.top;
@@ -369,7 +369,7 @@ static void execute(goc_m *m, goc_g *g, bool inherit) {
       if (m->park_pending) goc__throw("goroutine parked but its step returned GOC_DONE");
       if (top->parent == NULL) {
         p = m->p;
-        GOC_TRACE(GOC_EV_STOP, g->id, p->id, top->func, NULL, 0);
+        GOC_TRACE(GOC_EV_STOP, g->id, p->id, goc__frame_func(top), NULL, 0);
         GOC_TRACE(GOC_EV_END, g->id, p->id, NULL, NULL, 0);
         atomic_store_explicit(&p->curg, NULL, memory_order_relaxed);
         atomic_store_explicit(&m->curg, NULL, memory_order_relaxed);
@@ -388,10 +388,10 @@ static void execute(goc_m *m, goc_g *g, bool inherit) {
     break;
   }
   p = m->p;   /* the step may have been in syscall state and changed P */
-  GOC_TRACE(GOC_EV_STOP, g->id, p->id, g->h.top ? g->h.top->func : NULL, NULL, 0);
+  GOC_TRACE(GOC_EV_STOP, g->id, p->id, g->h.top ? goc__frame_func(g->h.top) : NULL, NULL, 0);
   if (__builtin_expect(goc__trace_on, 0) && m->park_pending) {
     goc_frame *t = g->h.top;
-    goc__trace_event(GOC_EV_BLOCK, g->id, p->id, goc__wait_reason_string(m->park_reason), t ? t->file : NULL,
+    goc__trace_event(GOC_EV_BLOCK, g->id, p->id, goc__wait_reason_string(m->park_reason), t ? goc__frame_file(t) : NULL,
                      t ? t->line : 0);
   }
   atomic_store_explicit(&p->curg, NULL, memory_order_relaxed);

@@ -281,6 +281,7 @@ void goc_t_setenv(goc_t *t, const char *key, const char *value) {
 /* ---- the test's goroutine ------------------------------------------------ */
 typedef struct test_frame {
   goc_frame hdr;
+  goc_fninfo fi;       /* the test's name, for "created by" */
   goc_t *t;
   goc_frame *callee;   /* the test function's frame, while pushed */
   int child;           /* phase 2: the next subtest to wait for */
@@ -390,7 +391,9 @@ void goc__test_start(goc_t *t) {
   f->child = 0;
   f->waiting = false;
   /* not listed in dumps (line < 0), but "created by" names the test */
-  f->hdr.func = t->name;
+  f->fi.func = t->name;
+  f->fi.file = NULL;
+  f->hdr.info = &f->fi;
   f->hdr.line = -1;
   t->g = g;
   goc__go_start(g, NULL, 0);

@@ -45,8 +45,8 @@
   do {                                                                   \
     goc_g *mg_ = goc__main_g();                                          \
     T *mf_ = (T *)goc__frame_push(mg_, sizeof(T), (step));               \
-    mf_->fr.func = "main";                                               \
-    mf_->fr.file = __FILE__;                                             \
+    static const goc_fninfo fi_ = {"main", __FILE__};                    \
+    mf_->fr.info = &fi_;                                                 \
     goc__run_main(mg_, offsetof(T, result));                             \
   } while (0)
 

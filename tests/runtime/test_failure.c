@@ -34,8 +34,7 @@ static int deadlock_later_main(goc_g *g, goc_frame *f) {
     atexit(report_at_exit);
     goc_g *ng;
     sl_frame *sf = RT_NEW(ng, sl_frame, sl_step);
-    sf->fr.func = "sleeper";
-    sf->fr.file = "x.goc";
+    { static const goc_fninfo fi_ = {"sleeper", "x.goc"}; sf->fr.info = &fi_; }
     sf->fr.line = 3;
     RT_GO(ng);
     f->line = 20;
@@ -62,8 +61,7 @@ static int deadlock2_main(goc_g *g, goc_frame *f) {
   if (f->resume == 0) {
     goc_g *ng;
     blk_frame *bf = RT_NEW(ng, blk_frame, blk_step);
-    bf->fr.func = "worker";
-    bf->fr.file = "w.goc";
+    { static const goc_fninfo fi_ = {"worker", "w.goc"}; bf->fr.info = &fi_; }
     goc__go_start(ng, "m.goc", 42);
     f->line = 43;
     goc__park_g(g, GOC_WAIT_WAITGROUP, NULL, NULL);
@@ -218,16 +216,14 @@ static int inner_step(goc_g *g, goc_frame *f) {
 static int outer_step(goc_g *g, goc_frame *f) {
   f->line = 50;
   pf_frame *c = (pf_frame *)goc__frame_push(g, sizeof *c, inner_step);
-  c->fr.func = "inner";
-  c->fr.file = "p.goc";
+  { static const goc_fninfo fi_ = {"inner", "p.goc"}; c->fr.info = &fi_; }
   return goc__call(g, f, &c->fr);
 }
 static int panic_main(goc_g *g, goc_frame *f) {
   if (f->resume == 0) {
     goc_g *ng;
     pf_frame *of = RT_NEW(ng, pf_frame, outer_step);
-    of->fr.func = "outer";
-    of->fr.file = "p.goc";
+    { static const goc_fninfo fi_ = {"outer", "p.goc"}; of->fr.info = &fi_; }
     goc__go_start(ng, "p.goc", 10);
     f->resume = 1;
   }

@@ -210,8 +210,7 @@ static int dump_main(goc_g *g, goc_frame *f_) {
   if (f->fr.resume == 0) {
     goc_g *ng;
     park_frame *pf = RT_NEW(ng, park_frame, parked_step);
-    pf->fr.func = "napper";
-    pf->fr.file = "nap.goc";
+    { static const goc_fninfo fi_ = {"napper", "nap.goc"}; pf->fr.info = &fi_; }
     goc__go_start(ng, "main.goc", 5);
     f->fr.resume = 1;
   }

@@ -205,10 +205,11 @@ static char *lower_function_once(program *p, const source *s, fninfo *fn, const 
   else
     buf_puts(&out, "goc_L = ((void *)0);\n");
   buf_puts(&out, "goc_fr->goc_hdr.locals = goc_L;\n");
-  buf_puts(&out, "goc_fr->goc_hdr.func = ");
+  buf_puts(&out, "static const goc_fninfo goc_fi = { ");
   buf_put_cstr(&out, fn->name);
-  buf_puts(&out, ";\ngoc_fr->goc_hdr.file = ");
+  buf_puts(&out, ", ");
   buf_put_cstr(&out, node_file(fn->def));
+  buf_puts(&out, " };\ngoc_fr->goc_hdr.info = &goc_fi");
   /* a goroutine that never suspended is listed at its function's line */
   buf_printf(&out, ";\ngoc_fr->goc_hdr.line = %d;\n", node_line(fn->def, NULL));
   if (fn->is_main) buf_puts(&out, "goc_fr->goc_ret = 0;\n");
