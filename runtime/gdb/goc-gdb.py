@@ -98,9 +98,9 @@ class GoroutineCmd(gdb.Command):
                 continue
             for i, fr in enumerate(_frames(g)):
                 print("#%d  %s" % (i, _where(fr)))
-            if int(g["created_file"]) != 0:
-                print("created by %s at %s:%d" % (_str(g["created_func"]), _str(g["created_file"]),
-                                                   int(g["created_line"])))
+            site = g["created"]   # the go statement's static record
+            if int(site) != 0 and int(site["file"]) != 0:
+                print("created by %s at %s:%d" % (_str(site["func"]), _str(site["file"]), int(site["line"])))
             return
         raise gdb.GdbError("no goroutine %d" % want)
 

@@ -219,11 +219,20 @@ static inline int goc__preempt_requested(goc_g *g) {
 }
 
 /* ---- goroutines ------------------------------------------------------- */
+/* A go statement, for "created by" in traces: one static record each (the
+ * transformer's), so a G spends one pointer on where it was created. func
+ * is the function the statement is in. */
+typedef struct goc_site {
+  const char *func;
+  const char *file;
+  int line;
+} goc_site;
+
 /* A new G, not yet runnable. Push its first frame with goc__frame_push,
- * fill the arguments, then goc__go_start. `file`/`line` is the go
- * statement (for "created by" in traces). */
+ * fill the arguments, then goc__go_start. site may be ((void *)0) (no
+ * "created by"). */
 goc_g *goc__go_new(void);
-void goc__go_start(goc_g *newg, const char *file, int line);
+void goc__go_start(goc_g *newg, const goc_site *site);
 
 /* Runs the program: starts the runtime, runs the frame already pushed on
  * mainG as the main goroutine, and exits the process with its int result

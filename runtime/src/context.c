@@ -147,7 +147,8 @@ static void start_afters(after_start *st) {
     goc_g *g = goc__go_new();
     struct goc_gocall call = {.g = g};
     st->fn(&call, st->arg);
-    goc__go_start(g, "goc_context_after_func", 0);
+    static const goc_site site = {"goc_context_after_func", "goc_context_after_func", 0};
+    goc__go_start(g, &site);
     free(st);
     st = nx;
   }

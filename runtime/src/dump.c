@@ -41,10 +41,10 @@ static void print_g(FILE *out, goc_g *g, bool here, bool durations) {
         fprintf(out, "%s(...)\n\t%s:%d\n", goc__frame_func(fr) ? goc__frame_func(fr) : "?",
                 goc__frame_file(fr) ? goc__frame_file(fr) : "?", fr->line);
   }
-  if (g != goc__main_gp && g->created_file)
-    fprintf(out, "created by %s in goroutine %lld\n\t%s:%d\n",
-            g->created_func ? g->created_func : "?", (long long)g->created_goid,
-            g->created_file, g->created_line);
+  const goc_site *c = g->created;
+  if (g != goc__main_gp && c && c->file)
+    fprintf(out, "created by %s in goroutine %lld\n\t%s:%d\n", c->func ? c->func : "?",
+            (long long)g->created_goid, c->file, c->line);
 }
 
 void goc__print_goroutine(FILE *out, goc_g *g, bool running_here) {

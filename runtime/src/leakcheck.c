@@ -23,8 +23,10 @@ typedef struct leak_group {
 } leak_group;
 
 static bool same_group(const leak_group *a, const goc_g *g, uint32_t st) {
-  return a->line == g->created_line && a->state == st && a->reason == g->wait_reason &&
-         (a->file == g->created_file || (a->file && g->created_file && !strcmp(a->file, g->created_file)));
+  const goc_site *c = g->created;
+  const char *file = c ? c->file : NULL;
+  return a->line == (c ? c->line : 0) && a->state == st && a->reason == g->wait_reason &&
+         (a->file == file || (a->file && file && !strcmp(a->file, file)));
 }
 
 static int by_count(const void *x, const void *y) {
@@ -49,7 +51,8 @@ static void report(void) {
       leak_group *nv = realloc(v, sizeof *v * (size_t)(n + 1));
       if (!nv) break;
       v = nv;
-      v[n++] = (leak_group){g->created_file, g->created_func, g->created_line, st, g->wait_reason, 0, 0, g};
+      const goc_site *c = g->created;
+      v[n++] = (leak_group){c ? c->file : NULL, c ? c->func : NULL, c ? c->line : 0, st, g->wait_reason, 0, 0, g};
     }
     v[k].count++;
     int64_t w = (st == GOC_GWAITING && g->wait_since) ? now - g->wait_since : 0;

@@ -222,9 +222,7 @@ goc_g *goc__go_new(void) {
   g->id = id;
   g->wait_reason = GOC_WAIT_NONE;
   g->wait_since = 0;
-  g->created_file = NULL;
-  g->created_line = 0;
-  g->created_func = NULL;
+  g->created = NULL;
   g->created_goid = 0;
   g->wait_state = NULL;
   g->trampoline = g->preempted = g->yielded = false;
@@ -240,9 +238,8 @@ goc_g *goc__go_new(void) {
   return g;
 }
 
-static void record_creator(goc_g *newg, const char *file, int line) {
-  newg->created_file = file;
-  newg->created_line = line;
+static void record_creator(goc_g *newg, const goc_site *site) {
+  newg->created = site;
   goc_g *cur = goc__tls_g;
   if (cur) {
     /* goc test's leak check: goroutines belong to the test that started
@@ -251,23 +248,20 @@ static void record_creator(goc_g *newg, const char *file, int line) {
     struct goc_t *owner = cur->x ? __atomic_load_n(&cur->x->test, __ATOMIC_RELAXED) : NULL;
     if (owner && !(newg->x && newg->x->test)) __atomic_store_n(&goc__gx(newg)->test, owner, __ATOMIC_RELAXED);
     newg->created_goid = cur->id;
-    goc_frame *fr = cur->h.top;
-    while (fr && !goc__frame_func(fr)) fr = fr->parent;
-    newg->created_func = fr ? goc__frame_func(fr) : NULL;
   }
 }
 
 /* Any thread; newg has its first frame pushed. */
-void goc__go_start(goc_g *newg, const char *file, int line) {
+void goc__go_start(goc_g *newg, const goc_site *site) {
   goc__plain_thread_touch();
   if (__builtin_expect(!atomic_load_explicit(&goc__sched.started,
                                              memory_order_acquire), 0))
     goc__runtime_init();
-  record_creator(newg, file, line);
+  record_creator(newg, site);
   atomic_fetch_add(&goc__sched.ngoroutines, 1);
   atomic_store(&newg->status, GOC_GRUNNABLE);
   goc_p *p = goc__lockp();
-  GOC_TRACE(GOC_EV_CREATE, newg->id, p ? p->id : -1, NULL, file, line);
+  GOC_TRACE(GOC_EV_CREATE, newg->id, p ? p->id : -1, NULL, site ? site->file : NULL, site ? site->line : 0);
   if (p) {
     goc__runqput(p, newg, true);
   } else {

@@ -168,11 +168,8 @@ struct goc_g {
   goc_g *schedlink;         /* run queue / free list link */
   void *wait_state;
   int64_t wait_since;
-  /* creation site */
-  const char *created_file;
-  const char *created_func;
-  int64_t created_goid;
-  int32_t created_line;
+  const goc_site *created;  /* the go statement; NULL: none */
+  int64_t created_goid;     /* the goroutine that ran it */
   goc_g *alllink;           /* allgs list */
   goc_gext *x;              /* cold part, NULL until needed */
   char chunk0_data[GOC_FIRST_CHUNK] __attribute__((aligned(16))); /* chunk0 */

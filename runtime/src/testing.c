@@ -396,7 +396,7 @@ void goc__test_start(goc_t *t) {
   f->hdr.info = &f->fi;
   f->hdr.line = -1;
   t->g = g;
-  goc__go_start(g, NULL, 0);
+  goc__go_start(g, NULL);
 }
 
 /* execute(): g->x->goexit set by goc_t_fail_now. Drops the frames above

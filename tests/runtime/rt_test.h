@@ -38,7 +38,11 @@
 /* A new goroutine with a frame of type T for step; returns the frame. */
 #define RT_NEW(g, T, step) \
   ((T *)goc__frame_push((g) = goc__go_new(), sizeof(T), (step)))
-#define RT_GO(g) goc__go_start((g), __FILE__, __LINE__)
+#define RT_GO(g)                                                         \
+  do {                                                                   \
+    static const goc_site site_ = {NULL, __FILE__, __LINE__};            \
+    goc__go_start((g), &site_);                                          \
+  } while (0)
 
 /* Main goroutine: frame type T with an int field `result`. */
 #define RT_RUN_MAIN(T, step)                                             \

@@ -62,7 +62,8 @@ static int deadlock2_main(goc_g *g, goc_frame *f) {
     goc_g *ng;
     blk_frame *bf = RT_NEW(ng, blk_frame, blk_step);
     { static const goc_fninfo fi_ = {"worker", "w.goc"}; bf->fr.info = &fi_; }
-    goc__go_start(ng, "m.goc", 42);
+    static const goc_site site = {"main", "m.goc", 42};
+    goc__go_start(ng, &site);
     f->line = 43;
     goc__park_g(g, GOC_WAIT_WAITGROUP, NULL, NULL);
     RT_SUSPEND(f, 1);
@@ -224,7 +225,8 @@ static int panic_main(goc_g *g, goc_frame *f) {
     goc_g *ng;
     pf_frame *of = RT_NEW(ng, pf_frame, outer_step);
     { static const goc_fninfo fi_ = {"outer", "p.goc"}; of->fr.info = &fi_; }
-    goc__go_start(ng, "p.goc", 10);
+    static const goc_site site = {"main", "p.goc", 10};
+    goc__go_start(ng, &site);
     f->resume = 1;
   }
   if (!goc_sleep__async(g, 5 * GOC_SECOND)) return GOC_SUSPEND;

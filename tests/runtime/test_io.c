@@ -211,7 +211,8 @@ static int dump_main(goc_g *g, goc_frame *f_) {
     goc_g *ng;
     park_frame *pf = RT_NEW(ng, park_frame, parked_step);
     { static const goc_fninfo fi_ = {"napper", "nap.goc"}; pf->fr.info = &fi_; }
-    goc__go_start(ng, "main.goc", 5);
+    static const goc_site site = {"main", "main.goc", 5};
+    goc__go_start(ng, &site);
     f->fr.resume = 1;
   }
   if (!goc_sleep__async(g, 20 * GOC_MILLISECOND)) return GOC_SUSPEND;

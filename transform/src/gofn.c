@@ -143,12 +143,10 @@ void lower_go_gofn(const source *s, fnctx *fx, TSNode n, TSNode call, buf *out) 
   buf args = {0}, targs = {0};
   buf_puts(out, "{\n");
   char *fe = gofn_args(fx, s, call, out, &args, &targs);
-  const char *file;
-  int line = node_line(n, &file);
   buf_printf(out, "goc_g *goc_ng = goc__go_new();\nstruct goc_gocall goc_gm = { goc_ng, 0, 0 };\n"
-                  "(void)(%s)(&goc_gm%s);\ngoc__go_start(goc_ng, ", fe, buf_str(&args));
-  buf_put_cstr(out, file);
-  buf_printf(out, ", %d);\n}\n", line);
+                  "(void)(%s)(&goc_gm%s);\n", fe, buf_str(&args));
+  emit_go_start(s, fx, n, "goc_ng", out);
+  buf_puts(out, "}\n");
   free(fe);
   buf_free(&args);
   buf_free(&targs);

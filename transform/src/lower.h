@@ -152,6 +152,7 @@ char *slot_field_decl(fnctx *fx, int k);
 bool is_gofn_call(const source *s, TSNode call);   /* first argument is GOC_GO */
 char *lower_gofn_call(fnctx *fx, TSNode call, buf *out, bool want);
 void lower_go_gofn(const source *s, fnctx *fx, TSNode n, TSNode call, buf *out);
+void emit_go_start(const source *s, fnctx *fx, TSNode n, const char *ng, buf *out);
 void emit_gofn_decl(fninfo *fn, buf *out, bool definition);
 
 /* lower_func.c */

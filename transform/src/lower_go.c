@@ -60,6 +60,32 @@ void compute_captures(fnctx *fx, fninfo *lifted) {
   lifted->captures_done = true;
 }
 
+/* goc__go_start(ng, site) for the go statement n: the site is a static
+ * record of the function n is in (a plain C function's too: fx is NULL
+ * there) and n's .goc line. */
+void emit_go_start(const source *s, fnctx *fx, TSNode n, const char *ng, buf *out) {
+  char *fname = NULL;
+  if (fx) {
+    fname = xstrdup(fx->fn->name);
+  } else {
+    TSNode def = n;
+    while (!ts_node_is_null(def) && !node_is(def, "function_definition")) def = ts_node_parent(def);
+    TSNode id = ts_node_is_null(def) ? def : declarator_name(node_field(def, "declarator"));
+    if (!ts_node_is_null(id)) fname = node_text(s, id);
+  }
+  const char *file;
+  int line = node_line(n, &file);
+  buf_puts(out, "goc__go_start(");
+  buf_puts(out, ng);
+  buf_puts(out, ", __extension__({ static const goc_site goc_site = { ");
+  if (fname) buf_put_cstr(out, fname);
+  else buf_puts(out, "((void *)0)");
+  buf_puts(out, ", ");
+  buf_put_cstr(out, file);
+  buf_printf(out, ", %d }; &goc_site; }));\n", line);
+  free(fname);
+}
+
 /* The function a go statement starts, or NULL after a diagnostic. */
 static fninfo *go_target(const source *s, program *p, fnctx *fx, TSNode n, TSNode *call_out) {
   TSNode call = node_field(n, "call");
@@ -130,11 +156,7 @@ static void go_thunk(fnctx *fx, TSNode n, TSNode call, buf *out) {
   buf_printf(out, "%s = goc__go_new();\n%s = (struct goc_thunk%d *)goc__frame_push(%s, sizeof(struct goc_thunk%d), "
                   "%s__step);\n%s->goc_hdr.resume = GOC_THUNK_BASE + %d;\n%s",
              ng, nf, k, ng, k, fname, nf, k, buf_str(&fill));
-  const char *file;
-  int line = node_line(n, &file);
-  buf_printf(out, "goc__go_start(%s, ", ng);
-  buf_put_cstr(out, file);
-  buf_printf(out, ", %d);\n", line);
+  emit_go_start(fx->s, fx, n, ng, out);
   buf_free(&fields);
   buf_free(&callargs);
   buf_free(&fill);
@@ -207,12 +229,9 @@ static void go_common(const source *s, program *p, fnctx *fx, TSNode n, buf *out
   }
   if (ai != fn->nparams)
     diag_error(s, call, "go %s with %d argument%s, expected %d", fn->name, ai, ai == 1 ? "" : "s", fn->nparams);
-  const char *file;
-  int line = node_line(n, &file);
   if (!temps) buf_printf(out, "(void)%s;\n", nf);
-  buf_printf(out, "goc__go_start(%s, ", ng);
-  buf_put_cstr(out, file);
-  buf_printf(out, ", %d);\n}\n", line);
+  emit_go_start(s, fx, n, ng, out);
+  buf_puts(out, "}\n");
   free(ftype);
   free(step);
   free(ngbuf);
