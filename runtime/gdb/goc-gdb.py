@@ -6,7 +6,7 @@
 #                          thread runs)
 #   goroutine N bt         goroutine N's chain of .goc frames, innermost first
 #
-# It reads the runtime's own records (goc__sched.allgs, each G's frame chain
+# It reads the runtime's own records (goc__sched.allgs, the slabs of Gs; each G's frame chain
 # with its function record, .goc file and line), so it works on a live process and on a
 # core file alike; the wait reason's words come from the runtime when the
 # process is live, else from the enumerator's name.
@@ -35,12 +35,15 @@ def _reason(r):
 
 
 def _goroutines():
-    g = gdb.parse_and_eval("goc__sched.allgs")
-    while int(g) != 0:
-        st = int(g["status"])
-        if st not in (0, 5):
-            yield g
-        g = g["alllink"]
+    # every G is in one of the slabs it was carved from (proc.c's galloc)
+    slab = gdb.parse_and_eval("goc__sched.allgs")
+    while int(slab) != 0:
+        gs = slab["g"]
+        for i in range(int(slab["n"])):
+            g = gs[i].address
+            if int(g["status"]) not in (0, 5):
+                yield g
+        slab = slab["next"]
 
 
 def _frames(g):

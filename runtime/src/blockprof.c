@@ -145,8 +145,10 @@ static void mutexprof_record(goc_g *g, int64_t d) {
 }
 
 void goc__blockprof_ready(goc_g *g) {
-  if (!g->wait_since || !g->h.top) return;
-  int64_t d = goc_now() - g->wait_since;
+  int64_t t0 = g->x ? g->x->wait_ns : 0;
+  if (!t0 || !g->h.top) return;
+  g->x->wait_ns = 0;
+  int64_t d = goc_now() - t0;
   if (d <= 0) d = 1;
   uint8_t r = g->wait_reason;
   if (r == GOC_WAIT_MUTEX || r == GOC_WAIT_RWMUTEX_R || r == GOC_WAIT_RWMUTEX_W) mutexprof_record(g, d);

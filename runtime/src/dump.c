@@ -27,10 +27,9 @@ static void print_g(FILE *out, goc_g *g, bool here, bool durations) {
     break;
   default: snprintf(state, sizeof state, "dead"); break;
   }
-  if (durations && (st == GOC_GWAITING || st == GOC_GSYSCALL) && g->wait_since) {
+  if (durations && (st == GOC_GWAITING || st == GOC_GSYSCALL) && g->wait_ms) {
     size_t l = strlen(state);
-    snprintf(state + l, sizeof state - l, ", %lld ms",
-             (long long)((goc_now() - g->wait_since) / GOC_MILLISECOND));
+    snprintf(state + l, sizeof state - l, ", %u ms", (unsigned)(goc__ms_coarse() - g->wait_ms));
   }
   fprintf(out, "goroutine %lld [%s]:\n", (long long)g->id, state);
   if ((st == GOC_GRUNNING || st == GOC_GSYSCALL) && !here) {
@@ -59,10 +58,10 @@ static int by_id(const void *a, const void *b) {
 static void dump(FILE *out, goc_g *self, bool durations) {
   goc__rt_lock(&goc__sched.allglock);
   size_t n = 0;
-  for (goc_g *g = goc__sched.allgs; g; g = g->alllink) n++;
+  for (goc_gslab *s = goc__sched.allgs; s; s = s->next) n += (size_t)s->n;
   goc_g **v = malloc(sizeof *v * (n ? n : 1));
   size_t k = 0;
-  for (goc_g *g = goc__sched.allgs; g && v; g = g->alllink) {
+  if (v) GOC_FOR_EACH_G(g) {
     uint32_t st = atomic_load(&g->status);
     if (st == GOC_GIDLE || st == GOC_GDEAD) continue;
     v[k++] = g;
@@ -150,7 +149,7 @@ void goc__schedtrace_to(FILE *out, bool detail) {
   goc__rt_unlock(&s->lock);
   if (detail) {
     goc__rt_lock(&s->allglock);
-    for (goc_g *g = s->allgs; g; g = g->alllink) {
+    GOC_FOR_EACH_G(g) {
       uint32_t st = atomic_load(&g->status);
       if (st == GOC_GIDLE || st == GOC_GDEAD) continue;
       fprintf(out, "  G%lld: status=%u(%s)\n", (long long)g->id, st,

@@ -37,11 +37,11 @@ static int by_count(const void *x, const void *y) {
 static void report(void) {
   goc_sched *s = &goc__sched;
   goc_g *self = goc__getg();
-  int64_t now = goc__now_coarse();
+  uint32_t now = goc__ms_coarse();
   leak_group *v = NULL;
   int n = 0, total = 0;
   goc__rt_lock(&s->allglock);
-  for (goc_g *g = s->allgs; g; g = g->alllink) {
+  GOC_FOR_EACH_G(g) {
     uint32_t st = atomic_load(&g->status);
     if (st == GOC_GIDLE || st == GOC_GDEAD || g == self || g == goc__main_gp) continue;
     total++;
@@ -49,13 +49,13 @@ static void report(void) {
     while (k < n && !same_group(&v[k], g, st)) k++;
     if (k == n) {
       leak_group *nv = realloc(v, sizeof *v * (size_t)(n + 1));
-      if (!nv) break;
+      if (!nv) continue;   /* counted, not grouped */
       v = nv;
       const goc_site *c = g->created;
       v[n++] = (leak_group){c ? c->file : NULL, c ? c->func : NULL, c ? c->line : 0, st, g->wait_reason, 0, 0, g};
     }
     v[k].count++;
-    int64_t w = (st == GOC_GWAITING && g->wait_since) ? now - g->wait_since : 0;
+    int64_t w = (st == GOC_GWAITING && g->wait_ms) ? (int64_t)(uint32_t)(now - g->wait_ms) * GOC_MILLISECOND : 0;
     if (w > v[k].longest) v[k].longest = w;
   }
   if (total) {

@@ -5,7 +5,7 @@
  *     monitor, signal handlers. Starting it creates no M; the first wakep() does.
  *   - goroutine ids grow from 1 (the main goroutine, when there is one).
  *   - A G is on at most one of: a P's free list, sched.gfree, a run queue,
- *     a wait queue, or running. Every G ever allocated stays on allgs.
+ *     a wait queue, or running. Every G ever allocated stays in allgs.
  *   - goc__go_start puts the new G in the current P's runnext (Go's
  *     newproc); without a P (plain thread, syscall state) on the global
  *     queue. Either way it wakes an idle P if nobody is spinning.
@@ -109,23 +109,22 @@ uint32_t goc__fastrand(void) {
 /* ---- G ------------------------------------------------------------------ */
 
 /* Gs are carved out of slabs (never freed: G memory is never returned),
- * so a G costs sizeof(goc_g), with no allocator header or alignment slack. */
-#define GSLAB_COUNT 128
-static char *gslab_ptr, *gslab_end;   /* allglock */
-
+ * so a G costs sizeof(goc_g), with no allocator header or alignment slack,
+ * and the slabs list every G (GOC_FOR_EACH_G) without a link in each. */
 static goc_g *galloc(void) {
   goc__rt_lock(&goc__sched.allglock);
-  if (gslab_ptr == gslab_end) {
-    gslab_ptr = malloc(GSLAB_COUNT * sizeof(goc_g));
-    if (!gslab_ptr) goc__throw("out of memory allocating a goroutine");
-    gslab_end = gslab_ptr + GSLAB_COUNT * sizeof(goc_g);
+  goc_gslab *s = goc__sched.allgs;
+  if (!s || s->n == GOC_GSLAB_COUNT) {
+    s = malloc(sizeof *s + GOC_GSLAB_COUNT * sizeof(goc_g));
+    if (!s) goc__throw("out of memory allocating a goroutine");
+    s->n = 0;
+    s->next = goc__sched.allgs;
+    goc__sched.allgs = s;
   }
-  goc_g *g = (goc_g *)gslab_ptr;
-  gslab_ptr += sizeof(goc_g);
+  goc_g *g = &s->g[s->n];
   memset(g, 0, sizeof *g);
   goc__arena_init(g);
-  g->alllink = goc__sched.allgs;
-  goc__sched.allgs = g;
+  s->n++;   /* listed once it is initialised: walkers hold allglock too */
   goc__rt_unlock(&goc__sched.allglock);
   return g;
 }
@@ -221,11 +220,11 @@ goc_g *goc__go_new(void) {
   g->h.top = NULL;
   g->id = id;
   g->wait_reason = GOC_WAIT_NONE;
-  g->wait_since = 0;
+  g->wait_ms = 0;
   g->created = NULL;
   g->created_goid = 0;
   g->wait_state = NULL;
-  g->trampoline = g->preempted = g->yielded = false;
+  g->yielded = false;
   if (g->x) {
     g->x->is_sync = false;
     __atomic_store_n(&g->x->test, NULL, __ATOMIC_RELAXED);

@@ -131,6 +131,8 @@ typedef struct goc_gext {
   goc_syncstate ss2;        /* nested operation (mutex inside once etc.) */
   goc_note done_note;       /* run_sync: the caller sleeps here */
   bool is_sync;             /* run_sync: someone waits on done_note */
+  int64_t wait_ns;          /* goc_now() at the park, while the block
+                               profile is on (g->wait_ms is too coarse) */
   struct goc_chunk *spare;  /* one freed arena chunk kept (arena.c) */
   int sleep_state;          /* goc_sleep__async: 0 none, 1 armed */
   int io_state;             /* netpoll: 1 parked for I/O */
@@ -159,18 +161,15 @@ typedef struct goc_gext {
  * some goroutines need in goc_gext. */
 struct goc_g {
   goc_g_head h;
-  _Atomic uint32_t status;
+  _Atomic uint8_t status;
   uint8_t wait_reason;      /* goc_wait_reason */
-  bool trampoline;          /* step g->top again at once */
-  bool preempted;           /* requeue on the global queue after SUSPEND */
   bool yielded;             /* goc_yield__async state */
+  uint32_t wait_ms;         /* goc__ms_coarse() when it parked; 0: unknown */
   int64_t id;
   goc_g *schedlink;         /* run queue / free list link */
   void *wait_state;
-  int64_t wait_since;
   const goc_site *created;  /* the go statement; NULL: none */
   int64_t created_goid;     /* the goroutine that ran it */
-  goc_g *alllink;           /* allgs list */
   goc_gext *x;              /* cold part, NULL until needed */
   char chunk0_data[GOC_FIRST_CHUNK] __attribute__((aligned(16))); /* chunk0 */
 };
@@ -240,6 +239,8 @@ struct goc_m {
    * consumed by the scheduler when the step has returned */
   bool park_pending;
   uint8_t park_reason;       /* goc_wait_reason */
+  bool trampoline;           /* step g->top again at once */
+  bool preempted;            /* requeue g on the global queue */
   goc_commit_fn park_commit;
   void *park_arg;
   goc_m *link;               /* idle list / syscall waiters */
@@ -287,7 +288,7 @@ typedef struct goc_sched {
   _Atomic int32_t ngoroutines;    /* live Gs */
   /* all Gs, for dumps */
   pthread_mutex_t allglock;
-  goc_g *allgs;
+  struct goc_gslab *allgs;        /* the slabs Gs are carved from (proc.c) */
   int64_t start_time;
   /* GOC_DEBUG */
   int64_t schedtrace_ms;
@@ -295,6 +296,18 @@ typedef struct goc_sched {
 } goc_sched;
 
 extern goc_sched goc__sched;
+
+/* Every G ever allocated, for dumps and profiles: the slabs, newest first,
+ * each with the Gs carved from it so far. Walk under allglock. */
+#define GOC_GSLAB_COUNT 128
+typedef struct goc_gslab {
+  struct goc_gslab *next;   /* older slab */
+  int32_t n;                /* Gs carved from it */
+  goc_g g[];
+} goc_gslab;
+#define GOC_FOR_EACH_G(g)                                                     \
+  for (goc_gslab *goc_s_ = goc__sched.allgs; goc_s_; goc_s_ = goc_s_->next) \
+    for (goc_g *g = goc_s_->g; g < goc_s_->g + goc_s_->n; g++)
 extern _Thread_local goc_m *goc__tls_m;
 extern _Thread_local goc_g *goc__tls_g;
 
@@ -468,6 +481,11 @@ static inline int64_t goc__now_coarse(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
   return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+/* The same in milliseconds, modulo 2^32 (about 49 days): what a G keeps
+ * of when it parked, in 4 bytes. A wait is (uint32_t)(now - then) ms. */
+static inline uint32_t goc__ms_coarse(void) {
+  return (uint32_t)(goc__now_coarse() / 1000000);
 }
 
 #endif /* GOC_PROC_H */

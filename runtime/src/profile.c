@@ -42,7 +42,7 @@ static void collect_goroutines(goc_pprof *p) {
   goc_pframe f[GOC_PPROF_MAXDEPTH];
   const int64_t one = 1;
   goc__rt_lock(&goc__sched.allglock);
-  for (goc_g *g = goc__sched.allgs; g; g = g->alllink) {
+  GOC_FOR_EACH_G(g) {
     uint32_t st = atomic_load(&g->status);
     if (st == GOC_GIDLE || st == GOC_GDEAD) continue;
     goc__pprof_add(p, f, stack_of(g, self, f), &one);

@@ -380,8 +380,8 @@ static void execute(goc_m *m, goc_g *g, bool inherit) {
       g->h.top = top->parent;
       continue;
     }
-    if (g->trampoline) {
-      g->trampoline = false;
+    if (m->trampoline) {
+      m->trampoline = false;
       if (__builtin_expect(g->x != NULL && g->x->goexit, 0)) goc__goexit_unwind(g);
       continue;
     }
@@ -402,11 +402,13 @@ static void execute(goc_m *m, goc_g *g, bool inherit) {
     void *arg = m->park_arg;
     m->park_pending = false;
     g->wait_reason = m->park_reason;
-    g->wait_since = __builtin_expect(goc__blockprof_on(), 0) ? goc_now() : goc__now_coarse();
+    g->wait_ms = goc__ms_coarse();
+    if (__builtin_expect(goc__blockprof_on(), 0)) goc__gx(g)->wait_ns = goc_now();
+    else if (g->x) g->x->wait_ns = 0;
     atomic_store_explicit(&g->status, GOC_GWAITING, memory_order_release);
     if (commit) commit(g, arg);
-  } else if (g->preempted) {
-    g->preempted = false;
+  } else if (m->preempted) {
+    m->preempted = false;
     atomic_store(&g->status, GOC_GRUNNABLE);
     goc__rt_lock(&goc__sched.lock);
     goc__globrunqput(g);
@@ -478,20 +480,21 @@ void goc__park_g(goc_g *g, goc_wait_reason reason, goc_commit_fn commit,
 /* g is the current G. */
 void goc__trampoline(goc_g *g) {
   goc__m_check();
-  g->trampoline = true;
+  (void)g;
+  goc__tls_m->trampoline = true;
 }
 
 /* g is the current G. */
 void goc__preempt(goc_g *g) {
   goc__m_check();
   __atomic_store_n(&g->h.preempt, 0, __ATOMIC_RELAXED);
-  g->preempted = true;
+  goc__tls_m->preempted = true;
 }
 
 /* Any thread; g's park is committed. Never blocks. */
 void goc__ready(goc_g *g) {
   goc__plain_thread_touch();
-  uint32_t st = GOC_GWAITING;
+  uint8_t st = GOC_GWAITING;
   if (!atomic_compare_exchange_strong(&g->status, &st, GOC_GRUNNABLE))
     goc__throw("goc__ready: goroutine is not waiting");
   if (__builtin_expect(goc__blockprof_on(), 0)) goc__blockprof_ready(g);
@@ -514,7 +517,7 @@ int goc_yield__async(goc_g *g) {
     return 1;
   }
   g->yielded = true;
-  g->preempted = true;
+  goc__tls_m->preempted = true;
   return 0;
 }
 
@@ -655,7 +658,7 @@ void goc__block_thread_enter(goc_wait_reason reason) {
   goc_g *g = goc__tls_g;
   if (!m || !g) return;
   g->wait_reason = reason;
-  g->wait_since = goc_now();
+  g->wait_ms = goc__ms_coarse();
   bool first = m->insyscall == 0;
   goc_syscall_enter();
   if (!first) return;

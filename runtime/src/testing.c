@@ -442,7 +442,7 @@ static void arrange_goexit(goc_g *g) {
   goc_gext *x = goc__gx(g);
   x->goexit_to = target;
   x->goexit = true;
-  g->trampoline = true;
+  goc__trampoline(g);
 }
 
 int goc_t_fail_now__async(goc_g *g, goc_t *t) {

@@ -258,7 +258,7 @@ static int tree_goroutines(goc_t *top, goc_g ***out) {
   goc__rt_lock(&goc__sched.allglock);
   int n = 0, cap = 0;
   goc_g **v = NULL;
-  for (goc_g *g = goc__sched.allgs; g; g = g->alllink) {
+  GOC_FOR_EACH_G(g) {
     uint32_t st = atomic_load(&g->status);
     if (st == GOC_GIDLE || st == GOC_GDEAD || !g->x) continue;
     goc_t *owner = __atomic_load_n(&g->x->test, __ATOMIC_RELAXED);
