@@ -192,7 +192,7 @@ goc_sudog *goc__waitq_dequeue(goc_waitq *q) {
     }
     /* A select waiter may have been won meanwhile by another case; it
      * removes its other sudogs once it holds all its locks, so skip it. */
-    if (s->is_select) {
+    if (s->kind == GOC_SG_SELECT) {
       uint32_t z = 0;
       if (!atomic_compare_exchange_strong_explicit(
               &s->rec->select_done, &z, 1, memory_order_acq_rel,
@@ -231,12 +231,55 @@ void goc__waitq_remove(goc_waitq *q, goc_sudog *s) {
 }
 
 void goc__sudog_wake(goc_sudog *s) {
+  if (s->kind == GOC_SG_LONE) {
+    goc__ready(s->g);
+    return;
+  }
   goc_waitrec *r = s->rec;
   goc_g *g = r->g;
   if (g)
     goc__ready(g);
   else
     goc__note_wakeup(&r->note);
+}
+
+/* The waiter of a blocking send or receive by g (NULL: a thread) on c
+ * (locked), not yet enqueued. */
+static goc_sudog *single_waiter(goc_g *g, goc_chan *c, void *elem, bool is_send) {
+  goc_sudog *s;
+  if (g && (size_t)(GOC_G(g)->arena_end - GOC_G(g)->arena_ptr) >= sizeof *s) {
+    /* popped by the resume (LIFO: nothing is pushed between the park and
+     * the resume), as the records in the arena are */
+    _Static_assert(sizeof(goc_sudog) % GOC_ARENA_ALIGN == 0, "lone sudog size");
+    s = goc__arena_push(g, sizeof *s);
+    s->g = g;
+    s->case_idx = 0;
+    s->kind = GOC_SG_LONE;
+    s->success = false;
+    s->done = false;
+  } else {
+    s = &goc__waitrec_get(1, g)->sg[0];
+  }
+  s->c = c;
+  s->elem = elem;
+  s->is_send = is_send;
+  return s;
+}
+
+/* After the wake of g's single wait s: whether a partner completed it
+ * (false: close); frees s. */
+static bool single_finish(goc_g *g, goc_sudog *s, const char *what) {
+  if (!s) goc__throw(what);
+  bool ok = s->success;
+  if (s->kind == GOC_SG_LONE) {
+    if (!s->done) goc__throw(what);
+    goc__arena_pop(g, s);
+    return ok;
+  }
+  goc_waitrec *r = s->rec;
+  if (r->woken != s) goc__throw(what);
+  goc__waitrec_put(r);
+  return ok;
 }
 
 /* ---- make / len / cap / free ---------------------------------------------- */
@@ -311,14 +354,14 @@ void goc_chan_close(goc_chan *c) {
     goc__elem_clear(c, s->elem);
     s->elem = NULL;
     s->success = false;
-    s->rec->woken = s;
+    goc__sudog_mark_woken(s);
     *tail = s;
     tail = &s->next;
   }
   while ((s = goc__waitq_dequeue(&c->sendq))) {  /* senders panic */
     s->elem = NULL;
     s->success = false;
-    s->rec->woken = s;
+    goc__sudog_mark_woken(s);
     *tail = s;
     tail = &s->next;
   }
@@ -347,7 +390,7 @@ static void recv_direct(goc_chan *c, goc_sudog *s, void *dst) {
 }
 
 int goc__chansend(goc_chan *c, const void *elem, bool block, goc_g *g,
-                  goc_waitrec **out) {
+                  goc_sudog **out) {
   /* Not ready and not closed: a non-blocking send fails without the lock
    * (the argument: goc__chan_send_would_block in chan.h). */
   if (!block && goc__chan_send_would_block(c)) return 0;
@@ -371,18 +414,14 @@ int goc__chansend(goc_chan *c, const void *elem, bool block, goc_g *g,
     goc__chanunlock(&c->lock);
     return 0;
   }
-  goc_waitrec *r = goc__waitrec_get(1, g);
-  s = &r->sg[0];
-  s->c = c;
-  s->elem = (void *)elem;
-  s->is_send = true;
+  s = single_waiter(g, c, (void *)elem, true);
   goc__waitq_enqueue(&c->sendq, s);
-  *out = r;
+  *out = s;
   return 0;   /* c stays locked */
 }
 
 int goc__chanrecv(goc_chan *c, void *dst, bool *ok, bool block, goc_g *g,
-                  goc_waitrec **out) {
+                  goc_sudog **out) {
   /* Not ready and not closed: fails without the lock (chan.h). */
   if (!block && goc__chan_nb_empty(c)) {
     if (LOAD(&c->closed) == 0) return 0;
@@ -418,12 +457,9 @@ int goc__chanrecv(goc_chan *c, void *dst, bool *ok, bool block, goc_g *g,
     goc__chanunlock(&c->lock);
     return 0;
   }
-  goc_waitrec *r = goc__waitrec_get(1, g);
-  s = &r->sg[0];
-  s->c = c;
-  s->elem = dst;
+  s = single_waiter(g, c, dst, false);
   goc__waitq_enqueue(&c->recvq, s);
-  *out = r;
+  *out = s;
   return 0;   /* c stays locked */
 }
 
@@ -438,20 +474,17 @@ int goc__chan_send(goc_g *g, goc_chan *c, const void *elem) {
     goc__park_g(g, GOC_WAIT_CHAN_SEND_NIL, NULL, NULL);
     return 0;
   }
-  goc_waitrec *r;
-  if (goc__chansend(c, elem, true, g, &r)) return 1;
-  goc__g_set_wait_state(g, r);
+  goc_sudog *s;
+  if (goc__chansend(c, elem, true, g, &s)) return 1;
+  goc__g_set_wait_state(g, s);
   goc__park_g(g, GOC_WAIT_CHAN_SEND, goc__chan_commit_unlock, c);
   return 0;
 }
 
 void goc__chan_send_resume(goc_g *g) {
-  goc_waitrec *r = goc__g_wait_state(g);
-  if (!r || r->woken != &r->sg[0]) goc__throw("chansend: spurious wakeup");
+  goc_sudog *s = goc__g_wait_state(g);
   goc__g_set_wait_state(g, NULL);
-  bool ok = r->sg[0].success;
-  goc__waitrec_put(r);
-  if (!ok) goc__panic_str("send on closed channel");
+  if (!single_finish(g, s, "chansend: spurious wakeup")) goc__panic_str("send on closed channel");
 }
 
 int goc__chan_recv(goc_g *g, goc_chan *c, void *dst, bool *ok) {
@@ -459,17 +492,16 @@ int goc__chan_recv(goc_g *g, goc_chan *c, void *dst, bool *ok) {
     goc__park_g(g, GOC_WAIT_CHAN_RECV_NIL, NULL, NULL);
     return 0;
   }
-  goc_waitrec *r;
-  if (goc__chanrecv(c, dst, ok, true, g, &r)) return 1;
-  goc__g_set_wait_state(g, r);
+  goc_sudog *s;
+  if (goc__chanrecv(c, dst, ok, true, g, &s)) return 1;
+  goc__g_set_wait_state(g, s);
   goc__park_g(g, GOC_WAIT_CHAN_RECV, goc__chan_commit_unlock, c);
   return 0;
 }
 
 void goc__chan_recv_resume(goc_g *g, bool *ok) {
-  goc_waitrec *r = goc__g_wait_state(g);
-  if (!r || r->woken != &r->sg[0]) goc__throw("chanrecv: spurious wakeup");
+  goc_sudog *s = goc__g_wait_state(g);
   goc__g_set_wait_state(g, NULL);
-  if (ok) *ok = r->sg[0].success;
-  goc__waitrec_put(r);
+  bool got = single_finish(g, s, "chanrecv: spurious wakeup");
+  if (ok) *ok = got;
 }

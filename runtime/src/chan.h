@@ -4,8 +4,11 @@
  * A waiter is a goc_sudog (Go's sudog): one per case a goroutine or plain
  * thread waits on. The sudogs of one wait live together in a goc_waitrec,
  * taken from a per-thread cache when the operation must block and given back
- * when it resumes (the fast paths never touch one). A parked G finds its
- * record through goc__g_wait_state(g).
+ * when it resumes (the fast paths never touch one). A goroutine's send or
+ * receive waits with a lone sudog instead, no record around it (kind
+ * GOC_SG_LONE: it names its G, and `done` stands for the record's woken),
+ * pushed on the G's frame arena: 48 bytes, written field by field. A parked
+ * G finds its record or lone sudog through goc__g_wait_state(g).
  *
  * Lifetime rule: a record stays alive while any of its sudogs is on a wait
  * queue. Its owner frees it only after it has taken every channel lock and
@@ -59,15 +62,21 @@ static inline void goc__chanunlock(goc_chanlock *l) {
 typedef struct goc_sudog goc_sudog;
 typedef struct goc_waitrec goc_waitrec;
 
+enum { GOC_SG_REC = 0, GOC_SG_SELECT, GOC_SG_LONE };   /* goc_sudog.kind */
+
 struct goc_sudog {
   goc_sudog *next, *prev;   /* wait queue links (under c->lock) */
-  goc_waitrec *rec;         /* the wait this sudog belongs to */
+  union {
+    goc_waitrec *rec;       /* REC, SELECT: the wait this sudog belongs to */
+    goc_g *g;               /* LONE: the parked G */
+  };
   goc_chan *c;
   void *elem;               /* send: source; recv: destination or NULL */
   int32_t case_idx;         /* select: index into the cases; else 0 */
-  bool is_select;
+  uint8_t kind;             /* GOC_SG_* */
   bool is_send;
   bool success;             /* true: a partner completed the op; false: close */
+  bool done;                /* LONE: a waker completed it (rec->woken) */
 };
 
 struct goc_waitrec {
@@ -173,12 +182,13 @@ void goc__sudog_wake(goc_sudog *s);
 
 /* The operations behind both the goroutine and the thread entry points.
  * c must be unlocked and non-NULL. With block, on 0 the waiter was enqueued
- * (record r with one sudog returned in *out) and c is STILL LOCKED.
+ * (its sudog returned in *out: a lone one for a G with room in its arena,
+ * else sg[0] of a record) and c is STILL LOCKED.
  * Without block, 0 means "would block" and c is unlocked. 1: done. */
 int goc__chansend(goc_chan *c, const void *elem, bool block, goc_g *g,
-                  goc_waitrec **out);
+                  goc_sudog **out);
 int goc__chanrecv(goc_chan *c, void *dst, bool *ok, bool block, goc_g *g,
-                  goc_waitrec **out);
+                  goc_sudog **out);
 
 /* Park commit that releases the channel passed as arg. */
 void goc__chan_commit_unlock(goc_g *g, void *arg);
@@ -213,10 +223,15 @@ static inline void goc__elem_copy(goc_chan *c, void *dst, const void *src) {
 static inline void goc__elem_clear(goc_chan *c, void *dst) {
   if (dst && c->elemsize) memset(dst, 0, c->elemsize);
 }
+/* s was dequeued and completed (success set): its owner may see it. */
+static inline void goc__sudog_mark_woken(goc_sudog *s) {
+  if (s->kind == GOC_SG_LONE) s->done = true;
+  else s->rec->woken = s;
+}
 static inline void goc__chan_mark_done(goc_sudog *s) {
   s->elem = NULL;
   s->success = true;
-  s->rec->woken = s;
+  goc__sudog_mark_woken(s);
 }
 /* Hands src to the dequeued receiver s. */
 static inline void goc__chan_give(goc_chan *c, goc_sudog *s, const void *src) {

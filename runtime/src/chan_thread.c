@@ -30,8 +30,9 @@ void goc__thread_block_forever(goc_wait_reason reason) {
 void goc_chan_send(goc_chan *c, const void *elem) {
   goc__plain_thread_touch();
   if (!c) goc__thread_block_forever(GOC_WAIT_CHAN_SEND_NIL);
-  goc_waitrec *r;
-  if (goc__chansend(c, elem, true, NULL, &r)) return;
+  goc_sudog *s;
+  if (goc__chansend(c, elem, true, NULL, &s)) return;
+  goc_waitrec *r = s->rec;
   goc__chanunlock(&c->lock);
   goc__thread_wait(r, GOC_WAIT_CHAN_SEND);
   if (r->woken != &r->sg[0]) goc__throw("chansend: spurious wakeup");
@@ -43,9 +44,10 @@ void goc_chan_send(goc_chan *c, const void *elem) {
 bool goc_chan_recv(goc_chan *c, void *elem) {
   goc__plain_thread_touch();
   if (!c) goc__thread_block_forever(GOC_WAIT_CHAN_RECV_NIL);
-  goc_waitrec *r;
+  goc_sudog *s;
   bool ok = false;
-  if (goc__chanrecv(c, elem, &ok, true, NULL, &r)) return ok;
+  if (goc__chanrecv(c, elem, &ok, true, NULL, &s)) return ok;
+  goc_waitrec *r = s->rec;
   goc__chanunlock(&c->lock);
   goc__thread_wait(r, GOC_WAIT_CHAN_RECV);
   if (r->woken != &r->sg[0]) goc__throw("chanrecv: spurious wakeup");

@@ -228,7 +228,7 @@ int goc__selectgo(goc_select_case *cases, int n, bool has_default, goc_g *g,
       sg->c = cases[i].chan;
       sg->elem = cases[i].elem;
       sg->case_idx = i;
-      sg->is_select = true;
+      sg->kind = GOC_SG_SELECT;
       sg->is_send = cases[i].dir == GOC_SELECT_SEND;
       goc__waitq_enqueue(sg->is_send ? &sg->c->sendq : &sg->c->recvq, sg);
     }
