@@ -215,15 +215,14 @@ goc_g *goc__go_new(void) {
     id = atomic_fetch_add(&goc__sched.goidgen, 1) + 1;
   }
   goc__unlockp();
+  /* Not reset here, as they are already: h.top (gfput), h.cdepth (set
+   * before each step), wait_state (cleared by every resume), created_goid
+   * (written by go_start; read only with created). */
   __atomic_store_n(&g->h.preempt, 0, __ATOMIC_RELAXED);
-  g->h.cdepth = 0;
-  g->h.top = NULL;
   g->id = id;
   g->wait_reason = GOC_WAIT_NONE;
   g->wait_ms = 0;
   g->created = NULL;
-  g->created_goid = 0;
-  g->wait_state = NULL;
   g->yielded = false;
   if (g->x) {
     g->x->is_sync = false;
@@ -247,6 +246,8 @@ static void record_creator(goc_g *newg, const goc_site *site) {
     struct goc_t *owner = cur->x ? __atomic_load_n(&cur->x->test, __ATOMIC_RELAXED) : NULL;
     if (owner && !(newg->x && newg->x->test)) __atomic_store_n(&goc__gx(newg)->test, owner, __ATOMIC_RELAXED);
     newg->created_goid = cur->id;
+  } else {
+    newg->created_goid = 0;
   }
 }
 
