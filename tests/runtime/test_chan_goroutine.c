@@ -396,6 +396,80 @@ L0:
 }
 static void case_select_nocases(void) { RT_RUN_MAIN(sel0_frame, select0_main); }
 
+/* ---- where a goroutine's single wait lives ------------------------------------
+ * A blocked receive pushes a lone 48-byte sudog on the G's arena when the
+ * current chunk has room, and takes a wait record from elsewhere when it
+ * has not (the arena does not grow for a wait). One P, so each receive
+ * blocks: main yields to the receiver before it sends or closes. */
+static goc_chan *tight;
+typedef struct { goc_frame fr; long v; bool ok; char *pad; ptrdiff_t grew[2]; int blocked; } tight_frame;
+static int tight_step(goc_g *g, goc_frame *f_) {
+  tight_frame *f = (tight_frame *)f_;
+  goc_g_head *h = GOC_G(g);
+  static void *const L[] = {&&L0, &&L1, &&L2, &&L3};
+  goto *L[f->fr.resume];
+L0:
+  {
+    char *before = h->arena_ptr;
+    if (!goc__chan_recv(g, tight, &f->v, &f->ok)) {
+      f->grew[0] = h->arena_ptr - before;
+      f->blocked++;
+      RT_SUSPEND(&f->fr, 1);
+    L1:
+      goc__chan_recv_resume(g, &f->ok);
+    }
+  }
+  CHECK(f->ok && f->v == 1);
+  {
+    size_t room = (size_t)(h->arena_end - h->arena_ptr);
+    f->pad = goc__arena_push(g, room > 32 ? room - 32 : 0);   /* 32 bytes left */
+    char *before = h->arena_ptr;
+    if (!goc__chan_recv(g, tight, &f->v, &f->ok)) {
+      f->grew[1] = h->arena_ptr - before;
+      f->blocked++;
+      RT_SUSPEND(&f->fr, 2);
+    L2:
+      goc__chan_recv_resume(g, &f->ok);
+    }
+  }
+  CHECK(!f->ok && f->v == 0);   /* closed while it waited */
+  goc__arena_pop(g, f->pad);
+  CHECK(f->blocked == 2 && f->grew[0] == 48 && f->grew[1] == 0);
+  f->v = 7;
+  SEND(g, f, 3, L3, done, &f->v);
+  return GOC_DONE;
+}
+
+typedef struct { goc_frame fr; int result; long v; bool ok; } tight_main_frame;
+static int tight_main(goc_g *g, goc_frame *f_) {
+  tight_main_frame *f = (tight_main_frame *)f_;
+  static void *const L[] = {&&L0, &&L1, &&L2, &&L3, &&L4};
+  goto *L[f->fr.resume];
+L0:
+  tight = mk(0);
+  done = mk(0);
+  {
+    goc_g *ng;
+    RT_NEW(ng, tight_frame, tight_step);
+    RT_GO(ng);
+  }
+L1:
+  if (!goc_yield__async(g)) RT_SUSPEND(&f->fr, 1);
+  f->v = 1;
+  SEND(g, f, 2, L2, tight, &f->v);
+L3:
+  if (!goc_yield__async(g)) RT_SUSPEND(&f->fr, 3);
+  goc_chan_close(tight);
+  RECV(g, f, 4, L4, done, &f->v, &f->ok);
+  CHECK(f->ok && f->v == 7);
+  f->result = 0;
+  return GOC_DONE;
+}
+static void case_single_wait(void) {
+  setenv("GOC_MAXPROCS", "1", 1);
+  RT_RUN_MAIN(tight_main_frame, tight_main);
+}
+
 int main(int argc, char **argv) {
   static const rt_case cases[] = {
       {"pingpong", case_pingpong, 0, {0}},
@@ -403,6 +477,7 @@ int main(int argc, char **argv) {
       {"thread_buffered", case_thread3, 0, {0}},
       {"doubleselect", case_doubleselect, 0, {0}},
       {"close_wakes", case_close, 0, {0}},
+      {"single_wait", case_single_wait, 0, {0}},
       {"context_done", case_context, 0, {0}},
       {"send_closed", case_send_closed, 2, {"panic: send on closed channel"}},
       {"nil_recv_deadlock", case_nil_recv, 2,
