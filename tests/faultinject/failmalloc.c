@@ -7,6 +7,13 @@
  *                           the K-th and every later one fail
  *   GOC_FAILMALLOC_COUNT=F  fail nothing; at exit write the number of
  *                           counted allocations to the file F
+ *   GOC_FAILMALLOC_SITES=F  fail nothing; at exit write every distinct call
+ *                           site (failsite.c) with its count to the file F
+ *   GOC_FAILMALLOC_SITE=H   fail the N-th allocation (default the first)
+ *                           made from the site whose hash is H, instead of
+ *                           the N-th of all; GOC_FAILMALLOC_HIT=F creates F
+ *                           when it does; GOC_FAILMALLOC_DEPTH=D: frames
+ *                           in a site (default 6)
  *   GOC_FAILMALLOC_FROM=main|start
  *                           main (default): count from the entry of main
  *                           (static constructors of the libraries, which
@@ -41,6 +48,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "failsite.h"
 
 static void *(*real_malloc)(size_t);
 static void *(*real_calloc)(size_t, size_t);
@@ -98,6 +106,7 @@ static void resolve(void) {
 /* The allocation now being made fails. Called at depth 0 only. */
 static bool should_fail(void) {
   if (!atomic_load_explicit(&armed, memory_order_relaxed)) return false;
+  if (failsite_active()) return failsite_should_fail();
   long k = atomic_fetch_add_explicit(&counter, 1, memory_order_relaxed) + 1;
   if (count_only || !fail_at) return false;
   return k == fail_at || (fail_after && k > fail_at);
@@ -228,6 +237,13 @@ static void env_drop(const char *name) {
 
 static bool from_main = true;
 
+static void arm(void) {
+  depth++;   /* the stack walker's first use allocates: not counted */
+  failsite_arm();
+  depth--;
+  atomic_store(&armed, true);
+}
+
 /* Reads the variables (getenv and the rest here do not allocate) at the
  * first allocation, which may come before any constructor runs. */
 static void configure(void) {
@@ -244,24 +260,31 @@ static void configure(void) {
     memcpy(count_path, cnt, len);
   }
   from_main = !(from && !strcmp(from, "start"));
+  failsite_setup(getenv("GOC_FAILMALLOC_SITES"), getenv("GOC_FAILMALLOC_SITE"), fail_at, fail_after,
+                 getenv("GOC_FAILMALLOC_HIT"), getenv("GOC_FAILMALLOC_DEPTH"));
   env_drop("GOC_FAILMALLOC_N");
   env_drop("GOC_FAILMALLOC_MODE");
   env_drop("GOC_FAILMALLOC_COUNT");
   env_drop("GOC_FAILMALLOC_FROM");
+  env_drop("GOC_FAILMALLOC_SITES");
+  env_drop("GOC_FAILMALLOC_SITE");
+  env_drop("GOC_FAILMALLOC_HIT");
+  env_drop("GOC_FAILMALLOC_DEPTH");
   env_drop("LD_PRELOAD");
-  if (!from_main) atomic_store(&armed, true);
+  if (!from_main) arm();
 }
 
 __attribute__((constructor)) static void failmalloc_init(void) {
   if (atomic_load(&init_state) != 2) { depth++; resolve(); depth--; }
   if (count_only) { depth++; atexit(write_count); depth--; }   /* not counted */
+  if (failsite_active()) { depth++; atexit(failsite_write); depth--; }
 }
 
 /* Counting from main: __libc_start_main is wrapped to wrap main. */
 typedef int (*main_fn)(int, char **, char **);
 static main_fn real_main;
 static int main_wrapper(int argc, char **argv, char **envp) {
-  atomic_store(&armed, true);
+  arm();
   return real_main(argc, argv, envp);
 }
 int __libc_start_main(main_fn main, int argc, char **argv, void (*init)(void), void (*fini)(void),
