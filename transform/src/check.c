@@ -550,7 +550,14 @@ static bool already_reported(seen_set *s, char *line) {
 int check_lowered(const char *out_name, const char *text, char **flags, int nflags) {
   if (!check_out) check_out = stderr;
   seen_set seen = {0};
+  /* libclang parses on a thread of its own unless told not to; goc has
+     nothing else to do meanwhile, and a thread it cannot create (glibc
+     says EAGAIN when the allocation of the thread's bookkeeping fails)
+     is a fatal error in LLVM */
+  bool nothreads = !getenv("LIBCLANG_NOTHREADS");
+  if (nothreads && setenv("LIBCLANG_NOTHREADS", "1", 1)) diag_oom();
   CXIndex idx = clang_createIndex(0, 0);
+  diag_llvm_fatal_handler();
   int nargs = 0;
   const char **args = xcalloc((size_t)nflags + 10, sizeof *args);
   char *inc = xasprintf("-I%s", goc_include_dir());
@@ -565,9 +572,11 @@ int check_lowered(const char *out_name, const char *text, char **flags, int nfla
   CXTranslationUnit tu = NULL;
   enum CXErrorCode ec = clang_parseTranslationUnit2(idx, out_name, args, nargs, &unsaved, 1,
                                                     CXTranslationUnit_KeepGoing, &tu);
+  if (nothreads) unsetenv("LIBCLANG_NOTHREADS");   /* not the compiler's, nor the program's */
   int errors = 0;
   if (ec != CXError_Success || !tu) {
-    fprintf(check_out, "goc: warning: libclang could not check %s (error %d)\n", out_name, (int)ec);
+    /* not to check_out, which is printed only with errors */
+    fprintf(stderr, "goc: warning: libclang could not check %s (error %d)\n", out_name, (int)ec);
     goto done;
   }
   unsigned n = clang_getNumDiagnostics(tu);

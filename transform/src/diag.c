@@ -71,6 +71,23 @@ static void llvm_bad_alloc(void *user, const char *reason, bool gen_crash_diag) 
   diag_oom();
 }
 
+static void llvm_fatal(void *user, const char *reason, bool gen_crash_diag) {
+  (void)user, (void)gen_crash_diag;
+  fprintf(stderr, "goc: error: libclang: %s\n", reason);
+  fatal_cleanup();
+  _exit(1);
+}
+
+/* libclang's own fatal error handler, which its first clang_createIndex
+ * installs, prints and aborts: goc's removes the temporaries first and
+ * exits 1, as its other fatal errors do. */
+void diag_llvm_fatal_handler(void) {
+  void (*install)(void (*)(void *, const char *, bool), void *) =
+      (void (*)(void (*)(void *, const char *, bool), void *))dlsym(
+          RTLD_DEFAULT, "_ZN4llvm27install_fatal_error_handlerEPFvPvPKcbES0_");
+  if (install) install(llvm_fatal, NULL);
+}
+
 /* The libraries' allocation failures end as goc's: tree-sitter's own
  * allocator prints and exits 1; in libclang, a failed operator new throws
  * std::bad_alloc, which nothing catches (terminate, SIGABRT), and LLVM's

@@ -212,11 +212,13 @@ static int check_with_libclang(const char *out, const char *c, char **cflags, in
   char *msgs = NULL;
   size_t msglen = 0;
   check_out = open_memstream(&msgs, &msglen);
-  if (!check_out) diag_fatal("out of memory");
+  if (!check_out) diag_oom();
   int saved = diag_count;
   check_goc_errors = 0;
   int bad = check_lowered(out, c, cflags, ncflags);
-  fclose(check_out);
+  /* a memory stream fails only for want of memory: a write that could
+     not grow it, or the final copy (msgs is NULL then) */
+  if (fclose(check_out) || !msgs) diag_oom();
   check_out = NULL;
   if (bad && compiler_accepts(c, cflags, ncflags, true)) {
     bad = 0;
@@ -396,6 +398,7 @@ typedef struct build_ctx {
 
 static void copy_to_stderr(const char *path) {
   FILE *f = fopen(path, "r");
+  if (!f && errno == ENOMEM) diag_oom();
   if (!f) return;
   char chunk[8192];
   size_t n;

@@ -583,7 +583,7 @@ int program_write_index(const program *p, const char *path) {
     put_escaped(f, fn->fields);
     fputc('\n', f);
   }
-  if (fclose(f)) diag_oom();   /* a memory stream fails only for want of memory */
+  if (fclose(f) || !text) diag_oom();   /* a memory stream fails only for want of memory (text: its final copy) */
   int rc = driver_write_file(path, text);
   free(text);
   return rc;
@@ -605,6 +605,7 @@ static char *unescape(const char *s) {
 int program_read_index(program *p, const char *path) {
   FILE *f = fopen(path, "r");
   if (!f) {
+    diag_if_oom();
     fprintf(stderr, "goc: error: cannot read index %s\n", path);
     return 1;
   }

@@ -88,6 +88,7 @@ __attribute__((format(printf, 1, 2))) void diag_fatal(const char *fmt, ...);
 __attribute__((noreturn)) void diag_oom(void);   /* "goc: error: out of memory", exit 1 */
 void diag_if_oom(void);        /* diag_oom() if errno is ENOMEM */
 void diag_oom_handlers(void);  /* tree-sitter's, libstdc++'s and LLVM's failures become diag_oom */
+void diag_llvm_fatal_handler(void);   /* after clang_createIndex: LLVM's fatal errors become goc's */
 void diag_cleanup_dir(const char *dir);    /* removed by a fatal error (NULL: none) */
 void diag_cleanup_file(const char *path);  /* unlinked by a fatal error (NULL: none) */
 
