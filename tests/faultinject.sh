@@ -1,18 +1,28 @@
 #!/usr/bin/env bash
 # faultinject.sh — allocation-failure injection (tests/faultinject/failmalloc.c).
 #
-#   tests/faultinject.sh GOC SRCDIR SHIM [short|full] [runtime|tools|all]
+#   tests/faultinject.sh GOC SRCDIR SHIM [short|full|sites] [runtime|tools|all]
 #
-# For each subject — goroutine programs built once with `goc cc`
-# (tests/faultinject/*.goc) and the goc tool itself (`goc transform`,
-# `goc cc`) — counts the allocations a clean run makes, then reruns it with
-# allocation number N failing (GOC_FAILMALLOC_N=N), for every N when the
-# total is small and otherwise for a deterministic sample: N = 1..F, the
-# last L up to the total (plus a few past it), and evenly spaced points in
-# between, at most MAX in all (short: F=20 L=10 MAX=40 on the runtime
-# programs, F=15 L=5 MAX=25 on goc transform, F=5 L=3 MAX=10 on goc cc; full: F=50 L=50 MAX=300, and
+# Subjects: goroutine programs built once with `goc cc`
+# (tests/faultinject/*.goc), and the goc tool itself — goc transform (with
+# --index-out, -MF and --index), goc cc, goc run, goc test and goc testmain
+# (the subjects are listed at "the tools" below; FAULTINJECT_SUBJECTS
+# narrows them).
+#
+# short and full count the allocations a clean run makes, then rerun it
+# with allocation number N failing (GOC_FAILMALLOC_N=N), for every N when
+# the total is small and otherwise for a deterministic sample: N = 1..F,
+# the last L up to the total (plus a few past it), and evenly spaced points
+# in between, at most MAX in all (short: F=20 L=10 MAX=40 on the runtime
+# programs, a few to 16 points on each tool; full: F=50 L=50 MAX=300, and
 # every point for a subject whose total is at most 2000). full also reruns
 # a sample with GOC_FAILMALLOC_MODE=after (every later allocation fails).
+# short also fails every call site (below) under the functions that once
+# mishandled a failure.
+#
+# sites (the tools only) fails each distinct call site instead of each
+# allocation number: the tools make 3,000-16,000 allocations a run from
+# about 2,400 sites, most of them libclang's and LLVM's (see "call sites").
 #
 # Each run must end in one of:
 #   runtime: exit 2 with "fatal error: out of memory" on stderr, or exit 0
@@ -20,10 +30,16 @@
 #            exit 2 with "fatal error: ... cannot create ... thread: Resource
 #            temporarily unavailable" (glibc's pthread_create turns a failed
 #            allocation of its own into EAGAIN, the thread limit's error);
-#   tools:   exit 1 with "goc: error: out of memory" on stderr, or success;
-#            and the output file either absent or identical to the clean
-#            run's (transform), absent after a failure (cc), and no temp
-#            file or directory left behind;
+#   tools:   exit 1 with exactly "goc: error: out of memory" on stderr, or
+#            success with the clean run's stderr; every output file either
+#            absent or identical to the clean run's (a built program absent
+#            after a failure, and running as the clean one's after
+#            success), stdout (goc run's and goc test's, timings blanked)
+#            empty or the clean run's, and no temp file or directory left
+#            behind; or success with the clean run's outputs, libclang's
+#            report of a crash its crash recovery caught and goc's warning
+#            that the check did not run ("unchecked": LLVM allocations that
+#            are not checked, see the summary);
 # never a signal, a timeout (30 s) or any other status or message.
 # (The shim is given through env, after timeout: it takes itself out of
 # LD_PRELOAD in the first process that loads it.)
@@ -85,7 +101,7 @@ run_runtime() {
   summary+=("$name mode=$fmode: $tried points ($6): $oom out of memory, $thr thread creation failed, $done completed, $bad failed")
 }
 
-if [ "$which" = runtime ] || [ "$which" = all ]; then
+if { [ "$which" = runtime ] || [ "$which" = all ]; } && [ "$mode" != sites ]; then
   for p in "$src"/tests/faultinject/*.goc; do
     name=$(basename "$p" .goc)
     exe=$work/$name
@@ -110,51 +126,276 @@ if [ "$which" = runtime ] || [ "$which" = all ]; then
 fi
 
 # ---- the tools ----
-# tool_case NAME KIND FMODE: KIND transform or cc, in a fresh directory each run.
-tool_case() {
-  local name=$1 kind=$2 fmode=$3 in=$src/tests/faultinject/chans.goc
-  local d=$work/tool; rm -rf "$d"; mkdir -p "$d/tmp"
-  local cmd
-  if [ "$kind" = transform ]; then cmd=("$goc" transform "$in" -o "$d/out.c"); else cmd=("$goc" cc -O1 "$in" -o "$d/out"); fi
-  (cd "$d" && TMPDIR=$d/tmp "${cmd[@]}") > /dev/null 2>&1 || { echo "FAIL $name: the clean run fails"; failures=$((failures + 1)); return; }
-  [ "$kind" = transform ] && cp "$d/out.c" "$work/ref.c"
-  local total; total=$(cd "$d" && TMPDIR=$d/tmp fm_count x "${cmd[@]}")
-  local ns; ns=$(points "$total" $tl_first $tl_last $tl_max)
-  [ "$kind" = cc ] && [ "$mode" != full ] && ns=$(points "$total" 5 3 10)   # each run compiles
-  [ "$fmode" = after ] && ns=$(points "$total" 10 5 30)
+# A subject is one goc command, run in a fresh directory $d with
+# TMPDIR=$d/tmp, its outputs written there:
+#   transform  goc transform chans.goc -o out.c --index-out out.idx -MF out.d
+#              --index dep.idx                 (tally.goc's, made once)
+#   cc         goc cc -O1 chans.goc -o out        (out is run: same output)
+#   run        goc run chans.goc                  (stdout is the program's)
+#   test       goc test tally.goc tally_test.goc  (stdout: PASS and ok)
+#   testmain   goc testmain tally.goc tally_test.goc -o out.c
+subjects=(${FAULTINJECT_SUBJECTS:-transform cc run test testmain})
+d=$work/tool
+if [ "$which" = tools ] || [ "$which" = all ]; then
+  "$goc" transform "$src/tests/faultinject/test/tally.goc" -o "$work/dep.c" --index-out "$work/dep.idx" ||
+    { echo "FAIL cannot make the index"; exit 1; }
+fi
+
+# subject NAME: sets cmd, files (outputs compared with the clean run's),
+# exe (an output that must run as the clean one's) and tout (whether
+# stdout is compared, its timings blanked).
+subject() {
+  local fi=$src/tests/faultinject
+  files=(); exe=; tout=0
+  case $1 in
+    transform) cmd=("$goc" transform "$fi/chans.goc" -o out.c --index-out out.idx -MF out.d --index "$work/dep.idx")
+               files=(out.c out.idx out.d) ;;
+    cc) cmd=("$goc" cc -O1 "$fi/chans.goc" -o out); exe=out ;;
+    run) cmd=("$goc" run "$fi/chans.goc"); tout=1 ;;
+    test) cmd=("$goc" test "$fi/test/tally.goc" "$fi/test/tally_test.goc"); tout=1 ;;
+    testmain) cmd=("$goc" testmain "$fi/test/tally.goc" "$fi/test/tally_test.goc" -o out.c); files=(out.c) ;;
+  esac
+}
+
+# tool_run [VAR=VALUE]...: runs cmd in a fresh $d with those variables;
+# stdout in $work/out (timings blanked), stderr in $work/err, status in rc.
+tool_run() {
+  rm -rf "$d"; mkdir -p "$d/tmp"
+  (cd "$d" && timeout -s KILL 30 env TMPDIR=$d/tmp GOC_MAXPROCS=2 "$@" "${cmd[@]}") > "$work/out.raw" 2> "$work/err"
+  rc=$?
+  sed -E 's/[0-9]+\.[0-9]+s$/Ts/; s/\([0-9]+\.[0-9]+s\)/(Ts)/' "$work/out.raw" > "$work/out"
+}
+
+# tool_ref NAME: the clean run's outputs, kept as $work/ref.*; false if it fails.
+tool_ref() {
+  subject "$1"
+  tool_run
+  [ $rc -eq 0 ] || { echo "FAIL $1: the clean run fails (rc=$rc)"; head -c 600 "$work/err"; failures=$((failures + 1)); return 1; }
+  local f
+  for f in "${files[@]}"; do cp "$d/$f" "$work/ref.$f"; done
+  [ -n "$exe" ] && GOC_MAXPROCS=2 "$d/$exe" > "$work/ref.exe"
+  cp "$work/out" "$work/ref.out"
+  cp "$work/err" "$work/ref.err"
+  return 0
+}
+
+# tool_judge: after tool_run, sets outcome (oom, done, or unchecked: done,
+# with libclang's report of a crash it recovered from and goc's warning
+# that the check did not run) and why (empty when the run ended as it may).
+tool_judge() {
+  why=; outcome=
+  local f
+  if [ $rc -eq 0 ]; then
+    outcome=done
+    for f in "${files[@]}"; do cmp -s "$d/$f" "$work/ref.$f" || why="$f differs after success"; done
+    if [ -n "$exe" ]; then
+      { [ -x "$d/$exe" ] && timeout -s KILL 30 env GOC_MAXPROCS=2 "$d/$exe" 2> /dev/null | cmp -s - "$work/ref.exe"; } ||
+        why="$exe does not run as the clean build's"
+    fi
+    [ $tout -eq 1 ] && ! cmp -s "$work/out" "$work/ref.out" && why="stdout differs after success"
+    if grep -q "^goc: warning: libclang could not check" "$work/err" &&
+       [ -z "$(grep -v "^goc: warning: libclang could not check\|^libclang: crash detected during parsing: {\|^  '\|^}" "$work/err")" ]; then
+      outcome=unchecked   # libclang's crash recovery caught a crash of its own: said, the output unchanged
+    elif ! cmp -s "$work/err" "$work/ref.err"; then why="a message after success"; fi
+  elif [ $rc -eq 1 ] && [ "$(cat "$work/err")" = "goc: error: out of memory" ]; then
+    outcome=oom
+    for f in "${files[@]}"; do [ ! -e "$d/$f" ] || cmp -s "$d/$f" "$work/ref.$f" || why="half-written $f"; done
+    [ -n "$exe" ] && [ -e "$d/$exe" ] && why="$exe left after failure"
+    [ $tout -eq 1 ] && [ -s "$work/out" ] && ! cmp -s "$work/out" "$work/ref.out" && why="stdout differs after failure"
+  elif [ $rc -eq 137 ]; then why="timeout"
+  elif [ $rc -gt 128 ]; then why="signal $((rc - 128))"
+  elif [ $rc -eq 1 ] && grep -q "^goc: error: out of memory" "$work/err"; then why="a message besides out of memory"
+  else why="unexpected exit or message"; fi
+  local left; left=$(cd "$d" && find . -mindepth 1 ! -path ./tmp ! -name out.c ! -name out.idx ! -name out.d ! -name out | head -3)
+  [ -z "$why" ] && [ -n "$left" ] && why="left behind: $(echo $left)"
+  return 0
+}
+
+# ---- allocation numbers (short and full) ----
+tool_case() {   # tool_case NAME FMODE
+  local name=$1 fmode=$2
+  tool_ref "$name" || return
+  local total; total=$(cd "$d" && TMPDIR=$d/tmp GOC_MAXPROCS=2 fm_count x "${cmd[@]}")
+  local ns
+  if [ "$fmode" = after ]; then ns=$(points "$total" 10 5 30)
+  elif [ "$mode" = full ]; then ns=$(points "$total" $tl_first $tl_last $tl_max)
+  else   # short: each cc, run and test run compiles
+    case $name in transform) ns=$(points "$total" 10 3 16) ;; testmain) ns=$(points "$total" 5 1 10) ;;
+                  *) ns=$(points "$total" 2 1 4) ;; esac
+  fi
   local nn; nn=$(echo "$ns" | wc -l)
-  echo "tool $name mode=$fmode: $total allocations, trying $nn points"
+  echo "tool goc $name mode=$fmode: $total allocations, trying $nn points"
   local tried=0 oom=0 done=0 bad=0
   for n in $ns; do
     tried=$((tried + 1))
-    rm -rf "$d"; mkdir -p "$d/tmp"
-    (cd "$d" && timeout -s KILL 30 env TMPDIR=$d/tmp GOC_FAILMALLOC_N=$n GOC_FAILMALLOC_MODE=$fmode \
-       LD_PRELOAD=$shim "${cmd[@]}") > "$work/out" 2> "$work/err"
-    local rc=$? why=""
-    if [ $rc -eq 0 ]; then
-      if [ "$kind" = transform ]; then cmp -s "$d/out.c" "$work/ref.c" || why="output differs after success"
-      else [ -x "$d/out" ] || why="no output after success"; fi
-    elif [ $rc -eq 1 ] && grep -q "^goc: error: out of memory" "$work/err"; then
-      if [ "$kind" = transform ]; then [ ! -e "$d/out.c" ] || cmp -s "$d/out.c" "$work/ref.c" || why="half-written output"
-      else [ ! -e "$d/out" ] || why="output left after failure"; fi
-    elif [ $rc -eq 137 ]; then why="timeout"
-    elif [ $rc -gt 128 ]; then why="signal $((rc - 128))"
-    else why="unexpected exit or message"; fi
-    local left; left=$(cd "$d" && find . -mindepth 1 ! -name out.c ! -name out ! -path ./tmp | head -3)
-    [ -z "$why" ] && [ -n "$left" ] && why="left behind: $(echo $left)"
-    if [ -n "$why" ]; then bad=$((bad + 1)); report "$name" "$n" "$fmode" "$rc" "$why" "$work/err"
-    elif [ $rc -eq 0 ]; then done=$((done + 1)); else oom=$((oom + 1)); fi
+    tool_run GOC_FAILMALLOC_N=$n GOC_FAILMALLOC_MODE=$fmode LD_PRELOAD=$shim
+    tool_judge
+    if [ -n "$why" ]; then bad=$((bad + 1)); report "goc $name" "$n" "$fmode" "$rc" "$why" "$work/err"
+    elif [ $outcome = oom ]; then oom=$((oom + 1)); else done=$((done + 1)); fi
   done
-  summary+=("$name mode=$fmode: $tried points of $total allocations, $oom out of memory, $done completed, $bad failed")
+  summary+=("goc $name mode=$fmode: $tried points of $total allocations, $oom out of memory, $done completed, $bad failed")
+}
+
+# ---- call sites (sites) ----
+# Each distinct call site (tests/faultinject/failsite.c: the innermost
+# $site_depth frames, as object+offset) that a clean run allocates from
+# fails at its first allocation, and at its last when it allocates more
+# than once. Sites are grouped by owner, the innermost frame outside libc,
+# libstdc++ and libgcc (goc's xmalloc/xcalloc/xrealloc called from
+# libtree-sitter count as tree-sitter's). Every site is tried in the first
+# subject that meets it (libclang/LLVM's: every ${llvm_first}th of them
+# there, 1 = all); a site met again in a later subject is tried again
+# there one time in $repeat_every (libclang/LLVM's: one in $llvm_every),
+# which fails it where that subject has its own cleanup to do.
+site_depth=${GOC_FAILMALLOC_DEPTH:-6}
+llvm_first=${FAULTINJECT_LLVM_FIRST:-1}
+llvm_every=${FAULTINJECT_LLVM_EVERY:-40}
+repeat_every=${FAULTINJECT_REPEAT_EVERY:-10}
+declare -A seen
+
+# classify < SITES: "HASH COUNT OWNER VIA" a line, VIA the object that
+# called the allocator (libc: fopen, strdup, ...; libstdc++: operator new).
+classify() {
+  local lo=0 hi=0 r
+  r=$(nm -S --defined-only "$goc" 2> /dev/null | awk '$4 ~ /^x(malloc|calloc|realloc)$/ { print $1, $2 }')
+  if [ -n "$r" ]; then
+    while read -r a s; do
+      [ "$lo" -eq 0 ] || [ $((16#$a)) -lt "$lo" ] && lo=$((16#$a))
+      [ $((16#$a + 16#$s)) -gt "$hi" ] && hi=$((16#$a + 16#$s))
+    done <<< "$r"
+  fi
+  awk -v wlo="$lo" -v whi="$hi" -v self="$(basename "$goc")" '
+    function hex(s,   i, v) { v = 0; for (i = 1; i <= length(s); i++) v = v * 16 + index("0123456789abcdef", substr(s, i, 1)) - 1; return v }
+    function obj(f,   m) { m = f; sub(/\+0x[0-9a-f]+$/, "", m); sub(/.*\//, "", m); return m }
+    function off(f,   o) { o = f; sub(/.*\+0x/, "", o); return hex(o) }
+    /^#/ { next }
+    {
+      owner = "libc"; via = obj($3)
+      sub(/\.so.*/, "", via)
+      for (i = 3; i <= NF; i++) {
+        m = obj($i)
+        if (m ~ /^(libc\.so|libstdc\+\+|libgcc_s|ld-linux)/) continue
+        if (m == self) {
+          o = off($i)
+          owner = (o >= wlo && o < whi && i < NF && obj($(i + 1)) ~ /^libtree-sitter/) ? "tree-sitter" : "goc"
+        } else if (m ~ /^libtree-sitter/) owner = "tree-sitter"
+        else if (m ~ /^(libclang|libLLVM)/) owner = "llvm"
+        else owner = m
+        break
+      }
+      if (via == self) via = "goc"
+      print $1, $2, owner, via
+    }'
+}
+
+# fn_range OBJECT FUNCTION: "NAME LO HI" (decimal), the function's extent
+# in the object's symbol table (its dynamic one for a shared library).
+fn_range() {
+  local nmflags=(-S --defined-only); case $1 in *.so*) nmflags+=(-D) ;; esac
+  nm "${nmflags[@]}" "$1" 2> /dev/null | awk -v f="$2" -v o="$(basename "$1")" '
+    function hex(s,   i, v) { s = tolower(s); v = 0; for (i = 1; i <= length(s); i++) v = v * 16 + index("0123456789abcdef", substr(s, i, 1)) - 1; return v }
+    { n = $4; sub(/@.*/, "", n) } n == f && NF >= 4 { print o, hex($1), hex($1) + hex($2); exit }'
+}
+
+# under RANGES < SITES: the sites with a frame inside one of the ranges.
+under() {
+  awk -v ranges="$1" '
+    function hex(s,   i, v) { v = 0; for (i = 1; i <= length(s); i++) v = v * 16 + index("0123456789abcdef", substr(s, i, 1)) - 1; return v }
+    BEGIN { n = split(ranges, r, "\n"); for (i = 1; i <= n; i++) { split(r[i], f, " "); ro[i] = f[1]; rl[i] = f[2]; rh[i] = f[3] } }
+    /^#/ { next }
+    {
+      for (k = 3; k <= NF; k++) {
+        m = $k; sub(/\+0x[0-9a-f]+$/, "", m); sub(/.*\//, "", m)
+        o = $k; sub(/.*\+0x/, "", o); o = hex(o)
+        for (i = 1; i <= n; i++) if (m == ro[i] && o >= rl[i] && o < rh[i]) { print; next }
+      }
+    }'
+}
+
+# site_case NAME [RANGES LABEL]: the sites of subject NAME (with RANGES,
+# only those under them, each tried whether met before or not).
+site_case() {
+  local name=$1 ranges=${2:-}
+  tool_ref "$name" || return
+  rm -f "$work/sites"
+  (cd "$d" && TMPDIR=$d/tmp GOC_MAXPROCS=2 GOC_FAILMALLOC_SITES=$work/sites GOC_FAILMALLOC_DEPTH=$site_depth \
+     LD_PRELOAD=$shim "${cmd[@]}") > /dev/null 2>&1
+  grep -q "^#" "$work/sites" && { echo "FAIL goc $name: $(grep "^#" "$work/sites")"; failures=$((failures + 1)); }
+  if [ -n "$ranges" ]; then under "$ranges" < "$work/sites" > "$work/sites.sel"; else cp "$work/sites" "$work/sites.sel"; fi
+  classify < "$work/sites.sel" > "$work/classified"
+  local counts; counts=$(awk '{ n[$3]++; a[$3] += $2; t++; ta += $2; if ($4 == "libc") lc++; if ($4 == "libstdc++") ls++ }
+    END { printf "%d sites, %d allocations:", t, ta
+          for (k in n) printf " %s %d (%d allocations);", k, n[k], a[k]
+          printf " made in libc %d, by operator new %d", lc, ls }' "$work/classified")
+  # the runs, "HASH NTH OWNER" a line: first and last allocation of a site
+  # met for the first time, the first of a sample of the others
+  local h c owner via kl=0 kr=0 kf=0
+  : > "$work/plan"
+  while read -r h c owner via; do
+    if [ -z "$ranges" ] && [ -n "${seen[$h]:-}" ]; then
+      if [ "$owner" = llvm ]; then kl=$((kl + 1)); [ $((kl % llvm_every)) -eq 0 ] || continue
+      else kr=$((kr + 1)); [ $((kr % repeat_every)) -eq 0 ] || continue; fi
+      echo "$h 1 $owner" >> "$work/plan"
+      continue
+    fi
+    seen[$h]=1
+    if [ -z "$ranges" ] && [ "$owner" = llvm ]; then kf=$((kf + 1)); [ $((kf % llvm_first)) -eq 0 ] || continue; fi
+    echo "$h 1 $owner" >> "$work/plan"
+    [ "$c" -gt 1 ] && echo "$h $c $owner" >> "$work/plan"
+  done < "$work/classified"
+  local nruns; nruns=$(wc -l < "$work/plan")
+  echo "sites goc $name: $counts; $nruns runs"
+  local -A oom done unchecked missed bad runs
+  local nth t0=$SECONDS i=0
+  while read -r h nth owner; do
+    i=$((i + 1)); [ $((i % 250)) -eq 0 ] && echo "  ... $i of $nruns runs, $((SECONDS - t0)) s"
+    rm -f "$work/hit"
+    tool_run GOC_FAILMALLOC_SITE=$h GOC_FAILMALLOC_N=$nth GOC_FAILMALLOC_HIT=$work/hit \
+      GOC_FAILMALLOC_DEPTH=$site_depth LD_PRELOAD=$shim
+    tool_judge
+    runs[$owner]=$(( ${runs[$owner]:-0} + 1 ))
+    if [ -n "$why" ]; then
+      bad[$owner]=$(( ${bad[$owner]:-0} + 1 ))
+      report "goc $name" "site $h #$nth ($owner)" once "$rc" "$why" "$work/err"
+      grep "^$h " "$work/sites" | cut -d' ' -f3- | tr ' ' '\n' | sed 's/^/    at /'
+    elif [ ! -e "$work/hit" ]; then
+      missed[$owner]=$(( ${missed[$owner]:-0} + 1 ))
+      echo "not reached: goc $name site $h #$nth ($owner): $(grep "^$h " "$work/sites" | cut -d' ' -f3-5)"
+    elif [ $outcome = unchecked ]; then
+      unchecked[$owner]=$(( ${unchecked[$owner]:-0} + 1 ))
+      echo "unchecked: goc $name site $h #$nth ($owner): $(grep "^$h " "$work/sites" | cut -d' ' -f3-5)"
+    elif [ $outcome = done ]; then done[$owner]=$(( ${done[$owner]:-0} + 1 ))
+    else oom[$owner]=$(( ${oom[$owner]:-0} + 1 )); fi
+  done < "$work/plan"
+  local line="sites goc $name${3:+ (under $3)}: $counts; $nruns runs in $((SECONDS - t0)) s:"
+  for owner in "${!runs[@]}"; do
+    line+=" $owner ${runs[$owner]} runs (${oom[$owner]:-0} out of memory, ${done[$owner]:-0} completed,"
+    line+=" ${unchecked[$owner]:-0} completed unchecked, ${missed[$owner]:-0} site not reached, ${bad[$owner]:-0} failed);"
+  done
+  summary+=("$line")
+}
+
+# The short campaign's sites: every one under the functions where failing
+# allocations were once mishandled (a realloc that aborted, a memory
+# stream's final copy, libclang's parse thread).
+short_sites() {
+  local libc; libc=$(ldd "$goc" | awk '$1 ~ /^libc\.so/ { print $3 }')
+  local r ranges="" f fns=(dircheck_add program_write_index program_read_index driver_write_file)
+  for f in "${fns[@]}"; do
+    r=$(fn_range "$goc" "$f"); [ -n "$r" ] || { echo "FAIL no function $f in $goc"; failures=$((failures + 1)); continue; }
+    ranges+="$r"$'\n'
+  done
+  r=$(fn_range "$libc" pthread_create); [ -n "$r" ] && ranges+="$r"$'\n'
+  site_case transform "$ranges" "${fns[*]} pthread_create"
 }
 
 if [ "$which" = tools ] || [ "$which" = all ]; then
-  tool_case "goc transform" transform once
-  tool_case "goc cc" cc once
-  if [ "$mode" = full ]; then
-    tool_case "goc transform" transform after
-    tool_case "goc cc" cc after
-  fi
+  for s in "${subjects[@]}"; do
+    if [ "$mode" = sites ]; then site_case "$s"; continue; fi
+    tool_case "$s" once
+    [ "$mode" = full ] && tool_case "$s" after
+  done
+  [ "$mode" = short ] && short_sites
 fi
 
 echo "--- summary ($mode)"
