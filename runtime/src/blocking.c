@@ -27,6 +27,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include "proc.h"
+#include "trace.h"
 
 #define POOL_MAX 64
 #define KEEP_ALIVE (10 * GOC_SECOND)
@@ -136,6 +137,10 @@ int goc_blocking__async(goc_g *g, void **result, void *(*fn)(void *), void *arg)
   x->blk_g = g;
   x->blk_state = 1;
   goc__park_g(g, GOC_WAIT_BLOCKING, blocking_commit, NULL);
+  if (__builtin_expect(goc__trace_on, 0)) {   /* before the commit queues the job */
+    goc_p *p = goc__tls_m ? goc__tls_m->p : NULL;
+    goc__trace_event(GOC_EV_BLOCKING, g->id, p ? p->id : -1, NULL, NULL, 0);
+  }
   return 0;
 }
 

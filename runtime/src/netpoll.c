@@ -37,6 +37,7 @@
 #include <unistd.h>
 #include "netpoll.h"
 #include "proc.h"
+#include "trace.h"
 
 struct goc_polldesc {
   pthread_mutex_t lock;
@@ -192,6 +193,11 @@ static int wait_io(goc_g *g, goc_polldesc *pd, int mode) {
   goc__gx(g)->io_state = mode;
   atomic_fetch_add(&goc__sched.netpoll_waiters, 1);
   goc__park_g(g, GOC_WAIT_IO, unlock_pd, pd);
+  /* Before the commit, so before any wake-up can end it. */
+  if (__builtin_expect(goc__trace_on, 0)) {
+    goc_p *p = goc__tls_m ? goc__tls_m->p : NULL;
+    goc__trace_event(GOC_EV_IOWAIT, g->id, p ? p->id : -1, mode == GOC_POLL_R ? "read" : "write", NULL, pd->fd);
+  }
   return 0;
 }
 

@@ -408,7 +408,7 @@ void goc__startm(goc_p *p, bool spinning);  /* sched.lock not held */
 void goc__handoffp(goc_p *p);               /* p released by its M */
 void goc__acquirep(goc_p *p);
 goc_p *goc__releasep(void);
-void goc__acquire_any_p(goc_m *m);          /* m holds none: idle one, or waits */
+void goc__acquire_any_p(goc_m *m, const char *why);   /* m holds none: idle one, or waits (why: the trace's) */
 goc_p *goc__pidleget(void);                 /* sched.lock held */
 void goc__pidleput(goc_p *p);               /* sched.lock held; retires a
                                                retired p instead */

@@ -142,7 +142,7 @@ static void leave_retired_p(goc_m *m) {
   goc__rt_lock(&goc__sched.lock);
   goc__pidleput(p);   /* retires it, unless a grow made it live again */
   goc__rt_unlock(&goc__sched.lock);
-  goc__acquire_any_p(m);
+  goc__acquire_any_p(m, "resize");
   if (g) atomic_store(&m->p->curg, g);
 }
 

@@ -409,6 +409,7 @@ static void execute(goc_m *m, goc_g *g, bool inherit) {
     if (commit) commit(g, arg);
   } else if (m->preempted) {
     m->preempted = false;
+    GOC_TRACE(GOC_EV_REQUEUE, g->id, p->id, g->yielded ? "yield" : "preempted", NULL, 0);
     atomic_store(&g->status, GOC_GRUNNABLE);
     goc__rt_lock(&goc__sched.lock);
     goc__globrunqput(g);
@@ -572,10 +573,12 @@ void goc_syscall_enter(void) {
   }
   atomic_signal_fence(memory_order_seq_cst);
   goc__locks_add(m, -1);
+  GOC_TRACE(GOC_EV_SYSCALL, g->id, p ? p->id : -1, NULL, NULL, 0);
 }
 
 /* The calling M holds no P (m->p == NULL): takes an idle one or waits. */
-void goc__acquire_any_p(goc_m *m) {
+void goc__acquire_any_p(goc_m *m, const char *why) {
+  int64_t t = __builtin_expect(goc__trace_on, 0) ? goc_now() : 0;
   goc__rt_lock(&goc__sched.lock);
   goc_p *p = goc__pidleget();
   if (!p) {
@@ -591,6 +594,9 @@ void goc__acquire_any_p(goc_m *m) {
     m->nextp = NULL;
   }
   goc__acquirep(p);
+  goc_g *g = atomic_load_explicit(&m->curg, memory_order_relaxed);
+  if (__builtin_expect(goc__trace_on, 0) && g && t)
+    goc__trace_event(GOC_EV_RESUME, g->id, p->id, g->h.top ? goc__frame_func(g->h.top) : NULL, why, goc_now() - t);
 }
 
 void goc__reacquirep_slow(goc_m *m) {
@@ -610,8 +616,11 @@ void goc__reacquirep_slow(goc_m *m) {
     m->p = p;
     p->m = m;
     atomic_store(&p->owner, m);
+    goc_g *g = atomic_load_explicit(&m->curg, memory_order_relaxed);
+    if (__builtin_expect(goc__trace_on, 0) && g)   /* dropped if its slice is still open there */
+      goc__trace_event(GOC_EV_RESUME, g->id, p->id, g->h.top ? goc__frame_func(g->h.top) : NULL, "plain C", 0);
   } else {
-    goc__acquire_any_p(m);
+    goc__acquire_any_p(m, "plain C");
   }
   goc_g *g = atomic_load(&m->curg);
   if (g) atomic_store(&m->p->curg, g);
@@ -644,12 +653,13 @@ void goc_syscall_exit(void) {
     m->p = p;
   } else {
     /* The P was retaken: take an idle one or wait for one. */
-    goc__acquire_any_p(m);
+    goc__acquire_any_p(m, "syscall");
   }
   atomic_store(&m->p->curg, g);
   atomic_store(&g->status, GOC_GRUNNING);
   atomic_signal_fence(memory_order_seq_cst);
   goc__locks_add(m, -1);
+  GOC_TRACE(GOC_EV_SYSCALL_END, g->id, m->p->id, NULL, NULL, 0);
 }
 
 /* The calling thread is about to sleep on a note. */

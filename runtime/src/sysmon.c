@@ -37,6 +37,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "proc.h"
+#include "trace.h"
 
 #define TIME_SLICE (10 * GOC_MILLISECOND)
 
@@ -103,6 +104,15 @@ static void preempt_oldest(void) {
   if (g) __atomic_store_n(&g->h.preempt, 1, __ATOMIC_RELAXED);
 }
 
+/* Before p is handed off from its M, so that it precedes the next run on
+ * p in the trace. p->curg and p->owner may be stale: for the event only. */
+static void handoff_event(goc_p *p, const char *from) {
+  if (__builtin_expect(!goc__trace_on, 1)) return;
+  goc_g *g = atomic_load(&p->curg);
+  goc_m *m = atomic_load(&p->owner);
+  goc__trace_event(GOC_EV_HANDOFF, g ? g->id : 0, p->id, from, NULL, m ? m->id : -1);
+}
+
 static bool retake(int64_t now) {
   bool did = false;
   goc_sched *s = &goc__sched;
@@ -141,6 +151,7 @@ static bool retake(int64_t now) {
         continue;
       int expect = GOC_P_SYSCALL;
       if (atomic_compare_exchange_strong(&p->status, &expect, GOC_P_IDLE)) {
+        handoff_event(p, "syscall");
         atomic_store(&p->curg, NULL);
         atomic_store(&p->owner, NULL);
         p->m = NULL;
@@ -152,6 +163,7 @@ static bool retake(int64_t now) {
        * it back meanwhile, hand it off as for a system call. */
       int expect = GOC_P_DETACHED;
       if (atomic_compare_exchange_strong(&p->status, &expect, GOC_P_IDLE)) {
+        handoff_event(p, "plain C");
         atomic_store(&p->curg, NULL);
         atomic_store(&p->owner, NULL);
         p->m = NULL;
