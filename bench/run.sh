@@ -131,6 +131,7 @@ skynet           P    1000000   1000
 idle_1m          P    1000000   1000
 chan_sync        1,2  1000000   4000
 chan_buffered    P    80000     100
+mutex            P    2000000   2000
 prodcons         P    2000000   5000
 select           P    3000000   2000
 sieve            P    5000      100
@@ -320,6 +321,7 @@ BEGIN {
   G["chan_sync@1"] = "ratio <= 0.1";  G["pingpong_hog@1"] = "ratio <= 0.1"
   G["chan_sync@2"] = "ratio < 1";     G["pingpong_hog@2"] = "ratio < 1"
   G["chan_uncontended"] = "ratio < 1"; G["chan_contended"] = "ratio < 1"
+  G["mutex"] = "ratio < 1"
   G["select_uncontended"] = "ratio < 1"; G["select_contended"] = "ratio < 1"
   G["select_nonblock"] = "ratio < 1"; G["chan_popular"] = "ratio < 1"
   G["preempt_sum"] = "goc:overhead_pct <= 2"; G["preempt_nbody"] = "goc:overhead_pct <= 2"

@@ -9,6 +9,7 @@ import (
 	"os"
 	"runtime"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -18,6 +19,16 @@ func main() {
 	n := 40000
 	if len(os.Args) > 1 {
 		n, _ = strconv.Atoi(os.Args[1])
+	}
+	if p := os.Getenv("GOBENCH_PROFILE"); p != "" { // bench/cost.sh: RATE[:FRACTION]
+		r, f, _ := strings.Cut(p, ":")
+		rate, _ := strconv.Atoi(r)
+		frac := rate
+		if f != "" {
+			frac, _ = strconv.Atoi(f)
+		}
+		runtime.SetBlockProfileRate(rate)
+		runtime.SetMutexProfileFraction(frac)
 	}
 	procs := runtime.GOMAXPROCS(0)
 	per := n / procs

@@ -6,7 +6,9 @@ package main
 import (
 	"fmt"
 	"os"
+	"runtime"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"time"
 )
@@ -17,6 +19,16 @@ func main() {
 	n := 1000000
 	if len(os.Args) > 1 {
 		n, _ = strconv.Atoi(os.Args[1])
+	}
+	if p := os.Getenv("GOBENCH_PROFILE"); p != "" { // bench/cost.sh: RATE[:FRACTION]
+		r, f, _ := strings.Cut(p, ":")
+		rate, _ := strconv.Atoi(r)
+		frac := rate
+		if f != "" {
+			frac, _ = strconv.Atoi(f)
+		}
+		runtime.SetBlockProfileRate(rate)
+		runtime.SetMutexProfileFraction(frac)
 	}
 	procs := 2
 	N := int32(n / callsPerSched / procs * procs)
