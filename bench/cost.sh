@@ -202,7 +202,7 @@ END {
 MARK="cost.sh"
 [ "$CALLGRIND" = 1 ] && MARK="cost.sh --callgrind"
 commit=$(git -C "$repo" rev-parse --short HEAD 2>/dev/null || echo "?")
-dirty=$(git -C "$repo" status --porcelain -- runtime bench 2>/dev/null | grep -v '^??' | head -n 1)
+dirty=$(git -C "$repo" status --porcelain -- runtime transform bench/goc bench/go bench/cost.sh 2>/dev/null | grep -v '^??' | head -n 1)
 {
   echo "<!-- $MARK begin -->"
   if [ "$CALLGRIND" = 1 ]; then
