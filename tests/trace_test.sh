@@ -34,10 +34,10 @@ nb=$(grep -c '"ph":"B"' "$work/long.json"); ne=$(grep -c '"ph":"E"' "$work/long.
 [ "$nb" = "$ne" ] || { echo "FAIL: long trace has $nb run starts, $ne run ends"; exit 1; }
 rm -f "$work/long.json"
 # Waits off the P: netpoller fds and directions, goc_blocking, system
-# calls, both kinds of P hand-off and the resumption after each.
+# calls, the three kinds of P hand-off and the resumption after them.
 "$goc" cc -O2 "$src/tests/trace/events.goc" -o "$work/events"
 GOC_MAXPROCS=1 GOC_TRACE="$work/events.json" "$work/events" > "$work/events.out"
-grep -c ': 1$' "$work/events.out" | grep -qx 5 || { echo "FAIL: events.goc:"; cat "$work/events.out"; exit 1; }
+grep -c ': 1$' "$work/events.out" | grep -qx 6 || { echo "FAIL: events.goc:"; cat "$work/events.out"; exit 1; }
 python3 "$src/tests/trace/check_trace.py" "$work/events.json" --events || exit 1
 # GOC_CPUPROFILE=FILE: CPU samples of the running goroutine's .goc stack.
 "$goc" cc -O2 "$src/tests/exitfiles/burn.goc" -o "$work/burn"

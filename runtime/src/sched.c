@@ -675,6 +675,7 @@ void goc__block_thread_enter(goc_wait_reason reason) {
   goc_p *p = m->oldp;
   int st = GOC_P_SYSCALL;
   if (p && atomic_compare_exchange_strong(&p->status, &st, GOC_P_IDLE)) {
+    GOC_TRACE(GOC_EV_HANDOFF, g->id, p->id, "blocked thread", NULL, m->id);   /* before the next run on p */
     atomic_store(&p->owner, NULL);
     atomic_store(&p->curg, NULL);
     p->m = NULL;

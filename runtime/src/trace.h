@@ -37,8 +37,9 @@ typedef enum {
   GOC_EV_BLOCKING,  /* gid parks in goc_blocking while a worker runs the call */
   GOC_EV_SYSCALL,   /* gid's plain C enters syscall state (goc_syscall_enter) */
   GOC_EV_SYSCALL_END, /* ... and leaves it */
-  GOC_EV_HANDOFF,   /* the monitor hands P off from gid's M (n its id):
-                       name "syscall" or "plain C" */
+  GOC_EV_HANDOFF,   /* P leaves gid's M (n its id): the monitor retakes it,
+                       name "syscall" or "plain C", or the M hands it off
+                       before it sleeps in plain C, "blocked thread" */
   GOC_EV_RESUME,    /* gid's M got P back after losing its own: name the
                        function, detail why ("syscall", "plain C"), n the
                        ns it waited for a P */

@@ -92,7 +92,8 @@ def main():
         fail("no run slice carries latency_ns")
     if want_events:
         for k in ("netpoll read", "netpoll write", "blocking", "syscall",
-                  "handoff syscall", "handoff plain C", "resumed syscall", "resumed plain C"):
+                  "handoff syscall", "handoff plain C", "handoff blocked thread",
+                  "resumed syscall", "resumed plain C"):
             if not kinds[k]:
                 fail("no %s event (have: %s)" % (k, dict(kinds)))
     print("ok")
