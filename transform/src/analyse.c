@@ -2,12 +2,12 @@
  *
  * Resolves every identifier of the body to the local it names (or to
  * nothing: a global), marks the locals that must live in the locals area
- * (arrays, address-taken), and decides each local's C name: the source name
- * unless hoisting it to the top of the step function would shadow a global
- * the body uses, or another local of the same name.
+ * (arrays, address-taken), and decides each local's C name: the source
+ * name, declared in its own block (see lower.h for the few renames).
  *
- * Invariant: slots are created in source order; the hoisted declarations
- * are emitted in that order, so a declaration's type may refer to earlier
+ * Invariant: slots are created in source order; what is hoisted to the top
+ * of the step function (local types, static locals, each local's type as
+ * goc_T<slot>) is emitted in that order, so a type may refer to earlier
  * locals and local types. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -396,7 +396,7 @@ static bool name_taken(fnctx *fx, const char *name, int upto) {
 /* The hoisted declaration of a local variable: its type and declarator
  * without the initialiser (and without a top-level const, since the
  * initialiser becomes an assignment). */
-static char *var_decl(fnctx *fx, slot *sl);
+static char *var_decl(fnctx *fx, slot *sl, rw_mode mode, buf *align);
 
 /* A local as a field of a lifted block's frame: its declaration under its
  * source name. */
@@ -406,12 +406,15 @@ char *slot_field_decl(fnctx *fx, int k) {
   sl->cname = sl->name;
   fnctx plain = *fx;
   plain.map_cap = 0;    /* no renaming inside the type */
-  char *d = var_decl(&plain, sl);
+  plain.at_file_scope = true;
+  char *d = var_decl(&plain, sl, RW_DECL, NULL);
   sl->cname = saved;
   return d;
 }
 
-static char *var_decl(fnctx *fx, slot *sl) {
+/* With align, alignas qualifiers go there instead (a typedef cannot carry
+ * them; the locals area's field does). */
+static char *var_decl(fnctx *fx, slot *sl, rw_mode mode, buf *align) {
   const source *s = fx->s;
   TSNode decl = sl->decl_node;
   buf b = {0};
@@ -431,15 +434,19 @@ static char *var_decl(fnctx *fx, slot *sl) {
       free(q);
       if (is_const) continue;
     }
-    rewrite_node(s, fx, RW_DECL, k, &b);
-    buf_putc(&b, ' ');
+    bool alignas = node_is(k, "type_qualifier") && ts_node_named_child_count(k) &&
+                   node_is(ts_node_named_child(k, 0), "alignas_qualifier");
+    buf *to = alignas && align ? align : &b;
+    rewrite_node(s, fx, mode, k, to);
+    buf_putc(to, ' ');
   }
   /* A struct/union/enum defined in this declaration is hoisted on its own
      (verbatim, once); here we name it. */
   TSNode body = node_field(type, "body");
   if (node_is(decl, "declaration") && !ts_node_is_null(body) && ts_node_is_null(node_field(type, "name")) &&
-      count_declarators(decl) > 1) {
-    /* struct { ... } x, y; hoisted as one type for both: it is given a tag */
+      (!fx->at_file_scope || count_declarators(decl) > 1)) {
+    /* struct { ... } x; is hoisted as one type for x, its twin at the top
+       and any y declared with it: it is given a tag */
     char *kw = xstrndup(ts_node_type(type), strcspn(ts_node_type(type), "_"));
     buf_printf(&b, "%s goc__anon%u", kw, ts_node_start_byte(type));
     free(kw);
@@ -451,8 +458,9 @@ static char *var_decl(fnctx *fx, slot *sl) {
     free(kw);
     free(nm);
   } else {
-    rewrite_node(s, fx, RW_DECL, type, &b);
+    rewrite_node(s, fx, mode, type, &b);
   }
+  const char *name = fx->decl_name_as ? fx->decl_name_as : sl->cname;
   TSNode init = node_is(ts_node_parent(sl->declarator), "init_declarator")
                     ? node_field(ts_node_parent(sl->declarator), "value") : (TSNode){0};
   TSNode arr = name_array_declarator(sl->declarator);
@@ -466,8 +474,8 @@ static char *var_decl(fnctx *fx, slot *sl) {
     emit_rewritten_range(s, sl->declarator, ts_node_end_byte(nm), ts_node_end_byte(sl->declarator), &b, NULL);
     bool braced = node_is(init, "initializer_list");
     buf_printf(&b, ")%s", braced ? "" : "{");
-    rewrite_node(s, fx, RW_DECL, init, &b);
-    buf_printf(&b, "%s) %s;", braced ? "" : "}", sl->cname);
+    rewrite_node(s, fx, mode, init, &b);
+    buf_printf(&b, "%s) %s;", braced ? "" : "}", name);
     free(type);
     return buf_take(&b);
   }
@@ -482,15 +490,96 @@ static char *var_decl(fnctx *fx, slot *sl) {
     for (uint32_t i = 0; i < pc; i++) {
       TSNode k = ts_node_child(ptr, i);
       if (!node_is(k, "type_qualifier")) continue;
-      rewrite_range(s, fx, RW_DECL, sl->declarator, pos, ts_node_start_byte(k), &b);
+      rewrite_range(s, fx, mode, sl->declarator, pos, ts_node_start_byte(k), &b);
       pos = ts_node_end_byte(k);
     }
-    rewrite_range(s, fx, RW_DECL, sl->declarator, pos, ts_node_end_byte(sl->declarator), &b);
+    rewrite_range(s, fx, mode, sl->declarator, pos, ts_node_end_byte(sl->declarator), &b);
   } else {
-    rewrite_node(s, fx, RW_DECL, sl->declarator, &b);
+    rewrite_node(s, fx, mode, sl->declarator, &b);
   }
   buf_puts(&b, ";");
   return buf_take(&b);
+}
+
+bool declared_in_place(const slot *sl) {
+  return !sl->is_param && !sl->is_temp && !sl->is_static && !sl->in_place && !sl->is_shadow;
+}
+
+static bool has_field_name(const slot *sl) { return !sl->is_static && !sl->in_place && !sl->is_shadow; }
+
+/* A local of sl's name is declared inside sl's scope: at a suspension there
+ * sl is out of C's reach under its own name. */
+static bool shadowed(const fnctx *fx, int i) {
+  const slot *sl = &fx->slots[i];
+  for (int j = 0; j < fx->nslots; j++) {
+    const slot *in = &fx->slots[j];
+    if (j == i || !declared_in_place(in) || strcmp(in->name, sl->name)) continue;
+    if (in->decl_byte > sl->decl_byte && in->decl_byte < sl->scope_end) return true;
+  }
+  return false;
+}
+
+/* The name a local type definition hoisted to the top declares as an
+ * ordinary identifier (a typedef's), or NULL. */
+static char *hoisted_typedef_name(const fnctx *fx, TSNode d) {
+  if (!node_is(d, "type_definition")) return NULL;
+  TSNode nm = declarator_name(node_field(d, "declarator"));
+  return ts_node_is_null(nm) ? NULL : node_text(fx->s, nm);
+}
+
+/* C names: static locals are hoisted, so they keep today's rule (renamed
+ * when another slot or a global the body uses has the name); locals
+ * declared in place keep theirs unless shadowed across a suspension,
+ * clashing at the function's outermost scope with what is hoisted there,
+ * or spelt like the step function's own goc_ names. Then the field names:
+ * unique in the locals area. */
+static void name_slots(fnctx *fx, walk *w, uint32_t body_end) {
+  int nparams = fx->fn->nparams;
+  for (int i = nparams; i < fx->nslots; i++) {
+    slot *sl = &fx->slots[i];
+    if (sl->in_place) {
+      sl->cname = xstrdup(sl->name);
+    } else if (sl->is_static || sl->is_shadow) {
+      bool taken = name_taken(fx, sl->name, i);
+      for (int j = nparams; j < fx->nslots && !taken; j++)
+        taken = j != i && !fx->slots[j].in_place && !strcmp(fx->slots[j].name, sl->name);
+      sl->cname = taken ? xasprintf("%s__%d", sl->name, i) : xstrdup(sl->name);
+    }
+  }
+  for (int i = 0; i < fx->nslots; i++) {
+    slot *sl = &fx->slots[i];
+    if (i < nparams) {
+      if (shadowed(fx, i) && strncmp(sl->cname, "goc_", 4)) {
+        free(sl->cname);
+        sl->cname = xasprintf("%s__p%d", sl->name, i);
+        free(sl->decl);
+        const char *fname = fx->fn->is_main ? "main" : fx->fn->name;
+        sl->decl = xasprintf("__typeof__(((struct %s__frame *)0)->%s) %s;", fname, sl->name, sl->cname);
+      }
+      continue;
+    }
+    if (!declared_in_place(sl)) continue;
+    bool clash = !strncmp(sl->name, "goc_", 4) || shadowed(fx, i);
+    if (!clash && sl->scope_end == body_end) {
+      for (int j = 0; j < fx->nslots && !clash; j++)
+        clash = fx->slots[j].is_static && fx->slots[j].cname && !strcmp(fx->slots[j].cname, sl->name);
+      for (int h = 0; h < w->nhoists && !clash; h++) {
+        char *t = hoisted_typedef_name(fx, w->hoists[h].decl);
+        const char *rn = t ? renamed_type(fx, declarator_name(node_field(w->hoists[h].decl, "declarator"))) : NULL;
+        clash = t && !strcmp(rn ? rn : t, sl->name);
+        free(t);
+      }
+    }
+    sl->cname = clash ? xasprintf("%s__%d", sl->name, i) : xstrdup(sl->name);
+  }
+  for (int i = 0; i < fx->nslots; i++) {
+    slot *sl = &fx->slots[i];
+    if (!has_field_name(sl)) continue;
+    bool dup = false;
+    for (int j = 0; j < fx->nslots && !dup; j++)
+      dup = j != i && has_field_name(&fx->slots[j]) && !strcmp(fx->slots[j].cname, sl->cname);
+    sl->fname = dup ? xasprintf("%s__%d", sl->cname, i) : xstrdup(sl->cname);
+  }
 }
 
 void analyse_function(fnctx *fx) {
@@ -516,16 +605,6 @@ void analyse_function(fnctx *fx) {
   /* parameters may have their address taken too: map the parameter names
      by resolving identifiers in the body (done by the walk). */
   walk_scoped(&w, body);
-  int nparams = fx->fn->nparams;
-  for (int i = nparams; i < fx->nslots; i++) {
-    slot *sl = &fx->slots[i];
-    if (sl->in_place)
-      sl->cname = xstrdup(sl->name);
-    else if (name_taken(fx, sl->name, i))
-      sl->cname = xasprintf("%s__%d", sl->name, i);
-    else
-      sl->cname = xstrdup(sl->name);
-  }
   /* Local types are hoisted to one scope: two of one name cannot be. */
   {
     char **seen = NULL;
@@ -558,6 +637,7 @@ void analyse_function(fnctx *fx) {
     for (int k = 0; k < nseen; k++) free(seen[k]);
     free(seen);
   }
+  name_slots(fx, &w, ts_node_end_byte(body));
   /* the hoisted declarations, in source order */
   buf decls = {0};
   for (int i = 0; i < w.nhoists; i++) {
@@ -565,7 +645,7 @@ void analyse_function(fnctx *fx) {
     /* errors in a hoisted declaration point at the declaration */
     buf_put_node_line(&decls, h->decl);
     if (h->slot < 0) {
-      rewrite_node(fx->s, fx, RW_DECL, h->decl, &decls);
+      rewrite_node(fx->s, fx, RW_TOP, h->decl, &decls);
       const char *ht = ts_node_type(h->decl);
       buf_puts(&decls, strstr(ht, "_specifier") ? ";\n" : "\n");
     } else {
@@ -575,21 +655,31 @@ void analyse_function(fnctx *fx) {
       bool anon = ts_node_is_null(node_field(type, "name"));
       if (node_is(sl->decl_node, "declaration") && !ts_node_is_null(node_field(type, "body")) &&
           (i == 0 || !ts_node_eq(w.hoists[i - 1].decl, h->decl))) {
-        if (anon && count_declarators(sl->decl_node) > 1) {
-          /* one definition for all its locals, under a tag of its own */
+        if (anon) {
+          /* one definition for all its locals and their twins, under a tag of its own */
           char *kw = xstrndup(ts_node_type(type), strcspn(ts_node_type(type), "_"));
           buf_printf(&decls, "%s goc__anon%u ", kw, ts_node_start_byte(type));
           free(kw);
-          rewrite_range(fx->s, fx, RW_DECL, type, ts_node_start_byte(node_field(type, "body")), ts_node_end_byte(type), &decls);
+          rewrite_range(fx->s, fx, RW_TOP, type, ts_node_start_byte(node_field(type, "body")), ts_node_end_byte(type), &decls);
           buf_puts(&decls, ";\n");
-        } else if (!anon) {
-          rewrite_node(fx->s, fx, RW_DECL, type, &decls);
+        } else {
+          rewrite_node(fx->s, fx, RW_TOP, type, &decls);
           buf_puts(&decls, ";\n");
         }
       }
-      sl->decl = var_decl(fx, sl);
-      buf_puts(&decls, sl->decl);
-      buf_puts(&decls, "\n");
+      /* the local's type, for the top of the step function */
+      char *tname = xasprintf("goc_T%d", h->slot);
+      TSNode nm = declarator_name(sl->declarator);
+      fx->decl_name_pos = ts_node_start_byte(nm);
+      fx->decl_name_as = tname;
+      buf align = {0};
+      char *td = var_decl(fx, sl, RW_TOP, &align);
+      fx->decl_name_as = NULL;
+      buf_printf(&decls, "typedef %s\n", td);
+      free(td);
+      free(tname);
+      sl->align = buf_take(&align);
+      sl->decl = var_decl(fx, sl, RW_DECL, NULL);
     }
   }
   /* temps are declared after the hoisted locals, as they are created */
@@ -605,11 +695,70 @@ int new_temp_typed(fnctx *fx, const char *type_expr, bool in_L) {
   sl->in_L = in_L;
   sl->needs_L = in_L;
   sl->cname = xasprintf("goc_t%d", fx->ntemp++);
-  sl->decl = xasprintf("__typeof__(%s) %s;", type_expr, sl->cname);
+  sl->fname = xstrdup(sl->cname);
+  char *top = top_type(fx, type_expr);
+  sl->decl = xasprintf("__typeof__(%s) %s;", top, sl->cname);
+  free(top);
   /* errors in the type (a receive from a non-channel) point at the site */
   if (fx->cur_line) buf_put_line(&fx->temps, fx->cur_line, fx->cur_file);
   buf_printf(&fx->temps, "%s\n", sl->decl);
   return k;
+}
+
+/* The local a name written at fx->pos means: the innermost declared there. */
+static int local_named(const fnctx *fx, const char *name, size_t n) {
+  int best = -1;
+  for (int i = 0; i < fx->nslots; i++) {
+    const slot *sl = &fx->slots[i];
+    if (!declared_in_place(sl) || strlen(sl->cname) != n || strncmp(sl->cname, name, n)) continue;
+    if (sl->decl_byte > fx->pos || fx->pos >= sl->scope_end) continue;
+    if (best < 0 || sl->decl_byte > fx->slots[best].decl_byte) best = i;
+  }
+  return best;
+}
+
+/* type_expr is written where its locals are in scope; at the top it is
+ * named through a statement expression that declares them again, by their
+ * twins' types (types only: typeof does not evaluate it):
+ *   *({ goc_T3 x; (__typeof__(x + 1) *)0; })
+ * The pointer keeps what typeof would see of the operand itself (an array,
+ * a qualifier). A name that is not a local there (a field, a global) is
+ * left alone; re-declaring a local that the text names only as a field is
+ * harmless. */
+char *top_type(const fnctx *fx, const char *e) {
+  static const char idch[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_";
+  buf decls = {0};
+  int *seen = NULL, nseen = 0;
+  for (const char *p = e; *p;) {
+    if (*p == '"' || *p == '\'') {
+      char q = *p++;
+      while (*p && *p != q) p += (*p == '\\' && p[1]) ? 2 : 1;
+      if (*p) p++;
+    } else if (*p >= '0' && *p <= '9') {
+      p += strspn(p, idch);   /* a number (1e5, 0x1fu) */
+    } else if (strchr(idch, *p)) {
+      size_t n = strspn(p, idch);
+      int k = local_named(fx, p, n);
+      bool dup = false;
+      for (int i = 0; i < nseen && !dup; i++) dup = seen[i] == k;
+      if (k >= 0 && !dup) {
+        seen = xrealloc(seen, sizeof(int) * (size_t)(nseen + 1));
+        seen[nseen++] = k;
+        buf_printf(&decls, "goc_T%d %s; ", k, fx->slots[k].cname);
+      }
+      p += n;
+    } else {
+      p++;
+    }
+  }
+  free(seen);
+  if (!decls.len) {
+    buf_free(&decls);
+    return xstrdup(e);
+  }
+  char *r = xasprintf("*({ %s(__typeof__(%s) *)0; })", buf_str(&decls), e);
+  buf_free(&decls);
+  return r;
 }
 
 void live_push(fnctx *fx, int k) {

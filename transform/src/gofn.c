@@ -104,7 +104,7 @@ static char *gofn_args(fnctx *fx, const source *s, TSNode call, buf *out, buf *a
     TSNode a = ts_node_named_child(al, i);
     if (node_is(a, "comment")) continue;
     char *v = fx ? lower_expr(fx, a, out) : rewrite_str(s, NULL, RW_EXPR, a);
-    char *tv = typeof_text(v);
+    char *tv = typeof_text(fx, v);
     buf_printf(args, ", %s", v);
     buf_printf(targs, ", %s", tv);
     free(v);
@@ -123,7 +123,7 @@ char *lower_gofn_call(fnctx *fx, TSNode call, buf *out, bool want) {
   emit_suspend(fx, call, out);
   char *res = NULL;
   if (want) {
-    char *tfe = typeof_text(fe);
+    char *tfe = typeof_text(fx, fe);
     char *ty = xasprintf("(%s)(GOC_GO%s)", tfe, buf_str(&targs));
     int r = new_temp_typed(fx, ty, false);
     live_push(fx, r);

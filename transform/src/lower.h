@@ -10,16 +10,26 @@
  *   lower_file.c  a whole source file
  *
  * Invariants:
- *   - Every local of a goroutine function is hoisted to the top of its step
- *     function (renamed where hoisting would shadow), so a resume label may
- *     sit anywhere; initialisers become GOC__INIT stores in place. The
- *     exception is a statement expression with no suspension (in_place):
- *     its locals stay where they are declared.
+ *   - Every local of a goroutine function is declared where the source
+ *     declares it, under its own name, in the same block: a resume label
+ *     reached by the computed goto may sit inside a block, past non-VLA
+ *     declarations, as C allows a goto to. Initialisers become GOC__INIT
+ *     stores in place. What must be named at the top of the step function
+ *     (the locals area's fields, the temps) names a local's type as the
+ *     typedef goc_T<slot>, hoisted there in source order with the local
+ *     types; a temp's type that mentions locals re-declares them inside a
+ *     statement expression (top_type). A local is renamed name__N only
+ *     where it is shadowed by an inner local of its name (a suspension
+ *     there must still reach it), names something hoisted to the top, or
+ *     starts with goc_; static and extern locals stay hoisted. The locals
+ *     of a statement expression with no suspension (in_place) stay there.
  *   - A slot is a C variable of the step function. Slots with in_L live in
  *     the locals area L (their C twin only gives typeof a name); the others
  *     are registers spilled to L at a suspension and reloaded after it.
- *   - Every L field NAME has a C twin NAME of the same type, so "(L->NAME)"
- *     can be written "(NAME)" inside __typeof__.
+ *   - Every L field FNAME has a C twin CNAME of the same type, in scope
+ *     wherever (L->FNAME) is written, so "(L->FNAME)" can be written
+ *     "(CNAME)" inside __typeof__ (typeof_text). FNAME is CNAME unless two
+ *     locals of one name have fields.
  */
 #ifndef GOC_LOWER_H
 #define GOC_LOWER_H
@@ -29,7 +39,9 @@
 typedef struct slot {
   char *name;          /* source name (NULL for temps) */
   char *cname;         /* C name in the step function */
-  char *decl;          /* its declaration at the top of the step */
+  char *fname;         /* its field in the locals area (unique) */
+  char *decl;          /* its declaration: where the source has it (temps, parameters: at the top) */
+  char *align;         /* its alignas qualifiers, for its field ("" if none) */
   uint32_t decl_byte;  /* visible from here ... */
   uint32_t scope_end;  /* ... to here (temps: unused) */
   TSNode decl_node;    /* declaration (or parameter_declaration) */
@@ -88,17 +100,23 @@ typedef struct fnctx {
    * on may be read after a suspension inside it. */
   uint32_t stmt_floor;
   int stmt_depth;
+  uint32_t pos;        /* a byte of the source being lowered: which local a name means there */
+  uint32_t decl_name_pos;   /* rewrite writes the identifier here as decl_name_as */
+  const char *decl_name_as;
+  bool at_file_scope;  /* declarations for a lifted block's frame: no tags of the step function */
   buf thunk_structs, thunk_dispatch;
 } fnctx;
 
 /* rewrite.c */
-typedef enum { RW_EXPR, RW_DECL, RW_TYPEOF } rw_mode;
+/* RW_TOP: for the top of the step function, where a local is not in scope
+ * yet: a local is written (*(goc_T<slot> *)0), an lvalue of its type. */
+typedef enum { RW_EXPR, RW_DECL, RW_TYPEOF, RW_TOP } rw_mode;
 void rewrite_node(const source *s, fnctx *fx, rw_mode mode, TSNode n, buf *out);
 char *rewrite_str(const source *s, fnctx *fx, rw_mode mode, TSNode n);
 void rewrite_range(const source *s, fnctx *fx, rw_mode mode, TSNode n, uint32_t a, uint32_t b, buf *out);
 /* [a, b) of the text under n; skip == "storage" drops storage classes. */
 void emit_rewritten_range(const source *s, TSNode n, uint32_t a, uint32_t b, buf *out, const char *skip);
-char *typeof_text(const char *expr);   /* "(goc_L->x)" -> "(x)" */
+char *typeof_text(const fnctx *fx, const char *expr);   /* "(goc_L->f)" -> "(x)" */
 char *compound_literal_in_frame(fnctx *fx, const char *lit, const char *lit_typeof);
 
 extern program *rewrite_program;   /* for go statements in plain functions */
@@ -116,6 +134,12 @@ bool type_is_array_typedef(const source *s, TSNode type);
  * after pos, or one inside a loop around pos; everything with a goto). */
 bool slot_live_after(const fnctx *fx, int k, uint32_t pos);
 int new_temp_typed(fnctx *fx, const char *type_expr, bool in_L);
+/* The operand of a __typeof__ at the top of the step function naming what
+ * type_expr names at fx->pos. */
+char *top_type(const fnctx *fx, const char *type_expr);
+/* Declared where the source declares it (not a parameter, temp, static,
+ * statement-expression or go-block local). */
+bool declared_in_place(const slot *sl);
 void live_push(fnctx *fx, int slot);
 
 /* lower_expr.c */

@@ -60,7 +60,7 @@ static char *dir_chan(TSNode operand, const char *ch, const char *op) {
 
 /* The transfer slot has the element type without a direction's qualifier. */
 static int xfer_slot(fnctx *fx, const char *chan_c) {
-  char *tc = typeof_text(chan_c);
+  char *tc = typeof_text(fx, chan_c);
   char *ty = xasprintf("GOC__ELEM(%s)", tc);
   int k = new_temp_typed(fx, ty, true);
   free(tc);
@@ -86,7 +86,7 @@ static bool is_temporary_after(fnctx *fx, TSNode ch) {
 /* Evaluates channel expression ch once into a frame temporary (it is
  * freed after the operation); takes ch, returns the temporary. */
 static char *hold_in_frame(fnctx *fx, char *ch, buf *out) {
-  char *tc = typeof_text(ch);
+  char *tc = typeof_text(fx, ch);
   char *ty = xasprintf("((void)0, (%s))", tc);
   int tmp = new_temp_typed(fx, ty, true);
   buf_printf(out, "goc_L->%s = %s;\n", fx->slots[tmp].cname, ch);
@@ -120,7 +120,7 @@ void lower_send_stmt(fnctx *fx, TSNode n, buf *out) {
   if (has_susp(fx, value) || !node_is(node_field(n, "channel"), "identifier")) {
     /* the channel is evaluated before the value, as in Go (chf() <- valf()),
        and kept across the value's suspensions */
-    char *tc = typeof_text(ch);
+    char *tc = typeof_text(fx, ch);
     char *ty = xasprintf("((void)0, (%s))", tc);
     cht = new_temp_typed(fx, ty, false);
     live_push(fx, cht);
@@ -166,7 +166,7 @@ void lower_receive_stmt(fnctx *fx, TSNode n, buf *out) {
 
 void lower_for_range(fnctx *fx, TSNode n, buf *out) {
   char *ch = chan_operand(fx, node_field(n, "channel"), out, "range over");
-  char *tc = typeof_text(ch);
+  char *tc = typeof_text(fx, ch);
   char *ty = xasprintf("((void)0, (%s))", tc);
   int rc = new_temp_typed(fx, ty, false);
   free(tc);
@@ -191,8 +191,9 @@ void lower_for_range(fnctx *fx, TSNode n, buf *out) {
   buf_printf(out, "if (!goc_L->%s) break;\n", okn);
   if (v >= 0) {
     slot *sl = &fx->slots[v];
+    if (sl->decl) buf_printf(out, "%s\n", sl->decl);   /* in the loop's block, as the body's locals */
     if (sl->in_L)
-      buf_printf(out, "goc_L->%s = goc_L->%s;\n", sl->cname, xn);
+      buf_printf(out, "goc_L->%s = goc_L->%s;\n", sl->fname, xn);
     else
       buf_printf(out, "%s = goc_L->%s;\n", sl->cname, xn);
   }
@@ -304,7 +305,8 @@ void lower_select(fnctx *fx, TSNode n, buf *out) {
         int v = slot_of_ident(fx, nm);
         if (v >= 0) {
           slot *sl = &fx->slots[v];
-          buf_printf(out, "%s%s = goc_L->%s;\n", sl->in_L ? "goc_L->" : "", sl->cname, xn);
+          if (sl->decl) buf_printf(out, "%s\n", sl->decl);   /* in the case's block */
+          buf_printf(out, "%s%s = goc_L->%s;\n", sl->in_L ? "goc_L->" : "", sl->in_L ? sl->fname : sl->cname, xn);
         }
       }
     }

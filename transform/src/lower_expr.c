@@ -141,7 +141,7 @@ static char *lower_blocking(fnctx *fx, TSNode call, int bi, buf *out) {
     if (node_is(a, "comment")) continue;
     char *v = gofn && k == gofn_arg ? xstrdup(gofn) : lower_expr(fx, a, out);
     k++;
-    char *tv = typeof_text(v);
+    char *tv = typeof_text(fx, v);
     char *ty = xasprintf("((void)0, (%s))", tv);
     int k = new_temp_typed(fx, ty, false);
     live_push(fx, k);
@@ -190,7 +190,7 @@ static char *lower_conditional(fnctx *fx, TSNode n, buf *out, bool want) {
     /* GNU a ?: b: a is evaluated once and is the value when non-zero */
     buf s2 = {0};
     char *y = lower_expr(fx, node_field(n, "alternative"), &s2);
-    char *tc = typeof_text(c), *ty = typeof_text(y);
+    char *tc = typeof_text(fx, c), *ty = typeof_text(fx, y);
     char *te = xasprintf("1 ? (%s) : (%s)", tc, ty);
     int t = new_temp_typed(fx, te, false);
     live_push(fx, t);
@@ -205,7 +205,7 @@ static char *lower_conditional(fnctx *fx, TSNode n, buf *out, bool want) {
   char *y = lower_expr(fx, node_field(n, "alternative"), &s2);
   char *res;
   if (want) {
-    char *tx = typeof_text(x), *ty = typeof_text(y);
+    char *tx = typeof_text(fx, x), *ty = typeof_text(fx, y);
     char *te = xasprintf("1 ? (%s) : (%s)", tx, ty);
     int t = new_temp_typed(fx, te, false);
     live_push(fx, t);
@@ -248,8 +248,8 @@ static char *lower_generic(fnctx *fx, TSNode n, buf *out) {
 }
 
 /* ({ s1; ...; e; }) with a suspension inside: its statements run as
- * pre-statements (locals are hoisted anyway, so the block needs no scope of
- * its own) and the value of its last expression statement lands in a temp.
+ * pre-statements in a block of their own (its locals are declared there)
+ * and the value of its last expression statement lands in a temp.
  * A resume label can then sit among them, which a jump into a statement
  * expression would not allow. */
 static char *lower_statement_expression(fnctx *fx, TSNode n, buf *out, bool want) {
@@ -264,9 +264,12 @@ static char *lower_statement_expression(fnctx *fx, TSNode n, buf *out, bool want
     TSNode k = ts_node_named_child(block, i);
     if ((int)i == last && node_is(k, "expression_statement") && ts_node_named_child_count(k) && want) {
       char *v = lower_expr(fx, ts_node_named_child(k, 0), out);
-      char *tv = typeof_text(v);
+      char *tv = typeof_text(fx, v);
       char *ty = xasprintf("((void)0, (%s))", tv);
+      uint32_t pos = fx->pos;
+      fx->pos = ts_node_start_byte(k);   /* the block's locals are in scope */
       int t = new_temp_typed(fx, ty, false);
+      fx->pos = pos;
       live_push(fx, t);
       buf_printf(out, "GOC__INIT(%s, (%s));\n", fx->slots[t].cname, v);
       res = xstrdup(fx->slots[t].cname);
@@ -281,7 +284,18 @@ static char *lower_statement_expression(fnctx *fx, TSNode n, buf *out, bool want
   return res ? res : xstrdup("((void)0)");
 }
 
+static char *lower_at(fnctx *fx, TSNode n, buf *out, bool want);
+
+/* fx->pos is n's while n is lowered: the temps it makes name its locals. */
 static char *lower(fnctx *fx, TSNode n, buf *out, bool want) {
+  uint32_t pos = fx->pos;
+  if (!ts_node_is_null(n)) fx->pos = ts_node_start_byte(n);
+  char *r = lower_at(fx, n, out, want);
+  fx->pos = pos;
+  return r;
+}
+
+static char *lower_at(fnctx *fx, TSNode n, buf *out, bool want) {
   if (!has_susp(fx, n)) return rewrite_str(fx->s, fx, RW_EXPR, n);
   const char *t = ts_node_type(n);
   if (!strcmp(t, "parenthesized_expression") && ts_node_named_child_count(n) == 1 &&

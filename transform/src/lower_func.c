@@ -139,7 +139,7 @@ static char *lower_function_once(program *p, const source *s, fninfo *fn, const 
   for (int i = 0; i < fn->nparams; i++) {
     slot *sl = &fx.slots[i];
     if (sl->in_L)
-      buf_printf(&entry, "__builtin_memcpy(&goc_L->%s, &goc_fr->%s, sizeof goc_L->%s);\n", sl->cname, sl->name, sl->cname);
+      buf_printf(&entry, "__builtin_memcpy(&goc_L->%s, &goc_fr->%s, sizeof goc_L->%s);\n", sl->fname, sl->name, sl->fname);
     else
       buf_printf(&entry, "__builtin_memcpy((void *)&%s, (void *)&goc_fr->%s, sizeof %s);\n", sl->cname, sl->name,
                  sl->cname);
@@ -179,8 +179,12 @@ static char *lower_function_once(program *p, const source *s, fninfo *fn, const 
   for (int i = 0; i < fx.nslots; i++) {
     slot *sl = &fx.slots[i];
     if (sl->is_static || !(sl->in_L || sl->needs_L)) continue;
-    /* __alignof__ of the variable keeps an alignas of its declaration */
-    buf_printf(&out, " __typeof__(%s) %s __attribute__((aligned(__alignof__(%s))));", sl->cname, sl->cname, sl->cname);
+    if (declared_in_place(sl))
+      /* not in scope here: its type's twin, and its declaration's alignas */
+      buf_printf(&out, " %sgoc_T%d %s;", sl->align ? sl->align : "", i, sl->fname);
+    else
+      /* __alignof__ of the variable keeps an alignas of its declaration */
+      buf_printf(&out, " __typeof__(%s) %s __attribute__((aligned(__alignof__(%s))));", sl->cname, sl->fname, sl->cname);
     nfields++;
   }
   buf_puts(&out, " } *goc_L;\n");
@@ -240,6 +244,8 @@ static char *lower_function_once(program *p, const source *s, fninfo *fn, const 
   for (int i = 0; i < fx.nslots; i++) {
     free(fx.slots[i].name);
     free(fx.slots[i].cname);
+    free(fx.slots[i].fname);
+    free(fx.slots[i].align);
     free(fx.slots[i].decl);
     free(fx.slots[i].refs);
   }

@@ -131,8 +131,12 @@ static void go_thunk(fnctx *fx, TSNode n, TSNode call, buf *out) {
   const char *ng = fx->slots[a].cname, *nf = fx->slots[b].cname;
   buf fields = {0}, callargs = {0}, fill = {0};
   char *fe = lower_expr(fx, f, out);
-  char *tfe = typeof_text(fe);
-  buf_printf(&fields, "__typeof__(((void)0, (%s))) fn; ", tfe);
+  char *tfe = typeof_text(fx, fe);
+  char *ft = xasprintf("((void)0, (%s))", tfe);
+  char *top = top_type(fx, ft);   /* the thunk's struct is declared at the top */
+  buf_printf(&fields, "__typeof__(%s) fn; ", top);
+  free(ft);
+  free(top);
   buf_printf(&fill, "%s->fn = %s;\n", nf, fe);
   uint32_t na = ts_node_named_child_count(args);
   int ai = 0;
@@ -140,8 +144,12 @@ static void go_thunk(fnctx *fx, TSNode n, TSNode call, buf *out) {
     TSNode arg = ts_node_named_child(args, i);
     if (node_is(arg, "comment")) continue;
     char *v = lower_expr(fx, arg, out);
-    char *tv = typeof_text(v);
-    buf_printf(&fields, "__typeof__(((void)0, (%s))) a%d; ", tv, ai);
+    char *tv = typeof_text(fx, v);
+    char *at = xasprintf("((void)0, (%s))", tv);
+    char *atop = top_type(fx, at);
+    buf_printf(&fields, "__typeof__(%s) a%d; ", atop, ai);
+    free(at);
+    free(atop);
     buf_printf(&fill, "%s->a%d = %s;\n", nf, ai, v);
     buf_printf(&callargs, "%sgoc_t->a%d", ai ? ", " : "", ai);
     free(v);
@@ -211,7 +219,7 @@ static void go_common(const source *s, program *p, fnctx *fx, TSNode n, buf *out
   if (fn->lifted) {
     for (int i = 0; i < fn->nparams; i++) {
       char *ref = fx ? (fx->slots[fn->capture_slots[i]].in_L
-                           ? xasprintf("(goc_L->%s)", fx->slots[fn->capture_slots[i]].cname)
+                           ? xasprintf("(goc_L->%s)", fx->slots[fn->capture_slots[i]].fname)
                            : xstrdup(fx->slots[fn->capture_slots[i]].cname))
                      : xstrdup(fn->params[i]);
       buf_printf(out, "__builtin_memcpy(&%s->%s, &%s, sizeof %s->%s);\n", nf, fn->params[i], ref, nf, fn->params[i]);

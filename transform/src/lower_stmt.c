@@ -7,7 +7,9 @@
  *   - At a suspension every slot that is visible there and not in the
  *     locals area is stored to goc_L before `return GOC_SUSPEND` and loaded
  *     back right after the label, so code after a resume point sees the
- *     values it had before.
+ *     values it had before. Locals are declared in their own blocks, so
+ *     "visible" is C's scope: a back-edge check, written outside the loop
+ *     body, leaves the body's own locals alone (each iteration's are new).
  *   - Every loop body starts with a preemption check (a back-edge check that
  *     continue cannot skip); loops whose condition or increment suspends are
  *     rewritten as for (;;) with the condition inside. */
@@ -99,17 +101,18 @@ static bool visible_at(const slot *sl, uint32_t pos) {
  * move). */
 static void spill_and_reload(slot *sl, buf *spill, buf *reload) {
   sl->needs_L = true;
-  buf_printf(spill, "__builtin_memcpy((void *)&goc_L->%s, (void *)&%s, sizeof %s); ", sl->cname, sl->cname, sl->cname);
-  buf_printf(reload, "__builtin_memcpy((void *)&%s, (void *)&goc_L->%s, sizeof %s); ", sl->cname, sl->cname, sl->cname);
+  buf_printf(spill, "__builtin_memcpy((void *)&goc_L->%s, (void *)&%s, sizeof %s); ", sl->fname, sl->cname, sl->cname);
+  buf_printf(reload, "__builtin_memcpy((void *)&%s, (void *)&goc_L->%s, sizeof %s); ", sl->cname, sl->fname, sl->cname);
 }
 
-/* The spill and the reload of a suspension at byte pos; returns K. */
-static int suspension(fnctx *fx, uint32_t pos, int line, buf *spill, buf *reload) {
+/* The spill and the reload of a suspension at byte pos, where the locals
+ * declared from byte `inner` on are out of scope; returns K. */
+static int suspension(fnctx *fx, uint32_t pos, uint32_t inner, int line, buf *spill, buf *reload) {
   int k = ++fx->nresume;
   for (int i = 0; i < fx->nslots; i++) {
     slot *sl = &fx->slots[i];
     if (sl->is_temp || sl->is_static || sl->in_L || sl->is_shadow || sl->in_place) continue;
-    if (!visible_at(sl, pos)) continue;
+    if (!visible_at(sl, pos) || sl->decl_byte >= inner) continue;
     if (!slot_live_after(fx, i, fx->stmt_depth && fx->stmt_floor < pos ? fx->stmt_floor : pos)) continue;
     sl->nspills++;
     spill_and_reload(sl, spill, reload);
@@ -126,7 +129,7 @@ static int suspension(fnctx *fx, uint32_t pos, int line, buf *spill, buf *reload
 void emit_suspend(fnctx *fx, TSNode at, buf *out) {
   int line = node_line(at, NULL);
   buf spill = {0}, reload = {0};
-  int k = suspension(fx, ts_node_start_byte(at), line, &spill, &reload);
+  int k = suspension(fx, ts_node_start_byte(at), UINT32_MAX, line, &spill, &reload);
   buf_printf(out, "{ %sgoc_fr->goc_hdr.resume = %d; goc_fr->goc_hdr.line = %d; return GOC_SUSPEND; goc_R%d:; %s}\n",
              buf_str(&spill), k, line, k, buf_str(&reload));
   buf_free(&spill);
@@ -145,7 +148,7 @@ static void backedge_check(fnctx *fx, TSNode loop, TSNode body, buf *check, buf 
   buf spill = {0}, reload = {0};
   /* the last byte of the body: inside the loop statement, so its own
      variables (a for initializer's) count as visible */
-  int k = suspension(fx, ts_node_end_byte(body) - 1, line, &spill, &reload);
+  int k = suspension(fx, ts_node_end_byte(body) - 1, ts_node_start_byte(body), line, &spill, &reload);
   buf_printf(check, "({ if (goc__preempt_requested(goc_cur)) { goc__preempt(goc_cur); %sgoc_fr->goc_hdr.resume = %d; "
                     "goc_fr->goc_hdr.line = %d; return GOC_SUSPEND; } })", buf_str(&spill), k, line);
   buf_printf(resume, "if (0) { goc_R%d:; %s}\n", k, buf_str(&reload));
@@ -162,24 +165,27 @@ void emit_preempt_check(fnctx *fx, TSNode at, buf *out) {
 /* The C name through which code reads or writes a local. */
 static char *slot_ref(fnctx *fx, int k) {
   slot *sl = &fx->slots[k];
-  return sl->in_L ? xasprintf("(goc_L->%s)", sl->cname) : xstrdup(sl->cname);
+  return sl->in_L ? xasprintf("(goc_L->%s)", sl->fname) : xstrdup(sl->cname);
 }
 
 
+/* Each local where the source declares it, then its initialiser, in order
+ * (int a = 1, b = a + <-c;). */
 static void lower_declaration(fnctx *fx, TSNode n, buf *out) {
   uint32_t c = ts_node_child_count(n);
   for (uint32_t i = 0; i < c; i++) {
     const char *f = child_field_name(n, i);
     if (!f || strcmp(f, "declarator")) continue;
     TSNode d = ts_node_child(n, i);
-    if (!node_is(d, "init_declarator")) continue;
-    TSNode target = node_field(d, "declarator");
+    TSNode target = node_is(d, "init_declarator") ? node_field(d, "declarator") : d;
     TSNode nm = declarator_name(target);
     int k = ts_node_is_null(nm) ? -1 : slot_of_ident(fx, nm);
-    if (k < 0 || fx->slots[k].is_static) continue;
+    if (k < 0 || !declared_in_place(&fx->slots[k])) continue;
+    if (fx->slots[k].decl) buf_printf(out, "%s\n", fx->slots[k].decl);
+    if (!node_is(d, "init_declarator")) continue;
     TSNode value = node_field(d, "value");
     char *ref = slot_ref(fx, k);
-    char *tref = typeof_text(ref);
+    char *tref = typeof_text(fx, ref);
     bool is_array = !ts_node_is_null(name_array_declarator(target));
     if (node_is(value, "initializer_list") || (is_array && node_is(value, "string_literal")) ||
         (is_array && node_is(value, "concatenated_string"))) {
@@ -328,7 +334,10 @@ void lower_stmt(fnctx *fx, TSNode n, buf *out) {
   bool outermost = fx->stmt_depth == 0 && !node_is(n, "compound_statement");
   if (outermost) fx->stmt_floor = ts_node_start_byte(n);
   if (outermost) fx->stmt_depth++;
+  uint32_t pos = fx->pos;
+  fx->pos = ts_node_start_byte(n);
   lower_stmt_inner(fx, n, out);
+  fx->pos = pos;
   if (outermost) fx->stmt_depth--;
 }
 

@@ -61,7 +61,10 @@ void rewrite_node(const source *s, fnctx *fx, rw_mode mode, TSNode n, buf *out) 
     buf lit = {0}, ty = {0};
     range(s, fx, RW_EXPR, n, ts_node_start_byte(n), ts_node_end_byte(n), &lit, 0);
     range(s, fx, RW_TYPEOF, n, ts_node_start_byte(n), ts_node_end_byte(n), &ty, 0);
+    uint32_t pos = fx->pos;
+    fx->pos = ts_node_start_byte(n);
     char *w = compound_literal_in_frame(fx, buf_str(&lit), buf_str(&ty));
+    fx->pos = pos;
     buf_puts(out, w);
     free(w);
     buf_free(&lit);
@@ -74,11 +77,17 @@ void rewrite_node(const source *s, fnctx *fx, rw_mode mode, TSNode n, buf *out) 
     if (rn) { buf_puts(out, rn); return; }
   }
   if (fx && !strcmp(t, "identifier")) {
+    if (fx->decl_name_as && ts_node_start_byte(n) == fx->decl_name_pos) {
+      buf_puts(out, fx->decl_name_as);
+      return;
+    }
     int k = slot_of_ident(fx, n);
     if (k >= 0) {
       slot *sl = &fx->slots[k];
-      if (sl->in_L && mode == RW_EXPR)
-        buf_printf(out, "(goc_L->%s)", sl->cname);
+      if (mode == RW_TOP && declared_in_place(sl))
+        buf_printf(out, "(*(goc_T%d *)0)", k);
+      else if (sl->in_L && mode == RW_EXPR)
+        buf_printf(out, "(goc_L->%s)", sl->fname);
       else
         buf_puts(out, sl->cname);
       return;
@@ -121,12 +130,22 @@ void emit_rewritten_range(const source *s, TSNode n, uint32_t a, uint32_t b, buf
   range(s, NULL, RW_EXPR, n, a, b, out, !skip ? 0 : !strcmp(skip, "storage") ? 1 : !strcmp(skip, "storage_const") ? 2 : 0);
 }
 
-char *typeof_text(const char *e) {
+char *typeof_text(const fnctx *fx, const char *e) {
   buf b = {0};
   for (const char *p = e; *p;) {
     if (!strncmp(p, "(goc_L->", 8)) {
       buf_putc(&b, '(');
       p += 8;
+      size_t n = strspn(p, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_");
+      const char *twin = NULL;
+      for (int i = 0; fx && i < fx->nslots && !twin; i++) {
+        const char *f = fx->slots[i].fname;
+        if (f && strlen(f) == n && !strncmp(f, p, n)) twin = fx->slots[i].cname;
+      }
+      if (twin) {
+        buf_puts(&b, twin);
+        p += n;
+      }
     } else {
       buf_putc(&b, *p++);
     }
@@ -143,7 +162,7 @@ void rewrite_range(const source *s, fnctx *fx, rw_mode mode, TSNode n, uint32_t 
  * suspension, when the C stack frame is gone. The expression stays an
  * lvalue of the literal's type (arrays still decay, sizeof still works). */
 char *compound_literal_in_frame(fnctx *fx, const char *lit, const char *lit_typeof) {
-  char *tt = typeof_text(lit_typeof);
+  char *tt = typeof_text(fx, lit_typeof);
   int k = new_temp_typed(fx, tt, true);
   const char *nm = fx->slots[k].cname;
   char *r = xasprintf("(*({ __typeof__(goc_L->%s) *goc_cl = &goc_L->%s; __builtin_memcpy((void *)goc_cl, &%s, "
