@@ -30,18 +30,30 @@ errors and gdb) and the pragmas that silence unused-variable warnings.
 ```
 struct F__frame { goc_frame hdr; <parameters>; <ret>; };     /* pushed by the caller */
 int F__step(goc_g *goc_cur, goc_frame *goc_frp) {
-  <parameters and locals, hoisted to the top; temps>
+  <parameters; local types and each local's type as goc_T<N>; temps>
   struct goc_locals { <what must survive a suspension> } *goc_L;
   static void *const goc_resume[] = { &&goc_entry, &&goc_R1, ... };
   if (goc_fr->hdr.resume) { goc_L = locals; goto *goc_resume[resume]; }
 goc_entry:
-  goc_L = arena push; load parameters; preemption check; <body>
+  goc_L = arena push; load parameters; preemption check;
+  <body, each local declared where the source declares it>
 }
 ```
 
-- **Locals stay C locals.** They are hoisted to the top of the step
-  function (renamed only where hoisting would shadow something), so a
-  resume label may sit anywhere, inside a user's `switch` or loop. They are
+- **Locals stay C locals**, declared in their own blocks under their own
+  names: C lets a `goto` (here the computed `goto *goc_resume[...]`) jump
+  into a block past declarations that are not variable-length arrays, so a
+  resume label may sit anywhere, inside a user's block, `switch` or loop,
+  and two sibling loops' `int i` stay two `i`s (gdb's `print i` shows the
+  one in scope). Initialisers become stores in place (`GOC__INIT`). What
+  the top of the step function must name (the fields of `goc_L`, the
+  temps) names a local's type through a typedef `goc_T<N>` hoisted there
+  with the local types, and a temp whose type mentions locals re-declares
+  them in a statement expression that is never evaluated
+  (`__typeof__(*({ goc_T3 x; (__typeof__(x + 1) *)0; }))`). A local is
+  renamed `name__N` only where an inner local of its name shadows it (a
+  suspension in the inner scope must still reach it) or where it would
+  clash with something hoisted (static locals, local types). They are
   copied to `goc_L` only at a suspension and back right after its label
   (`__builtin_memcpy` of the local, which gcc folds into a move; a copy,
   not an assignment, so structs with const members and typedef'd arrays
@@ -102,7 +114,8 @@ calls `goc__select` (which polls the cases in random order and, if none is
 ready, enqueues one waiter per case), and continues in a C `switch` on the
 chosen index. A `break` inside a case leaves that `switch`, which is Go's
 "break leaves the select"; `return` inside a case is an ordinary return.
-The scoped case variable `int v` was hoisted like any other local.
+The scoped case variable `int v` is declared in its case's block, like
+any other local in its own.
 
 ## Example 2: receives inside `&&` and `?:`
 
