@@ -3,11 +3,12 @@
  *
  *   struct F__frame { goc_frame goc_hdr; <params>; <ret>; };
  *   int F__step(goc_g *goc_cur, goc_frame *goc_frp) {
- *     <params and locals, hoisted>  <temps>
+ *     <params>  <local types, goc_T<N> typedefs>  <temps>
  *     struct goc_locals { <spilled and address-taken slots> } *goc_L;
  *     static void *const goc_resume[] = { &&goc_entry, &&goc_R1, ... };
  *     if (resume) { goc_L = locals; goto *goc_resume[resume]; }
- *   goc_entry: goc_L = arena push; load params; preemption check; body
+ *   goc_entry: goc_L = arena push; load params; preemption check;
+ *     body, its locals declared in their blocks
  *   }
  *   R F(params) { run F as a goroutine; block this thread until done }
  */
