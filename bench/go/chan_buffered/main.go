@@ -5,11 +5,11 @@
 package main
 
 import (
+	"bench/internal/profenv"
 	"fmt"
 	"os"
 	"runtime"
 	"strconv"
-	"strings"
 	"time"
 )
 
@@ -20,16 +20,7 @@ func main() {
 	if len(os.Args) > 1 {
 		n, _ = strconv.Atoi(os.Args[1])
 	}
-	if p := os.Getenv("GOBENCH_PROFILE"); p != "" { // bench/cost.sh: RATE[:FRACTION]
-		r, f, _ := strings.Cut(p, ":")
-		rate, _ := strconv.Atoi(r)
-		frac := rate
-		if f != "" {
-			frac, _ = strconv.Atoi(f)
-		}
-		runtime.SetBlockProfileRate(rate)
-		runtime.SetMutexProfileFraction(frac)
-	}
+	profenv.FromEnv() // bench/cost.sh: GOBENCH_PROFILE=RATE[:FRACTION]
 	procs := runtime.GOMAXPROCS(0)
 	per := n / procs
 	done := make(chan bool, procs)

@@ -4,11 +4,10 @@
 package main
 
 import (
+	"bench/internal/profenv"
 	"fmt"
 	"os"
-	"runtime"
 	"strconv"
-	"strings"
 	"sync/atomic"
 	"time"
 )
@@ -20,16 +19,7 @@ func main() {
 	if len(os.Args) > 1 {
 		n, _ = strconv.Atoi(os.Args[1])
 	}
-	if p := os.Getenv("GOBENCH_PROFILE"); p != "" { // bench/cost.sh: RATE[:FRACTION]
-		r, f, _ := strings.Cut(p, ":")
-		rate, _ := strconv.Atoi(r)
-		frac := rate
-		if f != "" {
-			frac, _ = strconv.Atoi(f)
-		}
-		runtime.SetBlockProfileRate(rate)
-		runtime.SetMutexProfileFraction(frac)
-	}
+	profenv.FromEnv() // bench/cost.sh: GOBENCH_PROFILE=RATE[:FRACTION]
 	procs := 2
 	N := int32(n / callsPerSched / procs * procs)
 	nchunks := N
