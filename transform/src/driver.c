@@ -255,7 +255,9 @@ static int transform_one(char **files, int nfiles, int which, const char *out, c
   int ncflags = 0;
   bool forced = false;   /* -include: the output leaves it to the compile */
   for (int i = 0; i < nflags; i++) forced |= !strncmp(flags[i], "-include", 8);
-  static const char *const with_arg[] = {"-I", "-D", "-U", "-include", "-iquote", "-isystem", "-idirafter"};
+  /* the check reads the forced header again, as the compile will: with
+     the flags that find and configure it (-I DIR or -IDIR, ...) */
+  static const char *const pre[] = {"-I", "-D", "-U", "-include", "-iquote", "-isystem", "-idirafter"};
   for (int i = 0; i < nflags; i++) {
     const char *f = flags[i];
     if (!strncmp(f, "-std=", 5) || !strcmp(f, "-ansi") || !strcmp(f, "-m32") || !strcmp(f, "-m64") ||
@@ -263,22 +265,15 @@ static int transform_one(char **files, int nfiles, int which, const char *out, c
       cflags[ncflags++] = flags[i];
       continue;
     }
-    if (!forced) continue;
-    /* the check reads the forced header again, as the compile will */
-    bool takes = false, joined = false;
-    for (size_t k = 0; k < sizeof with_arg / sizeof *with_arg; k++) {
-      size_t n = strlen(with_arg[k]);
-      takes |= !strcmp(f, with_arg[k]);
-      joined |= !strncmp(f, with_arg[k], n) && f[n] && n == 2;
-    }
-    joined |= !strncmp(f, "-include", 8) && f[8];
-    if (takes && i + 1 < nflags) {
-      cflags[ncflags++] = flags[i];
-      cflags[ncflags++] = flags[++i];
-    } else if (joined) {
-      cflags[ncflags++] = flags[i];
+    for (size_t k = 0; forced && k < sizeof pre / sizeof *pre; k++) {
+      size_t n = strlen(pre[k]);
+      if (strncmp(f, pre[k], n)) continue;
+      if (f[n]) cflags[ncflags++] = flags[i];   /* joined */
+      else if (i + 1 < nflags) cflags[ncflags++] = flags[i], cflags[ncflags++] = flags[++i];
+      break;
     }
   }
+
   char **extra = xcalloc((size_t)nfiles + (size_t)(xo ? xo->nindexes : 0) + 1, sizeof *extra);
   int nextra = 0;
   for (int i = 0; i < nfiles; i++) extra[nextra++] = files[i];
