@@ -4,8 +4,9 @@
  * Invariants: every failure path prints to stderr and exits with status 2
  * without running atexit handlers (stdio is flushed first so the program's
  * own earlier output is kept); only one thread prints (the others block).
- * Deadlock is declared only in goc__run_main mode, when every M is idle and
- * nothing can make progress: no runnable G, no timer that may wake
+ * Deadlock is declared only in goc__run_main mode, when some goroutine is
+ * live (none is before run_main counts the main G, though the monitor
+ * already runs), every M is idle and nothing can make progress: no runnable G, no timer that may wake
  * someone (a ticker or goc_after channel nobody receives from does not
  * count), no I/O waiter, no
  * M in a system call, no goc_blocking call in flight (nblocking), no
@@ -161,6 +162,10 @@ extern int32_t goc__timer_runs_off_m;   /* timer.c, sched.lock */
 /* sched.lock held. Whether some G, timer, I/O wait or thread that uses the
  * runtime may still make progress. */
 static bool may_progress(goc_sched *s) {
+  /* No goroutine to be asleep: the monitor starts before goc__run_main
+   * registers M0 and counts the main G (a stall of the main thread there
+   * looked like every M idle), and a test runner has none between tests. */
+  if (atomic_load(&s->ngoroutines) == 0) return true;
   /* At most one M polls (see the end): two Ms not parked, one runs. */
   if (s->mcount - s->nmidle > 1) return true;
   if (atomic_load(&s->nblocked) > 0 || atomic_load(&s->nsyscall) > 0 ||

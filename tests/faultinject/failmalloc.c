@@ -2,9 +2,12 @@
  *
  *   GOC_FAILMALLOC_N=K      the K-th counted allocation (1-based) returns
  *                           NULL with errno ENOMEM
- *   GOC_FAILMALLOC_MODE=once|after
+ *   GOC_FAILMALLOC_MODE=once|after|delay
  *                           once (default): only the K-th fails; after:
- *                           the K-th and every later one fail
+ *                           the K-th and every later one fail; delay: the
+ *                           K-th sleeps GOC_FAILMALLOC_DELAY_US (default
+ *                           1.5 s), then succeeds: the thread making it
+ *                           stalls there, as a descheduled thread would
  *   GOC_FAILMALLOC_COUNT=F  fail nothing; at exit write the number of
  *                           counted allocations to the file F
  *   GOC_FAILMALLOC_SITES=F  fail nothing; at exit write every distinct call
@@ -47,6 +50,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include "failsite.h"
 
@@ -76,6 +80,7 @@ static _Atomic int init_state;   /* 0 none, 1 resolving, 2 ready */
 static _Atomic long counter;
 static long fail_at;             /* 0: never */
 static bool fail_after;
+static long delay_us;         /* mode delay: the chosen allocation sleeps, then succeeds */
 static bool count_only;
 static char count_path[4096];
 static _Atomic bool armed;
@@ -118,7 +123,11 @@ static bool should_fail(void) {
     depth++; resolve(); depth--;                                  \
   }                                                               \
   bool outer = depth++ == 0;                                      \
-  if (outer && should_fail()) { depth--; errno = ENOMEM; return FAIL; }
+  if (outer && should_fail()) {                                   \
+    if (!delay_us) { depth--; errno = ENOMEM; return FAIL; }      \
+    struct timespec ts = {delay_us / 1000000, delay_us % 1000000 * 1000}; \
+    nanosleep(&ts, NULL);                                         \
+  }
 #define LEAVE(v) do { depth--; return (v); } while (0)
 
 void *malloc(size_t n) {
@@ -253,6 +262,10 @@ static void configure(void) {
   const char *from = getenv("GOC_FAILMALLOC_FROM");
   if (n) fail_at = atol(n);
   fail_after = mode && !strcmp(mode, "after");
+  if (mode && !strcmp(mode, "delay")) {
+    const char *us = getenv("GOC_FAILMALLOC_DELAY_US");
+    delay_us = us && atol(us) > 0 ? atol(us) : 1500000;
+  }
   if (cnt && *cnt) {
     count_only = true;
     size_t len = strlen(cnt);
@@ -264,6 +277,7 @@ static void configure(void) {
                  getenv("GOC_FAILMALLOC_HIT"), getenv("GOC_FAILMALLOC_DEPTH"));
   env_drop("GOC_FAILMALLOC_N");
   env_drop("GOC_FAILMALLOC_MODE");
+  env_drop("GOC_FAILMALLOC_DELAY_US");
   env_drop("GOC_FAILMALLOC_COUNT");
   env_drop("GOC_FAILMALLOC_FROM");
   env_drop("GOC_FAILMALLOC_SITES");
