@@ -440,6 +440,8 @@ static char *var_decl(fnctx *fx, slot *sl, rw_mode mode, buf *align) {
     rewrite_node(s, fx, mode, k, to);
     buf_putc(to, ' ');
   }
+  TSNode init = node_is(ts_node_parent(sl->declarator), "init_declarator")
+                    ? node_field(ts_node_parent(sl->declarator), "value") : (TSNode){0};
   /* A struct/union/enum defined in this declaration is hoisted on its own
      (verbatim, once); here we name it. */
   TSNode body = node_field(type, "body");
@@ -457,12 +459,18 @@ static char *var_decl(fnctx *fx, slot *sl, rw_mode mode, buf *align) {
     buf_printf(&b, "%s %s", kw, nm);
     free(kw);
     free(nm);
+  } else if (!ts_node_is_null(init) && node_text_is(s, type, "__auto_type")) {
+    /* __auto_type x = INIT: a typedef, and a declaration whose initialiser
+       became a store, cannot say __auto_type; the type is INIT's after
+       lvalue conversion, which a comma expression gives (?: would promote
+       a char to int) */
+    buf_puts(&b, "__typeof__(((void)0, ");
+    rewrite_node(s, fx, mode, init, &b);
+    buf_puts(&b, "))");
   } else {
     rewrite_node(s, fx, mode, type, &b);
   }
   const char *name = fx->decl_name_as ? fx->decl_name_as : sl->cname;
-  TSNode init = node_is(ts_node_parent(sl->declarator), "init_declarator")
-                    ? node_field(ts_node_parent(sl->declarator), "value") : (TSNode){0};
   TSNode arr = name_array_declarator(sl->declarator);
   if (!ts_node_is_null(arr) && ts_node_is_null(node_field(arr, "size")) && !ts_node_is_null(init)) {
     /* T a[] = INIT: the size comes from the initialiser; name the complete

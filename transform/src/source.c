@@ -106,6 +106,11 @@ char *node_text(const source *s, TSNode n) {
   uint32_t a = ts_node_start_byte(n), b = ts_node_end_byte(n);
   return xstrndup(s->text + a, b - a);
 }
+bool node_text_is(const source *s, TSNode n, const char *text) {
+  if (ts_node_is_null(n)) return false;
+  uint32_t a = ts_node_start_byte(n), b = ts_node_end_byte(n);
+  return strlen(text) == b - a && !memcmp(s->text + a, text, b - a);
+}
 bool node_is(TSNode n, const char *type) { return !ts_node_is_null(n) && strcmp(ts_node_type(n), type) == 0; }
 TSNode node_field(TSNode n, const char *field) {
   /* libtree-sitter 0.20 crashes on a null node; absent parts of broken

@@ -38,6 +38,7 @@ source *source_from_text(const char *path, const char *text, size_t len);
 void source_free(source *s);
 char *node_text(const source *s, TSNode n);
 bool node_is(TSNode n, const char *type);
+bool node_text_is(const source *s, TSNode n, const char *text);   /* n spells exactly text */
 TSNode node_field(TSNode n, const char *field);   /* null node if absent */
 /* Where n starts in the user's files: 1-based line and column, and the
  * file (the .goc file, or a header it includes). */
