@@ -515,14 +515,45 @@ bool declared_in_place(const slot *sl) {
 
 static bool has_field_name(const slot *sl) { return !sl->is_static && !sl->in_place && !sl->is_shadow; }
 
-/* A local of sl's name is declared inside sl's scope: at a suspension there
- * sl is out of C's reach under its own name. */
-static bool shadowed(const fnctx *fx, int i) {
+/* n holds a loop or a goto: a back edge, where a preemption check suspends. */
+static bool has_back_edge(TSNode n) {
+  const char *t = ts_node_type(n);
+  if (!strcmp(t, "for_statement") || !strcmp(t, "while_statement") || !strcmp(t, "do_statement") ||
+      !strcmp(t, "for_range_statement") || !strcmp(t, "goto_statement"))
+    return true;
+  if (!strcmp(t, "go_statement")) return false;   /* its body is another function */
+  uint32_t c = ts_node_named_child_count(n);
+  for (uint32_t i = 0; i < c; i++)
+    if (has_back_edge(ts_node_named_child(n, i))) return true;
+  return false;
+}
+
+/* Whether the function may suspend between bytes from and to: a channel
+ * operation, a blocking call, or a back edge's check (a for's own check is
+ * inside the scope of the variables its first clause declares). */
+static bool may_suspend_within(fnctx *fx, TSNode n, uint32_t from, uint32_t to) {
+  uint32_t a = ts_node_start_byte(n), b = ts_node_end_byte(n);
+  if (b <= from || a >= to) return false;
+  if (a >= from && b <= to) return has_susp(fx, n) || has_back_edge(n);
+  TSNode init = node_is(n, "for_statement") ? node_field(n, "initializer") : (TSNode){0};
+  if (!ts_node_is_null(init) && ts_node_start_byte(init) <= from && from < ts_node_end_byte(init)) return true;
+  uint32_t c = ts_node_named_child_count(n);
+  for (uint32_t i = 0; i < c; i++)
+    if (may_suspend_within(fx, ts_node_named_child(n, i), from, to)) return true;
+  return false;
+}
+
+/* A local of sl's name is declared inside sl's scope, and the function may
+ * suspend in that inner scope: there, sl is out of C's reach under its own
+ * name (its spill and reload could not name it). */
+static bool shadowed(fnctx *fx, int i) {
   const slot *sl = &fx->slots[i];
   for (int j = 0; j < fx->nslots; j++) {
     const slot *in = &fx->slots[j];
     if (j == i || !declared_in_place(in) || strcmp(in->name, sl->name)) continue;
-    if (in->decl_byte > sl->decl_byte && in->decl_byte < sl->scope_end) return true;
+    if (in->decl_byte > sl->decl_byte && in->decl_byte < sl->scope_end &&
+        may_suspend_within(fx, node_field(fx->fn->def, "body"), in->decl_byte, in->scope_end))
+      return true;
   }
   return false;
 }
