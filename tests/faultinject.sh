@@ -20,9 +20,11 @@
 # short also fails every call site (below) under the functions that once
 # mishandled a failure.
 #
-# sites (the tools only) fails each distinct call site instead of each
-# allocation number: the tools make 3,000-16,000 allocations a run from
-# about 2,400 sites, most of them libclang's and LLVM's (see "call sites").
+# sites fails each distinct call site instead of each allocation number:
+# the tools make 3,000-16,000 allocations a run from about 2,400 sites,
+# most of them libclang's and LLVM's (see "call sites"); each runtime
+# program's sites (about 30) fail at their first, middle and last
+# allocation.
 #
 # Each run must end in one of:
 #   runtime: exit 2 with "fatal error: out of memory" on stderr, or exit 0
@@ -94,19 +96,73 @@ run_runtime() {
         bad=$((bad + 1))
         report "$name" "$n" "$fmode" "$rc" "a stall is not a failure: the run must complete" "$work/err"
       fi
-    elif [ $rc -eq 2 ] && grep -q "^fatal error: out of memory" "$work/err"; then oom=$((oom + 1))
-    elif [ $rc -eq 2 ] && grep -q "^fatal error: .*cannot \(create\|start\) .*thread: Resource temporarily unavailable" "$work/err"; then
-      thr=$((thr + 1))
-    elif [ $rc -eq 0 ] && cmp -s "$work/out" "$expect"; then done=$((done + 1))
     else
-      bad=$((bad + 1))
-      local why="unexpected exit"; [ $rc -eq 137 ] && why="timeout"; [ $rc -gt 128 ] && [ $rc -ne 137 ] && why="signal $((rc - 128))"
-      [ $rc -eq 0 ] && why="wrong output"
-      report "$name" "$n" "$fmode" "$rc" "$why" "$work/err"
+      runtime_judge "$name" $rc "$expect" "$n" "$fmode"
     fi
   done
   summary+=("$name mode=$fmode: $tried points ($6): $oom out of memory, $thr thread creation failed, $done completed, $bad failed")
 }
+
+# runtime_judge NAME RC EXPECT N MODE: counts the run as out of memory,
+# thread creation failed or completed, or reports it.
+runtime_judge() {
+  local rc=$2
+  if [ $rc -eq 2 ] && grep -q "^fatal error: out of memory" "$work/err"; then oom=$((oom + 1))
+  elif [ $rc -eq 2 ] && grep -q "^fatal error: .*cannot \(create\|start\) .*thread: Resource temporarily unavailable" "$work/err"; then
+    thr=$((thr + 1))
+  elif [ $rc -eq 0 ] && cmp -s "$work/out" "$3"; then done=$((done + 1))
+  else
+    bad=$((bad + 1))
+    local why="unexpected exit"; [ $rc -eq 137 ] && why="timeout"; [ $rc -gt 128 ] && [ $rc -ne 137 ] && why="signal $((rc - 128))"
+    [ $rc -eq 0 ] && why="wrong output"
+    report "$1" "$4" "$5" "$rc" "$why" "$work/err"
+  fi
+}
+
+# Sites of a runtime program: every site three clean runs allocate from,
+# failed at its first allocation, its middle one and its last.
+run_runtime_sites() {
+  local name=$1 exe=$2 expect=$3 tried=0 oom=0 thr=0 done=0 bad=0 missed=0 i h c n
+  for i in 1 2 3; do
+    GOC_MAXPROCS=2 GOC_FAILMALLOC_SITES=$work/$name.sites$i LD_PRELOAD=$shim "$exe" > /dev/null 2>&1
+  done
+  cat "$work/$name".sites? | awk '!/^#/ { if ($2 > m[$1]) m[$1] = $2 } END { for (h in m) print h, m[h] }' | sort > "$work/$name.allsites"
+  while read -r h c; do
+    for n in $(printf '%s\n' 1 $(( (c + 1) / 2 )) "$c" | sort -nu); do
+      tried=$((tried + 1))
+      rm -f "$work/hit"
+      timeout -s KILL 30 env GOC_MAXPROCS=2 GOC_FAILMALLOC_SITE=$h GOC_FAILMALLOC_N=$n GOC_FAILMALLOC_HIT=$work/hit \
+        LD_PRELOAD=$shim "$exe" > "$work/out" 2> "$work/err"
+      local rc=$? before=$done
+      runtime_judge "$name" $rc "$expect" "site $h #$n" site
+      [ $done -gt $before ] && [ ! -e "$work/hit" ] && { done=$before; missed=$((missed + 1)); }
+    done
+  done < "$work/$name.allsites"
+  # and each site's first allocation stalled 0.3 s instead (a descheduled
+  # thread there): the run must end as the clean one
+  local stalled=0
+  while read -r h c; do
+    timeout -s KILL 30 env GOC_MAXPROCS=2 GOC_FAILMALLOC_SITE=$h GOC_FAILMALLOC_MODE=delay GOC_FAILMALLOC_DELAY_US=300000 \
+      LD_PRELOAD=$shim "$exe" > "$work/out" 2> "$work/err"
+    local src=$?
+    stalled=$((stalled + 1))
+    if [ $src -ne 0 ] || ! cmp -s "$work/out" "$expect"; then
+      bad=$((bad + 1)); report "$name" "site $h #1" delay $src "a stall is not a failure: the run must complete" "$work/err"
+    fi
+  done < "$work/$name.allsites"
+  summary+=("$name sites: $(wc -l < "$work/$name.allsites") sites, $stalled stalled, $tried runs (first, middle and last allocation of each): $oom out of memory, $thr thread creation failed, $done completed, $missed not reached (this run allocated less there), $bad failed")
+}
+
+if { [ "$which" = runtime ] || [ "$which" = all ]; } && [ "$mode" = sites ]; then
+  for p in "$src"/tests/faultinject/*.goc; do
+    name=$(basename "$p" .goc)
+    exe=$work/$name
+    if ! "$goc" cc -O1 "$p" -o "$exe" 2> "$work/err"; then cat "$work/err"; echo "FAIL cannot build $p"; exit 1; fi
+    GOC_MAXPROCS=2 "$exe" > "$work/$name.expect" || { echo "FAIL $name does not run cleanly"; exit 1; }
+    echo "runtime $name: by call site"
+    run_runtime_sites "$name" "$exe" "$work/$name.expect"
+  done
+fi
 
 if { [ "$which" = runtime ] || [ "$which" = all ]; } && [ "$mode" != sites ]; then
   for p in "$src"/tests/faultinject/*.goc; do
