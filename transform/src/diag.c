@@ -29,14 +29,19 @@ void diag_error(const source *s, TSNode at, const char *fmt, ...) {
 
 /* What a fatal error removes before it exits: the temporary directory of
  * goc cc/run/test (unless GOC_KEEP) and an output's temporary file. */
-static const char *fatal_rm_dir, *fatal_unlink;
+static const char *fatal_rm_dir, *fatal_rm_overlay, *fatal_unlink;
 void diag_cleanup_dir(const char *dir) { fatal_rm_dir = dir; }
+void diag_cleanup_overlay(const char *dir) { fatal_rm_overlay = dir; }
 void diag_cleanup_file(const char *path) { fatal_unlink = path; }
 
 static void fatal_cleanup(void) {
   if (fatal_unlink) unlink(fatal_unlink);
   if (fatal_rm_dir && !getenv("GOC_KEEP")) driver_rm_rf(fatal_rm_dir);   /* fork + exec: no allocation here */
-  fatal_unlink = fatal_rm_dir = NULL;
+  if (fatal_rm_overlay) {
+    char *v[] = {"rm", "-rf", (char *)fatal_rm_overlay, NULL};
+    run_argv(v);
+  }
+  fatal_unlink = fatal_rm_dir = fatal_rm_overlay = NULL;
 }
 
 void diag_fatal(const char *fmt, ...) {

@@ -269,9 +269,11 @@ static void raw_lines(srcmap *m, const char *raw, size_t n) {
     }
 }
 
-/* raw_has_marks: the .goc text holds @@ itself (in a literal: premark
- * leaves literals alone), so an @@ in a literal may be the user's. */
-static char *postprocess(srcmap *m, const char *pp, size_t n, const char *path, bool raw_has_marks, size_t *outlen) {
+/* raw_has_marks: the .goc text (or a premarked header's) holds @@ itself
+ * (in a literal: premark leaves literals alone), so an @@ in a literal may
+ * be the user's. headers_marked: user headers were premarked too. */
+static char *postprocess(srcmap *m, const char *pp, size_t n, const char *path, bool raw_has_marks,
+                         bool headers_marked, size_t *outlen) {
   buf out = {0};
   uint32_t row = 0;
   int cur_file = file_id(m, path, strlen(path)), cur_line = 1;
@@ -323,7 +325,11 @@ static char *postprocess(srcmap *m, const char *pp, size_t n, const char *path, 
       row++;
       cur_line++;
     } else {
-      fix_row((char *)l, len, cur_file == m->main_file || cur_sysp, cur_file == m->main_file && !raw_has_marks, &out);
+      /* every `<-` the user wrote is marked by now (in user headers too,
+         which hold none unless they were premarked: header_overlay.c);
+         an -include'd file's are not */
+      bool marked_here = cur_file == m->main_file || (headers_marked && !cur_sysp);
+      fix_row((char *)l, len, !cur_forced, marked_here && !cur_forced && !raw_has_marks, &out);
       buf_putc(&out, '\n');
       row++;
       cur_line++;
@@ -336,6 +342,90 @@ static char *postprocess(srcmap *m, const char *pp, size_t n, const char *path, 
 }
 
 /* ---- the whole front end ---- */
+
+/* The user headers (not system, not goc's, not pseudo files) a first
+ * preprocessing read, each once. */
+static char **user_headers(const char *pp, size_t n, const char *path, int *count) {
+  char **v = NULL;
+  int k = 0;
+  for (size_t i = 0; i < n;) {
+    const char *l = pp + i;
+    const char *e = memchr(l, '\n', n - i);
+    size_t len = e ? (size_t)(e - l) : n - i;
+    i += len + 1;
+    int line, flags;
+    const char *name;
+    size_t nlen;
+    if (!parse_marker(l, l + len, &line, &name, &nlen, &flags) || !name || (flags & (1 << 3))) continue;
+    if (!nlen || name[0] == '<' || memchr(name, '\\', nlen) || is_goc_header(name, nlen)) continue;
+    if (strlen(path) == nlen && !strncmp(path, name, nlen)) continue;
+    bool dup = false;
+    for (int j = 0; j < k && !dup; j++) dup = strlen(v[j]) == nlen && !strncmp(v[j], name, nlen);
+    if (dup) continue;
+    v = xrealloc(v, sizeof(char *) * (size_t)(k + 1));
+    v[k++] = xstrndup(name, nlen);
+  }
+  *count = k;
+  return v;
+}
+
+/* $CC -E's command line: from stdin, or from the overlay's copy of the
+ * .goc with each -iquote/-I directory's overlay twin ahead of it. */
+static char **pp_command(char **flags, int nflags, const char *dir, const char *inc, const overlay *o,
+                         char ***owned, int *nowned) {
+  char **argv = xcalloc((size_t)nflags * 2 + 20, sizeof *argv);
+  int na = 0;
+  *owned = xcalloc((size_t)nflags + 4, sizeof **owned);
+  *nowned = 0;
+  argv[na++] = (char *)c_compiler();
+  argv[na++] = "-E";
+  argv[na++] = "-x";
+  argv[na++] = "c";
+  if (o) {
+    /* stdin's includes look in the working directory first: so do these */
+    argv[na++] = "-iquote";
+    argv[na++] = (*owned)[(*nowned)++] = overlay_twin(o, ".");
+    argv[na++] = "-iquote";
+    argv[na++] = ".";
+  }
+  argv[na++] = "-iquote";
+  argv[na++] = (char *)dir;
+  argv[na++] = "-DGOC_NO_CHAN_MACRO";
+  argv[na++] = "-DGOC__FRONT_END";
+  argv[na++] = "-I";
+  argv[na++] = (char *)goc_include_dir();
+  argv[na++] = "-include";
+  argv[na++] = (char *)inc;
+  for (int i = 0; i < nflags; i++) {
+    bool arg;
+    if (drop_flag(flags[i], &arg)) { if (arg) i++; continue; }
+    if (o && (!strncmp(flags[i], "-I", 2) || !strncmp(flags[i], "-iquote", 7))) {
+      size_t pl = flags[i][1] == 'I' ? 2 : 7;
+      bool sep = !flags[i][pl] && i + 1 < nflags;
+      const char *d = sep ? flags[i + 1] : flags[i] + pl;
+      if (*d) {
+        argv[na++] = pl == 2 ? "-I" : "-iquote";
+        argv[na++] = (*owned)[(*nowned)++] = overlay_twin(o, d);
+      }
+    }
+    argv[na++] = flags[i];
+  }
+  argv[na++] = o ? (char *)overlay_input(o) : "-";
+  argv[na] = NULL;
+  return argv;
+}
+
+static char *run_pp(char **flags, int nflags, const char *dir, const char *inc, const overlay *o,
+                    const buf *input, size_t *pplen) {
+  char **owned;
+  int nowned;
+  char **argv = pp_command(flags, nflags, dir, inc, o, &owned, &nowned);
+  char *pp = o ? run_with_stdin(argv, "", 0, pplen, false) : run_with_stdin(argv, input->s, input->len, pplen, false);
+  for (int i = 0; i < nowned; i++) free(owned[i]);
+  free(owned);
+  free(argv);
+  return pp;
+}
 
 source *source_preprocess(const char *path, char **flags, int nflags) {
   buf raw = {0};
@@ -353,32 +443,25 @@ source *source_preprocess(const char *path, char **flags, int nflags) {
   char *dir = xstrdup(path);
   char *slash = strrchr(dir, '/');
   if (slash) *slash = 0; else strcpy(dir, ".");
-  char **argv = xcalloc((size_t)nflags + 16, sizeof *argv);
-  int na = 0;
-  argv[na++] = (char *)c_compiler();
-  argv[na++] = "-E";
-  argv[na++] = "-x";
-  argv[na++] = "c";
-  argv[na++] = "-iquote";
-  argv[na++] = dir;
-  argv[na++] = "-DGOC_NO_CHAN_MACRO";
-  argv[na++] = "-DGOC__FRONT_END";
-  argv[na++] = "-I";
-  argv[na++] = (char *)goc_include_dir();
   char *inc = xasprintf("%s/goc_abi.h", goc_include_dir());
-  argv[na++] = "-include";
-  argv[na++] = inc;
-  for (int i = 0; i < nflags; i++) {
-    bool arg;
-    if (drop_flag(flags[i], &arg)) { if (arg) i++; continue; }
-    argv[na++] = flags[i];
-  }
-  argv[na++] = "-";
-  argv[na] = NULL;
   size_t pplen = 0;
-  char *pp = run_with_stdin(argv, input.s, input.len, &pplen, false);
+  char *pp = run_pp(flags, nflags, dir, inc, NULL, &input, &pplen);
+  bool header_marks = false, headers_marked = false;
+  if (pp) {
+    int nh;
+    char **hs = user_headers(pp, pplen, path, &nh);
+    int before = diag_count;
+    overlay *o = overlay_make(path, input.s, input.len, hs, nh, &header_marks);
+    for (int i = 0; i < nh; i++) free(hs[i]);
+    free(hs);
+    headers_marked = o != NULL;
+    if (o || diag_count != before) {
+      free(pp);
+      pp = o ? run_pp(flags, nflags, dir, inc, o, &input, &pplen) : NULL;
+      overlay_free(o);
+    }
+  }
   buf_free(&input);
-  free(argv);
   free(inc);
   free(dir);
   if (!pp) {
@@ -390,7 +473,8 @@ source *source_preprocess(const char *path, char **flags, int nflags) {
   size_t tlen;
   bool raw_has_marks = false;
   for (size_t i = 0; i + 1 < raw.len && !raw_has_marks; i++) raw_has_marks = raw.s[i] == '@' && raw.s[i + 1] == '@';
-  char *text = postprocess(m, pp, pplen, path, raw_has_marks, &tlen);
+  raw_has_marks |= header_marks;
+  char *text = postprocess(m, pp, pplen, path, raw_has_marks, headers_marked, &tlen);
   free(pp);
   raw_lines(m, raw.s, raw.len);
   buf_free(&raw);

@@ -70,6 +70,14 @@ int dircheck_add(TSNode operand, const char *op);
  * (after the preprocessor's diagnostics) on failure. */
 source *source_preprocess(const char *path, char **flags, int nflags);
 char *premark(const char *text, size_t len);
+
+/* header_overlay.c: user headers premarked for a second preprocessing */
+typedef struct overlay overlay;
+overlay *overlay_make(const char *path, const char *input, size_t inlen, char **headers, int nheaders,
+                      bool *has_marks);   /* NULL: no user header holds a `<-` (or an error was reported) */
+const char *overlay_input(const overlay *o);
+char *overlay_twin(const overlay *o, const char *dir);   /* dir's place in the overlay */
+void overlay_free(overlay *o);
 void source_position(const source *s, uint32_t row, uint32_t col, const char **file, int *line, int *column);
 bool source_row_is_system(const source *s, uint32_t row);
 bool source_row_is_forced(const source *s, uint32_t row);   /* from a -include */
@@ -91,6 +99,7 @@ void diag_if_oom(void);        /* diag_oom() if errno is ENOMEM */
 void diag_oom_handlers(void);  /* tree-sitter's, libstdc++'s and LLVM's failures become diag_oom */
 void diag_llvm_fatal_handler(void);   /* after clang_createIndex: LLVM's fatal errors become goc's */
 void diag_cleanup_dir(const char *dir);    /* removed by a fatal error (NULL: none) */
+void diag_cleanup_overlay(const char *dir);   /* the front end's header overlay: likewise */
 void diag_cleanup_file(const char *path);  /* unlinked by a fatal error (NULL: none) */
 
 /* ---- program.c: functions across every .goc file of the build ---- */
