@@ -177,7 +177,7 @@ void goc__waitq_enqueue(goc_waitq *q, goc_sudog *s) {
   q->last = s;
 }
 
-goc_sudog *goc__waitq_dequeue(goc_waitq *q) {
+goc_sudog *goc__waitq_dequeue_slow(goc_waitq *q) {
   for (;;) {
     goc_sudog *s = q->first;
     if (!s) return NULL;
@@ -389,8 +389,12 @@ static void recv_direct(goc_chan *c, goc_sudog *s, void *dst) {
   goc__sudog_wake(s);
 }
 
-int goc__chansend(goc_chan *c, const void *elem, bool block, goc_g *g,
-                  goc_sudog **out) {
+/* chansend and chanrecv are inlined into the goroutine entry points
+ * (goc__chan_send, goc__chan_recv: block is constant there, and a
+ * buffered transfer makes no call but the lock's), and called through
+ * goc__chansend/goc__chanrecv everywhere else. */
+static inline __attribute__((always_inline)) int chansend(goc_chan *c, const void *elem, bool block, goc_g *g,
+                                                          goc_sudog **out) {
   /* Not ready and not closed: a non-blocking send fails without the lock
    * (the argument: goc__chan_send_would_block in chan.h). */
   if (!block && goc__chan_send_would_block(c)) return 0;
@@ -420,8 +424,8 @@ int goc__chansend(goc_chan *c, const void *elem, bool block, goc_g *g,
   return 0;   /* c stays locked */
 }
 
-int goc__chanrecv(goc_chan *c, void *dst, bool *ok, bool block, goc_g *g,
-                  goc_sudog **out) {
+static inline __attribute__((always_inline)) int chanrecv(goc_chan *c, void *dst, bool *ok, bool block, goc_g *g,
+                                                          goc_sudog **out) {
   /* Not ready and not closed: fails without the lock (chan.h). */
   if (!block && goc__chan_nb_empty(c)) {
     if (LOAD(&c->closed) == 0) return 0;
@@ -463,6 +467,13 @@ int goc__chanrecv(goc_chan *c, void *dst, bool *ok, bool block, goc_g *g,
   return 0;   /* c stays locked */
 }
 
+int goc__chansend(goc_chan *c, const void *elem, bool block, goc_g *g, goc_sudog **out) {
+  return chansend(c, elem, block, g, out);
+}
+int goc__chanrecv(goc_chan *c, void *dst, bool *ok, bool block, goc_g *g, goc_sudog **out) {
+  return chanrecv(c, dst, ok, block, g, out);
+}
+
 void goc__chan_commit_unlock(goc_g *g, void *arg) {
   (void)g;
   goc__chanunlock(&((goc_chan *)arg)->lock);
@@ -475,7 +486,7 @@ int goc__chan_send(goc_g *g, goc_chan *c, const void *elem) {
     return 0;
   }
   goc_sudog *s;
-  if (goc__chansend(c, elem, true, g, &s)) return 1;
+  if (chansend(c, elem, true, g, &s)) return 1;
   goc__g_set_wait_state(g, s);
   goc__park_g(g, GOC_WAIT_CHAN_SEND, goc__chan_commit_unlock, c);
   return 0;
@@ -493,7 +504,7 @@ int goc__chan_recv(goc_g *g, goc_chan *c, void *dst, bool *ok) {
     return 0;
   }
   goc_sudog *s;
-  if (goc__chanrecv(c, dst, ok, true, g, &s)) return 1;
+  if (chanrecv(c, dst, ok, true, g, &s)) return 1;
   goc__g_set_wait_state(g, s);
   goc__park_g(g, GOC_WAIT_CHAN_RECV, goc__chan_commit_unlock, c);
   return 0;

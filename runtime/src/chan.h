@@ -170,8 +170,13 @@ void goc__waitrec_put(goc_waitrec *r);
 
 /* ---- queue operations (c must be locked) -------------------------------- */
 void goc__waitq_enqueue(goc_waitq *q, goc_sudog *s);
-/* Pops the first sudog whose select (if any) this caller wins. */
-goc_sudog *goc__waitq_dequeue(goc_waitq *q);
+/* Pops the first sudog whose select (if any) this caller wins. The empty
+ * queue, the common case of a buffered channel, costs no call. */
+goc_sudog *goc__waitq_dequeue_slow(goc_waitq *q);
+static inline goc_sudog *goc__waitq_dequeue(goc_waitq *q) {
+  if (!__atomic_load_n(&q->first, __ATOMIC_RELAXED)) return NULL;
+  return goc__waitq_dequeue_slow(q);
+}
 /* Removes s if it is still on q. */
 void goc__waitq_remove(goc_waitq *q, goc_sudog *s);
 
@@ -217,8 +222,20 @@ __attribute__((noreturn)) void goc__thread_block_forever(goc_wait_reason reason)
  * after releasing every case's lock). c is locked for all of them; none
  * unlocks or wakes. A NULL destination discards the value. */
 static inline char *goc__chanbuf(goc_chan *c, size_t i) { return c->buf + i * c->elemsize; }
+/* memcpy of a size known only at run time is a call into libc; the sizes
+ * channels mostly carry are one move each. */
+static inline void goc__elem_move(void *dst, const void *src, size_t n) {
+  switch (n) {
+  case 1: memcpy(dst, src, 1); return;
+  case 2: memcpy(dst, src, 2); return;
+  case 4: memcpy(dst, src, 4); return;
+  case 8: memcpy(dst, src, 8); return;
+  case 16: memcpy(dst, src, 16); return;
+  default: memcpy(dst, src, n); return;
+  }
+}
 static inline void goc__elem_copy(goc_chan *c, void *dst, const void *src) {
-  if (dst && c->elemsize) memcpy(dst, src, c->elemsize);
+  if (dst && c->elemsize) goc__elem_move(dst, src, c->elemsize);
 }
 static inline void goc__elem_clear(goc_chan *c, void *dst) {
   if (dst && c->elemsize) memset(dst, 0, c->elemsize);
@@ -248,7 +265,7 @@ static inline void goc__chan_take(goc_chan *c, goc_sudog *s, void *dst) {
     if (c->elemsize) {
       char *qp = goc__chanbuf(c, c->recvx);
       goc__elem_copy(c, dst, qp);
-      memcpy(qp, s->elem, c->elemsize);
+      goc__elem_move(qp, s->elem, c->elemsize);
     }
     if (++c->recvx == c->dataqsiz) c->recvx = 0;
     c->sendx = c->recvx;
@@ -257,17 +274,14 @@ static inline void goc__chan_take(goc_chan *c, goc_sudog *s, void *dst) {
 }
 /* Appends src to the buffer; qcount < dataqsiz. */
 static inline void goc__chan_put(goc_chan *c, const void *src) {
-  if (c->elemsize) memcpy(goc__chanbuf(c, c->sendx), src, c->elemsize);
+  if (c->elemsize) goc__elem_move(goc__chanbuf(c, c->sendx), src, c->elemsize);
   if (++c->sendx == c->dataqsiz) c->sendx = 0;
   __atomic_store_n(&c->qcount, c->qcount + 1, __ATOMIC_RELAXED);
 }
-/* Removes the buffer's head into dst; qcount > 0. */
+/* Removes the buffer's head into dst; qcount > 0. The slot keeps its
+ * bytes (Go clears it for its collector; C has none to mislead). */
 static inline void goc__chan_get(goc_chan *c, void *dst) {
-  if (c->elemsize) {
-    char *qp = goc__chanbuf(c, c->recvx);
-    goc__elem_copy(c, dst, qp);
-    memset(qp, 0, c->elemsize);
-  }
+  if (c->elemsize) goc__elem_copy(c, dst, goc__chanbuf(c, c->recvx));
   if (++c->recvx == c->dataqsiz) c->recvx = 0;
   __atomic_store_n(&c->qcount, c->qcount - 1, __ATOMIC_RELAXED);
 }
