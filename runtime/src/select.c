@@ -42,18 +42,27 @@ uint64_t goc__chan_rand(void) {
   __uint128_t t = (__uint128_t)s * (s ^ 0xe7037ed1a0b428dbull);
   return (uint64_t)(t >> 64) ^ (uint64_t)t;
 }
-static inline uint32_t rand_n(uint32_t n) {  /* uniform-ish in [0, n) */
-  return (uint32_t)(((goc__chan_rand() >> 32) * (uint64_t)n) >> 32);
-}
 
 /* ---- lock order ------------------------------------------------------------ */
 static inline uintptr_t caddr(goc_select_case *cases, uint32_t i) {
   return (uintptr_t)cases[i].chan;
 }
 
-/* Heap sort of order[0..n) by channel address (Go's selectgo). */
+/* order[0..n) = poll's cases by channel address: an insertion sort for
+ * the few cases most selects have, Go's heap sort (no quadratic worst
+ * case) beyond. */
 static void sort_lockorder(goc_select_case *cases, uint32_t *order,
                            const uint32_t *poll, int n) {
+  if (n <= 8) {
+    for (int i = 0; i < n; i++) {
+      uint32_t ci = poll[i];
+      uintptr_t ca = caddr(cases, ci);
+      int j = i;
+      for (; j > 0 && caddr(cases, order[j - 1]) > ca; j--) order[j] = order[j - 1];
+      order[j] = ci;
+    }
+    return;
+  }
   for (int i = 0; i < n; i++) {
     int j = i;
     uint32_t ci = poll[i];
@@ -154,11 +163,16 @@ int goc__selectgo(goc_select_case *cases, int n, bool has_default, goc_g *g,
   }
   order = poll + (n > 64 ? n : 64);
 
-  /* 1. poll order (Fisher-Yates, skipping nil channels), lock order */
+  /* 1. poll order (Fisher-Yates, skipping nil channels), lock order. One
+   * random number serves every step: each takes its index from the high
+   * bits of a 64x32 product with the running word, then stirs the word
+   * (a multiplicative step; uniform enough for a shuffle of a few). */
   int norder = 0;
+  uint64_t r = goc__chan_rand();
   for (int i = 0; i < n; i++) {
     if (!cases[i].chan) continue;
-    uint32_t j = rand_n((uint32_t)norder + 1);
+    uint32_t j = (uint32_t)(((r >> 32) * (uint64_t)(norder + 1)) >> 32);
+    r = r * 0x9E3779B97F4A7C15ull + 0x632BE59BD9B4E019ull;
     poll[norder] = poll[j];
     poll[j] = (uint32_t)i;
     norder++;
