@@ -290,6 +290,7 @@ tool_case() {   # tool_case NAME FMODE
   elif [ "$mode" = full ]; then ns=$(points "$total" $tl_first $tl_last $tl_max)
   else   # short: each cc, run and test run compiles
     case $name in transform) ns=$(points "$total" 10 3 16) ;; testmain) ns=$(points "$total" 5 1 10) ;;
+                  cc) ns=$(points "$total" 2 3 6) ;;   # the last ones: after the link (an output left behind once)
                   *) ns=$(points "$total" 2 1 4) ;; esac
   fi
   local nn; nn=$(echo "$ns" | wc -l)

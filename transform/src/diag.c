@@ -34,8 +34,19 @@ void diag_cleanup_dir(const char *dir) { fatal_rm_dir = dir; }
 void diag_cleanup_overlay(const char *dir) { fatal_rm_overlay = dir; }
 void diag_cleanup_file(const char *path) { fatal_unlink = path; }
 
+/* Outputs already built (goc cc's executable or objects): a fatal error
+ * after them (out of memory in the cleanup) must not leave them behind as
+ * if the command had succeeded. No allocation: the paths are argv's. */
+static const char *fatal_outputs[64];
+static int nfatal_outputs;
+void diag_cleanup_output(const char *path) {
+  if (nfatal_outputs < (int)(sizeof fatal_outputs / sizeof fatal_outputs[0])) fatal_outputs[nfatal_outputs++] = path;
+}
+
 static void fatal_cleanup(void) {
   if (fatal_unlink) unlink(fatal_unlink);
+  for (int i = 0; i < nfatal_outputs; i++) unlink(fatal_outputs[i]);
+  nfatal_outputs = 0;
   if (fatal_rm_dir && !getenv("GOC_KEEP")) driver_rm_rf(fatal_rm_dir);   /* fork + exec: no allocation here */
   if (fatal_rm_overlay) {
     char *v[] = {"rm", "-rf", (char *)fatal_rm_overlay, NULL};

@@ -412,6 +412,8 @@ static int compile_lowered(argv_t *cc, const build_ctx *bx) {
       explained = transform_one(bx->gocs, bx->ngoc, i, scratch, bx->flags->v, bx->flags->n, NULL, CHECK_NOW) != 0;
     free(scratch);
   }
+  for (int i = 0; !rc && cc->v[i]; i++)
+    if (!strcmp(cc->v[i], "-o") && cc->v[i + 1]) diag_cleanup_output(cc->v[i + 1]);
   if (!explained) copy_to_stderr(errs);
   free(errs);
   return rc;
