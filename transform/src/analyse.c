@@ -513,6 +513,19 @@ bool declared_in_place(const slot *sl) {
   return !sl->is_param && !sl->is_temp && !sl->is_static && !sl->in_place && !sl->is_shadow;
 }
 
+char *twin_decl(const fnctx *fx, int k) {
+  const slot *sl = &fx->slots[k];
+  char *type = sl->is_param ? xasprintf("__typeof__(((struct %s__frame *)0)->%s)", fx->fn->is_main ? "main" : fx->fn->name,
+                                        sl->name)
+                            : xasprintf("goc_T%d", k);
+  /* (void)&: gcc -O0 gives an unused scalar no location, and a debugger
+     finds the twin's frame by its address */
+  char *d = xasprintf("typedef %s goc_in_L__%s; goc_in_L__%s %s; (void)&%s;", type, sl->fname, sl->fname, sl->cname,
+                      sl->cname);
+  free(type);
+  return d;
+}
+
 static bool has_field_name(const slot *sl) { return !sl->is_static && !sl->in_place && !sl->is_shadow; }
 
 /* n holds a loop or a goto: a back edge, where a preemption check suspends. */
@@ -598,7 +611,9 @@ static void name_slots(fnctx *fx, walk *w, uint32_t body_end) {
       continue;
     }
     if (!declared_in_place(sl)) continue;
-    bool clash = !strncmp(sl->name, "goc_", 4) || shadowed(fx, i);
+    /* a local in L is reached through goc_L at every suspension, so it keeps
+       its name when shadowed (a debugger finds it by that name) */
+    bool clash = !strncmp(sl->name, "goc_", 4) || (shadowed(fx, i) && !sl->in_L);
     if (!clash && sl->scope_end == body_end) {
       for (int j = 0; j < fx->nslots && !clash; j++)
         clash = fx->slots[j].is_static && fx->slots[j].cname && !strcmp(fx->slots[j].cname, sl->name);

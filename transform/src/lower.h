@@ -20,12 +20,14 @@
  *     types; a temp's type that mentions locals re-declares them inside a
  *     statement expression (top_type). A local is renamed name__N only
  *     where it is shadowed by an inner local of its name (a suspension
- *     there must still reach it), names something hoisted to the top, or
+ *     there must still reach it, unless it lives in L), names something
+ *     hoisted to the top, or
  *     starts with goc_; static and extern locals stay hoisted. The locals
  *     of a statement expression with no suspension (in_place) stay there.
  *   - A slot is a C variable of the step function. Slots with in_L live in
- *     the locals area L (their C twin only gives typeof a name); the others
- *     are registers spilled to L at a suspension and reloaded after it.
+ *     the locals area L (their C twin only gives typeof a name, and its
+ *     type is named goc_in_L__FNAME for debuggers); the others are
+ *     registers spilled to L at a suspension and reloaded after it.
  *   - Every L field FNAME has a C twin CNAME of the same type, in scope
  *     wherever (L->FNAME) is written, so "(L->FNAME)" can be written
  *     "(CNAME)" inside __typeof__ (typeof_text). FNAME is CNAME unless two
@@ -140,6 +142,10 @@ char *top_type(const fnctx *fx, const char *type_expr);
 /* Declared where the source declares it (not a parameter, temp, static,
  * statement-expression or go-block local). */
 bool declared_in_place(const slot *sl);
+/* The declaration of in_L slot k's twin: its type is named
+ * goc_in_L__FNAME, which tells a debugger (goc-gdb.py) that the local's
+ * value is (goc_L->FNAME), not the twin's own bytes. */
+char *twin_decl(const fnctx *fx, int k);
 void live_push(fnctx *fx, int slot);
 
 /* lower_expr.c */

@@ -171,7 +171,11 @@ static char *lower_function_once(program *p, const source *s, fninfo *fn, const 
              step_name(fn));
   buf_printf(&out, "struct %s__frame *goc_fr = (struct %s__frame *)goc_frp;\n", fr, fr);
   if (fn->lifted) emit_enclosing_types(s, fn->def, &out);
-  for (int i = 0; i < fn->nparams; i++) buf_printf(&out, "%s\n", fx.slots[i].decl);
+  for (int i = 0; i < fn->nparams; i++) {
+    char *td = fx.slots[i].in_L ? twin_decl(&fx, i) : NULL;
+    buf_printf(&out, "%s\n", td ? td : fx.slots[i].decl);
+    free(td);
+  }
   buf_puts(&out, buf_str(&fx.temps));
   /* the prologue belongs to the function's own line */
   emit_line(&fx, fn->def, &out);

@@ -181,7 +181,13 @@ static void lower_declaration(fnctx *fx, TSNode n, buf *out) {
     TSNode nm = declarator_name(target);
     int k = ts_node_is_null(nm) ? -1 : slot_of_ident(fx, nm);
     if (k < 0 || !declared_in_place(&fx->slots[k])) continue;
-    if (fx->slots[k].decl) buf_printf(out, "%s\n", fx->slots[k].decl);
+    if (fx->slots[k].in_L) {
+      char *td = twin_decl(fx, k);
+      buf_printf(out, "%s\n", td);
+      free(td);
+    } else if (fx->slots[k].decl) {
+      buf_printf(out, "%s\n", fx->slots[k].decl);
+    }
     if (!node_is(d, "init_declarator")) continue;
     TSNode value = node_field(d, "value");
     char *ref = slot_ref(fx, k);
