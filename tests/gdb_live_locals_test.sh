@@ -4,7 +4,8 @@
 # suspension: print (with /FMT, options, members of the same names, strings,
 # $ history), set var, breakpoint conditions, info locals, display, bt full
 # and an MI variable object show the live values, in nested and sibling
-# blocks and under a shadowing local of the same name; a plain C function
+# blocks and under a shadowing local of the same name (an outer register
+# local, renamed r__N, printed as r too); a plain C function
 # and an outer frame selected with `up` read their own locals. Skipped (77)
 # without gdb.
 # Usage: gdb_live_locals_test.sh GOC SOURCE_DIR
@@ -24,6 +25,7 @@ $(at nested) if m == 7 && w[0] == 3
 $(at sibling) if w[0] == 5
 $(at sibling) if w[0] == 4
 $(at shadow)
+$(at 'rename inner')
 $(at outer)
 $(at plain)
 run
@@ -68,7 +70,10 @@ continue
 print n
 print *np
 continue
+print r
+continue
 print n
+print r
 continue
 print buf[0]@3
 print n
@@ -106,7 +111,9 @@ cat > "$work/want" <<'EOF'
 {5, 8}
 106
 106
+7
 3
+4
 "xyz"
 3
 3

@@ -124,10 +124,11 @@ class GoroutineCmd(gdb.Command):
 # twin that says where the value is. C has no references, so two parts make
 # gdb show the live value:
 #   - `print` rewrites each name that resolves to a twin into (goc_L->FIELD)
-#     and hands the expression to `call` (same options and /FMT; `print`
-#     itself cannot be reached once replaced); member names, strings, $
-#     history and registers, and everything outside goroutine functions
-#     pass unchanged;
+#     (and one that resolves to a register local renamed name__N into that
+#     name) and hands the expression to `call` (same options and /FMT;
+#     `print` itself cannot be reached once replaced); member names,
+#     strings, $ history and registers, and everything outside goroutine
+#     functions pass unchanged;
 #   - a pretty-printer on the twin's type shows the live field wherever gdb
 #     prints the twin itself: info locals, bt full, display NAME, MI
 #     variable objects.
@@ -142,15 +143,30 @@ def _twin_field(t):
     return None
 
 
-def _twin_ref(name, block):
-    try:
-        sym = gdb.lookup_symbol(name, block, gdb.SYMBOL_VAR_DOMAIN)[0]
-    except gdb.error:
-        return None
-    if sym is None or sym.addr_class == gdb.SYMBOL_LOC_TYPEDEF:
+def _local_named(name, block):
+    """The local name means in block: the innermost of that name, or of
+    name__N, name__pN (a register local shadowed by an inner one of its
+    name across a suspension is renamed so; docs/debugging.md); or None."""
+    renamed = re.compile(re.escape(name) + r"__p?[0-9]+$")
+    while block is not None and not block.is_static and not block.is_global:
+        for sym in block:
+            if (sym.name == name or renamed.match(sym.name)) and (sym.is_variable or sym.is_argument):
+                return sym
+        if block.function is not None:
+            break
+        block = block.superblock
+    return None
+
+
+def _live_ref(name, block):
+    """What to write for name in block, or None to leave it as written."""
+    sym = _local_named(name, block)
+    if sym is None:
         return None
     field = _twin_field(sym.type)
-    return "(goc_L->%s)" % field if field else None
+    if field:
+        return "(goc_L->%s)" % field
+    return sym.name if sym.name != name else None
 
 
 _TOKEN = re.compile(r"""
@@ -169,7 +185,7 @@ def live_expression(expr, block):
         m = _TOKEN.match(expr, pos)
         tok, pos = m.group(), m.end()
         if m.lastgroup == "name" and prev not in _NOT_A_NAME and not expr[pos:].lstrip().startswith("::"):
-            tok = _twin_ref(tok, block) or tok
+            tok = _live_ref(tok, block) or tok
         if m.lastgroup != "space":
             prev = m.group()
         out.append(tok)
