@@ -113,16 +113,14 @@ class GoroutineCmd(gdb.Command):
         raise gdb.GdbError("no goroutine %d" % want)
 
 
-
-
 # ---- Locals ---------------------------------------------------------------
 # An array or address-taken local of a goroutine function lives in the
 # frame's locals area, at (goc_L->FIELD); the step function still declares a
 # twin under the local's name, in the local's block, only for __typeof__.
 # The twin's type is the typedef goc_in_L__FIELD, so gdb's own scope lookup
 # finds, for a name at the current pc, either a real C local (live) or a
-# twin that says where the value is. C has no references, so two parts make
-# gdb show the live value:
+# twin that says where the value is. C has no references, so gdb is shown
+# the live value in two ways:
 #   - `print` rewrites each name that resolves to a twin into (goc_L->FIELD)
 #     (and one that resolves to a register local renamed name__N into that
 #     name) and hands the expression to `call` (same options and /FMT;
@@ -179,7 +177,8 @@ _TOKEN = re.compile(r"""
 
 
 def live_expression(expr, block):
-    """expr with every name that means a twin in block written (goc_L->FIELD)."""
+    """expr with every name that means a twin in block written (goc_L->FIELD),
+    and every name that means a renamed register local written name__N."""
     out, prev, pos = [], "", 0
     while pos < len(expr):
         m = _TOKEN.match(expr, pos)
@@ -250,7 +249,7 @@ def _live_condition(bp):
     (`break f.goc:12 if n > 3`, `condition 1 n > 3`); info breakpoints then
     shows the rewritten text."""
     cond = bp.condition
-    if not cond or bp.type != gdb.BP_BREAKPOINT:
+    if not cond or bp.type not in (gdb.BP_BREAKPOINT, gdb.BP_HARDWARE_BREAKPOINT):
         return
     for loc in bp.locations:
         try:
