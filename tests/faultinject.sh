@@ -138,6 +138,17 @@ run_runtime_sites() {
       [ $done -gt $before ] && [ ! -e "$work/hit" ] && { done=$before; missed=$((missed + 1)); }
     done
   done < "$work/$name.allsites"
+  # each site's first allocation failing with every later one (after
+  # mode: an allocator that stays out of memory)
+  while read -r h c; do
+    tried=$((tried + 1))
+    rm -f "$work/hit"
+    timeout -s KILL 30 env GOC_MAXPROCS=2 GOC_FAILMALLOC_SITE=$h GOC_FAILMALLOC_MODE=after GOC_FAILMALLOC_HIT=$work/hit \
+      LD_PRELOAD=$shim "$exe" > "$work/out" 2> "$work/err"
+    local arc=$? before=$done
+    runtime_judge "$name" $arc "$expect" "site $h #1" after
+    [ $done -gt $before ] && [ ! -e "$work/hit" ] && { done=$before; missed=$((missed + 1)); }
+  done < "$work/$name.allsites"
   # and each site's first allocation stalled 0.3 s instead (a descheduled
   # thread there): the run must end as the clean one
   local stalled=0
@@ -150,7 +161,7 @@ run_runtime_sites() {
       bad=$((bad + 1)); report "$name" "site $h #1" delay $src "a stall is not a failure: the run must complete" "$work/err"
     fi
   done < "$work/$name.allsites"
-  summary+=("$name sites: $(wc -l < "$work/$name.allsites") sites, $stalled stalled, $tried runs (first, middle and last allocation of each): $oom out of memory, $thr thread creation failed, $done completed, $missed not reached (this run allocated less there), $bad failed")
+  summary+=("$name sites: $(wc -l < "$work/$name.allsites") sites, $stalled stalled, $tried runs (first, middle and last allocation of each, and the first with every later one): $oom out of memory, $thr thread creation failed, $done completed, $missed not reached (this run allocated less there), $bad failed")
 }
 
 if { [ "$which" = runtime ] || [ "$which" = all ]; } && [ "$mode" = sites ]; then
