@@ -41,11 +41,13 @@ def _reason(r):
 
 def _goroutines():
     # every G is in one of the slabs it was carved from (proc.c's galloc)
+    # (Gs of one slab are `stride` bytes apart: a G and its first chunk)
+    gptr = gdb.lookup_type("goc_g").pointer()
     slab = gdb.parse_and_eval("goc__sched.allgs")
     while int(slab) != 0:
-        gs = slab["g"]
+        mem = int(slab["mem"].address)
         for i in range(int(slab["n"])):
-            g = gs[i].address
+            g = gdb.Value(mem + i * int(slab["stride"])).cast(gptr)
             if int(g["status"]) not in (0, 5):
                 yield g
         slab = slab["next"]

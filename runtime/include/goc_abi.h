@@ -135,6 +135,12 @@ static inline void *goc__arena_push(goc_g *g, __SIZE_TYPE__ n) {
   }
   return goc__arena_push_slow(g, n);
 }
+/* What the arena takes for a frame of type FR and the locals of type L its
+ * step pushes at entry (a goroutine function's F__first). */
+#define GOC__ARENA_ROUND(n) (((n) + GOC_ARENA_ALIGN - 1) & ~(__SIZE_TYPE__)(GOC_ARENA_ALIGN - 1))
+#define GOC__FIRST_BYTES(FR, L)                                             \
+  (GOC__ARENA_ROUND(sizeof(FR)) +                                           \
+   GOC__ARENA_ROUND(sizeof(L) + (_Alignof(L) > GOC_ARENA_ALIGN ? _Alignof(L) : 0)))
 /* Releases p and everything pushed after it. */
 static inline void goc__arena_pop(goc_g *g, void *p) {
   goc_g_head *h = GOC_G(g);
@@ -230,8 +236,13 @@ typedef struct goc_site {
 
 /* A new G, not yet runnable. Push its first frame with goc__frame_push,
  * fill the arguments, then goc__go_start. site may be ((void *)0) (no
- * "created by"). */
+ * "created by"). goc__go_new_sized(first): the G's first chunk is sized to
+ * hold `first` bytes of frames (the first frame and its locals, as the
+ * arena will push them: F__first()) and a blocked channel operation's
+ * record; goc__go_new: a size for first frames that are not known. */
 goc_g *goc__go_new(void);
+goc_g *goc__go_new_sized(__SIZE_TYPE__ first);
+#define GOC__FIRST_UNKNOWN 128   /* what goc__go_new makes room for */
 void goc__go_start(goc_g *newg, const goc_site *site);
 
 /* Runs the program: starts the runtime, runs the frame already pushed on

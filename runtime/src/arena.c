@@ -2,10 +2,11 @@
  *
  * Invariants:
  *   - A G's arena is a list of chunks, newest first; the oldest is chunk0,
- *     the G's own chunk0_data (GOC_FIRST_CHUNK bytes, no header), so an
- *     idle goroutine costs sizeof(goc_g) bytes. The G does not name its
- *     current chunk: h->arena_base is chunk0_data or the data of the chunk
- *     (current()), so the G spends no field on what the head already says.
+ *     the G's own chunk0_data (goc__chunk0_size(g) bytes, no header), so
+ *     an idle goroutine costs sizeof(goc_g) and its chunk0. The G does not
+ *     name its current chunk: h->arena_base is chunk0_data or the data of
+ *     the chunk (current()), so the G spends no field on what the head
+ *     already says.
  *   - h->arena_base/ptr/end always describe the current chunk; a chunk's
  *     prev_ptr is the bump pointer of the chunk below it (chunk0's too) at
  *     the time it was pushed.
@@ -37,7 +38,7 @@ static void set_current(goc_g *g, goc_chunk *c, char *ptr) {
     h->arena_end = chunk_data(c) + c->size;
   } else {
     h->arena_base = g->chunk0_data;
-    h->arena_end = g->chunk0_data + GOC_FIRST_CHUNK;
+    h->arena_end = g->chunk0_data + goc__chunk0_size(g);
   }
   h->arena_ptr = ptr;
 }
@@ -45,7 +46,7 @@ static void set_current(goc_g *g, goc_chunk *c, char *ptr) {
 /* Called once per G allocation (and on reuse). */
 void goc__arena_init(goc_g *g) {
   _Static_assert(sizeof(goc_chunk) % 16 == 0, "chunk header alignment");
-  _Static_assert(GOC_FIRST_CHUNK % 16 == 0, "chunk0 alignment");
+  _Static_assert(GOC_CHUNK0_STEP % 16 == 0 && sizeof(goc_g) % 16 == 0, "chunk0 alignment");
   set_current(g, NULL, g->chunk0_data);
 }
 

@@ -250,7 +250,8 @@ static goc_sudog *single_waiter(goc_g *g, goc_chan *c, void *elem, bool is_send)
   if (g && (size_t)(GOC_G(g)->arena_end - GOC_G(g)->arena_ptr) >= sizeof *s) {
     /* popped by the resume (LIFO: nothing is pushed between the park and
      * the resume), as the records in the arena are */
-    _Static_assert(sizeof(goc_sudog) % GOC_ARENA_ALIGN == 0, "lone sudog size");
+    _Static_assert(sizeof(goc_sudog) % GOC_ARENA_ALIGN == 0 && sizeof(goc_sudog) == GOC_LONE_WAIT,
+                   "lone sudog size: the room each G's chunk0 keeps for it (proc.h)");
     s = goc__arena_push(g, sizeof *s);
     s->g = g;
     s->case_idx = 0;

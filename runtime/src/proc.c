@@ -109,20 +109,25 @@ uint32_t goc__fastrand(void) {
 /* ---- G ------------------------------------------------------------------ */
 
 /* Gs are carved out of slabs (never freed: G memory is never returned),
- * so a G costs sizeof(goc_g), with no allocator header or alignment slack,
- * and the slabs list every G (GOC_FOR_EACH_G) without a link in each. */
-static goc_g *galloc(void) {
+ * one class per slab, so a G costs sizeof(goc_g) and its chunk0, with no
+ * allocator header or alignment slack, and the slabs list every G
+ * (GOC_FOR_EACH_G) without a link in each. */
+static goc_g *galloc(int cls) {
+  size_t stride = sizeof(goc_g) + (size_t)cls * GOC_CHUNK0_STEP;
   goc__rt_lock(&goc__sched.allglock);
-  goc_gslab *s = goc__sched.allgs;
+  goc_gslab *s = goc__sched.gslab[cls];
   if (!s || s->n == GOC_GSLAB_COUNT) {
-    s = malloc(sizeof *s + GOC_GSLAB_COUNT * sizeof(goc_g));
+    s = aligned_alloc(16, sizeof *s + GOC_GSLAB_COUNT * stride);
     if (!s) goc__throw("out of memory allocating a goroutine");
     s->n = 0;
+    s->stride = (uint32_t)stride;
     s->next = goc__sched.allgs;
     goc__sched.allgs = s;
+    goc__sched.gslab[cls] = s;
   }
-  goc_g *g = &s->g[s->n];
+  goc_g *g = (goc_g *)(s->mem + (size_t)s->n * stride);
   memset(g, 0, sizeof *g);
+  g->cls = (uint8_t)cls;
   goc__arena_init(g);
   s->n++;   /* listed once it is initialised: walkers hold allglock too */
   goc__rt_unlock(&goc__sched.allglock);
@@ -136,71 +141,81 @@ goc_gext *goc__gx_alloc(goc_g *g) {
   return x;
 }
 
-/* p owned by the caller, or NULL. */
-goc_g *goc__gfget(goc_p *p) {
-  if (p && !p->gfree && goc__sched.ngfree > 0) {
+/* p owned by the caller, or NULL. A G of class cls. */
+goc_g *goc__gfget(goc_p *p, int cls) {
+  if (p && !p->gfree[cls] && goc__sched.ngfree[cls] > 0) {
     goc__rt_lock(&goc__sched.lock);
-    while (p->gfreecnt < GFREE_LOCAL_MAX / 2 && goc__sched.gfree) {
-      goc_g *g = goc__sched.gfree;
-      goc__sched.gfree = g->schedlink;
-      goc__sched.ngfree--;
-      g->schedlink = p->gfree;
-      p->gfree = g;
-      p->gfreecnt++;
+    while (p->gfreecnt[cls] < GFREE_LOCAL_MAX / 2 && goc__sched.gfree[cls]) {
+      goc_g *g = goc__sched.gfree[cls];
+      goc__sched.gfree[cls] = g->schedlink;
+      goc__sched.ngfree[cls]--;
+      g->schedlink = p->gfree[cls];
+      p->gfree[cls] = g;
+      p->gfreecnt[cls]++;
     }
     goc__rt_unlock(&goc__sched.lock);
   }
-  if (p && p->gfree) {
-    goc_g *g = p->gfree;
-    p->gfree = g->schedlink;
-    p->gfreecnt--;
+  if (p && p->gfree[cls]) {
+    goc_g *g = p->gfree[cls];
+    p->gfree[cls] = g->schedlink;
+    p->gfreecnt[cls]--;
     return g;
   }
   if (!p) {
     goc__rt_lock(&goc__sched.lock);
-    goc_g *g = goc__sched.gfree;
-    if (g) { goc__sched.gfree = g->schedlink; goc__sched.ngfree--; }
+    goc_g *g = goc__sched.gfree[cls];
+    if (g) { goc__sched.gfree[cls] = g->schedlink; goc__sched.ngfree[cls]--; }
     goc__rt_unlock(&goc__sched.lock);
     if (g) return g;
   }
-  return galloc();
+  return galloc(cls);
 }
 
 /* p owned by the caller, or NULL. g is finished; its arena is released. */
 void goc__gfput(goc_p *p, goc_g *g) {
+  int cls = g->cls;
   if (GOC_G(g)->arena_base != g->chunk0_data || (g->x && g->x->spare)) goc__arena_free(g, p);
   else GOC_G(g)->arena_ptr = g->chunk0_data;
   atomic_store(&g->status, GOC_GIDLE);
   g->h.top = NULL;
   if (p) {
-    g->schedlink = p->gfree;
-    p->gfree = g;
-    if (++p->gfreecnt < GFREE_LOCAL_MAX) return;
+    g->schedlink = p->gfree[cls];
+    p->gfree[cls] = g;
+    if (++p->gfreecnt[cls] < GFREE_LOCAL_MAX) return;
     goc__rt_lock(&goc__sched.lock);
-    while (p->gfreecnt > GFREE_LOCAL_MAX / 2) {
-      goc_g *g1 = p->gfree;
-      p->gfree = g1->schedlink;
-      p->gfreecnt--;
-      g1->schedlink = goc__sched.gfree;
-      goc__sched.gfree = g1;
-      goc__sched.ngfree++;
+    while (p->gfreecnt[cls] > GFREE_LOCAL_MAX / 2) {
+      goc_g *g1 = p->gfree[cls];
+      p->gfree[cls] = g1->schedlink;
+      p->gfreecnt[cls]--;
+      g1->schedlink = goc__sched.gfree[cls];
+      goc__sched.gfree[cls] = g1;
+      goc__sched.ngfree[cls]++;
     }
     goc__rt_unlock(&goc__sched.lock);
     return;
   }
   goc__rt_lock(&goc__sched.lock);
-  g->schedlink = goc__sched.gfree;
-  goc__sched.gfree = g;
-  goc__sched.ngfree++;
+  g->schedlink = goc__sched.gfree[cls];
+  goc__sched.gfree[cls] = g;
+  goc__sched.ngfree[cls]++;
   goc__rt_unlock(&goc__sched.lock);
 }
 
 /* Any thread. */
 #define GOID_BATCH 16
 
-goc_g *goc__go_new(void) {
+/* The class whose chunk0 holds `first` bytes of frames and a lone sudog. */
+static inline int gclass(size_t first) {
+  size_t k = (first + GOC_LONE_WAIT + GOC_CHUNK0_STEP - 1) / GOC_CHUNK0_STEP;
+  return k > GOC_GCLASSES ? GOC_GCLASSES : (int)k;
+}
+
+_Static_assert(GOC__FIRST_UNKNOWN + GOC_LONE_WAIT == GOC_FIRST_CHUNK, "goc__go_new's chunk0");
+goc_g *goc__go_new(void) { return goc__go_new_sized(GOC__FIRST_UNKNOWN); }
+
+goc_g *goc__go_new_sized(size_t first) {
   goc_p *p = goc__lockp();
-  goc_g *g = goc__gfget(p);
+  goc_g *g = goc__gfget(p, gclass(first));
   int64_t id;
   if (p) {
     /* ids come from the P in batches (Go's goidcache): no shared counter

@@ -70,8 +70,17 @@
 #include "park.h"
 
 #define GOC_RUNQ_SIZE 256
-#define GOC_FIRST_CHUNK 176          /* bytes of frames inside the G: a
-                                      * first frame and its locals (skynet: 176) */
+/* A G carries its first arena chunk (chunk0) inside it, sized when it is
+ * made: the first frame and its locals as goc__go_new_sized is told, plus
+ * room for a lone channel sudog (a blocked send or receive parks without an
+ * allocation), rounded to 16. Gs come in size classes of 16 bytes of
+ * chunk0, each with its own slabs and free lists; first frames too big for
+ * the largest class start in it and go on in a later chunk. */
+#define GOC_CHUNK0_STEP 16
+#define GOC_GCLASSES 16              /* chunk0 of 16, 32, ... 256 bytes */
+#define GOC_LONE_WAIT 48             /* sizeof(goc_sudog) (chan.h) */
+#define GOC_FIRST_CHUNK 176          /* chunk0 when the first frame's size is
+                                      * not known (goc__go_new) */
 #define GOC_CHUNK_SIZE 4096          /* later chunks (cached per P) */
 
 enum {
@@ -156,7 +165,7 @@ typedef struct goc_gext {
   bool goexit;              /* ... at the next trampoline (execute) */
 } goc_gext;
 
-/* A blocked G is this struct (GOC_FIRST_CHUNK of frames included): fields
+/* A blocked G is this struct and its chunk0 (frames included): fields
  * that only a running G needs live in its M (park record), and those only
  * some goroutines need in goc_gext. */
 struct goc_g {
@@ -164,6 +173,7 @@ struct goc_g {
   _Atomic uint8_t status;
   uint8_t wait_reason;      /* goc_wait_reason */
   bool yielded;             /* goc_yield__async state */
+  uint8_t cls;              /* size class: chunk0 is cls * GOC_CHUNK0_STEP bytes */
   uint32_t wait_ms;         /* goc__ms_coarse() when it parked; 0: unknown */
   int64_t id;
   goc_g *schedlink;         /* run queue / free list link */
@@ -171,8 +181,11 @@ struct goc_g {
   const goc_site *created;  /* the go statement; NULL: none */
   int64_t created_goid;     /* the goroutine that ran it */
   goc_gext *x;              /* cold part, NULL until needed */
-  char chunk0_data[GOC_FIRST_CHUNK] __attribute__((aligned(16))); /* chunk0 */
+  char chunk0_data[] __attribute__((aligned(16)));   /* chunk0 */
 };
+static inline size_t goc__chunk0_size(const goc_g *g) {
+  return (size_t)g->cls * GOC_CHUNK0_STEP;
+}
 /* The main goroutine (main.c): the process exits when it ends. */
 extern goc_g *goc__main_gp;
 
@@ -204,8 +217,8 @@ struct goc_p {
   _Atomic(goc_g *) runnext;
   goc_p *link;                       /* idle list */
   /* caches (owner only) */
-  goc_g *gfree;
-  int32_t gfreecnt;
+  goc_g *gfree[GOC_GCLASSES + 1];     /* by size class (1..GOC_GCLASSES) */
+  int32_t gfreecnt[GOC_GCLASSES + 1];
   goc_chunk *chunkfree;
   int32_t chunkfreecnt;
   int64_t goidcache, goidcacheend;   /* goroutine ids [cache, end) */
@@ -262,9 +275,9 @@ typedef struct goc_sched {
   goc_m *pwait;                   /* Ms back from a syscall waiting for a P */
   _Atomic int32_t npwait;         /* written under lock, read without */
   int64_t mnext;
-  /* G free list shared by Ps */
-  goc_g *gfree;
-  _Atomic int32_t ngfree;
+  /* G free lists shared by Ps, by size class */
+  goc_g *gfree[GOC_GCLASSES + 1];
+  _Atomic int32_t ngfree[GOC_GCLASSES + 1];
   /* state: allp[0..gomaxprocs) are live, allp[gomaxprocs..nallp) retired;
    * both change under lock, nallp first and only upwards (procresize.c) */
   _Atomic int32_t gomaxprocs;
@@ -289,6 +302,7 @@ typedef struct goc_sched {
   /* all Gs, for dumps */
   pthread_mutex_t allglock;
   struct goc_gslab *allgs;        /* the slabs Gs are carved from (proc.c) */
+  struct goc_gslab *gslab[GOC_GCLASSES + 1];   /* each class's newest */
   int64_t start_time;
   /* GOC_DEBUG */
   int64_t schedtrace_ms;
@@ -297,17 +311,21 @@ typedef struct goc_sched {
 
 extern goc_sched goc__sched;
 
-/* Every G ever allocated, for dumps and profiles: the slabs, newest first,
- * each with the Gs carved from it so far. Walk under allglock. */
+/* Every G ever allocated, for dumps and profiles: the slabs, newest first
+ * (all classes in one list), each with the Gs carved from it so far, every
+ * one of them `stride` bytes (its class's). Walk under allglock. */
 #define GOC_GSLAB_COUNT 128
 typedef struct goc_gslab {
   struct goc_gslab *next;   /* older slab */
   int32_t n;                /* Gs carved from it */
-  goc_g g[];
+  uint32_t stride;          /* sizeof(goc_g) + the class's chunk0 */
+  char mem[] __attribute__((aligned(16)));
 } goc_gslab;
 #define GOC_FOR_EACH_G(g)                                                     \
   for (goc_gslab *goc_s_ = goc__sched.allgs; goc_s_; goc_s_ = goc_s_->next) \
-    for (goc_g *g = goc_s_->g; g < goc_s_->g + goc_s_->n; g++)
+    for (goc_g *g = (goc_g *)goc_s_->mem;                                     \
+         (char *)g < goc_s_->mem + (size_t)goc_s_->n * goc_s_->stride;       \
+         g = (goc_g *)((char *)g + goc_s_->stride))
 extern _Thread_local goc_m *goc__tls_m;
 extern _Thread_local goc_g *goc__tls_g;
 
@@ -332,7 +350,7 @@ static inline bool goc__p_retired(const goc_p *p) {
 void goc__runtime_init(void);             /* idempotent */
 goc_m *goc__allocm(void);                 /* sched.lock not held */
 void goc__newm(goc_p *p, bool spinning);  /* sched.lock not held */
-goc_g *goc__gfget(goc_p *p);              /* p owned or NULL */
+goc_g *goc__gfget(goc_p *p, int cls);     /* p owned or NULL */
 void goc__gfput(goc_p *p, goc_g *g);      /* p owned or NULL */
 uint32_t goc__fastrand(void);
 /* A thread that is not an M uses the runtime: until it exits it counts as

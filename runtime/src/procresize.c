@@ -59,14 +59,16 @@ void goc__p_retire(goc_p *p) {
   }
   if (n) goc__globrunqputbatch(head, tail, n);
   goc__timers_move(p, goc__allp(p->id % goc__maxprocs()));
-  while (p->gfree) {
-    goc_g *g = p->gfree;
-    p->gfree = g->schedlink;
-    g->schedlink = s->gfree;
-    s->gfree = g;
-    atomic_fetch_add(&s->ngfree, 1);
+  for (int cls = 0; cls <= GOC_GCLASSES; cls++) {
+    while (p->gfree[cls]) {
+      goc_g *g = p->gfree[cls];
+      p->gfree[cls] = g->schedlink;
+      g->schedlink = s->gfree[cls];
+      s->gfree[cls] = g;
+      atomic_fetch_add(&s->ngfree[cls], 1);
+    }
+    p->gfreecnt[cls] = 0;
   }
-  p->gfreecnt = 0;
   goc__chunk_cache_drain(p);
   p->goidcache = p->goidcacheend = 0;   /* ids need not be dense */
   p->m = NULL;

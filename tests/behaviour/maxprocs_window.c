@@ -45,8 +45,10 @@ int win_retired_drained(int from) {
   for (int32_t i = from; i < goc__nallp(); i++) {
     goc_p *p = goc__allp(i);
     if (atomic_load(&p->status) != GOC_P_RETIRED || !goc__runqempty(p) ||
-        p->gfree || p->chunkfree || atomic_load(&p->timer0when) != INT64_MAX)
+        p->chunkfree || atomic_load(&p->timer0when) != INT64_MAX)
       return 0;
+    for (int cls = 0; cls <= GOC_GCLASSES; cls++)
+      if (p->gfree[cls]) return 0;
   }
   return 1;
 }

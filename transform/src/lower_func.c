@@ -23,6 +23,8 @@ void emit_frame_decl(fninfo *fn, buf *out) {
   buf_printf(out, "\nstruct %s__frame { goc_frame goc_hdr; %s};\n", frame_name(fn), fn->fields);
   buf_printf(out, "%sint %s__step(goc_g *goc_cur, goc_frame *goc_frp);\n",
              fn->is_static || fn->is_main ? "static " : "", step_name(fn));
+  buf_printf(out, "%s__SIZE_TYPE__ %s__first(void);\n",
+             fn->is_static || fn->is_main ? "__attribute__((unused)) static " : "", frame_name(fn));
   emit_gofn_decl(fn, out, false);
 }
 
@@ -52,7 +54,8 @@ static void emit_c_entry(const source *s, fninfo *fn, buf *out) {
   }
   buf_puts(out, "\n__attribute__((unused)) ");
   emit_rewritten_range(s, fn->def, ts_node_start_byte(fn->def), ts_node_start_byte(body), out, NULL);
-  buf_printf(out, "{\n  goc_g *goc__g = goc__go_new();\n"
+  buf_printf(out, "{\n  goc_g *goc__g = goc__go_new_sized(%s__first());\n", fr);
+  buf_printf(out, ""
                   "  struct %s__frame *goc__f = (struct %s__frame *)goc__frame_push(goc__g, sizeof(struct %s__frame), "
                   "%s__step);\n", fr, fr, fr, step_name(fn));
   for (int i = 0; i < fn->nparams; i++) buf_printf(out, "  GOC__INIT(goc__f->%s, %s);\n", fn->params[i], fn->params[i]);
@@ -170,29 +173,33 @@ static char *lower_function_once(program *p, const source *s, fninfo *fn, const 
   buf_printf(&out, "%sint %s__step(goc_g *goc_cur, goc_frame *goc_frp) {\n", fn->is_static || fn->is_main ? "static " : "",
              step_name(fn));
   buf_printf(&out, "struct %s__frame *goc_fr = (struct %s__frame *)goc_frp;\n", fr, fr);
-  if (fn->lifted) emit_enclosing_types(s, fn->def, &out);
+  /* the declarations up to the locals' struct, again in F__first */
+  buf decls = {0};
+  if (fn->lifted) emit_enclosing_types(s, fn->def, &decls);
   for (int i = 0; i < fn->nparams; i++) {
     char *td = fx.slots[i].in_L ? twin_decl(&fx, i) : NULL;
-    buf_printf(&out, "%s\n", td ? td : fx.slots[i].decl);
+    buf_printf(&decls, "%s\n", td ? td : fx.slots[i].decl);
     free(td);
   }
-  buf_puts(&out, buf_str(&fx.temps));
+  buf_puts(&decls, buf_str(&fx.temps));
   /* the prologue belongs to the function's own line */
-  emit_line(&fx, fn->def, &out);
-  buf_puts(&out, "struct goc_locals {");
+  emit_line(&fx, fn->def, &decls);
+  buf_puts(&decls, "struct goc_locals {");
   int nfields = 0;
   for (int i = 0; i < fx.nslots; i++) {
     slot *sl = &fx.slots[i];
     if (sl->is_static || !(sl->in_L || sl->needs_L)) continue;
     if (declared_in_place(sl))
       /* not in scope here: its type's twin, and its declaration's alignas */
-      buf_printf(&out, " %sgoc_T%d %s;", sl->align ? sl->align : "", i, sl->fname);
+      buf_printf(&decls, " %sgoc_T%d %s;", sl->align ? sl->align : "", i, sl->fname);
     else
       /* __alignof__ of the variable keeps an alignas of its declaration */
-      buf_printf(&out, " __typeof__(%s) %s __attribute__((aligned(__alignof__(%s))));", sl->cname, sl->fname, sl->cname);
+      buf_printf(&decls, " __typeof__(%s) %s __attribute__((aligned(__alignof__(%s))));", sl->cname, sl->fname, sl->cname);
     nfields++;
   }
-  buf_puts(&out, " } *goc_L;\n");
+  buf_puts(&decls, " }");
+  buf_puts(&out, buf_str(&decls));
+  buf_puts(&out, " *goc_L;\n");
   if (fx.nthunks) {
     buf_puts(&out, buf_str(&fx.thunk_structs));
     buf_puts(&out, "if (__builtin_expect(goc_frp->resume >= GOC_THUNK_BASE, 0)) switch (goc_frp->resume) {\n");
@@ -225,6 +232,24 @@ static char *lower_function_once(program *p, const source *s, fninfo *fn, const 
   buf_puts(&out, buf_str(&entry));
   buf_puts(&out, buf_str(&body));
   buf_puts(&out, "\nreturn GOC_DONE;\n}\n");
+  /* What a first frame of F takes in the arena, for the go statements
+   * that start F (goc__go_new_sized): the step's declarations again, here
+   * only to name the locals' struct (a constant once inlined). Static
+   * locals stay the step's own: with them, the size is not known. */
+  bool has_statics = false;   /* whose initialisers may name the step's labels */
+  for (int i = 0; i < fx.nslots; i++) has_statics |= fx.slots[i].is_static;
+  emit_line(&fx, fn->def, &out);
+  buf_printf(&out, "%s__SIZE_TYPE__ %s__first(void) {\n", fn->is_static || fn->is_main ? "static " : "", fr);
+  if (has_statics) {
+    buf_puts(&out, "return GOC__FIRST_UNKNOWN;\n}\n");
+  } else {
+    buf_printf(&out, "goc_g *goc_cur = ((void *)0); goc_frame *goc_frp = ((void *)0); "
+                     "struct %s__frame *goc_fr = ((void *)0);\n", fr);
+    buf_puts(&out, buf_str(&decls));
+    if (nfields) buf_printf(&out, ";\nreturn GOC__FIRST_BYTES(struct %s__frame, struct goc_locals);\n}\n", fr);
+    else buf_printf(&out, ";\nreturn GOC__ARENA_ROUND(sizeof(struct %s__frame));\n}\n", fr);
+  }
+  buf_free(&decls);
   buf_puts(&out, "#if defined(__clang__)\n#pragma clang diagnostic pop\n#elif defined(__GNUC__)\n"
                  "#pragma GCC diagnostic pop\n#endif\n");
   if (!fn->lifted) {

@@ -213,8 +213,10 @@ static void go_common(const source *s, program *p, fnctx *fx, TSNode n, buf *out
     nf = nfbuf;
     buf_printf(out, "{\ngoc_g *%s; %s *%s;\n", ng, ftype, nf);
   }
-  buf_printf(out, "%s = goc__go_new();\n%s = (%s *)goc__frame_push(%s, sizeof(%s), %s);\n", ng, nf, ftype, ng, ftype,
-             step);
+  /* a goroutine function's G is sized to its first frame (F__first) */
+  if (fn->coloured) buf_printf(out, "%s = goc__go_new_sized(%s__first());\n", ng, fname);
+  else buf_printf(out, "%s = goc__go_new();\n", ng);
+  buf_printf(out, "%s = (%s *)goc__frame_push(%s, sizeof(%s), %s);\n", nf, ftype, ng, ftype, step);
   int ai = 0;
   if (fn->lifted) {
     for (int i = 0; i < fn->nparams; i++) {
