@@ -241,8 +241,18 @@ typedef struct goc_site {
  * arena will push them: F__first()) and a blocked channel operation's
  * record; goc__go_new: a size for first frames that are not known. */
 goc_g *goc__go_new(void);
-goc_g *goc__go_new_sized(__SIZE_TYPE__ first);
 #define GOC__FIRST_UNKNOWN 128   /* what goc__go_new makes room for */
+/* The size class: chunk0 of cls * 16 bytes, the frames and a 48-byte lone
+ * sudog (the runtime's proc.h), at most 16 classes. Inline, so that a
+ * constant `first` makes a constant class. */
+static inline int goc__g_class(__SIZE_TYPE__ first) {
+  __SIZE_TYPE__ k = (first + 48 + 15) / 16;
+  return k > 16 ? 16 : (int)k;
+}
+goc_g *goc__go_new_class(int cls);
+static inline goc_g *goc__go_new_sized(__SIZE_TYPE__ first) {
+  return goc__go_new_class(goc__g_class(first));
+}
 void goc__go_start(goc_g *newg, const goc_site *site);
 
 /* Runs the program: starts the runtime, runs the frame already pushed on

@@ -112,7 +112,7 @@ uint32_t goc__fastrand(void) {
  * one class per slab, so a G costs sizeof(goc_g) and its chunk0, with no
  * allocator header or alignment slack, and the slabs list every G
  * (GOC_FOR_EACH_G) without a link in each. */
-static goc_g *galloc(int cls) {
+__attribute__((noinline)) static goc_g *galloc(int cls) {
   size_t stride = sizeof(goc_g) + (size_t)cls * GOC_CHUNK0_STEP;
   goc__rt_lock(&goc__sched.allglock);
   goc_gslab *s = goc__sched.gslab[cls];
@@ -141,48 +141,55 @@ goc_gext *goc__gx_alloc(goc_g *g) {
   return x;
 }
 
-/* p owned by the caller, or NULL. A G of class cls. */
-goc_g *goc__gfget(goc_p *p, int cls) {
-  if (p && !p->gfree[cls] && goc__sched.ngfree[cls] > 0) {
-    goc__rt_lock(&goc__sched.lock);
+/* The P's cache of class cls is empty: refill it from the global list
+ * (half a cache's worth), or take one G from there without a P. */
+__attribute__((noinline)) static goc_g *gfget_global(goc_p *p, size_t cls) {
+  goc_g *g = NULL;
+  goc__rt_lock(&goc__sched.lock);
+  if (!p) {
+    g = goc__sched.gfree[cls];
+    if (g) { goc__sched.gfree[cls] = g->schedlink; goc__sched.ngfree[cls]--; }
+  } else {
     while (p->gfreecnt[cls] < GFREE_LOCAL_MAX / 2 && goc__sched.gfree[cls]) {
-      goc_g *g = goc__sched.gfree[cls];
-      goc__sched.gfree[cls] = g->schedlink;
+      goc_g *g1 = goc__sched.gfree[cls];
+      goc__sched.gfree[cls] = g1->schedlink;
       goc__sched.ngfree[cls]--;
-      g->schedlink = p->gfree[cls];
-      p->gfree[cls] = g;
+      g1->schedlink = p->gfree[cls];
+      p->gfree[cls] = g1;
       p->gfreecnt[cls]++;
     }
-    goc__rt_unlock(&goc__sched.lock);
   }
+  goc__rt_unlock(&goc__sched.lock);
   if (p && p->gfree[cls]) {
-    goc_g *g = p->gfree[cls];
+    g = p->gfree[cls];
     p->gfree[cls] = g->schedlink;
     p->gfreecnt[cls]--;
+  }
+  return g ? g : galloc((int)cls);
+}
+
+/* p owned by the caller, or NULL. A G of class cls. */
+goc_g *goc__gfget(goc_p *p, int cls) {
+  size_t k = (size_t)cls;
+  goc_g *g;
+  if (__builtin_expect(p && (g = p->gfree[k]) != NULL, 1)) {
+    p->gfree[k] = g->schedlink;
+    p->gfreecnt[k]--;
     return g;
   }
-  if (!p) {
-    goc__rt_lock(&goc__sched.lock);
-    goc_g *g = goc__sched.gfree[cls];
-    if (g) { goc__sched.gfree[cls] = g->schedlink; goc__sched.ngfree[cls]--; }
-    goc__rt_unlock(&goc__sched.lock);
-    if (g) return g;
-  }
+  if (!p || goc__sched.ngfree[k] > 0) return gfget_global(p, k);
   return galloc(cls);
 }
 
-/* p owned by the caller, or NULL. g is finished; its arena is released. */
-void goc__gfput(goc_p *p, goc_g *g) {
-  int cls = g->cls;
-  if (GOC_G(g)->arena_base != g->chunk0_data || (g->x && g->x->spare)) goc__arena_free(g, p);
-  else GOC_G(g)->arena_ptr = g->chunk0_data;
-  atomic_store(&g->status, GOC_GIDLE);
-  g->h.top = NULL;
-  if (p) {
-    g->schedlink = p->gfree[cls];
-    p->gfree[cls] = g;
-    if (++p->gfreecnt[cls] < GFREE_LOCAL_MAX) return;
-    goc__rt_lock(&goc__sched.lock);
+/* g goes to the global list of its class, or, from a full P cache (g in
+ * it), half the cache goes. */
+__attribute__((noinline)) static void gfput_global(goc_p *p, goc_g *g, size_t cls) {
+  goc__rt_lock(&goc__sched.lock);
+  if (!p) {
+    g->schedlink = goc__sched.gfree[cls];
+    goc__sched.gfree[cls] = g;
+    goc__sched.ngfree[cls]++;
+  } else {
     while (p->gfreecnt[cls] > GFREE_LOCAL_MAX / 2) {
       goc_g *g1 = p->gfree[cls];
       p->gfree[cls] = g1->schedlink;
@@ -191,31 +198,36 @@ void goc__gfput(goc_p *p, goc_g *g) {
       goc__sched.gfree[cls] = g1;
       goc__sched.ngfree[cls]++;
     }
-    goc__rt_unlock(&goc__sched.lock);
-    return;
   }
-  goc__rt_lock(&goc__sched.lock);
-  g->schedlink = goc__sched.gfree[cls];
-  goc__sched.gfree[cls] = g;
-  goc__sched.ngfree[cls]++;
   goc__rt_unlock(&goc__sched.lock);
+}
+
+/* p owned by the caller, or NULL. g is finished; its arena is released. */
+void goc__gfput(goc_p *p, goc_g *g) {
+  size_t cls = g->cls;
+  if (GOC_G(g)->arena_base != g->chunk0_data || (g->x && g->x->spare)) goc__arena_free(g, p);
+  else GOC_G(g)->arena_ptr = g->chunk0_data;
+  atomic_store(&g->status, GOC_GIDLE);
+  g->h.top = NULL;
+  if (__builtin_expect(p != NULL, 1)) {
+    g->schedlink = p->gfree[cls];
+    p->gfree[cls] = g;
+    if (__builtin_expect(++p->gfreecnt[cls] < GFREE_LOCAL_MAX, 1)) return;
+  }
+  gfput_global(p, g, cls);
 }
 
 /* Any thread. */
 #define GOID_BATCH 16
 
-/* The class whose chunk0 holds `first` bytes of frames and a lone sudog. */
-static inline int gclass(size_t first) {
-  size_t k = (first + GOC_LONE_WAIT + GOC_CHUNK0_STEP - 1) / GOC_CHUNK0_STEP;
-  return k > GOC_GCLASSES ? GOC_GCLASSES : (int)k;
-}
-
 _Static_assert(GOC__FIRST_UNKNOWN + GOC_LONE_WAIT == GOC_FIRST_CHUNK, "goc__go_new's chunk0");
-goc_g *goc__go_new(void) { return goc__go_new_sized(GOC__FIRST_UNKNOWN); }
+_Static_assert(GOC_CHUNK0_STEP == 16 && GOC_GCLASSES == 16 && GOC_LONE_WAIT == 48,
+               "goc__g_class (goc_abi.h) computes the classes with these");
+goc_g *goc__go_new(void) { return goc__go_new_class(goc__g_class(GOC__FIRST_UNKNOWN)); }
 
-goc_g *goc__go_new_sized(size_t first) {
+goc_g *goc__go_new_class(int cls) {
   goc_p *p = goc__lockp();
-  goc_g *g = goc__gfget(p, gclass(first));
+  goc_g *g = goc__gfget(p, cls);
   int64_t id;
   if (p) {
     /* ids come from the P in batches (Go's goidcache): no shared counter
