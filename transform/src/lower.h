@@ -164,7 +164,7 @@ void emit_suspend(fnctx *fx, TSNode at, buf *out);
 void emit_preempt_check(fnctx *fx, TSNode at, buf *out);
 
 /* lower_chan.c */
-char *lower_receive(fnctx *fx, TSNode recv, buf *out);
+char *lower_receive(fnctx *fx, TSNode recv, buf *out, bool want);
 void lower_send_stmt(fnctx *fx, TSNode n, buf *out);
 void lower_receive_stmt(fnctx *fx, TSNode n, buf *out);
 void lower_select(fnctx *fx, TSNode n, buf *out);

@@ -96,21 +96,29 @@ static char *hold_in_frame(fnctx *fx, char *ch, buf *out) {
   return xasprintf("(goc_L->%s)", fx->slots[tmp].cname);
 }
 
-char *lower_receive(fnctx *fx, TSNode recv, buf *out) {
+/* A receive whose value nobody reads (!want) discards it in the runtime:
+ * no transfer slot in the locals area. */
+char *lower_receive(fnctx *fx, TSNode recv, buf *out, bool want) {
   char *ch = chan_operand(fx, node_field(recv, "channel"), out, "receive from");
   bool temporary = is_temporary_after(fx, node_field(recv, "channel"));
   if (temporary) ch = hold_in_frame(fx, ch, out);
-  int x = xfer_slot(fx, ch);
-  const char *xn = fx->slots[x].cname;
+  char *dst = xstrdup("((void *)0)");
+  if (want) {
+    int x = xfer_slot(fx, ch);   /* may grow fx->slots */
+    free(dst);
+    dst = xasprintf("&goc_L->%s", fx->slots[x].cname);
+  }
   char *gc = dir_chan(node_field(recv, "channel"), ch, "receive");
-  buf_printf(out, "if (!goc__chan_recv(goc_cur, %s, &goc_L->%s, ((void *)0))) ", gc, xn);
+  buf_printf(out, "if (!goc__chan_recv(goc_cur, %s, %s, ((void *)0))) ", gc, dst);
   free(gc);
   buf_puts(out, "{ ");
   emit_suspend(fx, recv, out);
   buf_puts(out, "goc__chan_recv_resume(goc_cur, ((void *)0)); }\n");
   if (temporary) buf_printf(out, "goc_chan_free((goc_chan *)%s);\n", ch);
   free(ch);
-  return xasprintf("(goc_L->%s)", xn);
+  char *r = want ? xasprintf("(%s)", dst + 1) : xstrdup("((void)0)");
+  free(dst);
+  return r;
 }
 
 void lower_send_stmt(fnctx *fx, TSNode n, buf *out) {

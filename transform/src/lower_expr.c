@@ -307,7 +307,7 @@ static char *lower_at(fnctx *fx, TSNode n, buf *out, bool want) {
     free(v);
     return r;
   }
-  if (!strcmp(t, "receive_expression")) return lower_receive(fx, n, out);
+  if (!strcmp(t, "receive_expression")) return lower_receive(fx, n, out, want);
   if (!strcmp(t, "call_expression")) {
     if (is_gofn_call(fx->s, n)) return lower_gofn_call(fx, n, out, want);
     fninfo *fn = called_goroutine(fx, n);
