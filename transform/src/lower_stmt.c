@@ -98,8 +98,14 @@ static bool visible_at(const slot *sl, uint32_t pos) {
 
 /* Copies, not assignments: a local may be an array through a typedef, a
  * struct with const members, or const itself (gcc folds the copy into a
- * move). */
+ * move). A parameter spills into its own field of the frame, which is
+ * there anyway (unqualified), not into a second copy in the locals area. */
 static void spill_and_reload(slot *sl, buf *spill, buf *reload) {
+  if (sl->is_param) {
+    buf_printf(spill, "__builtin_memcpy((void *)&goc_fr->%s, (void *)&%s, sizeof %s); ", sl->name, sl->cname, sl->cname);
+    buf_printf(reload, "__builtin_memcpy((void *)&%s, (void *)&goc_fr->%s, sizeof %s); ", sl->cname, sl->name, sl->cname);
+    return;
+  }
   sl->needs_L = true;
   buf_printf(spill, "__builtin_memcpy((void *)&goc_L->%s, (void *)&%s, sizeof %s); ", sl->fname, sl->cname, sl->cname);
   buf_printf(reload, "__builtin_memcpy((void *)&%s, (void *)&goc_L->%s, sizeof %s); ", sl->cname, sl->fname, sl->cname);
