@@ -298,12 +298,14 @@ goc_chan *goc_chan_make(size_t elem_size, size_t elem_align, size_t cap) {
   size_t bytes = elem_size * cap;
   size_t total = hdr + bytes;
   total = (total + align - 1) & ~(align - 1);
-  goc_chan *c = aligned_alloc(align, total);
+  /* no buffer: the header alone (malloc's alignment is max_align_t's) */
+  goc_chan *c = bytes ? aligned_alloc(align, total) : malloc(sizeof(goc_chan));
   if (!c) goc__throw("out of memory allocating a channel");
   memset(c, 0, sizeof *c);
-  c->elemsize = elem_size;
+  _Static_assert(sizeof(goc_chan) == 88, "channel header (chan.h)");
+  c->elemsize = (uint32_t)elem_size;   /* < 64 MB, checked above */
   c->dataqsiz = cap;
-  c->buf = bytes ? (char *)c + hdr : NULL;
+  c->bufoff = (uint32_t)hdr;
   return c;
 }
 

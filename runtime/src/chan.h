@@ -96,14 +96,17 @@ typedef struct goc_waitq {
   goc_sudog *last;
 } goc_waitq;
 
+/* 88 bytes: the buffer is not pointed to, it follows the header at bufoff,
+ * and an element is under 64 MB (goc_chan_make), so a channel of its own
+ * costs a goroutine a 96-byte malloc chunk. */
 struct goc_chan {
   goc_chanlock lock;
   uint32_t closed;          /* written atomically under lock */
-  size_t qcount;            /* elements in buf; written atomically under lock */
+  uint32_t elemsize;
+  uint32_t bufoff;          /* the buffer: dataqsiz * elemsize bytes at c + bufoff */
+  size_t qcount;            /* elements in the buffer; written atomically under lock */
   size_t dataqsiz;          /* capacity */
-  size_t elemsize;
   size_t sendx, recvx;      /* ring indexes */
-  char *buf;                /* dataqsiz * elemsize bytes; NULL if none */
   goc_waitq recvq, sendq;
   goc_rtimer *after_timer;  /* goc_after: stopped and freed with c */
 };
@@ -221,7 +224,9 @@ __attribute__((noreturn)) void goc__thread_block_forever(goc_wait_reason reason)
  * Shared by chan.c (which then unlocks and wakes) and select.c (which wakes
  * after releasing every case's lock). c is locked for all of them; none
  * unlocks or wakes. A NULL destination discards the value. */
-static inline char *goc__chanbuf(goc_chan *c, size_t i) { return c->buf + i * c->elemsize; }
+static inline char *goc__chanbuf(goc_chan *c, size_t i) {
+  return (char *)c + c->bufoff + i * c->elemsize;
+}
 /* memcpy of a size known only at run time is a call into libc; the sizes
  * channels mostly carry are one move each. */
 static inline void goc__elem_move(void *dst, const void *src, size_t n) {
