@@ -8,7 +8,7 @@ tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 strip() { grep -v '^#line\|^#pragma\|^#if defined\|^#elif defined\|^#endif\|^$' "$1"; }
 # (a lowered statement is one line under its #line; clang-format makes it readable)
 step() { strip "$1" | sed -n "/^static int $2(goc_g \*goc_cur, goc_frame \*goc_frp) {/,/^}\$/p" |
-         clang-format --style='{BasedOnStyle: LLVM, ColumnLimit: 100}'; }
+         clang-format --style='{BasedOnStyle: LLVM, ColumnLimit: 100}' | sed '/__first(void) {$/,/^}$/d'; }
 "$goc" transform fixtures/run/doc_select_loop.goc -o "$tmp/a.c"
 "$goc" transform fixtures/run/doc_short_circuit.goc -o "$tmp/b.c"
 {
@@ -38,6 +38,10 @@ goc_entry:
   goc_L = arena push; load parameters; preemption check;
   <body, each local declared where the source declares it>
 }
+__SIZE_TYPE__ F__first(void) {   /* what `go F(...)` sizes the new G by */
+  <the same declarations>  struct goc_locals { ... };
+  return GOC__FIRST_BYTES(struct F__frame, struct goc_locals);
+}
 ```
 
 - **Locals stay C locals**, declared in their own blocks under their own
@@ -57,7 +61,9 @@ goc_entry:
   copied to `goc_L` only at a suspension and back right after its label
   (`__builtin_memcpy` of the local, which gcc folds into a move; a copy,
   not an assignment, so structs with const members and typedef'd arrays
-  work). Arrays (also through a typedef), locals whose address is taken,
+  work); a parameter is copied to its own field of the frame instead,
+  which the caller filled and nobody else reads, so it takes no second
+  place in `goc_L`. Arrays (also through a typedef), locals whose address is taken,
   and, in a function with hundreds of spills, locals spilled at many
   suspension points live in `goc_L` all the time. Locals of a statement
   expression with no suspension stay where they are declared.
@@ -91,7 +97,23 @@ goc_entry:
   is unchanged.
 - **Values cross channels through `goc_L`** (`goc_t3` below): a waker copies
   into the receiver's slot after the step has returned, so the slot cannot
-  be on the C stack.
+  be on the C stack. A receive whose value is discarded (`<-done;`) passes
+  no slot: the runtime drops the value.
+- **A frame** is a 40-byte header (`goc_frame`: the step function, the
+  parent frame, the locals' address, the resume index, the line, and the
+  function's static name-and-file record) followed by the arguments and
+  the result; the locals the step pushes at entry follow it in the arena.
+- **A new goroutine's memory is sized by its function.** The frame struct is
+  declared at file scope, but the locals' struct only inside the step
+  function (its types may name the function's own types and locals), so
+  `F__first` repeats the step's declarations to name it and returns what a
+  first frame and its locals take in the arena, a constant once inlined.
+  `go F(...)` passes it to `goc__go_new_sized`, and the runtime makes the G
+  with a first chunk of that much plus a blocked channel operation's 48
+  bytes (`runtime/src/proc.h`): idle_1m's waiter, blocked on a receive,
+  costs 192 bytes in all (a 96-byte G, its 48-byte frame, the sudog).
+  With a static local (whose initialiser may name the step's labels),
+  `F__first` returns a default instead.
 
 ## Example 1: select inside a loop
 
