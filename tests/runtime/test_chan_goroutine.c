@@ -409,6 +409,8 @@ static int tight_step(goc_g *g, goc_frame *f_) {
   static void *const L[] = {&&L0, &&L1, &&L2, &&L3};
   goto *L[f->fr.resume];
 L0:
+  f->blocked = 0;   /* frames are not zeroed (a fresh G's first chunk neither) */
+  f->grew[0] = f->grew[1] = 0;
   {
     char *before = h->arena_ptr;
     if (!goc__chan_recv(g, tight, &f->v, &f->ok)) {
