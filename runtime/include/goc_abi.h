@@ -224,6 +224,28 @@ static inline int goc__preempt_requested(goc_g *g) {
       __atomic_load_n(&GOC_G(g)->preempt, __ATOMIC_RELAXED) != 0, 0);
 }
 
+/* The length of the next chunk of a strip-mined counted loop (docs/
+ * lowering.md): of `for (; lo < hi; lo += s)` (incl: lo <= hi; or the same
+ * with hi counting down) whose condition holds now, the iterations for
+ * which it still holds, at most c and at least 1. The distance is taken in
+ * the comparison's own type (that of 0 ? lo : hi, after the usual
+ * conversions) as an unsigned difference, exact whenever it fits 64 bits;
+ * past that (an __int128 counter) every value from 1 to c is below it. A
+ * counter that wraps (unsigned char i < 300) only moves further from the
+ * bound. When the comparison is not between integers (a floating bound, a
+ * pointer typedef) every chunk is one iteration. */
+#define GOC__CHUNK(lo, hi, s, c, incl)                                      \
+  (__builtin_classify_type(0 ? (lo) : (hi)) == 1                            \
+       ? goc__chunk_len((unsigned long long)(__typeof__(0 ? (lo) : (hi)))(hi) - \
+                            (unsigned long long)(__typeof__(0 ? (lo) : (hi)))(lo), \
+                        (s), (c), (incl))                                   \
+       : 1ULL)
+static inline unsigned long long goc__chunk_len(unsigned long long d, unsigned long long s,
+                                                unsigned long long c, int incl) {
+  if (incl) return d < c * s ? d / s + 1 : c;
+  return d - 1 < c * s ? (d - 1) / s + 1 : c;   /* d >= 1, or 0 past 64 bits */
+}
+
 /* ---- goroutines ------------------------------------------------------- */
 /* A go statement, for "created by" in traces: one static record each (the
  * transformer's), so a G spends one pointer on where it was created. func

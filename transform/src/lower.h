@@ -105,6 +105,11 @@ typedef struct fnctx {
   uint32_t pos;        /* a byte of the source being lowered: which local a name means there */
   uint32_t decl_name_pos;   /* rewrite writes the identifier here as decl_name_as */
   const char *decl_name_as;
+  /* Inside a strip-mined loop's body (which has no loop of its own, and
+   * outside any switch there): break leaves the chunk loop too, through
+   * this label. */
+  const char *break_label;
+  bool break_used;
   bool at_file_scope;  /* declarations for a lifted block's frame: no tags of the step function */
   buf thunk_structs, thunk_dispatch;
 } fnctx;
@@ -147,6 +152,23 @@ bool declared_in_place(const slot *sl);
  * value is (goc_L->FNAME), not the twin's own bytes. */
 char *twin_decl(const fnctx *fx, int k);
 void live_push(fnctx *fx, int slot);
+
+/* sysfuncs.c: functions a system header declares (libc, libm) */
+bool declared_by_system_header(const source *s, const char *name);
+bool declared_by_libm(const source *s, const char *name);
+
+/* counted.c: an innermost counted loop `for (init; var OP bound; step)`,
+ * which lower_for strip-mines into chunks of `chunk` iterations with one
+ * preemption check per chunk. */
+typedef struct counted {
+  TSNode var;               /* the counter, as the condition names it */
+  TSNode bound;
+  bool down;                /* counts down to the bound */
+  bool incl;                /* <= or >= */
+  unsigned long long step;  /* its magnitude */
+  int chunk;                /* a power of two */
+} counted;
+bool counted_loop(fnctx *fx, TSNode for_stmt, counted *out);
 
 /* lower_expr.c */
 bool has_susp(fnctx *fx, TSNode n);

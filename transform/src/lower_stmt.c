@@ -12,7 +12,9 @@
  *     body, leaves the body's own locals alone (each iteration's are new).
  *   - Every loop body starts with a preemption check (a back-edge check that
  *     continue cannot skip); loops whose condition or increment suspends are
- *     rewritten as for (;;) with the condition inside. */
+ *     rewritten as for (;;) with the condition inside. The exception, an
+ *     innermost counted loop (counted.c), is split into chunks of at most
+ *     a fixed number of iterations, with the check between chunks. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,44 +32,6 @@ void emit_line(fnctx *fx, TSNode n, buf *out) {
 void emit_frame_line(fnctx *fx, TSNode n, buf *out) {
   buf_printf(out, "goc_fr->goc_hdr.line = %d;\n", node_line(n, NULL));
   (void)fx;
-}
-
-/* The functions a source's system headers declare (libc, libm: they do not
- * call goc_panic), kept sorted in the source; collected on first use. */
-typedef struct sysfuncs {
-  const source *s;
-  char **names;
-  int n;
-} sysfuncs;
-
-static void collect_sysfunc(TSNode n, void *arg) {
-  sysfuncs *sf = arg;
-  if (!node_is(n, "declaration") || !node_in_system_header(n)) return;
-  uint32_t c = ts_node_named_child_count(n);
-  for (uint32_t i = 0; i < c; i++) {
-    TSNode d = ts_node_named_child(n, i);
-    while (!ts_node_is_null(d) && !node_is(d, "function_declarator") && !node_is(d, "identifier"))
-      d = node_field(d, "declarator");
-    if (ts_node_is_null(d) || !node_is(d, "function_declarator")) continue;
-    TSNode id = node_field(d, "declarator");
-    if (ts_node_is_null(id) || !node_is(id, "identifier")) continue;
-    sf->names = xrealloc(sf->names, sizeof(char *) * (size_t)(sf->n + 1));
-    sf->names[sf->n++] = node_text(sf->s, id);
-  }
-}
-
-static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
-
-static bool declared_by_system_header(const source *cs, const char *name) {
-  source *s = (source *)cs;   /* the cache only */
-  if (!s->sysfuncs) {
-    sysfuncs sf = {s, NULL, 0};
-    for_each_top_level(ts_tree_root_node(s->tree), collect_sysfunc, &sf);
-    if (sf.n) qsort(sf.names, (size_t)sf.n, sizeof(char *), cmp_str);
-    s->sysfuncs = sf.names ? sf.names : xcalloc(1, sizeof(char *));   /* non-NULL: collected */
-    s->nsysfuncs = sf.n;
-  }
-  return s->nsysfuncs > 0 && bsearch(&name, s->sysfuncs, (size_t)s->nsysfuncs, sizeof(char *), cmp_str) != NULL;
 }
 
 /* Whether n calls a function that may panic: goc_panic, closing a channel,
@@ -265,6 +229,33 @@ static void lower_do(fnctx *fx, TSNode n, buf *out) {
   free(lbl);
 }
 
+/* A counted loop strip-mined (counted.c): the outer loop evaluates the
+ * condition and carries the back-edge check, once per chunk; the inner loop
+ * runs the body and the update GOC__CHUNK times, with no check and no
+ * other exit, as the plain C loop would. continue reaches the update, as
+ * it would; break must leave both loops. */
+static void lower_chunked_for(fnctx *fx, const counted *cl, const char *cond, const char *upd, TSNode body,
+                              const char *resume, const char *check, buf *out) {
+  int id = ++fx->nlabels;
+  char *v = rewrite_str(fx->s, fx, RW_EXPR, cl->var), *e = rewrite_str(fx->s, fx, RW_EXPR, cl->bound);
+  buf_printf(out, "%sfor (; %s; %s) {\n", resume, cond, check);
+  buf_printf(out, "for (unsigned long long goc_n%d = GOC__CHUNK(%s, %s, %lluULL, %d, %d); goc_n%d; goc_n%d--, %s) {\n",
+             id, cl->down ? e : v, cl->down ? v : e, cl->step, cl->chunk, cl->incl, id, id, upd);
+  char *brk = xasprintf("goc_B%d", id);
+  const char *saved = fx->break_label;
+  bool saved_used = fx->break_used;
+  fx->break_label = brk;
+  fx->break_used = false;
+  lower_stmt(fx, body, out);
+  buf_puts(out, "}\n}\n");
+  if (fx->break_used) buf_printf(out, "%s:;\n", brk);
+  fx->break_label = saved;
+  fx->break_used = saved_used;
+  free(brk);
+  free(v);
+  free(e);
+}
+
 static void lower_for(fnctx *fx, TSNode n, buf *out) {
   TSNode init = node_field(n, "initializer"), cond = node_field(n, "condition");
   TSNode upd = node_field(n, "update"), body = node_field(n, "body");
@@ -286,9 +277,14 @@ static void lower_for(fnctx *fx, TSNode n, buf *out) {
        end of the body, where the initializer's variables are in scope */
     buf check = {0}, resume = {0};
     backedge_check(fx, n, body, &check, &resume);
-    buf_printf(out, "%sfor (; %s; %s%s%s) {\n", buf_str(&resume), c, u, *u ? ", " : "", buf_str(&check));
-    lower_stmt(fx, body, out);
-    buf_puts(out, "}\n");
+    counted cl;
+    if (counted_loop(fx, n, &cl))
+      lower_chunked_for(fx, &cl, c, u, body, buf_str(&resume), buf_str(&check), out);
+    else {
+      buf_printf(out, "%sfor (; %s; %s%s%s) {\n", buf_str(&resume), c, u, *u ? ", " : "", buf_str(&check));
+      lower_stmt(fx, body, out);
+      buf_puts(out, "}\n");
+    }
     buf_free(&check);
     buf_free(&resume);
     free(c);
@@ -407,7 +403,10 @@ static void lower_stmt_inner(fnctx *fx, TSNode n, buf *out) {
        a lowered statement can be several */
     buf_printf(out, "switch %s {\n", c);
     free(c);
+    const char *brk = fx->break_label;   /* break leaves the switch */
+    fx->break_label = NULL;
     lower_stmt(fx, node_field(n, "body"), out);
+    fx->break_label = brk;
     buf_puts(out, "}\n");
   } else if (!strcmp(t, "case_statement")) {
     TSNode v = node_field(n, "value");
@@ -437,6 +436,9 @@ static void lower_stmt_inner(fnctx *fx, TSNode n, buf *out) {
       buf_printf(out, "goto %s;\n", fx->loops->cont_label);
     else
       buf_puts(out, "continue;\n");
+  } else if (!strcmp(t, "break_statement") && fx->break_label) {
+    buf_printf(out, "goto %s;\n", fx->break_label);
+    fx->break_used = true;
   } else if (!strcmp(t, "labeled_statement")) {
     char *l = node_text(fx->s, node_field(n, "label"));
     buf_printf(out, "%s:;\n", l);

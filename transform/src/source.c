@@ -93,7 +93,7 @@ void source_free(source *s) {
   for (int i = 0; i < nlive; i++)
     if (live[i] == s) { live[i] = live[--nlive]; break; }
   srcmap_free(s->map);
-  for (int i = 0; i < s->nsysfuncs; i++) free(s->sysfuncs[i]);
+  for (int i = 0; i < s->nsysfuncs; i++) free(s->sysfuncs[i].name);
   free(s->sysfuncs);
   ts_tree_delete(s->tree);
   ts_parser_delete(s->parser);

@@ -19,6 +19,7 @@
 
 /* ---- source.c ---- */
 typedef struct srcmap srcmap;   /* preprocess.c: rows of text -> user files */
+typedef struct sysfunc { char *name; bool in_libm; } sysfunc;   /* sysfuncs.c */
 typedef struct source {
   char *path;       /* as given on the command line */
   char *text;       /* the preprocessed translation unit (see preprocess.c) */
@@ -26,8 +27,8 @@ typedef struct source {
   TSParser *parser;
   TSTree *tree;
   srcmap *map;      /* NULL: text is the file itself (goc parse, the fuzzer) */
-  char **sysfuncs;  /* functions its system headers declare, sorted; NULL until
-                       lower_stmt.c first asks */
+  sysfunc *sysfuncs; /* functions its system headers declare, sorted by
+                       name; NULL until sysfuncs.c first asks */
   int nsysfuncs;
 } source;
 
