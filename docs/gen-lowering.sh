@@ -88,6 +88,40 @@ __SIZE_TYPE__ F__first(void) {   /* what `go F(...)` sizes the new G by */
   and the loop keeps a single entry, so the C compiler still optimises it
   as a loop (a matrix-multiply kernel costs ~5% more than plain C this way,
   against ~90% with the resume label inside the loop body).
+- **Innermost counted loops are strip-mined** (`transform/src/counted.c`):
+  a check inside an arithmetic loop still costs, because gcc must assume
+  the check's atomic load can change memory (loads of the body stay in the
+  loop) and the loop has a second exit. A loop written
+  `for (init; v OP e; v STEP)` (OP `<` `<=` `>` `>=`, STEP `++` `--`
+  `+= N` `-= N` towards `e`), whose counter is an integer local with no
+  address taken, whose bound reads only constants and such locals, and
+  whose body has no loop, no call but libm's and a few builtins, no goto,
+  label, asm, `go` or channel operation, and assigns neither the counter
+  nor the bound's locals, becomes
+
+  ```c
+  if (0) { goc_R4:; reload }
+  for (; k < n; ({ check })) {      /* the condition as written, once a chunk */
+    for (unsigned long long goc_n1 = GOC__CHUNK(k, n, 1ULL, 1024, 0); goc_n1; goc_n1--, k++) {
+      s += ma[i][k] * mb[k][j];      /* break: goto past both loops */
+    }
+  }
+  ```
+
+  The inner loop is the plain C loop with a count the compiler can see: no
+  check and one exit. `GOC__CHUNK` (`goc_abi.h`) is the number of
+  iterations for which the condition still holds, computed in the
+  comparison's own type as an unsigned difference, at most the chunk and at
+  least 1 (1 whenever the comparison is not between integers, a floating
+  bound for instance), so the condition is not needed inside a chunk and
+  the loop runs exactly the iterations C would; a counter that wraps
+  (`unsigned char` against an `int` bound) only moves further from the
+  bound. A chunk is a power of two, at most 1024 iterations and at most
+  32768 syntax nodes of body over all of them (a body of straight-line
+  code), so a chunk ends well within the monitor's 10 ms time slice and a
+  spinning loop is still preempted. Every other loop (`while (1) x++;`, a bound the body changes, a
+  condition that calls) keeps its check at every back-edge, and the
+  enclosing loops keep theirs.
 - **The frame's line** (`goc_fr->goc_hdr.line`, what traces and dumps
   print) is set at entry, at every suspension, and before a statement that
   can panic without suspending: a call into another goroutine function, a
