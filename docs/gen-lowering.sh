@@ -119,9 +119,13 @@ __SIZE_TYPE__ F__first(void) {   /* what `go F(...)` sizes the new G by */
   bound. A chunk is a power of two, at most 1024 iterations and at most
   32768 syntax nodes of body over all of them (a body of straight-line
   code), so a chunk ends well within the monitor's 10 ms time slice and a
-  spinning loop is still preempted. Every other loop (`while (1) x++;`, a bound the body changes, a
-  condition that calls) keeps its check at every back-edge, and the
-  enclosing loops keep theirs.
+  spinning loop is still preempted. A nest of such loops whose bounds are
+  constants (and the counters of the loops around them), such as n-body's
+  `for (i = 0; i < 5; i++) for (j = i + 1; j < 5; j++)`, has no check at
+  all when its whole run is within the same budget: the loop around it
+  checks as often as a chunk would. Every other loop (`while (1) x++;`, a
+  bound the body changes, a condition that calls) keeps its check at every
+  back-edge, and the enclosing loops keep theirs.
 - **The frame's line** (`goc_fr->goc_hdr.line`, what traces and dumps
   print) is set at entry, at every suspension, and before a statement that
   can panic without suspending: a call into another goroutine function, a

@@ -1,6 +1,7 @@
 /* counted.c — which loops the lowering strip-mines: innermost counted
  * loops, which then get one preemption check per chunk of iterations
- * instead of one per iteration (lower_for; docs/lowering.md). A check
+ * instead of one per iteration (lower_for; docs/lowering.md); and which
+ * nests of counted loops with constant bounds run with no check at all. A check
  * inside such a loop is what keeps the C compiler from optimising it: the
  * check's atomic load may, for all gcc knows, change memory, so loads stay
  * in the loop, and the loop gets a second exit. The chunk's inner loop has
@@ -31,7 +32,14 @@
  *   - A chunk is a power of two of at most CHUNK_MAX iterations, and at
  *     most CHUNK_BUDGET syntax nodes of body over all its iterations: the
  *     body is straight-line code, so this bounds the time between two
- *     checks (well under the monitor's 10 ms slice). */
+ *     checks (well under the monitor's 10 ms slice).
+ *   - A nest with no check (bounded_nest) is a counted loop whose counter
+ *     starts and ends within [0, RANGE_MAX] by constants and the counters
+ *     of the nest's loops around it, whose body qualifies as above except
+ *     that it may hold such loops, and whose whole run, all iterations of
+ *     all its loops, is at most NEST_BUDGET syntax nodes: the same bound
+ *     as a chunk's, so the check of the loop around it (or of the
+ *     function's entry) comes as soon as a chunk's would. */
 #include <stdlib.h>
 #include <string.h>
 #include "lower.h"
@@ -39,6 +47,7 @@
 #define CHUNK_MAX 1024
 #define CHUNK_MIN 16          /* below: not worth a second loop; keep the check */
 #define CHUNK_BUDGET 32768    /* body nodes x iterations per chunk */
+#define NEST_BUDGET CHUNK_BUDGET   /* and for a whole nest with no check */
 
 static TSNode unparen(TSNode n) {
   while (node_is(n, "parenthesized_expression") && ts_node_named_child_count(n) == 1)
@@ -166,8 +175,12 @@ static bool short_builtin(fnctx *fx, const char *name) {
   return declared_by_libm(fx->s, b);   /* __builtin_sqrt and its kin */
 }
 
+typedef struct range { long long lo, hi; } range;
+typedef struct env { int slot; range r; const struct env *up; } env;   /* counters of the loops around */
+
 typedef struct scan {
   fnctx *fx;
+  const env *nest;  /* non-NULL: counted for loops with a bound are allowed (their work is added) */
   int *written;     /* slots assigned or incremented */
   int nwritten;
   int switches;     /* switch statements around the node, inside the body */
@@ -186,10 +199,18 @@ static void note_write(scan *sc, TSNode target) {
   sc->written[sc->nwritten++] = k;
 }
 
+static long long nest_work(fnctx *fx, TSNode loop, const env *en);
+
 static void scan_node(scan *sc, TSNode n) {
   if (ts_node_is_null(n) || sc->bad) return;
   const char *t = ts_node_type(n);
   sc->nodes++;
+  if (!strcmp(t, "for_statement") && sc->nest) {
+    long long w = nest_work(sc->fx, n, sc->nest);
+    if (w < 0) sc->bad = true;
+    else sc->nodes += (int)w;
+    return;
+  }
   if (!strcmp(t, "for_statement") || !strcmp(t, "while_statement") || !strcmp(t, "do_statement") ||
       !strcmp(t, "for_range_statement") || !strcmp(t, "goto_statement") || !strcmp(t, "labeled_statement") ||
       !strcmp(t, "gnu_asm_expression") || !strcmp(t, "go_statement") || !strcmp(t, "send_statement") ||
@@ -256,13 +277,14 @@ static long long step_of(fnctx *fx, TSNode u, int k) {
   return down ? -mag : mag;
 }
 
-bool counted_loop(fnctx *fx, TSNode loop, counted *out) {
+/* The shape `for (init; v OP e; v STEP)`: the counter's slot, or -1. */
+static int shape_of(fnctx *fx, TSNode loop, counted *out) {
   TSNode cond = unparen(node_field(loop, "condition")), upd = node_field(loop, "update");
   TSNode body = node_field(loop, "body");
-  if (!node_is(cond, "binary_expression") || ts_node_is_null(upd) || ts_node_is_null(body)) return false;
+  if (!node_is(cond, "binary_expression") || ts_node_is_null(upd) || ts_node_is_null(body)) return -1;
   TSNode op = node_field(cond, "operator");
   bool lt = text_is(fx->s, op, "<") || text_is(fx->s, op, "<="), gt = text_is(fx->s, op, ">") || text_is(fx->s, op, ">=");
-  if (!lt && !gt) return false;
+  if (!lt && !gt) return -1;
   bool incl = text_is(fx->s, op, "<=") || text_is(fx->s, op, ">=");
   TSNode l = unparen(node_field(cond, "left")), r = unparen(node_field(cond, "right"));
   /* the counter: the operand the update steps */
@@ -275,23 +297,139 @@ bool counted_loop(fnctx *fx, TSNode loop, counted *out) {
     step = k >= 0 ? step_of(fx, upd, k) : 0;
     lt = !lt;   /* e > v is v < e */
   }
-  if (!step || !integer_typed(fx, k)) return false;
+  if (!step || !integer_typed(fx, k)) return -1;
   bool down = step < 0;
-  if (down == lt) return false;   /* stepping away from the bound */
+  if (down == lt) return -1;   /* stepping away from the bound */
+  *out = (counted){var, bound, down, incl, (unsigned long long)(down ? -step : step), 0};
+  return k;
+}
+
+/* Scans the body and the update of a loop of counter k whose bound reads
+ * the slots `reads`: sc->bad unless they qualify. */
+static void scan_loop(scan *sc, TSNode loop, int k, const int *reads, int nreads) {
+  scan_node(sc, node_field(loop, "body"));
+  if (sc->bad || written(sc, k)) {
+    sc->bad = true;
+    return;
+  }
+  scan_node(sc, node_field(loop, "update"));   /* the update writes the counter, and only it */
+  for (int i = 0; i < nreads && !sc->bad; i++) sc->bad = written(sc, reads[i]);
+}
+
+bool counted_loop(fnctx *fx, TSNode loop, counted *out) {
+  int k = shape_of(fx, loop, out);
+  if (k < 0) return false;
   int *reads = NULL, nreads = 0;
-  bool ok = pure_bound(fx, bound, &reads, &nreads);
-  scan sc = {fx, NULL, 0, 0, 0, 0, false};
+  bool ok = pure_bound(fx, out->bound, &reads, &nreads);
+  scan sc = {fx, NULL, NULL, 0, 0, 0, 0, false};
   if (ok) {
-    scan_node(&sc, body);
-    ok = !sc.bad && !written(&sc, k);
-    scan_node(&sc, upd);   /* the update writes the counter, and only it */
-    for (int i = 0; ok && i < nreads; i++) ok = !written(&sc, reads[i]);
+    scan_loop(&sc, loop, k, reads, nreads);
+    ok = !sc.bad;
   }
   int chunk = CHUNK_MAX;
   while (chunk >= CHUNK_MIN && (long)chunk * sc.nodes > CHUNK_BUDGET) chunk /= 2;
   free(reads);
   free(sc.written);
   if (!ok || chunk < CHUNK_MIN) return false;
-  *out = (counted){var, bound, down, incl, (unsigned long long)(down ? -step : step), chunk};
+  out->chunk = chunk;
   return true;
 }
+
+/* ---- loop nests with a constant bound ----------------------------------
+ * Counters of at least 32 bits whose start and bound are integer literals,
+ * or sums, differences and products of literals and the counters of the
+ * loops around, all within [0, RANGE_MAX]: their values then never wrap
+ * and compare as in arithmetic, so the trip count has a bound. */
+#define RANGE_MAX (1LL << 30)
+
+static bool wide_counter(fnctx *fx, int k) {
+  TSNode d;
+  TSNode type = node_field(decl_of(fx, k, &d), "type");
+  if (!node_is(type, "primitive_type") && !node_is(type, "sized_type_specifier")) return false;
+  char *t = node_text(fx->s, type);
+  static const char *const narrow[] = {"char", "short", "bool", "float", "double", "int8", "int16", NULL};
+  bool ok = true;
+  for (int i = 0; narrow[i] && ok; i++) ok = !strstr(t, narrow[i]);
+  free(t);
+  return ok && integer_typed(fx, k);
+}
+
+static bool range_of(fnctx *fx, TSNode e, const env *en, range *r) {
+  e = unparen(e);
+  if (node_is(e, "number_literal")) {
+    char *txt = node_text(fx->s, e), *end;
+    unsigned long long v = strtoull(txt, &end, 0);
+    bool ok = end != txt && strspn(end, "uUlL") == strlen(end) && v <= (unsigned long long)RANGE_MAX;
+    free(txt);
+    *r = (range){(long long)v, (long long)v};
+    return ok;
+  }
+  if (node_is(e, "identifier")) {
+    int k = slot_of_ident(fx, e);
+    for (; en; en = en->up)
+      if (k >= 0 && en->slot == k) {
+        *r = en->r;
+        return true;
+      }
+    return false;
+  }
+  if (!node_is(e, "binary_expression")) return false;
+  range a, b;
+  if (!range_of(fx, node_field(e, "left"), en, &a) || !range_of(fx, node_field(e, "right"), en, &b)) return false;
+  TSNode op = node_field(e, "operator");
+  if (text_is(fx->s, op, "+")) *r = (range){a.lo + b.lo, a.hi + b.hi};
+  else if (text_is(fx->s, op, "-")) *r = (range){a.lo - b.hi, a.hi - b.lo};
+  else if (text_is(fx->s, op, "*") && a.hi <= RANGE_MAX && b.hi <= RANGE_MAX) *r = (range){a.lo * b.lo, a.hi * b.hi};
+  else return false;   /* operands are in [0, RANGE_MAX]: lo * lo is the least product */
+  return r->lo >= 0 && r->hi <= RANGE_MAX;
+}
+
+/* The counter's start: the initializer's value for it. */
+static TSNode start_of(fnctx *fx, TSNode loop, int k) {
+  TSNode init = node_field(loop, "initializer");
+  if (node_is(init, "declaration")) {
+    uint32_t c = ts_node_child_count(init);
+    for (uint32_t i = 0; i < c; i++) {
+      const char *f = child_field_name(init, i);
+      TSNode d = ts_node_child(init, i);
+      if (!f || strcmp(f, "declarator") || !node_is(d, "init_declarator")) continue;
+      TSNode nm = declarator_name(node_field(d, "declarator"));
+      if (!ts_node_is_null(nm) && slot_of_ident(fx, nm) == k) return node_field(d, "value");
+    }
+    return (TSNode){0};
+  }
+  init = unparen(init);
+  TSNode op = node_field(init, "operator");
+  if (!node_is(init, "assignment_expression") || !text_is(fx->s, op, "=")) return (TSNode){0};
+  TSNode l = unparen(node_field(init, "left"));
+  return node_is(l, "identifier") && slot_of_ident(fx, l) == k ? node_field(init, "value") : (TSNode){0};
+}
+
+/* Syntax nodes run by the whole of a counted loop with a constant bound,
+ * over all its iterations (nested ones included), or -1. */
+static long long nest_work(fnctx *fx, TSNode loop, const env *en) {
+  counted cl;
+  int k = shape_of(fx, loop, &cl);
+  if (k < 0 || !wide_counter(fx, k)) return -1;
+  TSNode start = start_of(fx, loop, k);
+  range x, e;
+  if (ts_node_is_null(start) || !range_of(fx, start, en, &x) || !range_of(fx, cl.bound, en, &e)) return -1;
+  long long s = (long long)cl.step, span = cl.down ? x.hi - e.lo : e.hi - x.lo;
+  long long trips = span < 0 ? 0 : cl.incl ? span / s + 1 : (span + s - 1) / s;
+  range inside = cl.down ? (range){e.lo + !cl.incl, x.hi} : (range){x.lo, e.hi - !cl.incl};
+  env here = {k, inside, en};
+  scan sc = {fx, &here, NULL, 0, 0, 0, 0, false};
+  scan_loop(&sc, loop, k, NULL, 0);
+  /* the start and the bound read only the counters of the loops around;
+     each loop checks that none of them is written inside it */
+  for (const env *u = en; u && !sc.bad; u = u->up) sc.bad = written(&sc, u->slot);
+  free(sc.written);
+  scan cs = {fx, NULL, NULL, 0, 0, 0, 0, false};
+  scan_node(&cs, node_field(loop, "condition"));
+  free(cs.written);
+  if (sc.bad || cs.bad || trips > NEST_BUDGET) return -1;
+  long long w = trips * (sc.nodes + cs.nodes + 1);
+  return w > NEST_BUDGET ? -1 : w;
+}
+
+bool bounded_nest(fnctx *fx, TSNode loop) { return nest_work(fx, loop, NULL) >= 0; }

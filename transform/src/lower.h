@@ -110,6 +110,7 @@ typedef struct fnctx {
    * this label. */
   const char *break_label;
   bool break_used;
+  int unchecked;       /* inside a bounded nest: loops as written, no checks */
   bool at_file_scope;  /* declarations for a lifted block's frame: no tags of the step function */
   buf thunk_structs, thunk_dispatch;
 } fnctx;
@@ -169,6 +170,10 @@ typedef struct counted {
   int chunk;                /* a power of two */
 } counted;
 bool counted_loop(fnctx *fx, TSNode for_stmt, counted *out);
+/* A counted loop nest whose trip counts have constant bounds and whose
+ * whole run is short: lowered with no check at all (the loop around it,
+ * or the function's entry, has one). */
+bool bounded_nest(fnctx *fx, TSNode for_stmt);
 
 /* lower_expr.c */
 bool has_susp(fnctx *fx, TSNode n);

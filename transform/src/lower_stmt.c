@@ -276,9 +276,14 @@ static void lower_for(fnctx *fx, TSNode n, buf *out) {
     /* the back-edge check follows the increment; it is positioned at the
        end of the body, where the initializer's variables are in scope */
     buf check = {0}, resume = {0};
-    backedge_check(fx, n, body, &check, &resume);
     counted cl;
-    if (counted_loop(fx, n, &cl))
+    if (fx->unchecked || bounded_nest(fx, n)) {
+      fx->unchecked++;
+      buf_printf(out, "for (; %s; %s) {\n", c, u);
+      lower_stmt(fx, body, out);
+      buf_puts(out, "}\n");
+      fx->unchecked--;
+    } else if (backedge_check(fx, n, body, &check, &resume), counted_loop(fx, n, &cl))
       lower_chunked_for(fx, &cl, c, u, body, buf_str(&resume), buf_str(&check), out);
     else {
       buf_printf(out, "%sfor (; %s; %s%s%s) {\n", buf_str(&resume), c, u, *u ? ", " : "", buf_str(&check));
