@@ -341,6 +341,7 @@ bool counted_loop(fnctx *fx, TSNode loop, counted *out) {
  * loops around, all within [0, RANGE_MAX]: their values then never wrap
  * and compare as in arithmetic, so the trip count has a bound. */
 #define RANGE_MAX (1LL << 30)
+#define STEP_MAX (1LL << 20)
 
 static bool wide_counter(fnctx *fx, int k) {
   TSNode d;
@@ -415,6 +416,9 @@ static long long nest_work(fnctx *fx, TSNode loop, const env *en) {
   range x, e;
   if (ts_node_is_null(start) || !range_of(fx, start, en, &x) || !range_of(fx, cl.bound, en, &e)) return -1;
   long long s = (long long)cl.step, span = cl.down ? x.hi - e.lo : e.hi - x.lo;
+  /* the last step stays within [0, RANGE_MAX + s] (an unsigned counter
+     counting down past 0 would wrap, and the condition might hold again) */
+  if (s > STEP_MAX || (cl.down && e.lo + !cl.incl - s < 0)) return -1;
   long long trips = span < 0 ? 0 : cl.incl ? span / s + 1 : (span + s - 1) / s;
   range inside = cl.down ? (range){e.lo + !cl.incl, x.hi} : (range){x.lo, e.hi - !cl.incl};
   env here = {k, inside, en};
