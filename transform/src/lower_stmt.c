@@ -10,6 +10,8 @@
  *     values it had before. Locals are declared in their own blocks, so
  *     "visible" is C's scope: a back-edge check, written outside the loop
  *     body, leaves the body's own locals alone (each iteration's are new).
+ *     A temp is spilled only until the residual that reads it has run: the
+ *     temps of an if's, switch's or loop's condition are dead in its body.
  *   - Every loop body starts with a preemption check (a back-edge check that
  *     continue cannot skip); loops whose condition or increment suspends are
  *     rewritten as for (;;) with the condition inside. The exception, an
@@ -202,9 +204,11 @@ static void lower_while(fnctx *fx, TSNode n, buf *out) {
   } else {
     buf_puts(out, "for (;;) {\n");
     emit_preempt_check(fx, n, out);
+    int mark = fx->nlive;
     char *c = lower_expr(fx, cond, out);
     buf_printf(out, "if (!%s) break;\n", c);
     free(c);
+    fx->nlive = mark;
     lower_stmt(fx, body, out);
     buf_puts(out, "}\n");
   }
@@ -387,6 +391,7 @@ static void lower_stmt_inner(fnctx *fx, TSNode n, buf *out) {
     char *c = lower_expr(fx, node_field(n, "condition"), out);
     buf_printf(out, "if %s {\n", c);
     free(c);
+    fx->nlive = mark;   /* the condition's temps are read: not spilled in the branches */
     lower_stmt(fx, node_field(n, "consequence"), out);
     buf_puts(out, "}\n");
     TSNode alt = node_field(n, "alternative");
@@ -410,6 +415,7 @@ static void lower_stmt_inner(fnctx *fx, TSNode n, buf *out) {
     free(c);
     const char *brk = fx->break_label;   /* break leaves the switch */
     fx->break_label = NULL;
+    fx->nlive = mark;
     lower_stmt(fx, node_field(n, "body"), out);
     fx->break_label = brk;
     buf_puts(out, "}\n");
