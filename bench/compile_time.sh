@@ -10,11 +10,11 @@
 #            text needs libclang), its preprocessor included;
 #   lowered  the compile and link goc cc runs, on that lowered C;
 #   twin     gcc -w -O1 on variant B as plain C, each receive and each
-#            goc_yield() a call of a function gcc cannot see into: gcc's
-#            time on the same program when it cannot evaluate it while
-#            compiling (on most seeds gcc -O1 folds the original into a
-#            few hundred bytes of code; the lowered C's channel operations
-#            keep every expression).
+#            goc_yield() a call of a function gcc cannot see into: the same
+#            opaque calls without resume points. What gcc can still fold
+#            between the calls it folds (on most seeds gcc -O1 makes the
+#            original a few hundred bytes of code); after a resume point of
+#            the lowered C every local is unknown, so nothing folds there.
 # Times are CPU seconds, user+sys, children included (/usr/bin/time), the
 # least of REPS runs (default 1; on a busy machine one run can be 20% off).
 # Sizes: the lowered C against variant B's preprocessed text (gcc -E).
