@@ -55,14 +55,6 @@ static TSNode unparen(TSNode n) {
   return n;
 }
 
-static bool text_is(const source *s, TSNode n, const char *want) {
-  if (ts_node_is_null(n)) return false;
-  char *t = node_text(s, n);
-  bool r = !strcmp(t, want);
-  free(t);
-  return r;
-}
-
 /* The declaration (or parameter declaration) of slot k; null for a
  * parameter not found. */
 static TSNode decl_of(fnctx *fx, int k, TSNode *declarator) {
@@ -83,7 +75,7 @@ static TSNode decl_of(fnctx *fx, int k, TSNode *declarator) {
     if (!node_is(p, "parameter_declaration")) continue;
     TSNode d = node_field(p, "declarator");
     TSNode nm = ts_node_is_null(d) ? d : declarator_name(d);
-    if (!ts_node_is_null(nm) && text_is(fx->s, nm, sl->name)) {
+    if (!ts_node_is_null(nm) && node_text_is(fx->s, nm, sl->name)) {
       *declarator = d;
       return p;
     }
@@ -96,7 +88,7 @@ static bool has_qualifier(const source *s, TSNode n) {
   uint32_t c = ts_node_named_child_count(n);
   for (uint32_t i = 0; i < c; i++) {
     TSNode q = ts_node_named_child(n, i);
-    if (node_is(q, "type_qualifier") && !text_is(s, q, "const") && !text_is(s, q, "restrict")) return true;
+    if (node_is(q, "type_qualifier") && !node_text_is(s, q, "const") && !node_text_is(s, q, "restrict")) return true;
   }
   return false;
 }
@@ -127,12 +119,12 @@ static bool integer_typed(fnctx *fx, int k) {
   if (node_is(type, "type_identifier")) return true;
   if (node_is(type, "sized_type_specifier")) {
     TSNode base = node_field(type, "type");
-    return ts_node_is_null(base) || text_is(fx->s, base, "int") || text_is(fx->s, base, "char");
+    return ts_node_is_null(base) || node_text_is(fx->s, base, "int") || node_text_is(fx->s, base, "char");
   }
   if (!node_is(type, "primitive_type")) return false;
   static const char *const not_int[] = {"float", "double", "void", "bool", "_Bool", "_Float16", "__float128", NULL};
   for (int i = 0; not_int[i]; i++)
-    if (text_is(fx->s, type, not_int[i])) return false;
+    if (node_text_is(fx->s, type, not_int[i])) return false;
   return true;
 }
 
@@ -258,7 +250,7 @@ static long long step_of(fnctx *fx, TSNode u, int k) {
   long long mag = 1;
   if (node_is(u, "update_expression")) {
     target = node_field(u, "argument");
-  } else if (node_is(u, "assignment_expression") && (text_is(fx->s, op, "+=") || text_is(fx->s, op, "-="))) {
+  } else if (node_is(u, "assignment_expression") && (node_text_is(fx->s, op, "+=") || node_text_is(fx->s, op, "-="))) {
     target = node_field(u, "left");
     TSNode r = unparen(node_field(u, "right"));
     if (!node_is(r, "number_literal")) return 0;
@@ -273,7 +265,7 @@ static long long step_of(fnctx *fx, TSNode u, int k) {
   }
   target = unparen(target);
   if (!node_is(target, "identifier") || slot_of_ident(fx, target) != k) return 0;
-  bool down = text_is(fx->s, op, "--") || text_is(fx->s, op, "-=");
+  bool down = node_text_is(fx->s, op, "--") || node_text_is(fx->s, op, "-=");
   return down ? -mag : mag;
 }
 
@@ -283,9 +275,9 @@ static int shape_of(fnctx *fx, TSNode loop, counted *out) {
   TSNode body = node_field(loop, "body");
   if (!node_is(cond, "binary_expression") || ts_node_is_null(upd) || ts_node_is_null(body)) return -1;
   TSNode op = node_field(cond, "operator");
-  bool lt = text_is(fx->s, op, "<") || text_is(fx->s, op, "<="), gt = text_is(fx->s, op, ">") || text_is(fx->s, op, ">=");
+  bool lt = node_text_is(fx->s, op, "<") || node_text_is(fx->s, op, "<="), gt = node_text_is(fx->s, op, ">") || node_text_is(fx->s, op, ">=");
   if (!lt && !gt) return -1;
-  bool incl = text_is(fx->s, op, "<=") || text_is(fx->s, op, ">=");
+  bool incl = node_text_is(fx->s, op, "<=") || node_text_is(fx->s, op, ">=");
   TSNode l = unparen(node_field(cond, "left")), r = unparen(node_field(cond, "right"));
   /* the counter: the operand the update steps */
   TSNode var = l, bound = r;
@@ -378,9 +370,9 @@ static bool range_of(fnctx *fx, TSNode e, const env *en, range *r) {
   range a, b;
   if (!range_of(fx, node_field(e, "left"), en, &a) || !range_of(fx, node_field(e, "right"), en, &b)) return false;
   TSNode op = node_field(e, "operator");
-  if (text_is(fx->s, op, "+")) *r = (range){a.lo + b.lo, a.hi + b.hi};
-  else if (text_is(fx->s, op, "-")) *r = (range){a.lo - b.hi, a.hi - b.lo};
-  else if (text_is(fx->s, op, "*") && a.hi <= RANGE_MAX && b.hi <= RANGE_MAX) *r = (range){a.lo * b.lo, a.hi * b.hi};
+  if (node_text_is(fx->s, op, "+")) *r = (range){a.lo + b.lo, a.hi + b.hi};
+  else if (node_text_is(fx->s, op, "-")) *r = (range){a.lo - b.hi, a.hi - b.lo};
+  else if (node_text_is(fx->s, op, "*") && a.hi <= RANGE_MAX && b.hi <= RANGE_MAX) *r = (range){a.lo * b.lo, a.hi * b.hi};
   else return false;   /* operands are in [0, RANGE_MAX]: lo * lo is the least product */
   return r->lo >= 0 && r->hi <= RANGE_MAX;
 }
@@ -401,7 +393,7 @@ static TSNode start_of(fnctx *fx, TSNode loop, int k) {
   }
   init = unparen(init);
   TSNode op = node_field(init, "operator");
-  if (!node_is(init, "assignment_expression") || !text_is(fx->s, op, "=")) return (TSNode){0};
+  if (!node_is(init, "assignment_expression") || !node_text_is(fx->s, op, "=")) return (TSNode){0};
   TSNode l = unparen(node_field(init, "left"));
   return node_is(l, "identifier") && slot_of_ident(fx, l) == k ? node_field(init, "value") : (TSNode){0};
 }

@@ -59,26 +59,28 @@ static bool parents(overlay *o, const char *path) {
   return ok;
 }
 
-/* Writes ROOT + abs(name): a line marker naming `name`, then text. */
-static bool mirror(overlay *o, const char *name, const char *text, size_t n, char **where) {
+/* Writes ROOT + abs(name): a line marker naming `name` (unless the text
+ * opens with its own), then text; *where gets the copy's path. */
+static bool mirror(overlay *o, const char *name, bool marker, const char *text, size_t n, char **where) {
   char *abs = absolute(name);
   char *path = xasprintf("%s%s", o->root, abs);
   free(abs);
-  bool ok = parents(o, path);
-  FILE *f = ok ? fopen(path, "wb") : NULL;
+  FILE *f = parents(o, path) ? fopen(path, "wb") : NULL;
+  bool ok = f != NULL;
   if (f) {
     made(o, path);
-    fputs("# 1 ", f);
-    buf q = {0};
-    buf_put_cstr(&q, name);
-    fwrite(q.s, 1, q.len, f);
-    buf_free(&q);
-    fputc('\n', f);
+    if (marker) {
+      buf q = {0};
+      buf_puts(&q, "# 1 ");
+      buf_put_cstr(&q, name);
+      buf_putc(&q, '\n');
+      fwrite(q.s, 1, q.len, f);
+      buf_free(&q);
+    }
     fwrite(text, 1, n, f);
     ok = fclose(f) == 0;
   } else {
     diag_if_oom();
-    ok = false;
   }
   if (ok && where) *where = path;
   else free(path);
@@ -143,22 +145,11 @@ overlay *overlay_make(const char *path, const char *input, size_t inlen, char **
       if (!raw[i]) continue;
       for (size_t k = 0; k + 1 < len[i] && !*has_marks; k++) *has_marks = raw[i][k] == '@' && raw[i][k + 1] == '@';
       char *m = premark(raw[i], len[i]);
-      ok = mirror(o, headers[i], m, len[i], NULL);
+      ok = mirror(o, headers[i], true, m, len[i], NULL);
       free(m);
     }
     /* the input already opens with the .goc's own line marker */
-    char *abs = absolute(path);
-    char *p = xasprintf("%s%s", o->root, abs);
-    free(abs);
-    FILE *f = ok && parents(o, p) ? fopen(p, "wb") : NULL;
-    if (f) {
-      made(o, p);
-      fwrite(input, 1, inlen, f);
-      ok = fclose(f) == 0;
-    } else {
-      ok = false;
-    }
-    o->main = p;
+    ok = ok && mirror(o, path, false, input, inlen, &o->main);
     if (!ok) {
       fprintf(stderr, "goc: error: cannot write the header overlay under %s: %s\n", o->root, strerror(errno));
       diag_count++;
