@@ -89,28 +89,23 @@ run_runtime() {
     tried=$((tried + 1))
     timeout -s KILL 30 env GOC_MAXPROCS=2 GOC_FAILMALLOC_N=$n GOC_FAILMALLOC_MODE=$fmode LD_PRELOAD=$shim \
       "$exe" > "$work/out" 2> "$work/err"
-    local rc=$?
-    if [ "$fmode" = delay ]; then
-      if [ $rc -eq 0 ] && cmp -s "$work/out" "$expect"; then done=$((done + 1))
-      else
-        bad=$((bad + 1))
-        report "$name" "$n" "$fmode" "$rc" "a stall is not a failure: the run must complete" "$work/err"
-      fi
-    else
-      runtime_judge "$name" $rc "$expect" "$n" "$fmode"
-    fi
+    runtime_judge "$name" $? "$expect" "$n" "$fmode"
   done
   summary+=("$name mode=$fmode: $tried points ($6): $oom out of memory, $thr thread creation failed, $done completed, $bad failed")
 }
 
 # runtime_judge NAME RC EXPECT N MODE: counts the run as out of memory,
-# thread creation failed or completed, or reports it.
+# thread creation failed or completed, or reports it. A stall (mode delay)
+# is not a failure: that run must complete.
 runtime_judge() {
   local rc=$2
-  if [ $rc -eq 2 ] && grep -q "^fatal error: out of memory" "$work/err"; then oom=$((oom + 1))
+  if [ $rc -eq 0 ] && cmp -s "$work/out" "$3"; then done=$((done + 1))
+  elif [ "$5" = delay ]; then
+    bad=$((bad + 1))
+    report "$1" "$4" "$5" "$rc" "a stall is not a failure: the run must complete" "$work/err"
+  elif [ $rc -eq 2 ] && grep -q "^fatal error: out of memory" "$work/err"; then oom=$((oom + 1))
   elif [ $rc -eq 2 ] && grep -q "^fatal error: .*cannot \(create\|start\) .*thread: Resource temporarily unavailable" "$work/err"; then
     thr=$((thr + 1))
-  elif [ $rc -eq 0 ] && cmp -s "$work/out" "$3"; then done=$((done + 1))
   else
     bad=$((bad + 1))
     local why="unexpected exit"; [ $rc -eq 137 ] && why="timeout"; [ $rc -gt 128 ] && [ $rc -ne 137 ] && why="signal $((rc - 128))"
@@ -119,8 +114,26 @@ runtime_judge() {
   fi
 }
 
+# site_try NAME EXE EXPECT SITE N MODE [VAR=VALUE]...: one run with the
+# N-th allocation from SITE targeted, judged; a run that completed without
+# reaching the site (no hit file) counts as missed instead.
+site_try() {
+  local name=$1 exe=$2 expect=$3 h=$4 n=$5 fmode=$6
+  shift 6
+  rm -f "$work/hit"
+  timeout -s KILL 30 env GOC_MAXPROCS=2 GOC_FAILMALLOC_SITE=$h GOC_FAILMALLOC_N=$n GOC_FAILMALLOC_MODE=$fmode \
+    GOC_FAILMALLOC_HIT=$work/hit "$@" LD_PRELOAD=$shim "$exe" > "$work/out" 2> "$work/err"
+  local rc=$? before=$done
+  runtime_judge "$name" $rc "$expect" "site $h #$n" "$fmode"
+  [ $done -gt $before ] && [ ! -e "$work/hit" ] && { done=$before; missed=$((missed + 1)); }
+  return 0
+}
+
 # Sites of a runtime program: every site three clean runs allocate from,
-# failed at its first allocation, its middle one and its last.
+# failed at its first allocation, its middle one and its last; its first
+# failing with every later one (after mode: an allocator that stays out of
+# memory); and its first stalled 0.3 s instead (a descheduled thread
+# there), after which the run must end as the clean one.
 run_runtime_sites() {
   local name=$1 exe=$2 expect=$3 tried=0 oom=0 thr=0 done=0 bad=0 missed=0 i h c n
   for i in 1 2 3; do
@@ -130,38 +143,16 @@ run_runtime_sites() {
   while read -r h c; do
     for n in $(printf '%s\n' 1 $(( (c + 1) / 2 )) "$c" | sort -nu); do
       tried=$((tried + 1))
-      rm -f "$work/hit"
-      timeout -s KILL 30 env GOC_MAXPROCS=2 GOC_FAILMALLOC_SITE=$h GOC_FAILMALLOC_N=$n GOC_FAILMALLOC_HIT=$work/hit \
-        LD_PRELOAD=$shim "$exe" > "$work/out" 2> "$work/err"
-      local rc=$? before=$done
-      runtime_judge "$name" $rc "$expect" "site $h #$n" site
-      [ $done -gt $before ] && [ ! -e "$work/hit" ] && { done=$before; missed=$((missed + 1)); }
+      site_try "$name" "$exe" "$expect" "$h" "$n" once
     done
-  done < "$work/$name.allsites"
-  # each site's first allocation failing with every later one (after
-  # mode: an allocator that stays out of memory)
-  while read -r h c; do
     tried=$((tried + 1))
-    rm -f "$work/hit"
-    timeout -s KILL 30 env GOC_MAXPROCS=2 GOC_FAILMALLOC_SITE=$h GOC_FAILMALLOC_MODE=after GOC_FAILMALLOC_HIT=$work/hit \
-      LD_PRELOAD=$shim "$exe" > "$work/out" 2> "$work/err"
-    local arc=$? before=$done
-    runtime_judge "$name" $arc "$expect" "site $h #1" after
-    [ $done -gt $before ] && [ ! -e "$work/hit" ] && { done=$before; missed=$((missed + 1)); }
+    site_try "$name" "$exe" "$expect" "$h" 1 after
   done < "$work/$name.allsites"
-  # and each site's first allocation stalled 0.3 s instead (a descheduled
-  # thread there): the run must end as the clean one
-  local stalled=0
+  local stalls=$done
   while read -r h c; do
-    timeout -s KILL 30 env GOC_MAXPROCS=2 GOC_FAILMALLOC_SITE=$h GOC_FAILMALLOC_MODE=delay GOC_FAILMALLOC_DELAY_US=300000 \
-      LD_PRELOAD=$shim "$exe" > "$work/out" 2> "$work/err"
-    local src=$?
-    stalled=$((stalled + 1))
-    if [ $src -ne 0 ] || ! cmp -s "$work/out" "$expect"; then
-      bad=$((bad + 1)); report "$name" "site $h #1" delay $src "a stall is not a failure: the run must complete" "$work/err"
-    fi
+    site_try "$name" "$exe" "$expect" "$h" 1 delay GOC_FAILMALLOC_DELAY_US=300000
   done < "$work/$name.allsites"
-  summary+=("$name sites: $(wc -l < "$work/$name.allsites") sites, $stalled stalled, $tried runs (first, middle and last allocation of each, and the first with every later one): $oom out of memory, $thr thread creation failed, $done completed, $missed not reached (this run allocated less there), $bad failed")
+  summary+=("$name sites: $(wc -l < "$work/$name.allsites") sites, $tried runs (first, middle and last allocation of each, and the first with every later one), then each site's first stalled: $oom out of memory, $thr thread creation failed, $stalls completed, $((done - stalls)) stalls completed, $missed not reached (this run allocated less there), $bad failed")
 }
 
 if { [ "$which" = runtime ] || [ "$which" = all ]; } && [ "$mode" = sites ]; then
