@@ -1,44 +1,52 @@
 /* dump.c — goroutine listings: panics, deadlock, goc_dump, SIGQUIT and
  * GOC_DEBUG=schedtrace.
  *
- * Invariants: listings walk allgs under allglock; a G running on another
+ * Invariants: listings walk allgs under goc__scan_lock and copy each G's
+ * frames through gscan.c before printing them; a G running on another
  * thread is listed without frames (its frames are being written), as Go's
- * "goroutine running on other thread; stack unavailable". Durations are
+ * "goroutine running on other thread; stack unavailable"; a chain deeper
+ * than 100 frames shows its innermost and outermost 50, as Go's does. Durations are
  * printed only by goc_dump/SIGQUIT (in ms), never in failure traces, so
  * those match Go's under-a-minute form "[chan receive]".
  */
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include "proc.h"
+#include "gscan.h"
 
 static void print_g(FILE *out, goc_g *g, bool here, bool durations) {
-  uint32_t st = atomic_load(&g->status);
+  /* Copied before anything is written (gscan.c: no pin across output). */
+  goc_scan_stack k;
+  int n = goc__scan_g(g, here ? g : NULL, &k, GOC_SCAN_MAX / 2, GOC_SCAN_MAX / 2);
+  uint32_t st = k.status;
   char state[96];
   switch (st) {
   case GOC_GRUNNABLE: snprintf(state, sizeof state, "runnable"); break;
   case GOC_GRUNNING: snprintf(state, sizeof state, "running"); break;
   case GOC_GSYSCALL:
     snprintf(state, sizeof state, "%s",
-             g->wait_reason ? goc__wait_reason_string(g->wait_reason) : "syscall");
+             k.wait_reason ? goc__wait_reason_string(k.wait_reason) : "syscall");
     break;
   case GOC_GWAITING:
-    snprintf(state, sizeof state, "%s", goc__wait_reason_string(g->wait_reason));
+    snprintf(state, sizeof state, "%s", goc__wait_reason_string(k.wait_reason));
     break;
   default: snprintf(state, sizeof state, "dead"); break;
   }
-  if (durations && (st == GOC_GWAITING || st == GOC_GSYSCALL) && g->wait_ms) {
+  if (durations && (st == GOC_GWAITING || st == GOC_GSYSCALL) && k.wait_ms) {
     size_t l = strlen(state);
-    snprintf(state + l, sizeof state - l, ", %u ms", (unsigned)(goc__ms_coarse() - g->wait_ms));
+    snprintf(state + l, sizeof state - l, ", %u ms", (unsigned)(goc__ms_coarse() - k.wait_ms));
   }
   fprintf(out, "goroutine %lld [%s]:\n", (long long)g->id, state);
-  if ((st == GOC_GRUNNING || st == GOC_GSYSCALL) && !here) {
+  if (n < 0) {
     fprintf(out, "\tgoroutine running on other thread; stack unavailable\n");
   } else {
-    for (goc_frame *fr = g->h.top; fr; fr = fr->parent)
-      if (fr->line >= 0)   /* a runtime frame (goc test's) is not the user's */
-        fprintf(out, "%s(...)\n\t%s:%d\n", goc__frame_func(fr) ? goc__frame_func(fr) : "?",
-                goc__frame_file(fr) ? goc__frame_file(fr) : "?", fr->line);
+    for (int i = 0; i < n; i++) {
+      if (i == GOC_SCAN_MAX / 2 && k.elided)
+        fprintf(out, "...%lld frames elided...\n", (long long)k.elided);
+      if (k.f[i].line >= 0)   /* a runtime frame (goc test's) is not the user's */
+        fprintf(out, "%s(...)\n\t%s:%d\n", k.f[i].func ? k.f[i].func : "?",
+                k.f[i].file ? k.f[i].file : "?", k.f[i].line);
+    }
   }
   const goc_site *c = g->created;
   if (g != goc__main_gp && c && c->file)
@@ -56,7 +64,7 @@ static int by_id(const void *a, const void *b) {
 }
 
 static void dump(FILE *out, goc_g *self, bool durations) {
-  goc__rt_lock(&goc__sched.allglock);
+  goc__scan_lock();
   size_t n = 0;
   for (goc_gslab *s = goc__sched.allgs; s; s = s->next) n += (size_t)s->n;
   goc_g **v = malloc(sizeof *v * (n ? n : 1));
@@ -72,7 +80,7 @@ static void dump(FILE *out, goc_g *self, bool durations) {
     print_g(out, v[i], v[i] == self, durations);
   }
   free(v);
-  goc__rt_unlock(&goc__sched.allglock);
+  goc__scan_unlock();
 }
 
 /* No lock held. skip: unused (the caller's own G is printed as running). */

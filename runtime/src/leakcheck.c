@@ -6,11 +6,11 @@
  * Invariants: runs once, from an atexit handler (main's return and exit()
  * both run it), after every other goroutine has stopped being scheduled
  * only in the sense that nothing waits for them: it reads them as dump.c
- * does, under allglock, listing a running G without its frames.
+ * does, under goc__scan_lock (gscan.c), listing a running G without its frames.
  */
 #include <stdlib.h>
 #include <string.h>
-#include "proc.h"
+#include "gscan.h"
 
 typedef struct leak_group {
   const char *file, *func;
@@ -35,12 +35,11 @@ static int by_count(const void *x, const void *y) {
 }
 
 static void report(void) {
-  goc_sched *s = &goc__sched;
   goc_g *self = goc__getg();
   uint32_t now = goc__ms_coarse();
   leak_group *v = NULL;
   int n = 0, total = 0;
-  goc__rt_lock(&s->allglock);
+  goc__scan_lock();
   GOC_FOR_EACH_G(g) {
     uint32_t st = atomic_load(&g->status);
     if (st == GOC_GIDLE || st == GOC_GDEAD || g == self || g == goc__main_gp) continue;
@@ -73,7 +72,7 @@ static void report(void) {
       goc__print_goroutine(stderr, l->example, false);
     }
   }
-  goc__rt_unlock(&s->allglock);
+  goc__scan_unlock();
   free(v);
 }
 

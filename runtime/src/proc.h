@@ -476,10 +476,22 @@ bool goc__note_sleep_until_m(goc_note *n, int64_t deadline);
 /* sysmon.c */
 void goc__sysmon_start(void);
 void goc__retake_init(void);   /* membarrier for the retake protocol */
+/* membarrier: every running thread of the process has passed a full fence
+ * when it returns true (sysmon.c; false without kernel support). */
+bool goc__heavy_barrier(void);
+
+/* execute()'s side of the frame-scan protocol (gscan.c): after storing
+ * GRUNNING, wait while a scanner is copying g's frames. */
+extern _Atomic int goc__scan_active;
+void goc__scan_wait(goc_g *g);
+static inline void goc__scan_check(goc_g *g) {
+  if (__builtin_expect(atomic_load_explicit(&goc__scan_active, memory_order_acquire), 0))
+    goc__scan_wait(g);
+}
 void goc__schedtrace(bool detail);
 void goc__schedtrace_to(FILE *out, bool detail);
 
-/* dump.c / panic.c */
+/* dump.c / panic.c; running_here false: under goc__scan_lock (gscan.h) */
 void goc__print_goroutine(FILE *out, goc_g *g, bool running_here);
 void goc__dump_all(FILE *out, goc_g *skip);
 __attribute__((noreturn)) void goc__fatal_exit(void);

@@ -3,8 +3,9 @@
  * by identical stack with counts.
  *
  * Invariants:
- *   - The goroutines are walked under allglock, as dump.c walks them; Go
- *     stops the world for this, goc does not. A G running on another
+ *   - The goroutines are walked under goc__scan_lock and their frames
+ *     copied through gscan.c, as dump.c does; Go stops the world for this,
+ *     goc pins one G at a time. A G running on another
  *     thread (or in a system call) has its frames written meanwhile, so it
  *     is counted with one pseudo-frame, as dump.c prints "goroutine running
  *     on other thread; stack unavailable"; the caller's own G is walked
@@ -19,19 +20,18 @@
 #include <string.h>
 #include "blockprof.h"
 #include "pprof.h"
-#include "proc.h"
+#include "gscan.h"
 
 #define RUNNING_ELSEWHERE "(goroutine running on other thread; stack unavailable)"
 
 static int stack_of(goc_g *g, goc_g *self, goc_pframe *f) {
-  uint32_t st = atomic_load(&g->status);
-  if ((st == GOC_GRUNNING || st == GOC_GSYSCALL) && g != self) {
+  goc_scan_stack k;
+  int n = goc__scan_g(g, self, &k, GOC_PPROF_MAXDEPTH, 0);
+  if (n < 0) {
     f[0] = (goc_pframe){RUNNING_ELSEWHERE, "?", 0};
     return 1;
   }
-  int n = 0;
-  for (goc_frame *fr = g->h.top; fr && n < GOC_PPROF_MAXDEPTH; fr = fr->parent)
-    f[n++] = (goc_pframe){goc__frame_func(fr), goc__frame_file(fr), fr->line};
+  memcpy(f, k.f, sizeof *f * (size_t)n);
   return n;
 }
 
@@ -41,13 +41,13 @@ static void collect_goroutines(goc_pprof *p) {
   goc_g *self = goc__getg();
   goc_pframe f[GOC_PPROF_MAXDEPTH];
   const int64_t one = 1;
-  goc__rt_lock(&goc__sched.allglock);
+  goc__scan_lock();
   GOC_FOR_EACH_G(g) {
     uint32_t st = atomic_load(&g->status);
     if (st == GOC_GIDLE || st == GOC_GDEAD) continue;
     goc__pprof_add(p, f, stack_of(g, self, f), &one);
   }
-  goc__rt_unlock(&goc__sched.allglock);
+  goc__scan_unlock();
 }
 
 static int goroutine_text(const goc_pprof *p, FILE *out) {

@@ -352,6 +352,7 @@ static void execute(goc_m *m, goc_g *g, bool inherit) {
                                                memory_order_relaxed) + 1,
                           memory_order_relaxed);
   atomic_store_explicit(&g->status, GOC_GRUNNING, memory_order_relaxed);
+  goc__scan_check(g);   /* before any write to g's frames */
   atomic_store_explicit(&m->curg, g, memory_order_release);
   atomic_store_explicit(&p->curg, g, memory_order_release);
   goc__tls_g = g;
@@ -657,6 +658,7 @@ void goc_syscall_exit(void) {
   }
   atomic_store(&m->p->curg, g);
   atomic_store(&g->status, GOC_GRUNNING);
+  goc__scan_check(g);   /* before g's wait fields change (gscan.c) */
   atomic_signal_fence(memory_order_seq_cst);
   goc__locks_add(m, -1);
   GOC_TRACE(GOC_EV_SYSCALL_END, g->id, m->p->id, NULL, NULL, 0);

@@ -48,7 +48,7 @@ void goc__exitfiles_signalled(void);
 
 static int membarrier_cmd;   /* 0: unavailable */
 
-static bool heavy_barrier(void) {
+bool goc__heavy_barrier(void) {
   return membarrier_cmd && syscall(SYS_membarrier, membarrier_cmd, 0, 0) == 0;
 }
 
@@ -72,7 +72,7 @@ static void retake_running(goc_p *p, uint32_t t) {
   if (!m || atomic_load(&m->locks) > 0) return;   /* inside the runtime */
   uint32_t z = 0;
   if (!atomic_compare_exchange_strong(&m->detached, &z, GOC_DETACH_ASKED)) return;
-  bool user = heavy_barrier() && atomic_load_explicit(&m->locks, memory_order_acquire) == 0 &&
+  bool user = goc__heavy_barrier() && atomic_load_explicit(&m->locks, memory_order_acquire) == 0 &&
               atomic_load(&p->owner) == m && atomic_load(&p->status) == GOC_P_RUNNING &&
               atomic_load(&p->schedtick) == t;
   uint32_t asked = GOC_DETACH_ASKED;

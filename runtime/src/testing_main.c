@@ -29,6 +29,7 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include "gscan.h"
 #include "testing.h"
 
 goc_test_opts goc__topts = {.leakcheck = true};
@@ -289,7 +290,9 @@ static char *dump_of(goc_g **v, int n, const char *indent) {
   size_t on = 0;
   for (int i = 0; i < n; i++) {
     FILE *g = goc__must(open_memstream(&one, &on));
+    goc__scan_lock();   /* a memory stream: nothing waits on it */
     goc__print_goroutine(g, v[i], false);
+    goc__scan_unlock();
     fclose(g);
     fputs("\n", f);
     for (char *line = one, *nl; line && *line; line = nl) {
