@@ -22,10 +22,10 @@ typedef struct leak_group {
   goc_g *example;
 } leak_group;
 
-static bool same_group(const leak_group *a, const goc_g *g, uint32_t st) {
+static bool same_group(const leak_group *a, const goc_g *g, const goc_scan_stack *k) {
   const goc_site *c = g->created;
   const char *file = c ? c->file : NULL;
-  return a->line == (c ? c->line : 0) && a->state == st && a->reason == g->wait_reason &&
+  return a->line == (c ? c->line : 0) && a->state == k->status && a->reason == k->wait_reason &&
          (a->file == file || (a->file && file && !strcmp(a->file, file)));
 }
 
@@ -43,18 +43,22 @@ static void report(void) {
   GOC_FOR_EACH_G(g) {
     uint32_t st = atomic_load(&g->status);
     if (st == GOC_GIDLE || st == GOC_GDEAD || g == self || g == goc__main_gp) continue;
+    goc_scan_stack ws;   /* the state and wait fields only */
+    goc__scan_g(g, self, &ws, 0, 0);
+    st = ws.status;
+    if (st == GOC_GIDLE || st == GOC_GDEAD) continue;
     total++;
     int k = 0;
-    while (k < n && !same_group(&v[k], g, st)) k++;
+    while (k < n && !same_group(&v[k], g, &ws)) k++;
     if (k == n) {
       leak_group *nv = realloc(v, sizeof *v * (size_t)(n + 1));
       if (!nv) continue;   /* counted, not grouped */
       v = nv;
       const goc_site *c = g->created;
-      v[n++] = (leak_group){c ? c->file : NULL, c ? c->func : NULL, c ? c->line : 0, st, g->wait_reason, 0, 0, g};
+      v[n++] = (leak_group){c ? c->file : NULL, c ? c->func : NULL, c ? c->line : 0, st, ws.wait_reason, 0, 0, g};
     }
     v[k].count++;
-    int64_t w = (st == GOC_GWAITING && g->wait_ms) ? (int64_t)(uint32_t)(now - g->wait_ms) * GOC_MILLISECOND : 0;
+    int64_t w = (st == GOC_GWAITING && ws.wait_ms) ? (int64_t)(uint32_t)(now - ws.wait_ms) * GOC_MILLISECOND : 0;
     if (w > v[k].longest) v[k].longest = w;
   }
   if (total) {

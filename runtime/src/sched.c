@@ -353,6 +353,7 @@ static void execute(goc_m *m, goc_g *g, bool inherit) {
                           memory_order_relaxed);
   atomic_store_explicit(&g->status, GOC_GRUNNING, memory_order_relaxed);
   goc__scan_check(g);   /* before any write to g's frames */
+  g->wait_reason = GOC_WAIT_NONE;   /* a dump of it in a system call says "syscall" */
   atomic_store_explicit(&m->curg, g, memory_order_release);
   atomic_store_explicit(&p->curg, g, memory_order_release);
   goc__tls_g = g;
@@ -560,6 +561,7 @@ void goc_syscall_enter(void) {
   goc__locks_add(m, 1);
   atomic_signal_fence(memory_order_seq_cst);
   goc_p *p = m->p;
+  g->wait_ms = goc__ms_coarse();   /* a dump's "[syscall, N ms]" */
   atomic_store(&g->status, GOC_GSYSCALL);
   if (atomic_load_explicit(&m->detached, memory_order_relaxed) && p_taken(m)) {
     /* Already without a P (retaken in plain C code): exit takes one. */
