@@ -33,9 +33,8 @@
 # suspending the calling goroutine.
 #
 # Not seen by the transform: $<COMPILE_LANGUAGE:...> parts of the target's
-# definitions and options (they are empty outside a compile), and compile
-# options other than (joined) -D -U -I -std= -include -isystem -iquote and a few
-# -f options that change the meaning of C.
+# definitions and options (they are empty outside a compile). Every other
+# compile option is, joined or separate or as a `SHELL:` item.
 #
 # The goc tool is the goc::goc target: the imported executable of the
 # installed package, or an alias of the goc target when the goc source tree
@@ -138,9 +137,12 @@ endfunction()
 macro(_goc_compile_flags t)
   set(incs "$<FILTER:$<TARGET_PROPERTY:${t},INCLUDE_DIRECTORIES>,INCLUDE,.>")
   set(defs "$<FILTER:$<TARGET_PROPERTY:${t},COMPILE_DEFINITIONS>,INCLUDE,.>")
-  # Options the libclang check understands and that change the meaning of
-  # code; warning and code-generation options of the C compiler stay out.
-  set(opts "$<FILTER:$<TARGET_PROPERTY:${t},COMPILE_OPTIONS>,INCLUDE,^-([DUI].|std=|include.|isystem.|iquote.|f(no-)?(signed-char|unsigned-char|short-enums|blocks|ms-extensions))>")
+  # All of them, as CMake holds them (`SHELL:` items whole: the transformer
+  # splits them, cmake_flags.c): the preprocessor sees what the compile
+  # does (-O2's __OPTIMIZE__, -march's macros, a separate -include FILE),
+  # and the transformer keeps for its libclang check the ones that change
+  # the language.
+  set(opts "$<TARGET_PROPERTY:${t},COMPILE_OPTIONS>")
   set(std "$<TARGET_PROPERTY:${t},C_STANDARD>")
   set(ext "$<TARGET_PROPERTY:${t},C_EXTENSIONS>")
   set(std_flag "$<$<BOOL:${std}>:-std=$<IF:$<OR:$<STREQUAL:${ext},>,$<BOOL:${ext}>>,gnu,c>${std}>")

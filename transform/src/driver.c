@@ -331,6 +331,7 @@ int cmd_transform(int argc, char **argv) {
   }
   if (out && output_overwrites_input(out, files, nfiles)) return 1;
   if (xo.depfile && output_overwrites_input(xo.depfile, files, nfiles)) return 1;
+  flags = cmake_flags_expand(flags, nflags, &nflags);
   if (!nfiles || !out) {
     fprintf(stderr, "usage: goc transform IN.goc -o OUT.c [--peer OTHER.goc]... [-MF DEPFILE]\n"
                     "                     [--index-out INDEX] [--index DEP_INDEX]... [-- compile flags]\n");

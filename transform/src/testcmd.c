@@ -182,6 +182,7 @@ int cmd_testmain(int argc, char **argv) {
     else if (!strcmp(argv[i], "--")) { flags = argv + i + 1; nflags = argc - i - 1; break; }
     else files[nfiles++] = argv[i];
   }
+  flags = cmake_flags_expand(flags, nflags, &nflags);
   if (!out || !nfiles) {
     fprintf(stderr, "usage: goc testmain FILES... -o MAIN.c [--pkg NAME] [-- compile flags]\n");
     return 2;

@@ -164,6 +164,11 @@ extern int check_goc_errors;           /* goroutine functions used as plain poin
 int check_lowered(const char *out_name, const char *text, char **flags, int nflags);
 bool check_needs_refscan(const program *p, const source *s);
 
+/* ---- cmake_flags.c ---- */
+/* flags with each `SHELL:a b` item split as CMake splits it (the strings
+ * of items left whole are shared with flags) */
+char **cmake_flags_expand(char **flags, int nflags, int *nout);
+
 /* ---- subprocess.c ---- */
 const char *c_compiler(void);   /* $CC, or cc */
 char *run_with_stdin(char **argv, const char *input, size_t inlen, size_t *outlen, bool quiet);
