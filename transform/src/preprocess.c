@@ -427,7 +427,27 @@ static char *run_pp(char **flags, int nflags, const char *dir, const char *inc, 
   return pp;
 }
 
+/* -D__BASE_FILE__="path": $CC -E reads stdin, or the overlay's copy, but
+ * the user's __BASE_FILE__ names the .goc as the command line gave it. */
+static char *base_file_flag(const char *path) {
+  buf b = {0};
+  buf_puts(&b, "-D__BASE_FILE__=\"");
+  for (const char *p = path; *p; p++) {
+    if (*p == '"' || *p == '\\') buf_putc(&b, '\\');
+    buf_putc(&b, *p);
+  }
+  buf_putc(&b, '"');
+  return b.s;
+}
+
 source *source_preprocess(const char *path, char **flags, int nflags) {
+  char **uflags = flags;
+  flags = xcalloc((size_t)nflags + 4, sizeof *flags);
+  memcpy(flags, uflags, sizeof *flags * (size_t)nflags);
+  char *base_flag = base_file_flag(path);
+  flags[nflags++] = "-Wno-builtin-macro-redefined";   /* for the next two */
+  flags[nflags++] = "-U__BASE_FILE__";
+  flags[nflags++] = base_flag;
   buf raw = {0};
   raw.s = read_input(path, &raw.len);
   if (!raw.s) return NULL;
@@ -464,6 +484,8 @@ source *source_preprocess(const char *path, char **flags, int nflags) {
   buf_free(&input);
   free(inc);
   free(dir);
+  free(base_flag);
+  free(flags);
   if (!pp) {
     diag_count++;
     buf_free(&raw);
