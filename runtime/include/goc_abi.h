@@ -316,6 +316,36 @@ void goc__select_resume(goc_g *g, int *chosen, _Bool *recv_ok);
 int goc__chan_tryrecv(goc_chan *c, void *dst, _Bool *ok);
 int goc__chan_trysend(goc_chan *c, const void *elem);   /* panics if c is closed */
 
+/* The words of a channel's header that the lock-free "would block" checks
+ * read (runtime/src/chan.h: struct goc_chan begins so, static asserts in
+ * chan.c keep the two in step; the checks' reasoning is there). Inline, a
+ * one-case select that finds nothing to do makes no call, as Go's
+ * selectnbrecv returns before it takes the lock. may_alias: the runtime
+ * writes these words through its own struct. */
+typedef struct __attribute__((may_alias)) goc__chan_view {
+  __UINT32_TYPE__ lock, closed, elemsize, bufoff;
+  __SIZE_TYPE__ qcount, dataqsiz, sendx, recvx;
+  void *recvq_first, *recvq_last, *sendq_first, *sendq_last;
+} goc__chan_view;
+static inline int goc__chan_tryrecv_inline(goc_chan *c, void *dst, _Bool *ok) {
+  const goc__chan_view *v = (const goc__chan_view *)(void *)c;
+  if (!c) return 0;
+  if ((v->dataqsiz ? __atomic_load_n(&v->qcount, __ATOMIC_SEQ_CST) == 0
+                   : __atomic_load_n(&v->sendq_first, __ATOMIC_SEQ_CST) == (void *)0) &&
+      __atomic_load_n(&v->closed, __ATOMIC_SEQ_CST) == 0)
+    return 0;
+  return goc__chan_tryrecv(c, dst, ok);
+}
+static inline int goc__chan_trysend_inline(goc_chan *c, const void *elem) {
+  const goc__chan_view *v = (const goc__chan_view *)(void *)c;
+  if (!c) return 0;
+  if ((v->dataqsiz ? __atomic_load_n(&v->qcount, __ATOMIC_SEQ_CST) == v->dataqsiz
+                   : __atomic_load_n(&v->recvq_first, __ATOMIC_SEQ_CST) == (void *)0) &&
+      __atomic_load_n(&v->closed, __ATOMIC_SEQ_CST) == 0)
+    return 0;
+  return goc__chan_trysend(c, elem);
+}
+
 /* ---- blocking runtime functions -----------------------------------------
  * For every GOC_BLOCKING function  R goc_X(A...)  of goc.h there is
  *   int goc_X__async(goc_g *g, A...)              (R is void)

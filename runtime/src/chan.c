@@ -303,6 +303,15 @@ goc_chan *goc_chan_make(size_t elem_size, size_t elem_align, size_t cap) {
   if (!c) goc__throw("out of memory allocating a channel");
   memset(c, 0, sizeof *c);
   _Static_assert(sizeof(goc_chan) == 88, "channel header (chan.h)");
+  /* goc_abi.h's goc__chan_view, read by the inline try-ops */
+  _Static_assert(offsetof(goc_chan, closed) == offsetof(goc__chan_view, closed) &&
+                     offsetof(goc_chan, qcount) == offsetof(goc__chan_view, qcount) &&
+                     offsetof(goc_chan, dataqsiz) == offsetof(goc__chan_view, dataqsiz) &&
+                     offsetof(goc_chan, recvq.first) == offsetof(goc__chan_view, recvq_first) &&
+                     offsetof(goc_chan, sendq.first) == offsetof(goc__chan_view, sendq_first) &&
+                     sizeof(((goc_chan *)0)->qcount) == sizeof(__SIZE_TYPE__) &&
+                     sizeof(((goc_chan *)0)->closed) == sizeof(__UINT32_TYPE__),
+                 "goc__chan_view (goc_abi.h) matches the channel header");
   c->elemsize = (uint32_t)elem_size;   /* < 64 MB, checked above */
   c->dataqsiz = cap;
   c->bufoff = (uint32_t)hdr;

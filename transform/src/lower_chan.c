@@ -217,6 +217,7 @@ typedef struct scase {
   bool is_default, is_send;
   int index;           /* position in the runtime's case array */
   int xfer;            /* slot */
+  char *chan_text;     /* a one-case select's channel, as a goc_chan * */
 } scase;
 
 void lower_select(fnctx *fx, TSNode n, buf *out) {
@@ -240,8 +241,11 @@ void lower_select(fnctx *fx, TSNode n, buf *out) {
       sc->index = ncases++;
     }
   }
+  /* one case and a default: a non-blocking operation, as Go compiles it
+     (selectnbrecv/selectnbsend): no case array, no select machinery */
+  bool nonblocking = ncases == 1 && has_default;
   int sel = -1;
-  if (ncases) {
+  if (ncases && !nonblocking) {
     char *ty = xasprintf("goc_select_case[%d]", ncases);
     sel = new_temp_typed(fx, ty, true);
     free(ty);
@@ -260,10 +264,27 @@ void lower_select(fnctx *fx, TSNode n, buf *out) {
     sc->xfer = xfer_slot(fx, ch);
     const char *xn = fx->slots[sc->xfer].cname;
     char *gc = dir_chan(chnode, ch, sc->is_send ? "send" : "receive");
-    buf_printf(out, "goc_L->%s[%d].chan = %s;\n", seln, sc->index, gc);
+    if (nonblocking) {
+      /* held as the runtime's channel for the try-op below */
+      sc->chan_text = xasprintf("((goc_chan *)%s)", gc);
+      /* Go evaluates the channel before the value: hold it unless neither
+         can change the other (a named channel, and a named or literal
+         value) */
+      TSNode val = sc->is_send ? node_field(sc->op, "value") : chnode;
+      bool stable = node_is(chnode, "identifier") &&
+                    (node_is(val, "identifier") || node_is(val, "number_literal") || node_is(val, "char_literal"));
+      if (!stable) {
+        int h = new_temp_typed(fx, "goc_chan *", true);
+        buf_printf(out, "goc_L->%s = %s;\n", fx->slots[h].cname, sc->chan_text);
+        free(sc->chan_text);
+        sc->chan_text = xasprintf("goc_L->%s", fx->slots[h].cname);
+      }
+    } else {
+      buf_printf(out, "goc_L->%s[%d].chan = %s;\n", seln, sc->index, gc);
+      buf_printf(out, "goc_L->%s[%d].elem = &goc_L->%s;\n", seln, sc->index, xn);
+      buf_printf(out, "goc_L->%s[%d].dir = %s;\n", seln, sc->index, sc->is_send ? "GOC_SELECT_SEND" : "GOC_SELECT_RECV");
+    }
     free(gc);
-    buf_printf(out, "goc_L->%s[%d].elem = &goc_L->%s;\n", seln, sc->index, xn);
-    buf_printf(out, "goc_L->%s[%d].dir = %s;\n", seln, sc->index, sc->is_send ? "GOC_SELECT_SEND" : "GOC_SELECT_RECV");
     if (sc->is_send) {
       char *v = lower_expr(fx, node_field(sc->op, "value"), out);
       buf_printf(out, "goc_L->%s = %s;\n", xn, v);
@@ -272,17 +293,22 @@ void lower_select(fnctx *fx, TSNode n, buf *out) {
     free(ch);
   }
   emit_line(fx, n, out);
-  if (ncases == 1 && has_default) {
-    /* one case and a default: a non-blocking operation, as Go compiles it
-       (selectnbrecv/selectnbsend); no select machinery, never parks */
-    scase *one = NULL;
+  scase *one = NULL;
+  char *try_op = NULL;   /* nonblocking: the switch's own expression */
+  if (nonblocking) {
     for (int i = 0; i < nall; i++)
       if (!cs[i].is_default) one = &cs[i];
+    const char *xn = fx->slots[one->xfer].cname;
     if (one->is_send)
-      buf_printf(out, "goc_L->%s = goc__chan_trysend(goc_L->%s[0].chan, goc_L->%s[0].elem) ? 0 : -1;\n", chn, seln, seln);
+      try_op = xasprintf("goc__chan_trysend_inline(%s, &goc_L->%s) ? 0 : -1", one->chan_text, xn);
     else
-      buf_printf(out, "goc_L->%s = goc__chan_tryrecv(goc_L->%s[0].chan, goc_L->%s[0].elem, &goc_L->%s) ? 0 : -1;\n",
-                 chn, seln, seln, rokn);
+      try_op = xasprintf("goc__chan_tryrecv_inline(%s, &goc_L->%s, &goc_L->%s) ? 0 : -1", one->chan_text, xn, rokn);
+    if (!one->is_send && is_temporary_after(fx, node_field(one->op, "channel"))) {
+      /* the channel is freed before the case runs: keep the answer */
+      buf_printf(out, "goc_L->%s = %s;\n", chn, try_op);
+      free(try_op);
+      try_op = NULL;
+    }
   } else {
     buf_printf(out, "if (!goc__select(goc_cur, %s%s, %d, %d, &goc_L->%s, &goc_L->%s)) { ", seln ? "goc_L->" : "",
                seln ? seln : "((void *)0)", ncases, has_default ? 1 : 0, chn, rokn);
@@ -290,9 +316,13 @@ void lower_select(fnctx *fx, TSNode n, buf *out) {
     buf_printf(out, "goc__select_resume(goc_cur, &goc_L->%s, &goc_L->%s); }\n", chn, rokn);
   }
   for (int i = 0; i < nall; i++)
-    if (!cs[i].is_default && !cs[i].is_send && is_temporary_after(fx, node_field(cs[i].op, "channel")))
-      buf_printf(out, "goc_chan_free(goc_L->%s[%d].chan);\n", seln, cs[i].index);
-  buf_printf(out, "switch (goc_L->%s) {\n", chn);
+    if (!cs[i].is_default && !cs[i].is_send && is_temporary_after(fx, node_field(cs[i].op, "channel"))) {
+      if (nonblocking) buf_printf(out, "goc_chan_free(%s);\n", cs[i].chan_text);
+      else buf_printf(out, "goc_chan_free(goc_L->%s[%d].chan);\n", seln, cs[i].index);
+    }
+  if (try_op) buf_printf(out, "switch (%s) {\n", try_op);
+  else buf_printf(out, "switch (goc_L->%s) {\n", chn);
+  free(try_op);
   for (int i = 0; i < nall; i++) {
     scase *sc = &cs[i];
     buf_printf(out, "case %d: {\n", sc->index);
@@ -326,5 +356,6 @@ void lower_select(fnctx *fx, TSNode n, buf *out) {
     buf_puts(out, "} break;\n");
   }
   buf_puts(out, "}\n");
+  for (int i = 0; i < nall; i++) free(cs[i].chan_text);
   free(cs);
 }
