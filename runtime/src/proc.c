@@ -21,6 +21,7 @@
 goc_sched goc__sched = {
     .lock = PTHREAD_MUTEX_INITIALIZER,
     .allglock = PTHREAD_MUTEX_INITIALIZER,
+    .gflock = PTHREAD_MUTEX_INITIALIZER,
 };
 _Thread_local goc_m *goc__tls_m;
 _Thread_local goc_g *goc__tls_g;
@@ -141,31 +142,46 @@ goc_gext *goc__gx_alloc(goc_g *g) {
   return x;
 }
 
-/* The P's cache of class cls is empty: refill it from the global list
- * (half a cache's worth), or take one G from there without a P. */
+/* The shared free lists (sched.gfree) hold batches, not Gs: a batch is a
+ * list through schedlink whose first G keeps the next batch in wait_state
+ * and the batch's length in created_goid (both dead while a G is idle;
+ * wait_state is NULL again once a G leaves the lists). A P's cache moves a
+ * whole batch in or out under gflock in O(1): walking the Gs there meant
+ * touching cache lines the other P had just written, with the lock held,
+ * and at P=2 the lock then went to the kernel on every other transfer. */
+static inline goc_g *batch_next(goc_g *b) { return (goc_g *)b->wait_state; }
+
+/* gflock held. */
+static void gbatch_push(size_t cls, goc_g *head, int32_t n) {
+  head->created_goid = n;
+  head->wait_state = goc__sched.gfree[cls];
+  goc__sched.gfree[cls] = head;
+  atomic_fetch_add_explicit(&goc__sched.ngfree[cls], n, memory_order_relaxed);
+}
+
+/* The P's cache of class cls is empty: refill it with a batch from the
+ * shared list, or take one G from there without a P. */
 __attribute__((noinline)) static goc_g *gfget_global(goc_p *p, size_t cls) {
-  goc_g *g = NULL;
-  goc__rt_lock(&goc__sched.lock);
-  if (!p) {
-    g = goc__sched.gfree[cls];
-    if (g) { goc__sched.gfree[cls] = g->schedlink; goc__sched.ngfree[cls]--; }
-  } else {
-    while (p->gfreecnt[cls] < GFREE_LOCAL_MAX / 2 && goc__sched.gfree[cls]) {
-      goc_g *g1 = goc__sched.gfree[cls];
-      goc__sched.gfree[cls] = g1->schedlink;
-      goc__sched.ngfree[cls]--;
-      g1->schedlink = p->gfree[cls];
-      p->gfree[cls] = g1;
-      p->gfreecnt[cls]++;
+  goc__rt_lock(&goc__sched.gflock);
+  goc_g *g = goc__sched.gfree[cls];
+  int32_t n = 0;
+  if (g) {
+    n = (int32_t)g->created_goid;
+    goc__sched.gfree[cls] = batch_next(g);
+    atomic_fetch_sub_explicit(&goc__sched.ngfree[cls], n, memory_order_relaxed);
+    if (!p && n > 1) {
+      gbatch_push(cls, g->schedlink, n - 1);
+      n = 1;
     }
   }
-  goc__rt_unlock(&goc__sched.lock);
-  if (p && p->gfree[cls]) {
-    g = p->gfree[cls];
+  goc__rt_unlock(&goc__sched.gflock);
+  if (!g) return galloc((int)cls);
+  g->wait_state = NULL;
+  if (p) {
     p->gfree[cls] = g->schedlink;
-    p->gfreecnt[cls]--;
+    p->gfreecnt[cls] = n - 1;
   }
-  return g ? g : galloc((int)cls);
+  return g;
 }
 
 /* p owned by the caller, or NULL. A G of class cls. */
@@ -177,29 +193,42 @@ goc_g *goc__gfget(goc_p *p, int cls) {
     p->gfreecnt[k]--;
     return g;
   }
-  if (!p || goc__sched.ngfree[k] > 0) return gfget_global(p, k);
+  if (atomic_load_explicit(&goc__sched.ngfree[k], memory_order_relaxed) > 0)
+    return gfget_global(p, k);
   return galloc(cls);
 }
 
-/* g goes to the global list of its class, or, from a full P cache (g in
- * it), half the cache goes. */
+/* g goes to the shared list of its class alone, or, from a full P cache
+ * (g in it), the newest half of the cache goes as one batch. */
 __attribute__((noinline)) static void gfput_global(goc_p *p, goc_g *g, size_t cls) {
-  goc__rt_lock(&goc__sched.lock);
-  if (!p) {
-    g->schedlink = goc__sched.gfree[cls];
-    goc__sched.gfree[cls] = g;
-    goc__sched.ngfree[cls]++;
+  int32_t n = 1;
+  if (p) {
+    n = GFREE_LOCAL_MAX / 2;
+    goc_g *tail = g = p->gfree[cls];
+    for (int32_t i = 1; i < n; i++) tail = tail->schedlink;
+    p->gfree[cls] = tail->schedlink;
+    p->gfreecnt[cls] -= n;
+    tail->schedlink = NULL;
   } else {
-    while (p->gfreecnt[cls] > GFREE_LOCAL_MAX / 2) {
-      goc_g *g1 = p->gfree[cls];
-      p->gfree[cls] = g1->schedlink;
-      p->gfreecnt[cls]--;
-      g1->schedlink = goc__sched.gfree[cls];
-      goc__sched.gfree[cls] = g1;
-      goc__sched.ngfree[cls]++;
-    }
+    g->schedlink = NULL;
   }
-  goc__rt_unlock(&goc__sched.lock);
+  goc__rt_lock(&goc__sched.gflock);
+  gbatch_push(cls, g, n);
+  goc__rt_unlock(&goc__sched.gflock);
+}
+
+/* p's caches go to the shared lists (p is being retired; its owner's
+ * only). */
+void goc__gfree_flush(goc_p *p) {
+  for (size_t cls = 0; cls <= GOC_GCLASSES; cls++) {
+    goc_g *g = p->gfree[cls];
+    if (!g) continue;
+    goc__rt_lock(&goc__sched.gflock);
+    gbatch_push(cls, g, p->gfreecnt[cls]);
+    goc__rt_unlock(&goc__sched.gflock);
+    p->gfree[cls] = NULL;
+    p->gfreecnt[cls] = 0;
+  }
 }
 
 /* p owned by the caller, or NULL. g is finished; its arena is released. */

@@ -48,7 +48,9 @@
  *   - G memory is never returned to malloc (free lists), so the monitor may
  *     touch a G it saw running a moment ago.
  *   - sched.lock protects: global run queue, idle P and idle M lists,
- *     the counters mcount/nmidle, and allm. allgs has its own lock.
+ *     the counters mcount/nmidle, and allm. allgs has its own lock, and
+ *     so have the shared G free lists (gflock, taken after sched.lock
+ *     when both are held, never before).
  */
 #ifndef GOC_PROC_H
 #define GOC_PROC_H
@@ -275,7 +277,9 @@ typedef struct goc_sched {
   goc_m *pwait;                   /* Ms back from a syscall waiting for a P */
   _Atomic int32_t npwait;         /* written under lock, read without */
   int64_t mnext;
-  /* G free lists shared by Ps, by size class */
+  /* G free lists shared by Ps, by size class: batches (proc.c), under
+   * gflock; ngfree counts the Gs (a hint without the lock) */
+  pthread_mutex_t gflock;
   goc_g *gfree[GOC_GCLASSES + 1];
   _Atomic int32_t ngfree[GOC_GCLASSES + 1];
   /* state: allp[0..gomaxprocs) are live, allp[gomaxprocs..nallp) retired;
@@ -352,6 +356,7 @@ goc_m *goc__allocm(void);                 /* sched.lock not held */
 void goc__newm(goc_p *p, bool spinning);  /* sched.lock not held */
 goc_g *goc__gfget(goc_p *p, int cls);     /* p owned or NULL */
 void goc__gfput(goc_p *p, goc_g *g);      /* p owned or NULL */
+void goc__gfree_flush(goc_p *p);          /* p's G caches to sched.gfree */
 uint32_t goc__fastrand(void);
 /* A thread that is not an M uses the runtime: until it exits it counts as
  * able to make progress (no deadlock is declared). Cheap after the first. */

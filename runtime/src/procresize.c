@@ -47,7 +47,6 @@ goc_p *goc__newp(int32_t id) {
  * local state; thieves that read the old count may still take from its
  * run queue, which runqget allows). */
 void goc__p_retire(goc_p *p) {
-  goc_sched *s = &goc__sched;
   goc_g *head = NULL, *tail = NULL;
   int32_t n = 0;
   bool inherit;
@@ -59,16 +58,7 @@ void goc__p_retire(goc_p *p) {
   }
   if (n) goc__globrunqputbatch(head, tail, n);
   goc__timers_move(p, goc__allp(p->id % goc__maxprocs()));
-  for (int cls = 0; cls <= GOC_GCLASSES; cls++) {
-    while (p->gfree[cls]) {
-      goc_g *g = p->gfree[cls];
-      p->gfree[cls] = g->schedlink;
-      g->schedlink = s->gfree[cls];
-      s->gfree[cls] = g;
-      atomic_fetch_add(&s->ngfree[cls], 1);
-    }
-    p->gfreecnt[cls] = 0;
-  }
+  goc__gfree_flush(p);
   goc__chunk_cache_drain(p);
   p->goidcache = p->goidcacheend = 0;   /* ids need not be dense */
   p->m = NULL;
