@@ -66,7 +66,7 @@ static int by_id(const void *a, const void *b) {
 static void dump(FILE *out, goc_g *self, bool durations) {
   goc__scan_lock();
   size_t n = 0;
-  for (goc_gslab *s = goc__sched.allgs; s; s = s->next) n += (size_t)s->n;
+  for (goc_gslab *s = goc__sched.allgs; s; s = s->next) n += (size_t)atomic_load_explicit(&s->n, memory_order_acquire);
   goc_g **v = malloc(sizeof *v * (n ? n : 1));
   size_t k = 0;
   if (v) GOC_FOR_EACH_G(g) {

@@ -223,6 +223,7 @@ struct goc_p {
   int32_t gfreecnt[GOC_GCLASSES + 1];
   goc_chunk *chunkfree;
   int32_t chunkfreecnt;
+  struct goc_gslab *gslab[GOC_GCLASSES + 1];   /* slabs it carves Gs from */
   int64_t goidcache, goidcacheend;   /* goroutine ids [cache, end) */
   /* timers */
   pthread_mutex_t timerlock;
@@ -306,7 +307,8 @@ typedef struct goc_sched {
   /* all Gs, for dumps */
   pthread_mutex_t allglock;
   struct goc_gslab *allgs;        /* the slabs Gs are carved from (proc.c) */
-  struct goc_gslab *gslab[GOC_GCLASSES + 1];   /* each class's newest */
+  struct goc_gslab *gslab[GOC_GCLASSES + 1];   /* each class's newest
+                                                  carved without a P */
   int64_t start_time;
   /* GOC_DEBUG */
   int64_t schedtrace_ms;
@@ -317,18 +319,20 @@ extern goc_sched goc__sched;
 
 /* Every G ever allocated, for dumps and profiles: the slabs, newest first
  * (all classes in one list), each with the Gs carved from it so far, every
- * one of them `stride` bytes (its class's). Walk under allglock. */
+ * one of them `stride` bytes (its class's). Walk under allglock; n may grow
+ * meanwhile (a P carving from its own slab, proc.c). */
 #define GOC_GSLAB_COUNT 128
 typedef struct goc_gslab {
   struct goc_gslab *next;   /* older slab */
-  int32_t n;                /* Gs carved from it */
+  _Atomic int32_t n;        /* Gs carved from it (written by its carver) */
   uint32_t stride;          /* sizeof(goc_g) + the class's chunk0 */
   char mem[] __attribute__((aligned(16)));
 } goc_gslab;
 #define GOC_FOR_EACH_G(g)                                                     \
   for (goc_gslab *goc_s_ = goc__sched.allgs; goc_s_; goc_s_ = goc_s_->next) \
     for (goc_g *g = (goc_g *)goc_s_->mem;                                     \
-         (char *)g < goc_s_->mem + (size_t)goc_s_->n * goc_s_->stride;       \
+         (char *)g < goc_s_->mem + (size_t)atomic_load_explicit(              \
+                          &goc_s_->n, memory_order_acquire) * goc_s_->stride; \
          g = (goc_g *)((char *)g + goc_s_->stride))
 extern _Thread_local goc_m *goc__tls_m;
 extern _Thread_local goc_g *goc__tls_g;
