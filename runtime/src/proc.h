@@ -454,7 +454,8 @@ bool goc__runqempty(goc_p *p);                                  /* any M */
 uint32_t goc__runqlen(goc_p *p);                                /* any M */
 void goc__globrunqput(goc_g *g);             /* sched.lock held */
 void goc__globrunqputbatch(goc_g *head, goc_g *tail, int32_t n); /* held */
-goc_g *goc__globrunqget(goc_p *p, int32_t max); /* held; p owned */
+goc_g *goc__globrunqget(int32_t max, goc_g **rest); /* held */
+void goc__runqputlist(goc_p *p, goc_g *list);   /* rest, lock released */
 
 /* arena.c */
 void goc__arena_init(goc_g *g);

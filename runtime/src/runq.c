@@ -162,9 +162,13 @@ void goc__globrunqputbatch(goc_g *head, goc_g *tail, int32_t n) {
   atomic_fetch_add(&goc__sched.runqsize, n);
 }
 
-/* sched.lock held; p owned. Returns one G and moves up to a fair share
- * (at most max, if max > 0, and half a local queue) into p's queue. */
-goc_g *goc__globrunqget(goc_p *p, int32_t max) {
+/* sched.lock held. Takes one G and up to a fair share more (at most max,
+ * if max > 0, and half a local queue) off the global queue: returns the
+ * one, and the others as a list in *rest for goc__runqputlist once the
+ * lock is released (each runqput is a release store on the P's queue, and
+ * with the lock held the other Ps queued up behind it). */
+goc_g *goc__globrunqget(int32_t max, goc_g **rest) {
+  *rest = NULL;
   int32_t size = atomic_load(&goc__sched.runqsize);
   if (size == 0) return NULL;
   int32_t n = size / goc__maxprocs() + 1;
@@ -172,15 +176,20 @@ goc_g *goc__globrunqget(goc_p *p, int32_t max) {
   if (max > 0 && n > max) n = max;
   if (n > GOC_RUNQ_SIZE / 2) n = GOC_RUNQ_SIZE / 2;
   atomic_fetch_sub(&goc__sched.runqsize, n);
-  goc_g *g = goc__sched.runqhead;
-  goc__sched.runqhead = g->schedlink;
+  goc_g *g = goc__sched.runqhead, *last = g;
+  for (int32_t i = 1; i < n; i++) last = last->schedlink;
+  goc__sched.runqhead = last->schedlink;
   if (!goc__sched.runqhead) goc__sched.runqtail = NULL;
-  n--;
-  while (n-- > 0) {
-    goc_g *g1 = goc__sched.runqhead;
-    goc__sched.runqhead = g1->schedlink;
-    if (!goc__sched.runqhead) goc__sched.runqtail = NULL;
-    goc__runqput(p, g1, false);
-  }
+  last->schedlink = NULL;
+  *rest = g->schedlink;
   return g;
+}
+
+/* Owner only; at most GOC_RUNQ_SIZE / 2 Gs through schedlink. */
+void goc__runqputlist(goc_p *p, goc_g *list) {
+  while (list) {
+    goc_g *next = list->schedlink;
+    goc__runqput(p, list, false);
+    list = next;
+  }
 }

@@ -244,17 +244,20 @@ top:;
   if (atomic_load(&p->timer0when) != INT64_MAX)
     goc__run_timers(p, goc_now());
   if (atomic_load(&p->schedtick) % 61 == 0 && atomic_load(&s->runqsize) > 0) {
+    goc_g *rest;
     goc__rt_lock(&s->lock);
-    goc_g *g = goc__globrunqget(p, 1);
+    goc_g *g = goc__globrunqget(1, &rest);
     goc__rt_unlock(&s->lock);
     if (g) return g;
   }
   goc_g *g = goc__runqget(p, inherit);
   if (g) return g;
   if (atomic_load(&s->runqsize) > 0) {
+    goc_g *rest;
     goc__rt_lock(&s->lock);
-    g = goc__globrunqget(p, 0);
+    g = goc__globrunqget(0, &rest);
     goc__rt_unlock(&s->lock);
+    goc__runqputlist(p, rest);
     if (g) return g;
   }
   if (atomic_load(&s->netpoll_waiters) > 0 && atomic_load(&s->polling) == 0) {
@@ -273,8 +276,10 @@ top:;
   /* Nothing: give up the P. */
   goc__rt_lock(&s->lock);
   if (atomic_load(&s->runqsize) > 0) {
-    g = goc__globrunqget(p, 0);
+    goc_g *rest;
+    g = goc__globrunqget(0, &rest);
     goc__rt_unlock(&s->lock);
+    goc__runqputlist(p, rest);
     return g;
   }
   goc__releasep();

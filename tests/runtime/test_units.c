@@ -51,13 +51,34 @@ static void case_runq(void) {
   seen[s->id]++;
   while ((s = goc__runqget(p1, &inherit))) seen[s->id]++;
   CHECK(goc__runqsteal(p1, p0, true) == gs[399]);
+  goc_g *rest;
   pthread_mutex_lock(&goc__sched.lock);
-  while ((s = goc__globrunqget(p1, 1))) seen[s->id]++;
+  while ((s = goc__globrunqget(1, &rest))) {
+    CHECK(rest == NULL);
+    seen[s->id]++;
+  }
   pthread_mutex_unlock(&goc__sched.lock);
   for (int i = 0; i < 300; i++) CHECK(i < 129 + 0 || seen[i] <= 1);
   int total = 0;
   for (int i = 0; i < 400; i++) total += seen[i];
   CHECK(total == 85 + 1 + 129);
+  /* a fair share off the global queue (half at P=2, plus one), in order:
+   * one returned, the rest listed for the P's queue */
+  for (int i = 300; i < 310; i++) {
+    pthread_mutex_lock(&goc__sched.lock);
+    goc__globrunqput(gs[i]);
+    pthread_mutex_unlock(&goc__sched.lock);
+  }
+  pthread_mutex_lock(&goc__sched.lock);
+  s = goc__globrunqget(0, &rest);
+  pthread_mutex_unlock(&goc__sched.lock);
+  CHECK(s == gs[300]);
+  CHECK(atomic_load(&goc__sched.runqsize) == 4);
+  CHECK(goc__sched.runqhead == gs[306]);
+  goc__runqputlist(p1, rest);
+  CHECK(goc__runqlen(p1) == 5);
+  for (int i = 301; i < 306; i++) CHECK(goc__runqget(p1, &inherit) == gs[i]);
+  CHECK(goc__runqempty(p1));
   exit(0);
 }
 
