@@ -10,6 +10,8 @@
  *     newproc); without a P (plain thread, syscall state) on the global
  *     queue. Either way it wakes an idle P if nobody is spinning.
  */
+#define _GNU_SOURCE   /* PTHREAD_ADAPTIVE_MUTEX_INITIALIZER_NP */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
@@ -19,9 +21,9 @@
 #include "blockprof.h"
 
 goc_sched goc__sched = {
-    .lock = PTHREAD_MUTEX_INITIALIZER,
-    .allglock = PTHREAD_MUTEX_INITIALIZER,
-    .gflock = PTHREAD_MUTEX_INITIALIZER,
+    .lock = PTHREAD_ADAPTIVE_MUTEX_INITIALIZER_NP,
+    .allglock = PTHREAD_ADAPTIVE_MUTEX_INITIALIZER_NP,
+    .gflock = PTHREAD_ADAPTIVE_MUTEX_INITIALIZER_NP,
 };
 _Thread_local goc_m *goc__tls_m;
 _Thread_local goc_g *goc__tls_g;
