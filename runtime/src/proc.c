@@ -8,7 +8,8 @@
  *     a wait queue, or running. Every G ever allocated stays in allgs.
  *   - goc__go_start puts the new G in the current P's runnext (Go's
  *     newproc); without a P (plain thread, syscall state) on the global
- *     queue. Either way it wakes an idle P if nobody is spinning.
+ *     queue. Either way it wakes an idle P if nobody is spinning. A G that
+ *     leaves its P's queue half full or more is asked to yield (preempt).
  */
 #define _GNU_SOURCE   /* PTHREAD_ADAPTIVE_MUTEX_INITIALIZER_NP */
 #include <pthread.h>
@@ -332,6 +333,14 @@ void goc__go_start(goc_g *newg, const goc_site *site) {
   GOC_TRACE(GOC_EV_CREATE, newg->id, p ? p->id : -1, NULL, site ? site->file : NULL, site ? site->line : 0);
   if (p) {
     goc__runqput(p, newg, true);
+    /* A spawner that has filled half its P's queue is asked to yield at its
+     * next check: the Gs it made then run while their memory is still in
+     * the cache, and finish into the free list it takes its next Gs from.
+     * Left to run, it overflowed the queue to the global one and made all
+     * of its Gs before any ran (spawn_single at P=1: a million cold Gs). */
+    goc_g *cur = goc__tls_g;
+    if (cur && goc__runqlen(p) >= GOC_RUNQ_SIZE / 2)
+      __atomic_store_n(&cur->h.preempt, 1, __ATOMIC_RELAXED);
   } else {
     goc__rt_lock(&goc__sched.lock);
     goc__globrunqput(newg);
