@@ -41,6 +41,48 @@ L0:
 }
 static void case_spawn_many(void) { RT_RUN_MAIN(main_frame, spawn_main); }
 
+/* ---- a spawner that fills its P's queue yields -------------------------------
+ * At one P, a goroutine that makes Gs in a loop is asked to yield once half
+ * the run queue is full (proc.c's go_start), so the Gs it made run before
+ * it has made them all; with only the monitor's 10 ms preemption, 300
+ * spawns would finish long before any of them ran. */
+#define NYIELD 300
+static _Atomic long ycounter;
+static int yinc_step(goc_g *g, goc_frame *f) {
+  (void)g; (void)f;
+  atomic_fetch_add(&ycounter, 1);
+  return GOC_DONE;
+}
+typedef struct { goc_frame fr; int result; long i; long ran_before_end; } yield_frame;
+static int yield_main(goc_g *g, goc_frame *f_) {
+  yield_frame *f = (yield_frame *)f_;
+  static void *const L[] = {&&L0, &&L1, &&L2};
+  goto *L[f->fr.resume];
+L0:
+  for (f->i = 0; f->i < NYIELD; f->i++) {
+    goc_g *ng;
+    RT_NEW(ng, goc_frame, yinc_step);
+    RT_GO(ng);
+    if (goc__preempt_requested(g)) {
+      goc__preempt(g);
+      RT_SUSPEND(&f->fr, 1);
+    L1:;
+    }
+  }
+  f->ran_before_end = atomic_load(&ycounter);
+  while (atomic_load(&ycounter) < NYIELD) {
+  L2:
+    if (!goc_yield__async(g)) RT_SUSPEND(&f->fr, 2);
+  }
+  CHECK(f->ran_before_end > 0);
+  f->result = 0;
+  return GOC_DONE;
+}
+static void case_spawner_yields(void) {
+  setenv("GOC_MAXPROCS", "1", 1);
+  RT_RUN_MAIN(yield_frame, yield_main);
+}
+
 /* ---- sleep ordering --------------------------------------------------------- */
 #define NSLEEP 20
 /* Each sleeper checks its own sleep lasted at least what it asked for. The
@@ -276,6 +318,7 @@ static void case_exit7(void) { RT_RUN_MAIN(main_frame, exit7_main); }
 int main(int argc, char **argv) {
   static const rt_case cases[] = {
       {"spawn_many", case_spawn_many, 0, {0}},
+      {"spawner_yields", case_spawner_yields, 0, {0}},
       {"sleep_order", case_sleep_order, 0, {0}},
       {"preempt", case_preempt, 0, {0}},
       {"steal", case_steal, 0, {0}},
