@@ -165,7 +165,7 @@ static bool may_progress(goc_sched *s) {
   /* No goroutine to be asleep: the monitor starts before goc__run_main
    * registers M0 and counts the main G (a stall of the main thread there
    * looked like every M idle), and a test runner has none between tests. */
-  if (atomic_load(&s->ngoroutines) == 0) return true;
+  if (goc__ngoroutines() == 0) return true;
   /* At most one M polls (see the end): two Ms not parked, one runs. */
   if (s->mcount - s->nmidle > 1) return true;
   if (atomic_load(&s->nblocked) > 0 || atomic_load(&s->nsyscall) > 0 ||

@@ -249,7 +249,7 @@ void goc__gfput(goc_p *p, goc_g *g) {
   size_t cls = g->cls;
   if (GOC_G(g)->arena_base != g->chunk0_data || (g->x && g->x->spare)) goc__arena_free(g, p);
   else GOC_G(g)->arena_ptr = g->chunk0_data;
-  atomic_store(&g->status, GOC_GIDLE);
+  atomic_store_explicit(&g->status, GOC_GIDLE, memory_order_release);
   g->h.top = NULL;
   if (__builtin_expect(p != NULL, 1)) {
     g->schedlink = p->gfree[cls];
@@ -327,9 +327,11 @@ void goc__go_start(goc_g *newg, const goc_site *site) {
                                              memory_order_acquire), 0))
     goc__runtime_init();
   record_creator(newg, site);
-  atomic_fetch_add(&goc__sched.ngoroutines, 1);
-  atomic_store(&newg->status, GOC_GRUNNABLE);
+  /* Published by the run queue's release store (or sched.lock). */
+  atomic_store_explicit(&newg->status, GOC_GRUNNABLE, memory_order_relaxed);
   goc_p *p = goc__lockp();
+  if (p) goc__count_add(&p->ngstarted, 1);
+  else atomic_fetch_add(&goc__sched.ngoroutines, 1);
   GOC_TRACE(GOC_EV_CREATE, newg->id, p ? p->id : -1, NULL, site ? site->file : NULL, site ? site->line : 0);
   if (p) {
     goc__runqput(p, newg, true);
@@ -348,6 +350,16 @@ void goc__go_start(goc_g *newg, const goc_site *site) {
   }
   goc__unlockp();
   goc__wakep();
+}
+
+int64_t goc__ngoroutines(void) {
+  int64_t n = atomic_load(&goc__sched.ngoroutines);
+  for (int32_t i = 0, np = goc__nallp(); i < np; i++) {   /* retired ones too */
+    goc_p *p = goc__allp(i);
+    n += atomic_load_explicit(&p->ngstarted, memory_order_relaxed) -
+         atomic_load_explicit(&p->ngended, memory_order_relaxed);
+  }
+  return n;
 }
 
 goc_g *goc__getg(void) { return goc__tls_g; }

@@ -225,6 +225,11 @@ struct goc_p {
   int32_t chunkfreecnt;
   struct goc_gslab *gslab[GOC_GCLASSES + 1];   /* slabs it carves Gs from */
   int64_t goidcache, goidcacheend;   /* goroutine ids [cache, end) */
+  /* Gs started and finished here (owner only; goc__ngoroutines sums
+   * them): one shared counter was a locked add on a line both Ps wrote
+   * for every G, half of the P=2 cost of a G that starts on one P and
+   * ends on the other. */
+  _Atomic int64_t ngstarted, ngended;
   /* timers */
   pthread_mutex_t timerlock;
   goc_rtimer **timers;               /* 4-ary min-heap */
@@ -303,7 +308,9 @@ typedef struct goc_sched {
   _Atomic int32_t polling;        /* an M is blocked in netpoll */
   _Atomic int64_t poll_until;     /* its deadline (INT64_MAX: none) */
   _Atomic int64_t lastpoll;
-  _Atomic int32_t ngoroutines;    /* live Gs */
+  _Atomic int32_t ngoroutines;    /* Gs started without a P (main, run_sync,
+                                     plain threads) or ended without one;
+                                     see goc__ngoroutines */
   /* all Gs, for dumps */
   pthread_mutex_t allglock;
   struct goc_gslab *allgs;        /* the slabs Gs are carved from (proc.c) */
@@ -514,6 +521,16 @@ void goc__semacquire_thread(_Atomic uint32_t *addr, bool lifo,
 void goc__semrelease(_Atomic uint32_t *addr, bool handoff);
 
 static inline int64_t goc__min64(int64_t a, int64_t b) { return a < b ? a : b; }
+
+/* Owner-only counter: a plain load and store, no locked instruction. */
+static inline void goc__count_add(_Atomic int64_t *c, int64_t d) {
+  atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) + d,
+                        memory_order_relaxed);
+}
+/* Live goroutines. Exact while no M runs (the deadlock check, with every
+ * M idle); otherwise a snapshot that may be off by the Gs started or ended
+ * meanwhile, so it is trusted only to say "none" then. */
+int64_t goc__ngoroutines(void);   /* proc.c */
 
 /* goc_now() at the resolution of a clock tick, without reading the TSC:
  * good enough for "waiting since" in dumps, cheap enough for every park. */

@@ -335,7 +335,7 @@ top:;
 /* ---- running a G ---------------------------------------------------------- */
 
 static void goexit(goc_m *m, goc_g *g) {
-  atomic_fetch_sub(&goc__sched.ngoroutines, 1);
+  goc__count_add(&m->p->ngended, 1);
   if (g == goc__main_gp) goc__main_done(g);
   if (g->x && g->x->is_sync) {
     atomic_store(&g->status, GOC_GDEAD);
