@@ -341,8 +341,9 @@ void goc__go_start(goc_g *newg, const goc_site *site) {
      * Left to run, it overflowed the queue to the global one and made all
      * of its Gs before any ran (spawn_single at P=1: a million cold Gs). */
     goc_g *cur = goc__tls_g;
-    if (cur && goc__runqlen(p) >= GOC_RUNQ_SIZE / 2)
-      __atomic_store_n(&cur->h.preempt, 1, __ATOMIC_RELAXED);
+    if (cur && goc__runqlen(p) >= GOC_RUNQ_SIZE / 2 &&
+        __atomic_load_n(&cur->h.preempt, __ATOMIC_RELAXED) == 0)
+      __atomic_store_n(&cur->h.preempt, GOC_PREEMPT_SPAWNER, __ATOMIC_RELAXED);
   } else {
     goc__rt_lock(&goc__sched.lock);
     goc__globrunqput(newg);

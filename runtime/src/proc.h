@@ -72,6 +72,10 @@
 #include "park.h"
 
 #define GOC_RUNQ_SIZE 256
+/* g->h.preempt: 1 the monitor's request (the G is requeued on the global
+ * queue), GOC_PREEMPT_SPAWNER go_start's (proc.c; on the back of the P's
+ * own queue, behind the Gs it made). */
+#define GOC_PREEMPT_SPAWNER 2
 /* A G carries its first arena chunk (chunk0) inside it, sized when it is
  * made: the first frame and its locals as goc__go_new_sized is told, plus
  * room for a lone channel sudog (a blocked send or receive parks without an
@@ -262,6 +266,7 @@ struct goc_m {
   uint8_t park_reason;       /* goc_wait_reason */
   bool trampoline;           /* step g->top again at once */
   bool preempted;            /* requeue g on the global queue */
+  bool preempt_local;        /* ... on the back of the P's own, instead */
   goc_commit_fn park_commit;
   void *park_arg;
   goc_m *link;               /* idle list / syscall waiters */

@@ -418,9 +418,17 @@ static void execute(goc_m *m, goc_g *g, bool inherit) {
     m->preempted = false;
     GOC_TRACE(GOC_EV_REQUEUE, g->id, p->id, g->yielded ? "yield" : "preempted", NULL, 0);
     atomic_store(&g->status, GOC_GRUNNABLE);
-    goc__rt_lock(&goc__sched.lock);
-    goc__globrunqput(g);
-    goc__rt_unlock(&goc__sched.lock);
+    if (m->preempt_local) {
+      /* A spawner's yield: the Gs it made go first, then it, on this P
+       * (no trip through sched.lock, which both Ps took for every such
+       * yield in skynet). */
+      m->preempt_local = false;
+      goc__runqput(p, g, false);
+    } else {
+      goc__rt_lock(&goc__sched.lock);
+      goc__globrunqput(g);
+      goc__rt_unlock(&goc__sched.lock);
+    }
   } else {
     goc__throw("goroutine suspended without parking, preemption or trampoline");
   }
@@ -495,8 +503,9 @@ void goc__trampoline(goc_g *g) {
 /* g is the current G. */
 void goc__preempt(goc_g *g) {
   goc__m_check();
-  __atomic_store_n(&g->h.preempt, 0, __ATOMIC_RELAXED);
+  uint32_t why = __atomic_exchange_n(&g->h.preempt, 0, __ATOMIC_RELAXED);
   goc__tls_m->preempted = true;
+  goc__tls_m->preempt_local = why == GOC_PREEMPT_SPAWNER;
 }
 
 /* Any thread; g's park is committed. Never blocks. */
