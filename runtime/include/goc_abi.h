@@ -110,7 +110,9 @@ struct goc_frame {
 /* The head of every G, visible to lowered code so the hot paths inline.
  * The runtime's struct goc_g begins with this. */
 typedef struct goc_g_head {
-  volatile __UINT32_TYPE__ preempt;  /* set by the monitor: yield at next check */
+  volatile __UINT32_TYPE__ preempt;  /* nonzero: yield at next check (set by the
+                                        monitor, or by go_start for a G that
+                                        filled its run queue) */
   __UINT32_TYPE__ cdepth;            /* direct step calls on the C stack */
   goc_frame *top;             /* innermost frame */
   char *arena_ptr;            /* bump pointer in the current arena chunk */
