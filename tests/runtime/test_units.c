@@ -82,6 +82,46 @@ static void case_runq(void) {
   exit(0);
 }
 
+/* The shared G free lists move batches (proc.c): a full P cache gives half
+ * of itself as one batch, a P with an empty cache takes a whole batch, and
+ * a thread without a P takes one G and leaves the rest of its batch. Every
+ * G comes back exactly once. */
+static void case_gfree(void) {
+  setenv("GOC_MAXPROCS", "2", 1);
+  goc__runtime_init();
+  goc_p *p0 = goc__allp(0), *p1 = goc__allp(1);
+  enum { N = 64 };
+  static goc_g *gs[N];
+  for (int i = 0; i < N; i++) gs[i] = goc__go_new();   /* no P: fresh */
+  int cls = gs[0]->cls;
+  int32_t shared0 = atomic_load(&goc__sched.ngfree[cls]);
+  for (int i = 0; i < N - 1; i++) goc__gfput(p0, gs[i]);
+  CHECK(p0->gfreecnt[cls] == N - 1);
+  goc__gfput(p0, gs[N - 1]);   /* the cache is full: its newest half goes */
+  CHECK(p0->gfreecnt[cls] == N / 2);
+  CHECK(atomic_load(&goc__sched.ngfree[cls]) == shared0 + N / 2);
+  goc_g *one = goc__gfget(NULL, cls);   /* the newest freed */
+  CHECK(one == gs[N - 1]);
+  CHECK(one->wait_state == NULL);
+  CHECK(atomic_load(&goc__sched.ngfree[cls]) == shared0 + N / 2 - 1);
+  while (p1->gfree[cls]) (void)goc__gfget(p1, cls);   /* p1's cache empty */
+  goc_g *b = goc__gfget(p1, cls);   /* takes the rest of that batch */
+  CHECK(b == gs[N - 2]);
+  CHECK(p1->gfreecnt[cls] == N / 2 - 2);
+  CHECK(atomic_load(&goc__sched.ngfree[cls]) == shared0);
+  static int seen[N];
+  for (goc_g *g = p1->gfree[cls]; g; g = g->schedlink) {
+    CHECK(g->wait_state == NULL);
+    for (int i = 0; i < N; i++) seen[i] += g == gs[i];
+  }
+  for (goc_g *g = p0->gfree[cls]; g; g = g->schedlink)
+    for (int i = 0; i < N; i++) seen[i] += g == gs[i];
+  seen[N - 1]++;
+  seen[N - 2]++;
+  for (int i = 0; i < N; i++) CHECK(seen[i] == 1);
+  exit(0);
+}
+
 static void case_arena(void) {
   goc_g *g = goc__go_new();
   goc_g_head *h = GOC_G(g);
@@ -163,6 +203,7 @@ int main(int argc, char **argv) {
   static const rt_case cases[] = {
       {"runq", case_runq, 0, {0}},
       {"arena", case_arena, 0, {0}},
+      {"gfree", case_gfree, 0, {0}},
       {"timer_heap", case_timer_heap, 0, {0}},
   };
   return rt_main(argc, argv, cases, sizeof cases / sizeof cases[0]);
