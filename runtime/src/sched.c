@@ -503,7 +503,10 @@ void goc__trampoline(goc_g *g) {
 /* g is the current G. */
 void goc__preempt(goc_g *g) {
   goc__m_check();
-  uint32_t why = __atomic_exchange_n(&g->h.preempt, 0, __ATOMIC_RELAXED);
+  /* Not an exchange (a locked instruction): a request the monitor makes
+   * between the load and the store is one for the yield under way. */
+  uint32_t why = __atomic_load_n(&g->h.preempt, __ATOMIC_RELAXED);
+  __atomic_store_n(&g->h.preempt, 0, __ATOMIC_RELAXED);
   goc__tls_m->preempted = true;
   goc__tls_m->preempt_local = why == GOC_PREEMPT_SPAWNER;
 }
