@@ -202,8 +202,16 @@ goc_g *goc__gfget(goc_p *p, int cls) {
   size_t k = (size_t)cls;
   goc_g *g;
   if (__builtin_expect(p && (g = p->gfree[k]) != NULL, 1)) {
-    p->gfree[k] = g->schedlink;
+    goc_g *next = g->schedlink;
+    p->gfree[k] = next;
     p->gfreecnt[k]--;
+    /* The next G is likely dirty in another P's cache (it ran and ended
+     * there): start moving it here while this one is being set up. */
+    if (next) {
+      __builtin_prefetch(next, 1);
+      __builtin_prefetch((char *)next + 64, 1);
+      __builtin_prefetch((char *)next + 128, 1);
+    }
     return g;
   }
   if (atomic_load_explicit(&goc__sched.ngfree[k], memory_order_relaxed) > 0)

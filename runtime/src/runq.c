@@ -125,6 +125,13 @@ goc_g *goc__runqsteal(goc_p *p, goc_p *victim, bool stealnext) {
   goc_g *g = atomic_load_explicit(&p->runq[(t + n) % GOC_RUNQ_SIZE],
                                   memory_order_relaxed);
   if (n == 0) return g;
+  /* The stolen Gs were made, or last ran, on the victim's CPU: fetch them
+   * all at once rather than one miss per G as each comes to run. */
+  for (uint32_t i = 0; i <= n; i++) {
+    goc_g *s = atomic_load_explicit(&p->runq[(t + i) % GOC_RUNQ_SIZE], memory_order_relaxed);
+    __builtin_prefetch(s, 1);
+    __builtin_prefetch((char *)s + 64, 1);
+  }
   uint32_t h = atomic_load_explicit(&p->runqhead, memory_order_acquire);
   if (t - h + n >= GOC_RUNQ_SIZE) goc__throw("runqsteal: runq overflow");
   atomic_store_explicit(&p->runqtail, t + n, memory_order_release);
