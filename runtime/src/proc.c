@@ -342,14 +342,14 @@ void goc__go_start(goc_g *newg, const goc_site *site) {
   else atomic_fetch_add(&goc__sched.ngoroutines, 1);
   GOC_TRACE(GOC_EV_CREATE, newg->id, p ? p->id : -1, NULL, site ? site->file : NULL, site ? site->line : 0);
   if (p) {
-    goc__runqput(p, newg, true);
+    uint32_t queued = goc__runqput(p, newg, true);
     /* A spawner that has filled half its P's queue is asked to yield at its
      * next check: the Gs it made then run while their memory is still in
      * the cache, and finish into the free list it takes its next Gs from.
      * Left to run, it overflowed the queue to the global one and made all
      * of its Gs before any ran (spawn_single at P=1: a million cold Gs). */
     goc_g *cur = goc__tls_g;
-    if (cur && goc__runqlen(p) >= GOC_RUNQ_SIZE / 2 &&
+    if (queued >= GOC_RUNQ_SIZE / 2 && cur &&
         __atomic_load_n(&cur->h.preempt, __ATOMIC_RELAXED) == 0)
       __atomic_store_n(&cur->h.preempt, GOC_PREEMPT_SPAWNER, __ATOMIC_RELAXED);
   } else {

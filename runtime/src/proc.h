@@ -459,7 +459,7 @@ void goc__procs_init(int32_t n);            /* start-up: n idle Ps */
 void goc__p_retire(goc_p *p);               /* sched.lock held; p unowned */
 
 /* runq.c (owner-only unless noted) */
-void goc__runqput(goc_p *p, goc_g *g, bool next);
+uint32_t goc__runqput(goc_p *p, goc_g *g, bool next);   /* ring length */
 goc_g *goc__runqget(goc_p *p, bool *inherit);
 goc_g *goc__runqsteal(goc_p *p, goc_p *victim, bool stealnext); /* any M */
 bool goc__runqempty(goc_p *p);                                  /* any M */

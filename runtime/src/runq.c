@@ -36,11 +36,13 @@ static bool runqputslow(goc_p *p, goc_g *g, uint32_t h, uint32_t t) {
   return true;
 }
 
-/* Owner only. next: put g in runnext, kicking the old runnext to the tail. */
-void goc__runqput(goc_p *p, goc_g *g, bool next) {
+/* Owner only. next: put g in runnext, kicking the old runnext to the tail.
+ * Returns how many Gs the ring holds now, as far as the owner knows (0 if
+ * nothing went to the ring): go_start's hint. */
+uint32_t goc__runqput(goc_p *p, goc_g *g, bool next) {
   if (next) {
     goc_g *old = atomic_exchange(&p->runnext, g);
-    if (old == NULL) return;
+    if (old == NULL) return 0;
     g = old;
   }
   for (;;) {
@@ -50,9 +52,9 @@ void goc__runqput(goc_p *p, goc_g *g, bool next) {
       atomic_store_explicit(&p->runq[t % GOC_RUNQ_SIZE], g,
                             memory_order_relaxed);
       atomic_store_explicit(&p->runqtail, t + 1, memory_order_release);
-      return;
+      return t + 1 - h;
     }
-    if (runqputslow(p, g, h, t)) return;
+    if (runqputslow(p, g, h, t)) return GOC_RUNQ_SIZE - GOC_RUNQ_SIZE / 2;
   }
 }
 
