@@ -5,9 +5,10 @@
 #                          its innermost .goc location (* marks the one this
 #                          thread runs)
 #   goroutine N bt         goroutine N's chain of .goc frames, innermost first
-#   print EXPR             as gdb's, with the live value of every local of a
-#   set variable EXPR      goroutine function (see "Locals" below); so are
-#                          breakpoint conditions
+#   print, call, output,   as gdb's, with the live value of every local of a
+#   x, display, watch,     goroutine function (see "Locals" below); so are
+#   whatis, set variable   breakpoint conditions
+#   info locals, bt full   the locals the user wrote, by their own names
 #
 # It reads the runtime's own records (goc__sched.allgs, the slabs of Gs; each G's frame chain
 # with its function record, .goc file and line), so it works on a live process and on a
@@ -121,20 +122,22 @@ class GoroutineCmd(gdb.Command):
 # twin under the local's name, in the local's block, only for __typeof__.
 # The twin's type is the typedef goc_in_L__FIELD, so gdb's own scope lookup
 # finds, for a name at the current pc, either a real C local (live) or a
-# twin that says where the value is. C has no references, so gdb is shown
-# the live value in two ways:
-#   - `print` rewrites each name that resolves to a twin into (goc_L->FIELD)
-#     (and one that resolves to a register local renamed name__N into that
-#     name) and hands the expression to `call` (same options and /FMT;
-#     `print` itself cannot be reached once replaced); member names,
-#     strings, $ history and registers, and everything outside goroutine
-#     functions pass unchanged;
-#   - a pretty-printer on the twin's type shows the live field wherever gdb
-#     prints the twin itself: info locals, bt full, display NAME, MI
-#     variable objects.
-# Breakpoint conditions are rewritten as print rewrites, when they are set.
+# twin that says where the value is. C has no references and gdb lets
+# Python neither hook its symbol lookup nor call a built-in command it has
+# replaced, so the commands that take an expression are replaced by ones
+# that rewrite each name resolving to a twin into (goc_L->FIELD) (and one
+# resolving to a register local renamed name__N into that name), then
+# evaluate and print as gdb does: print, call, output, x, display, watch
+# (rwatch, awatch: a twin is watched at its live location, as watch -l),
+# whatis and set variable. Member names, strings, $ history and registers,
+# and everything outside goroutine functions pass unchanged. Breakpoint
+# conditions are rewritten when they are set. A pretty-printer on the
+# twin's type covers what prints the twin itself (MI variable objects and
+# -data-evaluate-expression of a bare name); info locals, bt full and MI's
+# stack lists show the locals the user wrote, by their own names.
 _TWIN = "goc_in_L__"
 _NOT_A_NAME = (".", "->", "::", "struct", "union", "enum")
+_LOWERING_TYPE = re.compile(r"goc_in_L__\w+$|goc_T[0-9]+$")
 
 
 def _twin_field(t):
@@ -158,15 +161,50 @@ def _local_named(name, block):
     return None
 
 
-def _live_ref(name, block):
+def _live_ref(name, block, base):
     """What to write for name in block, or None to leave it as written."""
     sym = _local_named(name, block)
     if sym is None:
         return None
     field = _twin_field(sym.type)
     if field:
-        return "(goc_L->%s)" % field
+        return "(%s->%s)" % (base(), field)
     return sym.name if sym.name != name else None
+
+
+# Where the locals area is: goc_L; where optimisation dropped it (at -O2 it
+# is mostly <optimized out>), the frame's own record of it, which the
+# runtime keeps for the frame's whole life.
+_AREA_BASES = ("goc_L", "((struct goc_locals *)goc_fr->goc_hdr.locals)", "((struct goc_locals *)goc_frp->locals)",
+               "((struct goc_locals *)goc_frp@entry->locals)")
+
+
+def _selected_area_base():
+    for base in _AREA_BASES:
+        try:
+            if int(gdb.parse_and_eval(base)) != 0:
+                return base
+        except gdb.error:
+            pass
+    return "goc_L"
+
+
+def _locals_area(frame):
+    """goc_L of frame's step function, dereferenced, or None."""
+    try:
+        block = frame.block()
+        goc_l = gdb.lookup_symbol("goc_L", block)[0]
+        if goc_l is None:
+            return None
+        try:
+            area = goc_l.value(frame)
+            int(area)
+        except gdb.error:
+            fr = gdb.lookup_symbol("goc_fr", block)[0]
+            area = fr.value(frame)["goc_hdr"]["locals"].cast(goc_l.type)
+        return area.dereference()
+    except (gdb.error, RuntimeError, AttributeError):
+        return None
 
 
 _TOKEN = re.compile(r"""
@@ -178,19 +216,62 @@ _TOKEN = re.compile(r"""
   | (?P<space>\s+)""", re.X)
 
 
-def live_expression(expr, block):
+def live_expression(expr, block, base=None):
     """expr with every name that means a twin in block written (goc_L->FIELD),
-    and every name that means a renamed register local written name__N."""
+    and every name that means a renamed register local written name__N.
+    base: how to write goc_L; by default, as the selected frame reaches it."""
+    if block is None:
+        return expr
+    cache = [base]
+
+    def area_base():
+        if cache[0] is None:
+            cache[0] = _selected_area_base()
+        return cache[0]
     out, prev, pos = [], "", 0
     while pos < len(expr):
         m = _TOKEN.match(expr, pos)
         tok, pos = m.group(), m.end()
         if m.lastgroup == "name" and prev not in _NOT_A_NAME and not expr[pos:].lstrip().startswith("::"):
-            tok = _live_ref(tok, block) or tok
+            tok = _live_ref(tok, block, area_base) or tok
         if m.lastgroup != "space":
             prev = m.group()
         out.append(tok)
     return "".join(out)
+
+
+def _selected_block():
+    try:
+        return gdb.selected_frame().block()
+    except (gdb.error, RuntimeError):
+        return None
+
+
+def _live(expr):
+    return live_expression(expr, _selected_block())
+
+
+def _user_type(t):
+    """t with the lowering's typedefs (a twin's goc_in_L__FIELD, a slot's
+    goc_TN) peeled, down through pointers and arrays: the type the user wrote."""
+    if t.code == gdb.TYPE_CODE_TYPEDEF and t.name and _LOWERING_TYPE.match(t.name):
+        return _user_type(t.target())
+    if t.code == gdb.TYPE_CODE_PTR:
+        inner = _user_type(t.target())
+        return t if str(inner) == str(t.target()) else inner.pointer()
+    if t.code == gdb.TYPE_CODE_ARRAY and t.sizeof and t.target().sizeof:
+        inner = _user_type(t.target())
+        return t if str(inner) == str(t.target()) else inner.array(t.sizeof // t.target().sizeof - 1)
+    return t
+
+
+# print's options are gdb's `set print` settings of the same names: each is
+# set for the one command and restored after it.
+_PRINT_OPTIONS = ("address", "array", "array-indexes", "elements", "max-depth", "memory-tag-violations",
+                  "null-stop", "object", "pretty", "raw-values", "repeats", "static-members", "symbol",
+                  "union", "vtbl")
+_NUMERIC_OPTIONS = ("elements", "max-depth", "repeats")
+_BOOL_WORDS = ("on", "off", "1", "0", "yes", "no", "enable", "disable")
 
 
 def _split_print_args(arg):
@@ -206,11 +287,87 @@ def _split_print_args(arg):
     return head, rest
 
 
-def _selected_block():
+def _print_head(head):
+    """([(setting, value)], format letters) of print's options and /FMT."""
+    opts, fmt, toks, i = [], "", head.split(), 0
+    while i < len(toks):
+        t, i = toks[i], i + 1
+        if t == "--":
+            continue
+        if t.startswith("/"):
+            fmt = t[1:]
+            continue
+        names = [o for o in _PRINT_OPTIONS if o == t[1:]] or [o for o in _PRINT_OPTIONS if o.startswith(t[1:])]
+        if len(names) != 1:
+            raise gdb.GdbError("Unrecognized option at: %s" % " ".join(toks[i - 1:]))
+        if names[0] in _NUMERIC_OPTIONS:
+            if i == len(toks) or toks[i] == "--":
+                raise gdb.GdbError("-%s requires an argument" % names[0])
+            opts.append((names[0], toks[i]))
+            i += 1
+        elif i < len(toks) and toks[i] in _BOOL_WORDS:
+            opts.append((names[0], toks[i]))
+            i += 1
+        else:
+            opts.append((names[0], "on"))
+    return opts, fmt
+
+
+def _setting_text(v):
+    return "unlimited" if v is None else ("on" if v else "off") if isinstance(v, bool) else str(v)
+
+
+def _with_print_settings(opts, fn):
+    saved = []
     try:
-        return gdb.selected_frame().block()
-    except (gdb.error, RuntimeError):
-        return None
+        for name, val in opts:
+            old = gdb.parameter("print " + name)
+            gdb.execute("set print %s %s" % (name, val), to_string=True)
+            saved.append((name, old))
+        return fn()
+    finally:
+        for name, old in reversed(saved):
+            gdb.execute("set print %s %s" % (name, _setting_text(old)), to_string=True)
+
+
+def _value_text(v, fmt):
+    """v as print shows it after `$N = `: gdb's value printing, and, as
+    gdb's top level does, `(TYPE) ` before a pointer (not a char pointer)."""
+    letter = fmt.replace("r", "")
+    kw = {"raw": "r" in fmt}
+    if letter:
+        kw["format"] = letter
+    text = v.format_string(**kw)
+    t = v.type
+    if not letter and t.strip_typedefs().code in (gdb.TYPE_CODE_PTR, gdb.TYPE_CODE_REF, gdb.TYPE_CODE_RVALUE_REF):
+        if not (t.code == gdb.TYPE_CODE_PTR and t.name is None and t.target().name == "char"):
+            text = "(%s) %s" % (_user_type(t), text)
+    return text
+
+
+def _evaluate(expr):
+    try:
+        v = gdb.parse_and_eval(_live(expr) if expr.strip() else "$")
+        v.fetch_lazy()
+        return v
+    except gdb.error as e:
+        raise gdb.GdbError(str(e))   # gdb's own one-line message
+
+
+def _print(arg, void_too):
+    head, expr = _split_print_args(arg)
+    opts, fmt = _print_head(head)
+
+    def show():
+        v = _evaluate(expr)
+        if v.type.code == gdb.TYPE_CODE_VOID and not void_too:
+            return
+        text = "void" if v.type.code == gdb.TYPE_CODE_VOID else _value_text(v, fmt)
+        print("$%d = %s" % (gdb.add_history(v), text))
+    try:
+        _with_print_settings(opts, show)
+    except gdb.error as e:
+        raise gdb.GdbError(str(e))
 
 
 class PrintLive(gdb.Command):
@@ -222,14 +379,31 @@ address-taken local) means its live storage (goc_L->FIELD), not its twin."""
         super().__init__("print", gdb.COMMAND_DATA, gdb.COMPLETE_EXPRESSION)
 
     def invoke(self, arg, from_tty):
+        _print(arg, True)
+
+
+class CallLive(gdb.Command):
+    """call [[OPTION]... --] [/FMT] EXP: as print, but a void result prints nothing."""
+
+    def __init__(self):
+        super().__init__("call", gdb.COMMAND_DATA, gdb.COMPLETE_EXPRESSION)
+
+    def invoke(self, arg, from_tty):
+        _print(arg, False)
+
+
+class OutputLive(gdb.Command):
+    """output [/FMT] EXP: the value of EXP, as print shows it, with no newline
+and no history entry; goroutine locals read live (see print)."""
+
+    def __init__(self):
+        super().__init__("output", gdb.COMMAND_DATA, gdb.COMPLETE_EXPRESSION)
+
+    def invoke(self, arg, from_tty):
         head, expr = _split_print_args(arg)
-        block = _selected_block()
-        if block is not None:
-            expr = live_expression(expr, block)
-        try:
-            gdb.execute("call " + head + expr, from_tty)
-        except gdb.error as e:
-            raise gdb.GdbError(str(e))   # gdb's own one-line message
+        fmt = _print_head(head)[1]
+        v = _evaluate(expr)
+        gdb.write("void" if v.type.code == gdb.TYPE_CODE_VOID else _value_text(v, fmt))
 
 
 class SetVariableLive(gdb.Command):
@@ -239,10 +413,53 @@ class SetVariableLive(gdb.Command):
         super().__init__("set variable", gdb.COMMAND_DATA, gdb.COMPLETE_EXPRESSION)
 
     def invoke(self, arg, from_tty):
-        block = _selected_block()
+        _evaluate(arg)
+
+
+class WhatisLive(gdb.Command):
+    """whatis EXP|TYPE: the type of EXP as the user wrote it (a goroutine
+local's, not the lowering's typedefs), or TYPE unrolled one level."""
+
+    def __init__(self):
+        super().__init__("whatis", gdb.COMMAND_DATA, gdb.COMPLETE_EXPRESSION)
+
+    def invoke(self, arg, from_tty):
         try:
-            gdb.parse_and_eval(live_expression(arg, block) if block is not None else arg)
-        except gdb.error as e:
+            t = _evaluate(arg).type
+        except gdb.GdbError as e:
+            try:   # a type's name
+                t = gdb.parse_and_eval("(%s *)0" % arg).type.target()
+            except gdb.error:
+                raise e
+            if t.code == gdb.TYPE_CODE_TYPEDEF:
+                t = t.target()
+        print("type = %s" % _user_type(t))
+
+
+class WatchLive(gdb.Command):
+    """watch [-l|-location] EXP [thread N] [mask M]: gdb's watch, where an
+expression reading a goroutine local of the locals area is watched at its
+live location (as -location does: the frame's C code returns at every
+suspension, so a watch on the expression would end there)."""
+
+    def __init__(self, name, kind):
+        super().__init__(name, gdb.COMMAND_BREAKPOINTS, gdb.COMPLETE_EXPRESSION)
+        self.kind = kind
+
+    def invoke(self, arg, from_tty):
+        m = re.match(r"\s*(?:-l|-location)\s+", arg)
+        rest = arg[m.end():] if m else arg
+        tail = re.search(r"\s(?:thread|mask|task)\s+\S+.*$", rest)
+        expr, suffix = (rest[:tail.start()], rest[tail.start():]) if tail else (rest, "")
+        live = _live(expr)
+        spec = live
+        if m or live != expr:
+            v = _evaluate(expr)
+            if v.address is not None:
+                spec = "*(%s) %#x" % (_user_type(v.type).pointer(), int(v.address))
+        try:
+            gdb.Breakpoint(spec + suffix, gdb.BP_WATCHPOINT, self.kind)
+        except (gdb.error, RuntimeError) as e:
             raise gdb.GdbError(str(e))
 
 
@@ -259,7 +476,7 @@ def _live_condition(bp):
         except RuntimeError:
             block = None
         if block is not None:
-            live = live_expression(cond, block)
+            live = live_expression(cond, block, "goc_L")
             if live != cond:   # the rewritten text has no twin left: no loop
                 bp.condition = live
             return
@@ -308,8 +525,7 @@ class LiveLocalPrinter:
         self.frame, self.field = frame, field
 
     def to_string(self):
-        goc_l = gdb.lookup_symbol("goc_L", self.frame.block())[0].value(self.frame)
-        return goc_l.dereference()[self.field]
+        return _locals_area(self.frame)[self.field]
 
 
 def _live_local_lookup(val):
@@ -320,10 +536,403 @@ def _live_local_lookup(val):
     return LiveLocalPrinter(frame, field) if frame is not None else None
 
 
+# ---- the locals the user wrote ---------------------------------------------
+# A step function's C locals are the user's (under their names; a renamed
+# register local is shown as name, a twin as its live field) and the
+# lowering's own (goc_L, goc_fr, temporaries goc_tN, the resume table, ...),
+# all named goc_*: info locals, bt full and MI's stack lists hide those.
+_RENAMED = re.compile(r"__p?[0-9]+$")
+
+
+def _is_step(frame):
+    try:
+        b = frame.block()
+    except RuntimeError:
+        return False
+    while b is not None and b.function is None:
+        b = b.superblock
+    return b is not None and any(s.name == "goc_L" for s in b)
+
+
+def user_locals(frame):
+    """[(name, value)] of frame's locals in scope, innermost block first, as
+    info locals lists them; in a step function, those the user wrote."""
+    try:
+        b = frame.block()
+    except RuntimeError:
+        return []
+    step, area, out = _is_step(frame), None, []
+    while b is not None and not b.is_static and not b.is_global:
+        for sym in b:
+            if not sym.is_variable or sym.is_argument:
+                continue
+            name, field = sym.name, _twin_field(sym.type)
+            if step and name.startswith("goc_"):
+                continue
+            if step and field:
+                area = area if area is not None else _locals_area(frame)
+                out.append((name, area[field] if area is not None else sym.value(frame)))
+                continue
+            out.append((_RENAMED.sub("", name) if step else name, sym.value(frame)))
+        if b.function is not None:
+            break
+        b = b.superblock
+    return out
+
+
+class InfoLocalsLive(gdb.Command):
+    """info locals [-q] [-t TYPEREGEXP] [NAMEREGEXP]: the selected frame's
+locals; in a goroutine function, those the user wrote, with live values."""
+
+    def __init__(self):
+        super().__init__("info locals", gdb.COMMAND_STACK)
+
+    def invoke(self, arg, from_tty):
+        m = re.match(r"\s*((?:-q\s*)?)(?:-t\s+(\S+)\s*)?((?:-q\s*)?)(.*)$", arg)
+        quiet, type_re, name_re = bool(m.group(1) or m.group(3)), m.group(2), m.group(4).strip()
+        try:
+            frame = gdb.selected_frame()
+        except gdb.error as e:
+            raise gdb.GdbError(str(e))
+        shown = 0
+        for name, v in user_locals(frame):
+            if name_re and not re.search(name_re, name):
+                continue
+            if type_re and not re.search(type_re, str(_user_type(v.type))):
+                continue
+            try:
+                text = v.format_string()
+            except gdb.error as e:
+                text = "<error reading variable %s (%s)>" % (name, e)
+            print("%s = %s" % (name, text))
+            shown += 1
+        if not shown and not quiet:
+            print("No matching locals." if name_re or type_re else "No locals.")
+
+
+class _Local:
+    def __init__(self, name, value):
+        self.name, self.val = name, value
+
+    def symbol(self):
+        return self.name
+
+    def value(self):
+        return self.val
+
+
+try:
+    from gdb.FrameDecorator import FrameDecorator
+
+    class _UserLocals(FrameDecorator):
+        def frame_locals(self):
+            return [_Local(n, v) for n, v in user_locals(self.inferior_frame())]
+
+    class UserLocalsFilter:
+        """bt full and MI's -stack-list-locals/-variables (with
+        -enable-frame-filters): a goroutine function's own locals."""
+
+        def __init__(self):
+            self.name, self.priority, self.enabled = "goc-locals", 100, True
+            gdb.frame_filters[self.name] = self
+
+        def filter(self, frames):
+            return (_UserLocals(f) if _is_step(f.inferior_frame()) else f for f in frames)
+except ImportError:   # gdb without frame filters: bt full shows every C local
+    UserLocalsFilter = None
+
+
+# ---- x and display ----------------------------------------------------------
+# Both take an expression, so both are replaced (see "Locals"); x prints as
+# gdb's does (NFU, items per line, $_ and $__, `x` alone going on), and the
+# displays are this script's own list, shown at every stop in the function
+# where each was made (or everywhere, when it reads no local), under the
+# text the user wrote.
+_UNITS = {"b": 1, "h": 2, "w": 4, "g": 8}
+_x = {"fmt": "x", "size": "w", "next": None}
+
+
+def _parse_fmt(letters, last_fmt):
+    """(count, format letter, size letter or None) of /NFU."""
+    m = re.match(r"(-?[0-9]*)(.*)$", letters)
+    count = int(m.group(1)) if m.group(1) not in ("", "-") else 1
+    fmt, size = last_fmt, None
+    for ch in m.group(2):
+        if ch in _UNITS:
+            size = ch
+        else:
+            fmt = ch
+    return count, fmt, size
+
+
+def _arch():
+    try:
+        return gdb.selected_frame().architecture()
+    except gdb.error:
+        return gdb.selected_inferior().architecture()
+
+
+def _address_of(v):
+    t = v.type.strip_typedefs()
+    if t.code in (gdb.TYPE_CODE_ARRAY, gdb.TYPE_CODE_FUNC) and v.address is not None:
+        return int(v.address)
+    return int(v.cast(gdb.lookup_type("unsigned long")))   # a pointer or an integer
+
+
+def _examine(count, fmt, size, addr):
+    """The lines x/COUNT FMT SIZE prints from addr; sets $_, $__ and where
+    a bare x goes on."""
+    arch = _arch()
+    voidp = gdb.lookup_type("void").pointer()
+    if size is None:
+        size = "b" if fmt in "cs" else "g" if fmt == "a" else _x["size"]
+    lines = []
+    if fmt == "i":
+        pc = None
+        try:
+            pc = gdb.selected_frame().pc()
+        except gdb.error:
+            pass
+        for insn in arch.disassemble(addr, count=count):
+            where = gdb.Value(insn["addr"]).cast(voidp).format_string(format="a")
+            lines.append("%s%s:\t%s" % ("=> " if insn["addr"] == pc else "   ", where, insn["asm"]))
+            last, addr = insn["addr"], insn["addr"] + insn["length"]
+        _x["fmt"], _x["next"] = fmt, addr
+        gdb.set_convenience_variable("_", gdb.Value(last).cast(voidp))
+        return lines
+    if fmt == "s":
+        chp = gdb.lookup_type("char").pointer()
+        for _ in range(count):
+            s = gdb.Value(addr).cast(chp)
+            where = s.cast(voidp).format_string(format="a")
+            lines.append("%s:\t%s" % (where, s.format_string().split(" ", 1)[1]))
+            last, addr = addr, addr + len(s.string(encoding="latin-1")) + 1
+        _x["fmt"], _x["size"], _x["next"] = fmt, size, addr
+        gdb.set_convenience_variable("_", gdb.Value(last).cast(voidp))
+        return lines
+    n = _UNITS[size]
+    if fmt == "f":
+        unit = gdb.lookup_type({4: "float", 8: "double"}[n]) if n in (4, 8) else arch.integer_type(n * 8, True)
+    else:
+        unit = arch.integer_type(n * 8, fmt in "dc")
+    per_line = 1 if fmt in "si" else {1: 8, 2: 8, 4: 4, 8: 2}[n]
+    line, last = None, None
+    for i in range(count):
+        if i % per_line == 0:
+            if line is not None:
+                lines.append(line)
+            line = gdb.Value(addr).cast(voidp).format_string(format="a") + ":"
+        item = gdb.Value(addr).cast(unit.pointer()).dereference()
+        if fmt == "t":
+            text = bin(int(item) & ((1 << (n * 8)) - 1))[2:].zfill(n * 8)
+        elif fmt == "f":
+            text = item.format_string()
+        else:
+            text = item.format_string(format={"x": "z"}.get(fmt, fmt))
+        line += "\t" + text
+        last, addr = item, addr + n
+    if line is not None:
+        lines.append(line)
+    _x["fmt"], _x["size"], _x["next"] = fmt, size, addr
+    if last is not None:
+        gdb.set_convenience_variable("_", last.address)
+        gdb.set_convenience_variable("__", last)
+    return lines
+
+
+class ExamineLive(gdb.Command):
+    """x/NFU ADDRESS: examine memory, as gdb's x; a goroutine local in
+ADDRESS reads live (see print)."""
+
+    def __init__(self):
+        super().__init__("x", gdb.COMMAND_DATA, gdb.COMPLETE_EXPRESSION)
+
+    def invoke(self, arg, from_tty):
+        m = re.match(r"\s*/(\S*)\s*", arg)
+        letters, expr = (m.group(1), arg[m.end():]) if m else ("", arg)
+        self.dont_repeat()
+        count, fmt, size = _parse_fmt(letters, _x["fmt"])
+        if expr.strip():
+            addr = _address_of(_evaluate(expr))
+        elif _x["next"] is not None:
+            addr = _x["next"]
+        else:
+            raise gdb.GdbError("Argument required (starting display address).")
+        try:
+            for line in _examine(count, fmt, size, addr):
+                print(line)
+        except gdb.error as e:
+            raise gdb.GdbError(str(e))
+
+
+# A display means, as gdb's does, the locals its expression named where it
+# was made (an outer n stays the outer n under an inner n): its names are
+# rewritten then, all but the way to the locals area, which is the frame's
+# at each stop.
+_AREA_MARK = "goc__area_base"
+
+
+class _Display:
+    def __init__(self, num, fmt, expr, scope, block):
+        self.num, self.fmt, self.expr, self.scope, self.enabled = num, fmt, expr, scope, True
+        self.bound = live_expression(expr, block, _AREA_MARK)
+
+    def _value(self):
+        return _evaluate(self.bound.replace(_AREA_MARK, _selected_area_base()))
+
+    def in_scope(self):
+        return self.scope is None or _function_start() == self.scope
+
+    def show(self):
+        count, fmt, size = _parse_fmt(self.fmt, "x") if self.fmt else (1, "", None)
+        examine = bool(self.fmt) and (fmt in "is" or size is not None)
+        if examine:
+            print("%d: x/%s %s" % (self.num, self.fmt, self.expr))
+            try:
+                for line in _examine(count, fmt, size, _address_of(self._value())):
+                    print(line)
+            except (gdb.error, gdb.GdbError) as e:
+                print("<error: %s>" % e)
+            return
+        try:
+            text = _value_text(self._value(), self.fmt)
+        except (gdb.error, gdb.GdbError) as e:
+            text = "<error: %s>" % e
+        print("%d: %s%s = %s" % (self.num, "/%s " % self.fmt if self.fmt else "", self.expr, text))
+
+
+_displays = []
+_display_count = [0]
+
+
+def _function_start():
+    try:
+        b = gdb.selected_frame().block()
+    except (gdb.error, RuntimeError):
+        return None
+    while b is not None and b.function is None:
+        b = b.superblock
+    return b.start if b is not None else None
+
+
+def _reads_a_local(expr, block):
+    """Whether a name in expr means a local of block's function."""
+    for m in _TOKEN.finditer(expr):
+        if m.lastgroup == "name" and _local_named(m.group(), block) is not None:
+            return True
+    return False
+
+
+def _do_displays():
+    for d in _displays:
+        if d.enabled and d.in_scope():
+            d.show()
+
+
+class DisplayLive(gdb.Command):
+    """display[/FMT] EXP: print EXP (as print, or as x for the formats i, s
+and a unit size) at every stop; display alone shows them all now. A display
+reading a local shows in that local's function only."""
+
+    def __init__(self):
+        super().__init__("display", gdb.COMMAND_DATA, gdb.COMPLETE_EXPRESSION)
+
+    def invoke(self, arg, from_tty):
+        self.dont_repeat()
+        m = re.match(r"\s*/(\S*)\s*", arg)
+        fmt, expr = (m.group(1), arg[m.end():]) if m else ("", arg.strip())
+        if not expr.strip():
+            _do_displays()
+            return
+        block = _selected_block()
+        scope = _function_start() if block is not None and _reads_a_local(expr, block) else None
+        _display_count[0] += 1
+        d = _Display(_display_count[0], fmt, expr.strip(), scope, block)
+        _displays.append(d)
+        if gdb.selected_inferior().pid and d.in_scope():
+            d.show()
+
+
+def _display_numbers(arg):
+    nums = set()
+    for tok in arg.split():
+        a, _, b = tok.partition("-")
+        try:
+            nums.update(range(int(a), int(b or a) + 1))
+        except ValueError:
+            raise gdb.GdbError("Arguments must be display numbers.")
+    return nums
+
+
+def _each_display(arg, fn):
+    nums = _display_numbers(arg)
+    for d in list(_displays):
+        if not nums or d.num in nums:
+            fn(d)
+
+
+class UndisplayLive(gdb.Command):
+    """undisplay [NUM]...: stop showing these displays (all, without NUM)."""
+
+    def __init__(self, name):
+        super().__init__(name, gdb.COMMAND_DATA)
+
+    def invoke(self, arg, from_tty):
+        _each_display(arg, _displays.remove)
+
+
+class EnableDisplayLive(gdb.Command):
+    """enable|disable display [NUM]...: show these displays again, or not."""
+
+    def __init__(self, name, on):
+        super().__init__(name, gdb.COMMAND_DATA)
+        self.on = on
+
+    def invoke(self, arg, from_tty):
+        _each_display(arg, lambda d: setattr(d, "enabled", self.on))
+
+
+class InfoDisplayLive(gdb.Command):
+    """info display: the expressions shown at every stop."""
+
+    def __init__(self):
+        super().__init__("info display", gdb.COMMAND_DATA)
+
+    def invoke(self, arg, from_tty):
+        if not _displays:
+            print("There are no auto-display expressions now.")
+            return
+        print("Auto-display expressions now in effect:\nNum Enb Expression")
+        for d in _displays:
+            print("%d:   %s  %s%s%s" % (d.num, "y" if d.enabled else "n", "/%s " % d.fmt if d.fmt else "", d.expr,
+                                        "" if d.in_scope() else " (cannot be evaluated in the current context)"))
+
+
+def _on_stop(event):
+    _do_displays()
+
+
 InfoGoroutines()
 GoroutineCmd()
 PrintLive()
+CallLive()
+OutputLive()
 SetVariableLive()
+WhatisLive()
+WatchLive("watch", gdb.WP_WRITE)
+WatchLive("rwatch", gdb.WP_READ)
+WatchLive("awatch", gdb.WP_ACCESS)
+ExamineLive()
+DisplayLive()
+UndisplayLive("undisplay")
+UndisplayLive("delete display")
+EnableDisplayLive("enable display", True)
+EnableDisplayLive("disable display", False)
+InfoDisplayLive()
+InfoLocalsLive()
+if UserLocalsFilter is not None:
+    UserLocalsFilter()
 gdb.events.breakpoint_created.connect(_live_condition)
 gdb.events.breakpoint_modified.connect(_live_condition)
+gdb.events.stop.connect(_on_stop)
 gdb.pretty_printers.append(_live_local_lookup)
