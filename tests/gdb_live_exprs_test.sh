@@ -6,7 +6,9 @@
 # types), watch (the live location: it fires after the suspension, in the
 # resumed step function), and info locals, bt full and MI's
 # -stack-list-locals listing the user's locals only (goc_L, goc_fr and the
-# temporaries hidden, a renamed register local by its own name). Built
+# temporaries hidden, a renamed register local by its own name), printf
+# and dprintf, and an MI variable object of a struct with its members as
+# children. Built
 # with -O2 too, stopped at the step function's entry when it resumes after
 # line 30 (goc_L, not yet loaded, is <optimized out> there with gcc 12),
 # print, x and info locals still read the area, through the frame's
@@ -37,6 +39,8 @@ x/s buf
 echo --call\n
 call plain(buf)
 call sizeof(buf) + n
+echo --printf\n
+printf "%s %d %c\\n", buf, n + 1, buf[1]
 echo --output\n
 output n + 1
 echo \n
@@ -55,6 +59,10 @@ bt full 1
 echo --mi\n
 interpreter-exec mi "-enable-frame-filters"
 interpreter-exec mi "-stack-list-locals 1"
+interpreter-exec mi "-enable-pretty-printing"
+interpreter-exec mi "-var-create - * s"
+interpreter-exec mi "-var-list-children --all-values var1"
+$(at nested | sed 's/^break/dprintf/'),"dprintf %d %s\\n", n, buf
 echo --watch stop\n
 continue
 echo --watch set\n
@@ -77,6 +85,8 @@ section x | grep -Eq '^0x[0-9a-f]+:	3$' || fail "x/dw &n"
 section x | grep -Eq '^0x[0-9a-f]+:	"hello"$' || fail "x/s buf"
 section call | grep -Eq '^\$[0-9]+ = 109$' || fail "call plain(buf)"
 section call | grep -Eq '^\$[0-9]+ = 11$' || fail "call sizeof(buf) + n"
+section printf | grep -qx 'hello 4 e' || fail "printf"
+section 'watch stop' | grep -qx 'dprintf 3 hello' || fail "dprintf"
 section output | grep -qx '4' || fail "output n + 1"
 section output | grep -qx '{0x68, 0x65, 0x6c, 0x6c, 0x6f, 0x0, 0x0, 0x0}' || fail "output/x buf"
 [ "$(section types | grep '^type = ' | tr '\n' '|')" = 'type = char [8]|type = int|type = char (*)[8]|type = struct pt|type = char [8]|' ] ||
@@ -89,6 +99,8 @@ section 'bt full' | grep -Eq '^ +buf = "hello' || fail "bt full: buf"
 section 'bt full' | grep -Eq '^ +(goc_|r__)' && fail "bt full: the lowering's locals"
 section mi | grep -Fq 'name="buf",value="\"hello\\000\\000\""' || fail "MI -stack-list-locals: buf"
 section mi | grep -Eq 'name="goc_|name="r__' && fail "MI -stack-list-locals: the lowering's locals"
+section mi | grep -Fq '^done,numchild="4",children=[child={name="var1.x",exp="x",numchild="0",value="13"' ||
+  fail "MI -var-list-children of a struct"
 section 'watch set' | grep -Eq '^Hardware watchpoint [0-9]+: ' || fail "watch n"
 section 'watch hits' | grep -qx 'New value = 6' || fail "watch n: the received value, after the suspension"
 section 'watch hits' | grep -qx 'New value = 106' || fail "watch n: *np += 100"

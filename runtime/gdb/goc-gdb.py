@@ -416,6 +416,81 @@ class SetVariableLive(gdb.Command):
         _evaluate(arg)
 
 
+_CONVERSION = re.compile(r"%(%|([-+ #0]*[0-9]*(?:\.[0-9]+)?)(hh|h|ll|l|L|z|j|t)?([diouxXcsfFeEgGaAp]))")
+_ESCAPE = re.compile(r"""\\([0-7]{1,3}|.)""", re.S)
+_ESCAPES = {"n": "\n", "t": "\t", "a": "\a", "b": "\b", "f": "\f", "r": "\r", "v": "\v", "e": "\x1b"}
+
+
+def _split_args(text):
+    """The comma-separated expressions of text (a comma inside brackets or
+    quotes does not split)."""
+    out, depth, start = [], 0, 0
+    for m in re.finditer(r"\"(?:\\.|[^\"\\])*\"|'(?:\\.|[^'\\])*'|[()\[\]{},]", text):
+        c = m.group()
+        if c in "([{":
+            depth += 1
+        elif c in ")]}":
+            depth -= 1
+        elif c == "," and depth == 0:
+            out.append(text[start:m.start()])
+            start = m.end()
+    out.append(text[start:])
+    return [a for a in (x.strip() for x in out) if a] if text.strip() else []
+
+
+def _printf_text(fmt, values):
+    """fmt with its conversions filled from values, as gdb's printf does."""
+    values, out, pos = list(values), [], 0
+    for m in _CONVERSION.finditer(fmt):
+        out.append(fmt[pos:m.start()])
+        pos = m.end()
+        if m.group(1) == "%":
+            out.append("%")
+            continue
+        if not values:
+            raise gdb.GdbError("Wrong number of arguments for specified format-string.")
+        flags, length, conv, v = m.group(2), m.group(3) or "", m.group(4), values.pop(0)
+        if conv in "di":
+            out.append(("%" + flags + "d") % int(v))
+        elif conv in "ouxX":
+            bits = {"hh": 8, "h": 16, "": 32}.get(length, 64)
+            out.append(("%" + flags + conv) % (int(v) & ((1 << bits) - 1)))
+        elif conv == "c":
+            out.append(("%" + flags + "c") % chr(int(v) & 0xff))
+        elif conv == "s":
+            out.append(("%" + flags + "s") % v.string(encoding="latin-1"))
+        elif conv == "p":
+            out.append(("%" + flags + "s") % ("0x%x" % int(v)))
+        elif conv in "aA":
+            out.append(("%" + flags + "s") % float(v).hex())
+        else:
+            out.append(("%" + flags + conv) % float(v))
+    if values:
+        raise gdb.GdbError("Wrong number of arguments for specified format-string.")
+    out.append(fmt[pos:])
+    return "".join(out)
+
+
+class PrintfLive(gdb.Command):
+    """printf "FORMAT", ARG...: gdb's printf (and so dprintf's default
+style); a goroutine local in an ARG reads live (see print)."""
+
+    def __init__(self):
+        super().__init__("printf", gdb.COMMAND_SUPPORT, gdb.COMPLETE_EXPRESSION)
+
+    def invoke(self, arg, from_tty):
+        m = re.match(r'\s*"((?:\\.|[^"\\])*)"\s*(?:,(.*))?$', arg, re.S)
+        if not m:
+            raise gdb.GdbError("Bad format string")
+        fmt = _ESCAPE.sub(lambda e: chr(int(e.group(1), 8)) if e.group(1)[0] in "01234567"
+                          else _ESCAPES.get(e.group(1), e.group(1)), m.group(1))
+        values = [_evaluate(a) for a in _split_args(m.group(2) or "")]
+        try:
+            gdb.write(_printf_text(fmt, values))
+        except gdb.error as e:
+            raise gdb.GdbError(str(e))
+
+
 class WhatisLive(gdb.Command):
     """whatis EXP|TYPE: the type of EXP as the user wrote it (a goroutine
 local's, not the lowering's typedefs), or TYPE unrolled one level."""
@@ -521,11 +596,42 @@ def _frame_of_twin(val):
 class LiveLocalPrinter:
     """A twin shown as its local's live storage, goc_L->FIELD of its frame."""
 
-    def __init__(self, frame, field):
-        self.frame, self.field = frame, field
+    def __init__(self, live):
+        self.live = live
 
     def to_string(self):
-        return _locals_area(self.frame)[self.field]
+        return self.live
+
+
+class LiveAggregatePrinter:
+    """A struct, union or (not char) array twin, shown as its live storage
+    member by member, so that an MI variable object of it has children."""
+
+    def __init__(self, live):
+        self.live = live
+        self.array = live.type.strip_typedefs().code == gdb.TYPE_CODE_ARRAY
+
+    def to_string(self):
+        return None
+
+    def children(self):
+        t = self.live.type.strip_typedefs()
+        if self.array:
+            lo, hi = t.range()
+            for i in range(lo, hi + 1):
+                yield "[%d]" % i, self.live[i]
+            return
+        for f in t.fields():
+            if f.name is not None:
+                yield f.name, self.live[f]
+
+    def display_hint(self):
+        return "array" if self.array else None
+
+
+def _char_like(t):
+    t = t.strip_typedefs()
+    return t.code == gdb.TYPE_CODE_INT and t.sizeof == 1
 
 
 def _live_local_lookup(val):
@@ -533,7 +639,15 @@ def _live_local_lookup(val):
     if field is None:
         return None
     frame = _frame_of_twin(val)
-    return LiveLocalPrinter(frame, field) if frame is not None else None
+    area = _locals_area(frame) if frame is not None else None
+    if area is None:
+        return None
+    live = area[field]
+    t = live.type.strip_typedefs()
+    if t.code in (gdb.TYPE_CODE_STRUCT, gdb.TYPE_CODE_UNION) or (
+            t.code == gdb.TYPE_CODE_ARRAY and not _char_like(t.target())):
+        return LiveAggregatePrinter(live)
+    return LiveLocalPrinter(live)
 
 
 # ---- the locals the user wrote ---------------------------------------------
@@ -560,7 +674,7 @@ def user_locals(frame):
     try:
         b = frame.block()
     except RuntimeError:
-        return []
+        raise gdb.GdbError("No symbol table info available.")
     step, area, out = _is_step(frame), None, []
     while b is not None and not b.is_static and not b.is_global:
         for sym in b:
@@ -710,6 +824,8 @@ def _examine(count, fmt, size, addr):
         _x["fmt"], _x["size"], _x["next"] = fmt, size, addr
         gdb.set_convenience_variable("_", gdb.Value(last).cast(voidp))
         return lines
+    if fmt not in "xduotacfz":
+        raise gdb.GdbError('Undefined output format "%s".' % fmt)
     n = _UNITS[size]
     if fmt == "f":
         unit = gdb.lookup_type({4: "float", 8: "double"}[n]) if n in (4, 8) else arch.integer_type(n * 8, True)
@@ -923,6 +1039,7 @@ WatchLive("watch", gdb.WP_WRITE)
 WatchLive("rwatch", gdb.WP_READ)
 WatchLive("awatch", gdb.WP_ACCESS)
 ExamineLive()
+PrintfLive()
 DisplayLive()
 UndisplayLive("undisplay")
 UndisplayLive("delete display")
