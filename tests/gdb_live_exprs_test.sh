@@ -32,6 +32,7 @@ echo --display\n
 display n + 1
 display/x n
 display/8xb buf
+display
 echo --x\n
 x/8c buf
 x/dw &n

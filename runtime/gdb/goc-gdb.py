@@ -763,13 +763,13 @@ except ImportError:   # gdb without frame filters: bt full shows every C local
 # where each was made (or everywhere, when it reads no local), under the
 # text the user wrote.
 _UNITS = {"b": 1, "h": 2, "w": 4, "g": 8}
-_x = {"fmt": "x", "size": "w", "next": None}
+_x = {"fmt": "x", "size": "w", "count": 1, "next": None}
 
 
-def _parse_fmt(letters, last_fmt):
+def _parse_fmt(letters, last_fmt, last_count=1):
     """(count, format letter, size letter or None) of /NFU."""
     m = re.match(r"(-?[0-9]*)(.*)$", letters)
-    count = int(m.group(1)) if m.group(1) not in ("", "-") else 1
+    count = int(m.group(1)) if m.group(1) not in ("", "-") else last_count
     fmt, size = last_fmt, None
     for ch in m.group(2):
         if ch in _UNITS:
@@ -800,6 +800,8 @@ def _examine(count, fmt, size, addr):
     voidp = gdb.lookup_type("void").pointer()
     if size is None:
         size = "b" if fmt in "cs" else "g" if fmt == "a" else _x["size"]
+        if fmt == "f" and size not in "wg":
+            size = "g"
     lines = []
     if fmt == "i":
         pc = None
@@ -867,7 +869,8 @@ ADDRESS reads live (see print)."""
         m = re.match(r"\s*/(\S*)\s*", arg)
         letters, expr = (m.group(1), arg[m.end():]) if m else ("", arg)
         self.dont_repeat()
-        count, fmt, size = _parse_fmt(letters, _x["fmt"])
+        count, fmt, size = _parse_fmt(letters, _x["fmt"], 1 if expr.strip() else _x["count"])
+        _x["count"] = count
         if expr.strip():
             addr = _address_of(_evaluate(expr))
         elif _x["next"] is not None:
@@ -965,7 +968,7 @@ reading a local shows in that local's function only."""
         _display_count[0] += 1
         d = _Display(_display_count[0], fmt, expr.strip(), scope, block)
         _displays.append(d)
-        if gdb.selected_inferior().pid and d.in_scope():
+        if from_tty and gdb.selected_inferior().pid and d.in_scope():   # as gdb's: not from a script
             d.show()
 
 
