@@ -1,6 +1,7 @@
-/* gdbscript.c — puts runtime/gdb/goc-gdb.py (info goroutines, goroutine N
- * bt) into every goc program's .debug_gdb_scripts section, as Go does with
- * runtime-gdb.py, so gdb loads it by itself where auto-loading is allowed
+/* gdbscript.c — puts goc-gdb.py (info goroutines, goroutine N bt, live
+ * locals; the build makes it from runtime/gdb/) into every goc program's
+ * .debug_gdb_scripts section, as Go does with runtime-gdb.py, so gdb loads
+ * it by itself where auto-loading is allowed
  * (`set auto-load safe-path`, or gdb -iex 'add-auto-load-safe-path DIR').
  *
  * Invariants: the section holds one inline Python script (type 4: a name
