@@ -32,6 +32,10 @@
 # which runs the callee to completion on the calling thread instead of
 # suspending the calling goroutine.
 #
+# An executable or shared library, once linked, goes through `goc
+# debuginfo`: the debug info of its goroutine functions' arrays and
+# address-taken locals then points at their live storage, for gdb.
+#
 # Not seen by the transform: $<COMPILE_LANGUAGE:...> parts of the target's
 # definitions and options (they are empty outside a compile). Every other
 # compile option is, joined or separate or as a `SHELL:` item.
@@ -54,6 +58,7 @@ function(goc_add_executable name)
   add_executable(${name} ${exclude})
   _goc_setup_target(${name} PRIVATE "${arg_LINK_GOC_LIBRARIES}")
   goc_target_sources(${name} ${arg_UNPARSED_ARGUMENTS})
+  _goc_debuginfo(${name})
 endfunction()
 
 function(goc_add_library name)
@@ -68,6 +73,18 @@ function(goc_add_library name)
   add_library(${name} ${kind})
   _goc_setup_target(${name} PUBLIC "${arg_LINK_GOC_LIBRARIES}")
   goc_target_sources(${name} ${arg_UNPARSED_ARGUMENTS})
+  if(arg_SHARED)
+    _goc_debuginfo(${name})
+  endif()
+endfunction()
+
+# After <target> links, `goc debuginfo` points the debug info of its
+# goroutine functions' arrays and address-taken locals at their live
+# storage, so that gdb finds it by itself (a static library's objects are
+# rewritten where they are linked, by goc_add_executable).
+function(_goc_debuginfo target)
+  _goc_tool(goc)
+  add_custom_command(TARGET ${target} POST_BUILD COMMAND ${goc} debuginfo $<TARGET_FILE:${target}> VERBATIM)
 endfunction()
 
 function(goc_target_sources target)

@@ -7,8 +7,10 @@
 # resumed step function), and info locals, bt full and MI's
 # -stack-list-locals listing the user's locals only (goc_L, goc_fr and the
 # temporaries hidden, a renamed register local by its own name), printf
-# and dprintf, and an MI variable object of a struct with its members as
-# children. Built
+# and dprintf, an MI variable object of a struct with its members as
+# children, and MI's -data-evaluate-expression and -var-create of n+1.
+# gdb without goc-gdb.py finds the live storage by itself (goc cc rewrote
+# the twins' DWARF locations: goc debuginfo). Built
 # with -O2 too, stopped at the step function's entry when it resumes after
 # line 30 (goc_L, not yet loaded, is <optimized out> there with gcc 12),
 # print, x and info locals still read the area, through the frame's
@@ -63,6 +65,8 @@ interpreter-exec mi "-stack-list-locals 1"
 interpreter-exec mi "-enable-pretty-printing"
 interpreter-exec mi "-var-create - * s"
 interpreter-exec mi "-var-list-children --all-values var1"
+interpreter-exec mi "-data-evaluate-expression n+1"
+interpreter-exec mi "-var-create - * n+1"
 $(at nested | sed 's/^break/dprintf/'),"dprintf %d %s\\n", n, buf
 echo --watch stop\n
 continue
@@ -102,9 +106,20 @@ section mi | grep -Fq 'name="buf",value="\"hello\\000\\000\""' || fail "MI -stac
 section mi | grep -Eq 'name="goc_|name="r__' && fail "MI -stack-list-locals: the lowering's locals"
 section mi | grep -Fq '^done,numchild="4",children=[child={name="var1.x",exp="x",numchild="0",value="13"' ||
   fail "MI -var-list-children of a struct"
+section mi | grep -Fqx '^done,value="4"' || fail "MI -data-evaluate-expression n+1"
+section mi | grep -Eq '^\^done,name="var2",numchild="0",value="4",type="int"' || fail "MI -var-create - * n+1"
 section 'watch set' | grep -Eq '^Hardware watchpoint [0-9]+: ' || fail "watch n"
 section 'watch hits' | grep -qx 'New value = 6' || fail "watch n: the received value, after the suspension"
 section 'watch hits' | grep -qx 'New value = 106' || fail "watch n: *np += 100"
+# gdb's own lookup, without goc-gdb.py: goc cc pointed the twins' debug
+# info at the live storage (goc debuginfo), so plain gdb and its MI read it.
+gdb -batch -nx -iex "set auto-load off" -ex "set environment GOC_MAXPROCS=1" -ex "$(at top)" -ex run \
+  -ex "print buf" -ex "print n + 1" -ex "print &n == p" -ex 'interpreter-exec mi "-data-evaluate-expression buf[1]+n"' \
+  "$work/prog" > "$work/out" 2>&1
+[ "$(sed -n 's/^\$[0-9]* = //p' "$work/out" | tr '\n' '|')" = '"hello\000\000"|4|1|' ] || fail "plain gdb: print"
+grep -Fqx '^done,value="104"' "$work/out" || fail "plain gdb: MI -data-evaluate-expression buf[1]+n"
+cp "$work/prog" "$work/prog.once"
+"$goc" debuginfo "$work/prog" && cmp -s "$work/prog.once" "$work/prog" || fail "goc debuginfo: a second run changed the file"
 "$goc" cc -g -O2 "$prog" -o "$work/prog2" || { echo "FAIL: build -O2"; exit 1; }
 gdb -batch -nx -iex "set auto-load safe-path /" -ex "set environment GOC_MAXPROCS=1" \
   -ex "break live__step if goc_frp->resume >= 3" -ex run -ex "print buf" -ex "x/s buf" -ex "info locals" \

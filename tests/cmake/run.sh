@@ -38,7 +38,7 @@ step "(b) find_package(goc CONFIG) from cmake --install ${bin}"
 cmake --install "$bin" --prefix "$work/prefix" >/dev/null
 for f in bin/goc lib/libgoc.a include/goc/goc.h include/goc/goc_abi.h \
          lib/cmake/goc/gocConfig.cmake lib/cmake/goc/gocConfigVersion.cmake \
-         lib/cmake/goc/GocFunctions.cmake lib/pkgconfig/goc.pc; do
+         lib/cmake/goc/GocFunctions.cmake lib/pkgconfig/goc.pc share/goc/goc-gdb.py; do
   [[ -e "$work/prefix/$f" ]] || fail "(b) not installed: $f"
 done
 cmake -S "$work/consumer" -B "$work/b" -G "Unix Makefiles" \

@@ -518,10 +518,11 @@ char *twin_decl(const fnctx *fx, int k) {
   char *type = sl->is_param ? xasprintf("__typeof__(((struct %s__frame *)0)->%s)", fx->fn->is_main ? "main" : fx->fn->name,
                                         sl->name)
                             : xasprintf("goc_T%d", k);
-  /* (void)&: gcc -O0 gives an unused scalar no location, and a debugger
-     finds the twin's frame by its address */
-  char *d = xasprintf("typedef %s goc_in_L__%s; goc_in_L__%s %s; (void)&%s;", type, sl->fname, sl->fname, sl->cname,
-                      sl->cname);
+  /* static: gcc's location of it, DW_OP_addr, has room for the live
+     storage's, which `goc debuginfo` writes there after linking
+     (debuginfo.c); (void)&: gcc -O0 gives an unused one no location */
+  char *d = xasprintf("typedef %s goc_in_L__%s; static goc_in_L__%s %s; (void)&%s;", type, sl->fname, sl->fname,
+                      sl->cname, sl->cname);
   free(type);
   return d;
 }

@@ -508,7 +508,11 @@ int driver_cc_build(int argc, char **argv, const char *workdir) {
   av_push(&cc, "-lm");
   av_push(&cc, "-o");
   av_push(&cc, out ? out : "a.out");
-  return compile_lowered(&cc, &bx);
+  int rc = compile_lowered(&cc, &bx);
+  /* gdb then finds goroutine locals' live storage by itself; a file it
+     cannot rewrite keeps gcc's debug info, which goc-gdb.py copes with */
+  if (!rc) debuginfo_live_twins(out ? out : "a.out");
+  return rc;
 }
 
 int cmd_cc(int argc, char **argv) {

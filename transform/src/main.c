@@ -20,7 +20,9 @@ static int usage(void) {
         "  goc test [-c] [-o BIN] [cc flags] FILES... [test flags]\n"
         "                                          build the tests of *_test.goc files and run them\n"
         "  goc testmain FILES... -o MAIN.c [--pkg NAME] [-- cc flags]\n"
-        "                                          write the test binary's table (CMake's goc_add_test)\n",
+        "                                          write the test binary's table (CMake's goc_add_test)\n"
+        "  goc debuginfo FILE...                   point the debug info of goroutine locals at their\n"
+        "                                          live storage (goc cc and the CMake functions do it)\n",
         stderr);
   return 2;
 }
@@ -35,6 +37,7 @@ int main(int argc, char **argv) {
   if (!strcmp(cmd, "run")) return cmd_run(argc - 2, argv + 2);
   if (!strcmp(cmd, "test")) return cmd_test(argc - 2, argv + 2);
   if (!strcmp(cmd, "testmain")) return cmd_testmain(argc - 2, argv + 2);
+  if (!strcmp(cmd, "debuginfo")) return cmd_debuginfo(argc - 2, argv + 2);
   if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h")) { usage(); return 0; }
   return usage();
 }

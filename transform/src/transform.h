@@ -193,6 +193,13 @@ char *driver_tmpdir(void);
 void driver_rm_rf(const char *dir);
 int driver_write_file(const char *path, const char *text);   /* temp file + rename */
 
+/* ---- debuginfo.c ---- */
+/* Points the DWARF location of every twin in the linked ELF file path at
+ * its live storage (goc_L->FIELD): the number rewritten, 0 where there is
+ * nothing it can rewrite, -1 when path cannot be read or written. */
+int debuginfo_live_twins(const char *path);
+int cmd_debuginfo(int argc, char **argv);   /* goc debuginfo FILE... */
+
 /* ---- testcmd.c ---- */
 int cmd_test(int argc, char **argv);       /* goc test */
 int cmd_testmain(int argc, char **argv);   /* the test binary's table */
