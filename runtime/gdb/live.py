@@ -13,12 +13,16 @@ import gdb
 # twin under the local's name, in the local's block, only for __typeof__.
 # The twin's type is the typedef goc_in_L__FIELD, so gdb's own scope lookup
 # finds, for a name at the current pc, either a real C local (live) or a
-# twin that says where the value is. C has no references and gdb lets
+# twin that says where the value is. Where `goc debuginfo` rewrote the
+# twin's DWARF location (gcc -O0), gdb's own lookup already reads the live
+# storage; this covers the rest (optimised code, clang, other link steps)
+# and what debug info cannot say (watch's location, whatis's type, the
+# lowering's locals hidden). C has no references and gdb lets
 # Python neither hook its symbol lookup nor call a built-in command it has
 # replaced, so the commands that take an expression are replaced by ones
 # that rewrite each name resolving to a twin into (goc_L->FIELD) (and one
 # resolving to a register local renamed name__N into that name), then
-# evaluate and print as gdb does: print, call, output, x, display, watch
+# evaluate and print as gdb does: print, call, output, printf, x, display, watch
 # (rwatch, awatch: a twin is watched at its live location, as watch -l),
 # whatis and set variable. Member names, strings, $ history and registers,
 # and everything outside goroutine functions pass unchanged. Breakpoint
