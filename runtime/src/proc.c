@@ -335,8 +335,10 @@ void goc__go_start(goc_g *newg, const goc_site *site) {
                                              memory_order_acquire), 0))
     goc__runtime_init();
   record_creator(newg, site);
-  /* Published by the run queue's release store (or sched.lock). */
-  atomic_store_explicit(&newg->status, GOC_GRUNNABLE, memory_order_relaxed);
+  /* Published to the scheduler by the run queue's release store (or
+   * sched.lock); release here too (a plain store on x86 either way): a
+   * listing that reads GRUNNABLE then copies the first frame (gscan.c). */
+  atomic_store_explicit(&newg->status, GOC_GRUNNABLE, memory_order_release);
   goc_p *p = goc__lockp();
   if (p) goc__count_add(&p->ngstarted, 1);
   else atomic_fetch_add(&goc__sched.ngoroutines, 1);
