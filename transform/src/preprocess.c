@@ -123,7 +123,8 @@ char *premark(const char *t, size_t n) {
 /* ---- 2. the preprocessor ---- */
 
 /* Flags that change what the preprocessor produces (everything but output,
- * dependency and linker options). */
+ * dependency, debug and linker options: -g3, and -dD and its kin, would
+ * keep every #define in the output, which the compile then sees twice). */
 static bool drop_flag(const char *f, bool *takes_arg) {
   *takes_arg = false;
   if (!strcmp(f, "-MF") || !strcmp(f, "-MT") || !strcmp(f, "-MQ") || !strcmp(f, "-o") || !strcmp(f, "-L") ||
@@ -131,6 +132,7 @@ static bool drop_flag(const char *f, bool *takes_arg) {
     *takes_arg = true;
     return true;
   }
+  if (!strncmp(f, "-g", 2) || (f[0] == '-' && f[1] == 'd' && f[2] >= 'A' && f[2] <= 'Z')) return true;
   return !strncmp(f, "-M", 2) || !strcmp(f, "-c") || !strcmp(f, "-E") || !strcmp(f, "-S") ||
          !strncmp(f, "-Wl,", 4) || !strncmp(f, "-l", 2) || !strncmp(f, "-L", 2) || !strcmp(f, "-shared") ||
          !strcmp(f, "-static") || !strcmp(f, "-rdynamic");
