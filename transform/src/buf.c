@@ -40,14 +40,23 @@ void buf_putn(buf *b, const char *s, size_t n) {
 }
 void buf_puts(buf *b, const char *s) { buf_putn(b, s, strlen(s)); }
 void buf_putc(buf *b, char c) { buf_putn(b, &c, 1); }
+/* Formats into the room already there and only on overflow a second time:
+ * most writes fit, and the lowering's output is mostly printf'd. */
 void buf_vprintf(buf *b, const char *fmt, va_list ap) {
+  reserve(b, 128);
   va_list ap2;
   va_copy(ap2, ap);
-  int n = vsnprintf(NULL, 0, fmt, ap2);
+  size_t room = b->cap - b->len;
+  int n = vsnprintf(b->s + b->len, room, fmt, ap2);
   va_end(ap2);
-  if (n < 0) return;
-  reserve(b, (size_t)n);
-  vsnprintf(b->s + b->len, (size_t)n + 1, fmt, ap);
+  if (n < 0) {
+    b->s[b->len] = 0;
+    return;
+  }
+  if ((size_t)n >= room) {
+    reserve(b, (size_t)n);
+    vsnprintf(b->s + b->len, (size_t)n + 1, fmt, ap);
+  }
   b->len += (size_t)n;
 }
 void buf_printf(buf *b, const char *fmt, ...) {

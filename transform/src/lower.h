@@ -113,6 +113,11 @@ typedef struct fnctx {
   int unchecked;       /* inside a bounded nest: loops as written, no checks */
   bool at_file_scope;  /* declarations for a lifted block's frame: no tags of the step function */
   buf thunk_structs, thunk_dispatch;
+  /* has_susp's answers by node (open addressing on the node's id): the
+   * lowering asks it at every level of an expression, for the subtree */
+  const void **susp_key;
+  bool *susp_val;
+  uint32_t susp_cap, susp_count;
 } fnctx;
 
 /* rewrite.c */

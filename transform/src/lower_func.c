@@ -283,6 +283,8 @@ static char *lower_function_once(program *p, const source *s, fninfo *fn, const 
   free(fx.slots);
   free(fx.map_key);
   free(fx.map_val);
+  free(fx.susp_key);
+  free(fx.susp_val);
   for (int i = 0; i < fx.nfree; i++) free(fx.free_names[i]);
   free(fx.free_names);
   free(fx.live);

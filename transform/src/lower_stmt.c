@@ -102,8 +102,11 @@ void emit_suspend(fnctx *fx, TSNode at, buf *out) {
   int line = node_line(at, NULL);
   buf spill = {0}, reload = {0};
   int k = suspension(fx, ts_node_start_byte(at), UINT32_MAX, line, &spill, &reload);
-  buf_printf(out, "{ %sgoc_fr->goc_hdr.resume = %d; goc_fr->goc_hdr.line = %d; return GOC_SUSPEND; goc_R%d:; %s}\n",
-             buf_str(&spill), k, line, k, buf_str(&reload));
+  buf_puts(out, "{ ");
+  buf_putn(out, buf_str(&spill), spill.len);
+  buf_printf(out, "goc_fr->goc_hdr.resume = %d; goc_fr->goc_hdr.line = %d; return GOC_SUSPEND; goc_R%d:; ", k, line, k);
+  buf_putn(out, buf_str(&reload), reload.len);
+  buf_puts(out, "}\n");
   buf_free(&spill);
   buf_free(&reload);
 }
@@ -121,9 +124,12 @@ static void backedge_check(fnctx *fx, TSNode loop, TSNode body, buf *check, buf 
   /* the last byte of the body: inside the loop statement, so its own
      variables (a for initializer's) count as visible */
   int k = suspension(fx, ts_node_end_byte(body) - 1, ts_node_start_byte(body), line, &spill, &reload);
-  buf_printf(check, "({ if (goc__preempt_requested(goc_cur)) { goc__preempt(goc_cur); %sgoc_fr->goc_hdr.resume = %d; "
-                    "goc_fr->goc_hdr.line = %d; return GOC_SUSPEND; } })", buf_str(&spill), k, line);
-  buf_printf(resume, "if (0) { goc_R%d:; %s}\n", k, buf_str(&reload));
+  buf_puts(check, "({ if (goc__preempt_requested(goc_cur)) { goc__preempt(goc_cur); ");
+  buf_putn(check, buf_str(&spill), spill.len);
+  buf_printf(check, "goc_fr->goc_hdr.resume = %d; goc_fr->goc_hdr.line = %d; return GOC_SUSPEND; } })", k, line);
+  buf_printf(resume, "if (0) { goc_R%d:; ", k);
+  buf_putn(resume, buf_str(&reload), reload.len);
+  buf_puts(resume, "}\n");
   buf_free(&spill);
   buf_free(&reload);
 }
