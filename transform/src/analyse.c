@@ -261,7 +261,7 @@ static void walk_node(walk *w, TSNode n) {
     fx->nloops_span++;
   }
   if (!strcmp(t, "goto_statement")) fx->has_goto = true;
-  if (!strcmp(t, "compound_statement") && !w->opaque && node_is(ts_node_parent(n), "parenthesized_expression") &&
+  if (!strcmp(t, "compound_statement") && !w->opaque && node_is(node_parent(n), "parenthesized_expression") &&
       !has_susp(fx, n)) {
     /* ({ ... }) with no suspension (a macro's, typically: <stdatomic.h>,
        __auto_type temporaries) is copied as written: its locals live and
@@ -280,7 +280,7 @@ static void walk_node(walk *w, TSNode n) {
   if (!strcmp(t, "type_definition") || !strcmp(t, "struct_specifier") || !strcmp(t, "union_specifier") ||
       !strcmp(t, "enum_specifier")) {
     /* a definition on its own ("struct s { ... };") is hoisted whole */
-    if (!w->opaque && (!strcmp(t, "type_definition") || node_is(ts_node_parent(n), "compound_statement")))
+    if (!w->opaque && (!strcmp(t, "type_definition") || node_is(node_parent(n), "compound_statement")))
       add_hoist(w, n, -1);
     uint32_t c = ts_node_named_child_count(n);
     for (uint32_t i = 0; i < c; i++) walk_node(w, ts_node_named_child(n, i));
@@ -440,8 +440,8 @@ static char *var_decl(fnctx *fx, slot *sl, rw_mode mode, buf *align) {
     rewrite_node(s, fx, mode, k, to);
     buf_putc(to, ' ');
   }
-  TSNode init = node_is(ts_node_parent(sl->declarator), "init_declarator")
-                    ? node_field(ts_node_parent(sl->declarator), "value") : (TSNode){0};
+  TSNode init = node_is(node_parent(sl->declarator), "init_declarator")
+                    ? node_field(node_parent(sl->declarator), "value") : (TSNode){0};
   /* A struct/union/enum defined in this declaration is hoisted on its own
      (verbatim, once); here we name it. */
   TSNode body = node_field(type, "body");
@@ -489,8 +489,8 @@ static char *var_decl(fnctx *fx, slot *sl, rw_mode mode, buf *align) {
   }
   buf_putc(&b, ' ');
   TSNode nm = declarator_name(sl->declarator);
-  TSNode ptr = ts_node_is_null(nm) ? nm : ts_node_parent(nm);
-  while (node_is(ptr, "parenthesized_declarator")) ptr = ts_node_parent(ptr);
+  TSNode ptr = ts_node_is_null(nm) ? nm : node_parent(nm);
+  while (node_is(ptr, "parenthesized_declarator")) ptr = node_parent(ptr);
   if (node_is(ptr, "pointer_declarator")) {
     /* int *const p: the pointer itself is const; drop that qualifier */
     uint32_t pos = ts_node_start_byte(sl->declarator);
@@ -681,7 +681,7 @@ void analyse_function(fnctx *fx) {
       if (dup) {
         /* hoisted into one scope, the second of the name gets a name of its
            own, from its definition to the end of its block */
-        TSNode scope = ts_node_parent(d);
+        TSNode scope = node_parent(d);
         char *to = xasprintf("%s__goc%d", nm, i);
         rename_type_uses(fx, scope, ts_node_start_byte(d), nm, to);
         free(to);

@@ -738,7 +738,7 @@ bool check_needs_refscan(const program *p, const source *s) {
         name[len] = 0;
         fninfo *fn = program_find(p, name);
         if (fn && fn->coloured && !fn->lifted && !fn->is_main) {
-          TSNode up = ts_node_parent(n);
+          TSNode up = node_parent(n);
           bool declarator = node_is(up, "function_declarator") && ts_node_eq(node_field(up, "declarator"), n);
           bool callee = node_is(up, "call_expression") && ts_node_eq(node_field(up, "function"), n);
           found = !declarator && !callee;

@@ -227,7 +227,7 @@ static void scan_node(scan *sc, TSNode n) {
   if (!strcmp(t, "update_expression")) note_write(sc, node_field(n, "argument"));
   bool sw = !strcmp(t, "switch_statement");
   bool raw = !strcmp(t, "attributed_statement") ||
-             (!strcmp(t, "compound_statement") && node_is(ts_node_parent(n), "parenthesized_expression"));
+             (!strcmp(t, "compound_statement") && node_is(node_parent(n), "parenthesized_expression"));
   sc->switches += sw;
   sc->raw += raw;
   uint32_t c = ts_node_named_child_count(n);

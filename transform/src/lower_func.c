@@ -96,7 +96,7 @@ static void emit_enclosing_types(const source *s, TSNode go_stmt, buf *out) {
   uint32_t at = ts_node_start_byte(go_stmt);
   TSNode *scopes = NULL;
   int ns = 0;
-  for (TSNode p = ts_node_parent(go_stmt); !ts_node_is_null(p); p = ts_node_parent(p)) {
+  for (TSNode p = node_parent(go_stmt); !ts_node_is_null(p); p = node_parent(p)) {
     if (node_is(p, "compound_statement")) {
       scopes = xrealloc(scopes, sizeof(TSNode) * (size_t)(ns + 1));
       scopes[ns++] = p;

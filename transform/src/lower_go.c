@@ -69,7 +69,7 @@ void emit_go_start(const source *s, fnctx *fx, TSNode n, const char *ng, buf *ou
     fname = xstrdup(fx->fn->name);
   } else {
     TSNode def = n;
-    while (!ts_node_is_null(def) && !node_is(def, "function_definition")) def = ts_node_parent(def);
+    while (!ts_node_is_null(def) && !node_is(def, "function_definition")) def = node_parent(def);
     TSNode id = ts_node_is_null(def) ? def : declarator_name(node_field(def, "declarator"));
     if (!ts_node_is_null(id)) fname = node_text(s, id);
   }
@@ -253,7 +253,7 @@ static void go_common(const source *s, program *p, fnctx *fx, TSNode n, buf *out
 static void use_enclosing_typedefs(const source *s, TSNode n, buf *out) {
   if (ts_node_is_null(node_field(n, "body"))) return;
   uint32_t at = ts_node_start_byte(n);
-  for (TSNode p = ts_node_parent(n); !ts_node_is_null(p) && !node_is(p, "function_definition"); p = ts_node_parent(p)) {
+  for (TSNode p = node_parent(n); !ts_node_is_null(p) && !node_is(p, "function_definition"); p = node_parent(p)) {
     if (!node_is(p, "compound_statement")) continue;
     uint32_t c = ts_node_named_child_count(p);
     for (uint32_t k = 0; k < c; k++) {

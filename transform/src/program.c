@@ -132,8 +132,8 @@ TSNode declarator_name(TSNode d) {
 TSNode name_array_declarator(TSNode d) {
   TSNode nm = declarator_name(d);
   if (ts_node_is_null(nm)) return nm;
-  TSNode p = ts_node_parent(nm);
-  while (node_is(p, "parenthesized_declarator")) p = ts_node_parent(p);
+  TSNode p = node_parent(nm);
+  while (node_is(p, "parenthesized_declarator")) p = node_parent(p);
   return node_is(p, "array_declarator") ? p : (TSNode){0};
 }
 
@@ -143,8 +143,8 @@ TSNode name_array_declarator(TSNode d) {
 TSNode function_declarator_of(TSNode d) {
   TSNode nm = declarator_name(d);
   if (ts_node_is_null(nm)) return nm;
-  TSNode p = ts_node_parent(nm);
-  while (node_is(p, "parenthesized_declarator") || node_is(p, "attributed_declarator")) p = ts_node_parent(p);
+  TSNode p = node_parent(nm);
+  while (node_is(p, "parenthesized_declarator") || node_is(p, "attributed_declarator")) p = node_parent(p);
   return node_is(p, "function_declarator") ? p : (TSNode){0};
 }
 
@@ -168,8 +168,8 @@ bool has_storage(const source *s, TSNode decl, const char *word) {
 static void emit_field_decl(const source *s, TSNode pd, uint32_t a, uint32_t e, buf *out) {
   TSNode d = node_field(pd, "declarator");
   TSNode name = declarator_name(d);
-  TSNode p = ts_node_is_null(name) ? name : ts_node_parent(name);
-  while (node_is(p, "parenthesized_declarator") || node_is(p, "attributed_declarator")) p = ts_node_parent(p);
+  TSNode p = ts_node_is_null(name) ? name : node_parent(name);
+  while (node_is(p, "parenthesized_declarator") || node_is(p, "attributed_declarator")) p = node_parent(p);
   if (!node_is(p, "pointer_declarator")) {
     /* const int x: the specifiers' const is the object's */
     emit_rewritten_range(s, pd, a, e, out, ts_node_eq(name, d) ? "storage_const" : "storage");
@@ -197,7 +197,7 @@ static void param_field(const source *s, TSNode pd, buf *out, char **name_out) {
   TSNode decay = {0};
   bool have_decay = false;
   if (!ts_node_is_null(name)) {
-    TSNode par = ts_node_parent(name);
+    TSNode par = node_parent(name);
     if (node_is(par, "array_declarator") || node_is(par, "function_declarator")) {
       decay = par;
       have_decay = true;
@@ -257,7 +257,7 @@ static char *knr_param_field(const source *s, TSNode def, const char *name) {
       buf b = {0};
       emit_rewritten_range(s, decl, ts_node_start_byte(decl), ts_node_start_byte(first), &b,
                            ts_node_eq(nm, d) ? "storage_const" : "storage");
-      TSNode p = ts_node_parent(nm);
+      TSNode p = node_parent(nm);
       if (node_is(p, "array_declarator")) {   /* decays: char b[] is char *b */
         buf_printf(&b, " (*%s)", name);
         const char *txt = s->text;
@@ -323,8 +323,8 @@ static void describe_function(fninfo *fn, const source *s, TSNode def) {
     emit_rewritten_range(s, def, ts_node_start_byte(def), ts_node_start_byte(type), &r, skip);
     emit_rewritten_range(s, def, ts_node_start_byte(type), ts_node_start_byte(decl), &r, skip);
     /* int *const f(): the result's own const goes (the pointer's qualifiers) */
-    TSNode own = ts_node_parent(fd);
-    while (node_is(own, "parenthesized_declarator")) own = ts_node_parent(own);
+    TSNode own = node_parent(fd);
+    while (node_is(own, "parenthesized_declarator")) own = node_parent(own);
     uint32_t pos = ts_node_start_byte(decl);
     if (node_is(own, "pointer_declarator")) {
       uint32_t pc = ts_node_child_count(own);

@@ -24,6 +24,34 @@ const source *source_of(TSNode n) {
   return NULL;
 }
 
+TSNode node_parent(TSNode n) {
+  source *s = (source *)source_of(n);
+  if (!s) return ts_node_parent(n);
+  if (2 * (s->nparents + 1) > s->parents_cap) {
+    uint32_t ncap = s->parents_cap ? 2 * s->parents_cap : 4096;
+    TSNode *nk = xcalloc(ncap, sizeof *nk), *nv = xcalloc(ncap, sizeof *nv);
+    for (uint32_t i = 0; i < s->parents_cap; i++) {
+      if (!s->parent_of[i].id) continue;
+      uint32_t h = (uint32_t)(((uintptr_t)s->parent_of[i].id >> 3) * 2654435761u) & (ncap - 1);
+      while (nk[h].id) h = (h + 1) & (ncap - 1);
+      nk[h] = s->parent_of[i];
+      nv[h] = s->parents[i];
+    }
+    free(s->parent_of);
+    free(s->parents);
+    s->parent_of = nk;
+    s->parents = nv;
+    s->parents_cap = ncap;
+  }
+  uint32_t h = (uint32_t)(((uintptr_t)n.id >> 3) * 2654435761u) & (s->parents_cap - 1);
+  while (s->parent_of[h].id && s->parent_of[h].id != n.id) h = (h + 1) & (s->parents_cap - 1);
+  if (s->parent_of[h].id) return s->parents[h];
+  s->parent_of[h] = n;
+  s->parents[h] = ts_node_parent(n);
+  s->nparents++;
+  return s->parents[h];
+}
+
 source *source_from_text(const char *path, const char *text, size_t len) {
   source *s = xcalloc(1, sizeof *s);
   s->path = xstrdup(path);
@@ -95,6 +123,8 @@ void source_free(source *s) {
   srcmap_free(s->map);
   for (int i = 0; i < s->nsysfuncs; i++) free(s->sysfuncs[i].name);
   free(s->sysfuncs);
+  free(s->parent_of);
+  free(s->parents);
   ts_tree_delete(s->tree);
   ts_parser_delete(s->parser);
   free(s->text);
@@ -112,11 +142,29 @@ bool node_text_is(const source *s, TSNode n, const char *text) {
   return strlen(text) == b - a && !memcmp(s->text + a, text, b - a);
 }
 bool node_is(TSNode n, const char *type) { return !ts_node_is_null(n) && strcmp(ts_node_type(n), type) == 0; }
+/* A field's id, remembered by the name's address (the callers pass string
+ * literals; the name is compared too): libtree-sitter finds it by comparing
+ * the name with every field name of the grammar, on every call. */
+static TSFieldId field_id(const TSLanguage *lang, const char *field) {
+  static struct { const char *at; const TSLanguage *lang; char name[32]; TSFieldId id; } seen[64];
+  size_t len = strlen(field);
+  unsigned h = (unsigned)(((uintptr_t)field >> 3) & 63);
+  if (seen[h].at == field && seen[h].lang == lang && !strcmp(seen[h].name, field)) return seen[h].id;
+  TSFieldId id = ts_language_field_id_for_name(lang, field, (uint32_t)len);
+  if (len < sizeof seen[h].name) {
+    seen[h].at = field;
+    seen[h].lang = lang;
+    memcpy(seen[h].name, field, len + 1);
+    seen[h].id = id;
+  }
+  return id;
+}
+
 TSNode node_field(TSNode n, const char *field) {
   /* libtree-sitter 0.20 crashes on a null node; absent parts of broken
      input reach here as null nodes */
   if (ts_node_is_null(n)) return n;
-  return ts_node_child_by_field_name(n, field, (uint32_t)strlen(field));
+  return ts_node_child_by_field_id(n, field_id(ts_tree_language(n.tree), field));
 }
 void node_pos(TSNode n, int *line, int *col) {
   TSPoint p = ts_node_start_point(n);

@@ -30,6 +30,10 @@ typedef struct source {
   sysfunc *sysfuncs; /* functions its system headers declare, sorted by
                        name; NULL until sysfuncs.c first asks */
   int nsysfuncs;
+  /* node_parent's answers so far: parents[i] is parent_of[i]'s (open
+     addressing on the node's id) */
+  TSNode *parent_of, *parents;
+  uint32_t parents_cap, nparents;
 } source;
 
 source *source_load(const char *path);   /* NULL (and a diagnostic) on failure */
@@ -50,6 +54,9 @@ int node_line(TSNode n, const char **file);   /* file may be NULL */
 void buf_put_node_line(buf *b, TSNode n);
 bool node_in_system_header(TSNode n);
 const source *source_of(TSNode n);
+/* ts_node_parent, remembered: it starts from the root, so each call scans
+ * the thousands of declarations of a preprocessed file. */
+TSNode node_parent(TSNode n);
 
 /* ---- direction checks (lower_chan.c records them, check.c reports) ----
  * Every channel operation the lowering writes converts its channel operand

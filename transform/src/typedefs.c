@@ -68,8 +68,8 @@ static bool declares_array(tdtable *t, TSNode type, TSNode d) {
     nm = inner;
   }
   if (ts_node_is_null(nm)) return false;
-  p = ts_node_parent(nm);
-  while (node_is(p, "parenthesized_declarator") || node_is(p, "attributed_declarator")) p = ts_node_parent(p);
+  p = node_parent(nm);
+  while (node_is(p, "parenthesized_declarator") || node_is(p, "attributed_declarator")) p = node_parent(p);
   if (!ts_node_eq(nm, d)) return node_is(p, "array_declarator");
   /* the bare name: an array if its type is an array typedef */
   if (!node_is(type, "type_identifier")) return false;
