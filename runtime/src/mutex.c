@@ -1,5 +1,7 @@
 /* mutex.c — goc_mutex, Go's sync.Mutex (spinning, then parking on the
- * mutex's semaphore; starvation mode after 1 ms of waiting).
+ * mutex's semaphore; starvation mode after 1 ms of waiting). The
+ * uncontended lock (a CAS from 0) and unlock (an add that leaves 0) are
+ * inline in lowered code (goc_abi.h); the rest is here.
  *
  * Invariants (state bits, as Go's mutex.go):
  *   - bit 0 locked, bit 1 woken (a woken waiter is running, so unlock
@@ -109,12 +111,11 @@ static int lock_slow(goc_g *g, goc_mutex *m, goc_syncstate *s) {
   return 1;
 }
 
-/* g is the current G; uses goc__gx(g)->ss. */
-int goc_mutex_lock__async(goc_g *g, goc_mutex *m) {
-  if (!g->x || g->x->ss.phase == 0) {
-    int32_t z = 0;
-    if (atomic_compare_exchange_strong(&m->state, &z, M_LOCKED)) return 1;
-  }
+/* g is the current G; uses goc__gx(g)->ss. The CAS from 0 is
+ * goc_mutex_lock__async's (goc_abi.h): it cannot succeed while g is in a
+ * wait on m (phase 1), since m->state then counts g as a waiter or holds
+ * the woken or starving bit that only g will clear. */
+int goc__mutex_lock_slow(goc_g *g, goc_mutex *m) {
   return lock_slow(g, m, &goc__gx(g)->ss);
 }
 
@@ -132,9 +133,8 @@ bool goc_mutex_trylock(goc_mutex *m) {
   return atomic_compare_exchange_strong(&m->state, &old, old | M_LOCKED);
 }
 
-void goc_mutex_unlock(goc_mutex *m) {
-  int32_t new = atomic_fetch_sub(&m->state, M_LOCKED) - M_LOCKED;
-  if (new == 0) return;
+/* new: m->state after the unlocking add, not 0. */
+void goc__mutex_unlock_slow(goc_mutex *m, int32_t new) {
   if (((new + M_LOCKED) & M_LOCKED) == 0)
     goc__throw("sync: unlock of unlocked mutex");
   if (!(new & M_STARVING)) {
@@ -150,4 +150,10 @@ void goc_mutex_unlock(goc_mutex *m) {
     }
   }
   goc__semrelease(&m->sema, true);
+}
+
+/* The library's copy of goc_abi.h's inline one, for plain C. */
+void goc_mutex_unlock(goc_mutex *m) {
+  int32_t new = atomic_fetch_sub(&m->state, M_LOCKED) - M_LOCKED;
+  if (new != 0) goc__mutex_unlock_slow(m, new);
 }
