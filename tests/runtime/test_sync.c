@@ -127,6 +127,57 @@ static void case_mutex_plain_c(void) {
   RUN(handoff_setup, nocheck);
 }
 
+/* Starvation mode is reached: with one P, a holder that yields while it
+ * holds the mutex and relocks at once after each unlock wins every CAS
+ * against the waiter it has just woken (which runs only at the yield, the
+ * mutex held), so the waiter gets it only when, after 1 ms of waiting, it
+ * sets the starving bit and the holder's unlock hands the mutex to it.
+ * Without that mode the holder spins forever: the test's timeout. */
+static _Atomic int starved_done, starving_seen;
+static int starved_step_started;   /* the barger's, which holds mu */
+static int starved_step(goc_g *g, goc_frame *f);
+static int barger_step(goc_g *g, goc_frame *f) {
+  static void *const L[] = {&&L0, &&L1, &&L2};
+  goto *L[f->resume];
+L0:
+L1:
+  if (!goc_mutex_lock__async(g, &mu)) RT_SUSPEND(f, 1);
+  if (!starved_step_started) {
+    starved_step_started = 1;
+    goc_g *ng;
+    RT_NEW(ng, hold_frame, starved_step);
+    RT_GO(ng);
+  }
+L2:
+  if (!goc_yield__async(g)) RT_SUSPEND(f, 2);
+  if (atomic_load(&mu.state) & 4) atomic_store(&starving_seen, 1);
+  goc_mutex_unlock(&mu);
+  if (!atomic_load(&starved_done)) goto L1;
+  goc_waitgroup_done(&wg);
+  return GOC_DONE;
+}
+static int starved_step(goc_g *g, goc_frame *f) {
+  if (!goc_mutex_lock__async(g, &mu)) RT_SUSPEND(f, 1);
+  atomic_store(&starved_done, 1);
+  goc_mutex_unlock(&mu);
+  goc_waitgroup_done(&wg);
+  return GOC_DONE;
+}
+static void starving_setup(void) {
+  goc_waitgroup_add(&wg, 2);
+  goc_g *ng;
+  RT_NEW(ng, hold_frame, barger_step);
+  RT_GO(ng);
+}
+static void starving_check(void) {
+  CHECK(atomic_load(&starving_seen));
+  CHECK(atomic_load(&mu.state) == 0);
+}
+static void case_mutex_starving(void) {
+  setenv("GOC_MAXPROCS", "1", 1);
+  RUN(starving_setup, starving_check);
+}
+
 /* ---- rwmutex ------------------------------------------------------------- */
 static goc_rwmutex rw;
 static _Atomic int readers, writers, rw_bad;
@@ -341,6 +392,7 @@ int main(int argc, char **argv) {
   static const rt_case cases[] = {
       {"mutex", case_mutex, 0, {0}},
       {"mutex_plain_c", case_mutex_plain_c, 0, {0}},
+      {"mutex_starving", case_mutex_starving, 0, {0}},
       {"rwmutex", case_rwmutex, 0, {0}},
       {"once", case_once, 0, {0}},
       {"cond", case_cond, 0, {0}},
