@@ -67,8 +67,8 @@ void goc__ready(goc_g *g);
 
 /* Per-G scratch the blocking code may use between park and resume. */
 typedef struct goc_waiter goc_waiter;
-void *goc__g_wait_state(goc_g *g);            /* one pointer slot */
-void goc__g_set_wait_state(goc_g *g, void *p);
+/* goc__g_wait_state(g) and goc__g_set_wait_state(g, p): one pointer slot,
+ * inline in proc.h (every hand-off reads and clears it). */
 
 /* ---- OS-thread parking (plain C threads, and goroutine-less callers) ---- */
 typedef struct goc_note {

@@ -385,8 +385,6 @@ int goc_nprocs(void) {
   return goc__maxprocs();
 }
 
-void *goc__g_wait_state(goc_g *g) { return g->wait_state; }
-void goc__g_set_wait_state(goc_g *g, void *p) { g->wait_state = p; }
 
 const char *goc__wait_reason_string(goc_wait_reason r) {
   switch (r) {

@@ -189,6 +189,9 @@ struct goc_g {
   goc_gext *x;              /* cold part, NULL until needed */
   char chunk0_data[] __attribute__((aligned(16)));   /* chunk0 */
 };
+/* park.h's per-G scratch slot for the blocking code. */
+static inline void *goc__g_wait_state(goc_g *g) { return g->wait_state; }
+static inline void goc__g_set_wait_state(goc_g *g, void *p) { g->wait_state = p; }
 static inline size_t goc__chunk0_size(const goc_g *g) {
   return (size_t)g->cls * GOC_CHUNK0_STEP;
 }
@@ -460,6 +463,14 @@ void goc__p_retire(goc_p *p);               /* sched.lock held; p unowned */
 
 /* runq.c (owner-only unless noted) */
 uint32_t goc__runqput(goc_p *p, goc_g *g, bool next);   /* ring length */
+/* runqput(p, g, true) when runnext is empty, inline: only the owner makes
+ * it non-NULL (thieves CAS a G to NULL), so a plain store will do. */
+static inline void goc__runqput_next(goc_p *p, goc_g *g) {
+  if (__builtin_expect(atomic_load_explicit(&p->runnext, memory_order_relaxed) == NULL, 1))
+    atomic_store_explicit(&p->runnext, g, memory_order_release);
+  else
+    (void)goc__runqput(p, g, true);
+}
 goc_g *goc__runqget(goc_p *p, bool *inherit);
 goc_g *goc__runqsteal(goc_p *p, goc_p *victim, bool stealnext); /* any M */
 bool goc__runqempty(goc_p *p);                                  /* any M */

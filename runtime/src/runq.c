@@ -7,7 +7,8 @@
  *     owner (runqget) and from thieves (runqgrab), so a slot is consumed once.
  *   - 0 <= tail - head <= GOC_RUNQ_SIZE at every instant.
  *   - runnext holds the G most recently readied by the P's running G; it
- *     runs next, inheriting the time slice (Go's behaviour).
+ *     runs next, inheriting the time slice (Go's behaviour). Only the owner
+ *     stores a G there; thieves and the owner take it with CAS to NULL.
  *   - The global queue is a FIFO linked through g->schedlink, guarded by
  *     sched.lock; runqsize is also readable without the lock (a hint).
  */
@@ -41,7 +42,14 @@ static bool runqputslow(goc_p *p, goc_g *g, uint32_t h, uint32_t t) {
  * nothing went to the ring): go_start's hint. */
 uint32_t goc__runqput(goc_p *p, goc_g *g, bool next) {
   if (next) {
-    goc_g *old = atomic_exchange(&p->runnext, g);
+    /* Only the owner makes runnext non-NULL (thieves CAS a G to NULL), so
+     * an empty runnext stays empty until this store: no locked exchange. */
+    goc_g *old = atomic_load_explicit(&p->runnext, memory_order_relaxed);
+    if (old == NULL) {
+      atomic_store_explicit(&p->runnext, g, memory_order_release);
+      return 0;
+    }
+    old = atomic_exchange(&p->runnext, g);
     if (old == NULL) return 0;
     g = old;
   }

@@ -346,7 +346,23 @@ static void goexit(goc_m *m, goc_g *g) {
   goc__gfput(m->p, g);
 }
 
+/* After g's park is committed: the G it readied into runnext, taken to run
+ * at once without a trip through goc__schedule (which would find it first
+ * too), unless something a schedule point looks at before runnext is
+ * pending: a retired P, an M waiting for a P, timers, the global queue. */
+static goc_g *handoff_next(goc_p *p) {
+  if (__builtin_expect(goc__p_retired(p), 0) ||
+      atomic_load_explicit(&goc__sched.npwait, memory_order_relaxed) > 0 ||
+      atomic_load_explicit(&p->timer0when, memory_order_relaxed) != INT64_MAX ||
+      atomic_load_explicit(&goc__sched.runqsize, memory_order_relaxed) > 0)
+    return NULL;
+  goc_g *g = atomic_load_explicit(&p->runnext, memory_order_relaxed);
+  if (!g || !atomic_compare_exchange_strong(&p->runnext, &g, NULL)) return NULL;
+  return g;
+}
+
 static void execute(goc_m *m, goc_g *g, bool inherit) {
+next_g:;
   goc_p *p = m->p;
   /* schedtick is written only by the P's owner; the monitor and dumps only
    * read these fields, so no store here needs to be sequentially
@@ -414,6 +430,10 @@ static void execute(goc_m *m, goc_g *g, bool inherit) {
     else if (g->x) g->x->wait_ns = 0;
     atomic_store_explicit(&g->status, GOC_GWAITING, memory_order_release);
     if (commit) commit(g, arg);
+    if ((g = handoff_next(p)) != NULL) {
+      inherit = true;
+      goto next_g;
+    }
   } else if (m->preempted) {
     m->preempted = false;
     GOC_TRACE(GOC_EV_REQUEUE, g->id, p->id, g->yielded ? "yield" : "preempted", NULL, 0);
@@ -480,13 +500,22 @@ void goc__schedule(void) {
 
 /* ---- the suspension protocol ----------------------------------------------- */
 
-/* g is the current G, inside its step. */
-void goc__park_g(goc_g *g, goc_wait_reason reason, goc_commit_fn commit,
-                 void *arg) {
+/* goc__park_g's checks, out of the way of every hand-off. */
+__attribute__((noinline, cold)) static goc_m *park_checks(goc_g *g) {
   goc__m_check();
   goc_m *m = goc__tls_m;
   if (!m || g != goc__tls_g) goc__throw("goc__park_g: not the goroutine this thread runs");
   if (m->park_pending) goc__throw("goc__park_g: goroutine already parking");
+  return m;
+}
+
+/* g is the current G, inside its step. */
+void goc__park_g(goc_g *g, goc_wait_reason reason, goc_commit_fn commit,
+                 void *arg) {
+  goc_m *m = goc__tls_m;
+  if (__builtin_expect(!m || g != goc__tls_g || m->park_pending ||
+                           atomic_load_explicit(&m->detached, memory_order_relaxed), 0))
+    m = park_checks(g);
   m->park_pending = true;
   m->park_reason = (uint8_t)reason;
   m->park_commit = commit;
@@ -514,14 +543,18 @@ void goc__preempt(goc_g *g) {
 /* Any thread; g's park is committed. Never blocks. */
 void goc__ready(goc_g *g) {
   goc__plain_thread_touch();
-  uint8_t st = GOC_GWAITING;
-  if (!atomic_compare_exchange_strong(&g->status, &st, GOC_GRUNNABLE))
+  /* A load and a store, not a CAS: a parked G has one waker (whoever
+   * dequeued its waiter under that object's lock, or won its select), so
+   * nothing races this store; a locked instruction was a sixth of a
+   * channel hand-off's cost. The check still catches a second ready. */
+  if (atomic_load_explicit(&g->status, memory_order_acquire) != GOC_GWAITING)
     goc__throw("goc__ready: goroutine is not waiting");
+  atomic_store_explicit(&g->status, GOC_GRUNNABLE, memory_order_relaxed);
   if (__builtin_expect(goc__blockprof_on(), 0)) goc__blockprof_ready(g);
   goc_p *p = goc__lockp();
   GOC_TRACE(GOC_EV_UNBLOCK, g->id, p ? p->id : -1, NULL, NULL, 0);
   if (p) {
-    goc__runqput(p, g, true);
+    goc__runqput_next(p, g);
   } else {
     goc__rt_lock(&goc__sched.lock);
     goc__globrunqput(g);
