@@ -34,7 +34,7 @@ static void print_g(FILE *out, goc_g *g, bool here, bool durations) {
   }
   if (durations && (st == GOC_GWAITING || st == GOC_GSYSCALL) && k.wait_ms) {
     size_t l = strlen(state);
-    snprintf(state + l, sizeof state - l, ", %u ms", (unsigned)(goc__ms_coarse() - k.wait_ms));
+    snprintf(state + l, sizeof state - l, ", %u ms", (unsigned)(goc__ms_monitor() - k.wait_ms));
   }
   fprintf(out, "goroutine %lld [%s]:\n", (long long)g->id, state);
   if (n < 0) {

@@ -36,7 +36,7 @@ static int by_count(const void *x, const void *y) {
 
 static void report(void) {
   goc_g *self = goc__getg();
-  uint32_t now = goc__ms_coarse();
+  uint32_t now = goc__ms_monitor();
   leak_group *v = NULL;
   int n = 0, total = 0;
   goc__scan_lock();

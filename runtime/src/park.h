@@ -58,8 +58,9 @@ goc_g *goc__getg(void);
  * GOC_SUSPEND, the scheduler marks g waiting and calls commit(g, arg)
  * (commit may be NULL). Then anyone may goc__ready(g). */
 typedef void (*goc_commit_fn)(goc_g *g, void *arg);
-void goc__park_g(goc_g *g, goc_wait_reason reason, goc_commit_fn commit,
-                 void *arg);
+/* void goc__park_g(goc_g *g, goc_wait_reason reason, goc_commit_fn commit,
+ *                  void *arg): inline in proc.h (it writes the M's park
+ * record, on every hand-off). */
 
 /* Makes a parked G runnable (on the current P's runnext if the caller runs
  * on a P, else the global queue) and wakes an idle P if needed. */

@@ -180,7 +180,7 @@ struct goc_g {
   uint8_t wait_reason;      /* goc_wait_reason */
   bool yielded;             /* goc_yield__async state */
   uint8_t cls;              /* size class: chunk0 is cls * GOC_CHUNK0_STEP bytes */
-  uint32_t wait_ms;         /* goc__ms_coarse() when it parked; 0: unknown */
+  uint32_t wait_ms;         /* goc__ms_monitor() when it parked; 0: unknown */
   int64_t id;
   goc_g *schedlink;         /* run queue / free list link */
   void *wait_state;
@@ -412,6 +412,25 @@ static inline void goc__m_check(void) {
                                                  memory_order_relaxed), 0))
     goc__reacquirep_slow(m);
 }
+/* park.h's goc__park_g: the park record in the M, which the scheduler
+ * acts on once the step has returned. The checks that the caller is the
+ * M's running G, not already parking, and that the M still has its P are
+ * in goc__park_g_checked (sched.c), taken when any of them fails. */
+void goc__park_g_checked(goc_g *g, goc_wait_reason reason, goc_commit_fn commit,
+                         void *arg);
+static inline void goc__park_g(goc_g *g, goc_wait_reason reason, goc_commit_fn commit,
+                               void *arg) {
+  goc_m *m = goc__tls_m;
+  if (__builtin_expect(!m || g != goc__tls_g || m->park_pending ||
+                           atomic_load_explicit(&m->detached, memory_order_relaxed), 0)) {
+    goc__park_g_checked(g, reason, commit, arg);
+    return;
+  }
+  m->park_pending = true;
+  m->park_reason = (uint8_t)reason;
+  m->park_commit = commit;
+  m->park_arg = arg;
+}
 /* Around code that touches the current P's local state (run queue,
  * caches): the P cannot be retaken in between. Returns the P, or NULL on a
  * thread that is not an M or an M in syscall state. Nests. */
@@ -559,6 +578,15 @@ static inline int64_t goc__now_coarse(void) {
  * of when it parked, in 4 bytes. A wait is (uint32_t)(now - then) ms. */
 static inline uint32_t goc__ms_coarse(void) {
   return (uint32_t)(goc__now_coarse() / 1000000);
+}
+/* goc__ms_coarse() as the monitor last read it (sysmon.c, after each of
+ * its sleeps: at most 10 ms behind): what a park records in g->wait_ms and
+ * what dumps measure the wait against, one clock for both. Reading the
+ * clock itself on every park was ~20 of a channel hand-off's ~480
+ * instructions. */
+extern _Atomic uint32_t goc__ms_now;
+static inline uint32_t goc__ms_monitor(void) {
+  return atomic_load_explicit(&goc__ms_now, memory_order_relaxed);
 }
 
 #endif /* GOC_PROC_H */

@@ -425,7 +425,7 @@ next_g:;
     void *arg = m->park_arg;
     m->park_pending = false;
     g->wait_reason = m->park_reason;
-    g->wait_ms = goc__ms_coarse();
+    g->wait_ms = goc__ms_monitor();
     if (__builtin_expect(goc__blockprof_on(), 0)) goc__gx(g)->wait_ns = goc_now();
     else if (g->x) g->x->wait_ns = 0;
     atomic_store_explicit(&g->status, GOC_GWAITING, memory_order_release);
@@ -500,22 +500,14 @@ void goc__schedule(void) {
 
 /* ---- the suspension protocol ----------------------------------------------- */
 
-/* goc__park_g's checks, out of the way of every hand-off. */
-__attribute__((noinline, cold)) static goc_m *park_checks(goc_g *g) {
+/* proc.h's goc__park_g when one of its checks failed: resolves a retake,
+ * throws for a caller that is not the M's G or is already parking. */
+void goc__park_g_checked(goc_g *g, goc_wait_reason reason, goc_commit_fn commit,
+                         void *arg) {
   goc__m_check();
   goc_m *m = goc__tls_m;
   if (!m || g != goc__tls_g) goc__throw("goc__park_g: not the goroutine this thread runs");
   if (m->park_pending) goc__throw("goc__park_g: goroutine already parking");
-  return m;
-}
-
-/* g is the current G, inside its step. */
-void goc__park_g(goc_g *g, goc_wait_reason reason, goc_commit_fn commit,
-                 void *arg) {
-  goc_m *m = goc__tls_m;
-  if (__builtin_expect(!m || g != goc__tls_g || m->park_pending ||
-                           atomic_load_explicit(&m->detached, memory_order_relaxed), 0))
-    m = park_checks(g);
   m->park_pending = true;
   m->park_reason = (uint8_t)reason;
   m->park_commit = commit;
@@ -611,7 +603,7 @@ void goc_syscall_enter(void) {
   goc__locks_add(m, 1);
   atomic_signal_fence(memory_order_seq_cst);
   goc_p *p = m->p;
-  g->wait_ms = goc__ms_coarse();   /* a dump's "[syscall, N ms]" */
+  g->wait_ms = goc__ms_monitor();   /* a dump's "[syscall, N ms]" */
   atomic_store(&g->status, GOC_GSYSCALL);
   if (atomic_load_explicit(&m->detached, memory_order_relaxed) && p_taken(m)) {
     /* Already without a P (retaken in plain C code): exit takes one. */
@@ -722,7 +714,7 @@ void goc__block_thread_enter(goc_wait_reason reason) {
   goc_g *g = goc__tls_g;
   if (!m || !g) return;
   g->wait_reason = reason;
-  g->wait_ms = goc__ms_coarse();
+  g->wait_ms = goc__ms_monitor();
   bool first = m->insyscall == 0;
   goc_syscall_enter();
   if (!first) return;

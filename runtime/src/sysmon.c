@@ -176,6 +176,9 @@ static bool retake(int64_t now) {
   return did;
 }
 
+/* Its own line: read by every park, written once per monitor round. */
+_Alignas(64) _Atomic uint32_t goc__ms_now;
+
 _Atomic pid_t goc__sysmon_ktid;   /* the monitor's thread (checkdead skips it) */
 
 static void *sysmon(void *arg) {
@@ -197,6 +200,7 @@ static void *sysmon(void *arg) {
       d = next - now > 20 * GOC_MICROSECOND ? next - now : 20 * GOC_MICROSECOND;
     struct timespec ts = {d / GOC_SECOND, d % GOC_SECOND};
     nanosleep(&ts, NULL);
+    atomic_store_explicit(&goc__ms_now, goc__ms_coarse(), memory_order_relaxed);
     if (atomic_load(&goc__sigquit)) goc__sigquit_dump();
     if (atomic_load_explicit(&goc__exit_signal, memory_order_relaxed)) goc__exitfiles_signalled();
     now = goc_now();
@@ -241,6 +245,7 @@ static void *sysmon(void *arg) {
 }
 
 void goc__sysmon_start(void) {
+  atomic_store_explicit(&goc__ms_now, goc__ms_coarse(), memory_order_relaxed);
   pthread_t t;
   pthread_attr_t attr;
   pthread_attr_init(&attr);
