@@ -245,7 +245,8 @@ void goc__sudog_wake(goc_sudog *s) {
 
 /* The waiter of a blocking send or receive by g (NULL: a thread) on c
  * (locked), not yet enqueued. */
-static goc_sudog *single_waiter(goc_g *g, goc_chan *c, void *elem, bool is_send) {
+static inline __attribute__((always_inline)) goc_sudog *single_waiter(goc_g *g, goc_chan *c, void *elem,
+                                                                       bool is_send) {
   goc_sudog *s;
   if (g && (size_t)(GOC_G(g)->arena_end - GOC_G(g)->arena_ptr) >= sizeof *s) {
     /* popped by the resume (LIFO: nothing is pushed between the park and
@@ -388,14 +389,14 @@ void goc_chan_close(goc_chan *c) {
 
 /* ---- send / receive cores --------------------------------------------------- */
 /* Completes a send to the dequeued receiver s. c is locked; unlocks c. */
-static void send_direct(goc_chan *c, goc_sudog *s, const void *elem) {
+static inline __attribute__((always_inline)) void send_direct(goc_chan *c, goc_sudog *s, const void *elem) {
   goc__chan_give(c, s, elem);
   goc__chanunlock(&c->lock);
   goc__sudog_wake(s);
 }
 
 /* Completes a receive from the dequeued sender s. c is locked; unlocks c. */
-static void recv_direct(goc_chan *c, goc_sudog *s, void *dst) {
+static inline __attribute__((always_inline)) void recv_direct(goc_chan *c, goc_sudog *s, void *dst) {
   goc__chan_take(c, s, dst);
   goc__chanunlock(&c->lock);
   goc__sudog_wake(s);
