@@ -541,7 +541,9 @@ void goc__ready(goc_g *g) {
    * channel hand-off's cost. The check still catches a second ready. */
   if (atomic_load_explicit(&g->status, memory_order_acquire) != GOC_GWAITING)
     goc__throw("goc__ready: goroutine is not waiting");
-  atomic_store_explicit(&g->status, GOC_GRUNNABLE, memory_order_relaxed);
+  /* release, as plain a store on x86: a goroutine listing that reads
+   * GRUNNABLE then copies the frames the G wrote before it parked (gscan.c) */
+  atomic_store_explicit(&g->status, GOC_GRUNNABLE, memory_order_release);
   if (__builtin_expect(goc__blockprof_on(), 0)) goc__blockprof_ready(g);
   goc_p *p = goc__lockp();
   GOC_TRACE(GOC_EV_UNBLOCK, g->id, p ? p->id : -1, NULL, NULL, 0);
