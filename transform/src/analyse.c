@@ -16,40 +16,12 @@
 
 /* ---- identifier -> slot map ---- */
 static void map_put(fnctx *fx, uint32_t key, int val) {
-  if ((fx->map_count + 1) * 2 >= fx->map_cap) {
-    uint32_t ncap = fx->map_cap ? fx->map_cap * 2 : 256;
-    uint32_t *nk = xcalloc(ncap, sizeof *nk);
-    int *nv = xcalloc(ncap, sizeof *nv);
-    for (uint32_t i = 0; i < fx->map_cap; i++) {
-      if (!fx->map_key[i]) continue;
-      uint32_t h = (fx->map_key[i] * 2654435761u) & (ncap - 1);
-      while (nk[h]) h = (h + 1) & (ncap - 1);
-      nk[h] = fx->map_key[i];
-      nv[h] = fx->map_val[i];
-    }
-    free(fx->map_key);
-    free(fx->map_val);
-    fx->map_key = nk;
-    fx->map_val = nv;
-    fx->map_cap = ncap;
-  }
-  key += 1; /* 0 marks an empty bucket */
-  uint32_t h = (key * 2654435761u) & (fx->map_cap - 1);
-  while (fx->map_key[h] && fx->map_key[h] != key) h = (h + 1) & (fx->map_cap - 1);
-  if (!fx->map_key[h]) fx->map_count++;
-  fx->map_key[h] = key;
-  fx->map_val[h] = val;
+  *idmap_put(&fx->slot_at, (uintptr_t)key + 1) = (uintptr_t)val;   /* 0 is no key */
 }
 
 int slot_of_ident(const fnctx *fx, TSNode ident) {
-  if (!fx->map_cap) return -1;
-  uint32_t key = ts_node_start_byte(ident) + 1;
-  uint32_t h = (key * 2654435761u) & (fx->map_cap - 1);
-  while (fx->map_key[h]) {
-    if (fx->map_key[h] == key) return fx->map_val[h];
-    h = (h + 1) & (fx->map_cap - 1);
-  }
-  return -1;
+  const uintptr_t *v = idmap_find(&fx->slot_at, (uintptr_t)ts_node_start_byte(ident) + 1);
+  return v ? (int)*v : -1;
 }
 
 const char *renamed_type(const fnctx *fx, TSNode n) {
@@ -405,9 +377,11 @@ char *slot_field_decl(fnctx *fx, int k) {
   char *saved = sl->cname;
   sl->cname = sl->name;
   fnctx plain = *fx;
-  plain.map_cap = 0;    /* no renaming inside the type */
+  plain.slot_at = (idmap){0};    /* no renaming inside the type */
+  plain.susp = (idmap){0};       /* its own memo: a copy's growth would free fx's */
   plain.at_file_scope = true;
   char *d = var_decl(&plain, sl, RW_DECL, NULL);
+  idmap_free(&plain.susp);
   sl->cname = saved;
   return d;
 }

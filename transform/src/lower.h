@@ -36,6 +36,7 @@
 #ifndef GOC_LOWER_H
 #define GOC_LOWER_H
 
+#include "idmap.h"
 #include "transform.h"
 
 typedef struct slot {
@@ -71,10 +72,7 @@ typedef struct fnctx {
   fninfo *fn;
   slot *slots;
   int nslots;
-  /* identifier start byte -> slot index (open addressing) */
-  uint32_t *map_key;
-  int *map_val;
-  uint32_t map_cap, map_count;
+  idmap slot_at;   /* identifier's start byte + 1 -> slot index */
   char **free_names;
   int nfree;
   buf temps;           /* hoisted locals, then temps, in order */
@@ -113,11 +111,9 @@ typedef struct fnctx {
   int unchecked;       /* inside a bounded nest: loops as written, no checks */
   bool at_file_scope;  /* declarations for a lifted block's frame: no tags of the step function */
   buf thunk_structs, thunk_dispatch;
-  /* has_susp's answers by node (open addressing on the node's id): the
-   * lowering asks it at every level of an expression, for the subtree */
-  const void **susp_key;
-  bool *susp_val;
-  uint32_t susp_cap, susp_count;
+  /* has_susp's answers by node id: the lowering asks it at every level of
+   * an expression, for the subtree */
+  idmap susp;
 } fnctx;
 
 /* rewrite.c */

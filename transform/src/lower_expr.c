@@ -38,39 +38,12 @@ int called_blocking(fnctx *fx, TSNode call) {
 
 static bool has_susp_uncached(fnctx *fx, TSNode n);
 
-/* Slot of n in fx's has_susp table, the table grown first if need be. */
-static uint32_t susp_slot(fnctx *fx, const void *key) {
-  if (2 * (fx->susp_count + 1) > fx->susp_cap) {
-    uint32_t ncap = fx->susp_cap ? 2 * fx->susp_cap : 1024;
-    const void **nk = xcalloc(ncap, sizeof *nk);
-    bool *nv = xcalloc(ncap, sizeof *nv);
-    for (uint32_t i = 0; i < fx->susp_cap; i++) {
-      if (!fx->susp_key[i]) continue;
-      uint32_t h = (uint32_t)(((uintptr_t)fx->susp_key[i] >> 3) * 2654435761u) & (ncap - 1);
-      while (nk[h]) h = (h + 1) & (ncap - 1);
-      nk[h] = fx->susp_key[i];
-      nv[h] = fx->susp_val[i];
-    }
-    free(fx->susp_key);
-    free(fx->susp_val);
-    fx->susp_key = nk;
-    fx->susp_val = nv;
-    fx->susp_cap = ncap;
-  }
-  uint32_t h = (uint32_t)(((uintptr_t)key >> 3) * 2654435761u) & (fx->susp_cap - 1);
-  while (fx->susp_key[h] && fx->susp_key[h] != key) h = (h + 1) & (fx->susp_cap - 1);
-  return h;
-}
-
 bool has_susp(fnctx *fx, TSNode n) {
   if (ts_node_is_null(n)) return false;
-  uint32_t h = susp_slot(fx, n.id);
-  if (fx->susp_key[h]) return fx->susp_val[h];
+  const uintptr_t *known = idmap_find(&fx->susp, (uintptr_t)n.id);
+  if (known) return *known;
   bool r = has_susp_uncached(fx, n);
-  h = susp_slot(fx, n.id);   /* the table may have grown meanwhile */
-  fx->susp_key[h] = n.id;
-  fx->susp_val[h] = r;
-  fx->susp_count++;
+  *idmap_put(&fx->susp, (uintptr_t)n.id) = r;   /* after: the walk may grow the table */
   return r;
 }
 

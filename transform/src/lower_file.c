@@ -121,8 +121,7 @@ static void emit_lifted(filectx *fc, fninfo *fn) {
   }
   free(blocks);
   buf_free(&fx.temps);
-  free(fx.susp_key);
-  free(fx.susp_val);
+  idmap_free(&fx.susp);
 }
 
 /* A declaration that only declares functions (prototypes): it needs no

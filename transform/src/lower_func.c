@@ -281,10 +281,8 @@ static char *lower_function_once(program *p, const source *s, fninfo *fn, const 
   }
   free(fx.loops_span);
   free(fx.slots);
-  free(fx.map_key);
-  free(fx.map_val);
-  free(fx.susp_key);
-  free(fx.susp_val);
+  idmap_free(&fx.slot_at);
+  idmap_free(&fx.susp);
   for (int i = 0; i < fx.nfree; i++) free(fx.free_names[i]);
   free(fx.free_names);
   free(fx.live);

@@ -27,29 +27,15 @@ const source *source_of(TSNode n) {
 TSNode node_parent(TSNode n) {
   source *s = (source *)source_of(n);
   if (!s) return ts_node_parent(n);
-  if (2 * (s->nparents + 1) > s->parents_cap) {
-    uint32_t ncap = s->parents_cap ? 2 * s->parents_cap : 4096;
-    TSNode *nk = xcalloc(ncap, sizeof *nk), *nv = xcalloc(ncap, sizeof *nv);
-    for (uint32_t i = 0; i < s->parents_cap; i++) {
-      if (!s->parent_of[i].id) continue;
-      uint32_t h = (uint32_t)(((uintptr_t)s->parent_of[i].id >> 3) * 2654435761u) & (ncap - 1);
-      while (nk[h].id) h = (h + 1) & (ncap - 1);
-      nk[h] = s->parent_of[i];
-      nv[h] = s->parents[i];
-    }
-    free(s->parent_of);
-    free(s->parents);
-    s->parent_of = nk;
-    s->parents = nv;
-    s->parents_cap = ncap;
+  uintptr_t *at = idmap_put(&s->parent_at, (uintptr_t)n.id);   /* 0: not asked yet */
+  if (*at) return s->parents[*at - 1];
+  if (s->nparents == s->parents_cap) {
+    s->parents_cap = s->parents_cap ? 2 * s->parents_cap : 4096;
+    s->parents = xrealloc(s->parents, sizeof *s->parents * s->parents_cap);
   }
-  uint32_t h = (uint32_t)(((uintptr_t)n.id >> 3) * 2654435761u) & (s->parents_cap - 1);
-  while (s->parent_of[h].id && s->parent_of[h].id != n.id) h = (h + 1) & (s->parents_cap - 1);
-  if (s->parent_of[h].id) return s->parents[h];
-  s->parent_of[h] = n;
-  s->parents[h] = ts_node_parent(n);
-  s->nparents++;
-  return s->parents[h];
+  s->parents[s->nparents++] = ts_node_parent(n);
+  *at = s->nparents;
+  return s->parents[*at - 1];
 }
 
 source *source_from_text(const char *path, const char *text, size_t len) {
@@ -123,7 +109,7 @@ void source_free(source *s) {
   srcmap_free(s->map);
   for (int i = 0; i < s->nsysfuncs; i++) free(s->sysfuncs[i].name);
   free(s->sysfuncs);
-  free(s->parent_of);
+  idmap_free(&s->parent_at);
   free(s->parents);
   ts_tree_delete(s->tree);
   ts_parser_delete(s->parser);

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <tree_sitter/api.h>
 #include "buf.h"
+#include "idmap.h"
 
 /* ---- source.c ---- */
 typedef struct srcmap srcmap;   /* preprocess.c: rows of text -> user files */
@@ -30,9 +31,10 @@ typedef struct source {
   sysfunc *sysfuncs; /* functions its system headers declare, sorted by
                        name; NULL until sysfuncs.c first asks */
   int nsysfuncs;
-  /* node_parent's answers so far: parents[i] is parent_of[i]'s (open
-     addressing on the node's id) */
-  TSNode *parent_of, *parents;
+  /* node_parent's answers so far: parent_at maps a node's id to 1 + the
+     index of its parent in parents */
+  idmap parent_at;
+  TSNode *parents;
   uint32_t parents_cap, nparents;
 } source;
 

@@ -1,0 +1,25 @@
+/* idmap.c — the growing and freeing of idmap.h's tables. */
+#include <stdlib.h>
+#include "buf.h"
+#include "idmap.h"
+
+void idmap_grow(idmap *m) {
+  idmap n = {NULL, NULL, m->cap ? 2 * m->cap : 1024, m->count};
+  n.key = xcalloc(n.cap, sizeof *n.key);
+  n.val = xcalloc(n.cap, sizeof *n.val);
+  for (uint32_t i = 0; i < m->cap; i++) {
+    if (!m->key[i]) continue;
+    uint32_t h = idmap_bucket(&n, m->key[i]);
+    n.key[h] = m->key[i];
+    n.val[h] = m->val[i];
+  }
+  free(m->key);
+  free(m->val);
+  *m = n;
+}
+
+void idmap_free(idmap *m) {
+  free(m->key);
+  free(m->val);
+  *m = (idmap){0};
+}
