@@ -267,8 +267,37 @@ static int check(const source *s, TSNode n, int found) {
  * of exhausting the C stack. Compilers stop at a few hundred levels too. */
 enum { MAX_NESTING = 1000 };
 
-static int check_depth(const source *s) {
+/* chan_make(T) without a capacity (Go's make(chan T)) parses as a call of a
+ * function chan_make whose argument is a type, which C's compiler then
+ * refuses in its own words about macros; say what to write instead. Only
+ * an argument that begins with a type keyword is certainly a type (a
+ * typedef name is not told from a variable here, and is left to the
+ * compiler). */
+static int chan_make_without_capacity(const source *s, TSNode call) {
+  TSNode f = node_field(call, "function"), args = node_field(call, "arguments");
+  if (!node_is(f, "identifier") || !node_text_is(s, f, "chan_make") || ts_node_is_null(args) ||
+      ts_node_named_child_count(args) != 1)
+    return 0;
+  static const char *const kw[] = {"int", "char", "short", "long", "unsigned", "signed", "float", "double",
+                                   "_Bool", "bool", "void", "struct", "union", "enum", "const", "volatile",
+                                   "chan", "_Complex"};
+  TSNode a = ts_node_named_child(args, 0);
+  char *t = node_text(s, a);
+  size_t n = strspn(t, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_0123456789");
+  bool type = false;
+  for (size_t i = 0; i < sizeof kw / sizeof *kw && !type; i++) type = strlen(kw[i]) == n && !strncmp(t, kw[i], n);
+  if (type)
+    diag_error(s, call, "chan_make(%s) needs a capacity: chan_make(%s, 0) makes an unbuffered channel "
+               "(Go's make(chan %s))", t, t, t);
+  free(t);
+  return type;
+}
+
+/* Returns 1 if nesting is too deep; counts chan_make(T) calls in *capless. */
+static int check_depth(const source *s, int *capless) {
   TSTreeCursor cur = ts_tree_cursor_new(ts_tree_root_node(s->tree));
+  TSSymbol call = ts_language_symbol_for_name(ts_tree_language(s->tree), "call_expression",
+                                              (uint32_t)strlen("call_expression"), true);
   int depth = 0, errors = 0;
   for (;;) {
     if (depth > MAX_NESTING) {
@@ -277,6 +306,8 @@ static int check_depth(const source *s) {
       errors = 1;
       break;
     }
+    TSNode here = ts_tree_cursor_current_node(&cur);
+    if (ts_node_symbol(here) == call) *capless += chan_make_without_capacity(s, here);
     if (ts_tree_cursor_goto_first_child(&cur)) { depth++; continue; }
     while (!ts_tree_cursor_goto_next_sibling(&cur)) {
       if (!ts_tree_cursor_goto_parent(&cur)) goto done;
@@ -289,9 +320,10 @@ done:
 }
 
 int source_check_syntax(const source *s) {
-  int d = check_depth(s);
+  int capless = 0;
+  int d = check_depth(s, &capless);
   if (d) return d;
-  return check(s, ts_tree_root_node(s->tree), 0);
+  return check(s, ts_tree_root_node(s->tree), 0) + capless;
 }
 
 /* The field name of child i of n, or NULL. (libtree-sitter 0.20's
