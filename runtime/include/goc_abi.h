@@ -314,13 +314,14 @@ int goc__select(goc_g *g, goc_select_case *cases, int n, _Bool has_default,
 void goc__select_resume(goc_g *g, int *chosen, _Bool *recv_ok);
 
 /* A select with one case and a default (Go's selectnbrecv/selectnbsend):
- * the operation if it can complete at once, else 0; never parks. */
+ * the operation if it can complete at once, else 0; never parks. c is not
+ * nil; called through the _inline wrappers below, after their check. */
 int goc__chan_tryrecv(goc_chan *c, void *dst, _Bool *ok);
 int goc__chan_trysend(goc_chan *c, const void *elem);   /* panics if c is closed */
 
 /* The words of a channel's header that the lock-free "would block" checks
  * read (runtime/src/chan.h: struct goc_chan begins so, static asserts in
- * chan.c keep the two in step; the checks' reasoning is there). Inline, a
+ * chan.c keep the two in step; the checks' reasoning is in chan.h). Inline, a
  * one-case select that finds nothing to do makes no call, as Go's
  * selectnbrecv returns before it takes the lock. may_alias: the runtime
  * writes these words through its own struct. */
@@ -329,22 +330,37 @@ typedef struct __attribute__((may_alias)) goc__chan_view {
   __SIZE_TYPE__ qcount, dataqsiz, sendx, recvx;
   void *recvq_first, *recvq_last, *sendq_first, *sendq_last;
 } goc__chan_view;
-static inline int goc__chan_tryrecv_inline(goc_chan *c, void *dst, _Bool *ok) {
+/* The lock-free checks themselves (the runtime's too: its non-blocking
+ * paths and the plain-C try-ops use these). */
+static inline _Bool goc__chan_nb_full(goc_chan *c) {
   const goc__chan_view *v = (const goc__chan_view *)(void *)c;
-  if (!c) return 0;
-  if ((v->dataqsiz ? __atomic_load_n(&v->qcount, __ATOMIC_SEQ_CST) == 0
-                   : __atomic_load_n(&v->sendq_first, __ATOMIC_SEQ_CST) == (void *)0) &&
-      __atomic_load_n(&v->closed, __ATOMIC_SEQ_CST) == 0)
-    return 0;
+  if (v->dataqsiz == 0) return __atomic_load_n(&v->recvq_first, __ATOMIC_SEQ_CST) == (void *)0;
+  return __atomic_load_n(&v->qcount, __ATOMIC_SEQ_CST) == v->dataqsiz;
+}
+static inline _Bool goc__chan_nb_empty(goc_chan *c) {
+  const goc__chan_view *v = (const goc__chan_view *)(void *)c;
+  if (v->dataqsiz == 0) return __atomic_load_n(&v->sendq_first, __ATOMIC_SEQ_CST) == (void *)0;
+  return __atomic_load_n(&v->qcount, __ATOMIC_SEQ_CST) == 0;
+}
+/* A non-blocking send on c would block now: full (no waiting receiver) and
+ * open. (A closed channel panics on the locked path.) */
+static inline _Bool goc__chan_send_would_block(goc_chan *c) {
+  return goc__chan_nb_full(c) &&
+         __atomic_load_n(&((const goc__chan_view *)(void *)c)->closed, __ATOMIC_SEQ_CST) == 0;
+}
+/* A non-blocking receive on c would block now: empty and open. */
+static inline _Bool goc__chan_recv_would_block(goc_chan *c) {
+  return goc__chan_nb_empty(c) &&
+         __atomic_load_n(&((const goc__chan_view *)(void *)c)->closed, __ATOMIC_SEQ_CST) == 0;
+}
+/* The lowered one-case select: the check here, the rest in the runtime
+ * (which does not check again). */
+static inline int goc__chan_tryrecv_inline(goc_chan *c, void *dst, _Bool *ok) {
+  if (!c || goc__chan_recv_would_block(c)) return 0;
   return goc__chan_tryrecv(c, dst, ok);
 }
 static inline int goc__chan_trysend_inline(goc_chan *c, const void *elem) {
-  const goc__chan_view *v = (const goc__chan_view *)(void *)c;
-  if (!c) return 0;
-  if ((v->dataqsiz ? __atomic_load_n(&v->qcount, __ATOMIC_SEQ_CST) == v->dataqsiz
-                   : __atomic_load_n(&v->recvq_first, __ATOMIC_SEQ_CST) == (void *)0) &&
-      __atomic_load_n(&v->closed, __ATOMIC_SEQ_CST) == 0)
-    return 0;
+  if (!c || goc__chan_send_would_block(c)) return 0;
   return goc__chan_trysend(c, elem);
 }
 

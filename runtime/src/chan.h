@@ -140,28 +140,10 @@ struct goc_chan {
  * seen: a send may have completed between t1 and t2 (that is
  * goc__chanrecv's re-check, taken with the lock-free answer or the lock).
  *
- * A passing check promises nothing: the locked path decides. */
-static inline bool goc__chan_nb_full(goc_chan *c) {
-  if (c->dataqsiz == 0)
-    return __atomic_load_n(&c->recvq.first, __ATOMIC_SEQ_CST) == NULL;
-  return __atomic_load_n(&c->qcount, __ATOMIC_SEQ_CST) == c->dataqsiz;
-}
-static inline bool goc__chan_nb_empty(goc_chan *c) {
-  if (c->dataqsiz == 0)
-    return __atomic_load_n(&c->sendq.first, __ATOMIC_SEQ_CST) == NULL;
-  return __atomic_load_n(&c->qcount, __ATOMIC_SEQ_CST) == 0;
-}
-/* A non-blocking send on c would block now: full (no waiting receiver) and
- * open. (A closed channel panics on the locked path.) */
-static inline bool goc__chan_send_would_block(goc_chan *c) {
-  return goc__chan_nb_full(c) &&
-         __atomic_load_n(&c->closed, __ATOMIC_SEQ_CST) == 0;
-}
-/* A non-blocking receive on c would block now: empty and open. */
-static inline bool goc__chan_recv_would_block(goc_chan *c) {
-  return goc__chan_nb_empty(c) &&
-         __atomic_load_n(&c->closed, __ATOMIC_SEQ_CST) == 0;
-}
+ * A passing check promises nothing: the locked path decides.
+ * (The checks, goc__chan_nb_full/nb_empty and goc__chan_send/recv_would_block,
+ * are in goc_abi.h, on its view of this header, so that lowered code
+ * inlines the same ones.) */
 
 /* Frees c unless goroutines or threads wait on it (then leaves it: they
  * block forever, as on a stopped Go timer). Returns whether it freed c. */

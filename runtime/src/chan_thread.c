@@ -57,17 +57,15 @@ bool goc_chan_recv(goc_chan *c, void *elem) {
 }
 
 /* The same from goroutine code (lowered one-case selects with a default):
- * no plain-thread bookkeeping. The lock-free "would block" check comes
- * first, here, so that the common failing case is a few loads in a leaf
- * function (inside goc__chansend/chanrecv it ran after their prologue,
- * which saves six registers: 44-49 instructions per failed try, now ~12). */
+ * no plain-thread bookkeeping, and no lock-free "would block" check: the
+ * lowered code's inline wrapper (goc_abi.h) ran it before the call, so the
+ * common failing case costs a few loads and no call at all, and the one
+ * that may complete goes straight to the locked path. */
 int goc__chan_trysend(goc_chan *c, const void *elem) {
-  if (!c || goc__chan_send_would_block(c)) return 0;
   return goc__chansend(c, elem, false, NULL, NULL) != 0;
 }
 
 int goc__chan_tryrecv(goc_chan *c, void *dst, bool *ok) {
-  if (!c || goc__chan_recv_would_block(c)) return 0;
   bool rok = false;
   if (!goc__chanrecv(c, dst, &rok, false, NULL, NULL)) return 0;
   if (ok) *ok = rok;
