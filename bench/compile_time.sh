@@ -2,8 +2,9 @@
 # bench/compile_time.sh [N [FIRST_SEED]] — goc cc's compile time against
 # gcc's on csmith programs (issue 9's figure): for seeds FIRST..FIRST+N-1
 # (default 1..12) the program is generated and mutated as tests/csmith.sh
-# does (variant B: every function a goroutine function, receives inside a
-# random quarter of the subexpressions), then timed:
+# does (VARIANT=B, the default: every function a goroutine function,
+# receives inside a random quarter of the subexpressions; VARIANT=A: only
+# a goc_yield() at every function entry), then timed:
 #   gcc      gcc -w -O1 on the original (compile and link);
 #   goc      goc cc -w -O1 on variant B (compile and link);
 #   xform    goc transform (GOC_NO_CHECK=1: goc cc runs no check unless the
@@ -25,6 +26,7 @@
 set -uo pipefail
 n=${1:-12}
 first=${2:-1}
+variant=${VARIANT:-B}
 here=$(cd "$(dirname "$0")" && pwd)
 goc=${GOC:-$here/../build/transform/goc}
 mutate=${CSMITH_MUTATE:-$here/../build/tests/csmith_mutate}
@@ -51,14 +53,14 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'
 printf "%-6s %7s %7s %7s %7s %7s %7s %7s %6s\n" seed gcc goc xform lowered twin goc/gcc low/gcc size
 tg=0 tc=0 tx=0 tl=0 tt=0 tp=0 to=0
 for ((seed = first; seed < first + n; seed++)); do
-  c="$work/p$seed.c" g="$work/p${seed}_B.goc"
+  c="$work/p$seed.c" g="$work/p${seed}_$variant.goc"
   csmith --seed "$seed" --no-bitfields --no-packed-struct --max-funcs 8 > "$c" 2>/dev/null || continue
   tgcc=$(cpu "$cc" -w -O1 -I"$inc" "$c" -o "$work/base") || { echo "seed $seed: gcc cannot build it"; continue; }
-  "$mutate" B "$seed" < "$c" > "$g"
+  "$mutate" "$variant" "$seed" < "$c" > "$g"
   if ! tgoc=$(CC="$cc" cpu "$goc" cc -w -O1 -I"$inc" "$g" -o "$work/a"); then
     echo "seed $seed: goc cc failed: $(grep -m1 error "$work/cpu.err")"; continue
   fi
-  lowered="$work/p${seed}_B.c"
+  lowered="$work/p${seed}_$variant.c"
   txf=$(GOC_NO_CHECK=1 CC="$cc" cpu "$goc" transform "$g" -o "$lowered" -- -w -O1 -I"$inc") ||
     { echo "seed $seed: goc transform failed"; continue; }
   # the command driver.c's cc_command and driver_cc_build run
