@@ -105,6 +105,40 @@ static int resolve(walk *w, const char *name) {
   return -1;
 }
 
+/* A use of a variable (or function) by name: a local's reference, or a
+ * name a go block captures. */
+static void use_identifier(walk *w, TSNode n) {
+  fnctx *fx = w->fx;
+  char *name = node_text(fx->s, n);
+  int k = resolve(w, name);
+  if (k >= 0) {
+    if (!fx->slots[k].is_shadow) {
+      map_put(fx, ts_node_start_byte(n), k);
+      slot *sl = &fx->slots[k];
+      sl->refs = xrealloc(sl->refs, sizeof(uint32_t) * (size_t)(sl->nrefs + 1));
+      sl->refs[sl->nrefs++] = ts_node_start_byte(n);
+    }
+  } else if (!w->in_go) {
+    add_free(fx, name);
+  }
+  free(name);
+}
+
+/* chan_make(x, n) parses as the channel syntax whenever x could be a type
+ * name. An x that is a local in scope (which hides any typedef of its
+ * name), or that names no typedef of the translation unit and is not a
+ * reserved name (the compiler's own types, _Bool, __int128, have none), is
+ * a value: the expression calls the user's own function chan_make. Returns x's node, or
+ * a null node for the channel syntax. */
+static TSNode chan_make_value(const source *s, TSNode n, walk *w) {
+  TSNode el = node_field(n, "element"), ty = node_field(el, "type"), none = {0};
+  if (ts_node_named_child_count(el) != 1 || !node_is(ty, "type_identifier")) return none;
+  char *name = node_text(s, ty);
+  bool value = resolve(w, name) >= 0 || (!name_is_typedef(s, name) && !reserved_name(name));
+  free(name);
+  return value ? ty : none;
+}
+
 static void walk_node(walk *w, TSNode n);
 
 static bool declarator_has_array(TSNode d) {
@@ -291,20 +325,16 @@ static void walk_node(walk *w, TSNode n) {
     return;
   }
   if (!strcmp(t, "identifier")) {
-    char *name = node_text(fx->s, n);
-    int k = resolve(w, name);
-    if (k >= 0) {
-      if (!fx->slots[k].is_shadow) {
-        map_put(fx, ts_node_start_byte(n), k);
-        slot *sl = &fx->slots[k];
-        sl->refs = xrealloc(sl->refs, sizeof(uint32_t) * (size_t)(sl->nrefs + 1));
-        sl->refs[sl->nrefs++] = ts_node_start_byte(n);
-      }
-    } else if (!w->in_go) {
-      add_free(fx, name);
-    }
-    free(name);
+    use_identifier(w, n);
     return;
+  }
+  if (!strcmp(t, "chan_make_expression")) {
+    TSNode v = chan_make_value(fx->s, n, w);
+    if (!ts_node_is_null(v)) {
+      use_identifier(w, v);
+      walk_node(w, node_field(n, "capacity"));
+      return;
+    }
   }
   if (!strcmp(t, "pointer_expression")) {
     TSNode op = node_field(n, "operator");

@@ -139,6 +139,11 @@ const char *renamed_type(const fnctx *fx, TSNode type_name);   /* NULL: as writt
 
 /* typedefs.c */
 bool type_is_array_typedef(const source *s, TSNode type);
+/* Whether any typedef of the translation unit (at any scope) has this name. */
+bool name_is_typedef(const source *s, const char *name);
+/* Whether name is reserved to the implementation (_Bool, __int128: types
+ * the compiler knows without a typedef). */
+bool reserved_name(const char *name);
 /* Whether slot k may be read after a suspension at byte pos (a reference
  * after pos, or one inside a loop around pos; everything with a goto). */
 bool slot_live_after(const fnctx *fx, int k, uint32_t pos);

@@ -33,9 +33,31 @@ static void chan_type(const source *s, fnctx *fx, rw_mode mode, TSNode n, buf *o
   buf_puts(out, ") (*)[1])");
 }
 
+/* chan_make(x, n) with an x that is a value (analyse.c's chan_make_value:
+ * a local in scope, or neither a typedef's name nor a reserved one) calls the user's own function. */
+static bool element_is_a_value(const source *s, const fnctx *fx, TSNode el) {
+  TSNode ty = node_field(el, "type");
+  if (ts_node_named_child_count(el) != 1 || !node_is(ty, "type_identifier")) return false;
+  if (fx && slot_of_ident(fx, ty) >= 0) return true;
+  char *name = node_text(s, ty);
+  bool value = !name_is_typedef(s, name) && !reserved_name(name);
+  free(name);
+  return value;
+}
+
+static void rewrite_identifier(const source *s, fnctx *fx, rw_mode mode, TSNode n, buf *out);
+
 static void chan_make(const source *s, fnctx *fx, rw_mode mode, TSNode n, buf *out) {
   TSNode el = node_field(n, "element");
   TSNode cap = node_field(n, "capacity");
+  if (element_is_a_value(s, fx, el)) {
+    buf_puts(out, "chan_make(");
+    rewrite_identifier(s, fx, mode, node_field(el, "type"), out);
+    buf_puts(out, ", ");
+    rewrite_node(s, fx, mode, cap, out);
+    buf_puts(out, ")");
+    return;
+  }
   char *t = rewrite_str(s, fx, mode, el);
   buf_printf(out, "((__typeof__(__typeof__(%s) (*)[1]))goc_chan_make(sizeof(%s), _Alignof(%s), (__SIZE_TYPE__)(", t, t, t);
   rewrite_node(s, fx, mode, cap, out);
@@ -77,23 +99,30 @@ void rewrite_node(const source *s, fnctx *fx, rw_mode mode, TSNode n, buf *out) 
     if (rn) { buf_puts(out, rn); return; }
   }
   if (fx && !strcmp(t, "identifier")) {
-    if (fx->decl_name_as && ts_node_start_byte(n) == fx->decl_name_pos) {
-      buf_puts(out, fx->decl_name_as);
-      return;
-    }
-    int k = slot_of_ident(fx, n);
-    if (k >= 0) {
-      slot *sl = &fx->slots[k];
-      if (mode == RW_TOP && declared_in_place(sl))
-        buf_printf(out, "(*(goc_T%d *)0)", k);
-      else if (sl->in_L && mode == RW_EXPR)
-        buf_printf(out, "(goc_L->%s)", sl->fname);
-      else
-        buf_puts(out, sl->cname);
-      return;
-    }
+    rewrite_identifier(s, fx, mode, n, out);
+    return;
   }
   range(s, fx, mode, n, ts_node_start_byte(n), ts_node_end_byte(n), out, 0);
+}
+
+/* A name as the lowering spells it: a local's slot, or as written. */
+static void rewrite_identifier(const source *s, fnctx *fx, rw_mode mode, TSNode n, buf *out) {
+  if (fx && fx->decl_name_as && ts_node_start_byte(n) == fx->decl_name_pos) {
+    buf_puts(out, fx->decl_name_as);
+    return;
+  }
+  int k = fx ? slot_of_ident(fx, n) : -1;
+  if (k >= 0) {
+    slot *sl = &fx->slots[k];
+    if (mode == RW_TOP && declared_in_place(sl))
+      buf_printf(out, "(*(goc_T%d *)0)", k);
+    else if (sl->in_L && mode == RW_EXPR)
+      buf_printf(out, "(goc_L->%s)", sl->fname);
+    else
+      buf_puts(out, sl->cname);
+    return;
+  }
+  buf_putn(out, s->text + ts_node_start_byte(n), ts_node_end_byte(n) - ts_node_start_byte(n));
 }
 
 static void range(const source *s, fnctx *fx, rw_mode mode, TSNode n, uint32_t a, uint32_t b, buf *out,

@@ -93,6 +93,17 @@ static bool is_array_name(tdtable *t, const char *name) {
   return any;
 }
 
+bool reserved_name(const char *name) {
+  return name[0] == '_' && (name[1] == '_' || (name[1] >= 'A' && name[1] <= 'Z'));
+}
+
+bool name_is_typedef(const source *s, const char *name) {
+  tdtable *t = table_of(s);
+  for (int i = 0; i < t->n; i++)
+    if (!strcmp(t->v[i].name, name)) return true;
+  return false;
+}
+
 bool type_is_array_typedef(const source *s, TSNode type) {
   if (!node_is(type, "type_identifier")) return false;
   tdtable *t = table_of(s);
