@@ -63,6 +63,8 @@ module.exports = grammar(C, {
     [$.attributed_declarator, $.parameter_declaration],
     [$.pointer_declarator, $.abstract_pointer_declarator],
     [$._declaration_modifiers, $.attributed_null_statement],
+    [$._declaration_modifiers, $.type_definition],
+    [$._declaration_modifiers, $.attributed_null_statement, $.type_definition],
   ]),
 
   rules: {
@@ -288,6 +290,41 @@ module.exports = grammar(C, {
       repeat(choice($.type_qualifier, $.attribute_specifier)),
       field('declarator', $._field_declarator),
     ))),
+
+    // GCC's attributes around a typedef's type: `__attribute__((deprecated))
+    // typedef int T;` (CPython's Py_DEPRECATED) and `typedef int
+    // __attribute__((aligned(8))) T;`.
+    type_definition: $ => seq(
+      choice(optional('__extension__'), repeat1($.attribute_specifier)),
+      'typedef',
+      $._type_definition_type,
+      $._type_definition_declarators,
+      repeat($.attribute_specifier),
+      ';',
+    ),
+    _type_definition_type: $ => seq(
+      repeat(choice($.type_qualifier, $.attribute_specifier)),
+      field('type', $.type_specifier),
+      repeat(choice($.type_qualifier, $.attribute_specifier)),
+    ),
+
+    // `regmatch_t m[__restrict n]`: glibc's <regex.h> qualifies array
+    // parameters with GNU's `__restrict`, which tree-sitter-c 0.23.6 takes
+    // only after a pointer's `*`.
+    array_declarator: $ => prec(1, seq(
+      field('declarator', $._declarator),
+      '[',
+      repeat(choice($.type_qualifier, $.ms_restrict_modifier, 'static')),
+      field('size', optional(choice($.expression, '*'))),
+      ']',
+    )),
+    abstract_array_declarator: $ => prec(1, seq(
+      field('declarator', optional($._abstract_declarator)),
+      '[',
+      repeat(choice($.type_qualifier, $.ms_restrict_modifier, 'static')),
+      field('size', optional(choice($.expression, '*'))),
+      ']',
+    )),
 
     // `__builtin_offsetof(T, a.b[2])`, which <stddef.h>'s offsetof becomes.
     offsetof_expression: $ => prec(PREC.OFFSETOF, seq(
