@@ -359,6 +359,12 @@ module.exports = grammar(C, {
     // tree-sitter-c 0.23.6 does not know. It only ever precedes a type here.
     type_qualifier: ($, original) => choice(
       original,
+      // GCC's alternate spellings (Linux's <linux/idxd.h>: `__volatile__
+      // uint8_t status;`).
+      '__volatile__',
+      '__volatile',
+      '__const',
+      '__const__',
       '__signed__',
       // `double _Complex`: glibc's <complex.h> and csmith's headers.
       '_Complex',
@@ -367,10 +373,18 @@ module.exports = grammar(C, {
     ),
 
     // Unnamed bit-fields (`int :32;`), which glibc's <sys/timex.h> uses and
-    // tree-sitter-c 0.23.6 does not parse.
-    _field_declaration_declarator: ($, original) => choice(
-      original,
+    // tree-sitter-c 0.23.6 does not parse, also in a list (Linux's
+    // <linux/ioam6.h>: `__u8 :1, :1, overflow:1, ...;`).
+    _field_declaration_declarator: $ => commaSep1(choice(
+      seq(field('declarator', $._field_declarator), optional($.bitfield_clause)),
       $.bitfield_clause,
+    )),
+
+    // A stray `;` among the members (GCC accepts it; Linux's <linux/nfc.h>
+    // ends a member `... /* Service name URI */;`).
+    _field_declaration_list_item: ($, original) => choice(
+      original,
+      ';',
     ),
 
     type_specifier: ($, original) => choice(

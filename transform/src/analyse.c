@@ -434,7 +434,8 @@ static char *var_decl(fnctx *fx, slot *sl, rw_mode mode, buf *align) {
     if (!node_is(k, "type_qualifier") && !node_is(k, "attribute_specifier")) continue;
     if (node_is(k, "type_qualifier") && plain) {
       char *q = node_text(s, k);
-      bool is_const = !strcmp(q, "const");   /* alignas, volatile, _Atomic stay */
+      /* alignas, volatile, _Atomic stay */
+      bool is_const = !strcmp(q, "const") || !strcmp(q, "__const") || !strcmp(q, "__const__");
       free(q);
       if (is_const) continue;
     }
