@@ -64,6 +64,7 @@ module.exports = grammar(C, {
     [$.pointer_declarator, $.abstract_pointer_declarator],
     [$._declaration_modifiers, $.attributed_null_statement],
     [$._declaration_modifiers, $.type_definition],
+    [$._declaration_modifiers, $.parenthesized_declarator],
     [$._declaration_modifiers, $.attributed_null_statement, $.type_definition],
   ]),
 
@@ -308,6 +309,30 @@ module.exports = grammar(C, {
       repeat(choice($.type_qualifier, $.attribute_specifier)),
     ),
 
+    // An attribute just inside a declarator's parentheses: libxml2's
+    // `typedef void *(__attribute__((alloc_size(1))) *xmlMallocFunc)(size_t);`.
+    // The inner declarator is the last named child.
+    parenthesized_declarator: $ => prec.dynamic(PREC.PAREN_DECLARATOR, seq(
+      '(',
+      optional($.ms_call_modifier),
+      repeat($.attribute_specifier),
+      $._declarator,
+      ')',
+    )),
+    parenthesized_field_declarator: $ => prec.dynamic(PREC.PAREN_DECLARATOR, seq(
+      '(',
+      optional($.ms_call_modifier),
+      repeat($.attribute_specifier),
+      $._field_declarator,
+      ')',
+    )),
+    parenthesized_type_declarator: $ => prec.dynamic(PREC.PAREN_DECLARATOR, seq(
+      '(',
+      optional($.ms_call_modifier),
+      repeat($.attribute_specifier),
+      $._type_declarator,
+      ')',
+    )),
     // `regmatch_t m[__restrict n]`: glibc's <regex.h> qualifies array
     // parameters with GNU's `__restrict`, which tree-sitter-c 0.23.6 takes
     // only after a pointer's `*`.

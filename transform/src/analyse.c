@@ -146,7 +146,7 @@ static bool declarator_has_array(TSNode d) {
     if (node_is(d, "array_declarator")) return true;
     if (node_is(d, "parenthesized_declarator")) {
       if (!ts_node_named_child_count(d)) return false;
-      d = ts_node_named_child(d, 0);
+      d = declarator_inner(d);
       if (node_is(d, "array_declarator")) return true;
     }
   }

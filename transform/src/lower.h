@@ -224,6 +224,9 @@ void emit_frame_decl(fninfo *fn, buf *out);
 
 /* program.c helpers */
 TSNode declarator_name(TSNode d);
+/* The declarator inside d: its declarator field, or a parenthesized one's
+ * inner declarator (past attributes). Null for a name. */
+TSNode declarator_inner(TSNode d);
 TSNode function_declarator_of(TSNode d);
 TSNode name_array_declarator(TSNode d);
 bool has_storage(const source *s, TSNode decl, const char *word);

@@ -266,9 +266,7 @@ static void use_enclosing_typedefs(const source *s, TSNode n, buf *out) {
         if (!f || strcmp(f, "declarator")) continue;
         TSNode nm = ts_node_child(td, j);
         while (!ts_node_is_null(nm) && !node_is(nm, "type_identifier")) {
-          TSNode inner = node_field(nm, "declarator");
-          if (ts_node_is_null(inner) && ts_node_named_child_count(nm)) inner = ts_node_named_child(nm, 0);
-          nm = inner;
+          nm = declarator_inner(nm);
         }
         if (ts_node_is_null(nm)) continue;
         char *name = node_text(s, nm);

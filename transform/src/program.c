@@ -111,14 +111,22 @@ void program_load_blocking(program *p, const char *path) {
   fclose(f);
 }
 
+TSNode declarator_inner(TSNode d) {
+  TSNode inner = node_field(d, "declarator");
+  uint32_t c = ts_node_named_child_count(d);
+  if (!ts_node_is_null(inner) || !c) return inner;
+  /* no field: a parenthesized declarator's is its last named child (after
+     any call modifier and attributes), an attributed one's its first */
+  return ts_node_named_child(d, node_is(d, "parenthesized_declarator") ? c - 1 : 0);
+}
+
 /* The identifier a (possibly pointer/array/function) declarator declares. */
 TSNode declarator_name(TSNode d) {
   while (!ts_node_is_null(d) && !node_is(d, "identifier") && !node_is(d, "field_identifier")) {
     TSNode inner = node_field(d, "declarator");
     if (ts_node_is_null(inner)) {
-      /* parenthesized_declarator has no field */
-      if (node_is(d, "parenthesized_declarator") && ts_node_named_child_count(d))
-        inner = ts_node_named_child(d, 0);
+      if (node_is(d, "parenthesized_declarator"))
+        inner = declarator_inner(d);
       else
         return inner;
     }

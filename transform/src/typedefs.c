@@ -30,9 +30,7 @@ static void collect(tdtable *t, TSNode n) {
       if (!f || strcmp(f, "declarator")) continue;
       TSNode d = ts_node_child(n, i), nm = d;
       while (!ts_node_is_null(nm) && !node_is(nm, "type_identifier")) {
-        TSNode inner = node_field(nm, "declarator");
-        if (ts_node_is_null(inner) && ts_node_named_child_count(nm)) inner = ts_node_named_child(nm, 0);
-        nm = inner;
+        nm = declarator_inner(nm);
       }
       if (ts_node_is_null(nm)) continue;
       t->v = xrealloc(t->v, sizeof(tdef) * (size_t)(t->n + 1));
@@ -63,9 +61,7 @@ static bool declares_array(tdtable *t, TSNode type, TSNode d) {
   /* the declarator applied first to the name */
   TSNode nm = d;
   while (!ts_node_is_null(nm) && !node_is(nm, "type_identifier") && !node_is(nm, "identifier")) {
-    TSNode inner = node_field(nm, "declarator");
-    if (ts_node_is_null(inner) && ts_node_named_child_count(nm)) inner = ts_node_named_child(nm, 0);
-    nm = inner;
+    nm = declarator_inner(nm);
   }
   if (ts_node_is_null(nm)) return false;
   p = node_parent(nm);
