@@ -391,6 +391,7 @@ module.exports = grammar(C, {
       '__const',
       '__const__',
       '__signed__',
+      '__signed',
       // `double _Complex`: glibc's <complex.h> and csmith's headers.
       '_Complex',
       '__complex__',
