@@ -346,9 +346,9 @@ static void goexit(goc_m *m, goc_g *g) {
   goc__gfput(m->p, g);
 }
 
-/* After g's park is committed: the G it readied into runnext, taken to run
- * at once without a trip through goc__schedule (which would find it first
- * too), unless something a schedule point looks at before runnext is
+/* After g's park is committed or g ended: the G it readied or started
+ * into runnext, taken to run at once without a trip through goc__schedule
+ * (which would find it first too), unless something a schedule point looks at before runnext is
  * pending: a retired P, an M waiting for a P, timers, the global queue. */
 static goc_g *handoff_next(goc_p *p) {
   if (__builtin_expect(goc__p_retired(p), 0) ||
@@ -398,6 +398,12 @@ next_g:;
         atomic_store_explicit(&m->curg, NULL, memory_order_relaxed);
         goc__tls_g = NULL;
         goexit(m, g);
+        /* The G it started last (spawn_chain: every G starts the next and
+         * ends) runs at once, as after a park. */
+        if ((g = handoff_next(m->p)) != NULL) {
+          inherit = true;
+          goto next_g;
+        }
         return;
       }
       g->h.top = top->parent;
