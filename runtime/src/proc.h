@@ -224,6 +224,8 @@ struct goc_p {
   _Atomic uint32_t runqhead, runqtail;
   _Atomic(goc_g *) runq[GOC_RUNQ_SIZE];
   _Atomic(goc_g *) runnext;
+  _Atomic uint32_t nexttick;         /* runnext Gs the owner took (owner
+                                        writes, the monitor reads) */
   goc_p *link;                       /* idle list */
   /* caches (owner only) */
   goc_g *gfree[GOC_GCLASSES + 1];     /* by size class (1..GOC_GCLASSES) */
@@ -243,7 +245,8 @@ struct goc_p {
   int32_t ntimers, timerscap;
   _Atomic int64_t timer0when;        /* heap top, INT64_MAX when empty */
   /* monitor bookkeeping */
-  uint32_t sm_schedtick, sm_syscalltick;
+  uint32_t sm_schedtick, sm_syscalltick, sm_nexttick;
+  goc_g *sm_runnext;
   int32_t sm_preempts;               /* preempt requests ignored so far */
   int64_t sm_schedwhen, sm_syscallwhen;
 };
@@ -481,19 +484,33 @@ void goc__procs_init(int32_t n);            /* start-up: n idle Ps */
 void goc__p_retire(goc_p *p);               /* sched.lock held; p unowned */
 
 /* runq.c (owner-only unless noted) */
+/* Gs in the ring (runnext not counted); any M, a snapshot. */
+static inline uint32_t goc__runqlen(goc_p *p) {
+  return atomic_load_explicit(&p->runqtail, memory_order_relaxed) -
+         atomic_load_explicit(&p->runqhead, memory_order_relaxed);
+}
+/* The owner took its runnext G (handoff_next, runqget): the monitor tells
+ * a G left in runnext for a whole round from a stream of them. */
+static inline void goc__runnext_taken(goc_p *p) {
+  atomic_store_explicit(&p->nexttick,
+                        atomic_load_explicit(&p->nexttick, memory_order_relaxed) + 1,
+                        memory_order_relaxed);
+}
 uint32_t goc__runqput(goc_p *p, goc_g *g, bool next);   /* ring length */
 /* runqput(p, g, true) when runnext is empty, inline: only the owner makes
- * it non-NULL (thieves CAS a G to NULL), so a plain store will do. */
-static inline void goc__runqput_next(goc_p *p, goc_g *g) {
-  if (__builtin_expect(atomic_load_explicit(&p->runnext, memory_order_relaxed) == NULL, 1))
+ * it non-NULL (thieves CAS a G to NULL), so a plain store will do.
+ * Returns whether g is now the P's only queued G (goc__runq_lone). */
+static inline bool goc__runqput_next(goc_p *p, goc_g *g) {
+  if (__builtin_expect(atomic_load_explicit(&p->runnext, memory_order_relaxed) == NULL, 1)) {
     atomic_store_explicit(&p->runnext, g, memory_order_release);
-  else
-    (void)goc__runqput(p, g, true);
+    return goc__runqlen(p) == 0;
+  }
+  (void)goc__runqput(p, g, true);
+  return false;
 }
 goc_g *goc__runqget(goc_p *p, bool *inherit);
 goc_g *goc__runqsteal(goc_p *p, goc_p *victim, bool stealnext); /* any M */
 bool goc__runqempty(goc_p *p);                                  /* any M */
-uint32_t goc__runqlen(goc_p *p);                                /* any M */
 void goc__globrunqput(goc_g *g);             /* sched.lock held */
 void goc__globrunqputbatch(goc_g *head, goc_g *tail, int32_t n); /* held */
 goc_g *goc__globrunqget(int32_t max, goc_g **rest); /* held */

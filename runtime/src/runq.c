@@ -71,6 +71,7 @@ uint32_t goc__runqput(goc_p *p, goc_g *g, bool next) {
 goc_g *goc__runqget(goc_p *p, bool *inherit) {
   goc_g *next = atomic_load(&p->runnext);
   if (next && atomic_compare_exchange_strong(&p->runnext, &next, NULL)) {
+    goc__runnext_taken(p);
     *inherit = true;
     return next;
   }
@@ -103,8 +104,11 @@ static uint32_t runqgrab(goc_p *p, _Atomic(goc_g *) *batch, uint32_t bh,
           /* The owner likely readied it and is about to run it: give it a
            * moment, as Go does (usleep(3)). */
           if (atomic_load(&p->status) == GOC_P_RUNNING) usleep(3);
+          /* Gone: the owner runs its readied Gs itself. Looking again
+           * slept 3 us on every new one while a pair handed off on that
+           * P (a thousand sleeps a run of chan_sync at P=2). */
           if (!atomic_compare_exchange_strong(&p->runnext, &next, NULL))
-            continue;
+            return 0;
           atomic_store_explicit(&batch[bh % GOC_RUNQ_SIZE], next,
                                 memory_order_relaxed);
           return 1;
@@ -156,12 +160,6 @@ bool goc__runqempty(goc_p *p) {
     goc_g *next = atomic_load(&p->runnext);
     if (t == atomic_load(&p->runqtail)) return h == t && next == NULL;
   }
-}
-
-uint32_t goc__runqlen(goc_p *p) {
-  uint32_t h = atomic_load(&p->runqhead);
-  uint32_t t = atomic_load(&p->runqtail);
-  return t - h;
 }
 
 /* sched.lock held. */

@@ -12,6 +12,15 @@
  *   - nmspinning counts Ms with m->spinning; a spinning M that finds work
  *     stops spinning and calls wakep() so the search goes on (Go's
  *     resetspinning). At most one M blocks in netpoll (sched.polling).
+ *   - A G readied or started into an empty runnext of a P whose ring is
+ *     empty (a lone G) wakes no M: it runs on that P when the running G
+ *     stops, which in a hand-off or a spawn chain is at once (waking the
+ *     idle M there cost a futex call and a spinning M polling the P's
+ *     lines, to find nothing it could take). If the running G goes on
+ *     instead, the monitor wakes an M for a lone G still there after a
+ *     whole round (sysmon.c), and a preempted G wakes one when requeued;
+ *     a P handed off with one gets an M (handoffp). A spinning M's last
+ *     look before it sleeps skips a running P's lone G.
  *   - An M that returns from syscall state and lost its P waits for one
  *     (sched.pwait): its C stack holds the G's step, so the G cannot move.
  *     Such an M comes first: a P that is handed off or put idle goes to it,
@@ -233,6 +242,15 @@ static goc_g *stealwork(goc_m *m, goc_p *p, bool *inherit) {
   return NULL;
 }
 
+/* Work on p2 that its owner will not get to soon: a G in runnext alone, on
+ * a running P, is the one its running G just readied or started, and it
+ * runs as soon as that G stops (a spinning M that took its P back for it
+ * spun on, polling the lines that P writes on every hand-off). */
+static bool runnable_elsewhere(goc_p *p2) {
+  if (goc__runqlen(p2) != 0) return true;
+  return atomic_load(&p2->runnext) != NULL && atomic_load(&p2->status) != GOC_P_RUNNING;
+}
+
 /* The calling M holds a P (and may lose it and get another). Blocks until
  * it finds a G. */
 static goc_g *findrunnable(goc_m *m, bool *inherit) {
@@ -292,7 +310,7 @@ top:;
     if (atomic_fetch_sub(&s->nmspinning, 1) <= 0)
       goc__throw("findrunnable: negative nmspinning");
     for (int32_t i = 0; i < procs; i++) {
-      if (!goc__runqempty(goc__allp(i)) || atomic_load(&s->runqsize) > 0) {
+      if (runnable_elsewhere(goc__allp(i)) || atomic_load(&s->runqsize) > 0) {
         goc__rt_lock(&s->lock);
         p = goc__pidleget();
         goc__rt_unlock(&s->lock);
@@ -358,6 +376,7 @@ static goc_g *handoff_next(goc_p *p) {
     return NULL;
   goc_g *g = atomic_load_explicit(&p->runnext, memory_order_relaxed);
   if (!g || !atomic_compare_exchange_strong(&p->runnext, &g, NULL)) return NULL;
+  goc__runnext_taken(p);
   return g;
 }
 
@@ -455,6 +474,7 @@ next_g:;
       goc__globrunqput(g);
       goc__rt_unlock(&goc__sched.lock);
     }
+    goc__wakep();   /* g may have readied a lone G and not woken anyone */
   } else {
     goc__throw("goroutine suspended without parking, preemption or trampoline");
   }
@@ -553,15 +573,16 @@ void goc__ready(goc_g *g) {
   if (__builtin_expect(goc__blockprof_on(), 0)) goc__blockprof_ready(g);
   goc_p *p = goc__lockp();
   GOC_TRACE(GOC_EV_UNBLOCK, g->id, p ? p->id : -1, NULL, NULL, 0);
+  bool lone = false;
   if (p) {
-    goc__runqput_next(p, g);
+    lone = goc__runqput_next(p, g);
   } else {
     goc__rt_lock(&goc__sched.lock);
     goc__globrunqput(g);
     goc__rt_unlock(&goc__sched.lock);
   }
   goc__unlockp();
-  goc__wakep();
+  if (!lone) goc__wakep();   /* a lone runnext G: see the file's invariants */
 }
 
 int goc_yield__async(goc_g *g) {

@@ -21,6 +21,8 @@
  *     for a syscall. The M keeps running its C code and gets a P back at
  *     its next runtime entry (goc__reacquirep_slow). Without membarrier
  *     (old kernels, seccomp) such Gs keep their P, as before Go 1.14;
+ *   - a G left alone in a running P's runnext for a whole round (sched.c)
+ *     gets an M woken for it;
  *   - timers that are due and not run by anyone (every P busy, or idle with
  *     no M polling) run here; their Gs go to the global queue;
  *   - netpoll, if no M has polled for 10 ms;
@@ -122,6 +124,14 @@ static bool retake(int64_t now) {
     goc_p *p = goc__allp(i);
     int st = atomic_load(&p->status);
     if (st == GOC_P_RUNNING) {
+      /* A lone G (sched.c) still in runnext since the last round: its
+       * readier runs on, so it goes to another P. Not counted as work
+       * done: ping-pong pairs leave one there at most rounds. */
+      goc_g *next = atomic_load(&p->runnext);
+      uint32_t nt = atomic_load_explicit(&p->nexttick, memory_order_relaxed);
+      if (next && next == p->sm_runnext && nt == p->sm_nexttick) goc__wakep();
+      p->sm_runnext = next;
+      p->sm_nexttick = nt;
       uint32_t t = atomic_load(&p->schedtick);
       if (p->sm_schedtick != t) {
         p->sm_schedtick = t;
