@@ -368,7 +368,7 @@ static void goexit(goc_m *m, goc_g *g) {
  * into runnext, taken to run at once without a trip through goc__schedule
  * (which would find it first too), unless something a schedule point looks at before runnext is
  * pending: a retired P, an M waiting for a P, timers, the global queue. */
-static goc_g *handoff_next(goc_p *p) {
+static inline __attribute__((always_inline)) goc_g *handoff_next(goc_p *p) {
   if (__builtin_expect(goc__p_retired(p), 0) ||
       atomic_load_explicit(&goc__sched.npwait, memory_order_relaxed) > 0 ||
       atomic_load_explicit(&p->timer0when, memory_order_relaxed) != INT64_MAX ||
