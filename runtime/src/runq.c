@@ -92,10 +92,25 @@ goc_g *goc__runqget(goc_p *p, bool *inherit) {
 /* Any M. Grabs half of p's queue into batch[bh..] (a ring). */
 static uint32_t runqgrab(goc_p *p, _Atomic(goc_g *) *batch, uint32_t bh,
                          bool stealnext) {
+  bool waited = false;
   for (;;) {
     uint32_t h = atomic_load_explicit(&p->runqhead, memory_order_acquire);
     uint32_t t = atomic_load_explicit(&p->runqtail, memory_order_acquire);
     uint32_t n = t - h;
+    if (n != 0 && n <= GOC_RUNQ_SIZE && !waited &&
+        atomic_load(&p->status) == GOC_P_RUNNING) {
+      /* Take only Gs the owner would not reach soon: wait a moment (as
+       * for runnext below), and leave them if it got through at least as
+       * many meanwhile as are left. Gs that run for a few dozen
+       * nanoseconds each (spawn_single) cost far more to move, made on
+       * one CPU, run and freed on the other, than to run where they are. */
+      usleep(3);
+      waited = true;
+      uint32_t h2 = atomic_load_explicit(&p->runqhead, memory_order_acquire);
+      uint32_t t2 = atomic_load_explicit(&p->runqtail, memory_order_acquire);
+      if (t2 - h2 <= h2 - h) return 0;
+      continue;
+    }
     n = n - n / 2;
     if (n == 0) {
       if (stealnext) {
