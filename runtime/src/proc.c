@@ -345,9 +345,10 @@ void goc__go_start(goc_g *newg, const goc_site *site) {
   if (p) goc__count_add(&p->ngstarted, 1);
   else atomic_fetch_add(&goc__sched.ngoroutines, 1);
   GOC_TRACE(GOC_EV_CREATE, newg->id, p ? p->id : -1, NULL, site ? site->file : NULL, site ? site->line : 0);
-  if (p) {
+  if (p && atomic_load_explicit(&p->runnext, memory_order_relaxed) == NULL) {
+    lone = goc__runqput_next(p, newg);   /* inline: no call when runnext is free */
+  } else if (p) {
     uint32_t queued = goc__runqput(p, newg, true);
-    lone = queued == 0 && goc__runqlen(p) == 0;
     /* A spawner that has filled half its P's queue is asked to yield at its
      * next check: the Gs it made then run while their memory is still in
      * the cache, and finish into the free list it takes its next Gs from.
