@@ -18,8 +18,9 @@
  *     idle M there cost a futex call and a spinning M polling the P's
  *     lines, to find nothing it could take). If the running G goes on
  *     instead, the monitor wakes an M for a lone G still there after a
- *     whole round (sysmon.c), and a preempted G wakes one when requeued;
- *     a P handed off with one gets an M (handoffp). A spinning M's last
+ *     whole round (sysmon.c), a preempted G wakes one when requeued, and
+ *     so does a G entering syscall state with one on its P; a P handed
+ *     off with one gets an M (handoffp). A spinning M's last
  *     look before it sleeps skips a running P's lone G.
  *   - An M that returns from syscall state and lost its P waits for one
  *     (sched.pwait): its C stack holds the G's step, so the G cannot move.
@@ -648,6 +649,9 @@ void goc_syscall_enter(void) {
   atomic_signal_fence(memory_order_seq_cst);
   goc__locks_add(m, -1);
   GOC_TRACE(GOC_EV_SYSCALL, g->id, p ? p->id : -1, NULL, NULL, 0);
+  /* A lone G g readied or started woke nobody, and now waits for the
+   * call to return or for the monitor's retake: start an M for it. */
+  if (p && atomic_load_explicit(&p->runnext, memory_order_relaxed)) goc__wakep();
 }
 
 /* The calling M holds no P (m->p == NULL): takes an idle one or waits. */
