@@ -389,17 +389,31 @@ void goc_chan_close(goc_chan *c) {
 
 /* ---- send / receive cores --------------------------------------------------- */
 /* Completes a send to the dequeued receiver s. c is locked; unlocks c. */
-static inline __attribute__((always_inline)) void send_direct(goc_chan *c, goc_sudog *s, const void *elem) {
-  goc__chan_give(c, s, elem);
+/* Unlocks c (locked, s dequeued and completed) and wakes s's owner; a
+ * goroutine's lone wait is readied by this M still inside the lockp that
+ * the channel lock took, not through goc__ready's own. */
+static inline __attribute__((always_inline)) void unlock_wake(goc_chan *c, goc_sudog *s) {
+  goc_m *m = goc__tls_m;
+  if (__builtin_expect(m != NULL && s->kind == GOC_SG_LONE, 1)) {
+    goc_g *g = s->g;
+    goc__chanunlock_keepp(&c->lock);
+    goc__ready_lockedp(m, g);
+    goc__unlockp();
+    return;
+  }
   goc__chanunlock(&c->lock);
   goc__sudog_wake(s);
+}
+
+static inline __attribute__((always_inline)) void send_direct(goc_chan *c, goc_sudog *s, const void *elem) {
+  goc__chan_give(c, s, elem);
+  unlock_wake(c, s);
 }
 
 /* Completes a receive from the dequeued sender s. c is locked; unlocks c. */
 static inline __attribute__((always_inline)) void recv_direct(goc_chan *c, goc_sudog *s, void *dst) {
   goc__chan_take(c, s, dst);
-  goc__chanunlock(&c->lock);
-  goc__sudog_wake(s);
+  unlock_wake(c, s);
 }
 
 /* chansend and chanrecv are inlined into the goroutine entry points

@@ -58,6 +58,13 @@ static inline void goc__chanunlock(goc_chanlock *l) {
     goc__chanlock_wake(l);
   goc__unlockp();
 }
+/* The lock word only: the caller stays inside goc__lockp (its
+ * goc__unlockp follows). */
+static inline void goc__chanunlock_keepp(goc_chanlock *l) {
+  if (__builtin_expect(atomic_exchange_explicit(&l->v, 0, memory_order_release)
+                           != 1, 0))
+    goc__chanlock_wake(l);
+}
 
 typedef struct goc_sudog goc_sudog;
 typedef struct goc_waitrec goc_waitrec;

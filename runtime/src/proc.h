@@ -468,6 +468,9 @@ static inline void goc__rt_unlock(pthread_mutex_t *mu) {
   goc__unlockp();
 }
 void goc__wakep(void);
+/* goc__ready by the M m inside goc__lockp (its P cannot change; the
+ * channel hand-offs, which hold it from the channel lock on). */
+void goc__ready_lockedp(goc_m *m, goc_g *g);
 void goc__startm(goc_p *p, bool spinning);  /* sched.lock not held */
 void goc__handoffp(goc_p *p);               /* p released by its M */
 void goc__acquirep(goc_p *p);

@@ -559,9 +559,8 @@ void goc__preempt(goc_g *g) {
   goc__tls_m->preempt_local = why == GOC_PREEMPT_SPAWNER;
 }
 
-/* Any thread; g's park is committed. Never blocks. */
-void goc__ready(goc_g *g) {
-  goc__plain_thread_touch();
+/* goc__ready's body; p is the caller's P inside goc__lockp, or NULL. */
+static inline __attribute__((always_inline)) void ready_on(goc_p *p, goc_g *g) {
   /* A load and a store, not a CAS: a parked G has one waker (whoever
    * dequeued its waiter under that object's lock, or won its select), so
    * nothing races this store; a locked instruction was a sixth of a
@@ -572,7 +571,6 @@ void goc__ready(goc_g *g) {
    * GRUNNABLE then copies the frames the G wrote before it parked (gscan.c) */
   atomic_store_explicit(&g->status, GOC_GRUNNABLE, memory_order_release);
   if (__builtin_expect(goc__blockprof_on(), 0)) goc__blockprof_ready(g);
-  goc_p *p = goc__lockp();
   GOC_TRACE(GOC_EV_UNBLOCK, g->id, p ? p->id : -1, NULL, NULL, 0);
   bool lone = false;
   if (p) {
@@ -582,9 +580,18 @@ void goc__ready(goc_g *g) {
     goc__globrunqput(g);
     goc__rt_unlock(&goc__sched.lock);
   }
-  goc__unlockp();
   if (!lone) goc__wakep();   /* a lone runnext G: see the file's invariants */
 }
+
+/* Any thread; g's park is committed. Never blocks. */
+void goc__ready(goc_g *g) {
+  goc__plain_thread_touch();
+  goc_p *p = goc__lockp();
+  ready_on(p, g);
+  goc__unlockp();
+}
+
+void goc__ready_lockedp(goc_m *m, goc_g *g) { ready_on(m->p, g); }
 
 int goc_yield__async(goc_g *g) {
   if (g->yielded) {
