@@ -1,42 +1,53 @@
-/* blockprof.c — the block and mutex profiles (see blockprof.h): each one
- * pprof builder for the life of the program, under its own lock, that
- * every recorded event adds to (the builder merges identical stacks).
+/* blockprof.c — the block and mutex profiles (see blockprof.h): one pprof
+ * builder each for the life of the program, under the profiles' lock, into
+ * which the threads' tables of events (blockrec.c) are folded whenever a
+ * profile is written (the builder merges identical stacks).
  *
  * Sampling is Go's (runtime/mprof.go, blocksampled and saveblockevent): at
  * rate r > 1 a block of d < r ns is kept with probability d/r and then
  * counts as r/d events of r ns, so totals stay unbiased; a block of d >= r
- * is always kept as itself.
+ * is always kept as itself. Blocks are timed in cputicks (cputicks.h) and
+ * the ticks turned into nanoseconds when folded.
  */
 #include "blockprof.h"
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include "blockrec.h"
+#include "cputicks.h"
 #include "pprof.h"
 #include "proc.h"
 #include "goc.h"
 
 _Atomic int64_t goc__blockprof_rate;
 _Atomic bool goc__contention_on;
+_Atomic uint64_t goc__contention_since;
 static _Atomic int mutexprof_rate;
 
 static void update_on(void) {
-  atomic_store(&goc__contention_on, atomic_load(&goc__blockprof_rate) > 0 || atomic_load(&mutexprof_rate) > 0);
+  bool on = atomic_load(&goc__blockprof_rate) > 0 || atomic_load(&mutexprof_rate) > 0;
+  if (on && !atomic_load(&goc__contention_on)) {
+    /* A park stamped before this (while the profiles were off, or during
+     * an earlier span of them) is not a block of this span. */
+    goc__ticks_start();
+    atomic_store(&goc__contention_since, goc__cputicks());
+  }
+  atomic_store(&goc__contention_on, on);
 }
 
-/* A contention profile: the block profile and the mutex profile are two.
- * One pprof builder for the life of the program, under its own lock. */
+/* A contention profile: the block profile and the mutex profile are two. */
 typedef struct contention {
-  pthread_mutex_t lock;
   goc_pprof prof;
   bool ready;
   char *path;            /* GOC_BLOCKPROFILE / GOC_MUTEXPROFILE, until written */
   const char *env;
 } contention;
 
-static contention block = {PTHREAD_MUTEX_INITIALIZER, .env = "GOC_BLOCKPROFILE"};
-static contention mutex = {PTHREAD_MUTEX_INITIALIZER, .env = "GOC_MUTEXPROFILE"};
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;   /* the profiles' */
+static contention block = {.env = "GOC_BLOCKPROFILE"};
+static contention mutex = {.env = "GOC_MUTEXPROFILE"};
 
-/* c's lock held. */
+/* lock held. */
 static void ready_locked(contention *c) {
   if (c->ready) return;
   static const char *const type[] = {"contentions", "delay"}, *const unit[] = {"count", "nanoseconds"};
@@ -44,20 +55,18 @@ static void ready_locked(contention *c) {
   c->ready = true;
 }
 
-/* Adds v (count, delay) to c at g's stack, the chain of frames it blocked in. */
-static void record(contention *c, goc_g *g, const int64_t v[2]) {
-  goc_pframe f[GOC_PPROF_MAXDEPTH];
-  int n = 0;
-  for (goc_frame *fr = g->h.top; fr && n < GOC_PPROF_MAXDEPTH; fr = fr->parent)
-    f[n++] = (goc_pframe){goc__frame_func(fr), goc__frame_file(fr), fr->line};
-  goc__rt_lock(&c->lock);
-  ready_locked(c);
-  goc__pprof_add(&c->prof, f, n, v);
-  goc__rt_unlock(&c->lock);
+void goc__contention_lock(void) { goc__rt_lock(&lock); }
+void goc__contention_unlock(void) { goc__rt_unlock(&lock); }
+
+goc_pprof *const *goc__contention_builders(void) {
+  static goc_pprof *const prof[GOC_BREC_KINDS] = {[GOC_BREC_BLOCK] = &block.prof, [GOC_BREC_MUTEX] = &mutex.prof};
+  ready_locked(&block);
+  ready_locked(&mutex);
+  return prof;
 }
 
 /* Go's debug=1 form (runtime/pprof, writeProfileInternal): delay and count
- * per stack, most delay first, after header. c's lock held. */
+ * per stack, most delay first, after header. lock held. */
 static int text_locked(contention *c, FILE *out, const char *header) {
   uint32_t *ord = goc__pprof_order(&c->prof, 1);
   if (!ord) return -1;
@@ -78,10 +87,13 @@ static int write_profile(contention *c, FILE *out, int debug, const char *header
   size_t len = 0;
   FILE *mem = open_memstream(&buf, &len);
   if (!mem) return -1;
-  goc__rt_lock(&c->lock);
-  ready_locked(c);
+  /* The rate over the whole time since profiling began, for the totals'
+   * sake; measured before the lock (it may have to wait). */
+  uint64_t q = goc__ticks_q(true);
+  goc__rt_lock(&lock);
+  goc__brec_fold(goc__contention_builders(), q);
   int rc = debug <= 0 ? goc__pprof_write(&c->prof, mem) : text_locked(c, mem, header);
-  goc__rt_unlock(&c->lock);
+  goc__rt_unlock(&lock);
   if (fclose(mem) != 0) rc = -1;
   if (buf && len && fwrite(buf, 1, len, out) != len) rc = -1;
   free(buf);
@@ -91,10 +103,10 @@ static int write_profile(contention *c, FILE *out, int debug, const char *header
 
 /* The file named by c's variable, written once, whichever exit comes first. */
 static void flush(contention *c, int (*write)(FILE *, int)) {
-  goc__rt_lock(&c->lock);
+  goc__rt_lock(&lock);
   char *p = c->path;
   c->path = NULL;
-  goc__rt_unlock(&c->lock);
+  goc__rt_unlock(&lock);
   if (!p) return;
   FILE *f = fopen(p, "w");
   free(p);
@@ -138,30 +150,36 @@ static bool is_block_event(uint8_t reason) {
 
 /* Go's mutexevent: one event in rate, its count and delay scaled by rate
  * (Go scales when it writes; the totals are the same). */
-static void mutexprof_record(goc_g *g, int64_t d) {
+static void mutexprof_record(goc_g *g, uint64_t ticks) {
   int rate = atomic_load_explicit(&mutexprof_rate, memory_order_relaxed);
   if (rate <= 0 || (rate > 1 && goc__fastrand() % (uint32_t)rate != 0)) return;
-  record(&mutex, g, (int64_t[2]){rate, d * rate});
+  goc__brec_add(GOC_BREC_MUTEX, g, rate, (int64_t)ticks * rate, 0);
 }
 
 void goc__blockprof_ready(goc_g *g) {
-  int64_t t0 = g->x ? g->x->wait_ns : 0;
+  uint64_t t0 = g->x ? g->x->wait_ticks : 0;
   if (!t0 || !g->h.top) return;
-  g->x->wait_ns = 0;
-  int64_t d = goc_now() - t0;
-  if (d <= 0) d = 1;
+  g->x->wait_ticks = 0;
+  if (t0 < atomic_load_explicit(&goc__contention_since, memory_order_relaxed)) return;
+  uint64_t d = goc__cputicks() - t0;
+  if ((int64_t)d <= 0) d = 1;
   uint8_t r = g->wait_reason;
   if (r == GOC_WAIT_MUTEX || r == GOC_WAIT_RWMUTEX_R || r == GOC_WAIT_RWMUTEX_W) mutexprof_record(g, d);
   int64_t rate = atomic_load_explicit(&goc__blockprof_rate, memory_order_relaxed);
   if (rate <= 0 || !is_block_event(r)) return;
-  int64_t v[2] = {1, d};
-  if (rate > d) {
-    uint64_t x = (uint64_t)goc__fastrand() << 32 | goc__fastrand();
-    if (x % (uint64_t)rate > (uint64_t)d) return;
-    v[0] = rate / d;
-    v[1] = rate;
+  if (rate == 1) {   /* every event: no nanoseconds needed until folded */
+    goc__brec_add(GOC_BREC_BLOCK, g, 1, (int64_t)d, 0);
+    return;
   }
-  record(&block, g, v);
+  int64_t dns = goc__ticks_to_ns(d, goc__ticks_q(false));
+  if (dns <= 0) dns = 1;
+  if (rate <= dns) {
+    goc__brec_add(GOC_BREC_BLOCK, g, 1, (int64_t)d, 0);
+    return;
+  }
+  uint64_t x = (uint64_t)goc__fastrand() << 32 | goc__fastrand();
+  if (x % (uint64_t)rate > (uint64_t)dns) return;
+  goc__brec_add(GOC_BREC_BLOCK, g, rate / dns, 0, rate);
 }
 
 /* Delays are ns, hence cycles/second=1e9. */

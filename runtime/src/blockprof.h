@@ -7,8 +7,10 @@
  *
  * Invariants:
  *   - Off, each hook is one relaxed load of goc__contention_on and a branch.
- *   - A block is measured from the park commit to goc__ready, on the clock
- *     goc_now; goroutines still blocked when the profile is written are not
+ *   - A block is measured from the park commit to goc__ready, in cputicks
+ *     (cputicks.h); a park stamped before the profiles last came on
+ *     (goc__contention_since) is not measured, so turning them off clears
+ *     nothing. Goroutines still blocked when the profile is written are not
  *     counted, as in Go. Sleeps, I/O waits, goc_blocking and blocks that
  *     can never end (nil channels, empty select) are not block events, as
  *     in Go.
@@ -26,6 +28,7 @@
 extern _Atomic int64_t goc__blockprof_rate;
 /* Whether the block or the mutex profile records (one load for both). */
 extern _Atomic bool goc__contention_on;
+extern _Atomic uint64_t goc__contention_since;   /* cputicks when last turned on */
 static inline bool goc__blockprof_on(void) {
   return atomic_load_explicit(&goc__contention_on, memory_order_relaxed);
 }

@@ -146,8 +146,9 @@ typedef struct goc_gext {
   goc_syncstate ss2;        /* nested operation (mutex inside once etc.) */
   goc_note done_note;       /* run_sync: the caller sleeps here */
   bool is_sync;             /* run_sync: someone waits on done_note */
-  int64_t wait_ns;          /* goc_now() at the park, while the block
-                               profile is on (g->wait_ms is too coarse) */
+  uint64_t wait_ticks;      /* goc__cputicks() at the park, while a
+                               contention profile is on (g->wait_ms is
+                               too coarse) */
   struct goc_chunk *spare;  /* one freed arena chunk kept (arena.c) */
   int sleep_state;          /* goc_sleep__async: 0 none, 1 armed */
   int io_state;             /* netpoll: 1 parked for I/O */

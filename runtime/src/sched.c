@@ -40,6 +40,7 @@
 #include "proc.h"
 #include "trace.h"
 #include "blockprof.h"
+#include "cputicks.h"
 
 __attribute__((noreturn)) void goc__main_done(goc_g *g);   /* main.c */
 
@@ -452,8 +453,8 @@ next_g:;
     m->park_pending = false;
     g->wait_reason = m->park_reason;
     g->wait_ms = goc__ms_monitor();
-    if (__builtin_expect(goc__blockprof_on(), 0)) goc__gx(g)->wait_ns = goc_now();
-    else if (g->x) g->x->wait_ns = 0;
+    /* Off, nothing: a stale stamp is older than goc__contention_since. */
+    if (__builtin_expect(goc__blockprof_on(), 0)) goc__gx(g)->wait_ticks = goc__cputicks();
     atomic_store_explicit(&g->status, GOC_GWAITING, memory_order_release);
     if (commit) commit(g, arg);
     if ((g = handoff_next(p)) != NULL) {

@@ -404,6 +404,23 @@ static void check_goroutine(const char *dir, int exact) {
   if (exact && (p.ns != 3 || total != 9)) fail("%d samples, %llu goroutines; want 3 and 9", p.ns, (unsigned long long)total);
 }
 
+/* The delay of timed()'s one block, within the bounds the program measured
+ * around it (timed.txt: the least and the most it can have been), give or
+ * take 1% for the runtime's conversion of its cycle counts. */
+static void check_timed(const char *dir, const profile *p) {
+  char path[4096], want[64];
+  snprintf(path, sizeof path, "%s/timed.txt", dir);
+  FILE *f = fopen(path, "r");
+  long long lo, hi;
+  if (!f || fscanf(f, "%lld %lld", &lo, &hi) != 2) fail("cannot read %s", path);
+  fclose(f);
+  snprintf(want, sizeof want, "timed:%d", mark("timed"));
+  const sample *s = find(p, want);
+  long long d = (long long)s->val[1];
+  if (s->val[0] != 1 || d < lo - lo / 100 || d > hi + hi / 100)
+    fail("[%s]: %llu contentions, %lld ns; want 1, and %lld to %lld ns", want, (unsigned long long)s->val[0], d, lo, hi);
+}
+
 static void check_block(const char *dir, const char *name, int exact) {
   profile p = load(dir, name);
   if (p.nst != 2) fail("%d sample types, want 2", p.nst);
@@ -419,7 +436,32 @@ static void check_block(const char *dir, const char *name, int exact) {
   s = find(&p, want);
   if (s->val[0] != 3 || (int64_t)s->val[1] <= 0)
     fail("[%s]: %llu contentions, %lld ns; want 3 and > 0", want, (unsigned long long)s->val[0], (long long)s->val[1]);
-  if (exact && p.ns != 2) fail("%d samples, want 2 (main never blocks in a block event at 1 P)", p.ns);
+  check_timed(dir, &p);
+  int late = !strcmp(name, "exit.pb.gz");
+  if (late) {
+    snprintf(want, sizeof want, "late:%d", mark("late"));
+    s = find(&p, want);
+    if (s->val[0] != 100 || (int64_t)s->val[1] <= 0)
+      fail("[%s]: %llu contentions, %lld ns; want 100 and > 0", want, (unsigned long long)s->val[0], (long long)s->val[1]);
+  }
+  if (exact && p.ns != 3 + late)
+    fail("%d samples, want %d (main never blocks in a block event at 1 P)", p.ns, 3 + late);
+}
+
+/* Three goroutines waited for the mutex main held: each at least once (a
+ * woken waiter may lose the mutex to another and wait again, but not at
+ * one P). */
+static void check_mutex(const char *dir, int exact) {
+  profile p = load(dir, "mutex.pb.gz");
+  if (p.nst != 2) fail("%d sample types, want 2", p.nst);
+  want_type(&p, &p.st[0], "contentions", "count", "sample_type[0]");
+  want_type(&p, &p.st[1], "delay", "nanoseconds", "sample_type[1]");
+  char want[64];
+  snprintf(want, sizeof want, "locker:%d", mark("locker"));
+  const sample *s = find(&p, want);
+  if (s->val[0] < 3 || (exact && s->val[0] != 3) || (int64_t)s->val[1] <= 0)
+    fail("[%s]: %llu contentions, %lld ns; want 3 and > 0", want, (unsigned long long)s->val[0], (long long)s->val[1]);
+  if (exact && p.ns != 1) fail("%d samples, want 1", p.ns);
 }
 
 static void want_text(const char *text, const char *what) {
@@ -479,6 +521,7 @@ int main(int argc, char **argv) {
   check_goroutine(argv[2], exact);
   check_block(argv[2], "block.pb.gz", exact);
   check_block(argv[2], "exit.pb.gz", exact);
+  check_mutex(argv[2], exact);
   check_text(argv[2], exact);
   printf("ok\n");
   return 0;

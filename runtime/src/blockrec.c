@@ -1,0 +1,164 @@
+/* blockrec.c — per-thread tables of contention events (see blockrec.h).
+ *
+ * A table is an open-addressing hash of entries, kept at most half full,
+ * and a pool of frames the entries' stacks lie in. A new event walks the
+ * G's frames straight into the pool's free end while it hashes them; if an
+ * entry has that stack, the frames are left there unclaimed and the entry
+ * counts the event, else a new entry claims them.
+ */
+#include "blockrec.h"
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include "cputicks.h"
+
+#define NENTRY 128              /* power of two */
+#define NFRAME 1024             /* >= GOC_PPROF_MAXDEPTH */
+
+/* No padding: stacks are compared with memcmp. */
+typedef struct rframe {
+  const goc_fninfo *info;
+  int64_t line;
+} rframe;
+
+typedef struct rentry {
+  _Atomic uint64_t hash;        /* 0: empty */
+  uint32_t off;                 /* its stack: pool[off..off+n) */
+  uint16_t n;
+  uint8_t kind;
+  _Atomic int64_t count, ticks, ns;     /* written by the owner only */
+  int64_t fcount, fticks, fns;          /* folded: under the profiles' lock */
+} rentry;
+
+typedef struct rtab {
+  rentry e[NENTRY];
+  rframe pool[NFRAME];
+  uint32_t nentry, nframe;      /* the owner's */
+  _Atomic bool owned;
+  struct rtab *next;            /* all tables; under the profiles' lock */
+} rtab;
+
+static rtab *tabs;              /* under the profiles' lock */
+static _Thread_local rtab *mine;
+static pthread_key_t exit_key;
+static pthread_once_t key_once = PTHREAD_ONCE_INIT;
+
+/* Lock held. */
+static void fold_tab(rtab *t, goc_pprof *const prof[GOC_BREC_KINDS], uint64_t q) {
+  goc_pframe f[GOC_PPROF_MAXDEPTH];
+  for (int i = 0; i < NENTRY; i++) {
+    rentry *e = &t->e[i];
+    if (!atomic_load_explicit(&e->hash, memory_order_acquire)) continue;
+    int64_t c = atomic_load_explicit(&e->count, memory_order_relaxed);
+    int64_t tk = atomic_load_explicit(&e->ticks, memory_order_relaxed);
+    int64_t ns = atomic_load_explicit(&e->ns, memory_order_relaxed);
+    int64_t v[2] = {c - e->fcount, goc__ticks_to_ns((uint64_t)(tk - e->fticks), q) + (ns - e->fns)};
+    if (!v[0] && !v[1]) continue;
+    e->fcount = c;
+    e->fticks = tk;
+    e->fns = ns;
+    const rframe *s = &t->pool[e->off];
+    for (int k = 0; k < e->n; k++)
+      f[k] = (goc_pframe){s[k].info ? s[k].info->func : NULL, s[k].info ? s[k].info->file : NULL, (int32_t)s[k].line};
+    goc__pprof_add(prof[e->kind], f, e->n, v);
+  }
+}
+
+void goc__brec_fold(goc_pprof *const prof[GOC_BREC_KINDS], uint64_t q) {
+  for (rtab *t = tabs; t; t = t->next) fold_tab(t, prof, q);
+}
+
+/* The owner, lock held: everything in t is folded; t is empty. */
+static void clear_locked(rtab *t) {
+  for (int i = 0; i < NENTRY; i++) atomic_store_explicit(&t->e[i].hash, 0, memory_order_relaxed);
+  t->nentry = t->nframe = 0;
+}
+
+/* The owner: makes room by folding its whole table. */
+static void spill(rtab *t) {
+  goc__contention_lock();
+  fold_tab(t, goc__contention_builders(), goc__ticks_q(false));
+  clear_locked(t);
+  goc__contention_unlock();
+}
+
+static void thread_exit(void *arg) {
+  rtab *t = arg;
+  spill(t);
+  atomic_store_explicit(&t->owned, false, memory_order_release);
+}
+
+static void make_key(void) {
+  if (pthread_key_create(&exit_key, thread_exit) != 0) goc__throw("blockrec: no thread key");
+}
+
+static rtab *claim(void) {
+  pthread_once(&key_once, make_key);
+  goc__contention_lock();
+  rtab *t = tabs;
+  while (t && atomic_load_explicit(&t->owned, memory_order_acquire)) t = t->next;
+  if (!t) {
+    t = calloc(1, sizeof *t);
+    if (!t) {
+      goc__contention_unlock();
+      return NULL;   /* out of memory: the event is lost, not the program */
+    }
+    t->next = tabs;
+    tabs = t;
+  }
+  atomic_store_explicit(&t->owned, true, memory_order_relaxed);
+  goc__contention_unlock();
+  pthread_setspecific(exit_key, t);
+  return mine = t;
+}
+
+static inline uint64_t mix(uint64_t h, uint64_t v) {
+  h ^= v;
+  h *= 0x9e3779b97f4a7c15ull;
+  return h ^ (h >> 29);
+}
+
+void goc__brec_add(int kind, goc_g *g, int64_t count, int64_t ticks, int64_t ns) {
+  rtab *t = mine;
+  if (__builtin_expect(!t, 0) && !(t = claim())) return;
+  if (__builtin_expect(t->nframe > NFRAME - GOC_PPROF_MAXDEPTH, 0)) spill(t);
+  rframe *s = &t->pool[t->nframe];
+  uint64_t h = (uint64_t)kind + 1;
+  int n = 0;
+  for (goc_frame *fr = g->h.top; fr && n < GOC_PPROF_MAXDEPTH; fr = fr->parent, n++) {
+    s[n] = (rframe){fr->info, fr->line};
+    h = mix(mix(h, (uintptr_t)fr->info), (uint64_t)(uint32_t)fr->line);
+  }
+  h |= 1;
+  for (uint32_t i = (uint32_t)h & (NENTRY - 1);; i = (i + 1) & (NENTRY - 1)) {
+    rentry *e = &t->e[i];
+    uint64_t eh = atomic_load_explicit(&e->hash, memory_order_relaxed);
+    if (!eh) break;
+    if (eh == h && e->n == n && e->kind == kind && !memcmp(&t->pool[e->off], s, sizeof *s * (size_t)n)) {
+      /* The owner is the only writer: a load and a store, no lock prefix. */
+      atomic_store_explicit(&e->count, atomic_load_explicit(&e->count, memory_order_relaxed) + count, memory_order_relaxed);
+      atomic_store_explicit(&e->ticks, atomic_load_explicit(&e->ticks, memory_order_relaxed) + ticks, memory_order_relaxed);
+      if (ns) atomic_store_explicit(&e->ns, atomic_load_explicit(&e->ns, memory_order_relaxed) + ns, memory_order_relaxed);
+      return;
+    }
+  }
+  if (__builtin_expect(t->nentry + 1 > NENTRY / 2, 0)) {
+    spill(t);
+    goc__brec_add(kind, g, count, ticks, ns);   /* into the empty table */
+    return;
+  }
+  uint32_t i = (uint32_t)h & (NENTRY - 1);
+  while (atomic_load_explicit(&t->e[i].hash, memory_order_relaxed)) i = (i + 1) & (NENTRY - 1);
+  rentry *e = &t->e[i];
+  e->off = t->nframe;
+  e->n = (uint16_t)n;
+  e->kind = (uint8_t)kind;
+  atomic_store_explicit(&e->count, count, memory_order_relaxed);
+  atomic_store_explicit(&e->ticks, ticks, memory_order_relaxed);
+  atomic_store_explicit(&e->ns, ns, memory_order_relaxed);
+  e->fcount = e->fticks = e->fns = 0;
+  atomic_store_explicit(&e->hash, h, memory_order_release);
+  t->nframe += (uint32_t)n;
+  t->nentry++;
+}
