@@ -4,13 +4,14 @@
  * and a pool of frames the entries' stacks lie in. A new event walks the
  * G's frames straight into the pool's free end while it hashes them; if an
  * entry has that stack, the frames are left there unclaimed and the entry
- * counts the event, else a new entry claims them.
+ * counts the event, else a new entry claims them. The common case, a stack
+ * seen before, stays in goc__brec_add; claiming, spilling and inserting are
+ * out of line.
  */
 #include "blockrec.h"
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
-#include <string.h>
 #include "cputicks.h"
 
 #define NENTRY 128              /* power of two */
@@ -119,37 +120,15 @@ static inline uint64_t mix(uint64_t h, uint64_t v) {
   return h ^ (h >> 29);
 }
 
-void goc__brec_add(int kind, goc_g *g, int64_t count, int64_t ticks, int64_t ns) {
-  rtab *t = mine;
-  if (__builtin_expect(!t, 0) && !(t = claim())) return;
-  if (__builtin_expect(t->nframe > NFRAME - GOC_PPROF_MAXDEPTH, 0)) spill(t);
-  rframe *s = &t->pool[t->nframe];
-  uint64_t h = (uint64_t)kind + 1;
-  int n = 0;
-  for (goc_frame *fr = g->h.top; fr && n < GOC_PPROF_MAXDEPTH; fr = fr->parent, n++) {
-    s[n] = (rframe){fr->info, fr->line};
-    h = mix(mix(h, (uintptr_t)fr->info), (uint64_t)(uint32_t)fr->line);
-  }
-  h |= 1;
-  for (uint32_t i = (uint32_t)h & (NENTRY - 1);; i = (i + 1) & (NENTRY - 1)) {
-    rentry *e = &t->e[i];
-    uint64_t eh = atomic_load_explicit(&e->hash, memory_order_relaxed);
-    if (!eh) break;
-    if (eh == h && e->n == n && e->kind == kind && !memcmp(&t->pool[e->off], s, sizeof *s * (size_t)n)) {
-      /* The owner is the only writer: a load and a store, no lock prefix. */
-      atomic_store_explicit(&e->count, atomic_load_explicit(&e->count, memory_order_relaxed) + count, memory_order_relaxed);
-      atomic_store_explicit(&e->ticks, atomic_load_explicit(&e->ticks, memory_order_relaxed) + ticks, memory_order_relaxed);
-      if (ns) atomic_store_explicit(&e->ns, atomic_load_explicit(&e->ns, memory_order_relaxed) + ns, memory_order_relaxed);
-      return;
-    }
-  }
-  if (__builtin_expect(t->nentry + 1 > NENTRY / 2, 0)) {
-    spill(t);
-    goc__brec_add(kind, g, count, ticks, ns);   /* into the empty table */
-    return;
-  }
-  uint32_t i = (uint32_t)h & (NENTRY - 1);
-  while (atomic_load_explicit(&t->e[i].hash, memory_order_relaxed)) i = (i + 1) & (NENTRY - 1);
+static inline bool same_stack(const rframe *a, const rframe *b, int n) {
+  for (int k = 0; k < n; k++)
+    if (a[k].info != b[k].info || a[k].line != b[k].line) return false;
+  return true;
+}
+
+/* A new entry for the stack at the pool's free end, in empty slot i. */
+static __attribute__((noinline)) void insert(rtab *t, uint32_t i, uint64_t h, int kind, int n, int64_t count,
+                                             int64_t ticks, int64_t ns) {
   rentry *e = &t->e[i];
   e->off = t->nframe;
   e->n = (uint16_t)n;
@@ -161,4 +140,42 @@ void goc__brec_add(int kind, goc_g *g, int64_t count, int64_t ticks, int64_t ns)
   atomic_store_explicit(&e->hash, h, memory_order_release);
   t->nframe += (uint32_t)n;
   t->nentry++;
+}
+
+/* No table yet, or no room in it: then as goc__brec_add. */
+static __attribute__((noinline)) void add_slow(int kind, goc_g *g, int64_t count, int64_t ticks, int64_t ns) {
+  rtab *t = mine;
+  if (t) spill(t);
+  else if (!claim()) return;
+  goc__brec_add(kind, g, count, ticks, ns);
+}
+
+void goc__brec_add(int kind, goc_g *g, int64_t count, int64_t ticks, int64_t ns) {
+  rtab *t = mine;
+  if (__builtin_expect(!t || t->nframe > NFRAME - GOC_PPROF_MAXDEPTH || t->nentry >= NENTRY / 2, 0)) {
+    add_slow(kind, g, count, ticks, ns);
+    return;
+  }
+  rframe *s = &t->pool[t->nframe];
+  uint64_t h = (uint64_t)kind + 1;
+  int n = 0;
+  for (goc_frame *fr = g->h.top; fr && n < GOC_PPROF_MAXDEPTH; fr = fr->parent, n++) {
+    s[n] = (rframe){fr->info, fr->line};
+    h = mix(mix(h, (uintptr_t)fr->info), (uint64_t)(uint32_t)fr->line);
+  }
+  h |= 1;
+  uint32_t i = (uint32_t)h & (NENTRY - 1);
+  for (;; i = (i + 1) & (NENTRY - 1)) {
+    rentry *e = &t->e[i];
+    uint64_t eh = atomic_load_explicit(&e->hash, memory_order_relaxed);
+    if (!eh) break;
+    if (eh == h && e->n == n && e->kind == kind && same_stack(&t->pool[e->off], s, n)) {
+      /* The owner is the only writer: a load and a store, no lock prefix. */
+      atomic_store_explicit(&e->count, atomic_load_explicit(&e->count, memory_order_relaxed) + count, memory_order_relaxed);
+      atomic_store_explicit(&e->ticks, atomic_load_explicit(&e->ticks, memory_order_relaxed) + ticks, memory_order_relaxed);
+      if (ns) atomic_store_explicit(&e->ns, atomic_load_explicit(&e->ns, memory_order_relaxed) + ns, memory_order_relaxed);
+      return;
+    }
+  }
+  insert(t, i, h, kind, n, count, ticks, ns);
 }
