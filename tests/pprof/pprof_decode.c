@@ -437,6 +437,10 @@ static void check_block(const char *dir, const char *name, int exact) {
   if (s->val[0] != 3 || (int64_t)s->val[1] <= 0)
     fail("[%s]: %llu contentions, %lld ns; want 3 and > 0", want, (unsigned long long)s->val[0], (long long)s->val[1]);
   check_timed(dir, &p);
+  snprintf(want, sizeof want, "threaded:%d", mark("threaded"));
+  s = find(&p, want);
+  if (s->val[0] != 8 || (int64_t)s->val[1] <= 0)
+    fail("[%s]: %llu contentions, %lld ns; want 8 and > 0", want, (unsigned long long)s->val[0], (long long)s->val[1]);
   int late = !strcmp(name, "exit.pb.gz");
   if (late) {
     snprintf(want, sizeof want, "late:%d", mark("late"));
@@ -444,8 +448,8 @@ static void check_block(const char *dir, const char *name, int exact) {
     if (s->val[0] != 100 || (int64_t)s->val[1] <= 0)
       fail("[%s]: %llu contentions, %lld ns; want 100 and > 0", want, (unsigned long long)s->val[0], (long long)s->val[1]);
   }
-  if (exact && p.ns != 3 + late)
-    fail("%d samples, want %d (main never blocks in a block event at 1 P)", p.ns, 3 + late);
+  if (exact && p.ns != 4 + late)
+    fail("%d samples, want %d (main never blocks in a block event at 1 P)", p.ns, 4 + late);
 }
 
 /* Three goroutines waited for the mutex main held: each at least once (a
