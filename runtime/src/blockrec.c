@@ -14,8 +14,8 @@
 #include <stdlib.h>
 #include "cputicks.h"
 
-#define NENTRY 128              /* power of two */
-#define NFRAME 1024             /* >= GOC_PPROF_MAXDEPTH */
+#define NENTRY 256              /* power of two */
+#define NFRAME 2048             /* >= GOC_PPROF_MAXDEPTH */
 
 /* No padding: stacks are compared with memcmp. */
 typedef struct rframe {

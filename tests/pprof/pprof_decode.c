@@ -421,6 +421,24 @@ static void check_timed(const char *dir, const profile *p) {
     fail("[%s]: %llu contentions, %lld ns; want 1, and %lld to %lld ns", want, (unsigned long long)s->val[0], d, lo, hi);
 }
 
+/* deep_b()'s 400 blocks: one per stack, every stack a different one. */
+static void check_deep(const profile *p) {
+  char prefix[64], buf[1024];
+  snprintf(prefix, sizeof prefix, "deep_b:%d", mark("deep"));
+  size_t len = strlen(prefix);
+  int n = 0;
+  uint64_t total = 0;
+  for (int i = 0; i < p->ns; i++) {
+    stack_string(p, &p->s[i], buf, sizeof buf);
+    if (strncmp(buf, prefix, len) || (buf[len] && buf[len] != ' ')) continue;
+    if (p->s[i].val[0] != 1 || (int64_t)p->s[i].val[1] <= 0)
+      fail("[%s]: %llu contentions, %lld ns; want 1 and > 0", buf, (unsigned long long)p->s[i].val[0], (long long)p->s[i].val[1]);
+    n++;
+    total += p->s[i].val[0];
+  }
+  if (n != 400 || total != 400) fail("%d stacks and %llu blocks at [%s ...]; want 400 and 400", n, (unsigned long long)total, prefix);
+}
+
 static void check_block(const char *dir, const char *name, int exact) {
   profile p = load(dir, name);
   if (p.nst != 2) fail("%d sample types, want 2", p.nst);
@@ -437,6 +455,7 @@ static void check_block(const char *dir, const char *name, int exact) {
   if (s->val[0] != 3 || (int64_t)s->val[1] <= 0)
     fail("[%s]: %llu contentions, %lld ns; want 3 and > 0", want, (unsigned long long)s->val[0], (long long)s->val[1]);
   check_timed(dir, &p);
+  check_deep(&p);
   snprintf(want, sizeof want, "threaded:%d", mark("threaded"));
   s = find(&p, want);
   if (s->val[0] != 8 || (int64_t)s->val[1] <= 0)
@@ -448,8 +467,8 @@ static void check_block(const char *dir, const char *name, int exact) {
     if (s->val[0] != 100 || (int64_t)s->val[1] <= 0)
       fail("[%s]: %llu contentions, %lld ns; want 100 and > 0", want, (unsigned long long)s->val[0], (long long)s->val[1]);
   }
-  if (exact && p.ns != 4 + late)
-    fail("%d samples, want %d (main never blocks in a block event at 1 P)", p.ns, 4 + late);
+  if (exact && p.ns != 404 + late)
+    fail("%d samples, want %d (main never blocks in a block event at 1 P)", p.ns, 404 + late);
 }
 
 /* Three goroutines waited for the mutex main held: each at least once (a
