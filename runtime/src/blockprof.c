@@ -2,12 +2,9 @@
  * builder each for the life of the program, under the profiles' lock, into
  * which the threads' tables of events (blockrec.c) are folded whenever a
  * profile is written (the builder merges identical stacks).
- *
- * Sampling is Go's (runtime/mprof.go, blocksampled and saveblockevent): at
- * rate r > 1 a block of d < r ns is kept with probability d/r and then
- * counts as r/d events of r ns, so totals stay unbiased; a block of d >= r
- * is always kept as itself. Blocks are timed in cputicks (cputicks.h) and
- * the ticks turned into nanoseconds when folded.
+ * Blocks are timed in cputicks (cputicks.h) and the ticks turned into
+ * nanoseconds when folded, at the rate measured over the whole time since
+ * profiling began.
  */
 #include "blockprof.h"
 #include <pthread.h>
@@ -22,10 +19,10 @@
 _Atomic int64_t goc__blockprof_rate;
 _Atomic bool goc__contention_on;
 _Atomic uint64_t goc__contention_since;
-static _Atomic int mutexprof_rate;
+_Atomic int goc__mutexprof_rate;
 
 static void update_on(void) {
-  bool on = atomic_load(&goc__blockprof_rate) > 0 || atomic_load(&mutexprof_rate) > 0;
+  bool on = atomic_load(&goc__blockprof_rate) > 0 || atomic_load(&goc__mutexprof_rate) > 0;
   if (on && !atomic_load(&goc__contention_on)) {
     /* A park stamped before this (while the profiles were off, or during
      * an earlier span of them) is not a block of this span. */
@@ -137,51 +134,6 @@ void goc_set_block_profile_rate(int64_t ns) {
   update_on();
 }
 
-static bool is_block_event(uint8_t reason) {
-  switch (reason) {
-  case GOC_WAIT_CHAN_RECV: case GOC_WAIT_CHAN_SEND: case GOC_WAIT_SELECT:
-  case GOC_WAIT_MUTEX: case GOC_WAIT_RWMUTEX_R: case GOC_WAIT_RWMUTEX_W:
-  case GOC_WAIT_WAITGROUP: case GOC_WAIT_COND:
-    return true;
-  default:
-    return false;
-  }
-}
-
-/* Go's mutexevent: one event in rate, its count and delay scaled by rate
- * (Go scales when it writes; the totals are the same). */
-static void mutexprof_record(goc_g *g, uint64_t ticks) {
-  int rate = atomic_load_explicit(&mutexprof_rate, memory_order_relaxed);
-  if (rate <= 0 || (rate > 1 && goc__fastrand() % (uint32_t)rate != 0)) return;
-  goc__brec_add(GOC_BREC_MUTEX, g, rate, (int64_t)ticks * rate, 0);
-}
-
-void goc__blockprof_ready(goc_g *g) {
-  uint64_t t0 = g->x ? g->x->wait_ticks : 0;
-  if (!t0 || !g->h.top) return;
-  g->x->wait_ticks = 0;
-  if (t0 < atomic_load_explicit(&goc__contention_since, memory_order_relaxed)) return;
-  uint64_t d = goc__cputicks() - t0;
-  if ((int64_t)d <= 0) d = 1;
-  uint8_t r = g->wait_reason;
-  if (r == GOC_WAIT_MUTEX || r == GOC_WAIT_RWMUTEX_R || r == GOC_WAIT_RWMUTEX_W) mutexprof_record(g, d);
-  int64_t rate = atomic_load_explicit(&goc__blockprof_rate, memory_order_relaxed);
-  if (rate <= 0 || !is_block_event(r)) return;
-  if (rate == 1) {   /* every event: no nanoseconds needed until folded */
-    goc__brec_add(GOC_BREC_BLOCK, g, 1, (int64_t)d, 0);
-    return;
-  }
-  int64_t dns = goc__ticks_to_ns(d, goc__ticks_q(false));
-  if (dns <= 0) dns = 1;
-  if (rate <= dns) {
-    goc__brec_add(GOC_BREC_BLOCK, g, 1, (int64_t)d, 0);
-    return;
-  }
-  uint64_t x = (uint64_t)goc__fastrand() << 32 | goc__fastrand();
-  if (x % (uint64_t)rate > (uint64_t)dns) return;
-  goc__brec_add(GOC_BREC_BLOCK, g, rate / dns, 0, rate);
-}
-
 /* Delays are ns, hence cycles/second=1e9. */
 int goc__blockprof_write(FILE *out, int debug) {
   return write_profile(&block, out, debug, "--- contention:\ncycles/second=1000000000\n");
@@ -191,8 +143,8 @@ void goc__blockprof_flush(void) { flush(&block, goc__blockprof_write); }
 
 /* ---- the mutex profile ------------------------------------------------------ */
 int goc_set_mutex_profile_fraction(int rate) {
-  if (rate < 0) return atomic_load(&mutexprof_rate);
-  int prev = atomic_exchange(&mutexprof_rate, rate);
+  if (rate < 0) return atomic_load(&goc__mutexprof_rate);
+  int prev = atomic_exchange(&goc__mutexprof_rate, rate);
   update_on();
   return prev;
 }
@@ -202,7 +154,7 @@ bool goc__mutexprof_wanted(void) { return mutex.path != NULL; }
 int goc__mutexprof_write(FILE *out, int debug) {
   char header[96];
   snprintf(header, sizeof header, "--- mutex:\ncycles/second=1000000000\nsampling period=%d\n",
-           atomic_load(&mutexprof_rate));
+           atomic_load(&goc__mutexprof_rate));
   return write_profile(&mutex, out, debug, header);
 }
 

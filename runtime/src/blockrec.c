@@ -5,13 +5,19 @@
  * G's frames straight into the pool's free end while it hashes them; if an
  * entry has that stack, the frames are left there unclaimed and the entry
  * counts the event, else a new entry claims them. The common case, a stack
- * seen before, stays in goc__brec_add; claiming, spilling and inserting are
- * out of line.
+ * seen before, is inlined into goc__blockprof_ready; claiming, spilling and
+ * inserting are out of line.
+ *
+ * Sampling is Go's (runtime/mprof.go, blocksampled and saveblockevent): at
+ * rate r > 1 a block of d < r ns is kept with probability d/r and then
+ * counts as r/d events of r ns, so totals stay unbiased; a block of d >= r
+ * is always kept as itself.
  */
 #include "blockrec.h"
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
+#include "blockprof.h"
 #include "cputicks.h"
 
 #define NENTRY 256              /* power of two */
@@ -142,15 +148,17 @@ static __attribute__((noinline)) void insert(rtab *t, uint32_t i, uint64_t h, in
   t->nentry++;
 }
 
-/* No table yet, or no room in it: then as goc__brec_add. */
+static inline void add(int kind, goc_g *g, int64_t count, int64_t ticks, int64_t ns);
+
+/* No table yet, or no room in it: then as add. */
 static __attribute__((noinline)) void add_slow(int kind, goc_g *g, int64_t count, int64_t ticks, int64_t ns) {
   rtab *t = mine;
   if (t) spill(t);
   else if (!claim()) return;
-  goc__brec_add(kind, g, count, ticks, ns);
+  add(kind, g, count, ticks, ns);
 }
 
-void goc__brec_add(int kind, goc_g *g, int64_t count, int64_t ticks, int64_t ns) {
+static inline __attribute__((always_inline)) void add(int kind, goc_g *g, int64_t count, int64_t ticks, int64_t ns) {
   rtab *t = mine;
   if (__builtin_expect(!t || t->nframe > NFRAME - GOC_PPROF_MAXDEPTH || t->nentry >= NENTRY / 2, 0)) {
     add_slow(kind, g, count, ticks, ns);
@@ -178,4 +186,51 @@ void goc__brec_add(int kind, goc_g *g, int64_t count, int64_t ticks, int64_t ns)
     }
   }
   insert(t, i, h, kind, n, count, ticks, ns);
+}
+
+/* ---- what is recorded (blockprof.h) -------------------------------------- */
+
+static inline bool is_block_event(uint8_t reason) {
+  switch (reason) {
+  case GOC_WAIT_CHAN_RECV: case GOC_WAIT_CHAN_SEND: case GOC_WAIT_SELECT:
+  case GOC_WAIT_MUTEX: case GOC_WAIT_RWMUTEX_R: case GOC_WAIT_RWMUTEX_W:
+  case GOC_WAIT_WAITGROUP: case GOC_WAIT_COND:
+    return true;
+  default:
+    return false;
+  }
+}
+
+/* Go's mutexevent: one event in rate, its count and delay scaled by rate
+ * (Go scales when it writes; the totals are the same). */
+static void mutexprof_record(goc_g *g, uint64_t ticks) {
+  int rate = atomic_load_explicit(&goc__mutexprof_rate, memory_order_relaxed);
+  if (rate <= 0 || (rate > 1 && goc__fastrand() % (uint32_t)rate != 0)) return;
+  add(GOC_BREC_MUTEX, g, rate, (int64_t)ticks * rate, 0);
+}
+
+void goc__blockprof_ready(goc_g *g) {
+  uint64_t t0 = g->x ? g->x->wait_ticks : 0;
+  if (!t0 || !g->h.top) return;
+  g->x->wait_ticks = 0;
+  if (t0 < atomic_load_explicit(&goc__contention_since, memory_order_relaxed)) return;
+  uint64_t d = goc__cputicks() - t0;
+  if ((int64_t)d <= 0) d = 1;
+  uint8_t r = g->wait_reason;
+  if (r == GOC_WAIT_MUTEX || r == GOC_WAIT_RWMUTEX_R || r == GOC_WAIT_RWMUTEX_W) mutexprof_record(g, d);
+  int64_t rate = atomic_load_explicit(&goc__blockprof_rate, memory_order_relaxed);
+  if (rate <= 0 || !is_block_event(r)) return;
+  if (rate == 1) {   /* every event: no nanoseconds needed until folded */
+    add(GOC_BREC_BLOCK, g, 1, (int64_t)d, 0);
+    return;
+  }
+  int64_t dns = goc__ticks_to_ns(d, goc__ticks_q(false));
+  if (dns <= 0) dns = 1;
+  if (rate <= dns) {
+    add(GOC_BREC_BLOCK, g, 1, (int64_t)d, 0);
+    return;
+  }
+  uint64_t x = (uint64_t)goc__fastrand() << 32 | goc__fastrand();
+  if (x % (uint64_t)rate > (uint64_t)dns) return;
+  add(GOC_BREC_BLOCK, g, rate / dns, 0, rate);
 }

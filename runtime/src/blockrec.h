@@ -30,9 +30,10 @@
 
 enum { GOC_BREC_BLOCK, GOC_BREC_MUTEX, GOC_BREC_KINDS };
 
-/* Adds count events of delay ticks (cputicks.h) plus ns nanoseconds at g's
- * stack to profile kind, in the calling thread's table. */
-void goc__brec_add(int kind, goc_g *g, int64_t count, int64_t ticks, int64_t ns);
+/* goc__blockprof_ready (blockprof.h) is here too: it adds count events of
+ * delay ticks (cputicks.h) plus ns nanoseconds at g's stack to a profile,
+ * in the calling thread's table, and is the only caller. */
+extern _Atomic int goc__mutexprof_rate;   /* blockprof.c */
 /* The profiles' lock held: folds what every table holds beyond what was
  * folded before into prof[kind], ticks at q (goc__ticks_q). */
 void goc__brec_fold(goc_pprof *const prof[GOC_BREC_KINDS], uint64_t q);
