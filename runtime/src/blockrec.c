@@ -23,7 +23,7 @@
 #define NENTRY 256              /* power of two */
 #define NFRAME 2048             /* >= GOC_PPROF_MAXDEPTH */
 
-/* No padding: stacks are compared with memcmp. */
+/* One frame of a stack: the static record stands for function and file. */
 typedef struct rframe {
   const goc_fninfo *info;
   int64_t line;
@@ -93,6 +93,10 @@ static void spill(rtab *t) {
 static void thread_exit(void *arg) {
   rtab *t = arg;
   spill(t);
+  /* A later destructor of this thread that records claims a table again
+   * (and this key's destructor with it), never this one, which the next
+   * thread may take. */
+  mine = NULL;
   atomic_store_explicit(&t->owned, false, memory_order_release);
 }
 
