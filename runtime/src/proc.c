@@ -8,8 +8,8 @@
  *     a wait queue, or running. Every G ever allocated stays in allgs.
  *   - goc__go_start puts the new G in the current P's runnext (Go's
  *     newproc); without a P (plain thread, syscall state) on the global
- *     queue. Either way it wakes an idle P if nobody is spinning, unless
- *     the new G is its P's only queued one (sched.c: a lone G). A G that
+ *     queue. Either way it wakes an idle P if nobody is spinning, also
+ *     when the new G is its P's only queued one (sched.c: a lone G). A G that
  *     leaves its P's queue half full or more is asked to yield (preempt).
  */
 #define _GNU_SOURCE   /* PTHREAD_ADAPTIVE_MUTEX_INITIALIZER_NP */
@@ -341,12 +341,11 @@ void goc__go_start(goc_g *newg, const goc_site *site) {
    * listing that reads GRUNNABLE then copies the first frame (gscan.c). */
   atomic_store_explicit(&newg->status, GOC_GRUNNABLE, memory_order_release);
   goc_p *p = goc__lockp();
-  bool lone = false;   /* the P's only queued G: wakes nobody (sched.c) */
   if (p) goc__count_add(&p->ngstarted, 1);
   else atomic_fetch_add(&goc__sched.ngoroutines, 1);
   GOC_TRACE(GOC_EV_CREATE, newg->id, p ? p->id : -1, NULL, site ? site->file : NULL, site ? site->line : 0);
   if (p && atomic_load_explicit(&p->runnext, memory_order_relaxed) == NULL) {
-    lone = goc__runqput_next(p, newg);   /* inline: no call when runnext is free */
+    goc__runqput_next(p, newg);   /* inline: no call when runnext is free */
   } else if (p) {
     uint32_t queued = goc__runqput(p, newg, true);
     /* A spawner that has filled half its P's queue is asked to yield at its
@@ -364,7 +363,7 @@ void goc__go_start(goc_g *newg, const goc_site *site) {
     goc__rt_unlock(&goc__sched.lock);
   }
   goc__unlockp();
-  if (!lone) goc__wakep();
+  goc__wakep();   /* even for a lone G: see sched.c's invariants */
 }
 
 int64_t goc__ngoroutines(void) {
