@@ -262,15 +262,15 @@ typedef struct goc_site {
  * fill the arguments, then goc__go_start. site may be ((void *)0) (no
  * "created by"). goc__go_new_sized(first): the G's first chunk is sized to
  * hold `first` bytes of frames (the first frame and its locals, as the
- * arena will push them: F__first()) and a blocked channel operation's
- * record; goc__go_new: a size for first frames that are not known. */
+ * arena will push them: F__first()); goc__go_new: a size for first
+ * frames that are not known. */
 goc_g *goc__go_new(void);
 #define GOC__FIRST_UNKNOWN 128   /* what goc__go_new makes room for */
-/* The size class: chunk0 of cls * 16 bytes, the frames and a 48-byte lone
- * sudog (the runtime's proc.h), at most 16 classes. Inline, so that a
- * constant `first` makes a constant class. */
+/* The size class: chunk0 of cls * 16 bytes for the frames (the runtime's
+ * proc.h), at most 16 classes. Inline, so that a constant `first` makes a
+ * constant class. */
 static inline int goc__g_class(__SIZE_TYPE__ first) {
-  __SIZE_TYPE__ k = (first + 48 + 15) / 16;
+  __SIZE_TYPE__ k = (first + 15) / 16;
   return k > 16 ? 16 : (int)k;
 }
 goc_g *goc__go_new_class(int cls);

@@ -112,7 +112,7 @@ static rec_cache *get_tcache(void) {
 }
 
 static size_t rec_size(int n) {
-  return sizeof(goc_waitrec) + (size_t)n * sizeof(goc_sudog);
+  return sizeof(goc_waitrec) + (size_t)n * sizeof(goc_rsudog);
 }
 
 goc_waitrec *goc__waitrec_get(int n, goc_g *g) {
@@ -146,7 +146,7 @@ goc_waitrec *goc__waitrec_get(int n, goc_g *g) {
   r->woken = NULL;
   r->n = n;
   r->cls = k == -2 ? -2 : k < NCLS ? k : -1;
-  memset(r->sg, 0, (size_t)n * sizeof(goc_sudog));
+  memset(r->sg, 0, (size_t)n * sizeof(goc_rsudog));
   for (int i = 0; i < n; i++) r->sg[i].rec = r;
   return r;
 }
@@ -195,7 +195,7 @@ goc_sudog *goc__waitq_dequeue_slow(goc_waitq *q) {
     if (s->kind == GOC_SG_SELECT) {
       uint32_t z = 0;
       if (!atomic_compare_exchange_strong_explicit(
-              &s->rec->select_done, &z, 1, memory_order_acq_rel,
+              &goc__sudog_rec(s)->select_done, &z, 1, memory_order_acq_rel,
               memory_order_relaxed))
         continue;
     }
@@ -232,10 +232,10 @@ void goc__waitq_remove(goc_waitq *q, goc_sudog *s) {
 
 void goc__sudog_wake(goc_sudog *s) {
   if (s->kind == GOC_SG_LONE) {
-    goc__ready(s->g);
+    goc__ready(goc__lone_g(s));
     return;
   }
-  goc_waitrec *r = s->rec;
+  goc_waitrec *r = goc__sudog_rec(s);
   goc_g *g = r->g;
   if (g)
     goc__ready(g);
@@ -248,21 +248,18 @@ void goc__sudog_wake(goc_sudog *s) {
 static inline __attribute__((always_inline)) goc_sudog *single_waiter(goc_g *g, goc_chan *c, void *elem,
                                                                        bool is_send) {
   goc_sudog *s;
-  if (g && (size_t)(GOC_G(g)->arena_end - GOC_G(g)->arena_ptr) >= sizeof *s) {
-    /* popped by the resume (LIFO: nothing is pushed between the park and
-     * the resume), as the records in the arena are */
-    _Static_assert(sizeof(goc_sudog) % GOC_ARENA_ALIGN == 0 && sizeof(goc_sudog) == GOC_LONE_WAIT,
-                   "lone sudog size: the room each G's chunk0 keeps for it (proc.h)");
-    s = goc__arena_push(g, sizeof *s);
-    s->g = g;
+  if (g) {
+    _Static_assert(sizeof(goc_sudog) == 32, "the lone sudog is a G's (proc.h)");
+    s = &g->lone;
     s->case_idx = 0;
     s->kind = GOC_SG_LONE;
     s->success = false;
     s->done = false;
   } else {
-    s = &goc__waitrec_get(1, g)->sg[0];
+    goc_rsudog *rs = &goc__waitrec_get(1, g)->sg[0];
+    rs->c = c;
+    s = &rs->s;
   }
-  s->c = c;
   s->elem = elem;
   s->is_send = is_send;
   return s;
@@ -274,11 +271,10 @@ static bool single_finish(goc_g *g, goc_sudog *s, const char *what) {
   if (!s) goc__throw(what);
   bool ok = s->success;
   if (s->kind == GOC_SG_LONE) {
-    if (!s->done) goc__throw(what);
-    goc__arena_pop(g, s);
+    if (!s->done || s != &g->lone) goc__throw(what);
     return ok;
   }
-  goc_waitrec *r = s->rec;
+  goc_waitrec *r = goc__sudog_rec(s);
   if (r->woken != s) goc__throw(what);
   goc__waitrec_put(r);
   return ok;

@@ -6,8 +6,8 @@
  * taken from a per-thread cache when the operation must block and given back
  * when it resumes (the fast paths never touch one). A goroutine's send or
  * receive waits with a lone sudog instead, no record around it (kind
- * GOC_SG_LONE: it names its G, and `done` stands for the record's woken),
- * pushed on the G's frame arena: 48 bytes, written field by field. A parked
+ * GOC_SG_LONE: the one in its G, and `done` stands for the record's woken):
+ * 32 bytes, no allocation, written field by field. A parked
  * G finds its record or lone sudog through goc__g_wait_state(g).
  *
  * Lifetime rule: a record stays alive while any of its sudogs is on a wait
@@ -71,20 +71,16 @@ typedef struct goc_waitrec goc_waitrec;
 
 enum { GOC_SG_REC = 0, GOC_SG_SELECT, GOC_SG_LONE };   /* goc_sudog.kind */
 
-struct goc_sudog {
-  goc_sudog *next, *prev;   /* wait queue links (under c->lock) */
-  union {
-    goc_waitrec *rec;       /* REC, SELECT: the wait this sudog belongs to */
-    goc_g *g;               /* LONE: the parked G */
-  };
-  goc_chan *c;
-  void *elem;               /* send: source; recv: destination or NULL */
-  int32_t case_idx;         /* select: index into the cases; else 0 */
-  uint8_t kind;             /* GOC_SG_* */
-  bool is_send;
-  bool success;             /* true: a partner completed the op; false: close */
-  bool done;                /* LONE: a waker completed it (rec->woken) */
-};
+/* struct goc_sudog is in proc.h: a G embeds the one its lone waits use. A
+ * record's sudog adds the two words the lone one does without: the record
+ * (a lone sudog's G is the one around it) and the channel (a select's
+ * cases, in lock order; a single operation knows its channel). */
+typedef struct goc_rsudog {
+  goc_sudog s;              /* first: a REC or SELECT goc_sudog * points here */
+  goc_waitrec *rec;         /* the wait this sudog belongs to */
+  goc_chan *c;              /* select: the case's channel */
+} goc_rsudog;
+static inline goc_waitrec *goc__sudog_rec(goc_sudog *s) { return ((goc_rsudog *)s)->rec; }
 
 struct goc_waitrec {
   goc_g *g;                 /* the parked G, or NULL for a thread */
@@ -94,7 +90,7 @@ struct goc_waitrec {
   int32_t n;                /* sudogs in use (select: in lock order) */
   int32_t cls;              /* size class for the cache; -1: malloc'd;
                                -2: in g's frame arena */
-  goc_sudog sg[];           /* n sudogs */
+  goc_rsudog sg[];          /* n sudogs */
 };
 
 typedef struct goc_waitq {
@@ -237,7 +233,7 @@ static inline void goc__elem_clear(goc_chan *c, void *dst) {
 /* s was dequeued and completed (success set): its owner may see it. */
 static inline void goc__sudog_mark_woken(goc_sudog *s) {
   if (s->kind == GOC_SG_LONE) s->done = true;
-  else s->rec->woken = s;
+  else goc__sudog_rec(s)->woken = s;
 }
 static inline void goc__chan_mark_done(goc_sudog *s) {
   s->elem = NULL;

@@ -32,11 +32,11 @@ void goc_chan_send(goc_chan *c, const void *elem) {
   if (!c) goc__thread_block_forever(GOC_WAIT_CHAN_SEND_NIL);
   goc_sudog *s;
   if (goc__chansend(c, elem, true, NULL, &s)) return;
-  goc_waitrec *r = s->rec;
+  goc_waitrec *r = goc__sudog_rec(s);
   goc__chanunlock(&c->lock);
   goc__thread_wait(r, GOC_WAIT_CHAN_SEND);
-  if (r->woken != &r->sg[0]) goc__throw("chansend: spurious wakeup");
-  bool ok = r->sg[0].success;
+  if (r->woken != &r->sg[0].s) goc__throw("chansend: spurious wakeup");
+  bool ok = r->sg[0].s.success;
   goc__waitrec_put(r);
   if (!ok) goc__panic_str("send on closed channel");
 }
@@ -47,11 +47,11 @@ bool goc_chan_recv(goc_chan *c, void *elem) {
   goc_sudog *s;
   bool ok = false;
   if (goc__chanrecv(c, elem, &ok, true, NULL, &s)) return ok;
-  goc_waitrec *r = s->rec;
+  goc_waitrec *r = goc__sudog_rec(s);
   goc__chanunlock(&c->lock);
   goc__thread_wait(r, GOC_WAIT_CHAN_RECV);
-  if (r->woken != &r->sg[0]) goc__throw("chanrecv: spurious wakeup");
-  ok = r->sg[0].success;
+  if (r->woken != &r->sg[0].s) goc__throw("chanrecv: spurious wakeup");
+  ok = r->sg[0].s.success;
   goc__waitrec_put(r);
   return ok;
 }

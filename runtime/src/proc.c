@@ -271,8 +271,8 @@ void goc__gfput(goc_p *p, goc_g *g) {
 /* Any thread. */
 #define GOID_BATCH 16
 
-_Static_assert(GOC__FIRST_UNKNOWN + GOC_LONE_WAIT == GOC_FIRST_CHUNK, "goc__go_new's chunk0");
-_Static_assert(GOC_CHUNK0_STEP == 16 && GOC_GCLASSES == 16 && GOC_LONE_WAIT == 48,
+_Static_assert(GOC__FIRST_UNKNOWN == GOC_FIRST_CHUNK, "goc__go_new's chunk0");
+_Static_assert(GOC_CHUNK0_STEP == 16 && GOC_GCLASSES == 16,
                "goc__g_class (goc_abi.h) computes the classes with these");
 goc_g *goc__go_new(void) { return goc__go_new_class(goc__g_class(GOC__FIRST_UNKNOWN)); }
 

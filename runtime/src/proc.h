@@ -77,15 +77,13 @@
  * own queue, behind the Gs it made). */
 #define GOC_PREEMPT_SPAWNER 2
 /* A G carries its first arena chunk (chunk0) inside it, sized when it is
- * made: the first frame and its locals as goc__go_new_sized is told, plus
- * room for a lone channel sudog (a blocked send or receive parks without an
- * allocation), rounded to 16. Gs come in size classes of 16 bytes of
+ * made: the first frame and its locals as goc__go_new_sized is told,
+ * rounded to 16 (a blocked send or receive parks on the sudog in the G). Gs come in size classes of 16 bytes of
  * chunk0, each with its own slabs and free lists; first frames too big for
  * the largest class start in it and go on in a later chunk. */
 #define GOC_CHUNK0_STEP 16
 #define GOC_GCLASSES 16              /* chunk0 of 16, 32, ... 256 bytes */
-#define GOC_LONE_WAIT 48             /* sizeof(goc_sudog) (chan.h) */
-#define GOC_FIRST_CHUNK 176          /* chunk0 when the first frame's size is
+#define GOC_FIRST_CHUNK 128          /* chunk0 when the first frame's size is
                                       * not known (goc__go_new) */
 #define GOC_CHUNK_SIZE 4096          /* later chunks (cached per P) */
 
@@ -172,6 +170,21 @@ typedef struct goc_gext {
   bool goexit;              /* ... at the next trampoline (execute) */
 } goc_gext;
 
+/* A waiter on a channel (Go's sudog; chan.h has the rules). A G's blocked
+ * send or receive uses the one in its G (kind GOC_SG_LONE, which finds its
+ * G by where it is: no G or channel pointer, no allocation); record waits
+ * (select, plain threads) extend it (goc_rsudog, chan.h). */
+typedef struct goc_sudog goc_sudog;
+struct goc_sudog {
+  goc_sudog *next, *prev;   /* wait queue links (under c->lock) */
+  void *elem;               /* send: source; recv: destination or NULL */
+  int32_t case_idx;         /* select: index into the cases; else 0 */
+  uint8_t kind;             /* GOC_SG_* (chan.h) */
+  bool is_send;
+  bool success;             /* true: a partner completed the op; false: close */
+  bool done;                /* LONE: a waker completed it (rec->woken) */
+};
+
 /* A blocked G is this struct and its chunk0 (frames included): fields
  * that only a running G needs live in its M (park record), and those only
  * some goroutines need in goc_gext. */
@@ -188,11 +201,15 @@ struct goc_g {
   const goc_site *created;  /* the go statement; NULL: none */
   int64_t created_goid;     /* the goroutine that ran it */
   goc_gext *x;              /* cold part, NULL until needed */
+  goc_sudog lone;           /* its blocked send or receive (chan.c) */
   char chunk0_data[] __attribute__((aligned(16)));   /* chunk0 */
 };
 /* park.h's per-G scratch slot for the blocking code. */
 static inline void *goc__g_wait_state(goc_g *g) { return g->wait_state; }
 static inline void goc__g_set_wait_state(goc_g *g, void *p) { g->wait_state = p; }
+static inline goc_g *goc__lone_g(goc_sudog *s) {
+  return (goc_g *)((char *)s - offsetof(goc_g, lone));
+}
 static inline size_t goc__chunk0_size(const goc_g *g) {
   return (size_t)g->cls * GOC_CHUNK0_STEP;
 }

@@ -238,13 +238,13 @@ int goc__selectgo(goc_select_case *cases, int n, bool has_default, goc_g *g,
     goc_waitrec *r = goc__waitrec_get(norder, g);
     for (int k = 0; k < norder; k++) {
       int i = (int)order[k];
-      goc_sudog *sg = &r->sg[k];
-      sg->c = cases[i].chan;
+      r->sg[k].c = cases[i].chan;
+      goc_sudog *sg = &r->sg[k].s;
       sg->elem = cases[i].elem;
       sg->case_idx = i;
       sg->kind = GOC_SG_SELECT;
       sg->is_send = cases[i].dir == GOC_SELECT_SEND;
-      goc__waitq_enqueue(sg->is_send ? &sg->c->sendq : &sg->c->recvq, sg);
+      goc__waitq_enqueue(sg->is_send ? &r->sg[k].c->sendq : &r->sg[k].c->recvq, sg);
     }
     *out = r;
   }
@@ -260,9 +260,9 @@ void goc__select_finish(goc_waitrec *r, int *chosen, bool *recv_ok) {
   bool success = w->success;
   bool is_send = w->is_send;
   for (int i = 0; i < r->n; i++) {
-    goc_sudog *sg = &r->sg[i];
+    goc_sudog *sg = &r->sg[i].s;
     if (sg == w) continue;
-    goc__waitq_remove(sg->is_send ? &sg->c->sendq : &sg->c->recvq, sg);
+    goc__waitq_remove(sg->is_send ? &r->sg[i].c->sendq : &r->sg[i].c->recvq, sg);
   }
   goc__select_unlock_all(r);
   goc__waitrec_put(r);

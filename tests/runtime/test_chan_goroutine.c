@@ -3,6 +3,7 @@
  * threads. */
 #include <pthread.h>
 #include <stdatomic.h>
+#include "proc.h"
 #include "rt_test.h"
 
 /* Lowered-code idioms for the blocking channel operations. L is the label
@@ -397,12 +398,12 @@ L0:
 static void case_select_nocases(void) { RT_RUN_MAIN(sel0_frame, select0_main); }
 
 /* ---- where a goroutine's single wait lives ------------------------------------
- * A blocked receive pushes a lone 48-byte sudog on the G's arena when the
- * current chunk has room, and takes a wait record from elsewhere when it
- * has not (the arena does not grow for a wait). One P, so each receive
- * blocks: main yields to the receiver before it sends or closes. */
+ * A blocked receive waits on the lone sudog inside its G, whether or not
+ * the arena's current chunk has room left: the arena does not grow for a
+ * wait and no record is taken. One P, so each receive blocks: main yields
+ * to the receiver before it sends or closes. */
 static goc_chan *tight;
-typedef struct { goc_frame fr; long v; bool ok; char *pad; ptrdiff_t grew[2]; int blocked; } tight_frame;
+typedef struct { goc_frame fr; long v; bool ok; char *pad; ptrdiff_t grew[2]; int blocked, lone; } tight_frame;
 static int tight_step(goc_g *g, goc_frame *f_) {
   tight_frame *f = (tight_frame *)f_;
   goc_g_head *h = GOC_G(g);
@@ -411,11 +412,13 @@ static int tight_step(goc_g *g, goc_frame *f_) {
 L0:
   f->blocked = 0;   /* frames are not zeroed (a fresh G's first chunk neither) */
   f->grew[0] = f->grew[1] = 0;
+  f->lone = 0;
   {
     char *before = h->arena_ptr;
     if (!goc__chan_recv(g, tight, &f->v, &f->ok)) {
       f->grew[0] = h->arena_ptr - before;
       f->blocked++;
+      f->lone += goc__g_wait_state(g) == (void *)&g->lone;
       RT_SUSPEND(&f->fr, 1);
     L1:
       goc__chan_recv_resume(g, &f->ok);
@@ -429,6 +432,7 @@ L0:
     if (!goc__chan_recv(g, tight, &f->v, &f->ok)) {
       f->grew[1] = h->arena_ptr - before;
       f->blocked++;
+      f->lone += goc__g_wait_state(g) == (void *)&g->lone;
       RT_SUSPEND(&f->fr, 2);
     L2:
       goc__chan_recv_resume(g, &f->ok);
@@ -436,7 +440,7 @@ L0:
   }
   CHECK(!f->ok && f->v == 0);   /* closed while it waited */
   goc__arena_pop(g, f->pad);
-  CHECK(f->blocked == 2 && f->grew[0] == 48 && f->grew[1] == 0);
+  CHECK(f->blocked == 2 && f->lone == 2 && f->grew[0] == 0 && f->grew[1] == 0);
   f->v = 7;
   SEND(g, f, 3, L3, done, &f->v);
   return GOC_DONE;
