@@ -110,15 +110,20 @@ struct goc_frame {
 /* The head of every G, visible to lowered code so the hot paths inline.
  * The runtime's struct goc_g begins with this. */
 typedef struct goc_g_head {
-  volatile __UINT32_TYPE__ preempt;  /* nonzero: yield at next check (set by the
-                                        monitor, or by go_start for a G that
-                                        filled its run queue) */
-  __UINT32_TYPE__ cdepth;            /* direct step calls on the C stack */
   goc_frame *top;             /* innermost frame */
   char *arena_ptr;            /* bump pointer in the current arena chunk */
   char *arena_end;
-  char *arena_base;           /* start of the current chunk's usable area */
+  __UINT32_TYPE__ arena_size; /* the current chunk's usable bytes, which end
+                                 at arena_end (a length, not a third
+                                 pointer: 4 bytes of every G) */
+  __UINT16_TYPE__ cdepth;     /* direct step calls on the C stack */
+  volatile __UINT8_TYPE__ preempt;   /* nonzero: yield at next check (set by
+                                        the monitor, or by go_start for a G
+                                        that filled its run queue) */
+  __UINT8_TYPE__ rt_byte;     /* the runtime's (proc.h) */
 } goc_g_head;
+/* Where the current chunk's usable area starts. */
+static inline char *goc__arena_base(const goc_g_head *h) { return h->arena_end - h->arena_size; }
 #define GOC_G(g) ((goc_g_head *)(g))
 
 /* ---- frame arena ------------------------------------------------------- */
@@ -146,7 +151,8 @@ static inline void *goc__arena_push(goc_g *g, __SIZE_TYPE__ n) {
 /* Releases p and everything pushed after it. */
 static inline void goc__arena_pop(goc_g *g, void *p) {
   goc_g_head *h = GOC_G(g);
-  if (__builtin_expect((char *)p >= h->arena_base && (char *)p < h->arena_end, 1))
+  /* p in [arena_end - arena_size, arena_end) */
+  if (__builtin_expect((__SIZE_TYPE__)(h->arena_end - (char *)p) - 1 < h->arena_size, 1))
     h->arena_ptr = (char *)p;
   else
     goc__arena_pop_slow(g, p);

@@ -4,10 +4,10 @@
  *   - A G's arena is a list of chunks, newest first; the oldest is chunk0,
  *     the G's own chunk0_data (goc__chunk0_size(g) bytes, no header), so
  *     an idle goroutine costs sizeof(goc_g) and its chunk0. The G does not
- *     name its current chunk: h->arena_base is chunk0_data or the data of
- *     the chunk (current()), so the G spends no field on what the head
+ *     name its current chunk: goc__arena_base(h) is chunk0_data or the data
+ *     of the chunk (current()), so the G spends no field on what the head
  *     already says.
- *   - h->arena_base/ptr/end always describe the current chunk; a chunk's
+ *   - h->arena_ptr/end/size always describe the current chunk; a chunk's
  *     prev_ptr is the bump pointer of the chunk below it (chunk0's too) at
  *     the time it was pushed.
  *   - Pointers handed out are 16-byte aligned (chunk data is aligned and
@@ -27,18 +27,18 @@ static inline char *chunk_data(goc_chunk *c) { return (char *)(c + 1); }
 
 /* The current chunk; NULL: chunk0. */
 static goc_chunk *current(goc_g *g) {
-  char *base = GOC_G(g)->arena_base;
+  char *base = goc__arena_base(GOC_G(g));
   return base == g->chunk0_data ? NULL : (goc_chunk *)base - 1;
 }
 
 static void set_current(goc_g *g, goc_chunk *c, char *ptr) {
   goc_g_head *h = GOC_G(g);
   if (c) {
-    h->arena_base = chunk_data(c);
     h->arena_end = chunk_data(c) + c->size;
+    h->arena_size = (uint32_t)c->size;
   } else {
-    h->arena_base = g->chunk0_data;
     h->arena_end = g->chunk0_data + goc__chunk0_size(g);
+    h->arena_size = (uint32_t)goc__chunk0_size(g);
   }
   h->arena_ptr = ptr;
 }
@@ -51,6 +51,8 @@ void goc__arena_init(goc_g *g) {
 }
 
 static goc_chunk *chunk_alloc(goc_g *g, size_t n) {
+  _Static_assert(GOC_CHUNK_SIZE - CHUNK_HDR > GOC_GCLASSES * GOC_CHUNK0_STEP,
+                 "goc__gfput tells chunk0 from the others by its size");
   if (n <= GOC_CHUNK_SIZE - CHUNK_HDR) {
     goc_chunk *c = g->x ? g->x->spare : NULL;
     if (c) { g->x->spare = NULL; return c; }
@@ -70,6 +72,8 @@ static goc_chunk *chunk_alloc(goc_g *g, size_t n) {
   }
   size_t sz = GOC_CHUNK_SIZE;
   while (sz - CHUNK_HDR < n) sz *= 2;
+  if (sz - CHUNK_HDR > UINT32_MAX)   /* h->arena_size */
+    goc__throw("goroutine frame too large (4 GiB or more)");
   goc_chunk *c = aligned_alloc(16, sz);
   if (!c) goc__throw("out of memory allocating goroutine frames");
   c->size = sz - CHUNK_HDR;
@@ -101,7 +105,7 @@ void *goc__arena_push_slow(goc_g *g, size_t n) {
 void goc__arena_pop_slow(goc_g *g, void *p) {
   goc_g_head *h = GOC_G(g);
   char *q = p;
-  while (!(q >= h->arena_base && q <= h->arena_end)) {
+  while (!(q >= goc__arena_base(h) && q <= h->arena_end)) {
     goc_chunk *c = current(g);
     if (!c) goc__throw("goc__arena_pop: pointer not in the arena");
     set_current(g, c->prev, c->prev_ptr);

@@ -265,19 +265,14 @@ static inline __attribute__((always_inline)) goc_sudog *single_waiter(goc_g *g, 
   return s;
 }
 
-/* After the wake of g's single wait s: whether a partner completed it
- * (false: close); frees s. */
-static bool single_finish(goc_g *g, goc_sudog *s, const char *what) {
-  if (!s) goc__throw(what);
-  bool ok = s->success;
-  if (s->kind == GOC_SG_LONE) {
-    if (!s->done || s != &g->lone) goc__throw(what);
-    return ok;
-  }
-  goc_waitrec *r = goc__sudog_rec(s);
-  if (r->woken != s) goc__throw(what);
-  goc__waitrec_put(r);
-  return ok;
+/* After the wake of g's send or receive, on its lone sudog: whether a
+ * partner completed it (false: close). done goes back to false, so that a
+ * second resume of one wait is caught as the spurious wakeup it is. */
+static bool single_finish(goc_g *g, const char *what) {
+  goc_sudog *s = &g->lone;
+  if (s->kind != GOC_SG_LONE || !s->done) goc__throw(what);
+  s->done = false;
+  return s->success;
 }
 
 /* ---- make / len / cap / free ---------------------------------------------- */
@@ -510,15 +505,12 @@ int goc__chan_send(goc_g *g, goc_chan *c, const void *elem) {
   }
   goc_sudog *s;
   if (chansend(c, elem, true, g, &s)) return 1;
-  goc__g_set_wait_state(g, s);
   goc__park_g(g, GOC_WAIT_CHAN_SEND, goc__chan_commit_unlock, c);
   return 0;
 }
 
 void goc__chan_send_resume(goc_g *g) {
-  goc_sudog *s = goc__g_wait_state(g);
-  goc__g_set_wait_state(g, NULL);
-  if (!single_finish(g, s, "chansend: spurious wakeup")) goc__panic_str("send on closed channel");
+  if (!single_finish(g, "chansend: spurious wakeup")) goc__panic_str("send on closed channel");
 }
 
 int goc__chan_recv(goc_g *g, goc_chan *c, void *dst, bool *ok) {
@@ -528,14 +520,11 @@ int goc__chan_recv(goc_g *g, goc_chan *c, void *dst, bool *ok) {
   }
   goc_sudog *s;
   if (chanrecv(c, dst, ok, true, g, &s)) return 1;
-  goc__g_set_wait_state(g, s);
   goc__park_g(g, GOC_WAIT_CHAN_RECV, goc__chan_commit_unlock, c);
   return 0;
 }
 
 void goc__chan_recv_resume(goc_g *g, bool *ok) {
-  goc_sudog *s = goc__g_wait_state(g);
-  goc__g_set_wait_state(g, NULL);
-  bool got = single_finish(g, s, "chanrecv: spurious wakeup");
+  bool got = single_finish(g, "chanrecv: spurious wakeup");
   if (ok) *ok = got;
 }

@@ -7,8 +7,8 @@
  * when it resumes (the fast paths never touch one). A goroutine's send or
  * receive waits with a lone sudog instead, no record around it (kind
  * GOC_SG_LONE: the one in its G, and `done` stands for the record's woken):
- * 32 bytes, no allocation, written field by field. A parked
- * G finds its record or lone sudog through goc__g_wait_state(g).
+ * 32 bytes, no allocation, written field by field. A G parked in a
+ * select finds its record through goc__g_wait_state(g).
  *
  * Lifetime rule: a record stays alive while any of its sudogs is on a wait
  * queue. Its owner frees it only after it has taken every channel lock and
@@ -175,8 +175,8 @@ void goc__sudog_wake(goc_sudog *s);
 
 /* The operations behind both the goroutine and the thread entry points.
  * c must be unlocked and non-NULL. With block, on 0 the waiter was enqueued
- * (its sudog returned in *out: a lone one for a G with room in its arena,
- * else sg[0] of a record) and c is STILL LOCKED.
+ * (its sudog returned in *out: g's lone one, or for a thread (g NULL)
+ * sg[0] of a record) and c is STILL LOCKED.
  * Without block, 0 means "would block" and c is unlocked. 1: done. */
 int goc__chansend(goc_chan *c, const void *elem, bool block, goc_g *g,
                   goc_sudog **out);

@@ -256,7 +256,8 @@ void goc__gfree_flush(goc_p *p) {
 /* p owned by the caller, or NULL. g is finished; its arena is released. */
 void goc__gfput(goc_p *p, goc_g *g) {
   size_t cls = g->cls;
-  if (GOC_G(g)->arena_base != g->chunk0_data || (g->x && g->x->spare)) goc__arena_free(g, p);
+  /* Later chunks are GOC_CHUNK_SIZE or larger, chunk0 at most 256 bytes. */
+  if (GOC_G(g)->arena_size > GOC_GCLASSES * GOC_CHUNK0_STEP || (g->x && g->x->spare)) goc__arena_free(g, p);
   else GOC_G(g)->arena_ptr = g->chunk0_data;
   atomic_store_explicit(&g->status, GOC_GIDLE, memory_order_release);
   g->h.top = NULL;
@@ -272,6 +273,7 @@ void goc__gfput(goc_p *p, goc_g *g) {
 #define GOID_BATCH 16
 
 _Static_assert(GOC__FIRST_UNKNOWN == GOC_FIRST_CHUNK, "goc__go_new's chunk0");
+_Static_assert(sizeof(goc_g) == 112, "a blocked G's bytes, as bench/NOTES.md counts them");
 _Static_assert(GOC_CHUNK0_STEP == 16 && GOC_GCLASSES == 16,
                "goc__g_class (goc_abi.h) computes the classes with these");
 goc_g *goc__go_new(void) { return goc__go_new_class(goc__g_class(GOC__FIRST_UNKNOWN)); }
@@ -293,8 +295,9 @@ goc_g *goc__go_new_class(int cls) {
     id = atomic_fetch_add(&goc__sched.goidgen, 1) + 1;
   }
   goc__unlockp();
-  /* Not reset here, as they are already: h.top (gfput), h.cdepth (set
-   * before each step), wait_state (cleared by every resume), created_goid
+  /* Not reset here, as they are already: h.top (gfput), h.cdepth (0 again
+   * once each step chain has returned), wait_state (cleared by every
+   * resume), created_goid
    * (written by go_start; read only with created). */
   __atomic_store_n(&g->h.preempt, 0, __ATOMIC_RELAXED);
   g->id = id;

@@ -187,7 +187,7 @@ struct goc_sudog {
 
 /* A blocked G is this struct and its chunk0 (frames included): fields
  * that only a running G needs live in its M (park record), and those only
- * some goroutines need in goc_gext. */
+ * some goroutines need in goc_gext. 112 bytes with the sudog. */
 struct goc_g {
   goc_g_head h;
   _Atomic uint8_t status;
@@ -197,11 +197,16 @@ struct goc_g {
   uint32_t wait_ms;         /* goc__ms_monitor() when it parked; 0: unknown */
   int64_t id;
   goc_g *schedlink;         /* run queue / free list link */
-  void *wait_state;
   const goc_site *created;  /* the go statement; NULL: none */
   int64_t created_goid;     /* the goroutine that ran it */
   goc_gext *x;              /* cold part, NULL until needed */
-  goc_sudog lone;           /* its blocked send or receive (chan.c) */
+  /* A G waits on one thing at a time: a blocked send or receive on its
+   * lone sudog (chan.c), anything else through wait_state (park.h), which
+   * is dead meanwhile, as the sudog is during the other waits. */
+  union {
+    goc_sudog lone;
+    void *wait_state;
+  };
   char chunk0_data[] __attribute__((aligned(16)));   /* chunk0 */
 };
 /* park.h's per-G scratch slot for the blocking code. */

@@ -403,8 +403,9 @@ next_g:;
   atomic_store_explicit(&p->curg, g, memory_order_release);
   goc__tls_g = g;
   GOC_TRACE(GOC_EV_RUN, g->id, p->id, g->h.top ? goc__frame_func(g->h.top) : NULL, NULL, 0);
+  /* h.cdepth is 0 here: goc__call restores it around every step it makes,
+   * and a G starts at 0 (galloc's memset) and ends at it. */
   for (;;) {
-    g->h.cdepth = 0;
     goc_frame *top = g->h.top;
     goc__locks_add(m, -1);   /* user code: the P may be retaken (proc.h) */
     int r = top->step(g, top);

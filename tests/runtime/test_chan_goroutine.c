@@ -418,7 +418,7 @@ L0:
     if (!goc__chan_recv(g, tight, &f->v, &f->ok)) {
       f->grew[0] = h->arena_ptr - before;
       f->blocked++;
-      f->lone += goc__g_wait_state(g) == (void *)&g->lone;
+      f->lone += ((goc__chan_view *)(void *)tight)->recvq_first == (void *)&g->lone;
       RT_SUSPEND(&f->fr, 1);
     L1:
       goc__chan_recv_resume(g, &f->ok);
@@ -432,7 +432,7 @@ L0:
     if (!goc__chan_recv(g, tight, &f->v, &f->ok)) {
       f->grew[1] = h->arena_ptr - before;
       f->blocked++;
-      f->lone += goc__g_wait_state(g) == (void *)&g->lone;
+      f->lone += ((goc__chan_view *)(void *)tight)->recvq_first == (void *)&g->lone;
       RT_SUSPEND(&f->fr, 2);
     L2:
       goc__chan_recv_resume(g, &f->ok);

@@ -157,7 +157,7 @@ static void case_arena(void) {
   goc__frame_pop(g, b);
   CHECK(h->top == a);
   goc__frame_pop(g, a);
-  CHECK(h->top == NULL && h->arena_ptr == h->arena_base);
+  CHECK(h->top == NULL && h->arena_ptr == goc__arena_base(h));
   exit(0);
 }
 
