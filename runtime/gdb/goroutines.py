@@ -57,8 +57,8 @@ def _frames(g):
 
 
 def _where(fr):
-    info = fr["info"]   # the function's static record; NULL before its first step
-    if int(info) == 0:
+    info = fr["fn"]   # the function's static record; NULL or nameless: none
+    if int(info) == 0 or int(info["func"]) == 0:
         return "? at ?:%d" % int(fr["line"])
     return "%s at %s:%d" % (_str(info["func"]), _str(info["file"]), int(fr["line"]))
 

@@ -68,19 +68,76 @@ def _live_ref(name, block, base):
 
 
 # Where the locals area is: goc_L; where optimisation dropped it (at -O2 it
-# is mostly <optimized out>), the frame's own record of it, which the
-# runtime keeps for the frame's whole life.
-_AREA_BASES = ("goc_L", "((struct goc_locals *)goc_fr->goc_hdr.locals)", "((struct goc_locals *)goc_frp->locals)",
-               "((struct goc_locals *)goc_frp@entry->locals)")
+# is mostly <optimized out>), where the step put it by goc__locals_push's
+# rule (goc_abi.h): right after the frame if they fit in the frame's arena
+# chunk, else at the start of the chunk above that one. (Locals aligned
+# past 16 bytes start a little further on; not handled here.)
+def _round16(n):
+    return (n + 15) & ~15
+
+
+def _after_frame(g, fr, lsize):
+    """The address of the locals of frame fr (a struct F__frame *) on G g."""
+    head = g.cast(gdb.lookup_type("goc_g_head").pointer()).dereference()
+    f = int(fr)
+    at = f + _round16(fr.dereference().type.sizeof)
+    end, size = int(head["arena_end"]), int(head["arena_size"])
+    if end - size <= f < end:
+        return at
+    gg = g.cast(gdb.lookup_type("struct goc_g").pointer()).dereference()
+    chunk0 = int(gg["chunk0_data"].address)
+    chunk_t = gdb.lookup_type("goc_chunk")
+    c = None if end - size == chunk0 else end - size - chunk_t.sizeof
+    above = None
+    while True:
+        if c is None:
+            base, cend = chunk0, chunk0 + int(gg["cls"]) * 16
+        else:
+            ch = gdb.Value(c).cast(chunk_t.pointer()).dereference()
+            base = c + chunk_t.sizeof
+            cend = base + int(ch["size"])
+        if base <= f < cend:
+            if cend - at >= _round16(lsize):
+                return at
+            return None if above is None else above + chunk_t.sizeof
+        if c is None:
+            return None
+        above = c
+        prev = int(ch["prev"])
+        c = None if prev == 0 else prev
+
+
+def _frame_locals(frame):
+    """(address of the locals, their pointer type) of a step's frame, or None."""
+    block = frame.block()
+    goc_l = gdb.lookup_symbol("goc_L", block)[0]
+    g = gdb.lookup_symbol("goc_cur", block)[0]
+    fr = gdb.lookup_symbol("goc_fr", block)[0]
+    frp = gdb.lookup_symbol("goc_frp", block)[0]
+    if goc_l is None or g is None or fr is None:
+        return None
+    gv = g.value(frame)
+    try:
+        frv = fr.value(frame)
+        int(frv)
+    except gdb.error:
+        frv = frp.value(frame).cast(fr.type)
+    addr = _after_frame(gv, frv, goc_l.type.target().sizeof)
+    return None if addr is None else (addr, goc_l.type)
 
 
 def _selected_area_base():
-    for base in _AREA_BASES:
-        try:
-            if int(gdb.parse_and_eval(base)) != 0:
-                return base
-        except gdb.error:
-            pass
+    try:
+        if int(gdb.parse_and_eval("goc_L")) != 0:
+            return "goc_L"
+    except gdb.error:
+        pass
+    try:
+        at = _frame_locals(gdb.selected_frame())
+        if at is not None:
+            return "((struct goc_locals *)0x%x)" % at[0]
+    except (gdb.error, RuntimeError, AttributeError):
+        pass
     return "goc_L"
 
 
@@ -95,8 +152,10 @@ def _locals_area(frame):
             area = goc_l.value(frame)
             int(area)
         except gdb.error:
-            fr = gdb.lookup_symbol("goc_fr", block)[0]
-            area = fr.value(frame)["goc_hdr"]["locals"].cast(goc_l.type)
+            at = _frame_locals(frame)
+            if at is None:
+                return None
+            area = gdb.Value(at[0]).cast(at[1])
         return area.dereference()
     except (gdb.error, RuntimeError, AttributeError):
         return None

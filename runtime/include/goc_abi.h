@@ -91,20 +91,22 @@ enum { GOC_DONE = 0, GOC_SUSPEND = 1 };
 #define GOC_THUNK_BASE 0x40000000u
 #define GOC_MAX_CDEPTH 512
 
-/* A goroutine function's name and .goc file, for traces: one static record
- * per function (the transformer's), so a frame spends one pointer on both. */
+/* A goroutine function: its step, and its name and .goc file for traces.
+ * One static record per function (the transformer's F__fi), so a frame
+ * spends one pointer on all three. */
 typedef struct goc_fninfo {
+  goc_step_fn step;
   const char *func;
   const char *file;
 } goc_fninfo;
 
+/* 24 bytes. The function's spill area (its locals, owned by its step) is
+ * not named here: it follows the frame in the arena (goc__locals_push). */
 struct goc_frame {
-  goc_step_fn step;
+  const goc_fninfo *fn;
   goc_frame *parent;
-  void *locals;          /* the function's spill area, owned by its step */
   __UINT32_TYPE__ resume;       /* index into the step's table of resume labels */
   __INT32_TYPE__ line;          /* .goc line of the current suspension (traces) */
-  const goc_fninfo *info;       /* NULL until the step has first run */
 };
 
 /* The head of every G, visible to lowered code so the hot paths inline.
@@ -158,21 +160,44 @@ static inline void goc__arena_pop(goc_g *g, void *p) {
     goc__arena_pop_slow(g, p);
 }
 
-/* Pushes a frame of `size` bytes (the whole frame struct) for `step` and
- * returns it with resume = 0 and locals = ((void *)0); the caller fills the
- * argument fields. The frame becomes g->top only when it is called
+/* Pushes a frame of `size` bytes (the whole frame struct) for the function
+ * fn and returns it with resume = 0; the caller fills the argument fields. The frame becomes g->top only when it is called
  * (goc__call), or at once if g has no frame yet (the first frame of a new
  * G), because argument evaluation may push and call other frames first. */
-static inline goc_frame *goc__frame_push(goc_g *g, __SIZE_TYPE__ size, goc_step_fn step) {
+static inline goc_frame *goc__frame_push(goc_g *g, __SIZE_TYPE__ size, const goc_fninfo *fn) {
   goc_frame *fr = (goc_frame *)goc__arena_push(g, size);
-  fr->step = step;
+  fr->fn = fn;
   fr->parent = ((void *)0);
-  fr->locals = ((void *)0);
   fr->resume = 0;
   fr->line = 0;
-  fr->info = ((void *)0);
   if (!GOC_G(g)->top) GOC_G(g)->top = fr;
   return fr;
+}
+/* A step's locals: `n` bytes right after its frame fr (of frsize bytes)
+ * when they fit in fr's arena chunk, else at the start of the chunk
+ * pushed after it. Fixed by that rule, they need no pointer in the frame:
+ * goc__locals_push at the step's entry (fr is the newest frame then; a
+ * chunk pushed and emptied since is let go first), goc__locals_at at
+ * each resume, which finds them at once while fr is in the arena's
+ * current chunk (the locals then are too: any chunk after fr's would be
+ * current as long as they live). */
+void *goc__locals_push_slow(goc_g *g, goc_frame *fr, __SIZE_TYPE__ frsize, __SIZE_TYPE__ n);
+void *goc__locals_at_slow(goc_g *g, goc_frame *fr, __SIZE_TYPE__ frsize, __SIZE_TYPE__ n);
+static inline void *goc__locals_push(goc_g *g, goc_frame *fr, __SIZE_TYPE__ frsize, __SIZE_TYPE__ n) {
+  goc_g_head *h = GOC_G(g);
+  char *at = (char *)fr + GOC__ARENA_ROUND(frsize);
+  n = GOC__ARENA_ROUND(n);
+  if (__builtin_expect(h->arena_ptr == at && (__SIZE_TYPE__)(h->arena_end - at) >= n, 1)) {
+    h->arena_ptr = at + n;
+    return at;
+  }
+  return goc__locals_push_slow(g, fr, frsize, n);
+}
+static inline void *goc__locals_at(goc_g *g, goc_frame *fr, __SIZE_TYPE__ frsize, __SIZE_TYPE__ n) {
+  goc_g_head *h = GOC_G(g);
+  if (__builtin_expect((__SIZE_TYPE__)(h->arena_end - (char *)fr) - 1 < h->arena_size, 1))
+    return (char *)fr + GOC__ARENA_ROUND(frsize);
+  return goc__locals_at_slow(g, fr, frsize, GOC__ARENA_ROUND(n));
 }
 /* Pops fr (and anything above it) after it returned; g->top becomes its
  * caller again. */
@@ -191,7 +216,7 @@ static inline int goc__call(goc_g *g, goc_frame *caller, goc_frame *fr) {
   h->top = fr;
   if (__builtin_expect(h->cdepth < GOC_MAX_CDEPTH, 1)) {
     h->cdepth++;
-    int r = fr->step(g, fr);
+    int r = fr->fn->step(g, fr);
     h->cdepth--;
     return r;
   }

@@ -12,6 +12,9 @@
  *     the time it was pushed.
  *   - Pointers handed out are 16-byte aligned (chunk data is aligned and
  *     sizes are rounded).
+ *   - A step's locals follow its frame in the frame's chunk, or begin the
+ *     chunk right above it (goc__locals_push): frames do not point to
+ *     them.
  *   - Freed chunks of GOC_CHUNK_SIZE go to gx->spare (one; only a G that
  *     outgrew chunk0 has them, and a cold part costs it little next to a
  *     chunk), then to the current P's cache (owner-only, bounded), then to
@@ -137,4 +140,30 @@ void goc__chunk_cache_drain(goc_p *p) {
     free(c);
   }
   p->chunkfreecnt = 0;
+}
+
+/* goc__locals_push (goc_abi.h) when fr is not the newest push (a chunk
+ * was pushed and emptied since) or its locals do not fit after it. */
+void *goc__locals_push_slow(goc_g *g, goc_frame *fr, size_t frsize, size_t n) {
+  goc__arena_pop(g, (char *)fr + GOC__ARENA_ROUND(frsize));
+  return goc__arena_push(g, n);   /* after fr if they fit, else a new chunk */
+}
+
+/* goc__locals_at when fr is below the current chunk: find fr's chunk; the
+ * locals follow fr there if they fit, else they begin the chunk above it
+ * (goc__locals_push_slow let every chunk pushed before them go). */
+void *goc__locals_at_slow(goc_g *g, goc_frame *fr, size_t frsize, size_t n) {
+  char *f = (char *)fr, *at = f + GOC__ARENA_ROUND(frsize);
+  goc_chunk *above = NULL;
+  for (goc_chunk *c = current(g);; above = c, c = c->prev) {
+    char *base = c ? chunk_data(c) : g->chunk0_data;
+    char *end = c ? base + c->size : g->chunk0_data + goc__chunk0_size(g);
+    if (f >= base && f < end) {
+      if ((size_t)(end - at) >= n) return at;
+      if (!above) break;
+      return chunk_data(above);
+    }
+    if (!c) break;
+  }
+  goc__throw("goc__locals_at: frame not in its goroutine's arena");
 }

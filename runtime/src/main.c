@@ -89,7 +89,7 @@ void goc__g_release(goc_g *g) {
 
 typedef struct async_frame {
   goc_frame fr;
-  goc_fninfo fi;            /* the operation's name, for traces */
+  goc_fninfo fi;            /* fr.fn: the operation's name, for traces */
   int (*op)(goc_g *g, void *ctx);
   void *ctx;
   int err;
@@ -104,9 +104,11 @@ static int async_step(goc_g *g, goc_frame *f) {
 
 void goc__run_async(int (*op)(goc_g *g, void *ctx), void *ctx, const char *name) {
   goc_g *g = goc__go_new();
-  async_frame *a = (async_frame *)goc__frame_push(g, sizeof *a, async_step);
+  async_frame *a = (async_frame *)goc__frame_push(g, sizeof *a, NULL);
+  a->fi.step = async_step;
   a->fi.func = name;
-  a->fr.info = &a->fi;
+  a->fi.file = NULL;
+  a->fr.fn = &a->fi;
   a->op = op;
   a->ctx = ctx;
   a->err = 0;

@@ -47,7 +47,7 @@ void goc_once_do(goc_once *o, void (*fn)(void)) {
 
 struct once_frame {
   goc_frame hdr;
-  goc_fninfo fi;            /* the caller's file: set by each step */
+  goc_fninfo fi;            /* hdr.fn; the caller's file: set by each step */
   goc_once *o;
   void (*fn)(goc_gofn_tag);
   struct goc_gocall call;
@@ -84,10 +84,11 @@ int goc_once_do_go__async(goc_g *g, goc_once *o, void (*fn)(goc_gofn_tag)) {
   }
   if (atomic_load(&o->done)) return 1;
   struct once_frame *f =
-      (struct once_frame *)goc__frame_push(g, sizeof *f, once_step);
+      (struct once_frame *)goc__frame_push(g, sizeof *f, NULL);
+  f->fi.step = once_step;
   f->fi.func = "goc_once_do_go";
   f->fi.file = NULL;
-  f->hdr.info = &f->fi;
+  f->hdr.fn = &f->fi;
   f->o = o;
   f->fn = fn;
   f->running = 0;

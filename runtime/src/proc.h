@@ -223,10 +223,10 @@ extern goc_g *goc__main_gp;
 
 /* A frame's function and file for traces; NULL when it has none. */
 static inline const char *goc__frame_func(const goc_frame *fr) {
-  return fr->info ? fr->info->func : NULL;
+  return fr->fn ? fr->fn->func : NULL;
 }
 static inline const char *goc__frame_file(const goc_frame *fr) {
-  return fr->info ? fr->info->file : NULL;
+  return fr->fn ? fr->fn->file : NULL;
 }
 
 goc_gext *goc__gx_alloc(goc_g *g);   /* proc.c */

@@ -408,7 +408,7 @@ next_g:;
   for (;;) {
     goc_frame *top = g->h.top;
     goc__locks_add(m, -1);   /* user code: the P may be retaken (proc.h) */
-    int r = top->step(g, top);
+    int r = top->fn->step(g, top);
     goc__locks_add(m, 1);
     atomic_signal_fence(memory_order_seq_cst);   /* store locks, then load detached */
     goc__m_check();

@@ -281,7 +281,7 @@ void goc_t_setenv(goc_t *t, const char *key, const char *value) {
 /* ---- the test's goroutine ------------------------------------------------ */
 typedef struct test_frame {
   goc_frame hdr;
-  goc_fninfo fi;       /* the test's name, for "created by" */
+  goc_fninfo fi;       /* hdr.fn: the test's name, for "created by" */
   goc_t *t;
   goc_frame *callee;   /* the test function's frame, while pushed */
   int child;           /* phase 2: the next subtest to wait for */
@@ -385,15 +385,16 @@ static int test_step(goc_g *g, goc_frame *fr) {
 void goc__test_start(goc_t *t) {
   goc_g *g = goc__go_new();
   goc__gx(g)->test = t;
-  test_frame *f = (test_frame *)goc__frame_push(g, sizeof(test_frame), test_step);
+  test_frame *f = (test_frame *)goc__frame_push(g, sizeof(test_frame), NULL);
   f->t = t;
   f->callee = NULL;
   f->child = 0;
   f->waiting = false;
   /* not listed in dumps (line < 0), but "created by" names the test */
+  f->fi.step = test_step;
   f->fi.func = t->name;
   f->fi.file = NULL;
-  f->hdr.info = &f->fi;
+  f->hdr.fn = &f->fi;
   f->hdr.line = -1;
   t->g = g;
   goc__go_start(g, NULL);
@@ -408,6 +409,7 @@ static int goexit_step(goc_g *g, goc_frame *fr) {
   (void)fr;
   return GOC_DONE;
 }
+static const goc_fninfo goexit_fi = {goexit_step, "goc_t_fail_now", NULL};
 
 void goc__goexit_unwind(goc_g *g) {
   goc_gext *x = g->x;
@@ -431,14 +433,14 @@ void goc__goexit_unwind(goc_g *g) {
     ((test_frame *)target)->callee = NULL;
     target->resume = 1;
   } else {
-    keep->step = goexit_step;
+    keep->fn = &goexit_fi;
   }
 }
 
 static void arrange_goexit(goc_g *g) {
   goc_frame *target = NULL;
   for (goc_frame *fr = GOC_G(g)->top; fr && !target; fr = fr->parent)
-    if (fr->step == test_step) target = fr;
+    if (fr->fn && fr->fn->step == test_step) target = fr;
   goc_gext *x = goc__gx(g);
   x->goexit_to = target;
   x->goexit = true;

@@ -35,9 +35,16 @@
     if (goc__preempt_requested(g)) { goc__preempt(g); RT_SUSPEND(fr, idx); } \
   } while (0)
 
+/* The function record (goc_abi.h) of a step function, as the lowering's
+ * F__fi: one static record per use. */
+#define RT_FI(step)                                                      \
+  __extension__({                                                        \
+    static const goc_fninfo fi_ = {(step), #step, __FILE__};             \
+    &fi_;                                                                \
+  })
 /* A new goroutine with a frame of type T for step; returns the frame. */
 #define RT_NEW(g, T, step) \
-  ((T *)goc__frame_push((g) = goc__go_new(), sizeof(T), (step)))
+  ((T *)goc__frame_push((g) = goc__go_new(), sizeof(T), RT_FI(step)))
 #define RT_GO(g)                                                         \
   do {                                                                   \
     static const goc_site site_ = {NULL, __FILE__, __LINE__};            \
@@ -48,9 +55,9 @@
 #define RT_RUN_MAIN(T, step)                                             \
   do {                                                                   \
     goc_g *mg_ = goc__main_g();                                          \
-    T *mf_ = (T *)goc__frame_push(mg_, sizeof(T), (step));               \
-    static const goc_fninfo fi_ = {"main", __FILE__};                    \
-    mf_->fr.info = &fi_;                                                 \
+    static const goc_fninfo fi_ = {(step), "main", __FILE__};            \
+    T *mf_ = (T *)goc__frame_push(mg_, sizeof(T), &fi_);                 \
+    (void)mf_;                                                           \
     goc__run_main(mg_, offsetof(T, result));                             \
   } while (0)
 

@@ -139,13 +139,13 @@ L0:
 }
 static void case_thread0(void) {
   goc_g *mg = goc__main_g();
-  main_frame *mf = (main_frame *)goc__frame_push(mg, sizeof *mf, thread_main);
+  main_frame *mf = (main_frame *)goc__frame_push(mg, sizeof *mf, RT_FI(thread_main));
   mf->result = 0;
   goc__run_main(mg, offsetof(main_frame, result));
 }
 static void case_thread3(void) {
   goc_g *mg = goc__main_g();
-  main_frame *mf = (main_frame *)goc__frame_push(mg, sizeof *mf, thread_main);
+  main_frame *mf = (main_frame *)goc__frame_push(mg, sizeof *mf, RT_FI(thread_main));
   mf->result = 3;
   goc__run_main(mg, offsetof(main_frame, result));
 }

@@ -34,7 +34,7 @@ static int deadlock_later_main(goc_g *g, goc_frame *f) {
     atexit(report_at_exit);
     goc_g *ng;
     sl_frame *sf = RT_NEW(ng, sl_frame, sl_step);
-    { static const goc_fninfo fi_ = {"sleeper", "x.goc"}; sf->fr.info = &fi_; }
+    { static const goc_fninfo fi_ = {sl_step, "sleeper", "x.goc"}; sf->fr.fn = &fi_; }
     sf->fr.line = 3;
     RT_GO(ng);
     f->line = 20;
@@ -61,7 +61,7 @@ static int deadlock2_main(goc_g *g, goc_frame *f) {
   if (f->resume == 0) {
     goc_g *ng;
     blk_frame *bf = RT_NEW(ng, blk_frame, blk_step);
-    { static const goc_fninfo fi_ = {"worker", "w.goc"}; bf->fr.info = &fi_; }
+    { static const goc_fninfo fi_ = {blk_step, "worker", "w.goc"}; bf->fr.fn = &fi_; }
     static const goc_site site = {"main", "m.goc", 42};
     goc__go_start(ng, &site);
     f->line = 43;
@@ -216,15 +216,15 @@ static int inner_step(goc_g *g, goc_frame *f) {
 }
 static int outer_step(goc_g *g, goc_frame *f) {
   f->line = 50;
-  pf_frame *c = (pf_frame *)goc__frame_push(g, sizeof *c, inner_step);
-  { static const goc_fninfo fi_ = {"inner", "p.goc"}; c->fr.info = &fi_; }
+  pf_frame *c = (pf_frame *)goc__frame_push(g, sizeof *c, RT_FI(inner_step));
+  { static const goc_fninfo fi_ = {inner_step, "inner", "p.goc"}; c->fr.fn = &fi_; }
   return goc__call(g, f, &c->fr);
 }
 static int panic_main(goc_g *g, goc_frame *f) {
   if (f->resume == 0) {
     goc_g *ng;
     pf_frame *of = RT_NEW(ng, pf_frame, outer_step);
-    { static const goc_fninfo fi_ = {"outer", "p.goc"}; of->fr.info = &fi_; }
+    { static const goc_fninfo fi_ = {outer_step, "outer", "p.goc"}; of->fr.fn = &fi_; }
     static const goc_site site = {"main", "p.goc", 10};
     goc__go_start(ng, &site);
     f->resume = 1;

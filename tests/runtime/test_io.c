@@ -177,7 +177,7 @@ static int sq_step(goc_g *g, goc_frame *f_) {
 }
 static int square(int x) {   /* what the transformer's C entry looks like */
   goc_g *g = goc__go_new();
-  sq_frame *f = (sq_frame *)goc__frame_push(g, sizeof *f, sq_step);
+  sq_frame *f = (sq_frame *)goc__frame_push(g, sizeof *f, RT_FI(sq_step));
   f->in = x;
   goc__run_sync(g);
   int r = f->out;
@@ -210,7 +210,7 @@ static int dump_main(goc_g *g, goc_frame *f_) {
   if (f->fr.resume == 0) {
     goc_g *ng;
     park_frame *pf = RT_NEW(ng, park_frame, parked_step);
-    { static const goc_fninfo fi_ = {"napper", "nap.goc"}; pf->fr.info = &fi_; }
+    { static const goc_fninfo fi_ = {parked_step, "napper", "nap.goc"}; pf->fr.fn = &fi_; }
     static const goc_site site = {"main", "main.goc", 5};
     goc__go_start(ng, &site);
     f->fr.resume = 1;

@@ -275,7 +275,7 @@ static int rec_step(goc_g *g, goc_frame *f_) {
 L0:
   if (f->depth == 0) { f->sum = 0; return GOC_DONE; }
   {
-    rec_frame *c = (rec_frame *)goc__frame_push(g, sizeof *c, rec_step);
+    rec_frame *c = (rec_frame *)goc__frame_push(g, sizeof *c, RT_FI(rec_step));
     c->depth = f->depth - 1;
     f->child = c;
     if (goc__call(g, &f->fr, &c->fr) == GOC_SUSPEND) RT_SUSPEND(&f->fr, 1);
@@ -292,7 +292,7 @@ static int deep_main(goc_g *g, goc_frame *f_) {
   static void *const L[] = {&&L0, &&L1};
   goto *L[f->fr.resume];
 L0:;
-  rec_frame *c = (rec_frame *)goc__frame_push(g, sizeof *c, rec_step);
+  rec_frame *c = (rec_frame *)goc__frame_push(g, sizeof *c, RT_FI(rec_step));
   c->depth = 100000;
   f->i = (long)(intptr_t)c;
   if (goc__call(g, &f->fr, &c->fr) == GOC_SUSPEND) RT_SUSPEND(&f->fr, 1);

@@ -83,7 +83,7 @@ void emit_gofn_decl(fninfo *fn, buf *out, bool definition) {
   for (int i = 0; i < fn->nparams; i++) buf_printf(out, "%s%s", i ? ", " : "", fn->params[i]);
   buf_printf(out, ");%s\n", fn->returns_void ? " return; }" : "");
   buf_printf(out, "  struct %s__frame *goc_f = (struct %s__frame *)goc__frame_push(goc_m->g, sizeof(struct %s__frame), "
-                  "%s__step);\n", fn->name, fn->name, fn->name, fn->name);
+                  "&%s__fi);\n", fn->name, fn->name, fn->name, fn->name);
   for (int i = 0; i < fn->nparams; i++) buf_printf(out, "  GOC__INIT(goc_f->%s, %s);\n", fn->params[i], fn->params[i]);
   buf_puts(out, "  goc_m->frame = &goc_f->goc_hdr;\n");
   if (fn->returns_void) {

@@ -73,8 +73,8 @@ static char *lower_gocall(fnctx *fx, TSNode call, fninfo *fn, buf *out, bool wan
   live_push(fx, cf);
   const char *cfn = fx->slots[cf].cname;
   emit_frame_line(fx, call, out);   /* the caller's line while the callee runs */
-  buf_printf(out, "%s = (%s)goc__frame_push(goc_cur, sizeof(struct %s__frame), %s__step);\n", cfn, ftype, fname,
-             fn->is_main ? "goc_main" : fname);
+  buf_printf(out, "%s = (%s)goc__frame_push(goc_cur, sizeof(struct %s__frame), &%s__fi);\n", cfn, ftype, fname,
+             fname);
   TSNode args = node_field(call, "arguments");
   uint32_t na = ts_node_named_child_count(args);
   int ai = 0;

@@ -34,6 +34,8 @@ static void emit_thunk(filectx *fc, fninfo *fn) {
   buf_printf(o, "%s(", fn->name);
   for (int i = 0; i < fn->nparams; i++) buf_printf(o, "%sgoc_fr->%s", i ? ", " : "", fn->params[i]);
   buf_puts(o, ");\n  return GOC_DONE;\n}\n");
+  /* plain C: no name of its own in traces */
+  buf_printf(o, "static const goc_fninfo %s__gofi = { %s__gostep, ((void *)0), ((void *)0) };\n", fn->name, fn->name);
 }
 
 /* Declarations an item needs: frames of goroutine functions it names, and

@@ -25,6 +25,8 @@ void emit_frame_decl(fninfo *fn, buf *out) {
              fn->is_static || fn->is_main ? "static " : "", step_name(fn));
   buf_printf(out, "%s__SIZE_TYPE__ %s__first(void);\n",
              fn->is_static || fn->is_main ? "__attribute__((unused)) static " : "", frame_name(fn));
+  /* the function's record (goc_abi.h): what its frames point to */
+  buf_printf(out, "%sconst goc_fninfo %s__fi;\n", fn->is_static || fn->is_main ? "static " : "extern ", frame_name(fn));
   emit_gofn_decl(fn, out, false);
 }
 
@@ -44,7 +46,7 @@ static void emit_c_entry(const source *s, fninfo *fn, buf *out) {
     }
     buf_puts(out, "  goc_g *goc__g = goc__main_g();\n"
                   "  struct main__frame *goc__f = (struct main__frame *)goc__frame_push(goc__g, "
-                  "sizeof(struct main__frame), goc_main__step);\n");
+                  "sizeof(struct main__frame), &main__fi);\n");
     for (int i = 0; i < fn->nparams; i++)
       buf_printf(out, "  __builtin_memcpy((void *)&goc__f->%s, (void *)&%s, sizeof goc__f->%s);\n", fn->params[i],
                  fn->params[i], fn->params[i]);
@@ -57,7 +59,7 @@ static void emit_c_entry(const source *s, fninfo *fn, buf *out) {
   buf_printf(out, "{\n  goc_g *goc__g = goc__go_new_sized(%s__first());\n", fr);
   buf_printf(out, ""
                   "  struct %s__frame *goc__f = (struct %s__frame *)goc__frame_push(goc__g, sizeof(struct %s__frame), "
-                  "%s__step);\n", fr, fr, fr, step_name(fn));
+                  "&%s__fi);\n", fr, fr, fr, fr);
   for (int i = 0; i < fn->nparams; i++) buf_printf(out, "  GOC__INIT(goc__f->%s, %s);\n", fn->params[i], fn->params[i]);
   buf_puts(out, "  (void)goc__f;\n  goc__run_sync(goc__g);\n");
   if (!fn->returns_void) buf_puts(out, "  __typeof__(goc__f->goc_ret) goc__r = goc__f->goc_ret;\n");
@@ -209,29 +211,35 @@ static char *lower_function_once(program *p, const source *s, fninfo *fn, const 
   buf_puts(&out, "static void *const goc_resume[] = { &&goc_entry");
   for (int k = 1; k <= fx.nresume; k++) buf_printf(&out, ", &&goc_R%d", k);
   buf_puts(&out, " };\n");
-  buf_puts(&out, "if (goc_fr->goc_hdr.resume) { goc_L = (struct goc_locals *)goc_fr->goc_hdr.locals; "
-                 "goto *goc_resume[goc_fr->goc_hdr.resume]; }\n");
+  /* the locals follow the frame (goc__locals_push); the arena aligns to
+   * 16, an over-aligned local needs more */
+  const char *lsz = "sizeof(struct goc_locals) + (_Alignof(struct goc_locals) > GOC_ARENA_ALIGN ? "
+                    "_Alignof(struct goc_locals) : 0)";
+  const char *lalign = "if (_Alignof(struct goc_locals) > GOC_ARENA_ALIGN) goc_L = (struct goc_locals *)(((__UINTPTR_TYPE__)goc_L + "
+                       "_Alignof(struct goc_locals) - 1) & ~(__UINTPTR_TYPE__)(_Alignof(struct goc_locals) - 1));\n";
+  if (nfields)
+    buf_printf(&out, "if (goc_fr->goc_hdr.resume) { goc_L = (struct goc_locals *)goc__locals_at(goc_cur, goc_frp, "
+                     "sizeof(struct %s__frame), %s);\n%sgoto *goc_resume[goc_fr->goc_hdr.resume]; }\n", fr, lsz, lalign);
+  else
+    buf_puts(&out, "if (goc_fr->goc_hdr.resume) { goc_L = ((void *)0); goto *goc_resume[goc_fr->goc_hdr.resume]; }\n");
   buf_puts(&out, "goc_entry:\n");
   if (nfields)
-    /* the arena aligns to 16; an over-aligned local needs more */
-    buf_puts(&out, "goc_L = (struct goc_locals *)goc__arena_push(goc_cur, sizeof(struct goc_locals) + "
-                   "(_Alignof(struct goc_locals) > GOC_ARENA_ALIGN ? _Alignof(struct goc_locals) : 0));\n"
-                   "if (_Alignof(struct goc_locals) > GOC_ARENA_ALIGN) goc_L = (struct goc_locals *)(((__UINTPTR_TYPE__)goc_L + "
-                   "_Alignof(struct goc_locals) - 1) & ~(__UINTPTR_TYPE__)(_Alignof(struct goc_locals) - 1));\n");
+    buf_printf(&out, "goc_L = (struct goc_locals *)goc__locals_push(goc_cur, goc_frp, sizeof(struct %s__frame), %s);\n%s",
+               fr, lsz, lalign);
   else
-    buf_puts(&out, "goc_L = ((void *)0);\n");
-  buf_puts(&out, "goc_fr->goc_hdr.locals = goc_L;\n");
-  buf_puts(&out, "static const goc_fninfo goc_fi = { ");
-  buf_put_cstr(&out, fn->name);
-  buf_puts(&out, ", ");
-  buf_put_cstr(&out, node_file(fn->def));
-  buf_puts(&out, " };\ngoc_fr->goc_hdr.info = &goc_fi");
+    buf_puts(&out, "goc_L = ((void *)0); (void)goc_L;\n");
   /* a goroutine that never suspended is listed at its function's line */
-  buf_printf(&out, ";\ngoc_fr->goc_hdr.line = %d;\n", node_line(fn->def, NULL));
+  buf_printf(&out, "goc_fr->goc_hdr.line = %d;\n", node_line(fn->def, NULL));
   if (fn->is_main) buf_puts(&out, "goc_fr->goc_ret = 0;\n");
   buf_puts(&out, buf_str(&entry));
   buf_puts(&out, buf_str(&body));
   buf_puts(&out, "\nreturn GOC_DONE;\n}\n");
+  buf_printf(&out, "%sconst goc_fninfo %s__fi = { %s__step, ", fn->is_static || fn->is_main ? "static " : "", fr,
+             step_name(fn));
+  buf_put_cstr(&out, fn->name);
+  buf_puts(&out, ", ");
+  buf_put_cstr(&out, node_file(fn->def));
+  buf_puts(&out, " };\n");
   /* What a first frame of F takes in the arena, for the go statements
    * that start F (goc__go_new_sized): the step's declarations again, here
    * only to name the locals' struct (a constant once inlined). Static

@@ -160,9 +160,9 @@ static void go_thunk(fnctx *fx, TSNode n, TSNode call, buf *out) {
   buf_printf(&fx->thunk_dispatch,
              "case GOC_THUNK_BASE + %d: { struct goc_thunk%d *goc_t = (struct goc_thunk%d *)goc_frp; "
              "goc_t->fn(%s); return GOC_DONE; }\n", k, k, k, buf_str(&callargs));
-  const char *fname = fx->fn->is_main ? "goc_main" : fx->fn->name;
+  const char *fname = fx->fn->is_main ? "main" : fx->fn->name;
   buf_printf(out, "%s = goc__go_new();\n%s = (struct goc_thunk%d *)goc__frame_push(%s, sizeof(struct goc_thunk%d), "
-                  "%s__step);\n%s->goc_hdr.resume = GOC_THUNK_BASE + %d;\n%s",
+                  "&%s__fi);\n%s->goc_hdr.resume = GOC_THUNK_BASE + %d;\n%s",
              ng, nf, k, ng, k, fname, nf, k, buf_str(&fill));
   emit_go_start(fx->s, fx, n, ng, out);
   buf_free(&fields);
@@ -190,7 +190,7 @@ static void go_common(const source *s, program *p, fnctx *fx, TSNode n, buf *out
   }
   const char *fname = fn->is_main ? "main" : fn->name;
   char *ftype = fn->coloured ? xasprintf("struct %s__frame", fname) : xasprintf("struct %s__goframe", fname);
-  char *step = fn->coloured ? xasprintf("%s__step", fn->is_main ? "goc_main" : fname) : xasprintf("%s__gostep", fname);
+  char *step = fn->coloured ? xasprintf("&%s__fi", fname) : xasprintf("&%s__gofi", fname);
   TSNode args = fn->lifted ? (TSNode){0} : node_field(call, "arguments");
   uint32_t na = fn->lifted ? 0 : ts_node_named_child_count(args);
   const char *ng, *nf;
