@@ -158,6 +158,31 @@ static void case_arena(void) {
   CHECK(h->top == a);
   goc__frame_pop(g, a);
   CHECK(h->top == NULL && h->arena_ptr == goc__arena_base(h));
+  /* locals (goc__locals_push/at): after the frame while they fit in its
+   * chunk, else at the start of the next chunk, found there again at a
+   * resume from a later chunk; a chunk emptied between the frame's push
+   * and its entry goes first */
+  goc_frame *f = goc__frame_push(g, 32, NULL);
+  CHECK(goc__locals_push(g, f, 32, 16) == (char *)f + 32);
+  void *deep = goc__arena_push(g, 3000);   /* a later chunk */
+  CHECK(goc__locals_at(g, f, 32, 16) == (char *)f + 32);
+  goc__arena_pop(g, deep);
+  goc__frame_pop(g, f);
+  f = goc__frame_push(g, 32, NULL);
+  size_t room = (size_t)(h->arena_end - h->arena_ptr) + 16;   /* does not fit after f */
+  char *L = goc__locals_push(g, f, 32, room);
+  CHECK(L != (char *)f + 32 && L == goc__arena_base(h));
+  CHECK(goc__locals_at(g, f, 32, room) == L);
+  deep = goc__arena_push(g, 5000);   /* a chunk above L's */
+  CHECK(goc__locals_at(g, f, 32, room) == L);
+  goc__arena_pop(g, deep);
+  goc__frame_pop(g, f);
+  CHECK(h->arena_ptr == (char *)f);
+  f = goc__frame_push(g, 32, NULL);
+  goc__arena_pop(g, goc__arena_push(g, 5000));   /* emptied, still current */
+  CHECK(goc__locals_push(g, f, 32, 16) == (char *)f + 32);
+  CHECK(goc__locals_at(g, f, 32, 16) == (char *)f + 32);
+  goc__frame_pop(g, f);
   exit(0);
 }
 
