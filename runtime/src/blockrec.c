@@ -17,6 +17,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
+#include <string.h>
 #include "blockprof.h"
 #include "cputicks.h"
 
@@ -45,6 +46,41 @@ typedef struct rtab {
   _Atomic bool owned;
   struct rtab *next;            /* all tables; under the profiles' lock */
 } rtab;
+
+/* A record kept inside its frame (the runtime's own frames: a go_once call,
+ * a test, a plain thread's async operation) dies with the frame, before the
+ * table is folded: such records are replaced by interned copies, names
+ * copied too, which live as long as the program. Rare: a lock is fine. */
+typedef struct interned { goc_fninfo fi; struct interned *next; } interned;
+static interned *interns;
+static pthread_mutex_t intern_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static bool same_name(const char *a, const char *b) {
+  if (!a || !b) return a == b;
+  return !strcmp(a, b);
+}
+
+static __attribute__((noinline)) const goc_fninfo *intern(const goc_fninfo *in) {
+  pthread_mutex_lock(&intern_lock);
+  interned *i = interns;
+  while (i && !(i->fi.step == in->step && same_name(i->fi.func, in->func) && same_name(i->fi.file, in->file)))
+    i = i->next;
+  if (!i && (i = calloc(1, sizeof *i))) {
+    i->fi.step = in->step;
+    i->fi.func = in->func ? strdup(in->func) : NULL;
+    i->fi.file = in->file ? strdup(in->file) : NULL;
+    i->next = interns;
+    interns = i;
+  }
+  pthread_mutex_unlock(&intern_lock);
+  return i ? &i->fi : NULL;
+}
+
+/* The frame's record as a pointer that outlives the frame. */
+static inline const goc_fninfo *stable_fn(const goc_frame *fr) {
+  if (__builtin_expect((const void *)fr->fn != (const void *)(fr + 1), 1)) return fr->fn;
+  return intern(fr->fn);
+}
 
 static rtab *tabs;              /* under the profiles' lock */
 static _Thread_local rtab *mine;
@@ -172,8 +208,9 @@ static inline __attribute__((always_inline)) void add(int kind, goc_g *g, int64_
   uint64_t h = (uint64_t)kind + 1;
   int n = 0;
   for (goc_frame *fr = g->h.top; fr && n < GOC_PPROF_MAXDEPTH; fr = fr->parent, n++) {
-    s[n] = (rframe){fr->info, fr->line};
-    h = mix(mix(h, (uintptr_t)fr->info), (uint64_t)(uint32_t)fr->line);
+    const goc_fninfo *fn = stable_fn(fr);
+    s[n] = (rframe){fn, fr->line};
+    h = mix(mix(h, (uintptr_t)fn), (uint64_t)(uint32_t)fr->line);
   }
   h |= 1;
   uint32_t i = (uint32_t)h & (NENTRY - 1);

@@ -386,7 +386,7 @@ void goc_chan_close(goc_chan *c) {
 static inline __attribute__((always_inline)) void unlock_wake(goc_chan *c, goc_sudog *s) {
   goc_m *m = goc__tls_m;
   if (__builtin_expect(m != NULL && s->kind == GOC_SG_LONE, 1)) {
-    goc_g *g = s->g;
+    goc_g *g = goc__lone_g(s);
     goc__chanunlock_keepp(&c->lock);
     goc__ready_lockedp(m, g);
     goc__unlockp();
