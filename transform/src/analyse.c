@@ -46,8 +46,10 @@ static void rename_type_uses(fnctx *fx, TSNode n, uint32_t from, const char *nam
     free(t);
     return;
   }
-  uint32_t c = ts_node_named_child_count(n);
-  for (uint32_t i = 0; i < c; i++) rename_type_uses(fx, ts_node_named_child(n, i), from, name, to);
+  kids ks;
+  kids_named(n, &ks);
+  for (uint32_t i = 0; i < ks.n; i++) rename_type_uses(fx, ks.at[i], from, name, to);
+  kids_free(&ks);
 }
 
 bool in_opaque(const fnctx *fx, uint32_t pos) {
@@ -249,8 +251,10 @@ static void walk_scoped(walk *w, TSNode n) {
   int mark = w->nvis;
   uint32_t saved = w->scope_end;
   w->scope_end = ts_node_end_byte(n);
-  uint32_t c = ts_node_named_child_count(n);
-  for (uint32_t i = 0; i < c; i++) walk_node(w, ts_node_named_child(n, i));
+  kids ks;
+  kids_named(n, &ks);
+  for (uint32_t i = 0; i < ks.n; i++) walk_node(w, ks.at[i]);
+  kids_free(&ks);
   w->nvis = mark;
   w->scope_end = saved;
 }
@@ -288,8 +292,10 @@ static void walk_node(walk *w, TSNode n) {
     /* a definition on its own ("struct s { ... };") is hoisted whole */
     if (!w->opaque && (!strcmp(t, "type_definition") || node_is(node_parent(n), "compound_statement")))
       add_hoist(w, n, -1);
-    uint32_t c = ts_node_named_child_count(n);
-    for (uint32_t i = 0; i < c; i++) walk_node(w, ts_node_named_child(n, i));
+    kids ks;
+    kids_named(n, &ks);
+    for (uint32_t i = 0; i < ks.n; i++) walk_node(w, ks.at[i]);
+    kids_free(&ks);
     return;
   }
   if (!strcmp(t, "for_range_statement") || !strcmp(t, "select_case")) {
@@ -372,8 +378,10 @@ static void walk_node(walk *w, TSNode n) {
     return;
   }
   if (!strcmp(t, "field_identifier") || !strcmp(t, "statement_identifier")) return;
-  uint32_t c = ts_node_named_child_count(n);
-  for (uint32_t i = 0; i < c; i++) walk_node(w, ts_node_named_child(n, i));
+  kids ks;
+  kids_named(n, &ks);
+  for (uint32_t i = 0; i < ks.n; i++) walk_node(w, ks.at[i]);
+  kids_free(&ks);
 }
 
 static int count_declarators(TSNode decl) {
@@ -541,10 +549,12 @@ static bool has_back_edge(TSNode n) {
       !strcmp(t, "for_range_statement") || !strcmp(t, "goto_statement"))
     return true;
   if (!strcmp(t, "go_statement")) return false;   /* its body is another function */
-  uint32_t c = ts_node_named_child_count(n);
-  for (uint32_t i = 0; i < c; i++)
-    if (has_back_edge(ts_node_named_child(n, i))) return true;
-  return false;
+  kids ks;
+  kids_named(n, &ks);
+  bool r = false;
+  for (uint32_t i = 0; i < ks.n && !r; i++) r = has_back_edge(ks.at[i]);
+  kids_free(&ks);
+  return r;
 }
 
 /* Whether the function may suspend between bytes from and to: a channel
@@ -556,10 +566,12 @@ static bool may_suspend_within(fnctx *fx, TSNode n, uint32_t from, uint32_t to) 
   if (a >= from && b <= to) return has_susp(fx, n) || has_back_edge(n);
   TSNode init = node_is(n, "for_statement") ? node_field(n, "initializer") : (TSNode){0};
   if (!ts_node_is_null(init) && ts_node_start_byte(init) <= from && from < ts_node_end_byte(init)) return true;
-  uint32_t c = ts_node_named_child_count(n);
-  for (uint32_t i = 0; i < c; i++)
-    if (may_suspend_within(fx, ts_node_named_child(n, i), from, to)) return true;
-  return false;
+  kids ks;
+  kids_named(n, &ks);
+  bool r = false;
+  for (uint32_t i = 0; i < ks.n && !r; i++) r = may_suspend_within(fx, ks.at[i], from, to);
+  kids_free(&ks);
+  return r;
 }
 
 /* A local of sl's name is declared inside sl's scope, and the function may

@@ -147,10 +147,12 @@ static bool pure_bound(fnctx *fx, TSNode e, int **reads, int *nreads) {
   if (strcmp(t, "parenthesized_expression") && strcmp(t, "binary_expression") && strcmp(t, "unary_expression") &&
       strcmp(t, "conditional_expression"))
     return false;
-  uint32_t c = ts_node_named_child_count(e);
-  for (uint32_t i = 0; i < c; i++)
-    if (!pure_bound(fx, ts_node_named_child(e, i), reads, nreads)) return false;
-  return true;
+  kids ks;
+  kids_named(e, &ks);
+  bool r = true;
+  for (uint32_t i = 0; i < ks.n && r; i++) r = pure_bound(fx, ks.at[i], reads, nreads);
+  kids_free(&ks);
+  return r;
 }
 
 /* Builtins that are one instruction or a short sequence with no loop. */
@@ -230,8 +232,10 @@ static void scan_node(scan *sc, TSNode n) {
              (!strcmp(t, "compound_statement") && node_is(node_parent(n), "parenthesized_expression"));
   sc->switches += sw;
   sc->raw += raw;
-  uint32_t c = ts_node_named_child_count(n);
-  for (uint32_t i = 0; i < c; i++) scan_node(sc, ts_node_named_child(n, i));
+  kids ks;
+  kids_named(n, &ks);
+  for (uint32_t i = 0; i < ks.n; i++) scan_node(sc, ks.at[i]);
+  kids_free(&ks);
   sc->switches -= sw;
   sc->raw -= raw;
 }

@@ -58,12 +58,14 @@ static bool has_susp_uncached(fnctx *fx, TSNode n) {
   if (!strcmp(t, "call_expression") &&
       (called_goroutine(fx, n) || called_blocking(fx, n) >= 0 || is_gofn_call(fx->s, n)))
     return true;
-  uint32_t c = ts_node_named_child_count(n);
   /* _Generic's controlling expression is not evaluated (like sizeof's) */
   uint32_t first = !strcmp(t, "generic_expression") ? 1 : 0;
-  for (uint32_t i = first; i < c; i++)
-    if (has_susp(fx, ts_node_named_child(n, i))) return true;
-  return false;
+  kids ks;
+  kids_named(n, &ks);
+  bool r = false;
+  for (uint32_t i = first; i < ks.n && !r; i++) r = has_susp(fx, ks.at[i]);
+  kids_free(&ks);
+  return r;
 }
 
 static char *lower_gocall(fnctx *fx, TSNode call, fninfo *fn, buf *out, bool want) {

@@ -65,8 +65,10 @@ static void scan_needs(filectx *fc, TSNode n, bool in_go) {
       if (node_is(f, "identifier")) scan_needs(fc, f, true);
     }
   }
-  uint32_t c = ts_node_named_child_count(n);
-  for (uint32_t i = 0; i < c; i++) scan_needs(fc, ts_node_named_child(n, i), false);
+  kids ks;
+  kids_named(n, &ks);
+  for (uint32_t i = 0; i < ks.n; i++) scan_needs(fc, ks.at[i], false);
+  kids_free(&ks);
 }
 
 static void line_directive(filectx *fc, TSNode n) {
@@ -88,8 +90,10 @@ static void direct_go_blocks(TSNode n, TSNode **out, int *nout) {
     (*out)[(*nout)++] = n;
     return;
   }
-  uint32_t c = ts_node_named_child_count(n);
-  for (uint32_t i = 0; i < c; i++) direct_go_blocks(ts_node_named_child(n, i), out, nout);
+  kids ks;
+  kids_named(n, &ks);
+  for (uint32_t i = 0; i < ks.n; i++) direct_go_blocks(ks.at[i], out, nout);
+  kids_free(&ks);
 }
 
 /* Lifts the go { } blocks of fn (innermost first) and emits them. */

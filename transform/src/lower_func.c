@@ -151,8 +151,10 @@ static char *lower_function_once(program *p, const source *s, fninfo *fn, const 
                  sl->cname);
   }
   emit_preempt_check(&fx, fbody, &entry);
-  uint32_t c = ts_node_named_child_count(fbody);
-  for (uint32_t i = 0; i < c; i++) lower_stmt(&fx, ts_node_named_child(fbody, i), &body);
+  kids ks;
+  kids_named(fbody, &ks);
+  for (uint32_t i = 0; i < ks.n; i++) lower_stmt(&fx, ks.at[i], &body);
+  kids_free(&ks);
 
   buf out = {0};
   const char *fr = frame_name(fn);

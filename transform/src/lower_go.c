@@ -23,8 +23,10 @@ static void find_captures(fnctx *fx, TSNode n, int **caps, int *ncaps) {
     (*caps)[(*ncaps)++] = k;
     return;
   }
-  uint32_t c = ts_node_named_child_count(n);
-  for (uint32_t i = 0; i < c; i++) find_captures(fx, ts_node_named_child(n, i), caps, ncaps);
+  kids ks;
+  kids_named(n, &ks);
+  for (uint32_t i = 0; i < ks.n; i++) find_captures(fx, ks.at[i], caps, ncaps);
+  kids_free(&ks);
 }
 
 /* The variables a go { } block uses from its spawner (fx, analysed) become

@@ -51,10 +51,12 @@ static bool calls_panicking(const source *s, TSNode n) {
     free(name);
     if (r) return true;
   }
-  uint32_t c = ts_node_named_child_count(n);
-  for (uint32_t i = 0; i < c; i++)
-    if (calls_panicking(s, ts_node_named_child(n, i))) return true;
-  return false;
+  kids ks;
+  kids_named(n, &ks);
+  bool r = false;
+  for (uint32_t i = 0; i < ks.n && !r; i++) r = calls_panicking(s, ks.at[i]);
+  kids_free(&ks);
+  return r;
 }
 
 static bool visible_at(const slot *sl, uint32_t pos) {
@@ -372,8 +374,10 @@ static void lower_stmt_inner(fnctx *fx, TSNode n, buf *out) {
     emit_line(fx, n, out);
   if (!strcmp(t, "compound_statement")) {
     buf_puts(out, "{\n");
-    uint32_t c = ts_node_named_child_count(n);
-    for (uint32_t i = 0; i < c; i++) lower_stmt(fx, ts_node_named_child(n, i), out);
+    kids ks;
+    kids_named(n, &ks);
+    for (uint32_t i = 0; i < ks.n; i++) lower_stmt(fx, ks.at[i], out);
+    kids_free(&ks);
     buf_puts(out, "}\n");
   } else if (!strcmp(t, "declaration")) {
     if (calls_panicking(fx->s, n)) emit_frame_line(fx, n, out);
@@ -460,8 +464,10 @@ static void lower_stmt_inner(fnctx *fx, TSNode n, buf *out) {
     char *l = node_text(fx->s, node_field(n, "label"));
     buf_printf(out, "%s:;\n", l);
     free(l);
-    uint32_t c = ts_node_named_child_count(n);
-    for (uint32_t i = 1; i < c; i++) lower_stmt(fx, ts_node_named_child(n, i), out);
+    kids ks;
+    kids_named(n, &ks);
+    for (uint32_t i = 1; i < ks.n; i++) lower_stmt(fx, ks.at[i], out);
+    kids_free(&ks);
   } else if (!strcmp(t, "send_statement")) {
     emit_frame_line(fx, n, out);   /* a send on a closed channel panics */
     lower_send_stmt(fx, n, out);

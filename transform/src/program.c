@@ -425,8 +425,10 @@ static void add_lifted(program *p, source *s, fninfo *spawner, TSNode n) {
     add_lifted(p, s, fn, node_field(n, "body"));
     return;
   }
-  uint32_t c = ts_node_named_child_count(n);
-  for (uint32_t i = 0; i < c; i++) add_lifted(p, s, spawner, ts_node_named_child(n, i));
+  kids ks;
+  kids_named(n, &ks);
+  for (uint32_t i = 0; i < ks.n; i++) add_lifted(p, s, spawner, ks.at[i]);
+  kids_free(&ks);
 }
 
 struct add_ctx { program *p; source *s; };
@@ -476,8 +478,10 @@ static void collect_locals(scan *sc, TSNode n) {
       sc->locals[sc->nlocals++] = node_text(sc->s, nm);
     }
   }
-  uint32_t c = ts_node_named_child_count(n);
-  for (uint32_t i = 0; i < c; i++) collect_locals(sc, ts_node_named_child(n, i));
+  kids ks;
+  kids_named(n, &ks);
+  for (uint32_t i = 0; i < ks.n; i++) collect_locals(sc, ks.at[i]);
+  kids_free(&ks);
 }
 
 static bool is_local_name(const scan *sc, const char *name) {
@@ -523,8 +527,10 @@ static void scan_body(scan *sc, TSNode n, bool skip_call) {
       }
     }
   }
-  uint32_t c = ts_node_named_child_count(n);
-  for (uint32_t i = 0; i < c; i++) scan_body(sc, ts_node_named_child(n, i), false);
+  kids ks;
+  kids_named(n, &ks);
+  for (uint32_t i = 0; i < ks.n; i++) scan_body(sc, ks.at[i], false);
+  kids_free(&ks);
 }
 
 void program_colour(program *p) {

@@ -110,6 +110,7 @@ void source_free(source *s) {
   for (int i = 0; i < s->nsysfuncs; i++) free(s->sysfuncs[i].name);
   free(s->sysfuncs);
   idmap_free(&s->parent_at);
+  kids_forget(&s->kids_at);
   free(s->parents);
   ts_tree_delete(s->tree);
   ts_parser_delete(s->parser);

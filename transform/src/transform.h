@@ -36,6 +36,7 @@ typedef struct source {
   idmap parent_at;
   TSNode *parents;
   uint32_t parents_cap, nparents;
+  idmap kids_at;    /* kids.c: a node's id -> its named children */
 } source;
 
 source *source_load(const char *path);   /* NULL (and a diagnostic) on failure */
@@ -59,6 +60,20 @@ const source *source_of(TSNode n);
 /* ts_node_parent, remembered: it starts from the root, so each call scans
  * the thousands of declarations of a preprocessed file. */
 TSNode node_parent(TSNode n);
+
+/* ---- kids.c: a node's children, read once (see there) ---- */
+typedef struct kids {
+  TSNode *at;
+  const char **fields;   /* kids_all: each child's field name, or NULL */
+  uint32_t n;
+  bool own;              /* at is k's (else the source's memo) */
+  TSNode small[8];
+  const char *small_fields[8];
+} kids;
+void kids_named(TSNode n, kids *k);   /* ts_node_named_child(n, 0 .. count-1) */
+void kids_all(TSNode n, kids *k);     /* ts_node_child(n, 0 .. count-1) */
+void kids_free(kids *k);
+void kids_forget(idmap *m);   /* a source's memo, freed */
 
 /* ---- direction checks (lower_chan.c records them, check.c reports) ----
  * Every channel operation the lowering writes converts its channel operand

@@ -38,8 +38,10 @@ static void collect(tdtable *t, TSNode n) {
     }
     return;
   }
-  uint32_t c = ts_node_named_child_count(n);
-  for (uint32_t i = 0; i < c; i++) collect(t, ts_node_named_child(n, i));
+  kids ks;
+  kids_named(n, &ks);
+  for (uint32_t i = 0; i < ks.n; i++) collect(t, ks.at[i]);
+  kids_free(&ks);
 }
 
 static tdtable *table_of(const source *s) {
