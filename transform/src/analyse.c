@@ -262,16 +262,16 @@ static void walk_scoped(walk *w, TSNode n) {
 static void walk_node(walk *w, TSNode n) {
   if (ts_node_is_null(n)) return;
   fnctx *fx = w->fx;
-  const char *t = ts_node_type(n);
-  if (!strcmp(t, "for_statement") || !strcmp(t, "while_statement") || !strcmp(t, "do_statement") ||
-      !strcmp(t, "for_range_statement")) {
+  TSSymbol t = ts_node_symbol(n);
+  if (sym_is(t, "for_statement") || sym_is(t, "while_statement") || sym_is(t, "do_statement") ||
+      sym_is(t, "for_range_statement")) {
     fx->loops_span = xrealloc(fx->loops_span, sizeof(*fx->loops_span) * (size_t)(fx->nloops_span + 1));
     fx->loops_span[fx->nloops_span][0] = ts_node_start_byte(n);
     fx->loops_span[fx->nloops_span][1] = ts_node_end_byte(n);
     fx->nloops_span++;
   }
-  if (!strcmp(t, "goto_statement")) fx->has_goto = true;
-  if (!strcmp(t, "compound_statement") && !w->opaque && node_is(node_parent(n), "parenthesized_expression") &&
+  if (sym_is(t, "goto_statement")) fx->has_goto = true;
+  if (sym_is(t, "compound_statement") && !w->opaque && node_is(node_parent(n), "parenthesized_expression") &&
       !has_susp(fx, n)) {
     /* ({ ... }) with no suspension (a macro's, typically: <stdatomic.h>,
        __auto_type temporaries) is copied as written: its locals live and
@@ -285,12 +285,12 @@ static void walk_node(walk *w, TSNode n) {
     w->opaque--;
     return;
   }
-  if (!strcmp(t, "compound_statement") || !strcmp(t, "for_statement")) { walk_scoped(w, n); return; }
-  if (!strcmp(t, "declaration")) { walk_declaration(w, n); return; }
-  if (!strcmp(t, "type_definition") || !strcmp(t, "struct_specifier") || !strcmp(t, "union_specifier") ||
-      !strcmp(t, "enum_specifier")) {
+  if (sym_is(t, "compound_statement") || sym_is(t, "for_statement")) { walk_scoped(w, n); return; }
+  if (sym_is(t, "declaration")) { walk_declaration(w, n); return; }
+  if (sym_is(t, "type_definition") || sym_is(t, "struct_specifier") || sym_is(t, "union_specifier") ||
+      sym_is(t, "enum_specifier")) {
     /* a definition on its own ("struct s { ... };") is hoisted whole */
-    if (!w->opaque && (!strcmp(t, "type_definition") || node_is(node_parent(n), "compound_statement")))
+    if (!w->opaque && (sym_is(t, "type_definition") || node_is(node_parent(n), "compound_statement")))
       add_hoist(w, n, -1);
     kids ks;
     kids_named(n, &ks);
@@ -298,12 +298,12 @@ static void walk_node(walk *w, TSNode n) {
     kids_free(&ks);
     return;
   }
-  if (!strcmp(t, "for_range_statement") || !strcmp(t, "select_case")) {
+  if (sym_is(t, "for_range_statement") || sym_is(t, "select_case")) {
     int mark = w->nvis;
     uint32_t saved = w->scope_end;
     w->scope_end = ts_node_end_byte(n);
     TSNode decl_holder = n;
-    if (!strcmp(t, "select_case")) {
+    if (sym_is(t, "select_case")) {
       TSNode op = node_field(n, "operation");
       decl_holder = node_is(op, "receive_declaration") ? op : (TSNode){0};
       if (!ts_node_is_null(op) && !node_is(op, "receive_declaration")) walk_node(w, op);
@@ -323,18 +323,18 @@ static void walk_node(walk *w, TSNode n) {
     w->scope_end = saved;
     return;
   }
-  if (!strcmp(t, "go_statement") && !ts_node_is_null(node_field(n, "body"))) {
+  if (sym_is(t, "go_statement") && !ts_node_is_null(node_field(n, "body"))) {
     /* the block is its own function; here we only learn what it captures */
     w->in_go++;
     walk_node(w, node_field(n, "body"));
     w->in_go--;
     return;
   }
-  if (!strcmp(t, "identifier")) {
+  if (sym_is(t, "identifier")) {
     use_identifier(w, n);
     return;
   }
-  if (!strcmp(t, "chan_make_expression")) {
+  if (sym_is(t, "chan_make_expression")) {
     TSNode v = chan_make_value(fx->s, n, w);
     if (!ts_node_is_null(v)) {
       use_identifier(w, v);
@@ -342,7 +342,7 @@ static void walk_node(walk *w, TSNode n) {
       return;
     }
   }
-  if (!strcmp(t, "pointer_expression")) {
+  if (sym_is(t, "pointer_expression")) {
     TSNode op = node_field(n, "operator");
     char *o = node_text(fx->s, op);
     walk_node(w, node_field(n, "argument"));
@@ -355,7 +355,7 @@ static void walk_node(walk *w, TSNode n) {
     free(o);
     return;
   }
-  if (!strcmp(t, "call_expression")) {
+  if (sym_is(t, "call_expression")) {
     TSNode f = node_field(n, "function");
     if (node_is(f, "identifier")) {
       char *name = node_text(fx->s, f);
@@ -370,14 +370,14 @@ static void walk_node(walk *w, TSNode n) {
       free(name);
     }
   }
-  if (!strcmp(t, "type_identifier")) {
+  if (sym_is(t, "type_identifier")) {
     /* a local hoisted under a typedef's name would hide the type */
     char *name = node_text(fx->s, n);
     add_free(fx, name);
     free(name);
     return;
   }
-  if (!strcmp(t, "field_identifier") || !strcmp(t, "statement_identifier")) return;
+  if (sym_is(t, "field_identifier") || sym_is(t, "statement_identifier")) return;
   kids ks;
   kids_named(n, &ks);
   for (uint32_t i = 0; i < ks.n; i++) walk_node(w, ks.at[i]);
@@ -544,11 +544,11 @@ static bool has_field_name(const slot *sl) { return !sl->is_static && !sl->in_pl
 
 /* n holds a loop or a goto: a back edge, where a preemption check suspends. */
 static bool has_back_edge(TSNode n) {
-  const char *t = ts_node_type(n);
-  if (!strcmp(t, "for_statement") || !strcmp(t, "while_statement") || !strcmp(t, "do_statement") ||
-      !strcmp(t, "for_range_statement") || !strcmp(t, "goto_statement"))
+  TSSymbol t = ts_node_symbol(n);
+  if (sym_is(t, "for_statement") || sym_is(t, "while_statement") || sym_is(t, "do_statement") ||
+      sym_is(t, "for_range_statement") || sym_is(t, "goto_statement"))
     return true;
-  if (!strcmp(t, "go_statement")) return false;   /* its body is another function */
+  if (sym_is(t, "go_statement")) return false;   /* its body is another function */
   kids ks;
   kids_named(n, &ks);
   bool r = false;

@@ -132,20 +132,20 @@ static bool integer_typed(fnctx *fx, int k) {
  * slots are added to *reads. */
 static bool pure_bound(fnctx *fx, TSNode e, int **reads, int *nreads) {
   if (ts_node_is_null(e)) return false;
-  const char *t = ts_node_type(e);
-  if (!strcmp(t, "number_literal") || !strcmp(t, "char_literal") || !strcmp(t, "sizeof_expression") ||
-      !strcmp(t, "comment"))
+  TSSymbol t = ts_node_symbol(e);
+  if (sym_is(t, "number_literal") || sym_is(t, "char_literal") || sym_is(t, "sizeof_expression") ||
+      sym_is(t, "comment"))
     return true;
-  if (!strcmp(t, "identifier")) {
+  if (sym_is(t, "identifier")) {
     int k = plain_local(fx, e);
     if (k < 0) return false;
     *reads = xrealloc(*reads, sizeof(int) * (size_t)(*nreads + 1));
     (*reads)[(*nreads)++] = k;
     return true;
   }
-  if (!strcmp(t, "cast_expression")) return pure_bound(fx, node_field(e, "value"), reads, nreads);
-  if (strcmp(t, "parenthesized_expression") && strcmp(t, "binary_expression") && strcmp(t, "unary_expression") &&
-      strcmp(t, "conditional_expression"))
+  if (sym_is(t, "cast_expression")) return pure_bound(fx, node_field(e, "value"), reads, nreads);
+  if (!sym_is(t, "parenthesized_expression") && !sym_is(t, "binary_expression") && !sym_is(t, "unary_expression") &&
+      !sym_is(t, "conditional_expression"))
     return false;
   kids ks;
   kids_named(e, &ks);
@@ -197,25 +197,25 @@ static long long nest_work(fnctx *fx, TSNode loop, const env *en);
 
 static void scan_node(scan *sc, TSNode n) {
   if (ts_node_is_null(n) || sc->bad) return;
-  const char *t = ts_node_type(n);
+  TSSymbol t = ts_node_symbol(n);
   sc->nodes++;
-  if (!strcmp(t, "for_statement") && sc->nest) {
+  if (sym_is(t, "for_statement") && sc->nest) {
     long long w = nest_work(sc->fx, n, sc->nest);
     if (w < 0) sc->bad = true;
     else sc->nodes += (int)w;
     return;
   }
-  if (!strcmp(t, "for_statement") || !strcmp(t, "while_statement") || !strcmp(t, "do_statement") ||
-      !strcmp(t, "for_range_statement") || !strcmp(t, "goto_statement") || !strcmp(t, "labeled_statement") ||
-      !strcmp(t, "gnu_asm_expression") || !strcmp(t, "go_statement") || !strcmp(t, "send_statement") ||
-      !strcmp(t, "receive_statement") || !strcmp(t, "receive_expression") || !strcmp(t, "select_statement") ||
-      (!strcmp(t, "case_statement") && sc->switches == 0) ||
+  if (sym_is(t, "for_statement") || sym_is(t, "while_statement") || sym_is(t, "do_statement") ||
+      sym_is(t, "for_range_statement") || sym_is(t, "goto_statement") || sym_is(t, "labeled_statement") ||
+      sym_is(t, "gnu_asm_expression") || sym_is(t, "go_statement") || sym_is(t, "send_statement") ||
+      sym_is(t, "receive_statement") || sym_is(t, "receive_expression") || sym_is(t, "select_statement") ||
+      (sym_is(t, "case_statement") && sc->switches == 0) ||
       /* a break the lowering cannot redirect out of the chunk loop */
-      (!strcmp(t, "break_statement") && sc->switches == 0 && sc->raw > 0)) {
+      (sym_is(t, "break_statement") && sc->switches == 0 && sc->raw > 0)) {
     sc->bad = true;
     return;
   }
-  if (!strcmp(t, "call_expression")) {
+  if (sym_is(t, "call_expression")) {
     TSNode f = node_field(n, "function");
     char *name = node_is(f, "identifier") ? node_text(sc->fx->s, f) : NULL;
     bool ok = name && slot_of_ident(sc->fx, f) < 0 && (short_builtin(sc->fx, name) || declared_by_libm(sc->fx->s, name));
@@ -225,11 +225,11 @@ static void scan_node(scan *sc, TSNode n) {
       return;
     }
   }
-  if (!strcmp(t, "assignment_expression")) note_write(sc, node_field(n, "left"));
-  if (!strcmp(t, "update_expression")) note_write(sc, node_field(n, "argument"));
-  bool sw = !strcmp(t, "switch_statement");
-  bool raw = !strcmp(t, "attributed_statement") ||
-             (!strcmp(t, "compound_statement") && node_is(node_parent(n), "parenthesized_expression"));
+  if (sym_is(t, "assignment_expression")) note_write(sc, node_field(n, "left"));
+  if (sym_is(t, "update_expression")) note_write(sc, node_field(n, "argument"));
+  bool sw = sym_is(t, "switch_statement");
+  bool raw = sym_is(t, "attributed_statement") ||
+             (sym_is(t, "compound_statement") && node_is(node_parent(n), "parenthesized_expression"));
   sc->switches += sw;
   sc->raw += raw;
   kids ks;

@@ -48,18 +48,18 @@ bool has_susp(fnctx *fx, TSNode n) {
 }
 
 static bool has_susp_uncached(fnctx *fx, TSNode n) {
-  const char *t = ts_node_type(n);
-  if (!strcmp(t, "receive_expression") || !strcmp(t, "send_statement") || !strcmp(t, "receive_statement") ||
-      !strcmp(t, "select_statement") || !strcmp(t, "for_range_statement"))
+  TSSymbol t = ts_node_symbol(n);
+  if (sym_is(t, "receive_expression") || sym_is(t, "send_statement") || sym_is(t, "receive_statement") ||
+      sym_is(t, "select_statement") || sym_is(t, "for_range_statement"))
     return true;
-  if (!strcmp(t, "sizeof_expression") || !strcmp(t, "alignof_expression") || !strcmp(t, "typeof_specifier") ||
-      !strcmp(t, "go_statement"))
+  if (sym_is(t, "sizeof_expression") || sym_is(t, "alignof_expression") || sym_is(t, "typeof_specifier") ||
+      sym_is(t, "go_statement"))
     return false;
-  if (!strcmp(t, "call_expression") &&
+  if (sym_is(t, "call_expression") &&
       (called_goroutine(fx, n) || called_blocking(fx, n) >= 0 || is_gofn_call(fx->s, n)))
     return true;
   /* _Generic's controlling expression is not evaluated (like sizeof's) */
-  uint32_t first = !strcmp(t, "generic_expression") ? 1 : 0;
+  uint32_t first = sym_is(t, "generic_expression") ? 1 : 0;
   kids ks;
   kids_named(n, &ks);
   bool r = false;
@@ -309,44 +309,44 @@ static char *lower(fnctx *fx, TSNode n, buf *out, bool want) {
 
 static char *lower_at(fnctx *fx, TSNode n, buf *out, bool want) {
   if (!has_susp(fx, n)) return rewrite_str(fx->s, fx, RW_EXPR, n);
-  const char *t = ts_node_type(n);
-  if (!strcmp(t, "parenthesized_expression") && ts_node_named_child_count(n) == 1 &&
+  TSSymbol t = ts_node_symbol(n);
+  if (sym_is(t, "parenthesized_expression") && ts_node_named_child_count(n) == 1 &&
       node_is(ts_node_named_child(n, 0), "compound_statement"))
     return lower_statement_expression(fx, n, out, want);   /* GNU ({ ... }) */
-  if (!strcmp(t, "parenthesized_expression") && ts_node_named_child_count(n) == 1) {
+  if (sym_is(t, "parenthesized_expression") && ts_node_named_child_count(n) == 1) {
     char *v = lower(fx, ts_node_named_child(n, 0), out, want);
     char *r = xasprintf("(%s)", v);
     free(v);
     return r;
   }
-  if (!strcmp(t, "receive_expression")) return lower_receive(fx, n, out, want);
-  if (!strcmp(t, "call_expression")) {
+  if (sym_is(t, "receive_expression")) return lower_receive(fx, n, out, want);
+  if (sym_is(t, "call_expression")) {
     if (is_gofn_call(fx->s, n)) return lower_gofn_call(fx, n, out, want);
     fninfo *fn = called_goroutine(fx, n);
     if (fn) return lower_gocall(fx, n, fn, out, want);
     int bi = called_blocking(fx, n);
     if (bi >= 0) return lower_blocking(fx, n, bi, out);
   }
-  if (!strcmp(t, "binary_expression")) {
+  if (sym_is(t, "binary_expression")) {
     char *op = node_text(fx->s, node_field(n, "operator"));
     bool and = !strcmp(op, "&&"), or = !strcmp(op, "||");
     free(op);
     if ((and || or) && has_susp(fx, node_field(n, "right"))) return lower_logical(fx, n, and, out);
   }
-  if (!strcmp(t, "conditional_expression") &&
+  if (sym_is(t, "conditional_expression") &&
       (has_susp(fx, node_field(n, "consequence")) || has_susp(fx, node_field(n, "alternative")) ||
        ts_node_is_null(node_field(n, "consequence"))))
     return lower_conditional(fx, n, out, want);
-  if (!strcmp(t, "generic_expression")) {
+  if (sym_is(t, "generic_expression")) {
     diag_error(fx->s, n, "a channel operation or blocking call in a _Generic association is not supported (only "
                "the selected association may run; compute it before the _Generic)");
     return xstrdup("0");
   }
-  if (!strcmp(t, "comma_expression")) {
+  if (sym_is(t, "comma_expression")) {
     lower_expr_discard(fx, node_field(n, "left"), out);
     return lower(fx, node_field(n, "right"), out, want);
   }
-  if (!strcmp(t, "compound_literal_expression")) {
+  if (sym_is(t, "compound_literal_expression")) {
     char *lit = lower_generic(fx, n, out);
     char *w = compound_literal_in_frame(fx, lit, lit);
     free(lit);

@@ -41,8 +41,8 @@ static void emit_thunk(filectx *fc, fninfo *fn) {
 /* Declarations an item needs: frames of goroutine functions it names, and
  * thunks of plain functions it starts with go. */
 static void scan_needs(filectx *fc, TSNode n, bool in_go) {
-  const char *t = ts_node_type(n);
-  if (!strcmp(t, "identifier")) {
+  TSSymbol t = ts_node_symbol(n);
+  if (sym_is(t, "identifier")) {
     char *name = node_text(fc->s, n);
     fninfo *fn = program_find_in(fc->p, name, fc->s);
     free(name);
@@ -58,7 +58,7 @@ static void scan_needs(filectx *fc, TSNode n, bool in_go) {
     }
     return;
   }
-  if (!strcmp(t, "go_statement")) {
+  if (sym_is(t, "go_statement")) {
     TSNode call = node_field(n, "call");
     if (node_is(call, "call_expression")) {
       TSNode f = node_field(call, "function");
@@ -79,9 +79,9 @@ static void line_directive(filectx *fc, TSNode n) {
 static void emit_container(filectx *fc, TSNode n);
 
 static bool is_container(TSNode n) {
-  const char *t = ts_node_type(n);
-  return !strcmp(t, "preproc_if") || !strcmp(t, "preproc_ifdef") || !strcmp(t, "preproc_else") ||
-         !strcmp(t, "preproc_elif") || !strcmp(t, "preproc_elifdef");
+  TSSymbol t = ts_node_symbol(n);
+  return sym_is(t, "preproc_if") || sym_is(t, "preproc_ifdef") || sym_is(t, "preproc_else") ||
+         sym_is(t, "preproc_elif") || sym_is(t, "preproc_elifdef");
 }
 
 static void direct_go_blocks(TSNode n, TSNode **out, int *nout) {

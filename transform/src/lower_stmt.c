@@ -367,25 +367,25 @@ void lower_stmt(fnctx *fx, TSNode n, buf *out) {
 }
 
 static void lower_stmt_inner(fnctx *fx, TSNode n, buf *out) {
-  const char *t = ts_node_type(n);
+  TSSymbol t = ts_node_symbol(n);
   int mark = fx->nlive;
-  if (!strcmp(t, "comment")) return;
-  if (strcmp(t, "compound_statement") && strcmp(t, "labeled_statement") && strcmp(t, "case_statement"))
+  if (sym_is(t, "comment")) return;
+  if (!sym_is(t, "compound_statement") && !sym_is(t, "labeled_statement") && !sym_is(t, "case_statement"))
     emit_line(fx, n, out);
-  if (!strcmp(t, "compound_statement")) {
+  if (sym_is(t, "compound_statement")) {
     buf_puts(out, "{\n");
     kids ks;
     kids_named(n, &ks);
     for (uint32_t i = 0; i < ks.n; i++) lower_stmt(fx, ks.at[i], out);
     kids_free(&ks);
     buf_puts(out, "}\n");
-  } else if (!strcmp(t, "declaration")) {
+  } else if (sym_is(t, "declaration")) {
     if (calls_panicking(fx->s, n)) emit_frame_line(fx, n, out);
     lower_declaration(fx, n, out);
-  } else if (!strcmp(t, "type_definition") || !strcmp(t, "struct_specifier") || !strcmp(t, "union_specifier") ||
-             !strcmp(t, "enum_specifier")) {
+  } else if (sym_is(t, "type_definition") || sym_is(t, "struct_specifier") || sym_is(t, "union_specifier") ||
+             sym_is(t, "enum_specifier")) {
     /* hoisted */
-  } else if (!strcmp(t, "expression_statement")) {
+  } else if (sym_is(t, "expression_statement")) {
     if (ts_node_named_child_count(n) == 0) {
       buf_puts(out, ";\n");
     } else {
@@ -397,7 +397,7 @@ static void lower_stmt_inner(fnctx *fx, TSNode n, buf *out) {
         rewrite_node(fx->s, fx, RW_EXPR, n, out);
       buf_puts(out, "\n");
     }
-  } else if (!strcmp(t, "if_statement")) {
+  } else if (sym_is(t, "if_statement")) {
     char *c = lower_expr(fx, node_field(n, "condition"), out);
     buf_printf(out, "if %s {\n", c);
     free(c);
@@ -411,13 +411,13 @@ static void lower_stmt_inner(fnctx *fx, TSNode n, buf *out) {
       lower_stmt(fx, alt, out);
       buf_puts(out, "}\n");
     }
-  } else if (!strcmp(t, "while_statement")) {
+  } else if (sym_is(t, "while_statement")) {
     lower_while(fx, n, out);
-  } else if (!strcmp(t, "do_statement")) {
+  } else if (sym_is(t, "do_statement")) {
     lower_do(fx, n, out);
-  } else if (!strcmp(t, "for_statement")) {
+  } else if (sym_is(t, "for_statement")) {
     lower_for(fx, n, out);
-  } else if (!strcmp(t, "switch_statement")) {
+  } else if (sym_is(t, "switch_statement")) {
     char *c = lower_expr(fx, node_field(n, "condition"), out);
     /* braces: the body may be any statement (switch (x) case 1: f();), and
        a lowered statement can be several */
@@ -429,7 +429,7 @@ static void lower_stmt_inner(fnctx *fx, TSNode n, buf *out) {
     lower_stmt(fx, node_field(n, "body"), out);
     fx->break_label = brk;
     buf_puts(out, "}\n");
-  } else if (!strcmp(t, "case_statement")) {
+  } else if (sym_is(t, "case_statement")) {
     TSNode v = node_field(n, "value");
     if (ts_node_is_null(v)) {
       buf_puts(out, "default:;\n");
@@ -449,18 +449,18 @@ static void lower_stmt_inner(fnctx *fx, TSNode n, buf *out) {
       if (!ts_node_is_null(hi) && ts_node_eq(k, hi)) continue;
       lower_stmt(fx, k, out);
     }
-  } else if (!strcmp(t, "return_statement")) {
+  } else if (sym_is(t, "return_statement")) {
     if (calls_panicking(fx->s, n)) emit_frame_line(fx, n, out);
     lower_return(fx, n, out);
-  } else if (!strcmp(t, "continue_statement")) {
+  } else if (sym_is(t, "continue_statement")) {
     if (fx->loops && fx->loops->cont_label)
       buf_printf(out, "goto %s;\n", fx->loops->cont_label);
     else
       buf_puts(out, "continue;\n");
-  } else if (!strcmp(t, "break_statement") && fx->break_label) {
+  } else if (sym_is(t, "break_statement") && fx->break_label) {
     buf_printf(out, "goto %s;\n", fx->break_label);
     fx->break_used = true;
-  } else if (!strcmp(t, "labeled_statement")) {
+  } else if (sym_is(t, "labeled_statement")) {
     char *l = node_text(fx->s, node_field(n, "label"));
     buf_printf(out, "%s:;\n", l);
     free(l);
@@ -468,16 +468,16 @@ static void lower_stmt_inner(fnctx *fx, TSNode n, buf *out) {
     kids_named(n, &ks);
     for (uint32_t i = 1; i < ks.n; i++) lower_stmt(fx, ks.at[i], out);
     kids_free(&ks);
-  } else if (!strcmp(t, "send_statement")) {
+  } else if (sym_is(t, "send_statement")) {
     emit_frame_line(fx, n, out);   /* a send on a closed channel panics */
     lower_send_stmt(fx, n, out);
-  } else if (!strcmp(t, "receive_statement")) {
+  } else if (sym_is(t, "receive_statement")) {
     lower_receive_stmt(fx, n, out);
-  } else if (!strcmp(t, "select_statement")) {
+  } else if (sym_is(t, "select_statement")) {
     lower_select(fx, n, out);
-  } else if (!strcmp(t, "for_range_statement")) {
+  } else if (sym_is(t, "for_range_statement")) {
     lower_for_range(fx, n, out);
-  } else if (!strcmp(t, "go_statement")) {
+  } else if (sym_is(t, "go_statement")) {
     lower_go(fx, n, out);
   } else {
     /* break, goto, asm, attributed statements: as written */

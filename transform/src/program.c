@@ -388,10 +388,10 @@ void for_each_top_level(TSNode root, void (*f)(TSNode n, void *arg), void *arg) 
   for (bool more = ts_tree_cursor_goto_first_child(&cur); more; more = ts_tree_cursor_goto_next_sibling(&cur)) {
     TSNode n = ts_tree_cursor_current_node(&cur);
     if (!ts_node_is_named(n)) continue;
-    const char *t = ts_node_type(n);
-    if (!strcmp(t, "preproc_if") || !strcmp(t, "preproc_ifdef") || !strcmp(t, "preproc_else") ||
-        !strcmp(t, "preproc_elif") || !strcmp(t, "preproc_elifdef") || !strcmp(t, "linkage_specification") ||
-        !strcmp(t, "declaration_list"))
+    TSSymbol t = ts_node_symbol(n);
+    if (sym_is(t, "preproc_if") || sym_is(t, "preproc_ifdef") || sym_is(t, "preproc_else") ||
+        sym_is(t, "preproc_elif") || sym_is(t, "preproc_elifdef") || sym_is(t, "linkage_specification") ||
+        sym_is(t, "declaration_list"))
       for_each_top_level(n, f, arg);
     else
       f(n, arg);
@@ -468,9 +468,9 @@ static void collect_locals(scan *sc, TSNode n) {
       TSNode d = ts_node_named_child(n, i);
       TSNode fdecl = ts_node_child_by_field_name(n, "declarator", 10);
       (void)fdecl;
-      const char *t = ts_node_type(d);
-      if (strcmp(t, "identifier") && strcmp(t, "init_declarator") && strcmp(t, "pointer_declarator") &&
-          strcmp(t, "array_declarator") && strcmp(t, "parenthesized_declarator"))
+      TSSymbol t = ts_node_symbol(d);
+      if (!sym_is(t, "identifier") && !sym_is(t, "init_declarator") && !sym_is(t, "pointer_declarator") &&
+          !sym_is(t, "array_declarator") && !sym_is(t, "parenthesized_declarator"))
         continue;
       TSNode nm = declarator_name(d);
       if (ts_node_is_null(nm)) continue;
@@ -491,11 +491,11 @@ static bool is_local_name(const scan *sc, const char *name) {
 }
 
 static void scan_body(scan *sc, TSNode n, bool skip_call) {
-  const char *t = ts_node_type(n);
-  if (!strcmp(t, "receive_expression") || !strcmp(t, "send_statement") || !strcmp(t, "receive_statement") ||
-      !strcmp(t, "select_statement") || !strcmp(t, "for_range_statement"))
+  TSSymbol t = ts_node_symbol(n);
+  if (sym_is(t, "receive_expression") || sym_is(t, "send_statement") || sym_is(t, "receive_statement") ||
+      sym_is(t, "select_statement") || sym_is(t, "for_range_statement"))
     sc->blocks = true;
-  if (!strcmp(t, "go_statement")) {
+  if (sym_is(t, "go_statement")) {
     TSNode body = node_field(n, "body");
     if (!ts_node_is_null(body)) return;   /* a lifted block is its own function */
     TSNode call = node_field(n, "call");
@@ -513,8 +513,8 @@ static void scan_body(scan *sc, TSNode n, bool skip_call) {
     if (node_is(call, "call_expression") && !named) sc->blocks = true;
     return;
   }
-  if (!strcmp(t, "call_expression") && !skip_call && is_gofn_call(sc->s, n)) sc->blocks = true;
-  if (!strcmp(t, "call_expression") && !skip_call) {
+  if (sym_is(t, "call_expression") && !skip_call && is_gofn_call(sc->s, n)) sc->blocks = true;
+  if (sym_is(t, "call_expression") && !skip_call) {
     TSNode f = node_field(n, "function");
     if (node_is(f, "identifier")) {
       char *name = node_text(sc->s, f);

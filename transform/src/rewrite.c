@@ -68,9 +68,9 @@ static void chan_make(const source *s, fnctx *fx, rw_mode mode, TSNode n, buf *o
 program *rewrite_program;
 
 void rewrite_node(const source *s, fnctx *fx, rw_mode mode, TSNode n, buf *out) {
-  const char *t = ts_node_type(n);
-  if (!strcmp(t, "channel_type")) { chan_type(s, fx, mode, n, out); return; }
-  if (!strcmp(t, "receive_expression")) {
+  TSSymbol t = ts_node_symbol(n);
+  if (sym_is(t, "channel_type")) { chan_type(s, fx, mode, n, out); return; }
+  if (sym_is(t, "receive_expression")) {
     /* only reached where the operand is not evaluated (sizeof, typeof):
        the element type, without a direction's qualifier */
     buf_puts(out, "(GOC__ELEM(");
@@ -78,8 +78,8 @@ void rewrite_node(const source *s, fnctx *fx, rw_mode mode, TSNode n, buf *out) 
     buf_puts(out, "))");
     return;
   }
-  if (!strcmp(t, "go_statement") && !fx) { lower_go_plain(s, rewrite_program, n, out); return; }
-  if (fx && mode == RW_EXPR && !strcmp(t, "compound_literal_expression") && !in_opaque(fx, ts_node_start_byte(n))) {
+  if (sym_is(t, "go_statement") && !fx) { lower_go_plain(s, rewrite_program, n, out); return; }
+  if (fx && mode == RW_EXPR && sym_is(t, "compound_literal_expression") && !in_opaque(fx, ts_node_start_byte(n))) {
     buf lit = {0}, ty = {0};
     range(s, fx, RW_EXPR, n, ts_node_start_byte(n), ts_node_end_byte(n), &lit, 0);
     range(s, fx, RW_TYPEOF, n, ts_node_start_byte(n), ts_node_end_byte(n), &ty, 0);
@@ -93,12 +93,12 @@ void rewrite_node(const source *s, fnctx *fx, rw_mode mode, TSNode n, buf *out) 
     buf_free(&ty);
     return;
   }
-  if (!strcmp(t, "chan_make_expression")) { chan_make(s, fx, mode, n, out); return; }
-  if (fx && !strcmp(t, "type_identifier")) {
+  if (sym_is(t, "chan_make_expression")) { chan_make(s, fx, mode, n, out); return; }
+  if (fx && sym_is(t, "type_identifier")) {
     const char *rn = renamed_type(fx, n);
     if (rn) { buf_puts(out, rn); return; }
   }
-  if (fx && !strcmp(t, "identifier")) {
+  if (fx && sym_is(t, "identifier")) {
     rewrite_identifier(s, fx, mode, n, out);
     return;
   }

@@ -128,7 +128,13 @@ bool node_text_is(const source *s, TSNode n, const char *text) {
   uint32_t a = ts_node_start_byte(n), b = ts_node_end_byte(n);
   return strlen(text) == b - a && !memcmp(s->text + a, text, b - a);
 }
-bool node_is(TSNode n, const char *type) { return !ts_node_is_null(n) && strcmp(ts_node_type(n), type) == 0; }
+void symname_lookup(symname *c, const char *type) {
+  const TSLanguage *lang = tree_sitter_goc();
+  uint32_t len = (uint32_t)strlen(type);
+  c->named = ts_language_symbol_for_name(lang, type, len, true);
+  c->anon = ts_language_symbol_for_name(lang, type, len, false);
+  c->ready = true;
+}
 /* A field's id, remembered by the name's address (the callers pass string
  * literals; the name is compared too): libtree-sitter finds it by comparing
  * the name with every field name of the grammar, on every call. */

@@ -45,7 +45,21 @@ char *read_input(const char *path, size_t *len); /* NULL after a diagnostic */
 source *source_from_text(const char *path, const char *text, size_t len);
 void source_free(source *s);
 char *node_text(const source *s, TSNode n);
-bool node_is(TSNode n, const char *type);
+/* Whether sym (a ts_node_symbol) is the node type named type, a string
+ * literal: its ids are looked up once per use, where ts_node_type and
+ * strcmp cost more than the rest of a pass's visit of a node. A name may
+ * be a named and an anonymous symbol both ("ERROR" is neither). */
+typedef struct symname { TSSymbol named, anon; bool ready; } symname;
+void symname_lookup(symname *c, const char *type);
+#define sym_is(sym, type) ({ \
+    static symname goc_sn_; \
+    TSSymbol goc_sym_ = (sym); \
+    if (!goc_sn_.ready) symname_lookup(&goc_sn_, "" type ""); \
+    goc_sym_ && (goc_sym_ == goc_sn_.named || goc_sym_ == goc_sn_.anon); })
+/* n is not null and its type is type (a string literal). */
+#define node_is(n, type) ({ \
+    TSNode goc_nd_ = (n); \
+    !ts_node_is_null(goc_nd_) && sym_is(ts_node_symbol(goc_nd_), type); })
 bool node_text_is(const source *s, TSNode n, const char *text);   /* n spells exactly text */
 TSNode node_field(TSNode n, const char *field);   /* null node if absent */
 /* Where n starts in the user's files: 1-based line and column, and the
