@@ -24,18 +24,24 @@ const source *source_of(TSNode n) {
   return NULL;
 }
 
+/* 1 + the index of answer in s->answers, where it is kept. */
+static uintptr_t keep_answer(source *s, TSNode answer) {
+  if (s->nanswers == s->answers_cap) {
+    s->answers_cap = s->answers_cap ? 2 * s->answers_cap : 4096;
+    s->answers = xrealloc(s->answers, sizeof *s->answers * s->answers_cap);
+  }
+  s->answers[s->nanswers++] = answer;
+  return s->nanswers;
+}
+
 TSNode node_parent(TSNode n) {
   source *s = (source *)source_of(n);
   if (!s) return ts_node_parent(n);
-  uintptr_t *at = idmap_put(&s->parent_at, (uintptr_t)n.id);   /* 0: not asked yet */
-  if (*at) return s->parents[*at - 1];
-  if (s->nparents == s->parents_cap) {
-    s->parents_cap = s->parents_cap ? 2 * s->parents_cap : 4096;
-    s->parents = xrealloc(s->parents, sizeof *s->parents * s->parents_cap);
-  }
-  s->parents[s->nparents++] = ts_node_parent(n);
-  *at = s->nparents;
-  return s->parents[*at - 1];
+  const uintptr_t *known = idmap_find(&s->parent_at, (uintptr_t)n.id);
+  if (known) return s->answers[*known - 1];
+  uintptr_t i = keep_answer(s, ts_node_parent(n));
+  *idmap_put(&s->parent_at, (uintptr_t)n.id) = i;
+  return s->answers[i - 1];
 }
 
 source *source_from_text(const char *path, const char *text, size_t len) {
@@ -110,8 +116,9 @@ void source_free(source *s) {
   for (int i = 0; i < s->nsysfuncs; i++) free(s->sysfuncs[i].name);
   free(s->sysfuncs);
   idmap_free(&s->parent_at);
+  idmap_free(&s->field_at);
   kids_forget(&s->kids_at);
-  free(s->parents);
+  free(s->answers);
   ts_tree_delete(s->tree);
   ts_parser_delete(s->parser);
   free(s->text);
@@ -135,29 +142,25 @@ void symname_lookup(symname *c, const char *type) {
   c->anon = ts_language_symbol_for_name(lang, type, len, false);
   c->ready = true;
 }
-/* A field's id, remembered by the name's address (the callers pass string
- * literals; the name is compared too): libtree-sitter finds it by comparing
- * the name with every field name of the grammar, on every call. */
-static TSFieldId field_id(const TSLanguage *lang, const char *field) {
-  static struct { const char *at; const TSLanguage *lang; char name[32]; TSFieldId id; } seen[64];
-  size_t len = strlen(field);
-  unsigned h = (unsigned)(((uintptr_t)field >> 3) & 63);
-  if (seen[h].at == field && seen[h].lang == lang && !strcmp(seen[h].name, field)) return seen[h].id;
-  TSFieldId id = ts_language_field_id_for_name(lang, field, (uint32_t)len);
-  if (len < sizeof seen[h].name) {
-    seen[h].at = field;
-    seen[h].lang = lang;
-    memcpy(seen[h].name, field, len + 1);
-    seen[h].id = id;
-  }
-  return id;
+void fieldname_lookup(fieldname *c, const char *field) {
+  c->id = ts_language_field_id_for_name(tree_sitter_goc(), field, (uint32_t)strlen(field));
+  c->ready = true;
 }
 
-TSNode node_field(TSNode n, const char *field) {
+TSNode node_field_id(TSNode n, TSFieldId f) {
   /* libtree-sitter 0.20 crashes on a null node; absent parts of broken
      input reach here as null nodes */
   if (ts_node_is_null(n)) return n;
-  return ts_node_child_by_field_id(n, field_id(ts_tree_language(n.tree), field));
+  source *s = (source *)source_of(n);
+  /* ts_node_child_by_field_id walks the children from the first, and the
+     lowering asks one node for its parts again and again */
+  if (!s || f >= 256) return ts_node_child_by_field_id(n, f);
+  uintptr_t key = (uintptr_t)n.id << 8 | f;   /* ids are pointers: below 2^56 */
+  const uintptr_t *known = idmap_find(&s->field_at, key);
+  if (known) return s->answers[*known - 1];
+  uintptr_t i = keep_answer(s, ts_node_child_by_field_id(n, f));
+  *idmap_put(&s->field_at, key) = i;
+  return s->answers[i - 1];
 }
 void node_pos(TSNode n, int *line, int *col) {
   TSPoint p = ts_node_start_point(n);

@@ -31,11 +31,12 @@ typedef struct source {
   sysfunc *sysfuncs; /* functions its system headers declare, sorted by
                        name; NULL until sysfuncs.c first asks */
   int nsysfuncs;
-  /* node_parent's answers so far: parent_at maps a node's id to 1 + the
-     index of its parent in parents */
-  idmap parent_at;
-  TSNode *parents;
-  uint32_t parents_cap, nparents;
+  /* node_parent's and node_field's answers so far: parent_at maps a node's
+     id, field_at its id and a field's, to 1 + the answer's index in
+     answers */
+  idmap parent_at, field_at;
+  TSNode *answers;
+  uint32_t answers_cap, nanswers;
   idmap kids_at;    /* kids.c: a node's id -> its named children */
 } source;
 
@@ -61,7 +62,15 @@ void symname_lookup(symname *c, const char *type);
     TSNode goc_nd_ = (n); \
     !ts_node_is_null(goc_nd_) && sym_is(ts_node_symbol(goc_nd_), type); })
 bool node_text_is(const source *s, TSNode n, const char *text);   /* n spells exactly text */
-TSNode node_field(TSNode n, const char *field);   /* null node if absent */
+/* n's child in field, a string literal (a null node if absent): the
+ * field's id is looked up once per use. */
+typedef struct fieldname { TSFieldId id; bool ready; } fieldname;
+void fieldname_lookup(fieldname *c, const char *field);
+TSNode node_field_id(TSNode n, TSFieldId f);
+#define node_field(n, field) ({ \
+    static fieldname goc_fn_; \
+    if (!goc_fn_.ready) fieldname_lookup(&goc_fn_, "" field ""); \
+    node_field_id((n), goc_fn_.id); })
 /* Where n starts in the user's files: 1-based line and column, and the
  * file (the .goc file, or a header it includes). */
 void node_pos(TSNode n, int *line, int *col);
