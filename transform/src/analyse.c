@@ -581,10 +581,10 @@ static bool shadowed(fnctx *fx, int i) {
   const slot *sl = &fx->slots[i];
   for (int j = 0; j < fx->nslots; j++) {
     const slot *in = &fx->slots[j];
-    if (j == i || !declared_in_place(in) || strcmp(in->name, sl->name)) continue;
-    if (in->decl_byte > sl->decl_byte && in->decl_byte < sl->scope_end &&
-        may_suspend_within(fx, node_field(fx->fn->def, "body"), in->decl_byte, in->scope_end))
-      return true;
+    /* the positions first: most slots are declared outside sl's scope */
+    if (j == i || in->decl_byte <= sl->decl_byte || in->decl_byte >= sl->scope_end) continue;
+    if (!declared_in_place(in) || strcmp(in->name, sl->name)) continue;
+    if (may_suspend_within(fx, node_field(fx->fn->def, "body"), in->decl_byte, in->scope_end)) return true;
   }
   return false;
 }

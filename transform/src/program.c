@@ -463,11 +463,10 @@ typedef struct scan {
 
 static void collect_locals(scan *sc, TSNode n) {
   if (node_is(n, "declaration") || node_is(n, "parameter_declaration")) {
-    uint32_t c = ts_node_named_child_count(n);
-    for (uint32_t i = 0; i < c; i++) {
-      TSNode d = ts_node_named_child(n, i);
-      TSNode fdecl = ts_node_child_by_field_name(n, "declarator", 10);
-      (void)fdecl;
+    kids ds;
+    kids_named(n, &ds);
+    for (uint32_t i = 0; i < ds.n; i++) {
+      TSNode d = ds.at[i];
       TSSymbol t = ts_node_symbol(d);
       if (!sym_is(t, "identifier") && !sym_is(t, "init_declarator") && !sym_is(t, "pointer_declarator") &&
           !sym_is(t, "array_declarator") && !sym_is(t, "parenthesized_declarator"))
@@ -477,6 +476,7 @@ static void collect_locals(scan *sc, TSNode n) {
       sc->locals = xrealloc(sc->locals, sizeof(char *) * (size_t)(sc->nlocals + 1));
       sc->locals[sc->nlocals++] = node_text(sc->s, nm);
     }
+    kids_free(&ds);
   }
   kids ks;
   kids_named(n, &ks);
