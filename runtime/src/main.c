@@ -11,6 +11,7 @@
  * goroutines and plain threads (deadlines, close and the per-direction
  * locks of connections behave the same from both).
  */
+#include <stddef.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <sys/syscall.h>
@@ -94,6 +95,8 @@ typedef struct async_frame {
   void *ctx;
   int err;
 } async_frame;
+_Static_assert(offsetof(async_frame, fi) == sizeof(goc_frame),
+               "blockrec.c knows a record kept in its frame by its place right after the header");
 
 static int async_step(goc_g *g, goc_frame *f) {
   async_frame *a = (async_frame *)f;

@@ -16,6 +16,7 @@
  * arises; fn calling Do on its own once waits for itself, as in Go: a
  * deadlock.
  */
+#include <stddef.h>
 #include "proc.h"
 
 static void once_locked(goc_once *o, void (*fn)(void)) {
@@ -53,6 +54,8 @@ struct once_frame {
   struct goc_gocall call;
   int running;              /* fn's frame is pushed and called */
 };
+_Static_assert(offsetof(struct once_frame, fi) == sizeof(goc_frame),
+               "blockrec.c knows a record kept in its frame by its place right after the header");
 
 static int once_step(goc_g *g, goc_frame *fr) {
   struct once_frame *f = (struct once_frame *)fr;

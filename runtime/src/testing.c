@@ -22,6 +22,7 @@
  *     goroutine per test calls them.
  */
 #define _GNU_SOURCE
+#include <stddef.h>
 #include <errno.h>
 #include <ftw.h>
 #include <stdarg.h>
@@ -287,6 +288,8 @@ typedef struct test_frame {
   int child;           /* phase 2: the next subtest to wait for */
   bool waiting;        /* phase 2: parked on that subtest's done_ch */
 } test_frame;
+_Static_assert(offsetof(test_frame, fi) == sizeof(goc_frame),
+               "blockrec.c knows a record kept in its frame by its place right after the header");
 
 static void signal_started(goc_t *t) {
   if (atomic_exchange(&t->started, true)) return;
