@@ -71,6 +71,9 @@ for ((seed = first; seed < first + n; seed++)); do
     -e 's/cs_zero = chan_make(int, 64); go cs_feed();//' \
     -e 's/^static chan(int) cs_zero;/__attribute__((noipa)) int cs_opaque(void) { return 0; }/' \
     -e '/^static void cs_feed(void)/d' "$g" > "$work/twin.c"
+  # variant A has no cs_zero to replace: the opaque function comes first
+  grep -q '^__attribute__((noipa)) int cs_opaque' "$work/twin.c" ||
+    sed -i '1i __attribute__((noipa)) int cs_opaque(void) { return 0; }' "$work/twin.c"
   ttw=$(cpu "$cc" -w -O1 -I"$inc" "$work/twin.c" -o "$work/twin") || ttw=-
   pp=$("$cc" -E -w -I"$inc" -x c "$g" 2>/dev/null | wc -c)
   out=$(wc -c < "$lowered")
