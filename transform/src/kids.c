@@ -7,10 +7,8 @@
  * function body several times, so each node's children are read once.
  *
  * Invariants:
- *   - at[0 .. n-1] is exactly what the loop over ts_node_named_child (or
- *     ts_node_child, for kids_all) would see, in order; kids_all's
- *     fields[i] is the field name a cursor reports for at[i]
- *     (child_field_name's answer).
+ *   - at[0 .. n-1] is exactly what the loop over ts_node_named_child would
+ *     see, in order.
  *   - A tree is never edited (transform.h), so an answer stays right for
  *     the life of its source; the memo is freed with it.
  *   - One cursor serves every call: filling an array never recurses. */
@@ -26,11 +24,10 @@ typedef struct memo {
 static TSTreeCursor cur;
 static bool cur_made;
 
-/* Children through a cursor, into k's own array. */
-static void fill(TSNode n, kids *k, bool named_only) {
+/* Named children through a cursor, into k's own array. */
+static void fill(TSNode n, kids *k) {
   k->own = true;
   k->at = k->small;
-  k->fields = k->small_fields;
   k->n = 0;
   if (ts_node_is_null(n)) return;
   if (!cur_made) {
@@ -43,29 +40,24 @@ static void fill(TSNode n, kids *k, bool named_only) {
   if (!ts_tree_cursor_goto_first_child(&cur)) return;
   do {
     TSNode c = ts_tree_cursor_current_node(&cur);
-    if (named_only && !ts_node_is_named(c)) continue;
+    if (!ts_node_is_named(c)) continue;
     if (k->n == cap) {
       cap *= 2;
       if (k->at == k->small) {
         k->at = xmalloc(sizeof *k->at * cap);
-        k->fields = xmalloc(sizeof *k->fields * cap);
         memcpy(k->at, k->small, sizeof k->small);
-        memcpy(k->fields, k->small_fields, sizeof k->small_fields);
       } else {
         k->at = xrealloc(k->at, sizeof *k->at * cap);
-        k->fields = xrealloc(k->fields, sizeof *k->fields * cap);
       }
     }
-    k->fields[k->n] = named_only ? NULL : ts_tree_cursor_current_field_name(&cur);
     k->at[k->n++] = c;
   } while (ts_tree_cursor_goto_next_sibling(&cur));
 }
 
 void kids_named(TSNode n, kids *k) {
   source *s = ts_node_is_null(n) ? NULL : (source *)source_of(n);
-  if (!s) { fill(n, k, true); return; }
+  if (!s) { fill(n, k); return; }
   k->own = false;
-  k->fields = NULL;
   const uintptr_t *known = idmap_find(&s->kids_at, (uintptr_t)n.id);
   if (known) {
     const memo *m = (const memo *)*known;
@@ -82,7 +74,7 @@ void kids_named(TSNode n, kids *k) {
     m->n = c;
   } else {
     kids f;
-    fill(n, &f, true);
+    fill(n, &f);
     m = xmalloc(sizeof *m + sizeof *m->at * f.n);
     memcpy(m->at, f.at, sizeof *m->at * f.n);
     m->n = f.n;
@@ -93,15 +85,9 @@ void kids_named(TSNode n, kids *k) {
   k->n = m->n;
 }
 
-void kids_all(TSNode n, kids *k) { fill(n, k, false); }
-
 void kids_free(kids *k) {
-  if (k->own && k->at != k->small) {
-    free(k->at);
-    free(k->fields);
-  }
+  if (k->own && k->at != k->small) free(k->at);
   k->at = NULL;
-  k->fields = NULL;
   k->n = 0;
 }
 

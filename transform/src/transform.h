@@ -87,14 +87,11 @@ TSNode node_parent(TSNode n);
 /* ---- kids.c: a node's children, read once (see there) ---- */
 typedef struct kids {
   TSNode *at;
-  const char **fields;   /* kids_all: each child's field name, or NULL */
   uint32_t n;
   bool own;              /* at is k's (else the source's memo) */
   TSNode small[8];
-  const char *small_fields[8];
 } kids;
 void kids_named(TSNode n, kids *k);   /* ts_node_named_child(n, 0 .. count-1) */
-void kids_all(TSNode n, kids *k);     /* ts_node_child(n, 0 .. count-1) */
 void kids_free(kids *k);
 void kids_forget(idmap *m);   /* a source's memo, freed */
 
