@@ -126,19 +126,15 @@ static void use_identifier(walk *w, TSNode n) {
   free(name);
 }
 
-/* chan_make(x, n) parses as the channel syntax whenever x could be a type
- * name. An x that is a local in scope (which hides any typedef of its
- * name), or that names no typedef of the translation unit and is not a
- * reserved name (the compiler's own types, _Bool, __int128, have none), is
- * a value: the expression calls the user's own function chan_make. Returns x's node, or
- * a null node for the channel syntax. */
+/* x of a chan_make(x, n) that calls the user's function (lower.h), or a
+ * null node for the channel syntax. */
 static TSNode chan_make_value(const source *s, TSNode n, walk *w) {
-  TSNode el = node_field(n, "element"), ty = node_field(el, "type"), none = {0};
-  if (ts_node_named_child_count(el) != 1 || !node_is(ty, "type_identifier")) return none;
-  char *name = node_text(s, ty);
-  bool value = resolve(w, name) >= 0 || (!name_is_typedef(s, name) && !reserved_name(name));
+  TSNode x = chan_make_bare_name(n), none = {0};
+  if (ts_node_is_null(x)) return none;
+  char *name = node_text(s, x);
+  bool local = resolve(w, name) >= 0;
   free(name);
-  return value ? ty : none;
+  return local || !name_may_be_type(s, x) ? x : none;
 }
 
 static void walk_node(walk *w, TSNode n);

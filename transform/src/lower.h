@@ -139,11 +139,14 @@ const char *renamed_type(const fnctx *fx, TSNode type_name);   /* NULL: as writt
 
 /* typedefs.c */
 bool type_is_array_typedef(const source *s, TSNode type);
-/* Whether any typedef of the translation unit (at any scope) has this name. */
-bool name_is_typedef(const source *s, const char *name);
-/* Whether name is reserved to the implementation (_Bool, __int128: types
- * the compiler knows without a typedef). */
-bool reserved_name(const char *name);
+/* chan_make(x, n) parses as the channel syntax whenever x could be a type
+ * name: x's node when the element is such a bare name, else a null node. */
+TSNode chan_make_bare_name(TSNode chan_make_expr);
+/* Whether a bare name may name a type: some typedef of the translation
+ * unit (at any scope) has it, or it is reserved to the implementation.
+ * Else chan_make(x, n) calls the user's own function chan_make, as it does
+ * when x is a local in scope (which hides any typedef of its name). */
+bool name_may_be_type(const source *s, TSNode name);
 /* Whether slot k may be read after a suspension at byte pos (a reference
  * after pos, or one inside a loop around pos; everything with a goto). */
 bool slot_live_after(const fnctx *fx, int k, uint32_t pos);

@@ -33,16 +33,12 @@ static void chan_type(const source *s, fnctx *fx, rw_mode mode, TSNode n, buf *o
   buf_puts(out, ") (*)[1])");
 }
 
-/* chan_make(x, n) with an x that is a value (analyse.c's chan_make_value:
- * a local in scope, or neither a typedef's name nor a reserved one) calls the user's own function. */
-static bool element_is_a_value(const source *s, const fnctx *fx, TSNode el) {
-  TSNode ty = node_field(el, "type");
-  if (ts_node_named_child_count(el) != 1 || !node_is(ty, "type_identifier")) return false;
-  if (fx && slot_of_ident(fx, ty) >= 0) return true;
-  char *name = node_text(s, ty);
-  bool value = !name_is_typedef(s, name) && !reserved_name(name);
-  free(name);
-  return value;
+/* x of a chan_make(x, n) that calls the user's function (lower.h; the
+ * analysis mapped x to its slot when it is a local), or a null node. */
+static TSNode chan_make_value(const source *s, const fnctx *fx, TSNode n) {
+  TSNode x = chan_make_bare_name(n), none = {0};
+  if (ts_node_is_null(x)) return none;
+  return (fx && slot_of_ident(fx, x) >= 0) || !name_may_be_type(s, x) ? x : none;
 }
 
 static void rewrite_identifier(const source *s, fnctx *fx, rw_mode mode, TSNode n, buf *out);
@@ -50,9 +46,10 @@ static void rewrite_identifier(const source *s, fnctx *fx, rw_mode mode, TSNode 
 static void chan_make(const source *s, fnctx *fx, rw_mode mode, TSNode n, buf *out) {
   TSNode el = node_field(n, "element");
   TSNode cap = node_field(n, "capacity");
-  if (element_is_a_value(s, fx, el)) {
+  TSNode x = chan_make_value(s, fx, n);
+  if (!ts_node_is_null(x)) {
     buf_puts(out, "chan_make(");
-    rewrite_identifier(s, fx, mode, node_field(el, "type"), out);
+    rewrite_identifier(s, fx, mode, x, out);
     buf_puts(out, ", ");
     rewrite_node(s, fx, mode, cap, out);
     buf_puts(out, ")");

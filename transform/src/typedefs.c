@@ -91,15 +91,19 @@ static bool is_array_name(tdtable *t, const char *name) {
   return any;
 }
 
-bool reserved_name(const char *name) {
-  return name[0] == '_' && (name[1] == '_' || (name[1] >= 'A' && name[1] <= 'Z'));
+TSNode chan_make_bare_name(TSNode chan_make_expr) {
+  TSNode el = node_field(chan_make_expr, "element"), ty = node_field(el, "type"), none = {0};
+  return ts_node_named_child_count(el) == 1 && node_is(ty, "type_identifier") ? ty : none;
 }
 
-bool name_is_typedef(const source *s, const char *name) {
-  tdtable *t = table_of(s);
-  for (int i = 0; i < t->n; i++)
-    if (!strcmp(t->v[i].name, name)) return true;
-  return false;
+bool name_may_be_type(const source *s, TSNode name) {
+  char *t = node_text(s, name);
+  /* reserved to the implementation: _Bool, __int128 are types with no typedef */
+  bool r = t[0] == '_' && (t[1] == '_' || (t[1] >= 'A' && t[1] <= 'Z'));
+  tdtable *tt = table_of(s);
+  for (int i = 0; i < tt->n && !r; i++) r = !strcmp(tt->v[i].name, t);
+  free(t);
+  return r;
 }
 
 bool type_is_array_typedef(const source *s, TSNode type) {
