@@ -524,15 +524,13 @@ static inline void goc__runnext_taken(goc_p *p) {
 }
 uint32_t goc__runqput(goc_p *p, goc_g *g, bool next);   /* ring length */
 /* runqput(p, g, true) when runnext is empty, inline: only the owner makes
- * it non-NULL (thieves CAS a G to NULL), so a plain store will do.
- * Returns whether g is now the P's only queued G (goc__runq_lone). */
-static inline bool goc__runqput_next(goc_p *p, goc_g *g) {
+ * it non-NULL (thieves CAS a G to NULL), so a plain store will do. */
+static inline void goc__runqput_next(goc_p *p, goc_g *g) {
   if (__builtin_expect(atomic_load_explicit(&p->runnext, memory_order_relaxed) == NULL, 1)) {
     atomic_store_explicit(&p->runnext, g, memory_order_release);
-    return goc__runqlen(p) == 0;
+    return;
   }
   (void)goc__runqput(p, g, true);
-  return false;
 }
 goc_g *goc__runqget(goc_p *p, bool *inherit);
 goc_g *goc__runqsteal(goc_p *p, goc_p *victim, bool stealnext); /* any M */

@@ -12,7 +12,7 @@
  *   - A thief takes from a running P only what its owner would not reach
  *     soon (runqgrab waits a moment and compares): a steal is never
  *     needed for progress, since the owner runs its whole queue anyway and
- *     every G it readies wakes an M unless it is a lone G (sched.c).
+ *     every G it readies wakes an M (sched.c).
  *   - The global queue is a FIFO linked through g->schedlink, guarded by
  *     sched.lock; runqsize is also readable without the lock (a hint).
  */

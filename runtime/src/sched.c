@@ -480,7 +480,7 @@ next_g:;
       goc__globrunqput(g);
       goc__rt_unlock(&goc__sched.lock);
     }
-    goc__wakep();   /* g may have readied a lone G and not woken anyone */
+    goc__wakep();   /* g, requeued, may run on an idle P */
   } else {
     goc__throw("goroutine suspended without parking, preemption or trampoline");
   }
@@ -660,8 +660,10 @@ void goc_syscall_enter(void) {
   atomic_signal_fence(memory_order_seq_cst);
   goc__locks_add(m, -1);
   GOC_TRACE(GOC_EV_SYSCALL, g->id, p ? p->id : -1, NULL, NULL, 0);
-  /* A lone G g readied or started woke nobody, and now waits for the
-   * call to return or for the monitor's retake: start an M for it. */
+  /* A lone G g readied or started may have found an M spinning, which
+   * skipped it while p was running (findrunnable's last look) and went to
+   * sleep: without an M started for it here it waits for the call to
+   * return or the monitor's retake. */
   if (p && atomic_load_explicit(&p->runnext, memory_order_relaxed)) goc__wakep();
 }
 
