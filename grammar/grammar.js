@@ -58,13 +58,17 @@ module.exports = grammar(C, {
     [$._keyword_identifier, $.go_statement],
     [$.go_statement, $.expression],
     [$._keyword_identifier, $.channel_type],
+    [$._keyword_type_identifier, $.channel_type, $._keyword_identifier],
+    [$._keyword_type_identifier, $._keyword_identifier],
+    [$._keyword_type_identifier, $.channel_type],
+    [$._declaration_modifiers, $.abstract_parenthesized_declarator],
+    [$._declaration_modifiers, $.parenthesized_declarator, $.abstract_parenthesized_declarator],
     [$._keyword_identifier, $.chan_make_expression],
     [$.receive_statement, $.expression],
     [$.attributed_declarator, $.parameter_declaration],
     [$.pointer_declarator, $.abstract_pointer_declarator],
     [$._declaration_modifiers, $.attributed_null_statement],
     [$._declaration_modifiers, $.type_definition],
-    [$._declaration_modifiers, $.parenthesized_declarator],
     [$._declaration_modifiers, $.attributed_null_statement, $.type_definition],
   ]),
 
@@ -326,6 +330,15 @@ module.exports = grammar(C, {
       $._field_declarator,
       ')',
     )),
+    // ... and in an abstract declarator (`void (__attribute__((x)) *)(void)`
+    // as a parameter's type).
+    abstract_parenthesized_declarator: $ => prec(1, seq(
+      '(',
+      optional($.ms_call_modifier),
+      repeat($.attribute_specifier),
+      $._abstract_declarator,
+      ')',
+    )),
     parenthesized_type_declarator: $ => prec.dynamic(PREC.PAREN_DECLARATOR, seq(
       '(',
       optional($.ms_call_modifier),
@@ -361,6 +374,53 @@ module.exports = grammar(C, {
       repeat(choice(seq('.', $._field_identifier), seq('[', $.expression, ']'))),
       ')',
     )),
+
+    // tree-sitter-c's number, with GCC's suffixes too: imaginary constants
+    // (`1.0iF`, which <complex.h>'s `I` expands to; `2j`), `q`/`w` for
+    // __float128/__float80, and _FloatN's `f16`, `f32x`, `f128`, `bf16`.
+    number_literal: _ => {
+      const separator = '\'';
+      const hex = /[0-9a-fA-F]/;
+      const decimal = /[0-9]/;
+      const hexDigits = seq(repeat1(hex), repeat(seq(separator, repeat1(hex))));
+      const decimalDigits = seq(repeat1(decimal), repeat(seq(separator, repeat1(decimal))));
+      return token(seq(
+        optional(/[-\+]/),
+        optional(choice(/0[xX]/, /0[bB]/)),
+        choice(
+          seq(
+            choice(
+              decimalDigits,
+              seq(/0[bB]/, decimalDigits),
+              seq(/0[xX]/, hexDigits),
+            ),
+            optional(seq('.', optional(hexDigits))),
+          ),
+          seq('.', decimalDigits),
+        ),
+        optional(seq(
+          /[eEpP]/,
+          optional(seq(
+            optional(/[-\+]/),
+            hexDigits,
+          )),
+        )),
+        /[uUlLwWfFbBdDiIjJqQ]*((16|32|64|128)[xX]?[iIjJ]*)?/,
+      ));
+    },
+
+    // GCC builtins that take a type: <stdarg.h>'s va_arg is
+    // `__builtin_va_arg(ap, char *)` (Lua's lobject.c), and the type may be
+    // any type name, which a call's argument list cannot hold.
+    va_arg_expression: $ => seq(
+      '__builtin_va_arg', '(', field('argument', $.expression), ',', field('type', $.type_descriptor), ')',
+    ),
+    types_compatible_expression: $ => seq(
+      '__builtin_types_compatible_p', '(', field('type', $.type_descriptor), ',', field('type', $.type_descriptor), ')',
+    ),
+    convertvector_expression: $ => seq(
+      '__builtin_convertvector', '(', field('argument', $.expression), ',', field('type', $.type_descriptor), ')',
+    ),
 
     // `&&label`.
     label_address_expression: $ => prec(PREC.UNARY, seq('&&', field('label', $._statement_identifier))),
@@ -418,6 +478,22 @@ module.exports = grammar(C, {
       $.channel_type,
       $.typeof_specifier,
       $.atomic_type_specifier,
+      $._keyword_type_identifier,
+    ),
+
+    // A type named `chan` (a typedef of the user's: libmill's `chan`, a
+    // toy runtime's channel struct), where `chan` is not followed by `(`
+    // or `<-(`: `chan *c = mk(3);`.
+    _keyword_type_identifier: $ => alias('chan', $.type_identifier),
+
+    // GCC attributes in a type name, before or after its specifier:
+    // gcc's <xmmintrin.h> builds a vector in a compound literal,
+    // `(__attribute__((__vector_size__(16))) int){4, 1, 2, 3}`.
+    type_descriptor: $ => seq(
+      repeat(choice($.type_qualifier, $.attribute_specifier)),
+      field('type', $.type_specifier),
+      repeat(choice($.type_qualifier, $.attribute_specifier)),
+      field('declarator', optional($._abstract_declarator)),
     ),
 
     // C11's `_Atomic(T)` type specifier (clang's <stdatomic.h>).
@@ -455,6 +531,9 @@ module.exports = grammar(C, {
 
     _expression_not_binary: ($, original) => choice(
       original,
+      $.va_arg_expression,
+      $.types_compatible_expression,
+      $.convertvector_expression,
       $.label_address_expression,
       $.receive_expression,
       $.chan_make_expression,

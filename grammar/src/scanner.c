@@ -1,12 +1,13 @@
 /*
  * External scanner of the goc grammar: `<` and `<-`.
  *
- * In Go, `<-` is one token wherever it appears, so `a<-1` is a send and
- * never `a < -1`. tree-sitter's own lexer only looks for the tokens that are
- * valid in the current parse state, so where a send or a receive cannot
- * appear it would split `<-` into `<` and `-`. Scanning `<` here, in every
- * state where it is valid, makes `<-` one token everywhere: where it does
- * not fit, the parse reports an error instead of reading a comparison.
+ * `<-` is one token wherever a send or a receive can be: `c<-1;` is a send
+ * (as in Go, never the useless comparison C would read) and `x = <-c` a
+ * receive. Where neither can be, in every other expression, `a<-1` is C's
+ * `a < -1` (SQLite writes `if( Y<-4713 ...`): C stays C. tree-sitter's own
+ * lexer cannot tell these apart by itself, since a state in which only `<`
+ * is valid would still lex a `<-` token if the grammar had one; this scanner
+ * looks at which of the two the parse state accepts.
  *
  * `<=`, `<<`, `<<=` and `<system_header.h>` are left to the generated lexer.
  */
@@ -53,6 +54,14 @@ bool tree_sitter_goc_external_scanner_scan(void *payload, TSLexer *lexer,
   lexer->advance(lexer, false);
 
   if (lexer->lookahead == '-') {
+    if (!valid_symbols[ARROW]) {
+      /* No send or receive can be here (`if (Y<-4713)`, `x = a<-1;`):
+       * C's `<` then `-`, as gcc reads it. */
+      if (!valid_symbols[LESS]) return false;
+      lexer->mark_end(lexer);
+      lexer->result_symbol = LESS;
+      return true;
+    }
     lexer->advance(lexer, false);
     lexer->mark_end(lexer);
     lexer->result_symbol = ARROW;

@@ -420,6 +420,27 @@ char *slot_field_decl(fnctx *fx, int k) {
   return d;
 }
 
+/* One qualifier or attribute of a local's declaration, before or after its
+ * type, as var_decl writes it: a storage class is dropped, and so is a
+ * top-level const of a plain local (its initialiser becomes a store, and
+ * the local is spilled and reloaded); alignas goes to align when given. */
+static void emit_decl_qualifier(fnctx *fx, TSNode k, bool plain, rw_mode mode, buf *b, buf *align) {
+  const source *s = fx->s;
+  if (!node_is(k, "type_qualifier") && !node_is(k, "attribute_specifier")) return;
+  if (node_is(k, "type_qualifier") && plain) {
+    char *q = node_text(s, k);
+    /* alignas, volatile, _Atomic stay */
+    bool is_const = !strcmp(q, "const") || !strcmp(q, "__const") || !strcmp(q, "__const__");
+    free(q);
+    if (is_const) return;
+  }
+  bool alignas = node_is(k, "type_qualifier") && ts_node_named_child_count(k) &&
+                 node_is(ts_node_named_child(k, 0), "alignas_qualifier");
+  buf *to = alignas && align ? align : b;
+  rewrite_node(s, fx, mode, k, to);
+  buf_putc(to, ' ');
+}
+
 /* With align, alignas qualifiers go there instead (a typedef cannot carry
  * them; the locals area's field does). */
 static char *var_decl(fnctx *fx, slot *sl, rw_mode mode, buf *align) {
@@ -431,23 +452,14 @@ static char *var_decl(fnctx *fx, slot *sl, rw_mode mode, buf *align) {
    * the local is spilled and reloaded); a pointee's const is kept. */
   bool plain = node_is(sl->declarator, "identifier") || node_is(sl->declarator, "array_declarator");
   uint32_t c = ts_node_named_child_count(decl);
+  uint32_t after_type = c;
   for (uint32_t i = 0; i < c; i++) {
     TSNode k = ts_node_named_child(decl, i);
-    if (ts_node_eq(k, type)) break;
-    if (node_is(k, "storage_class_specifier")) continue;
-    if (!node_is(k, "type_qualifier") && !node_is(k, "attribute_specifier")) continue;
-    if (node_is(k, "type_qualifier") && plain) {
-      char *q = node_text(s, k);
-      /* alignas, volatile, _Atomic stay */
-      bool is_const = !strcmp(q, "const") || !strcmp(q, "__const") || !strcmp(q, "__const__");
-      free(q);
-      if (is_const) continue;
+    if (ts_node_eq(k, type)) {
+      after_type = i + 1;
+      break;
     }
-    bool alignas = node_is(k, "type_qualifier") && ts_node_named_child_count(k) &&
-                   node_is(ts_node_named_child(k, 0), "alignas_qualifier");
-    buf *to = alignas && align ? align : &b;
-    rewrite_node(s, fx, mode, k, to);
-    buf_putc(to, ' ');
+    emit_decl_qualifier(fx, k, plain, mode, &b, align);
   }
   TSNode init = node_is(node_parent(sl->declarator), "init_declarator")
                     ? node_field(node_parent(sl->declarator), "value") : (TSNode){0};
@@ -478,6 +490,15 @@ static char *var_decl(fnctx *fx, slot *sl, rw_mode mode, buf *align) {
     buf_puts(&b, "))");
   } else {
     rewrite_node(s, fx, mode, type, &b);
+  }
+  /* qualifiers after the type (`double _Complex z`, `int const n`) */
+  for (uint32_t i = after_type; i < c; i++) {
+    TSNode k = ts_node_named_child(decl, i);
+    if (!node_is(k, "type_qualifier") && !node_is(k, "attribute_specifier") &&
+        !node_is(k, "storage_class_specifier"))
+      break;
+    buf_putc(&b, ' ');
+    emit_decl_qualifier(fx, k, plain, mode, &b, align);
   }
   const char *name = fx->decl_name_as ? fx->decl_name_as : sl->cname;
   TSNode arr = name_array_declarator(sl->declarator);

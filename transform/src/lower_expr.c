@@ -52,7 +52,8 @@ static bool has_susp_uncached(fnctx *fx, TSNode n) {
   if (sym_is(t, "receive_expression") || sym_is(t, "send_statement") || sym_is(t, "receive_statement") ||
       sym_is(t, "select_statement") || sym_is(t, "for_range_statement"))
     return true;
-  if (sym_is(t, "sizeof_expression") || sym_is(t, "alignof_expression") || sym_is(t, "typeof_specifier") ||
+  if (sym_is(t, "sizeof_expression") || sym_is(t, "alignof_expression") ||
+      sym_is(t, "types_compatible_expression") || sym_is(t, "typeof_specifier") ||
       sym_is(t, "go_statement"))
     return false;
   if (sym_is(t, "call_expression") &&
