@@ -62,6 +62,7 @@ module.exports = grammar(C, {
     [$._keyword_type_identifier, $._keyword_identifier],
     [$._keyword_type_identifier, $.channel_type],
     [$._declaration_modifiers, $.abstract_parenthesized_declarator],
+    [$._declarator, $._declaration_declarator],
     [$._declaration_modifiers, $.parenthesized_declarator, $.abstract_parenthesized_declarator],
     [$._keyword_identifier, $.chan_make_expression],
     [$.receive_statement, $.expression],
@@ -409,6 +410,23 @@ module.exports = grammar(C, {
       ));
     },
 
+    // An asm label before an initialiser: lz4's freestanding test writes
+    // `register long rax __asm__ ("rax") = n;` (GCC's explicit register
+    // variables), a declaration without one is tree-sitter-c's already.
+    init_declarator: $ => seq(
+      field('declarator', $._declarator),
+      optional(field('asm_label', $.gnu_asm_expression)),
+      '=',
+      field('value', choice($.initializer_list, $.expression)),
+    ),
+
+    // GCC's `__real__ z` and `__imag__ z` (libquadmath's <quadmath.h>), unary
+    // operators whose result is an lvalue (`__imag__ z = 1.0;`).
+    complex_part_expression: $ => prec.left(PREC.UNARY, seq(
+      field('operator', choice('__real__', '__imag__', '__real', '__imag')),
+      field('argument', $.expression),
+    )),
+
     // GCC builtins that take a type: <stdarg.h>'s va_arg is
     // `__builtin_va_arg(ap, char *)` (Lua's lobject.c), and the type may be
     // any type name, which a call's argument list cannot hold.
@@ -532,6 +550,7 @@ module.exports = grammar(C, {
     _expression_not_binary: ($, original) => choice(
       original,
       $.va_arg_expression,
+      $.complex_part_expression,
       $.types_compatible_expression,
       $.convertvector_expression,
       $.label_address_expression,
@@ -543,6 +562,7 @@ module.exports = grammar(C, {
     _assignment_left_expression: ($, original) => choice(
       original,
       $._keyword_identifier,
+      $.complex_part_expression,
     ),
 
     // `<-` is a prefix operator with the precedence of C's `*` and `&`:

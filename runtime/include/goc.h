@@ -93,10 +93,16 @@ typedef struct goc_chan goc_chan;
     volatile __typeof__(GOC__ELEM(ch)) (*goc__closable)[1] = (ch);               \
     (goc_chan *)(__UINTPTR_TYPE__)goc__closable;                                 \
   }))
+/* Not while the transformer preprocesses a .goc file either: a file may
+ * declare functions of these names (a channel library of its own, as
+ * tylertreat/chan's chan_close); the lowered C drops the macro of each
+ * name the file declares. */
+#ifndef GOC__FRONT_END
 #define chan_close(ch) goc_chan_close(GOC__AS_CLOSABLE(ch))
 #define chan_len(ch) goc_chan_len(GOC__AS_CHAN(ch, "chan_len"))
 #define chan_cap(ch) goc_chan_cap(GOC__AS_CHAN(ch, "chan_cap"))
 #define chan_free(ch) goc_chan_free(GOC__AS_CHAN(ch, "chan_free"))
+#endif
 
 goc_chan *goc_chan_make(__SIZE_TYPE__ elem_size, __SIZE_TYPE__ elem_align, __SIZE_TYPE__ cap);
 void goc_chan_close(goc_chan *c);   /* panics: close of nil/closed channel */

@@ -151,6 +151,15 @@ static bool declarator_has_array(TSNode d) {
   return false;
 }
 
+/* The asm label of declarator d in declaration decl (`register long rax
+ * __asm__("rax") = n;`, or without the initialiser), or a null node. */
+static TSNode asm_label_of(TSNode decl, TSNode d) {
+  TSNode parent = node_parent(d);
+  if (node_is(parent, "init_declarator")) return node_field(parent, "asm_label");
+  TSNode next = ts_node_next_named_sibling(d);
+  return node_is(next, "gnu_asm_expression") && ts_node_eq(node_parent(next), decl) ? next : (TSNode){0};
+}
+
 /* Declares the variable of declarator d (the name part of an
  * init_declarator or a plain declarator) in the current scope. */
 static int declare(walk *w, TSNode decl, TSNode d, bool is_static) {
@@ -173,6 +182,11 @@ static int declare(walk *w, TSNode decl, TSNode d, bool is_static) {
   sl->in_L = !is_static && !sl->is_shadow && !sl->in_place && (declarator_has_array(d) || typedef_array);
   map_put(fx, ts_node_start_byte(nm), k);
   push_vis(w, k);
+  TSNode label = asm_label_of(decl, d);
+  if (!ts_node_is_null(label) && !is_static && !fx->quiet)
+    diag_error(fx->s, label,
+               "explicit register variable '%s' in goroutine function '%s' (its value cannot stay in that register "
+               "across a suspension; use it in a plain C function)", sl->name, fx->fn->name);
   /* array sizes and other expressions inside the declarator */
   for (TSNode x = d; !ts_node_is_null(x) && !ts_node_eq(x, nm);) {
     if (node_is(x, "array_declarator")) {
