@@ -44,7 +44,7 @@ def _goroutines():
         mem = int(slab["mem"].address)
         for i in range(int(slab["n"])):
             g = gdb.Value(mem + i * int(slab["stride"])).cast(gptr)
-            if int(g["status"]) not in (0, 5):
+            if int(g["h"]["status"]) not in (0, 5):
                 yield g
         slab = slab["next"]
 
@@ -79,7 +79,7 @@ class InfoGoroutines(gdb.Command):
     def invoke(self, arg, from_tty):
         cur = _current()
         for g in sorted(_goroutines(), key=lambda g: int(g["id"])):
-            st = _STATES.get(int(g["status"]), "?")
+            st = _STATES.get(int(g["h"]["status"]), "?")
             reason = _reason(g["wait_reason"]) if st in ("waiting", "syscall") else ""
             top = next(_frames(g), None)
             where = _where(top) if top is not None else "(no frame)"

@@ -122,7 +122,8 @@ typedef struct goc_g_head {
   volatile __UINT8_TYPE__ preempt;   /* nonzero: yield at next check (set by
                                         the monitor, or by go_start for a G
                                         that filled its run queue) */
-  __UINT8_TYPE__ rt_byte;     /* the runtime's (proc.h) */
+  __UINT8_TYPE__ status;      /* the runtime's: goc_g's status, only ever
+                                 read and written atomically (proc.h) */
 } goc_g_head;
 /* Where the current chunk's usable area starts. */
 static inline char *goc__arena_base(const goc_g_head *h) { return h->arena_end - h->arena_size; }

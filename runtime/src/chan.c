@@ -250,8 +250,7 @@ static inline __attribute__((always_inline)) goc_sudog *single_waiter(goc_g *g, 
   goc_sudog *s;
   if (g) {
     _Static_assert(sizeof(goc_sudog) == 32, "the lone sudog is a G's (proc.h)");
-    s = &g->lone;
-    s->case_idx = 0;
+    s = &g->lone;   /* case_idx is g->wait_ms's (proc.h) */
     s->kind = GOC_SG_LONE;
     s->success = false;
     s->done = false;

@@ -70,7 +70,7 @@ static void dump(FILE *out, goc_g *self, bool durations) {
   goc_g **v = malloc(sizeof *v * (n ? n : 1));
   size_t k = 0;
   if (v) GOC_FOR_EACH_G(g) {
-    uint32_t st = atomic_load(&g->status);
+    uint32_t st = atomic_load(goc__gstatus(g));
     if (st == GOC_GIDLE || st == GOC_GDEAD) continue;
     v[k++] = g;
   }
@@ -158,7 +158,7 @@ void goc__schedtrace_to(FILE *out, bool detail) {
   if (detail) {
     goc__rt_lock(&s->allglock);
     GOC_FOR_EACH_G(g) {
-      uint32_t st = atomic_load(&g->status);
+      uint32_t st = atomic_load(goc__gstatus(g));
       if (st == GOC_GIDLE || st == GOC_GDEAD) continue;
       fprintf(out, "  G%lld: status=%u(%s)\n", (long long)g->id, st,
               st == GOC_GWAITING ? goc__wait_reason_string(g->wait_reason) : "");

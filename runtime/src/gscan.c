@@ -61,14 +61,14 @@ void goc__scan_wait(goc_g *g) {
 int goc__scan_g(goc_g *g, goc_g *self, goc_scan_stack *out, int inner, int outer_max) {
   out->n = 0;
   out->elided = 0;
-  out->status = atomic_load(&g->status);
+  out->status = atomic_load(goc__gstatus(g));
   out->wait_reason = GOC_WAIT_NONE;
   out->wait_ms = 0;
   bool mine = g == self;
   if (!mine) {
     if (!barrier_ok) return -1;
     atomic_store(&scan_g, g);
-    out->status = atomic_load(&g->status);
+    out->status = atomic_load(goc__gstatus(g));
     if (out->status == GOC_GRUNNING || out->status == GOC_GIDLE || out->status == GOC_GDEAD) {
       atomic_store_explicit(&scan_g, NULL, memory_order_release);
       return -1;

@@ -41,7 +41,7 @@ static void report(void) {
   int n = 0, total = 0;
   goc__scan_lock();
   GOC_FOR_EACH_G(g) {
-    uint32_t st = atomic_load(&g->status);
+    uint32_t st = atomic_load(goc__gstatus(g));
     if (st == GOC_GIDLE || st == GOC_GDEAD || g == self || g == goc__main_gp) continue;
     goc_scan_stack ws;   /* the state and wait fields only */
     goc__scan_g(g, self, &ws, 0, 0);

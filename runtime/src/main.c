@@ -39,7 +39,7 @@ void goc__run_main(goc_g *mainG, size_t result_offset) {
   m->tid = pthread_self();
   m->ktid = (pid_t)syscall(SYS_gettid);
   atomic_fetch_add(&goc__sched.ngoroutines, 1);
-  atomic_store(&mainG->status, GOC_GRUNNABLE);
+  atomic_store(goc__gstatus(mainG), GOC_GRUNNABLE);
   goc__rt_lock(&goc__sched.lock);
   goc_p *p = goc__pidleget();
   if (!p) {
@@ -67,7 +67,7 @@ void goc__run_sync(goc_g *g) {
   goc__gx(g)->is_sync = true;
   goc__note_clear(&g->x->done_note);
   atomic_fetch_add(&goc__sched.ngoroutines, 1);
-  atomic_store(&g->status, GOC_GRUNNABLE);
+  atomic_store(goc__gstatus(g), GOC_GRUNNABLE);
   goc__rt_lock(&goc__sched.lock);
   goc__globrunqput(g);
   goc__rt_unlock(&goc__sched.lock);
@@ -82,7 +82,7 @@ void goc__run_sync(goc_g *g) {
 }
 
 void goc__g_release(goc_g *g) {
-  if (atomic_load(&g->status) != GOC_GDEAD)
+  if (atomic_load(goc__gstatus(g)) != GOC_GDEAD)
     goc__throw("goc__g_release: goroutine has not finished");
   goc__gfput(goc__lockp(), g);
   goc__unlockp();

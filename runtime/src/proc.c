@@ -259,7 +259,7 @@ void goc__gfput(goc_p *p, goc_g *g) {
   /* Later chunks are GOC_CHUNK_SIZE or larger, chunk0 at most 256 bytes. */
   if (GOC_G(g)->arena_size > GOC_GCLASSES * GOC_CHUNK0_STEP || (g->x && g->x->spare)) goc__arena_free(g, p);
   else GOC_G(g)->arena_ptr = g->chunk0_data;
-  atomic_store_explicit(&g->status, GOC_GIDLE, memory_order_release);
+  atomic_store_explicit(goc__gstatus(g), GOC_GIDLE, memory_order_release);
   g->h.top = NULL;
   if (__builtin_expect(p != NULL, 1)) {
     g->schedlink = p->gfree[cls];
@@ -273,7 +273,7 @@ void goc__gfput(goc_p *p, goc_g *g) {
 #define GOID_BATCH 16
 
 _Static_assert(GOC__FIRST_UNKNOWN == GOC_FIRST_CHUNK, "goc__go_new's chunk0");
-_Static_assert(sizeof(goc_g) == 112, "a blocked G's bytes, as bench/NOTES.md counts them");
+_Static_assert(sizeof(goc_g) == 96, "a blocked G's bytes, as bench/NOTES.md counts them");
 _Static_assert(GOC_CHUNK0_STEP == 16 && GOC_GCLASSES == 16,
                "goc__g_class (goc_abi.h) computes the classes with these");
 goc_g *goc__go_new(void) { return goc__go_new_class(goc__g_class(GOC__FIRST_UNKNOWN)); }
@@ -297,14 +297,15 @@ goc_g *goc__go_new_class(int cls) {
   goc__unlockp();
   /* Not reset here, as they are already: h.top (gfput), h.cdepth (0 again
    * once each step chain has returned), wait_state (cleared by every
-   * resume), created_goid
-   * (written by go_start; read only with created). */
+   * resume), yielded (false when a G ends: proc.h). The 56-bit ids are
+   * written with their words' other byte, one store where one alone would
+   * take three: cls is the same again, and wait_reason GOC_WAIT_NONE (0,
+   * with created_goid 0 until go_start names the creator). */
   __atomic_store_n(&g->h.preempt, 0, __ATOMIC_RELAXED);
-  g->id = id;
-  g->wait_reason = GOC_WAIT_NONE;
+  g->id_word = (uint64_t)id | (uint64_t)(uint8_t)cls << 56;
+  g->creator_word = 0;
   g->wait_ms = 0;
   g->created = NULL;
-  g->yielded = false;
   if (g->x) {
     g->x->is_sync = false;
     __atomic_store_n(&g->x->test, NULL, __ATOMIC_RELAXED);
@@ -326,9 +327,8 @@ static void record_creator(goc_g *newg, const goc_site *site) {
      * goroutine (testing.c), which belongs to that test, not its parent. */
     struct goc_t *owner = cur->x ? __atomic_load_n(&cur->x->test, __ATOMIC_RELAXED) : NULL;
     if (owner && !(newg->x && newg->x->test)) __atomic_store_n(&goc__gx(newg)->test, owner, __ATOMIC_RELAXED);
-    newg->created_goid = cur->id;
-  } else {
-    newg->created_goid = 0;
+    /* created_goid, and wait_reason GOC_WAIT_NONE (0) still */
+    newg->creator_word = cur->id_word & (((uint64_t)1 << 56) - 1);
   }
 }
 
@@ -342,7 +342,7 @@ void goc__go_start(goc_g *newg, const goc_site *site) {
   /* Published to the scheduler by the run queue's release store (or
    * sched.lock); release here too (a plain store on x86 either way): a
    * listing that reads GRUNNABLE then copies the first frame (gscan.c). */
-  atomic_store_explicit(&newg->status, GOC_GRUNNABLE, memory_order_release);
+  atomic_store_explicit(goc__gstatus(newg), GOC_GRUNNABLE, memory_order_release);
   goc_p *p = goc__lockp();
   if (p) goc__count_add(&p->ngstarted, 1);
   else atomic_fetch_add(&goc__sched.ngoroutines, 1);

@@ -19,7 +19,7 @@
  * P while in a system call waits for a P instead; see sched.c).
  *
  * Invariants:
- *   - g->status moves GIDLE -> GRUNNABLE -> GRUNNING -> (GWAITING|GRUNNABLE|
+ *   - g's status (goc__gstatus) moves GIDLE -> GRUNNABLE -> GRUNNING -> (GWAITING|GRUNNABLE|
  *     GSYSCALL)* -> GDEAD/GIDLE; only the M running g changes it from
  *     GRUNNING, and only goc__ready changes it from GWAITING.
  *   - m->p != NULL iff the M owns that P (p->m == m, p->status == P_RUNNING),
@@ -187,28 +187,78 @@ struct goc_sudog {
 
 /* A blocked G is this struct and its chunk0 (frames included): fields
  * that only a running G needs live in its M (park record), and those only
- * some goroutines need in goc_gext. 112 bytes with the sudog. */
+ * some goroutines need in goc_gext. 96 bytes, so that chunk0 (16-aligned)
+ * follows at once, with fields that are never live at the same time
+ * sharing bytes:
+ *   - The ids are 56 bits (one new goroutine a nanosecond would take
+ *     over two years to reach 2^55, so they do not wrap in practice),
+ *     each in a word with a byte of its own: a separate memory location,
+ *     so the byte's writers (wait_reason's: the G's M) race with no
+ *     reader of the id (a listing reads a running G's). Both are written
+ *     whole while the G is on no list and runs nowhere.
+ *   - status is the head's last byte (goc__gstatus).
+ *   - The union's bytes: the lone sudog while the G waits on a send or
+ *     receive (chan.c), wait_state while it waits on anything else
+ *     (park.h), and the fields below overlapping the sudog's words that
+ *     are dead whenever these are live. */
 struct goc_g {
-  goc_g_head h;
-  _Atomic uint8_t status;
-  uint8_t wait_reason;      /* goc_wait_reason */
-  bool yielded;             /* goc_yield__async state */
-  uint8_t cls;              /* size class: chunk0 is cls * GOC_CHUNK0_STEP bytes */
-  uint32_t wait_ms;         /* goc__ms_monitor() when it parked; 0: unknown */
-  int64_t id;
-  goc_g *schedlink;         /* run queue / free list link */
+  goc_g_head h;             /* h.status: goc__gstatus */
+  union {
+    struct {
+      int64_t id : 56;
+      uint8_t cls;          /* size class: chunk0 is cls * GOC_CHUNK0_STEP bytes */
+    };
+    uint64_t id_word;       /* both in one store (goc__go_new_class) */
+  };
   const goc_site *created;  /* the go statement; NULL: none */
-  int64_t created_goid;     /* the goroutine that ran it */
+  union {
+    struct {
+      int64_t created_goid : 56;   /* the goroutine that ran it */
+      uint8_t wait_reason;  /* goc_wait_reason */
+    };
+    uint64_t creator_word;  /* both in one store (record_creator) */
+  };
   goc_gext *x;              /* cold part, NULL until needed */
-  /* A G waits on one thing at a time: a blocked send or receive on its
-   * lone sudog (chan.c), anything else through wait_state (park.h), which
-   * is dead meanwhile, as the sudog is during the other waits. */
   union {
     goc_sudog lone;
-    void *wait_state;
+    struct {
+      /* Run queue / free list link: on those lists a G waits on nothing,
+       * and the waker that readied it is done with lone.next (a close
+       * reads its list's next link before it readies each G). */
+      goc_g *schedlink;
+      /* A park's scratch slot, overlapping lone.prev, which a lone wait
+       * leaves NULL (its sudog left its queue from the front or through
+       * goc__waitq_remove): NULL outside waits, as the free lists and
+       * select's spurious-wakeup check expect. */
+      void *wait_state;
+      void *elem_;          /* lone.elem */
+      /* goc__ms_monitor() at the park or system call; 0: unknown. Over
+       * lone.case_idx, which no lone wait uses: a dump reads it while a
+       * waker writes the sudog's other fields. */
+      uint32_t wait_ms;
+      uint8_t kind_, is_send_, success_;
+      /* goc_yield__async's state, over lone.done: a G yields only while it
+       * waits on nothing, and done is false then (single_finish clears
+       * it), as yielded must be when a yield starts. */
+      bool yielded;
+    };
   };
   char chunk0_data[] __attribute__((aligned(16)));   /* chunk0 */
 };
+_Static_assert(offsetof(goc_g, schedlink) == offsetof(goc_g, lone.next) &&
+                   offsetof(goc_g, wait_state) == offsetof(goc_g, lone.prev) &&
+                   offsetof(goc_g, wait_ms) == offsetof(goc_g, lone.case_idx) &&
+                   offsetof(goc_g, yielded) == offsetof(goc_g, lone.done),
+               "the overlaps the comment above argues for");
+_Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ && offsetof(goc_g, cls) == offsetof(goc_g, id_word) + 7 &&
+                   offsetof(goc_g, wait_reason) == offsetof(goc_g, creator_word) + 7,
+               "each 56-bit id is its word's low bytes, its neighbour the top one");
+/* g's status (GOC_G*), a byte of the head (goc_abi.h cannot name an
+ * atomic type), as the atomic it always is. */
+static inline _Atomic uint8_t *goc__gstatus(goc_g *g) {
+  _Static_assert(sizeof(_Atomic uint8_t) == 1 && _Alignof(_Atomic uint8_t) == 1, "a byte");
+  return (_Atomic uint8_t *)&g->h.status;
+}
 /* park.h's per-G scratch slot for the blocking code. */
 static inline void *goc__g_wait_state(goc_g *g) { return g->wait_state; }
 static inline void goc__g_set_wait_state(goc_g *g, void *p) { g->wait_state = p; }

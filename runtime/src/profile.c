@@ -43,7 +43,7 @@ static void collect_goroutines(goc_pprof *p) {
   const int64_t one = 1;
   goc__scan_lock();
   GOC_FOR_EACH_G(g) {
-    uint32_t st = atomic_load(&g->status);
+    uint32_t st = atomic_load(goc__gstatus(g));
     if (st == GOC_GIDLE || st == GOC_GDEAD) continue;
     goc__pprof_add(p, f, stack_of(g, self, f), &one);
   }

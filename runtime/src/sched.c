@@ -361,11 +361,11 @@ static void goexit(goc_m *m, goc_g *g) {
   goc__count_add(&m->p->ngended, 1);
   if (g == goc__main_gp) goc__main_done(g);
   if (g->x && g->x->is_sync) {
-    atomic_store(&g->status, GOC_GDEAD);
+    atomic_store(goc__gstatus(g), GOC_GDEAD);
     goc__note_wakeup(&g->x->done_note);
     return;
   }
-  atomic_store_explicit(&g->status, GOC_GDEAD, memory_order_relaxed);
+  atomic_store_explicit(goc__gstatus(g), GOC_GDEAD, memory_order_relaxed);
   goc__gfput(m->p, g);
 }
 
@@ -396,7 +396,7 @@ next_g:;
                           atomic_load_explicit(&p->schedtick,
                                                memory_order_relaxed) + 1,
                           memory_order_relaxed);
-  atomic_store_explicit(&g->status, GOC_GRUNNING, memory_order_relaxed);
+  atomic_store_explicit(goc__gstatus(g), GOC_GRUNNING, memory_order_relaxed);
   goc__scan_check(g);   /* before any write to g's frames */
   g->wait_reason = GOC_WAIT_NONE;   /* a dump of it in a system call says "syscall" */
   atomic_store_explicit(&m->curg, g, memory_order_release);
@@ -459,7 +459,7 @@ next_g:;
     g->wait_ms = goc__ms_monitor();
     /* Off, nothing: a stale stamp is older than goc__contention_since. */
     if (__builtin_expect(goc__blockprof_on(), 0)) goc__gx(g)->wait_ticks = goc__cputicks();
-    atomic_store_explicit(&g->status, GOC_GWAITING, memory_order_release);
+    atomic_store_explicit(goc__gstatus(g), GOC_GWAITING, memory_order_release);
     if (commit) commit(g, arg);
     if ((g = handoff_next(p)) != NULL) {
       inherit = true;
@@ -468,7 +468,7 @@ next_g:;
   } else if (m->preempted) {
     m->preempted = false;
     GOC_TRACE(GOC_EV_REQUEUE, g->id, p->id, g->yielded ? "yield" : "preempted", NULL, 0);
-    atomic_store(&g->status, GOC_GRUNNABLE);
+    atomic_store(goc__gstatus(g), GOC_GRUNNABLE);
     if (m->preempt_local) {
       /* A spawner's yield: the Gs it made go first, then it, on this P
        * (no trip through sched.lock, which both Ps took for every such
@@ -570,11 +570,11 @@ static inline __attribute__((always_inline)) void ready_on(goc_p *p, goc_g *g) {
    * dequeued its waiter under that object's lock, or won its select), so
    * nothing races this store; a locked instruction was a sixth of a
    * channel hand-off's cost. The check still catches a second ready. */
-  if (atomic_load_explicit(&g->status, memory_order_acquire) != GOC_GWAITING)
+  if (atomic_load_explicit(goc__gstatus(g), memory_order_acquire) != GOC_GWAITING)
     goc__throw("goc__ready: goroutine is not waiting");
   /* release, as plain a store on x86: a goroutine listing that reads
    * GRUNNABLE then copies the frames the G wrote before it parked (gscan.c) */
-  atomic_store_explicit(&g->status, GOC_GRUNNABLE, memory_order_release);
+  atomic_store_explicit(goc__gstatus(g), GOC_GRUNNABLE, memory_order_release);
   if (__builtin_expect(goc__blockprof_on(), 0)) goc__blockprof_ready(g);
   GOC_TRACE(GOC_EV_UNBLOCK, g->id, p ? p->id : -1, NULL, NULL, 0);
   if (p) {
@@ -645,7 +645,7 @@ void goc_syscall_enter(void) {
   atomic_signal_fence(memory_order_seq_cst);
   goc_p *p = m->p;
   g->wait_ms = goc__ms_monitor();   /* a dump's "[syscall, N ms]" */
-  atomic_store(&g->status, GOC_GSYSCALL);
+  atomic_store(goc__gstatus(g), GOC_GSYSCALL);
   if (atomic_load_explicit(&m->detached, memory_order_relaxed) && p_taken(m)) {
     /* Already without a P (retaken in plain C code): exit takes one. */
     p = NULL;
@@ -747,7 +747,7 @@ void goc_syscall_exit(void) {
     goc__acquire_any_p(m, "syscall");
   }
   atomic_store(&m->p->curg, g);
-  atomic_store(&g->status, GOC_GRUNNING);
+  atomic_store(goc__gstatus(g), GOC_GRUNNING);
   goc__scan_check(g);   /* before g's wait fields change (gscan.c) */
   atomic_signal_fence(memory_order_seq_cst);
   goc__locks_add(m, -1);

@@ -260,7 +260,7 @@ static int tree_goroutines(goc_t *top, goc_g ***out) {
   int n = 0, cap = 0;
   goc_g **v = NULL;
   GOC_FOR_EACH_G(g) {
-    uint32_t st = atomic_load(&g->status);
+    uint32_t st = atomic_load(goc__gstatus(g));
     if (st == GOC_GIDLE || st == GOC_GDEAD || !g->x) continue;
     goc_t *owner = __atomic_load_n(&g->x->test, __ATOMIC_RELAXED);
     if (!owner || !in_tree(owner, top)) continue;
