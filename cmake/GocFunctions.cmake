@@ -141,7 +141,8 @@ function(goc_target_sources target)
       VERBATIM COMMAND_EXPAND_LISTS)
     set_source_files_properties("${base}.c" TARGET_DIRECTORY ${target} PROPERTIES
       GENERATED TRUE
-      COMPILE_OPTIONS "-iquote;${src_dir};-Werror=incompatible-pointer-types")
+      # -Wno-pedantic: the lowered C is GNU C (driver.c's LOWERED_C_NOT_ISO)
+      COMPILE_OPTIONS "-iquote;${src_dir};-Werror=incompatible-pointer-types;-Wno-pedantic")
     target_sources(${target} PRIVATE "${base}.c")
     set_property(TARGET ${target} APPEND PROPERTY GOC_SOURCES "${src}")
     set_property(TARGET ${target} APPEND PROPERTY GOC_INDEXES "${base}.idx")

@@ -146,6 +146,13 @@ int driver_write_file(const char *path, const char *text) {
   return bad ? 1 : 0;
 }
 
+/* Lowered C is GNU C (labels as values, statement expressions, line
+ * markers into system headers), which -pedantic would report as the
+ * user's: its compiles add -Wno-pedantic (the flag's diagnostics of the
+ * user's own code in a .goc file are lost with them; plain C files keep
+ * theirs). */
+#define LOWERED_C_NOT_ISO "-Wno-pedantic"
+
 /* Whether $CC compiles the lowered text (as the build will, with the
  * channel type check). */
 static bool compiler_accepts(const char *text, char **flags, int nflags, bool quiet) {
@@ -157,6 +164,7 @@ static bool compiler_accepts(const char *text, char **flags, int nflags, bool qu
   argv[na++] = "-I";
   argv[na++] = (char *)goc_include_dir();
   for (int i = 0; i < nflags; i++) argv[na++] = flags[i];
+  argv[na++] = LOWERED_C_NOT_ISO;
   argv[na++] = "-x";
   argv[na++] = "c";
   argv[na++] = "-";
@@ -370,15 +378,21 @@ static const char *base_name(const char *p) {
   return s ? s + 1 : p;
 }
 
+static bool is_pedantic_flag(const char *f) {
+  return !strcmp(f, "-pedantic") || !strcmp(f, "-Wpedantic") || !strcmp(f, "-pedantic-errors") ||
+         !strcmp(f, "--pedantic") || !strcmp(f, "--pedantic-errors");
+}
+
 /* $CC with the runtime's headers, the channel type check and the user's
- * flags; compile_only adds -c. */
-static void cc_command(argv_t *cc, const argv_t *flags, bool compile_only) {
+ * flags; compile_only adds -c, lowered LOWERED_C_NOT_ISO. */
+static void cc_command(argv_t *cc, const argv_t *flags, bool compile_only, bool lowered) {
   av_push(cc, c_compiler());
   if (compile_only) av_push(cc, "-c");
   av_push(cc, "-I");
   av_push(cc, goc_include_dir());
   av_push(cc, "-Werror=incompatible-pointer-types");
   for (int k = 0; k < flags->n; k++) av_push(cc, flags->v[k]);
+  if (lowered) av_push(cc, LOWERED_C_NOT_ISO);
 }
 
 /* Runs a compile of lowered C, which transform_one did not check: its
@@ -477,7 +491,7 @@ int driver_cc_build(int argc, char **argv, const char *workdir) {
     if (compile_only) {
       char *obj = (out && ngoc == 1 && !inputs.n) ? xstrdup(out) : xasprintf("%s.o", stem);
       argv_t cc = {0};
-      cc_command(&cc, &flags, true);
+      cc_command(&cc, &flags, true, true);
       av_push(&cc, cpath);
       av_push(&cc, "-o");
       av_push(&cc, obj);
@@ -490,7 +504,7 @@ int driver_cc_build(int argc, char **argv, const char *workdir) {
   if (compile_only) {
     if (!inputs.n) return 0;
     argv_t cc = {0};
-    cc_command(&cc, &flags, true);
+    cc_command(&cc, &flags, true, false);
     int nsrc = 0;
     for (int k = 0; k < inputs.n; k++)
       if (strncmp(inputs.v[k], "-l", 2) && strncmp(inputs.v[k], "-Wl,", 4)) { av_push(&cc, inputs.v[k]); nsrc++; }
@@ -498,8 +512,27 @@ int driver_cc_build(int argc, char **argv, const char *workdir) {
     if (out && !ngoc && nsrc == 1) { av_push(&cc, "-o"); av_push(&cc, out); }
     return run_argv(cc.v);
   }
+  /* With -pedantic and plain C sources in the same command, the lowered C
+     is compiled on its own first, so that only it loses the flag. */
+  bool pedantic = false;
+  for (int k = 0; k < flags.n; k++) pedantic = pedantic || is_pedantic_flag(flags.v[k]);
+  bool plain_sources = false;
+  for (int k = 0; k < inputs.n; k++) plain_sources = plain_sources || ends_with(inputs.v[k], ".c");
+  if (pedantic && plain_sources) {
+    for (int k = 0; k < cfiles.n; k++) {
+      char *obj = xasprintf("%s.o", cfiles.v[k]);
+      argv_t one = {0};
+      cc_command(&one, &flags, true, true);
+      av_push(&one, cfiles.v[k]);
+      av_push(&one, "-o");
+      av_push(&one, obj);
+      int rc = compile_lowered(&one, &bx);
+      if (rc) return rc;
+      cfiles.v[k] = obj;
+    }
+  }
   argv_t cc = {0};
-  cc_command(&cc, &flags, false);
+  cc_command(&cc, &flags, false, !(pedantic && plain_sources));
   for (int k = 0; k < cfiles.n; k++) av_push(&cc, cfiles.v[k]);
   for (int k = 0; k < inputs.n; k++) av_push(&cc, inputs.v[k]);
   av_push(&cc, goc_lib_path());

@@ -456,7 +456,7 @@ source *source_preprocess(const char *path, char **flags, int nflags) {
   raw.cap = raw.len + 1;
   char *marked = premark(raw.s, raw.len);
   buf input = {0};
-  buf_puts(&input, "# 1 ");
+  buf_puts(&input, "#line 1 ");   /* not `# 1`, which -pedantic-errors refuses */
   buf_put_cstr(&input, path);
   buf_putc(&input, '\n');
   buf_putn(&input, marked, raw.len);
