@@ -9,7 +9,8 @@
  *   - goc__go_start puts the new G in the current P's runnext (Go's
  *     newproc); without a P (plain thread, syscall state) on the global
  *     queue. Either way it wakes an idle P if nobody is spinning, also
- *     when the new G is its P's only queued one (sched.c: a lone G). A G that
+ *     when the new G is its P's only queued one (sched.c: a lone G) unless
+ *     an idle M watches those. A G that
  *     leaves its P's queue half full or more is asked to yield (preempt).
  */
 #define _GNU_SOURCE   /* PTHREAD_ADAPTIVE_MUTEX_INITIALIZER_NP */
@@ -347,8 +348,10 @@ void goc__go_start(goc_g *newg, const goc_site *site) {
   if (p) goc__count_add(&p->ngstarted, 1);
   else atomic_fetch_add(&goc__sched.ngoroutines, 1);
   GOC_TRACE(GOC_EV_CREATE, newg->id, p ? p->id : -1, NULL, site ? site->file : NULL, site ? site->line : 0);
+  bool lone = false;
   if (p && atomic_load_explicit(&p->runnext, memory_order_relaxed) == NULL) {
     goc__runqput_next(p, newg);   /* inline: no call when runnext is free */
+    lone = goc__runqlen(p) == 0;
   } else if (p) {
     uint32_t queued = goc__runqput(p, newg, true);
     /* A spawner that has filled half its P's queue is asked to yield at its
@@ -366,7 +369,8 @@ void goc__go_start(goc_g *newg, const goc_site *site) {
     goc__rt_unlock(&goc__sched.lock);
   }
   goc__unlockp();
-  goc__wakep();   /* even for a lone G: see sched.c's invariants */
+  if (lone) goc__wakep_lone();   /* see sched.c's invariants */
+  else goc__wakep();
 }
 
 int64_t goc__ngoroutines(void) {

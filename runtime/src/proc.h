@@ -360,6 +360,9 @@ typedef struct goc_sched {
   goc_p *pidle;
   _Atomic int32_t npidle;
   _Atomic int32_t nmspinning;
+  /* 1 while an idle M watches the running Ps' lone Gs (sched.c): it looks
+   * again within about GOC_WATCH_NS, so a lone G need not wake it */
+  _Atomic int32_t nmwatch;
   goc_m *midle;
   int32_t nmidle;
   int32_t mcount;                 /* worker Ms (not the monitor) */
@@ -541,6 +544,14 @@ static inline void goc__rt_unlock(pthread_mutex_t *mu) {
   goc__unlockp();
 }
 void goc__wakep(void);
+/* wakep for a lone G (sched.c's invariants): nobody to wake if an M
+ * watches them. */
+static inline void goc__wakep_lone(void) {
+  if (atomic_load_explicit(&goc__sched.npidle, memory_order_relaxed) == 0 ||
+      atomic_load_explicit(&goc__sched.nmwatch, memory_order_relaxed) != 0)
+    return;
+  goc__wakep();
+}
 /* goc__ready by the M m inside goc__lockp (its P cannot change; the
  * channel hand-offs, which hold it from the channel lock on). */
 void goc__ready_lockedp(goc_m *m, goc_g *g);

@@ -12,7 +12,7 @@
  *   - A thief takes from a running P only what its owner would not reach
  *     soon (runqgrab waits a moment and compares): a steal is never
  *     needed for progress, since the owner runs its whole queue anyway and
- *     every G it readies wakes an M (sched.c).
+ *     every G it readies wakes an M or is watched by one (sched.c).
  *   - The global queue is a FIFO linked through g->schedlink, guarded by
  *     sched.lock; runqsize is also readable without the lock (a hint).
  */
@@ -121,8 +121,16 @@ static uint32_t runqgrab(goc_p *p, _Atomic(goc_g *) *batch, uint32_t bh,
         goc_g *next = atomic_load(&p->runnext);
         if (next) {
           /* The owner likely readied it and is about to run it: give it a
-           * moment, as Go does (usleep(3)). */
-          if (atomic_load(&p->status) == GOC_P_RUNNING) usleep(3);
+           * moment, as Go does (usleep(3)), and leave it if the owner took
+           * a runnext G meanwhile. The CAS alone cannot tell: a spawn
+           * chain's or a hand-off pair's runnext alternates between two
+           * Gs, and it took the stream's G from its P a quarter of the
+           * time. */
+          uint32_t tick = atomic_load_explicit(&p->nexttick, memory_order_relaxed);
+          if (atomic_load(&p->status) == GOC_P_RUNNING) {
+            usleep(3);
+            if (atomic_load_explicit(&p->nexttick, memory_order_relaxed) != tick) return 0;
+          }
           /* Gone: the owner runs its readied Gs itself. Looking again
            * slept 3 us on every new one while a pair handed off on that
            * P (a thousand sleeps a run of chan_sync at P=2). */

@@ -14,14 +14,18 @@
  *     resetspinning). At most one M blocks in netpoll (sched.polling).
  *   - A G readied or started into an empty runnext of a P whose ring is
  *     empty (a lone G) still wakes an idle P, as Go's ready and newproc
- *     do: its readier may compute on instead of parking, and the G must
- *     start on the idle P within microseconds, not when the monitor next
- *     looks (up to 10 ms while it is idle: measured, a G started by one
- *     that then computed waited 2.4 ms on average, 8.7 ms at worst, with
- *     the wake left out). In a hand-off or a spawn chain the woken M
- *     finds nothing: a spinning M's last look before it sleeps skips a
- *     running P's lone G, which runs there as soon as the running G
- *     stops. The monitor also wakes an M for a lone G still there after a
+ *     do, unless an idle M watches (below): its readier may compute on
+ *     instead of parking, and the G must start on the idle P within a
+ *     fraction of a millisecond, not when the monitor next looks (up to
+ *     10 ms while it is idle: measured, a G started by one that then
+ *     computed waited 2.4 ms on average, 8.7 ms at worst, with the wake
+ *     left out). In a hand-off or a spawn chain the woken M finds
+ *     nothing: a spinning M's last look before it sleeps skips a running
+ *     P's lone G, which runs there as soon as the running G stops. That M
+ *     then watches instead of stopping (idle_m): it sleeps GOC_WATCH_NS at
+ *     a time and steals a lone G that sat a whole watch in an owner that
+ *     took no runnext G meanwhile, so the stream's readies wake nobody.
+ *     The monitor also wakes an M for a lone G still there after a
  *     whole round (sysmon.c), a preempted G wakes one when requeued, and
  *     so does a G entering syscall state with one on its P; a P handed
  *     off with one gets an M (handoffp).
@@ -152,6 +156,114 @@ static void stopm(goc_m *m) {
   goc_p *p = m->nextp;
   m->nextp = NULL;
   goc__acquirep(p);
+}
+
+/* stopm, but only until deadline: false, without a P, if nobody handed
+ * it one by then. */
+static bool stopm_until(goc_m *m, int64_t deadline) {
+  goc__rt_lock(&goc__sched.lock);
+  m->link = goc__sched.midle;
+  goc__sched.midle = m;
+  goc__sched.nmidle++;
+  goc__rt_unlock(&goc__sched.lock);
+  if (!goc__note_sleep_until_m(&m->park, deadline)) {
+    goc__rt_lock(&goc__sched.lock);
+    goc_m **pm = &goc__sched.midle;
+    while (*pm && *pm != m) pm = &(*pm)->link;
+    if (*pm) {
+      *pm = m->link;
+      goc__sched.nmidle--;
+      goc__rt_unlock(&goc__sched.lock);
+      return false;
+    }
+    goc__rt_unlock(&goc__sched.lock);
+    goc__note_sleep_m(&m->park);   /* startm took it: its wake-up is coming */
+  }
+  goc__note_clear(&m->park);
+  goc_p *p = m->nextp;
+  m->nextp = NULL;
+  goc__acquirep(p);
+  return true;
+}
+
+/* ---- watching lone Gs ----------------------------------------------------
+ * An M with nothing to do while a running P holds a lone G (the file's
+ * invariants) watches instead of stopping: at most one at a time
+ * (sched.nmwatch), it sleeps GOC_WATCH_NS at a time and looks again, so
+ * the readier of a lone G need not wake it with a futex call (at P=2 a
+ * spawn chain or a hand-off pair woke the idle M once every 1,500 Gs or
+ * hand-offs, and it spun against the pair's P each time). A lone G still
+ * in runnext a whole watch later, its owner having taken none meanwhile
+ * (nexttick), is one whose readier computes on: the watcher takes an idle
+ * P and steals it. It stops for good once no running P holds a lone G. */
+#define GOC_WATCH_NS (50 * GOC_MICROSECOND)
+static struct {
+  goc_g *next;
+  uint32_t tick;
+} watch_snap[GOC_MAXPROCS_LIMIT];   /* the watcher's */
+
+/* Whether a running P holds a lone G; *stuck: one that held the same one
+ * at the last look and has taken no runnext G since. The watcher records
+ * this look (record). */
+static bool watch_look(bool record, bool *stuck) {
+  bool any = false;
+  *stuck = false;
+  for (int32_t i = 0, n = goc__maxprocs(); i < n; i++) {
+    goc_p *p2 = goc__allp(i);
+    goc_g *next = atomic_load_explicit(&p2->runnext, memory_order_acquire);
+    uint32_t tick = atomic_load_explicit(&p2->nexttick, memory_order_relaxed);
+    if (next && atomic_load(&p2->status) == GOC_P_RUNNING) {
+      any = true;
+      if (next == watch_snap[i].next && tick == watch_snap[i].tick) *stuck = true;
+    }
+    if (!record) continue;
+    watch_snap[i].next = next;
+    watch_snap[i].tick = tick;
+  }
+  return any;
+}
+
+/* The calling M holds no P and found no work: stops, or watches while a
+ * running P holds a lone G. Holds a P when it returns. */
+static void idle_m(goc_m *m) {
+  bool stuck;
+  int32_t z = 0;
+  if (goc__maxprocs() < 2 || atomic_load(&goc__sched.nmwatch) != 0 || !watch_look(false, &stuck) ||
+      !atomic_compare_exchange_strong(&goc__sched.nmwatch, &z, 1)) {
+    stopm(m);
+    return;
+  }
+  (void)watch_look(true, &stuck);   /* the watcher's first snapshot */
+  for (;;) {
+    if (stopm_until(m, goc_now() + GOC_WATCH_NS)) {
+      atomic_store(&goc__sched.nmwatch, 0);   /* startm handed it a P */
+      return;
+    }
+    bool any = watch_look(true, &stuck);
+    if (stuck) {
+      goc__rt_lock(&goc__sched.lock);
+      goc_p *p = goc__pidleget();
+      goc__rt_unlock(&goc__sched.lock);
+      if (p) {
+        atomic_store(&goc__sched.nmwatch, 0);
+        goc__acquirep(p);
+        m->spinning = true;   /* findrunnable steals the stuck G */
+        atomic_fetch_add(&goc__sched.nmspinning, 1);
+        return;
+      }
+    }
+    if (!any) {
+      /* Unwatched from here: a lone G readied after the look below wakes
+       * an M itself. */
+      atomic_store(&goc__sched.nmwatch, 0);
+      z = 0;
+      if (!watch_look(false, &stuck) ||
+          !atomic_compare_exchange_strong(&goc__sched.nmwatch, &z, 1)) {
+        stopm(m);
+        return;
+      }
+    }
+  }
 }
 
 /* p is unowned (released by its M or retaken). Finds it a use: an M
@@ -351,7 +463,7 @@ top:;
       goto top;
     }
   }
-  stopm(m);
+  idle_m(m);
   goto top;
 }
 
@@ -578,13 +690,19 @@ static inline __attribute__((always_inline)) void ready_on(goc_p *p, goc_g *g) {
   if (__builtin_expect(goc__blockprof_on(), 0)) goc__blockprof_ready(g);
   GOC_TRACE(GOC_EV_UNBLOCK, g->id, p ? p->id : -1, NULL, NULL, 0);
   if (p) {
+    bool lone = atomic_load_explicit(&p->runnext, memory_order_relaxed) == NULL &&
+                goc__runqlen(p) == 0;
     goc__runqput_next(p, g);
+    if (lone) {
+      goc__wakep_lone();   /* see the file's invariants */
+      return;
+    }
   } else {
     goc__rt_lock(&goc__sched.lock);
     goc__globrunqput(g);
     goc__rt_unlock(&goc__sched.lock);
   }
-  goc__wakep();   /* even for a lone runnext G: see the file's invariants */
+  goc__wakep();
 }
 
 /* Any thread; g's park is committed. Never blocks. */
