@@ -239,7 +239,8 @@ static void idle_m(goc_m *m) {
       atomic_store(&goc__sched.nmwatch, 0);   /* startm handed it a P */
       return;
     }
-    bool any = watch_look(true, &stuck);
+    /* Without an idle P there is nothing to run a stolen G on: stop. */
+    bool any = watch_look(true, &stuck) && atomic_load(&goc__sched.npidle) > 0;
     if (stuck) {
       goc__rt_lock(&goc__sched.lock);
       goc_p *p = goc__pidleget();
@@ -257,7 +258,7 @@ static void idle_m(goc_m *m) {
        * an M itself. */
       atomic_store(&goc__sched.nmwatch, 0);
       z = 0;
-      if (!watch_look(false, &stuck) ||
+      if (!watch_look(false, &stuck) || atomic_load(&goc__sched.npidle) == 0 ||
           !atomic_compare_exchange_strong(&goc__sched.nmwatch, &z, 1)) {
         stopm(m);
         return;
