@@ -28,10 +28,10 @@ goc_sched goc__sched = {
     .allglock = PTHREAD_ADAPTIVE_MUTEX_INITIALIZER_NP,
     .gflock = PTHREAD_ADAPTIVE_MUTEX_INITIALIZER_NP,
 };
-_Thread_local goc_m *goc__tls_m;
-_Thread_local goc_g *goc__tls_g;
+_Thread_local goc_m *goc__tls_m GOC_TLS_IE;
+_Thread_local goc_g *goc__tls_g GOC_TLS_IE;
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
-_Thread_local bool goc__tls_plain;
+_Thread_local bool goc__tls_plain GOC_TLS_IE;
 static pthread_key_t plain_key;
 static pthread_once_t plain_once = PTHREAD_ONCE_INIT;
 
@@ -350,7 +350,8 @@ void goc__go_start(goc_g *newg, const goc_site *site) {
   GOC_TRACE(GOC_EV_CREATE, newg->id, p ? p->id : -1, NULL, site ? site->file : NULL, site ? site->line : 0);
   bool lone = false;
   if (p && atomic_load_explicit(&p->runnext, memory_order_relaxed) == NULL) {
-    goc__runqput_next(p, newg);   /* inline: no call when runnext is free */
+    /* goc__runqput_next, without its second look at runnext */
+    atomic_store_explicit(&p->runnext, newg, memory_order_release);
     lone = goc__runqlen(p) == 0;
   } else if (p) {
     uint32_t queued = goc__runqput(p, newg, true);

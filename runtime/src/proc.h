@@ -428,8 +428,14 @@ typedef struct goc_gslab {
          (char *)g < goc_s_->mem + (size_t)atomic_load_explicit(              \
                           &goc_s_->n, memory_order_acquire) * goc_s_->stride; \
          g = (goc_g *)((char *)g + goc_s_->stride))
-extern _Thread_local goc_m *goc__tls_m;
-extern _Thread_local goc_g *goc__tls_g;
+/* The M and G a thread runs, read several times on every spawn and
+ * hand-off: initial-exec, one %fs-relative load where the default
+ * (general-dynamic, as PIC code gets) relaxes to three instructions. A
+ * library holding libgoc that is dlopen'ed takes them from glibc's spare
+ * static TLS (17 bytes). */
+#define GOC_TLS_IE __attribute__((tls_model("initial-exec")))
+extern _Thread_local goc_m *goc__tls_m GOC_TLS_IE;
+extern _Thread_local goc_g *goc__tls_g GOC_TLS_IE;
 
 /* allp[i], i < nallp (or < gomaxprocs): made and initialised before the
  * count that covers it was stored. */
@@ -459,7 +465,7 @@ uint32_t goc__fastrand(void);
 /* A thread that is not an M uses the runtime: until it exits it counts as
  * able to make progress (no deadlock is declared). Cheap after the first. */
 void goc__plain_thread_slow(void);
-extern _Thread_local bool goc__tls_plain;
+extern _Thread_local bool goc__tls_plain GOC_TLS_IE;
 static inline void goc__plain_thread_touch(void) {
   if (!goc__tls_m && !goc__tls_plain) goc__plain_thread_slow();
 }
@@ -585,13 +591,15 @@ static inline void goc__runnext_taken(goc_p *p) {
 }
 uint32_t goc__runqput(goc_p *p, goc_g *g, bool next);   /* ring length */
 /* runqput(p, g, true) when runnext is empty, inline: only the owner makes
- * it non-NULL (thieves CAS a G to NULL), so a plain store will do. */
-static inline void goc__runqput_next(goc_p *p, goc_g *g) {
+ * it non-NULL (thieves CAS a G to NULL), so a plain store will do. Returns
+ * whether g is a lone G (sched.c): runnext was empty and the ring is. */
+static inline bool goc__runqput_next(goc_p *p, goc_g *g) {
   if (__builtin_expect(atomic_load_explicit(&p->runnext, memory_order_relaxed) == NULL, 1)) {
     atomic_store_explicit(&p->runnext, g, memory_order_release);
-    return;
+    return goc__runqlen(p) == 0;
   }
   (void)goc__runqput(p, g, true);
+  return false;
 }
 goc_g *goc__runqget(goc_p *p, bool *inherit);
 goc_g *goc__runqsteal(goc_p *p, goc_p *victim, bool stealnext); /* any M */

@@ -691,10 +691,7 @@ static inline __attribute__((always_inline)) void ready_on(goc_p *p, goc_g *g) {
   if (__builtin_expect(goc__blockprof_on(), 0)) goc__blockprof_ready(g);
   GOC_TRACE(GOC_EV_UNBLOCK, g->id, p ? p->id : -1, NULL, NULL, 0);
   if (p) {
-    bool lone = atomic_load_explicit(&p->runnext, memory_order_relaxed) == NULL &&
-                goc__runqlen(p) == 0;
-    goc__runqput_next(p, g);
-    if (lone) {
+    if (goc__runqput_next(p, g)) {
       goc__wakep_lone();   /* see the file's invariants */
       return;
     }
