@@ -199,8 +199,9 @@ __attribute__((noinline)) static goc_g *gfget_global(goc_p *p, size_t cls) {
   return g;
 }
 
-/* p owned by the caller, or NULL. A G of class cls. */
-goc_g *goc__gfget(goc_p *p, int cls) {
+/* p owned by the caller, or NULL. A G of class cls. Inline in
+ * goc__go_new_class, the one caller on a hot path. */
+static inline __attribute__((always_inline)) goc_g *gfget(goc_p *p, int cls) {
   size_t k = (size_t)cls;
   goc_g *g;
   if (__builtin_expect(p && (g = p->gfree[k]) != NULL, 1)) {
@@ -220,6 +221,7 @@ goc_g *goc__gfget(goc_p *p, int cls) {
     return gfget_global(p, k);
   return galloc(p, cls);
 }
+goc_g *goc__gfget(goc_p *p, int cls) { return gfget(p, cls); }
 
 /* g goes to the shared list of its class alone, or, from a full P cache
  * (g in it), the newest half of the cache goes as one batch. */
@@ -255,7 +257,7 @@ void goc__gfree_flush(goc_p *p) {
 }
 
 /* p owned by the caller, or NULL. g is finished; its arena is released. */
-void goc__gfput(goc_p *p, goc_g *g) {
+__attribute__((noinline)) static void gfput_slow(goc_p *p, goc_g *g) {
   size_t cls = g->cls;
   /* Later chunks are GOC_CHUNK_SIZE or larger, chunk0 at most 256 bytes. */
   if (GOC_G(g)->arena_size > GOC_GCLASSES * GOC_CHUNK0_STEP || (g->x && g->x->spare)) goc__arena_free(g, p);
@@ -270,6 +272,23 @@ void goc__gfput(goc_p *p, goc_g *g) {
   gfput_global(p, g, cls);
 }
 
+/* The common case (chunk0 only, the P's cache not full) without the
+ * registers gfput_slow's calls need saved. */
+void goc__gfput(goc_p *p, goc_g *g) {
+  size_t cls = g->cls;
+  if (__builtin_expect(p == NULL || GOC_G(g)->arena_size > GOC_GCLASSES * GOC_CHUNK0_STEP ||
+                           (g->x && g->x->spare) || p->gfreecnt[cls] + 1 >= GFREE_LOCAL_MAX, 0)) {
+    gfput_slow(p, g);
+    return;
+  }
+  GOC_G(g)->arena_ptr = g->chunk0_data;
+  atomic_store_explicit(&g->status, GOC_GIDLE, memory_order_release);
+  g->h.top = NULL;
+  g->schedlink = p->gfree[cls];
+  p->gfree[cls] = g;
+  p->gfreecnt[cls]++;
+}
+
 /* Any thread. */
 #define GOID_BATCH 16
 
@@ -281,7 +300,7 @@ goc_g *goc__go_new(void) { return goc__go_new_class(goc__g_class(GOC__FIRST_UNKN
 
 goc_g *goc__go_new_class(int cls) {
   goc_p *p = goc__lockp();
-  goc_g *g = goc__gfget(p, cls);
+  goc_g *g = gfget(p, cls);
   int64_t id;
   if (p) {
     /* ids come from the P in batches (Go's goidcache): no shared counter
@@ -333,8 +352,8 @@ static void record_creator(goc_g *newg, const goc_site *site) {
   }
 }
 
-/* Any thread; newg has its first frame pushed. */
-void goc__go_start(goc_g *newg, const goc_site *site) {
+/* goc__go_start's general case. */
+__attribute__((noinline)) static void go_start_slow(goc_g *newg, const goc_site *site) {
   goc__plain_thread_touch();
   if (__builtin_expect(!atomic_load_explicit(&goc__sched.started,
                                              memory_order_acquire), 0))
@@ -371,6 +390,40 @@ void goc__go_start(goc_g *newg, const goc_site *site) {
   }
   goc__unlockp();
   if (lone) goc__wakep_lone();   /* see sched.c's invariants */
+  else goc__wakep();
+}
+
+/* Any thread; newg has its first frame pushed. The common case inline: a
+ * goroutine (not in a test: no cold part) starting one into its P's empty
+ * runnext with no trace on; it needs neither the plain-thread and start-up
+ * checks (an M exists only once the runtime has started) nor most of the
+ * registers go_start_slow saves. Anything else goes there before it has
+ * changed anything go_start_slow would do again. */
+void goc__go_start(goc_g *newg, const goc_site *site) {
+  goc_m *m = goc__tls_m;
+  goc_g *cur = goc__tls_g;
+  if (__builtin_expect(m == NULL || cur == NULL || cur->x != NULL || goc__trace_on, 0)) {
+    go_start_slow(newg, site);
+    return;
+  }
+  goc__locks_add(m, 1);   /* goc__lockp, by hand: its way out is go_start_slow */
+  atomic_signal_fence(memory_order_seq_cst);
+  goc_p *p = m->p;
+  if (__builtin_expect(atomic_load_explicit(&m->detached, memory_order_relaxed) != 0 || p == NULL ||
+                           atomic_load_explicit(&p->runnext, memory_order_relaxed) != NULL, 0)) {
+    goc__unlockp();
+    go_start_slow(newg, site);
+    return;
+  }
+  newg->created = site;
+  newg->created_goid = cur->id;
+  atomic_store_explicit(&newg->status, GOC_GRUNNABLE, memory_order_release);   /* as go_start_slow */
+  goc__count_add(&p->ngstarted, 1);
+  atomic_store_explicit(&p->runnext, newg, memory_order_release);
+  bool lone = goc__runqlen(p) == 0;
+  atomic_signal_fence(memory_order_seq_cst);
+  goc__locks_add(m, -1);
+  if (lone) goc__wakep_lone();
   else goc__wakep();
 }
 

@@ -524,7 +524,8 @@ next_g:;
     int r = top->fn->step(g, top);
     goc__locks_add(m, 1);
     atomic_signal_fence(memory_order_seq_cst);   /* store locks, then load detached */
-    goc__m_check();
+    if (__builtin_expect(atomic_load_explicit(&m->detached, memory_order_relaxed), 0))
+      goc__reacquirep_slow(m);   /* goc__m_check, with m at hand */
     if (r == GOC_DONE) {
       top = g->h.top;
       if (m->park_pending) goc__throw("goroutine parked but its step returned GOC_DONE");
