@@ -367,11 +367,9 @@ __attribute__((noinline)) static void go_start_slow(goc_g *newg, const goc_site 
   if (p) goc__count_add(&p->ngstarted, 1);
   else atomic_fetch_add(&goc__sched.ngoroutines, 1);
   GOC_TRACE(GOC_EV_CREATE, newg->id, p ? p->id : -1, NULL, site ? site->file : NULL, site ? site->line : 0);
-  bool lone = false;
   if (p && atomic_load_explicit(&p->runnext, memory_order_relaxed) == NULL) {
     /* goc__runqput_next, without its second look at runnext */
     atomic_store_explicit(&p->runnext, newg, memory_order_release);
-    lone = goc__runqlen(p) == 0;
   } else if (p) {
     uint32_t queued = goc__runqput(p, newg, true);
     /* A spawner that has filled half its P's queue is asked to yield at its
@@ -389,7 +387,7 @@ __attribute__((noinline)) static void go_start_slow(goc_g *newg, const goc_site 
     goc__rt_unlock(&goc__sched.lock);
   }
   goc__unlockp();
-  if (lone) goc__wakep_lone();   /* see sched.c's invariants */
+  if (p) goc__wakep_next(p);   /* see sched.c's invariants */
   else goc__wakep();
 }
 
@@ -420,11 +418,9 @@ void goc__go_start(goc_g *newg, const goc_site *site) {
   atomic_store_explicit(&newg->status, GOC_GRUNNABLE, memory_order_release);   /* as go_start_slow */
   goc__count_add(&p->ngstarted, 1);
   atomic_store_explicit(&p->runnext, newg, memory_order_release);
-  bool lone = goc__runqlen(p) == 0;
   atomic_signal_fence(memory_order_seq_cst);
   goc__locks_add(m, -1);
-  if (lone) goc__wakep_lone();
-  else goc__wakep();
+  goc__wakep_next(p);
 }
 
 int64_t goc__ngoroutines(void) {

@@ -550,11 +550,14 @@ static inline void goc__rt_unlock(pthread_mutex_t *mu) {
   goc__unlockp();
 }
 void goc__wakep(void);
-/* wakep for a lone G (sched.c's invariants): nobody to wake if an M
- * watches them. */
-static inline void goc__wakep_lone(void) {
-  if (atomic_load_explicit(&goc__sched.npidle, memory_order_relaxed) == 0 ||
-      atomic_load_explicit(&goc__sched.nmwatch, memory_order_relaxed) != 0)
+/* wakep after a G went into p's runnext (p's owner, or its M just after
+ * goc__unlockp): nobody to wake for a lone G (sched.c's invariants; the
+ * ring is empty, so runnext was too) while an M watches those. */
+static inline void goc__wakep_next(goc_p *p) {
+  if (atomic_load_explicit(&goc__sched.npidle, memory_order_relaxed) == 0) return;
+  if (atomic_load_explicit(&goc__sched.nmwatch, memory_order_relaxed) != 0 &&
+      atomic_load_explicit(&p->runqtail, memory_order_relaxed) ==
+          atomic_load_explicit(&p->runqhead, memory_order_relaxed))
     return;
   goc__wakep();
 }
@@ -591,15 +594,13 @@ static inline void goc__runnext_taken(goc_p *p) {
 }
 uint32_t goc__runqput(goc_p *p, goc_g *g, bool next);   /* ring length */
 /* runqput(p, g, true) when runnext is empty, inline: only the owner makes
- * it non-NULL (thieves CAS a G to NULL), so a plain store will do. Returns
- * whether g is a lone G (sched.c): runnext was empty and the ring is. */
-static inline bool goc__runqput_next(goc_p *p, goc_g *g) {
+ * it non-NULL (thieves CAS a G to NULL), so a plain store will do. */
+static inline void goc__runqput_next(goc_p *p, goc_g *g) {
   if (__builtin_expect(atomic_load_explicit(&p->runnext, memory_order_relaxed) == NULL, 1)) {
     atomic_store_explicit(&p->runnext, g, memory_order_release);
-    return goc__runqlen(p) == 0;
+    return;
   }
   (void)goc__runqput(p, g, true);
-  return false;
 }
 goc_g *goc__runqget(goc_p *p, bool *inherit);
 goc_g *goc__runqsteal(goc_p *p, goc_p *victim, bool stealnext); /* any M */

@@ -692,10 +692,9 @@ static inline __attribute__((always_inline)) void ready_on(goc_p *p, goc_g *g) {
   if (__builtin_expect(goc__blockprof_on(), 0)) goc__blockprof_ready(g);
   GOC_TRACE(GOC_EV_UNBLOCK, g->id, p ? p->id : -1, NULL, NULL, 0);
   if (p) {
-    if (goc__runqput_next(p, g)) {
-      goc__wakep_lone();   /* see the file's invariants */
-      return;
-    }
+    goc__runqput_next(p, g);
+    goc__wakep_next(p);   /* see the file's invariants */
+    return;
   } else {
     goc__rt_lock(&goc__sched.lock);
     goc__globrunqput(g);
