@@ -192,19 +192,19 @@ static bool stopm_until(goc_m *m, int64_t deadline) {
  * (sched.nmwatch), it sleeps GOC_WATCH_NS at a time and looks again, so
  * the readier of a lone G need not wake it with a futex call (at P=2 a
  * spawn chain or a hand-off pair woke the idle M once every 1,500 Gs or
- * hand-offs, and it spun against the pair's P each time). A lone G still
- * in runnext a whole watch later, its owner having taken none meanwhile
- * (nexttick), is one whose readier computes on: the watcher takes an idle
- * P and steals it. It stops for good once no running P holds a lone G. */
-#define GOC_WATCH_NS (50 * GOC_MICROSECOND)
-static struct {
-  goc_g *next;
-  uint32_t tick;
-} watch_snap[GOC_MAXPROCS_LIMIT];   /* the watcher's */
+ * hand-offs, and it spun against the pair's P each time). A P holding a
+ * lone G whose owner has taken no runnext G for a whole watch (nexttick)
+ * is one whose readier computes on: the watcher takes an idle P and
+ * steals the G, at most a watch and the thief's wait after it came. It
+ * stops for good once no running P holds a lone G. Each look costs the
+ * other CPU a timer wake-up (a spawn chain's task-clock at P=2: +25% of
+ * the run with 50 us, +13% with 100 us). */
+#define GOC_WATCH_NS (100 * GOC_MICROSECOND)
+static uint32_t watch_tick[GOC_MAXPROCS_LIMIT];   /* the watcher's */
 
-/* Whether a running P holds a lone G; *stuck: one that held the same one
- * at the last look and has taken no runnext G since. The watcher records
- * this look (record). */
+/* Whether a running P holds a lone G; *stuck: one whose owner has taken
+ * no runnext G since the last look. The watcher records this look
+ * (record). */
 static bool watch_look(bool record, bool *stuck) {
   bool any = false;
   *stuck = false;
@@ -214,11 +214,9 @@ static bool watch_look(bool record, bool *stuck) {
     uint32_t tick = atomic_load_explicit(&p2->nexttick, memory_order_relaxed);
     if (next && atomic_load(&p2->status) == GOC_P_RUNNING) {
       any = true;
-      if (next == watch_snap[i].next && tick == watch_snap[i].tick) *stuck = true;
+      if (tick == watch_tick[i]) *stuck = true;
     }
-    if (!record) continue;
-    watch_snap[i].next = next;
-    watch_snap[i].tick = tick;
+    if (record) watch_tick[i] = tick;
   }
   return any;
 }
