@@ -159,11 +159,23 @@ void goc__waitrec_put(goc_waitrec *r);
 /* ---- queue operations (c must be locked) -------------------------------- */
 void goc__waitq_enqueue(goc_waitq *q, goc_sudog *s);
 /* Pops the first sudog whose select (if any) this caller wins. The empty
- * queue, the common case of a buffered channel, costs no call. */
+ * queue, the common case of a buffered channel, and a lone waiter first
+ * (an unbuffered hand-off's) cost no call. */
 goc_sudog *goc__waitq_dequeue_slow(goc_waitq *q);
 static inline goc_sudog *goc__waitq_dequeue(goc_waitq *q) {
-  if (!__atomic_load_n(&q->first, __ATOMIC_RELAXED)) return NULL;
-  return goc__waitq_dequeue_slow(q);
+  goc_sudog *s = __atomic_load_n(&q->first, __ATOMIC_RELAXED);
+  if (!s) return NULL;
+  if (__builtin_expect(s->kind != GOC_SG_LONE, 0)) return goc__waitq_dequeue_slow(q);
+  goc_sudog *y = s->next;   /* goc__waitq_dequeue_slow's unlinking */
+  if (!y) {
+    __atomic_store_n(&q->first, (goc_sudog *)NULL, __ATOMIC_RELAXED);
+    q->last = NULL;
+  } else {
+    y->prev = NULL;
+    __atomic_store_n(&q->first, y, __ATOMIC_RELAXED);
+    s->next = NULL;
+  }
+  return s;
 }
 /* Removes s if it is still on q. */
 void goc__waitq_remove(goc_waitq *q, goc_sudog *s);
