@@ -199,22 +199,26 @@ __attribute__((noinline)) static goc_g *gfget_global(goc_p *p, size_t cls) {
   return g;
 }
 
-/* p owned by the caller, or NULL. A G of class cls. Inline in
- * goc__go_new_class, the one caller on a hot path. */
+/* p owned by the caller; g = p->gfree[k], not NULL: takes it off. */
+static inline __attribute__((always_inline)) void gfree_pop(goc_p *p, size_t k, goc_g *g) {
+  goc_g *next = g->schedlink;
+  p->gfree[k] = next;
+  p->gfreecnt[k]--;
+  /* The next G is likely dirty in another P's cache (it ran and ended
+   * there): start moving it here while this one is being set up. */
+  if (next) {
+    __builtin_prefetch(next, 1);
+    __builtin_prefetch((char *)next + 64, 1);
+    __builtin_prefetch((char *)next + 128, 1);
+  }
+}
+
+/* p owned by the caller, or NULL. A G of class cls. */
 static inline __attribute__((always_inline)) goc_g *gfget(goc_p *p, int cls) {
   size_t k = (size_t)cls;
   goc_g *g;
   if (__builtin_expect(p && (g = p->gfree[k]) != NULL, 1)) {
-    goc_g *next = g->schedlink;
-    p->gfree[k] = next;
-    p->gfreecnt[k]--;
-    /* The next G is likely dirty in another P's cache (it ran and ended
-     * there): start moving it here while this one is being set up. */
-    if (next) {
-      __builtin_prefetch(next, 1);
-      __builtin_prefetch((char *)next + 64, 1);
-      __builtin_prefetch((char *)next + 128, 1);
-    }
+    gfree_pop(p, k, g);
     return g;
   }
   if (atomic_load_explicit(&goc__sched.ngfree[k], memory_order_relaxed) > 0)
@@ -298,23 +302,8 @@ _Static_assert(GOC_CHUNK0_STEP == 16 && GOC_GCLASSES == 16,
                "goc__g_class (goc_abi.h) computes the classes with these");
 goc_g *goc__go_new(void) { return goc__go_new_class(goc__g_class(GOC__FIRST_UNKNOWN)); }
 
-goc_g *goc__go_new_class(int cls) {
-  goc_p *p = goc__lockp();
-  goc_g *g = gfget(p, cls);
-  int64_t id;
-  if (p) {
-    /* ids come from the P in batches (Go's goidcache): no shared counter
-     * per goroutine. */
-    if (p->goidcache == p->goidcacheend) {
-      p->goidcache = atomic_fetch_add_explicit(&goc__sched.goidgen, GOID_BATCH,
-                                               memory_order_relaxed) + 1;
-      p->goidcacheend = p->goidcache + GOID_BATCH;
-    }
-    id = p->goidcache++;
-  } else {
-    id = atomic_fetch_add(&goc__sched.goidgen, 1) + 1;
-  }
-  goc__unlockp();
+/* A G taken for go_new gets its id and loses its last life's state. */
+static inline __attribute__((always_inline)) goc_g *g_reset(goc_g *g, int64_t id) {
   /* Not reset here, as they are already: h.top (gfput), h.cdepth (0 again
    * once each step chain has returned), wait_state (cleared by every
    * resume), yielded (false when a G ends: proc.h). The 56-bit ids are
@@ -336,6 +325,50 @@ goc_g *goc__go_new_class(int cls) {
     memset(&g->x->ss2, 0, sizeof g->x->ss2);
   }
   return g;
+}
+
+/* goc__go_new_class's general case. */
+__attribute__((noinline)) static goc_g *go_new_slow(int cls) {
+  goc_p *p = goc__lockp();
+  goc_g *g = gfget(p, cls);
+  int64_t id;
+  if (p) {
+    /* ids come from the P in batches (Go's goidcache): no shared counter
+     * per goroutine. */
+    if (p->goidcache == p->goidcacheend) {
+      p->goidcache = atomic_fetch_add_explicit(&goc__sched.goidgen, GOID_BATCH,
+                                               memory_order_relaxed) + 1;
+      p->goidcacheend = p->goidcache + GOID_BATCH;
+    }
+    id = p->goidcache++;
+  } else {
+    id = atomic_fetch_add(&goc__sched.goidgen, 1) + 1;
+  }
+  goc__unlockp();
+  return g_reset(g, id);
+}
+
+/* The common case inline (an M whose P has a free G of the class and ids
+ * left), without the registers go_new_slow's calls need saved. */
+goc_g *goc__go_new_class(int cls) {
+  goc_m *m = goc__tls_m;
+  if (__builtin_expect(m != NULL, 1)) {
+    goc__locks_add(m, 1);   /* goc__lockp, by hand */
+    atomic_signal_fence(memory_order_seq_cst);
+    goc_p *p = m->p;
+    goc_g *g;
+    if (__builtin_expect(atomic_load_explicit(&m->detached, memory_order_relaxed) == 0 && p != NULL &&
+                             (g = p->gfree[cls]) != NULL && p->goidcache != p->goidcacheend, 1)) {
+      gfree_pop(p, (size_t)cls, g);
+      int64_t id = p->goidcache++;
+      atomic_signal_fence(memory_order_seq_cst);
+      goc__locks_add(m, -1);
+      return g_reset(g, id);
+    }
+    atomic_signal_fence(memory_order_seq_cst);
+    goc__locks_add(m, -1);
+  }
+  return go_new_slow(cls);
 }
 
 static void record_creator(goc_g *newg, const goc_site *site) {
