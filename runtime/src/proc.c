@@ -286,7 +286,7 @@ void goc__gfput(goc_p *p, goc_g *g) {
     return;
   }
   GOC_G(g)->arena_ptr = g->chunk0_data;
-  atomic_store_explicit(&g->status, GOC_GIDLE, memory_order_release);
+  atomic_store_explicit(goc__gstatus(g), GOC_GIDLE, memory_order_release);
   g->h.top = NULL;
   g->schedlink = p->gfree[cls];
   p->gfree[cls] = g;
@@ -303,7 +303,7 @@ _Static_assert(GOC_CHUNK0_STEP == 16 && GOC_GCLASSES == 16,
 goc_g *goc__go_new(void) { return goc__go_new_class(goc__g_class(GOC__FIRST_UNKNOWN)); }
 
 /* A G taken for go_new gets its id and loses its last life's state. */
-static inline __attribute__((always_inline)) goc_g *g_reset(goc_g *g, int64_t id) {
+static inline __attribute__((always_inline)) goc_g *g_reset(goc_g *g, int64_t id, int cls) {
   /* Not reset here, as they are already: h.top (gfput), h.cdepth (0 again
    * once each step chain has returned), wait_state (cleared by every
    * resume), yielded (false when a G ends: proc.h). The 56-bit ids are
@@ -345,7 +345,7 @@ __attribute__((noinline)) static goc_g *go_new_slow(int cls) {
     id = atomic_fetch_add(&goc__sched.goidgen, 1) + 1;
   }
   goc__unlockp();
-  return g_reset(g, id);
+  return g_reset(g, id, cls);
 }
 
 /* The common case inline (an M whose P has a free G of the class and ids
@@ -363,7 +363,7 @@ goc_g *goc__go_new_class(int cls) {
       int64_t id = p->goidcache++;
       atomic_signal_fence(memory_order_seq_cst);
       goc__locks_add(m, -1);
-      return g_reset(g, id);
+      return g_reset(g, id, cls);
     }
     atomic_signal_fence(memory_order_seq_cst);
     goc__locks_add(m, -1);
@@ -447,8 +447,9 @@ void goc__go_start(goc_g *newg, const goc_site *site) {
     return;
   }
   newg->created = site;
-  newg->created_goid = cur->id;
-  atomic_store_explicit(&newg->status, GOC_GRUNNABLE, memory_order_release);   /* as go_start_slow */
+  /* created_goid, and wait_reason GOC_WAIT_NONE (0) still, as record_creator */
+  newg->creator_word = cur->id_word & (((uint64_t)1 << 56) - 1);
+  atomic_store_explicit(goc__gstatus(newg), GOC_GRUNNABLE, memory_order_release);   /* as go_start_slow */
   goc__count_add(&p->ngstarted, 1);
   atomic_store_explicit(&p->runnext, newg, memory_order_release);
   atomic_signal_fence(memory_order_seq_cst);
