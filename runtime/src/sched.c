@@ -200,7 +200,10 @@ static bool stopm_until(goc_m *m, int64_t deadline) {
  * other CPU a timer wake-up (a spawn chain's task-clock at P=2: +25% of
  * the run with 50 us, +13% with 100 us). */
 #define GOC_WATCH_NS (100 * GOC_MICROSECOND)
-static uint32_t watch_tick[GOC_MAXPROCS_LIMIT];   /* the watcher's */
+/* The watcher's last look per P. Atomic (relaxed) because another M's
+ * first look reads it while a watcher that is about to stop may still be
+ * writing it. */
+static _Atomic uint32_t watch_tick[GOC_MAXPROCS_LIMIT];
 
 /* Whether a running P holds a lone G; *stuck: one whose owner has taken
  * no runnext G since the last look. The watcher records this look
@@ -214,9 +217,9 @@ static bool watch_look(bool record, bool *stuck) {
     uint32_t tick = atomic_load_explicit(&p2->nexttick, memory_order_relaxed);
     if (next && atomic_load(&p2->status) == GOC_P_RUNNING) {
       any = true;
-      if (tick == watch_tick[i]) *stuck = true;
+      if (tick == atomic_load_explicit(&watch_tick[i], memory_order_relaxed)) *stuck = true;
     }
-    if (record) watch_tick[i] = tick;
+    if (record) atomic_store_explicit(&watch_tick[i], tick, memory_order_relaxed);
   }
   return any;
 }
