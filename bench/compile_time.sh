@@ -34,6 +34,10 @@ inc=/usr/include/csmith
 cc=${CC:-gcc}
 command -v csmith >/dev/null && [[ -d $inc ]] || { echo "compile_time.sh: csmith not installed (apt-get install csmith libcsmith-dev)"; exit 2; }
 [[ -x /usr/bin/time ]] || { echo "compile_time.sh: needs /usr/bin/time (Debian package time)"; exit 2; }
+# what cc_command adds for gcc (driver.c, compiler_is_gcc)
+gccparam=
+v=$("$cc" --version 2>/dev/null)
+[[ $v == *"Free Software Foundation"* && $v != *clang* ]] && gccparam=--param=dse-max-alias-queries-per-store=32
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
@@ -64,7 +68,7 @@ for ((seed = first; seed < first + n; seed++)); do
   txf=$(GOC_NO_CHECK=1 CC="$cc" cpu "$goc" transform "$g" -o "$lowered" -- -w -O1 -I"$inc") ||
     { echo "seed $seed: goc transform failed"; continue; }
   # the command driver.c's cc_command and driver_cc_build run
-  tlow=$(cpu "$cc" -I "$here/../runtime/include" -Werror=incompatible-pointer-types -w -O1 -I"$inc" \
+  tlow=$(cpu "$cc" -I "$here/../runtime/include" -Werror=incompatible-pointer-types $gccparam -w -O1 -I"$inc" \
     -iquote "$work" "$lowered" "$(dirname "$goc")/../runtime/libgoc.a" -lpthread -lz -lm -o "$work/a2") ||
     { echo "seed $seed: the lowered C does not build again"; continue; }
   sed -e 's/<-cs_zero/cs_opaque()/g' -e 's/goc_yield();/cs_opaque();/g' \

@@ -383,14 +383,34 @@ static bool is_pedantic_flag(const char *f) {
          !strcmp(f, "--pedantic") || !strcmp(f, "--pedantic-errors");
 }
 
+/* Whether $CC is gcc (its --version names the FSF, not clang): asked once,
+ * by the driver alone (no cc1), only by goc cc. */
+static bool compiler_is_gcc(void) {
+  static int known = -1;
+  if (known >= 0) return known;
+  char *argv[] = {(char *)c_compiler(), "--version", NULL};
+  size_t n;
+  char *out = run_with_stdin(argv, "", 0, &n, true);
+  known = out && strstr(out, "Free Software Foundation") && !strstr(out, "clang");
+  free(out);
+  return known;
+}
+
 /* $CC with the runtime's headers, the channel type check and the user's
- * flags; compile_only adds -c, lowered LOWERED_C_NOT_ISO. */
+ * flags; compile_only adds -c. For lowered C, LOWERED_C_NOT_ISO and, for
+ * gcc, a smaller budget of alias queries per store for dead-store
+ * elimination: in a step function whose locals live in goc_L every
+ * assignment is a store, and walking up to 256 statements after each was
+ * a sixth of gcc's time on some csmith programs (bench/NOTES.md). A budget
+ * spent keeps the store: only how hard gcc tries changes, not what the
+ * program does. (Plain C files compiled in the same command get both.) */
 static void cc_command(argv_t *cc, const argv_t *flags, bool compile_only, bool lowered) {
   av_push(cc, c_compiler());
   if (compile_only) av_push(cc, "-c");
   av_push(cc, "-I");
   av_push(cc, goc_include_dir());
   av_push(cc, "-Werror=incompatible-pointer-types");
+  if (lowered && compiler_is_gcc()) av_push(cc, "--param=dse-max-alias-queries-per-store=32");
   for (int k = 0; k < flags->n; k++) av_push(cc, flags->v[k]);
   if (lowered) av_push(cc, LOWERED_C_NOT_ISO);
 }
