@@ -311,7 +311,7 @@ static inline __attribute__((always_inline)) goc_g *g_reset(goc_g *g, int64_t id
    * take three: cls is the same again, and wait_reason GOC_WAIT_NONE (0,
    * with created_goid 0 until go_start names the creator). */
   __atomic_store_n(&g->h.preempt, 0, __ATOMIC_RELAXED);
-  g->id_word = (uint64_t)id | (uint64_t)(uint8_t)cls << 56;
+  g->id_word = (uint64_t)id | (uint64_t)(uint8_t)cls << GOC_GOID_BITS;
   g->creator_word = 0;
   g->wait_ms = 0;
   g->created = NULL;
@@ -380,8 +380,7 @@ static void record_creator(goc_g *newg, const goc_site *site) {
      * goroutine (testing.c), which belongs to that test, not its parent. */
     struct goc_t *owner = cur->x ? __atomic_load_n(&cur->x->test, __ATOMIC_RELAXED) : NULL;
     if (owner && !(newg->x && newg->x->test)) __atomic_store_n(&goc__gx(newg)->test, owner, __ATOMIC_RELAXED);
-    /* created_goid, and wait_reason GOC_WAIT_NONE (0) still */
-    newg->creator_word = cur->id_word & (((uint64_t)1 << 56) - 1);
+    newg->creator_word = goc__goid_bits(cur);
   }
 }
 
@@ -447,8 +446,7 @@ void goc__go_start(goc_g *newg, const goc_site *site) {
     return;
   }
   newg->created = site;
-  /* created_goid, and wait_reason GOC_WAIT_NONE (0) still, as record_creator */
-  newg->creator_word = cur->id_word & (((uint64_t)1 << 56) - 1);
+  newg->creator_word = goc__goid_bits(cur);   /* as record_creator */
   atomic_store_explicit(goc__gstatus(newg), GOC_GRUNNABLE, memory_order_release);   /* as go_start_slow */
   goc__count_add(&p->ngstarted, 1);
   atomic_store_explicit(&p->runnext, newg, memory_order_release);

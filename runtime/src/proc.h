@@ -253,6 +253,13 @@ _Static_assert(offsetof(goc_g, schedlink) == offsetof(goc_g, lone.next) &&
 _Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ && offsetof(goc_g, cls) == offsetof(goc_g, id_word) + 7 &&
                    offsetof(goc_g, wait_reason) == offsetof(goc_g, creator_word) + 7,
                "each 56-bit id is its word's low bytes, its neighbour the top one");
+/* The bits of g's id in its word (id_word without cls): what a new G's
+ * creator_word takes, with wait_reason GOC_WAIT_NONE (0) in its top byte,
+ * in one store. */
+#define GOC_GOID_BITS 56
+static inline uint64_t goc__goid_bits(const goc_g *g) {
+  return g->id_word & (((uint64_t)1 << GOC_GOID_BITS) - 1);
+}
 /* g's status (GOC_G*), a byte of the head (goc_abi.h cannot name an
  * atomic type), as the atomic it always is. */
 static inline _Atomic uint8_t *goc__gstatus(goc_g *g) {
