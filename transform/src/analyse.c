@@ -508,9 +508,8 @@ static char *var_decl(fnctx *fx, slot *sl, rw_mode mode, buf *align) {
   /* qualifiers after the type (`double _Complex z`, `int const n`) */
   for (uint32_t i = after_type; i < c; i++) {
     TSNode k = ts_node_named_child(decl, i);
-    if (!node_is(k, "type_qualifier") && !node_is(k, "attribute_specifier") &&
-        !node_is(k, "storage_class_specifier"))
-      break;
+    if (node_is(k, "storage_class_specifier")) continue;   /* `int static x`: dropped */
+    if (!node_is(k, "type_qualifier") && !node_is(k, "attribute_specifier")) break;
     buf_putc(&b, ' ');
     emit_decl_qualifier(fx, k, plain, mode, &b, align);
   }

@@ -64,10 +64,7 @@ static bool visible_at(const slot *sl, uint32_t pos) {
   return sl->decl_byte <= pos && pos < sl->scope_end;
 }
 
-/* Copies, not assignments: a local may be an array through a typedef, a
- * struct with const members, or const itself (gcc folds the copy into a
- * move). A parameter spills into its own field of the frame, which is
- * there anyway (unqualified), not into a second copy in the locals area. */
+/* One copy statement, `__builtin_memcpy((void *)&TO, (void *)&FROM, sizeof SIZE_OF); `. */
 static void copy_stmt(buf *out, const char *to_base, const char *to, const char *from_base, const char *from,
                       const char *size_of) {
   /* pieces, not buf_printf: a long function writes this for every live
@@ -83,6 +80,10 @@ static void copy_stmt(buf *out, const char *to_base, const char *to, const char 
   buf_puts(out, "); ");
 }
 
+/* Copies, not assignments: a local may be an array through a typedef, a
+ * struct with const members, or const itself (gcc folds the copy into a
+ * move). A parameter spills into its own field of the frame, which is
+ * there anyway (unqualified), not into a second copy in the locals area. */
 static void spill_and_reload(slot *sl, buf *spill, buf *reload) {
   if (sl->is_param) {
     copy_stmt(spill, "goc_fr->", sl->name, "", sl->cname, sl->cname);
