@@ -657,7 +657,10 @@ int check_lowered(const char *out_name, const char *text, char **flags, int nfla
       unsigned c = clamp_column(fname, line, col);
       /* a column of generated code (a lowered statement is one line of
          goc_ code) says nothing about the .goc line: the user's token it
-         points at, else the line's first token */
+         points at, else the line's first token. Nor does a column of
+         preprocessed text, whose spaces are collapsed and macros expanded,
+         or of a statement the lowering re-indented: the token's, where the
+         line has it */
       {
         CXFile sf;
         unsigned sl = 0, so = 0;
@@ -670,6 +673,9 @@ int check_lowered(const char *out_name, const char *text, char **flags, int nfla
         if (sl && output_line_is_generated(text, sl)) {
           unsigned tc = token_column(fname, line, text, so);
           c = tc ? tc : clamp_column(fname, line, 100000);
+        } else if (sl) {
+          unsigned tc = token_column(fname, line, text, so);
+          if (tc) c = tc;
         }
       }
       if (!strncmp(m, "chan_", 5) && strstr(m, " of something that is not a channel")) {

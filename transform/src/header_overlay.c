@@ -129,7 +129,7 @@ overlay *overlay_make(const char *path, const char *input, size_t inlen, char **
   for (int i = 0; i < nheaders; i++) {
     raw[i] = read_all(headers[i], &len[i]);
     if (!raw[i]) continue;
-    char *m = premark(raw[i], len[i]);
+    char *m = premark(raw[i], len[i], false);
     needed |= memcmp(m, raw[i], len[i]) != 0;
     free(m);
   }
@@ -144,7 +144,7 @@ overlay *overlay_make(const char *path, const char *input, size_t inlen, char **
     for (int i = 0; i < nheaders && ok; i++) {
       if (!raw[i]) continue;
       for (size_t k = 0; k + 1 < len[i] && !*has_marks; k++) *has_marks = raw[i][k] == '@' && raw[i][k + 1] == '@';
-      char *m = premark(raw[i], len[i]);
+      char *m = premark(raw[i], len[i], true);
       ok = mirror(o, headers[i], true, m, len[i], NULL);
       free(m);
     }

@@ -6,13 +6,15 @@
  *      characters that no C token uses. It survives the preprocessor as
  *      written, inside macro bodies too, and a `<-` that only macro
  *      expansion creates (`x<NEG` with `#define NEG -1`) is never taken
- *      for one.
+ *      for one. A comment that says "fall through" becomes a token that
+ *      step 3 turns back into the comment.
  *   2. $CC -E with the compile's own flags, goc_abi.h included first, the
  *      text on stdin behind a line marker that names the .goc file (so
  *      __FILE__, #line and diagnostics name it).
  *   3. postprocess: `@@` back to `<-` (in a string literal too, where #x
  *      put it, unless the .goc text has an `@@` of its own); any other `<-` in the .goc file or a
- *      system header split into `< -`; digraphs spelled as the tokens they
+ *      system header split into `< -`; fall-through comments back;
+ *      digraphs spelled as the tokens they
  *      are; line markers removed into a line map (a forward jump within one
  *      file becomes blank lines instead, so the text's rows stay in step);
  *      goc's own headers blanked (the output includes them itself).
@@ -29,6 +31,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include "transform.h"
 
 /* ---- 1. premark ---- */
@@ -69,17 +72,68 @@ static bool directive_is(const char *t, size_t n, size_t i, const char *name) {
   return i + l <= n && !strncmp(t + i, name, l) && (i + l == n || !is_ident_char(t[i + l]));
 }
 
-char *premark(const char *t, size_t n) {
+/* Fall-through comments. gcc's -Wimplicit-fallthrough (in -Wextra) takes
+ * a comment before a case label that says "fall through" as the author's
+ * word that the statement before it falls through; $CC -E drops comments,
+ * so the lowered C would warn (fail, under -Werror) where the .c did not.
+ * premark replaces each comment that may be one (outside directives) with
+ * FT_MARK and the comment's number, blanked to the comment's length with its
+ * newlines kept; postprocess writes the comment back where the token comes
+ * out, as a block comment with the user's words, so gcc judges it at its
+ * own -Wimplicit-fallthrough level (any but 1, where every comment counts). */
+#define FT_MARK "__gocF"
+static char **ft_comments;   /* each as a block comment, by number */
+static int nft_comments;
+
+/* gcc's level-2 pattern, `falls?[ \t-]*thr(u|ough)` in any case: what the
+ * stricter levels 3 and 4 accept matches it too. */
+static bool may_say_fall_through(const char *c, size_t n) {
+  for (size_t i = 0; i + 4 <= n; i++) {
+    if (strncasecmp(c + i, "fall", 4)) continue;
+    size_t k = i + 4;
+    if (k < n && (c[k] == 's' || c[k] == 'S')) k++;
+    while (k < n && (c[k] == ' ' || c[k] == '\t' || c[k] == '-')) k++;
+    if (k + 3 <= n && !strncasecmp(c + k, "thr", 3)) return true;
+  }
+  return false;
+}
+
+/* The comment t[i..e) into o: its mark, if it may say "fall through" and
+ * the mark fits. */
+static void mark_fall_through(char *o, const char *t, size_t i, size_t e) {
+  bool line = t[i + 1] == '/';
+  size_t a = i + 2, b = line ? e : e - 2;
+  if (b < a || !may_say_fall_through(t + a, b - a)) return;
+  char mark[32];
+  int ml = snprintf(mark, sizeof mark, FT_MARK "%d", nft_comments);
+  if ((size_t)ml > e - i) return;
+  buf c = {0};
+  buf_puts(&c, "/*");
+  for (size_t k = a; k < b; k++) {
+    char ch = t[k] == '\n' || t[k] == '\r' || t[k] == '\\' ? ' ' : t[k];
+    if (line && ch == '/' && k > a && t[k - 1] == '*') buf_putc(&c, ' ');   /* no early close */
+    buf_putc(&c, ch);
+  }
+  buf_puts(&c, "*/");
+  ft_comments = xrealloc(ft_comments, sizeof(char *) * (size_t)(nft_comments + 1));
+  ft_comments[nft_comments++] = buf_take(&c);
+  for (size_t k = i; k < e; k++)
+    if (o[k] != '\n') o[k] = ' ';
+  memcpy(o + i, mark, (size_t)ml);
+}
+
+char *premark(const char *t, size_t n, bool fall_through) {
   char *o = xmalloc(n + 1);
   memcpy(o, t, n);
   o[n] = 0;
   bool line_start = true;
   bool verbatim = false;   /* in an #if, #elif or #include line */
+  bool directive = false;  /* in any directive line */
   for (size_t i = 0; i < n;) {
     char c = t[i];
     if (c == '\n') {
       /* a directive ends at a newline not preceded by a backslash */
-      if (!(i > 0 && t[i - 1] == '\\')) verbatim = false;
+      if (!(i > 0 && t[i - 1] == '\\')) verbatim = directive = false;
       line_start = true;
       i++;
       continue;
@@ -88,11 +142,14 @@ char *premark(const char *t, size_t n) {
     if (starts_literal(t, n, i)) {
       /* a header name after #include is verbatim anyway; a ' in a number
          separator does not occur in C17 */
-      i = skip_literal(t, n, i);
+      size_t e = skip_literal(t, n, i);
+      if (fall_through && !directive && t[i] == '/') mark_fall_through(o, t, i, e);
+      i = e;
       line_start = false;
       continue;
     }
     if (line_start && c == '#') {
+      directive = true;
       size_t k = i + 1;
       while (k < n && (t[k] == ' ' || t[k] == '\t')) k++;
       verbatim = directive_is(t, n, k, "if") || directive_is(t, n, k, "elif") ||
@@ -221,6 +278,18 @@ static bool is_goc_header(const char *name, size_t len) {
          (len - dl - 1 == 9 && !strncmp(name + dl + 1, "goc_abi.h", 9));
 }
 
+/* The number of a fall-through comment's mark, or -1. */
+static int fall_through_number(const char *id, size_t n) {
+  size_t ml = sizeof FT_MARK - 1;
+  if (n <= ml || strncmp(id, FT_MARK, ml)) return -1;
+  int v = 0;
+  for (size_t i = ml; i < n; i++) {
+    if (!isdigit((unsigned char)id[i]) || v > nft_comments) return -1;
+    v = v * 10 + (id[i] - '0');
+  }
+  return v < nft_comments ? v : -1;
+}
+
 /* Rewrites one text row in place (same length): `@@` to `<-`, digraphs to
  * their tokens, a stray `<-` split when split_arrows. */
 static void fix_row(char *r, size_t n, bool split_arrows, bool literal_marks, buf *out) {
@@ -241,7 +310,9 @@ static void fix_row(char *r, size_t n, bool split_arrows, bool literal_marks, bu
     if (is_ident_char(c)) {
       size_t k = i;
       while (k < n && is_ident_char(r[k])) k++;
-      buf_putn(out, r + i, k - i);
+      int ft = fall_through_number(r + i, k - i);
+      if (ft >= 0) buf_puts(out, ft_comments[ft]);
+      else buf_putn(out, r + i, k - i);
       i = k;
       continue;
     }
@@ -454,7 +525,7 @@ source *source_preprocess(const char *path, char **flags, int nflags) {
   raw.s = read_input(path, &raw.len);
   if (!raw.s) return NULL;
   raw.cap = raw.len + 1;
-  char *marked = premark(raw.s, raw.len);
+  char *marked = premark(raw.s, raw.len, true);
   buf input = {0};
   buf_puts(&input, "#line 1 ");   /* not `# 1`, which -pedantic-errors refuses */
   buf_put_cstr(&input, path);
@@ -533,7 +604,8 @@ static int tokenize(const char *l, size_t n, tok *v, int max, bool raw, bool *in
     char c = l[i];
     if (isspace((unsigned char)c)) { i++; continue; }
     if (raw && c == '/' && i + 1 < n && l[i + 1] == '/') return k;
-    if (raw && c == '/' && i + 1 < n && l[i + 1] == '*') { *in_comment = true; i += 2; continue; }
+    /* a preprocessed row holds a comment only where a fall-through comment came back */
+    if (c == '/' && i + 1 < n && l[i + 1] == '*') { *in_comment = true; i += 2; continue; }
     size_t s = i;
     if (is_ident_char(c) || (c == '.' && i + 1 < n && isdigit((unsigned char)l[i + 1]))) {
       while (i < n && (is_ident_char(l[i]) || l[i] == '.' ||

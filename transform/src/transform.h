@@ -114,7 +114,7 @@ int dircheck_add(TSNode operand, const char *op);
 /* The .goc file through the C preprocessor with the compile's flags; NULL
  * (after the preprocessor's diagnostics) on failure. */
 source *source_preprocess(const char *path, char **flags, int nflags);
-char *premark(const char *text, size_t len);
+char *premark(const char *text, size_t len, bool fall_through);
 
 /* header_overlay.c: user headers premarked for a second preprocessing */
 typedef struct overlay overlay;
