@@ -484,6 +484,44 @@ module.exports = grammar(C, {
       $.bitfield_clause,
     )),
 
+    // GCC attributes before a declarator other than the first of a
+    // declaration (they belong to that declarator alone): redis's
+    // <redismodule.h> writes `static const RedisModuleEvent ..., __attribute__
+    // ((deprecated)) RedisModuleEvent_ReplBackup = {...};`. Before the first,
+    // an attribute is one of the declaration's specifiers, as in
+    // tree-sitter-c. (Not in a struct's member list, where gcc refuses it.)
+    declaration: $ => seq(
+      $._declaration_specifiers,
+      $._declaration_item,
+      repeat(seq(',', choice($._declaration_item, $._attributed_declaration_item))),
+      ';',
+    ),
+    _declaration_item: $ => field('declarator', choice(
+      seq(
+        optional($.ms_call_modifier),
+        $._declaration_declarator,
+        optional($.gnu_asm_expression),
+      ),
+      $.init_declarator,
+    )),
+    _attributed_declaration_item: $ => field('declarator', choice(
+      seq(
+        alias($._leading_attributed_declarator, $.attributed_declarator),
+        optional($.gnu_asm_expression),
+      ),
+      alias($._leading_attributed_init_declarator, $.init_declarator),
+    )),
+    _leading_attributed_declarator: $ => seq(
+      repeat1($.attribute_specifier),
+      field('declarator', $._declarator),
+    ),
+    _leading_attributed_init_declarator: $ => seq(
+      field('declarator', alias($._leading_attributed_declarator, $.attributed_declarator)),
+      optional(field('asm_label', $.gnu_asm_expression)),
+      '=',
+      field('value', choice($.initializer_list, $.expression)),
+    ),
+
     // A stray `;` among the members (GCC accepts it; Linux's <linux/nfc.h>
     // ends a member `... /* Service name URI */;`).
     _field_declaration_list_item: ($, original) => choice(

@@ -9,6 +9,7 @@
  * of the step function (local types, static locals, each local's type as
  * goc_T<slot>) is emitted in that order, so a type may refer to earlier
  * locals and local types. */
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -160,6 +161,49 @@ static TSNode asm_label_of(TSNode decl, TSNode d) {
   return node_is(next, "gnu_asm_expression") && ts_node_eq(node_parent(next), decl) ? next : (TSNode){0};
 }
 
+/* An attribute specifier that names `cleanup` (or `__cleanup__`). */
+bool attribute_names_cleanup(const source *s, TSNode attr) {
+  char *t = node_text(s, attr);
+  bool found = false;
+  for (char *q = t; *q && !found;) {
+    if (!(isalnum((unsigned char)*q) || *q == '_')) { q++; continue; }
+    char *e = q;
+    while (isalnum((unsigned char)*e) || *e == '_') e++;
+    found = (e - q == 7 && !strncmp(q, "cleanup", 7)) || (e - q == 11 && !strncmp(q, "__cleanup__", 11));
+    q = e;
+  }
+  free(t);
+  return found;
+}
+
+/* The attribute specifier naming cleanup in n's subtree, or a null node;
+ * initialisers are not looked into. */
+static TSNode cleanup_in(const source *s, TSNode n) {
+  if (node_is(n, "attribute_specifier")) return attribute_names_cleanup(s, n) ? n : (TSNode){0};
+  if (node_is(n, "initializer_list") || strstr(ts_node_type(n), "expression")) return (TSNode){0};
+  uint32_t c = ts_node_named_child_count(n);
+  for (uint32_t i = 0; i < c; i++) {
+    TSNode r = cleanup_in(s, ts_node_named_child(n, i));
+    if (!ts_node_is_null(r)) return r;
+  }
+  return (TSNode){0};
+}
+
+/* The cleanup attribute of declarator d: its own, or the declaration's
+ * (before the first declarator, for all of them). */
+static TSNode cleanup_of(const source *s, TSNode decl, TSNode d) {
+  TSNode own = cleanup_in(s, d);
+  if (!ts_node_is_null(own)) return own;
+  TSNode first = node_field(decl, "declarator");
+  uint32_t c = ts_node_named_child_count(decl);
+  for (uint32_t i = 0; i < c; i++) {
+    TSNode k = ts_node_named_child(decl, i);
+    if (!ts_node_is_null(first) && ts_node_start_byte(k) >= ts_node_start_byte(first)) break;
+    if (node_is(k, "attribute_specifier") && attribute_names_cleanup(s, k)) return k;
+  }
+  return (TSNode){0};
+}
+
 /* Declares the variable of declarator d (the name part of an
  * init_declarator or a plain declarator) in the current scope. */
 static int declare(walk *w, TSNode decl, TSNode d, bool is_static) {
@@ -182,6 +226,7 @@ static int declare(walk *w, TSNode decl, TSNode d, bool is_static) {
   sl->in_L = !is_static && !sl->is_shadow && !sl->in_place && (declarator_has_array(d) || typedef_array);
   map_put(fx, ts_node_start_byte(nm), k);
   push_vis(w, k);
+  sl->cleanup = is_static ? (TSNode){0} : cleanup_of(fx->s, decl, d);
   TSNode label = asm_label_of(decl, d);
   if (!ts_node_is_null(label) && !is_static && !fx->quiet)
     diag_error(fx->s, label,
@@ -707,6 +752,15 @@ void analyse_function(fnctx *fx) {
   /* parameters may have their address taken too: map the parameter names
      by resolving identifiers in the body (done by the walk). */
   walk_scoped(&w, body);
+  for (int i = 0; i < fx->nslots && !fx->quiet; i++) {
+    slot *sl = &fx->slots[i];
+    if (ts_node_is_null(sl->cleanup) || !sl->in_L) continue;
+    sl->cleanup_refused = true;
+    diag_error(fx->s, sl->cleanup,
+               "local '%s' of goroutine function '%s' has the cleanup attribute, but as an array or a local whose "
+               "address is taken it lives in the goroutine's frame, where no cleanup runs (declare it in a plain C "
+               "function)", sl->name, fx->fn->name);
+  }
   /* Local types are hoisted to one scope: two of one name cannot be. */
   {
     char **seen = NULL;

@@ -57,6 +57,8 @@ typedef struct slot {
   bool is_shadow;      /* declared inside a go { } block: not the spawner's */
   int nspills;         /* suspension points that spill it (lower_stmt.c) */
   bool in_place;       /* declared in a statement expression with no suspension: kept there, by its name */
+  TSNode cleanup;      /* its __attribute__((cleanup(f))), or null: refused in scope of a suspension */
+  bool cleanup_refused;
   uint32_t *refs;      /* byte positions of the identifiers naming it */
   int nrefs;
 } slot;
@@ -186,6 +188,8 @@ bool bounded_nest(fnctx *fx, TSNode for_stmt);
 
 /* lower_expr.c */
 bool has_susp(fnctx *fx, TSNode n);
+/* analyse.c: an attribute specifier that names cleanup (or __cleanup__) */
+bool attribute_names_cleanup(const source *s, TSNode attr);
 char *lower_expr(fnctx *fx, TSNode n, buf *out);       /* pre-statements to out */
 void lower_expr_discard(fnctx *fx, TSNode n, buf *out); /* an expression statement */
 

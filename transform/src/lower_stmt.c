@@ -101,6 +101,16 @@ static int suspension(fnctx *fx, uint32_t pos, uint32_t inner, int line, buf *sp
   int k = ++fx->nresume;
   for (int i = 0; i < fx->nslots; i++) {
     slot *sl = &fx->slots[i];
+    if (!ts_node_is_null(sl->cleanup) && !sl->cleanup_refused && !fx->quiet && visible_at(sl, pos) &&
+        sl->decl_byte < inner) {
+      /* C runs a cleanup whenever its scope is left, and a suspension
+         leaves the step function */
+      sl->cleanup_refused = true;
+      diag_error(fx->s, sl->cleanup,
+                 "local '%s' of goroutine function '%s' has the cleanup attribute and is in scope where the function "
+                 "can block (line %d), where its cleanup would run at every suspension (end its scope before the "
+                 "line, or declare it in a plain C function)", sl->name, fx->fn->name, line);
+    }
     if (sl->is_temp || sl->is_static || sl->in_L || sl->is_shadow || sl->in_place) continue;
     if (!visible_at(sl, pos) || sl->decl_byte >= inner) continue;
     if (!slot_live_after(fx, i, fx->stmt_depth && fx->stmt_floor < pos ? fx->stmt_floor : pos)) continue;
