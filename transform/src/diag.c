@@ -29,9 +29,10 @@ void diag_error(const source *s, TSNode at, const char *fmt, ...) {
 
 /* What a fatal error removes before it exits: the temporary directory of
  * goc cc/run/test (unless GOC_KEEP) and an output's temporary file. */
-static const char *fatal_rm_dir, *fatal_rm_overlay, *fatal_unlink;
+static const char *fatal_rm_dir, *fatal_rm_overlay, *fatal_rm_input, *fatal_unlink;
 void diag_cleanup_dir(const char *dir) { fatal_rm_dir = dir; }
 void diag_cleanup_overlay(const char *dir) { fatal_rm_overlay = dir; }
+void diag_cleanup_input(const char *dir) { fatal_rm_input = dir; }
 void diag_cleanup_file(const char *path) { fatal_unlink = path; }
 
 /* Outputs already built (goc cc's executable or objects): a fatal error
@@ -52,7 +53,11 @@ static void fatal_cleanup(void) {
     char *v[] = {"rm", "-rf", (char *)fatal_rm_overlay, NULL};
     run_argv(v);
   }
-  fatal_unlink = fatal_rm_dir = fatal_rm_overlay = NULL;
+  if (fatal_rm_input) {
+    char *v[] = {"rm", "-rf", (char *)fatal_rm_input, NULL};
+    run_argv(v);
+  }
+  fatal_unlink = fatal_rm_dir = fatal_rm_overlay = fatal_rm_input = NULL;
 }
 
 void diag_fatal(const char *fmt, ...) {

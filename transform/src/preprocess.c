@@ -9,7 +9,7 @@
  *      for one. A comment that says "fall through" becomes a token that
  *      step 3 turns back into the comment.
  *   2. $CC -E with the compile's own flags, goc_abi.h included first, the
- *      text on stdin behind a line marker that names the .goc file (so
+ *      text in a file of its own behind a line marker that names the .goc file (so
  *      __FILE__, #line and diagnostics name it).
  *   3. postprocess: `@@` back to `<-` (in a string literal too, where #x
  *      put it, unless the .goc text has an `@@` of its own); any other `<-` in the .goc file or a
@@ -32,6 +32,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 #include "transform.h"
 
 /* ---- 1. premark ---- */
@@ -418,7 +419,7 @@ static char *postprocess(srcmap *m, const char *pp, size_t n, const char *path, 
 
 /* The user headers (not system, not goc's, not pseudo files) a first
  * preprocessing read, each once. */
-static char **user_headers(const char *pp, size_t n, const char *path, int *count) {
+static char **user_headers(const char *pp, size_t n, const char *path, const char *input, int *count) {
   char **v = NULL;
   int k = 0;
   for (size_t i = 0; i < n;) {
@@ -432,6 +433,7 @@ static char **user_headers(const char *pp, size_t n, const char *path, int *coun
     if (!parse_marker(l, l + len, &line, &name, &nlen, &flags) || !name || (flags & (1 << 3))) continue;
     if (!nlen || name[0] == '<' || memchr(name, '\\', nlen) || is_goc_header(name, nlen)) continue;
     if (strlen(path) == nlen && !strncmp(path, name, nlen)) continue;
+    if (strlen(input) == nlen && !strncmp(input, name, nlen)) continue;
     bool dup = false;
     for (int j = 0; j < k && !dup; j++) dup = strlen(v[j]) == nlen && !strncmp(v[j], name, nlen);
     if (dup) continue;
@@ -442,10 +444,10 @@ static char **user_headers(const char *pp, size_t n, const char *path, int *coun
   return v;
 }
 
-/* $CC -E's command line: from stdin, or from the overlay's copy of the
- * .goc with each -iquote/-I directory's overlay twin ahead of it. */
+/* $CC -E's command line: from the input file, or from the overlay's copy
+ * of the .goc with each -iquote/-I directory's overlay twin ahead of it. */
 static char **pp_command(char **flags, int nflags, const char *dir, const char *inc, const overlay *o,
-                         char ***owned, int *nowned) {
+                         const char *input, char ***owned, int *nowned) {
   char **argv = xcalloc((size_t)nflags * 2 + 20, sizeof *argv);
   int na = 0;
   *owned = xcalloc((size_t)nflags + 4, sizeof **owned);
@@ -454,13 +456,6 @@ static char **pp_command(char **flags, int nflags, const char *dir, const char *
   argv[na++] = "-E";
   argv[na++] = "-x";
   argv[na++] = "c";
-  if (o) {
-    /* stdin's includes look in the working directory first: so do these */
-    argv[na++] = "-iquote";
-    argv[na++] = (*owned)[(*nowned)++] = overlay_twin(o, ".");
-    argv[na++] = "-iquote";
-    argv[na++] = ".";
-  }
   argv[na++] = "-iquote";
   argv[na++] = (char *)dir;
   argv[na++] = "-DGOC_NO_CHAN_MACRO";
@@ -483,24 +478,63 @@ static char **pp_command(char **flags, int nflags, const char *dir, const char *
     }
     argv[na++] = flags[i];
   }
-  argv[na++] = o ? (char *)overlay_input(o) : "-";
+  argv[na++] = o ? (char *)overlay_input(o) : (char *)input;
   argv[na] = NULL;
   return argv;
 }
 
 static char *run_pp(char **flags, int nflags, const char *dir, const char *inc, const overlay *o,
-                    const buf *input, size_t *pplen) {
+                    const char *input, size_t *pplen) {
   char **owned;
   int nowned;
-  char **argv = pp_command(flags, nflags, dir, inc, o, &owned, &nowned);
-  char *pp = o ? run_with_stdin(argv, "", 0, pplen, false) : run_with_stdin(argv, input->s, input->len, pplen, false);
+  char **argv = pp_command(flags, nflags, dir, inc, o, input, &owned, &nowned);
+  char *pp = run_with_stdin(argv, "", 0, pplen, false);
   for (int i = 0; i < nowned; i++) free(owned[i]);
   free(owned);
   free(argv);
   return pp;
 }
 
-/* -D__BASE_FILE__="path": $CC -E reads stdin, or the overlay's copy, but
+/* The premarked text as a file alone in a new directory. The preprocessor
+ * looks for a quoted include in the including file's directory first, and
+ * for stdin that is the working directory, ahead of every -iquote: a .goc
+ * beside its own "tree.h", compiled from a directory that has another
+ * (git's reftable/tree.c, built from git's top directory), got the other.
+ * Here that first look finds nothing, and -iquote DIR, the .goc's own
+ * directory, comes next, as for a .c file. NULL if it cannot be written. */
+static void remove_input(const char *path, const char *dir);
+static char *write_input(const buf *text, char **dir) {
+  const char *base = getenv("TMPDIR");
+  *dir = xasprintf("%s/goc-input-XXXXXX", base && *base ? base : "/tmp");
+  if (!mkdtemp(*dir)) {
+    fprintf(stderr, "goc: error: cannot create a temporary directory: %s\n", strerror(errno));
+    free(*dir);
+    *dir = NULL;
+    return NULL;
+  }
+  diag_cleanup_input(*dir);
+  char *path = xasprintf("%s/input.c", *dir);
+  FILE *f = fopen(path, "wb");
+  bool ok = f && fwrite(text->s, 1, text->len, f) == text->len;
+  if (f && fclose(f)) ok = false;
+  if (!ok) {
+    fprintf(stderr, "goc: error: cannot write %s: %s\n", path, strerror(errno));
+    remove_input(path, *dir);
+    free(path);
+    free(*dir);
+    *dir = NULL;
+    return NULL;
+  }
+  return path;
+}
+
+static void remove_input(const char *path, const char *dir) {
+  unlink(path);
+  rmdir(dir);
+  diag_cleanup_input(NULL);
+}
+
+/* -D__BASE_FILE__="path": $CC -E reads a copy, or the overlay's, but
  * the user's __BASE_FILE__ names the .goc as the command line gave it. */
 static char *base_file_flag(const char *path) {
   buf b = {0};
@@ -538,11 +572,13 @@ source *source_preprocess(const char *path, char **flags, int nflags) {
   if (slash) *slash = 0; else strcpy(dir, ".");
   char *inc = xasprintf("%s/goc_abi.h", goc_include_dir());
   size_t pplen = 0;
-  char *pp = run_pp(flags, nflags, dir, inc, NULL, &input, &pplen);
+  char *input_dir = NULL;
+  char *input_path = write_input(&input, &input_dir);
+  char *pp = input_path ? run_pp(flags, nflags, dir, inc, NULL, input_path, &pplen) : NULL;
   bool header_marks = false, headers_marked = false;
   if (pp) {
     int nh;
-    char **hs = user_headers(pp, pplen, path, &nh);
+    char **hs = user_headers(pp, pplen, path, input_path, &nh);
     int before = diag_count;
     overlay *o = overlay_make(path, input.s, input.len, hs, nh, &header_marks);
     for (int i = 0; i < nh; i++) free(hs[i]);
@@ -550,10 +586,13 @@ source *source_preprocess(const char *path, char **flags, int nflags) {
     headers_marked = o != NULL;
     if (o || diag_count != before) {
       free(pp);
-      pp = o ? run_pp(flags, nflags, dir, inc, o, &input, &pplen) : NULL;
+      pp = o ? run_pp(flags, nflags, dir, inc, o, NULL, &pplen) : NULL;
       overlay_free(o);
     }
   }
+  if (input_path) remove_input(input_path, input_dir);
+  free(input_path);
+  free(input_dir);
   buf_free(&input);
   free(inc);
   free(dir);

@@ -145,6 +145,7 @@ void diag_oom_handlers(void);  /* tree-sitter's, libstdc++'s and LLVM's failures
 void diag_llvm_fatal_handler(void);   /* after clang_createIndex: LLVM's fatal errors become goc's */
 void diag_cleanup_dir(const char *dir);    /* removed by a fatal error (NULL: none) */
 void diag_cleanup_overlay(const char *dir);   /* the front end's header overlay: likewise */
+void diag_cleanup_input(const char *dir);     /* the front end's input copy: likewise */
 void diag_cleanup_file(const char *path);  /* unlinked by a fatal error (NULL: none) */
 void diag_cleanup_output(const char *path);   /* a built output: unlinked by a later fatal error */
 
