@@ -484,6 +484,14 @@ module.exports = grammar(C, {
       $.bitfield_clause,
     )),
 
+    // GCC attributes on an enumerator, after its name: curl's <curl/curl.h>
+    // writes `CURLSSLBACKEND_POLARSSL __attribute__((deprecated(...))) = 6,`.
+    enumerator: $ => seq(
+      field('name', $.identifier),
+      repeat($.attribute_specifier),
+      optional(seq('=', field('value', $.expression))),
+    ),
+
     // GCC attributes before a declarator other than the first of a
     // declaration (they belong to that declarator alone): redis's
     // <redismodule.h> writes `static const RedisModuleEvent ..., __attribute__
