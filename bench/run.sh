@@ -313,7 +313,7 @@ function goal_text(g,   f) {
   split(g, f, " ")
   if (f[1] == "ratio" && f[3] == "1") return "faster"
   if (f[1] == "ratio") return sprintf("≥%gx faster", int(10 / f[3] + 0.5) / 10)
-  if (f[1] == "goc:p99_ns") return "p99 < " fmt_ns(f[3])
+  if (f[1] == "goc:p99_ns") return "p99 " (f[2] == "<=" ? "≤" : f[2]) " " fmt_ns(f[3])
   if (f[1] == "goc:overhead_pct") return "overhead ≤ " f[3] "%"
   if (f[1] == "goc:bytes_per_g") return "≤ " f[3] " B/goroutine"
   return g
@@ -330,7 +330,7 @@ BEGIN {
   G["select_nonblock"] = "ratio <= 0.25"; G["chan_popular"] = "ratio < 1"
   G["preempt_sum"] = "goc:overhead_pct <= 2"; G["preempt_nbody"] = "goc:overhead_pct <= 2"
   G["preempt_matmul"] = "goc:overhead_pct <= 2"
-  G["timer_lateness"] = "goc:p99_ns < 2000000"
+  G["timer_lateness"] = "goc:p99_ns <= 200000"
 }
 {
   side = $1; prog = $2; p = $3; b = $5; k = $6; v = $7
