@@ -11,7 +11,10 @@
  * a millisecond late (p50 0.4 ms). Where the call is missing (ENOSYS, or
  * a seccomp filter's EPERM), milliseconds from then on. For the same
  * reason an M that waits here with a timeout sets its thread's timer slack
- * to 1 us (the kernel's default 50 us was half that ticker's p50).
+ * to 1 us (the kernel's default 50 us was half that ticker's p50). Under
+ * ThreadSanitizer, epoll_wait only: its interceptor orders an fd's
+ * epoll_ctl before the wait that returns the fd's data.ptr, and a raw
+ * epoll_pwait2 has none (a pollDesc's lock would read as racing its init).
  */
 #include <errno.h>
 #include <stdatomic.h>
@@ -58,12 +61,19 @@ void goc__netpoll_os_break(void) {
   }
 }
 
-static _Atomic bool no_pwait2;
+#if defined(__SANITIZE_THREAD__)
+#define GOC_NO_PWAIT2 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define GOC_NO_PWAIT2 1
+#endif
+#endif
 
 /* epoll_wait with a timeout of delay ns (0 < delay < 1e15); -2: the
  * kernel has no epoll_pwait2. */
 static int wait_ns(struct epoll_event *evs, int max, int64_t delay) {
-#ifdef SYS_epoll_pwait2
+#if defined(SYS_epoll_pwait2) && !defined(GOC_NO_PWAIT2)
+  static _Atomic bool no_pwait2;
   if (!atomic_load_explicit(&no_pwait2, memory_order_relaxed)) {
     static _Thread_local bool slack_set;
     if (!slack_set) {
