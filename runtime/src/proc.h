@@ -626,6 +626,7 @@ void goc__chunk_cache_drain(goc_p *p);
 void goc__timers_init(goc_p *p);
 int64_t goc__run_timers(goc_p *p, int64_t now);   /* next when, or INT64_MAX */
 int64_t goc__timers_earliest(void);              /* over all Ps */
+int64_t goc__poll_deadline(int64_t first);       /* sched.c: the poller's wait */
 void goc__timers_move(goc_p *from, goc_p *to);   /* sched.lock held */
 int64_t goc__run_all_timers(int64_t now);
 int32_t goc__timers_count(void);

@@ -370,6 +370,21 @@ static bool runnable_elsewhere(goc_p *p2) {
   return atomic_load(&p2->runnext) != NULL && atomic_load(&p2->status) != GOC_P_RUNNING;
 }
 
+/* The caller won sched.polling; first: the earliest timer at its look
+ * before. Publishes first as poll_until and returns when the wait must
+ * end: never later than that (timer.c's wake_poller breaks the wait only
+ * for a timer earlier than poll_until), so the second look at the heaps
+ * only shortens it. Had the wait taken the second look's value, a timer
+ * run between the looks (by the monitor or another M) left the poller in
+ * epoll_wait(-1) while poll_until still named that timer, the next,
+ * later one was added without a break, and only the monitor ran it, up
+ * to 10 ms a time (select_after_no_false_deadlock took minutes, 1 run in
+ * 10, with the poll and the monitor to the nanosecond). */
+int64_t goc__poll_deadline(int64_t first) {
+  atomic_store(&goc__sched.poll_until, first);
+  return goc__min64(first, goc__timers_earliest());   /* one added meanwhile */
+}
+
 /* The calling M holds a P (and may lose it and get another). Blocks until
  * it finds a G. */
 static goc_g *findrunnable(goc_m *m, bool *inherit) {
@@ -448,8 +463,7 @@ top:;
   int32_t z = 0;
   if ((atomic_load(&s->netpoll_waiters) > 0 || until != INT64_MAX) &&
       atomic_compare_exchange_strong(&s->polling, &z, 1)) {
-    atomic_store(&s->poll_until, until);
-    until = goc__timers_earliest();   /* a timer added meanwhile */
+    until = goc__poll_deadline(until);
     int64_t now = goc_now();
     int64_t delay = until == INT64_MAX ? -1 : (until > now ? until - now : 0);
     goc__netpoll(delay);

@@ -16,6 +16,13 @@
  *     will not run: the caller may free t. f must not free its own timer.
  *   - Any M may run any P's due timers (an idle P's timers are run by the
  *     M that polls, the monitor runs overdue ones when every P is busy).
+ *   - No timer is left without a waker: a start adds t, then reads
+ *     sched.polling and poll_until (all seq_cst). An M that polls sets
+ *     polling, publishes poll_until, then looks at the heaps again, and
+ *     never waits past the poll_until it published (sched.c). So either
+ *     that look sees t, or the start sees the poller and breaks its wait
+ *     if t is earlier than poll_until (one not earlier is seen when the
+ *     poller wakes by then and looks again), or, nobody polling, wakes a P.
  *   - Lock order: sched.lock before a timerlock (checkdead looks at the
  *     heaps); nothing takes sched.lock while holding a timerlock. Only
  *     goc__timers_move holds two timerlocks, under sched.lock.

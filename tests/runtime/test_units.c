@@ -224,12 +224,42 @@ static void case_timer_heap(void) {
   exit(0);
 }
 
+static void noop_timer(void *arg, int64_t now) { (void)arg, (void)now; }
+
+/* The poller's wait after its two looks at the heaps (sched.c's
+ * goc__poll_deadline), played by this thread as the M that won
+ * sched.polling. The timer its first look saw has run since (the heaps are
+ * empty at the second): the wait still ends by that timer, since a later
+ * one started after the second look sees poll_until, earlier, and does not
+ * break the wait (select_after_no_false_deadlock's lost wake-up). One
+ * started between the looks, earlier, shortens it. */
+static void case_poll_deadline(void) {
+  setenv("GOC_MAXPROCS", "1", 1);
+  goc__runtime_init();
+  int32_t z = 0;
+  CHECK(atomic_compare_exchange_strong(&goc__sched.polling, &z, 1));
+  int64_t first = goc_now() + GOC_SECOND;
+  CHECK(goc__timers_earliest() == INT64_MAX);
+  CHECK(goc__poll_deadline(first) == first);
+  CHECK(atomic_load(&goc__sched.poll_until) == first);
+  static goc_rtimer t;
+  t.when = first - GOC_MILLISECOND;
+  t.f = noop_timer;
+  t.heap_index = -1;
+  t.p_id = -1;
+  goc__timer_start(&t);   /* earlier than poll_until: a break, no M woken */
+  CHECK(goc__poll_deadline(first) == t.when);
+  CHECK(goc__timer_stop(&t));
+  exit(0);
+}
+
 int main(int argc, char **argv) {
   static const rt_case cases[] = {
       {"runq", case_runq, 0, {0}},
       {"arena", case_arena, 0, {0}},
       {"gfree", case_gfree, 0, {0}},
       {"timer_heap", case_timer_heap, 0, {0}},
+      {"poll_deadline", case_poll_deadline, 0, {0}},
   };
   return rt_main(argc, argv, cases, sizeof cases / sizeof cases[0]);
 }
