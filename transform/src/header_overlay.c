@@ -4,7 +4,8 @@
  * preprocessor reads headers itself: a macro in a user header whose body
  * holds a receive or a send would reach the .goc unmarked, and a `<-` that
  * expansion creates in a header could not be told from one the user wrote.
- * When some user header the first preprocessing read holds a `<-`, the
+ * When some user header the first preprocessing read holds a `<-` (or a
+ * comment that says "fall through", which premark keeps), the
  * text is preprocessed again from an overlay: a temporary tree that
  * mirrors, under its own root, the .goc file and every user header that
  * run read, each premarked and opening with a line marker of its own name
@@ -129,7 +130,8 @@ overlay *overlay_make(const char *path, const char *input, size_t inlen, char **
   for (int i = 0; i < nheaders; i++) {
     raw[i] = read_all(headers[i], &len[i]);
     if (!raw[i]) continue;
-    char *m = premark(raw[i], len[i], false);
+    /* a fall-through comment is reason enough: the preprocessor drops it */
+    char *m = premark(raw[i], len[i], true);
     needed |= memcmp(m, raw[i], len[i]) != 0;
     free(m);
   }
