@@ -38,38 +38,62 @@
 #define STORE(p, v) __atomic_store_n((p), (v), __ATOMIC_RELAXED)
 
 /* ---- the lock ----------------------------------------------------------- */
-static long futex(_Atomic uint32_t *addr, int op, uint32_t val) {
+static long futex(_Atomic uint32_t *addr, int op, uint32_t val,
+                  const struct timespec *timeout) {
   return syscall(SYS_futex, (uint32_t *)addr, op | FUTEX_PRIVATE_FLAG, val,
-                 NULL, NULL, 0);
+                 timeout, NULL, 0);
+}
+
+_Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ && sizeof(goc_chanlock) == 4 &&
+                   offsetof(goc_chanlock, held) == 0,
+               "held is the low half of the futex word");
+static inline bool word_held(uint32_t w) { return (w & 0xffff) != 0; }
+
+static bool try_take(goc_chanlock *l) {
+  uint16_t z = 0;
+  return atomic_compare_exchange_weak_explicit(&l->held, &z, 1, memory_order_acquire,
+                                               memory_order_relaxed);
 }
 
 /* Go's lock2 policy: a waiter tries only while the lock reads free, so it
  * does not pull the lock's cache line away from the holder on every PAUSE
  * (re-reading after each PAUSE, 64 times, made contended channels 2-4x
  * slower than Go); between checks it spins 30 PAUSEs, four times, then
- * yields the CPU once, then sleeps on the futex. A waiter that has slept
- * takes the lock as 2, so the next unlock wakes the others. */
+ * yields the CPU once, then registers as a sleeper and sleeps on the futex
+ * (chan.h has the protocol that keeps the unlock free of locked
+ * instructions). */
 void goc__chanlock_slow(goc_chanlock *l) {
-  uint32_t wait = 1;
-  for (;;) {
-    for (int round = 0; round <= 4; round++) {
-      while (atomic_load_explicit(&l->v, memory_order_relaxed) == 0) {
-        uint32_t z = 0;
-        if (atomic_compare_exchange_weak_explicit(&l->v, &z, wait, memory_order_acquire, memory_order_relaxed))
-          return;
-      }
-      if (round < 4)
-        for (int k = 0; k < 30; k++) __builtin_ia32_pause();
-      else
-        sched_yield();
-    }
-    if (atomic_exchange_explicit(&l->v, 2, memory_order_acquire) == 0) return;
-    wait = 2;
-    futex(&l->v, FUTEX_WAIT, 2);
+  for (int round = 0; round <= 4; round++) {
+    while (atomic_load_explicit(&l->held, memory_order_relaxed) == 0)
+      if (try_take(l)) return;
+    if (round < 4)
+      for (int k = 0; k < 30; k++) __builtin_ia32_pause();
+    else
+      sched_yield();
   }
+  /* Saturated (65535 sleepers on one lock): go on yielding instead. */
+  uint16_t n = atomic_load_explicit(&l->sleepers, memory_order_relaxed);
+  do {
+    if (n == UINT16_MAX) {
+      while (!try_take(l)) sched_yield();
+      return;
+    }
+  } while (!atomic_compare_exchange_weak_explicit(&l->sleepers, &n, (uint16_t)(n + 1),
+                                                  memory_order_seq_cst, memory_order_relaxed));
+  bool fenced = goc__heavy_barrier_expedited();
+  static const struct timespec ms = {0, 1000000};
+  for (;;) {
+    uint32_t w = atomic_load_explicit(&l->word, memory_order_relaxed);
+    if (!word_held(w)) {
+      if (try_take(l)) break;
+      continue;
+    }
+    futex(&l->word, FUTEX_WAIT, w, fenced ? NULL : &ms);
+  }
+  atomic_fetch_sub_explicit(&l->sleepers, 1, memory_order_relaxed);
 }
 
-void goc__chanlock_wake(goc_chanlock *l) { futex(&l->v, FUTEX_WAKE, 1); }
+void goc__chanlock_wake(goc_chanlock *l) { futex(&l->word, FUTEX_WAKE, 1, NULL); }
 
 /* ---- per-thread record cache --------------------------------------------
  * Size classes by sudog count; above the largest, malloc/free. A thread's

@@ -34,36 +34,61 @@
 #include "park.h"
 #include "proc.h"
 
-/* ---- channel lock: a three-state futex mutex (Drepper's "mutex 2") ------
+/* ---- channel lock: a futex mutex whose unlock takes no locked instruction
  * It has no owner, so a scheduler commit running on the same M may release a
  * lock the step took (never another thread: the M's lock count, goc__lockp,
- * must balance). 0: unlocked, 1: locked, 2: locked with sleepers. */
-typedef struct goc_chanlock {
-  _Atomic uint32_t v;
+ * must balance). held is 0 or 1; sleepers counts the threads that have
+ * registered to sleep on the futex (the whole 32-bit word).
+ *
+ * The protocol (an asymmetric Dekker; every hand-off unlocks twice, and the
+ * exchange the unlock used to be was two of its five locked instructions):
+ *   unlocker: store held = 0 (release); compiler fence; load sleepers,
+ *             and FUTEX_WAKE one if it is not 0.
+ *   sleeper:  sleepers += 1 (a locked add); membarrier(PRIVATE_EXPEDITED);
+ *             then, until it takes the lock, re-read the word and
+ *             FUTEX_WAIT on it while held is 1; sleepers -= 1 once it has
+ *             the lock.
+ * The membarrier makes every running thread of the process pass a full
+ * fence, so the unlocker's compiler fence acts as one: of an unlocker's
+ * store and a sleeper's increment, at least one side sees the other's.
+ * Either the unlock sees sleepers > 0 and wakes, or its held = 0 is
+ * visible to the sleeper's reads after the barrier (its FUTEX_WAIT then
+ * returns at once, the word having changed, or its CAS takes the lock).
+ * An unlock of a section locked after the increment (a locked CAS, after
+ * it in the total order) always sees it. So no wake-up is lost while the
+ * sleeper stays registered, however many times it waits. Without the
+ * expedited membarrier (old kernels, seccomp, before the runtime's
+ * start-up registered it) a sleeper waits at most a millisecond at a time
+ * instead: a lost wake-up then costs that much, never a hang. */
+typedef union goc_chanlock {
+  _Atomic uint32_t word;    /* the futex: held in the low half (little-endian) */
+  struct {
+    _Atomic uint16_t held;
+    _Atomic uint16_t sleepers;
+  };
 } goc_chanlock;
 void goc__chanlock_slow(goc_chanlock *l);
 void goc__chanlock_wake(goc_chanlock *l);
 static inline void goc__chanlock(goc_chanlock *l) {
   goc__lockp();   /* inside the runtime while held: see goc__rt_lock */
-  uint32_t z = 0;
+  uint16_t z = 0;
   if (__builtin_expect(atomic_compare_exchange_strong_explicit(
-                           &l->v, &z, 1, memory_order_acquire,
+                           &l->held, &z, 1, memory_order_acquire,
                            memory_order_relaxed), 1))
     return;
   goc__chanlock_slow(l);
 }
-static inline void goc__chanunlock(goc_chanlock *l) {
-  if (__builtin_expect(atomic_exchange_explicit(&l->v, 0, memory_order_release)
-                           != 1, 0))
-    goc__chanlock_wake(l);
-  goc__unlockp();
-}
 /* The lock word only: the caller stays inside goc__lockp (its
  * goc__unlockp follows). */
 static inline void goc__chanunlock_keepp(goc_chanlock *l) {
-  if (__builtin_expect(atomic_exchange_explicit(&l->v, 0, memory_order_release)
-                           != 1, 0))
+  atomic_store_explicit(&l->held, 0, memory_order_release);
+  atomic_signal_fence(memory_order_seq_cst);   /* the protocol above */
+  if (__builtin_expect(atomic_load_explicit(&l->sleepers, memory_order_relaxed) != 0, 0))
     goc__chanlock_wake(l);
+}
+static inline void goc__chanunlock(goc_chanlock *l) {
+  goc__chanunlock_keepp(l);
+  goc__unlockp();
 }
 
 typedef struct goc_sudog goc_sudog;

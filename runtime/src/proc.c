@@ -89,6 +89,7 @@ static void runtime_init_once(void) {
   goc__cpuprof_init();
   atomic_store(&s->poll_until, INT64_MAX);
   atomic_store(&s->lastpoll, goc_now());
+  goc__retake_init();   /* before the Ps: goc__newp asks for its barrier */
   goc__procs_init(n);
   goc__netpoll_init();
   goc__install_signals();
@@ -96,7 +97,6 @@ static void runtime_init_once(void) {
   goc__exitfiles_init();
   void goc__debugaddr_init(void);   /* debugaddr.c */
   goc__debugaddr_init();
-  goc__retake_init();
   atomic_store(&s->started, true);
   goc__sysmon_start();
 }

@@ -306,6 +306,11 @@ struct goc_p {
   _Atomic(goc_g *) runnext;
   _Atomic uint32_t nexttick;         /* runnext Gs the owner took (owner
                                         writes, the monitor reads) */
+  /* The owner's take of runnext without a locked instruction (runq.c):
+   * its claim while it takes, and a thief's mark (GOC_RUNNEXT_CAS for
+   * good where there is no expedited membarrier: the owner CASes) */
+  _Atomic(goc_g *) runnext_taking;
+  _Atomic uint32_t runnext_thief;
   goc_p *link;                       /* idle list */
   /* caches (owner only) */
   goc_g *gfree[GOC_GCLASSES + 1];     /* by size class (1..GOC_GCLASSES) */
@@ -609,6 +614,25 @@ static inline void goc__runqput_next(goc_p *p, goc_g *g) {
   }
   (void)goc__runqput(p, g, true);
 }
+#define GOC_RUNNEXT_CAS 2u
+/* The owner takes its runnext G (NULL: none, or a thief took it). Plain
+ * loads and stores while no thief is at it; runq.c argues the protocol
+ * (runnext_steal is the thieves' side). */
+static inline goc_g *goc__runnext_take(goc_p *p) {
+  goc_g *g = atomic_load_explicit(&p->runnext, memory_order_relaxed);
+  if (!g) return NULL;
+  atomic_store_explicit(&p->runnext_taking, g, memory_order_relaxed);
+  atomic_signal_fence(memory_order_seq_cst);   /* claim, then look for thieves */
+  if (__builtin_expect(atomic_load_explicit(&p->runnext_thief, memory_order_acquire) == 0 &&
+                           atomic_load_explicit(&p->runnext, memory_order_relaxed) == g, 1)) {
+    atomic_store_explicit(&p->runnext, NULL, memory_order_relaxed);
+    atomic_store_explicit(&p->runnext_taking, NULL, memory_order_release);
+    return g;
+  }
+  bool mine = atomic_compare_exchange_strong(&p->runnext, &g, NULL);
+  atomic_store_explicit(&p->runnext_taking, NULL, memory_order_release);
+  return mine ? g : NULL;
+}
 goc_g *goc__runqget(goc_p *p, bool *inherit);
 goc_g *goc__runqsteal(goc_p *p, goc_p *victim, bool stealnext); /* any M */
 bool goc__runqempty(goc_p *p);                                  /* any M */
@@ -650,6 +674,11 @@ void goc__retake_init(void);   /* membarrier for the retake protocol */
 /* membarrier: every running thread of the process has passed a full fence
  * when it returns true (sysmon.c; false without kernel support). */
 bool goc__heavy_barrier(void);
+/* The same, only where it costs microseconds (PRIVATE_EXPEDITED): the
+ * fast paths that lean on it (chan.h's unlock, runnext's take) have their
+ * slow sides wait for it. false: not available, nothing done. */
+bool goc__heavy_barrier_expedited(void);
+bool goc__heavy_barrier_expedited_ok(void);   /* whether it is available */
 
 /* execute()'s side of the frame-scan protocol (gscan.c): after storing
  * GRUNNING, wait while a scanner is copying g's frames. */

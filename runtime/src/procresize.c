@@ -39,6 +39,8 @@ goc_p *goc__newp(int32_t id) {
   memset(p, 0, sizeof *p);
   p->id = id;
   goc__timers_init(p);
+  /* runq.c: without the expedited barrier the owner CASes runnext */
+  if (!goc__heavy_barrier_expedited_ok()) atomic_store(&p->runnext_thief, GOC_RUNNEXT_CAS);
   atomic_store(&p->status, GOC_P_RETIRED);
   return p;
 }

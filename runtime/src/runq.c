@@ -8,7 +8,32 @@
  *   - 0 <= tail - head <= GOC_RUNQ_SIZE at every instant.
  *   - runnext holds the G most recently readied by the P's running G; it
  *     runs next, inheriting the time slice (Go's behaviour). Only the owner
- *     stores a G there; thieves and the owner take it with CAS to NULL.
+ *     stores a G there; thieves take it with CAS to NULL, and so does the
+ *     owner's runqget.
+ *   - After a park or an end, the owner takes it without a locked
+ *     instruction (goc__runnext_take; the CAS was one of a channel
+ *     hand-off's five): it claims g (runnext_taking = g), then, with only
+ *     a compiler fence, loads runnext_thief and runnext again; if no thief
+ *     is marked and g is still there, it stores NULL and g is its own.
+ *     A thief (runnext_steal) marks runnext_thief (CAS 0 -> 1: one thief
+ *     at a time), runs membarrier(PRIVATE_EXPEDITED) when the P is
+ *     running, then CASes g out only if runnext_taking is not g, and
+ *     clears the mark. The barrier makes the owner's compiler fence a
+ *     full one, so of the claim and the mark at least one side sees the
+ *     other's: either the owner sees the mark and decides by CAS, as the
+ *     thieves do (a CAS against a CAS: one wins), or the thief sees the
+ *     claim and leaves g. A thief that took g before the owner's claim
+ *     has made runnext NULL, which the owner's second load sees (the
+ *     thief clears its mark with release after its CAS; a load of 0 that
+ *     does not see that clear came before the mark, so the barrier case
+ *     holds). The owner's plain NULL store can thus only overwrite its own
+ *     g, and its claim is cleared (release) after it, so a thief that
+ *     reads the claim cleared sees runnext NULL. A P that is not running
+ *     needs no barrier: its last owner's stores precede its status store,
+ *     and the next owner stores the status seq_cst (acquirep, the CASes
+ *     of syscall exit and reacquire) before it takes, so it sees the
+ *     mark. Without the expedited barrier runnext_thief is GOC_RUNNEXT_CAS
+ *     for good (goc__newp) and both sides CAS.
  *   - A thief takes from a running P only what its owner would not reach
  *     soon (runqgrab waits a moment and compares): a steal is never
  *     needed for progress, since the owner runs its whole queue anyway and
@@ -93,6 +118,26 @@ goc_g *goc__runqget(goc_p *p, bool *inherit) {
   }
 }
 
+/* Any M but p's owner: takes g from p's runnext, against the owner's
+ * goc__runnext_take (the file's invariants). Fails when another thief is
+ * at it: the G is left to that one. */
+static bool runnext_steal(goc_p *p, goc_g *g) {
+  uint32_t z = 0;
+  if (!atomic_compare_exchange_strong(&p->runnext_thief, &z, 1)) {
+    if (z != GOC_RUNNEXT_CAS) return false;
+    return atomic_compare_exchange_strong(&p->runnext, &g, NULL);   /* the owner CASes too */
+  }
+  bool won = false;
+  /* Not running: whoever makes p RUNNING next stores its status seq_cst
+   * (a full fence) and then sees the mark. Running: the barrier. */
+  if (atomic_load(&p->status) != GOC_P_RUNNING || goc__heavy_barrier_expedited()) {
+    if (atomic_load_explicit(&p->runnext_taking, memory_order_acquire) != g)
+      won = atomic_compare_exchange_strong(&p->runnext, &g, NULL);
+  }
+  atomic_store_explicit(&p->runnext_thief, 0, memory_order_release);
+  return won;
+}
+
 /* Any M. Grabs half of p's queue into batch[bh..] (a ring). */
 static uint32_t runqgrab(goc_p *p, _Atomic(goc_g *) *batch, uint32_t bh,
                          bool stealnext) {
@@ -134,8 +179,7 @@ static uint32_t runqgrab(goc_p *p, _Atomic(goc_g *) *batch, uint32_t bh,
           /* Gone: the owner runs its readied Gs itself. Looking again
            * slept 3 us on every new one while a pair handed off on that
            * P (a thousand sleeps a run of chan_sync at P=2). */
-          if (!atomic_compare_exchange_strong(&p->runnext, &next, NULL))
-            return 0;
+          if (!runnext_steal(p, next)) return 0;
           atomic_store_explicit(&batch[bh % GOC_RUNQ_SIZE], next,
                                 memory_order_relaxed);
           return 1;

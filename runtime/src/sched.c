@@ -507,9 +507,8 @@ static inline __attribute__((always_inline)) goc_g *handoff_next(goc_p *p) {
       atomic_load_explicit(&p->timer0when, memory_order_relaxed) != INT64_MAX ||
       atomic_load_explicit(&goc__sched.runqsize, memory_order_relaxed) > 0)
     return NULL;
-  goc_g *g = atomic_load_explicit(&p->runnext, memory_order_relaxed);
-  if (!g || !atomic_compare_exchange_strong(&p->runnext, &g, NULL)) return NULL;
-  goc__runnext_taken(p);
+  goc_g *g = goc__runnext_take(p);
+  if (g) goc__runnext_taken(p);
   return g;
 }
 

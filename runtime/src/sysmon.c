@@ -61,10 +61,24 @@ void goc__sigquit_dump(void);
 extern _Atomic int goc__exit_signal;   /* exitfiles.c: SIGINT/SIGTERM */
 void goc__exitfiles_signalled(void);
 
-static int membarrier_cmd;   /* 0: unavailable */
+/* 0: unavailable. Atomic: a plain thread may lock a channel, and read
+ * it, before the runtime's start-up has written it. */
+static _Atomic int membarrier_cmd;
 
 bool goc__heavy_barrier(void) {
-  return membarrier_cmd && syscall(SYS_membarrier, membarrier_cmd, 0, 0) == 0;
+  int cmd = atomic_load_explicit(&membarrier_cmd, memory_order_relaxed);
+  return cmd && syscall(SYS_membarrier, cmd, 0, 0) == 0;
+}
+
+bool goc__heavy_barrier_expedited(void) {
+  return atomic_load_explicit(&membarrier_cmd, memory_order_relaxed) ==
+             MEMBARRIER_CMD_PRIVATE_EXPEDITED &&
+         syscall(SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0) == 0;
+}
+
+bool goc__heavy_barrier_expedited_ok(void) {
+  return atomic_load_explicit(&membarrier_cmd, memory_order_relaxed) ==
+         MEMBARRIER_CMD_PRIVATE_EXPEDITED;
 }
 
 /* At start-up: the expedited barrier (IPIs to the CPUs running this
@@ -75,9 +89,9 @@ void goc__retake_init(void) {
   if (q < 0) return;
   if ((q & MEMBARRIER_CMD_PRIVATE_EXPEDITED) &&
       syscall(SYS_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED, 0, 0) == 0)
-    membarrier_cmd = MEMBARRIER_CMD_PRIVATE_EXPEDITED;
+    atomic_store(&membarrier_cmd, MEMBARRIER_CMD_PRIVATE_EXPEDITED);
   else if (q & MEMBARRIER_CMD_GLOBAL)
-    membarrier_cmd = MEMBARRIER_CMD_GLOBAL;
+    atomic_store(&membarrier_cmd, MEMBARRIER_CMD_GLOBAL);
 }
 
 /* p has run the G at schedtick t for two time slices, ignoring the preempt
