@@ -44,14 +44,13 @@ static long futex(_Atomic uint32_t *addr, int op, uint32_t val,
                  timeout, NULL, 0);
 }
 
-_Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ && sizeof(goc_chanlock) == 4 &&
-                   offsetof(goc_chanlock, held) == 0,
-               "held is the low half of the futex word");
-static inline bool word_held(uint32_t w) { return (w & 0xffff) != 0; }
+/* Packed words: every unlock reads one, a sleeper's registration writes
+ * one (rare), so a line shared by many slots stays in every cache. */
+_Atomic uint32_t goc__chanlock_sleepers[GOC_CHANLOCK_SLOTS];
 
 static bool try_take(goc_chanlock *l) {
-  uint16_t z = 0;
-  return atomic_compare_exchange_weak_explicit(&l->held, &z, 1, memory_order_acquire,
+  uint32_t z = 0;
+  return atomic_compare_exchange_weak_explicit(&l->v, &z, 1, memory_order_acquire,
                                                memory_order_relaxed);
 }
 
@@ -64,36 +63,24 @@ static bool try_take(goc_chanlock *l) {
  * instructions). */
 void goc__chanlock_slow(goc_chanlock *l) {
   for (int round = 0; round <= 4; round++) {
-    while (atomic_load_explicit(&l->held, memory_order_relaxed) == 0)
+    while (atomic_load_explicit(&l->v, memory_order_relaxed) == 0)
       if (try_take(l)) return;
     if (round < 4)
       for (int k = 0; k < 30; k++) __builtin_ia32_pause();
     else
       sched_yield();
   }
-  /* Saturated (65535 sleepers on one lock): go on yielding instead. */
-  uint16_t n = atomic_load_explicit(&l->sleepers, memory_order_relaxed);
-  do {
-    if (n == UINT16_MAX) {
-      while (!try_take(l)) sched_yield();
-      return;
-    }
-  } while (!atomic_compare_exchange_weak_explicit(&l->sleepers, &n, (uint16_t)(n + 1),
-                                                  memory_order_seq_cst, memory_order_relaxed));
+  _Atomic uint32_t *count = goc__chanlock_count(l);
+  atomic_fetch_add_explicit(count, 1, memory_order_seq_cst);
   bool fenced = goc__heavy_barrier_expedited();
   static const struct timespec ms = {0, 1000000};
-  for (;;) {
-    uint32_t w = atomic_load_explicit(&l->word, memory_order_relaxed);
-    if (!word_held(w)) {
-      if (try_take(l)) break;
-      continue;
-    }
-    futex(&l->word, FUTEX_WAIT, w, fenced ? NULL : &ms);
-  }
-  atomic_fetch_sub_explicit(&l->sleepers, 1, memory_order_relaxed);
+  while (!try_take(l))
+    if (atomic_load_explicit(&l->v, memory_order_relaxed) != 0)
+      futex(&l->v, FUTEX_WAIT, 1, fenced ? NULL : &ms);
+  atomic_fetch_sub_explicit(count, 1, memory_order_relaxed);
 }
 
-void goc__chanlock_wake(goc_chanlock *l) { futex(&l->word, FUTEX_WAKE, 1, NULL); }
+void goc__chanlock_wake(goc_chanlock *l) { futex(&l->v, FUTEX_WAKE, 1, NULL); }
 
 /* ---- per-thread record cache --------------------------------------------
  * Size classes by sudog count; above the largest, malloc/free. A thread's
@@ -412,7 +399,7 @@ static inline __attribute__((always_inline)) void unlock_wake(goc_chan *c, goc_s
   if (__builtin_expect(m != NULL && s->kind == GOC_SG_LONE, 1)) {
     goc_g *g = goc__lone_g(s);
     goc__chanunlock_keepp(&c->lock);
-    goc__ready_lockedp(m, g);
+    goc__ready_lockedp_inline(m, g);
     goc__unlockp();
     return;
   }

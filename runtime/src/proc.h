@@ -634,6 +634,25 @@ static inline goc_g *goc__runnext_take(goc_p *p) {
   return mine ? g : NULL;
 }
 goc_g *goc__runqget(goc_p *p, bool *inherit);
+/* goc__ready_lockedp, inline for its common case (a P, no trace, no block profile:
+ * the two hooks ready_on runs, sched.c), which a channel hand-off takes
+ * every time; the rest goes to goc__ready_lockedp. */
+extern bool goc__trace_on;                  /* trace.h */
+extern _Atomic bool goc__contention_on;     /* blockprof.h */
+static inline void goc__ready_lockedp_inline(goc_m *m, goc_g *g) {
+  goc_p *p = m->p;
+  if (__builtin_expect(p == NULL || goc__trace_on ||
+                           atomic_load_explicit(&goc__contention_on, memory_order_relaxed), 0)) {
+    goc__ready_lockedp(m, g);
+    return;
+  }
+  /* ready_on's status change, without its hooks */
+  if (atomic_load_explicit(goc__gstatus(g), memory_order_acquire) != GOC_GWAITING)
+    goc__throw("goc__ready: goroutine is not waiting");
+  atomic_store_explicit(goc__gstatus(g), GOC_GRUNNABLE, memory_order_release);
+  goc__runqput_next(p, g);
+  goc__wakep_next(p);
+}
 goc_g *goc__runqsteal(goc_p *p, goc_p *victim, bool stealnext); /* any M */
 bool goc__runqempty(goc_p *p);                                  /* any M */
 void goc__globrunqput(goc_g *g);             /* sched.lock held */

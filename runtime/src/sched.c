@@ -44,6 +44,7 @@
  */
 #include <sched.h>
 #include <stdlib.h>
+#include "chan.h"
 #include "proc.h"
 #include "trace.h"
 #include "blockprof.h"
@@ -588,7 +589,15 @@ next_g:;
     /* Off, nothing: a stale stamp is older than goc__contention_since. */
     if (__builtin_expect(goc__blockprof_on(), 0)) goc__gx(g)->wait_ticks = goc__cputicks();
     atomic_store_explicit(goc__gstatus(g), GOC_GWAITING, memory_order_release);
-    if (commit) commit(g, arg);
+    /* A send's or receive's commit (every hand-off parks with it),
+     * inline, with m at hand for the goc__unlockp that balances the
+     * lock's goc__lockp. */
+    if (commit == goc__chan_commit_unlock) {
+      goc__chanunlock_keepp(&((goc_chan *)arg)->lock);
+      goc__locks_add(m, -1);
+    } else if (commit) {
+      commit(g, arg);
+    }
     if ((g = handoff_next(p)) != NULL) {
       inherit = true;
       goto next_g;

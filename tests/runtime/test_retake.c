@@ -322,7 +322,7 @@ L1:;
   /* The sender holds the lock until its park commits, on a P. Holding it
    * while waiting for one is the bug; the monitor's retake of this M,
    * stuck on the lock, would hide it after a while, so look now. */
-  while (atomic_load(&lh_c->lock.held) != 0)
+  while (atomic_load(&lh_c->lock.v) != 0)
     CHECK(atomic_load(&goc__sched.npwait) == 0);
   if (!goc__chan_recv(g, lh_c, &f->v, NULL)) RT_SUSPEND(&f->fr, 2);
   if (0) {
