@@ -27,7 +27,7 @@
  * on average (longer blocks always). */
 extern _Atomic int64_t goc__blockprof_rate;
 /* Whether the block or the mutex profile records (one load for both). */
-extern _Atomic bool goc__contention_on;
+extern __attribute__((visibility("hidden"))) _Atomic bool goc__contention_on;   /* proc.h: GOC_HIDDEN */
 extern _Atomic uint64_t goc__contention_since;   /* cputicks when last turned on */
 static inline bool goc__blockprof_on(void) {
   return atomic_load_explicit(&goc__contention_on, memory_order_relaxed);

@@ -394,26 +394,25 @@ void goc_chan_close(goc_chan *c) {
 /* Unlocks c (locked, s dequeued and completed) and wakes s's owner; a
  * goroutine's lone wait is readied by this M still inside the lockp that
  * the channel lock took, not through goc__ready's own. */
-static inline __attribute__((always_inline)) void unlock_wake(goc_chan *c, goc_sudog *s) {
-  goc_m *m = goc__tls_m;
+static inline __attribute__((always_inline)) void unlock_wake(goc_m *m, goc_chan *c, goc_sudog *s) {
   if (__builtin_expect(m != NULL && s->kind == GOC_SG_LONE, 1)) {
     goc_g *g = goc__lone_g(s);
     goc__chanunlock_keepp(&c->lock);
     goc__ready_lockedp_inline(m, g);
-    goc__unlockp();
+    goc__unlockp_m(m);
     return;
   }
-  goc__chanunlock(&c->lock);
+  goc__chanunlock_m(m, &c->lock);
   goc__sudog_wake(s);
 }
 
-static inline __attribute__((always_inline)) void send_direct(goc_chan *c, goc_sudog *s, const void *elem) {
+static inline __attribute__((always_inline)) void send_direct(goc_m *m, goc_chan *c, goc_sudog *s, const void *elem) {
   goc__chan_give(c, s, elem);
-  unlock_wake(c, s);
+  unlock_wake(m, c, s);
 }
 
 /* Completes a receive from the dequeued sender s. c is locked; unlocks c. */
-static inline __attribute__((always_inline)) void recv_direct(goc_chan *c, goc_sudog *s, void *dst) {
+static inline __attribute__((always_inline)) void recv_direct(goc_m *m, goc_chan *c, goc_sudog *s, void *dst) {
   if (__builtin_expect(c->dataqsiz == 0, 1)) {
     /* goc__chan_take's unbuffered case, inline (gcc keeps the whole of it
      * out of line, with three saved registers). */
@@ -422,36 +421,36 @@ static inline __attribute__((always_inline)) void recv_direct(goc_chan *c, goc_s
   } else {
     goc__chan_take(c, s, dst);
   }
-  unlock_wake(c, s);
+  unlock_wake(m, c, s);
 }
 
 /* chansend and chanrecv are inlined into the goroutine entry points
  * (goc__chan_send, goc__chan_recv: block is constant there, and a
  * buffered transfer makes no call but the lock's), and called through
  * goc__chansend/goc__chanrecv everywhere else. */
-static inline __attribute__((always_inline)) int chansend(goc_chan *c, const void *elem, bool block, goc_g *g,
+static inline __attribute__((always_inline)) int chansend(goc_m *m, goc_chan *c, const void *elem, bool block, goc_g *g,
                                                           goc_sudog **out) {
   /* Not ready and not closed: a non-blocking send fails without the lock
    * (the argument: goc__chan_send_would_block in chan.h). */
   if (!block && goc__chan_send_would_block(c)) return 0;
 
-  goc__chanlock(&c->lock);
+  goc__chanlock_m(m, &c->lock);
   if (c->closed) {
-    goc__chanunlock(&c->lock);
+    goc__chanunlock_m(m, &c->lock);
     goc__panic_str("send on closed channel");
   }
   goc_sudog *s = goc__waitq_dequeue(&c->recvq);
   if (s) {
-    send_direct(c, s, elem);
+    send_direct(m, c, s, elem);
     return 1;
   }
   if (c->qcount < c->dataqsiz) {
     goc__chan_put(c, elem);
-    goc__chanunlock(&c->lock);
+    goc__chanunlock_m(m, &c->lock);
     return 1;
   }
   if (!block) {
-    goc__chanunlock(&c->lock);
+    goc__chanunlock_m(m, &c->lock);
     return 0;
   }
   s = single_waiter(g, c, (void *)elem, true);
@@ -460,7 +459,7 @@ static inline __attribute__((always_inline)) int chansend(goc_chan *c, const voi
   return 0;   /* c stays locked */
 }
 
-static inline __attribute__((always_inline)) int chanrecv(goc_chan *c, void *dst, bool *ok, bool block, goc_g *g,
+static inline __attribute__((always_inline)) int chanrecv(goc_m *m, goc_chan *c, void *dst, bool *ok, bool block, goc_g *g,
                                                           goc_sudog **out) {
   /* Not ready and not closed: fails without the lock (chan.h). */
   if (!block && goc__chan_nb_empty(c)) {
@@ -474,27 +473,27 @@ static inline __attribute__((always_inline)) int chanrecv(goc_chan *c, void *dst
     }
   }
 
-  goc__chanlock(&c->lock);
+  goc__chanlock_m(m, &c->lock);
   if (c->closed && c->qcount == 0) {
-    goc__chanunlock(&c->lock);
+    goc__chanunlock_m(m, &c->lock);
     goc__elem_clear(c, dst);
     if (ok) *ok = false;
     return 1;
   }
   goc_sudog *s = c->closed ? NULL : goc__waitq_dequeue(&c->sendq);
   if (s) {
-    recv_direct(c, s, dst);
+    recv_direct(m, c, s, dst);
     if (ok) *ok = true;
     return 1;
   }
   if (c->qcount > 0) {
     goc__chan_get(c, dst);
-    goc__chanunlock(&c->lock);
+    goc__chanunlock_m(m, &c->lock);
     if (ok) *ok = true;
     return 1;
   }
   if (!block) {
-    goc__chanunlock(&c->lock);
+    goc__chanunlock_m(m, &c->lock);
     return 0;
   }
   s = single_waiter(g, c, dst, false);
@@ -504,10 +503,10 @@ static inline __attribute__((always_inline)) int chanrecv(goc_chan *c, void *dst
 }
 
 int goc__chansend(goc_chan *c, const void *elem, bool block, goc_g *g, goc_sudog **out) {
-  return chansend(c, elem, block, g, out);
+  return chansend(goc__tls_m, c, elem, block, g, out);
 }
 int goc__chanrecv(goc_chan *c, void *dst, bool *ok, bool block, goc_g *g, goc_sudog **out) {
-  return chanrecv(c, dst, ok, block, g, out);
+  return chanrecv(goc__tls_m, c, dst, ok, block, g, out);
 }
 
 void goc__chan_commit_unlock(goc_g *g, void *arg) {
@@ -522,8 +521,9 @@ int goc__chan_send(goc_g *g, goc_chan *c, const void *elem) {
     return 0;
   }
   goc_sudog *s;
-  if (chansend(c, elem, true, g, &s)) return 1;
-  goc__park_g(g, GOC_WAIT_CHAN_SEND, goc__chan_commit_unlock, c);
+  goc_m *m = goc__tls_m;
+  if (chansend(m, c, elem, true, g, &s)) return 1;
+  goc__park_g_m(m, g, GOC_WAIT_CHAN_SEND, goc__chan_commit_unlock, c);
   return 0;
 }
 
@@ -537,8 +537,9 @@ int goc__chan_recv(goc_g *g, goc_chan *c, void *dst, bool *ok) {
     return 0;
   }
   goc_sudog *s;
-  if (chanrecv(c, dst, ok, true, g, &s)) return 1;
-  goc__park_g(g, GOC_WAIT_CHAN_RECV, goc__chan_commit_unlock, c);
+  goc_m *m = goc__tls_m;
+  if (chanrecv(m, c, dst, ok, true, g, &s)) return 1;
+  goc__park_g_m(m, g, GOC_WAIT_CHAN_RECV, goc__chan_commit_unlock, c);
   return 0;
 }
 

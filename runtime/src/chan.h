@@ -68,15 +68,16 @@ typedef struct goc_chanlock {
   _Atomic uint32_t v;
 } goc_chanlock;
 #define GOC_CHANLOCK_SLOTS 256
-extern _Atomic uint32_t goc__chanlock_sleepers[GOC_CHANLOCK_SLOTS];
+extern GOC_HIDDEN _Atomic uint32_t goc__chanlock_sleepers[GOC_CHANLOCK_SLOTS];
 static inline _Atomic uint32_t *goc__chanlock_count(goc_chanlock *l) {
   /* channels are malloc chunks of 96 bytes and more: drop the low bits */
   return &goc__chanlock_sleepers[((uintptr_t)l >> 5) % GOC_CHANLOCK_SLOTS];
 }
 void goc__chanlock_slow(goc_chanlock *l);
 void goc__chanlock_wake(goc_chanlock *l);
-static inline void goc__chanlock(goc_chanlock *l) {
-  goc__lockp();   /* inside the runtime while held: see goc__rt_lock */
+/* m: the caller's goc__tls_m (goc__lockp_m). */
+static inline void goc__chanlock_m(goc_m *m, goc_chanlock *l) {
+  goc__lockp_m(m);   /* inside the runtime while held: see goc__rt_lock */
   uint32_t z = 0;
   if (__builtin_expect(atomic_compare_exchange_strong_explicit(
                            &l->v, &z, 1, memory_order_acquire,
@@ -93,10 +94,12 @@ static inline void goc__chanunlock_keepp(goc_chanlock *l) {
   if (__builtin_expect(atomic_load_explicit(count, memory_order_relaxed) != 0, 0))
     goc__chanlock_wake(l);
 }
-static inline void goc__chanunlock(goc_chanlock *l) {
+static inline void goc__chanunlock_m(goc_m *m, goc_chanlock *l) {
   goc__chanunlock_keepp(l);
-  goc__unlockp();
+  goc__unlockp_m(m);
 }
+static inline void goc__chanlock(goc_chanlock *l) { goc__chanlock_m(goc__tls_m, l); }
+static inline void goc__chanunlock(goc_chanlock *l) { goc__chanunlock_m(goc__tls_m, l); }
 
 typedef struct goc_sudog goc_sudog;
 typedef struct goc_waitrec goc_waitrec;

@@ -71,6 +71,11 @@
 #include "goc_abi.h"
 #include "park.h"
 
+/* The runtime's own globals, read on every hand-off: hidden, so that the
+ * PIC library reaches each with one rip-relative access, not through the
+ * GOT (an extra instruction each; nothing outside libgoc names them). */
+#define GOC_HIDDEN __attribute__((visibility("hidden")))
+
 #define GOC_RUNQ_SIZE 256
 /* g->h.preempt: 1 the monitor's request (the G is requeued on the global
  * queue), GOC_PREEMPT_SPAWNER go_start's (proc.c; on the back of the P's
@@ -276,7 +281,7 @@ static inline size_t goc__chunk0_size(const goc_g *g) {
   return (size_t)g->cls * GOC_CHUNK0_STEP;
 }
 /* The main goroutine (main.c): the process exits when it ends. */
-extern goc_g *goc__main_gp;
+extern GOC_HIDDEN goc_g *goc__main_gp;
 
 /* A frame's function and file for traces; NULL when it has none. */
 static inline const char *goc__frame_func(const goc_frame *fr) {
@@ -421,7 +426,7 @@ typedef struct goc_sched {
   bool scheddetail;
 } goc_sched;
 
-extern goc_sched goc__sched;
+extern GOC_HIDDEN goc_sched goc__sched;
 
 /* Every G ever allocated, for dumps and profiles: the slabs, newest first
  * (all classes in one list), each with the Gs carved from it so far, every
@@ -515,9 +520,8 @@ static inline void goc__m_check(void) {
  * in goc__park_g_checked (sched.c), taken when any of them fails. */
 void goc__park_g_checked(goc_g *g, goc_wait_reason reason, goc_commit_fn commit,
                          void *arg);
-static inline void goc__park_g(goc_g *g, goc_wait_reason reason, goc_commit_fn commit,
-                               void *arg) {
-  goc_m *m = goc__tls_m;
+static inline void goc__park_g_m(goc_m *m, goc_g *g, goc_wait_reason reason,
+                                 goc_commit_fn commit, void *arg) {
   if (__builtin_expect(!m || g != goc__tls_g || m->park_pending ||
                            atomic_load_explicit(&m->detached, memory_order_relaxed), 0)) {
     goc__park_g_checked(g, reason, commit, arg);
@@ -528,11 +532,14 @@ static inline void goc__park_g(goc_g *g, goc_wait_reason reason, goc_commit_fn c
   m->park_commit = commit;
   m->park_arg = arg;
 }
+static inline void goc__park_g(goc_g *g, goc_wait_reason reason, goc_commit_fn commit,
+                               void *arg) {
+  goc__park_g_m(goc__tls_m, g, reason, commit, arg);
+}
 /* Around code that touches the current P's local state (run queue,
  * caches): the P cannot be retaken in between. Returns the P, or NULL on a
  * thread that is not an M or an M in syscall state. Nests. */
-static inline goc_p *goc__lockp(void) {
-  goc_m *m = goc__tls_m;
+static inline goc_p *goc__lockp_m(goc_m *m) {
   if (!m) return NULL;
   goc__locks_add(m, 1);
   atomic_signal_fence(memory_order_seq_cst);
@@ -541,12 +548,16 @@ static inline goc_p *goc__lockp(void) {
     goc__reacquirep_slow(m);
   return m->p;
 }
-static inline void goc__unlockp(void) {
-  goc_m *m = goc__tls_m;
+static inline void goc__unlockp_m(goc_m *m) {
   if (!m) return;
   atomic_signal_fence(memory_order_seq_cst);
   goc__locks_add(m, -1);
 }
+/* The same with the caller's goc__tls_m (NULL: not an M), which code that
+ * locks several times loads once: a load of it after an atomic is not
+ * folded into the one before. */
+static inline goc_p *goc__lockp(void) { return goc__lockp_m(goc__tls_m); }
+static inline void goc__unlockp(void) { goc__unlockp_m(goc__tls_m); }
 /* Every runtime lock (pthread mutexes here, channel locks in chan.h) is
  * taken inside goc__lockp: an M holding or acquiring one is inside the
  * runtime, so the monitor never retakes its P meanwhile, and an M that was
@@ -637,8 +648,8 @@ goc_g *goc__runqget(goc_p *p, bool *inherit);
 /* goc__ready_lockedp, inline for its common case (a P, no trace, no block profile:
  * the two hooks ready_on runs, sched.c), which a channel hand-off takes
  * every time; the rest goes to goc__ready_lockedp. */
-extern bool goc__trace_on;                  /* trace.h */
-extern _Atomic bool goc__contention_on;     /* blockprof.h */
+extern GOC_HIDDEN bool goc__trace_on;                  /* trace.h */
+extern GOC_HIDDEN _Atomic bool goc__contention_on;     /* blockprof.h */
 static inline void goc__ready_lockedp_inline(goc_m *m, goc_g *g) {
   goc_p *p = m->p;
   if (__builtin_expect(p == NULL || goc__trace_on ||
@@ -701,7 +712,7 @@ bool goc__heavy_barrier_expedited_ok(void);   /* whether it is available */
 
 /* execute()'s side of the frame-scan protocol (gscan.c): after storing
  * GRUNNING, wait while a scanner is copying g's frames. */
-extern _Atomic int goc__scan_active;
+extern GOC_HIDDEN _Atomic int goc__scan_active;
 void goc__scan_wait(goc_g *g);
 static inline void goc__scan_check(goc_g *g) {
   if (__builtin_expect(atomic_load_explicit(&goc__scan_active, memory_order_acquire), 0))
@@ -751,7 +762,7 @@ static inline uint32_t goc__ms_coarse(void) {
  * what dumps measure the wait against, one clock for both. Reading the
  * clock itself on every park was ~20 of a channel hand-off's ~480
  * instructions. */
-extern _Atomic uint32_t goc__ms_now;
+extern GOC_HIDDEN _Atomic uint32_t goc__ms_now;
 static inline uint32_t goc__ms_monitor(void) {
   return atomic_load_explicit(&goc__ms_now, memory_order_relaxed);
 }

@@ -22,7 +22,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-extern bool goc__trace_on;
+extern __attribute__((visibility("hidden"))) bool goc__trace_on;   /* proc.h: GOC_HIDDEN */
 
 /* What each kind means, and what name, detail and n carry. */
 typedef enum {
