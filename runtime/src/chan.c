@@ -38,49 +38,38 @@
 #define STORE(p, v) __atomic_store_n((p), (v), __ATOMIC_RELAXED)
 
 /* ---- the lock ----------------------------------------------------------- */
-static long futex(_Atomic uint32_t *addr, int op, uint32_t val,
-                  const struct timespec *timeout) {
+static long futex(_Atomic uint32_t *addr, int op, uint32_t val) {
   return syscall(SYS_futex, (uint32_t *)addr, op | FUTEX_PRIVATE_FLAG, val,
-                 timeout, NULL, 0);
-}
-
-/* Packed words: every unlock reads one, a sleeper's registration writes
- * one (rare), so a line shared by many slots stays in every cache. */
-_Atomic uint32_t goc__chanlock_sleepers[GOC_CHANLOCK_SLOTS];
-
-static bool try_take(goc_chanlock *l) {
-  uint32_t z = 0;
-  return atomic_compare_exchange_weak_explicit(&l->v, &z, 1, memory_order_acquire,
-                                               memory_order_relaxed);
+                 NULL, NULL, 0);
 }
 
 /* Go's lock2 policy: a waiter tries only while the lock reads free, so it
  * does not pull the lock's cache line away from the holder on every PAUSE
  * (re-reading after each PAUSE, 64 times, made contended channels 2-4x
  * slower than Go); between checks it spins 30 PAUSEs, four times, then
- * yields the CPU once, then registers as a sleeper and sleeps on the futex
- * (chan.h has the protocol that keeps the unlock free of locked
- * instructions). */
+ * yields the CPU once, then sleeps on the futex. A waiter that has slept
+ * takes the lock as 2, so the next unlock wakes the others. */
 void goc__chanlock_slow(goc_chanlock *l) {
-  for (int round = 0; round <= 4; round++) {
-    while (atomic_load_explicit(&l->v, memory_order_relaxed) == 0)
-      if (try_take(l)) return;
-    if (round < 4)
-      for (int k = 0; k < 30; k++) __builtin_ia32_pause();
-    else
-      sched_yield();
+  uint32_t wait = 1;
+  for (;;) {
+    for (int round = 0; round <= 4; round++) {
+      while (atomic_load_explicit(&l->v, memory_order_relaxed) == 0) {
+        uint32_t z = 0;
+        if (atomic_compare_exchange_weak_explicit(&l->v, &z, wait, memory_order_acquire, memory_order_relaxed))
+          return;
+      }
+      if (round < 4)
+        for (int k = 0; k < 30; k++) __builtin_ia32_pause();
+      else
+        sched_yield();
+    }
+    if (atomic_exchange_explicit(&l->v, 2, memory_order_acquire) == 0) return;
+    wait = 2;
+    futex(&l->v, FUTEX_WAIT, 2);
   }
-  _Atomic uint32_t *count = goc__chanlock_count(l);
-  atomic_fetch_add_explicit(count, 1, memory_order_seq_cst);
-  bool fenced = goc__heavy_barrier_expedited();
-  static const struct timespec ms = {0, 1000000};
-  while (!try_take(l))
-    if (atomic_load_explicit(&l->v, memory_order_relaxed) != 0)
-      futex(&l->v, FUTEX_WAIT, 1, fenced ? NULL : &ms);
-  atomic_fetch_sub_explicit(count, 1, memory_order_relaxed);
 }
 
-void goc__chanlock_wake(goc_chanlock *l) { futex(&l->v, FUTEX_WAKE, 1, NULL); }
+void goc__chanlock_wake(goc_chanlock *l) { futex(&l->v, FUTEX_WAKE, 1); }
 
 /* ---- per-thread record cache --------------------------------------------
  * Size classes by sudog count; above the largest, malloc/free. A thread's

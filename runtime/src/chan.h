@@ -34,45 +34,17 @@
 #include "park.h"
 #include "proc.h"
 
-/* ---- channel lock: a futex mutex whose unlock takes no locked instruction
+/* ---- channel lock: a three-state futex mutex (Drepper's "mutex 2") ------
  * It has no owner, so a scheduler commit running on the same M may release a
  * lock the step took (never another thread: the M's lock count, goc__lockp,
- * must balance). v is 0 (unlocked) or 1 (locked), and the futex; the
- * threads registered to sleep on it are counted outside the channel, in
- * goc__chanlock_sleepers at the lock's hash (shared by the locks that
- * collide there, which costs them a spurious FUTEX_WAKE now and then): an
- * unlocker reads the count after its unlocking store, when the channel
- * may already have been locked, freed and reused by another thread.
- *
- * The protocol (an asymmetric Dekker; every hand-off unlocks twice, and the
- * exchange the unlock used to be was two of its five locked instructions):
- *   unlocker: store v = 0 (release); compiler fence; load the count, and
- *             FUTEX_WAKE one if it is not 0.
- *   sleeper:  count += 1 (a locked add); membarrier(PRIVATE_EXPEDITED);
- *             then, until it takes the lock, FUTEX_WAIT while v is 1;
- *             count -= 1 once it has the lock.
- * The membarrier makes every running thread of the process pass a full
- * fence, so the unlocker's compiler fence acts as one: of an unlocker's
- * store and a sleeper's increment, at least one side sees the other's.
- * Either the unlock sees the count and wakes, or its v = 0 is visible to
- * the sleeper's reads after the barrier (its FUTEX_WAIT returns at once,
- * or its CAS takes the lock). An unlock of a section locked after the
- * increment (a locked CAS, after it in the total order) always sees it.
- * So no wake-up is lost while the sleeper stays registered, however many
- * times it waits. Without the expedited membarrier (old kernels, seccomp,
- * before the runtime's start-up registered it) a sleeper waits at most a
- * millisecond at a time instead: a lost wake-up then costs that much,
- * never a hang. (The FUTEX_WAKE itself may reach a freed channel's word,
- * as the exchange's did: a spurious wake-up of whoever waits there.) */
+ * must balance). 0: unlocked, 1: locked, 2: locked with sleepers.
+ * (An unlock by a plain store, with sleepers that registered and ran
+ * membarrier, was tried and taken back: the exchange it saved did not show
+ * in the hand-off's time, and contended channels lost up to 2x to the
+ * barriers and the wake-ups: bench/NOTES.md.) */
 typedef struct goc_chanlock {
   _Atomic uint32_t v;
 } goc_chanlock;
-#define GOC_CHANLOCK_SLOTS 256
-extern GOC_HIDDEN _Atomic uint32_t goc__chanlock_sleepers[GOC_CHANLOCK_SLOTS];
-static inline _Atomic uint32_t *goc__chanlock_count(goc_chanlock *l) {
-  /* channels are malloc chunks of 96 bytes and more: drop the low bits */
-  return &goc__chanlock_sleepers[((uintptr_t)l >> 5) % GOC_CHANLOCK_SLOTS];
-}
 void goc__chanlock_slow(goc_chanlock *l);
 void goc__chanlock_wake(goc_chanlock *l);
 /* m: the caller's goc__tls_m (goc__lockp_m). */
@@ -88,10 +60,8 @@ static inline void goc__chanlock_m(goc_m *m, goc_chanlock *l) {
 /* The lock word only: the caller stays inside goc__lockp (its
  * goc__unlockp follows). */
 static inline void goc__chanunlock_keepp(goc_chanlock *l) {
-  _Atomic uint32_t *count = goc__chanlock_count(l);
-  atomic_store_explicit(&l->v, 0, memory_order_release);
-  atomic_signal_fence(memory_order_seq_cst);   /* the protocol above */
-  if (__builtin_expect(atomic_load_explicit(count, memory_order_relaxed) != 0, 0))
+  if (__builtin_expect(atomic_exchange_explicit(&l->v, 0, memory_order_release)
+                           != 1, 0))
     goc__chanlock_wake(l);
 }
 static inline void goc__chanunlock_m(goc_m *m, goc_chanlock *l) {

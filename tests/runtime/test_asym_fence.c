@@ -1,6 +1,7 @@
-/* The two protocols whose fast side takes no locked instruction and whose
- * slow side runs membarrier (chan.h's lock, runq.c's runnext take),
- * hammered from plain threads: nothing lost, nothing taken twice. */
+/* runq.c's runnext take, whose owner side takes no locked instruction and
+ * whose thief side runs membarrier, and chan.h's lock on its futex path
+ * (holders that sleep), hammered from plain threads: nothing lost, nothing
+ * taken twice. */
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
@@ -8,8 +9,8 @@
 #include "rt_test.h"
 #include "chan.h"
 
-/* ---- the channel lock: holders that sleep make the others register as
- * sleepers on the futex; a lost wake-up hangs the case (its timeout) ---- */
+/* ---- the channel lock: holders that sleep send the others to the futex;
+ * a lost wake-up hangs the case (its timeout) ---- */
 enum { LOCKERS = 6, LOCK_ITERS = 20000 };
 static goc_chanlock lk;
 static long counter;
@@ -29,7 +30,7 @@ static void *locker(void *arg) {
 
 static void case_chanlock(void) {
   setenv("GOC_MAXPROCS", "1", 1);
-  goc__runtime_init();   /* registers the expedited membarrier */
+  goc__runtime_init();
   pthread_t t[LOCKERS];
   for (uintptr_t i = 0; i < LOCKERS; i++) CHECK(pthread_create(&t[i], NULL, locker, (void *)i) == 0);
   for (int i = 0; i < LOCKERS; i++) pthread_join(t[i], NULL);
