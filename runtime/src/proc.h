@@ -705,8 +705,8 @@ void goc__retake_init(void);   /* membarrier for the retake protocol */
  * when it returns true (sysmon.c; false without kernel support). */
 bool goc__heavy_barrier(void);
 /* The same, only where it costs microseconds (PRIVATE_EXPEDITED): the
- * fast paths that lean on it (chan.h's unlock, runnext's take) have their
- * slow sides wait for it. false: not available, nothing done. */
+ * fast path that leans on it (runnext's take, runq.c) has its slow side,
+ * a thief, wait for it. false: not available, nothing done. */
 bool goc__heavy_barrier_expedited(void);
 bool goc__heavy_barrier_expedited_ok(void);   /* whether it is available */
 

@@ -61,8 +61,8 @@ void goc__sigquit_dump(void);
 extern _Atomic int goc__exit_signal;   /* exitfiles.c: SIGINT/SIGTERM */
 void goc__exitfiles_signalled(void);
 
-/* 0: unavailable. Atomic: a plain thread may lock a channel, and read
- * it, before the runtime's start-up has written it. */
+/* 0: unavailable. Atomic: read by the thieves of runnext (runq.c) on any
+ * M as well as here. */
 static _Atomic int membarrier_cmd;
 
 bool goc__heavy_barrier(void) {
