@@ -44,6 +44,13 @@
  */
 #ifndef GOC_ABI_H
 #define GOC_ABI_H
+/* A system header to the programs that include it: its own code does not
+ * meet a project's strict warning flags (-Wdeclaration-after-statement,
+ * -Wconversion, -Wpadded, ...) as the project's code does. libgoc's own
+ * build (GOC__RUNTIME_BUILD) keeps its warnings. */
+#ifndef GOC__RUNTIME_BUILD
+#pragma GCC system_header
+#endif
 
 #include "goc.h"
 

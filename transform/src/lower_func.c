@@ -19,7 +19,63 @@
 static const char *frame_name(const fninfo *fn) { return fn->is_main ? "main" : fn->name; }
 static const char *step_name(const fninfo *fn) { return fn->is_main ? "goc_main" : fn->name; }
 
+/* Around generated code: the warnings a project's strict flags give about
+ * how the lowering writes C (declarations after statements, a temp's
+ * statement expression re-declaring a local, padding, goto past an
+ * initialiser, C++ compatibility of the forward declarations) say nothing
+ * about the user's code; -Werror must not fail on them. The ones about
+ * what the user wrote (-Wformat, -Wconversion on the user's expressions,
+ * ...) stay on. The unused and uninitialised ones are the step function's
+ * own: every local has a twin and a copy in the locals area. */
+static void generated_begin(buf *out, bool step) {
+  buf_puts(out, "\n#if defined(__clang__)\n#pragma clang diagnostic push\n"
+                "#pragma clang diagnostic ignored \"-Wdeclaration-after-statement\"\n"
+                "#pragma clang diagnostic ignored \"-Wshadow\"\n"
+                "#pragma clang diagnostic ignored \"-Wpadded\"\n"
+                "#pragma clang diagnostic ignored \"-Wc++-compat\"\n"
+                "#pragma clang diagnostic ignored \"-Wcast-qual\"\n"
+                "#pragma clang diagnostic ignored \"-Wredundant-decls\"\n"
+                "#pragma clang diagnostic ignored \"-Wmissing-prototypes\"\n"
+                "#pragma clang diagnostic ignored \"-Wswitch-default\"\n"
+                "#pragma clang diagnostic ignored \"-Wswitch-enum\"\n");
+  if (step)
+    buf_puts(out, "#pragma clang diagnostic ignored \"-Wunused-variable\"\n"
+                  "#pragma clang diagnostic ignored \"-Wunused-local-typedef\"\n"
+                  "#pragma clang diagnostic ignored \"-Wuninitialized\"\n"
+                  "#pragma clang diagnostic ignored \"-Wsometimes-uninitialized\"\n"
+                  "#pragma clang diagnostic ignored \"-Wunused-label\"\n"
+                  "#pragma clang diagnostic ignored \"-Wimplicit-fallthrough\"\n");
+  buf_puts(out, "#elif defined(__GNUC__)\n#pragma GCC diagnostic push\n"
+                "#pragma GCC diagnostic ignored \"-Wdeclaration-after-statement\"\n"
+                "#pragma GCC diagnostic ignored \"-Wshadow\"\n"
+                "#pragma GCC diagnostic ignored \"-Wpadded\"\n"
+                "#pragma GCC diagnostic ignored \"-Wc++-compat\"\n"
+                "#pragma GCC diagnostic ignored \"-Wcast-qual\"\n"
+                "#pragma GCC diagnostic ignored \"-Wredundant-decls\"\n"
+                "#pragma GCC diagnostic ignored \"-Wmissing-prototypes\"\n"
+                "#pragma GCC diagnostic ignored \"-Wmissing-declarations\"\n"
+                "#pragma GCC diagnostic ignored \"-Wnested-externs\"\n"
+                "#pragma GCC diagnostic ignored \"-Wjump-misses-init\"\n"
+                "#pragma GCC diagnostic ignored \"-Wswitch-default\"\n"
+                "#pragma GCC diagnostic ignored \"-Wswitch-enum\"\n");
+  if (step)
+    buf_puts(out, "#pragma GCC diagnostic ignored \"-Wunused-variable\"\n"
+                  "#pragma GCC diagnostic ignored \"-Wunused-local-typedefs\"\n"
+                  "#pragma GCC diagnostic ignored \"-Wunused-but-set-variable\"\n"
+                  "#pragma GCC diagnostic ignored \"-Wmaybe-uninitialized\"\n"
+                  "#pragma GCC diagnostic ignored \"-Wuninitialized\"\n"
+                  "#pragma GCC diagnostic ignored \"-Wunused-label\"\n"
+                  "#pragma GCC diagnostic ignored \"-Wimplicit-fallthrough\"\n");
+  buf_puts(out, "#endif\n");
+}
+
+static void generated_end(buf *out) {
+  buf_puts(out, "#if defined(__clang__)\n#pragma clang diagnostic pop\n#elif defined(__GNUC__)\n"
+                "#pragma GCC diagnostic pop\n#endif\n");
+}
+
 void emit_frame_decl(fninfo *fn, buf *out) {
+  generated_begin(out, false);
   buf_printf(out, "\nstruct %s__frame { goc_frame goc_hdr; %s};\n", frame_name(fn), fn->fields);
   buf_printf(out, "%sint %s__step(goc_g *goc_cur, goc_frame *goc_frp);\n",
              fn->is_static || fn->is_main ? "static " : "", step_name(fn));
@@ -28,6 +84,7 @@ void emit_frame_decl(fninfo *fn, buf *out) {
   /* the function's record (goc_abi.h): what its frames point to */
   buf_printf(out, "%sconst goc_fninfo %s__fi;\n", fn->is_static || fn->is_main ? "static " : "extern ", frame_name(fn));
   emit_gofn_decl(fn, out, false);
+  generated_end(out);
 }
 
 
@@ -158,21 +215,7 @@ static char *lower_function_once(program *p, const source *s, fninfo *fn, const 
 
   buf out = {0};
   const char *fr = frame_name(fn);
-  buf_puts(&out, "\n#if defined(__clang__)\n#pragma clang diagnostic push\n"
-                 "#pragma clang diagnostic ignored \"-Wunused-variable\"\n"
-                 "#pragma clang diagnostic ignored \"-Wunused-local-typedef\"\n"
-                 "#pragma clang diagnostic ignored \"-Wuninitialized\"\n"
-                 "#pragma clang diagnostic ignored \"-Wsometimes-uninitialized\"\n"
-                 "#pragma clang diagnostic ignored \"-Wunused-label\"\n"
-                 "#pragma clang diagnostic ignored \"-Wimplicit-fallthrough\"\n"
-                 "#elif defined(__GNUC__)\n#pragma GCC diagnostic push\n"
-                 "#pragma GCC diagnostic ignored \"-Wunused-variable\"\n"
-                 "#pragma GCC diagnostic ignored \"-Wunused-local-typedefs\"\n"
-                 "#pragma GCC diagnostic ignored \"-Wunused-but-set-variable\"\n"
-                 "#pragma GCC diagnostic ignored \"-Wmaybe-uninitialized\"\n"
-                 "#pragma GCC diagnostic ignored \"-Wuninitialized\"\n"
-                 "#pragma GCC diagnostic ignored \"-Wunused-label\"\n"
-                 "#pragma GCC diagnostic ignored \"-Wimplicit-fallthrough\"\n#endif\n");
+  generated_begin(&out, true);
   emit_line(&fx, fn->def, &out);
   buf_printf(&out, "%sint %s__step(goc_g *goc_cur, goc_frame *goc_frp) {\n", fn->is_static || fn->is_main ? "static " : "",
              step_name(fn));
@@ -260,13 +303,12 @@ static char *lower_function_once(program *p, const source *s, fninfo *fn, const 
     else buf_printf(&out, ";\nreturn GOC__ARENA_ROUND(sizeof(struct %s__frame));\n}\n", fr);
   }
   buf_free(&decls);
-  buf_puts(&out, "#if defined(__clang__)\n#pragma clang diagnostic pop\n#elif defined(__GNUC__)\n"
-                 "#pragma GCC diagnostic pop\n#endif\n");
   if (!fn->lifted) {
     emit_line(&fx, fn->def, &out);
     emit_c_entry(s, fn, &out);
     emit_gofn_decl(fn, &out, true);
   }
+  generated_end(&out);
   if (spills_out) {
     *nslots_out = fx.nslots;
     *spills_out = xcalloc((size_t)fx.nslots + 1, sizeof(int));
