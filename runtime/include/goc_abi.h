@@ -392,16 +392,45 @@ static inline _Bool goc__chan_recv_would_block(goc_chan *c) {
   return goc__chan_nb_empty(c) &&
          __atomic_load_n(&((const goc__chan_view *)(void *)c)->closed, __ATOMIC_SEQ_CST) == 0;
 }
-/* The lowered one-case select: the check here, the rest in the runtime
- * (which does not check again). */
+/* The lowered one-case select: the check here, the rest in the runtime.
+ * The same checks as goc__chan_recv/send_would_block (c not nil), read
+ * as one word that is 0 when the operation would block (a waiting peer's
+ * pointer, or the filled or free slots) and branched on once: the _Bool
+ * of the composed checks cost a sete and a test each, and a branch to
+ * join. */
+static inline int goc__chan_recv_ready(goc_chan *c) {
+  const goc__chan_view *v = (const goc__chan_view *)(void *)c;
+  if (!c) return 0;
+  __SIZE_TYPE__ ready = v->dataqsiz == 0
+                            ? (__SIZE_TYPE__)__atomic_load_n(&v->sendq_first, __ATOMIC_SEQ_CST)
+                            : __atomic_load_n(&v->qcount, __ATOMIC_SEQ_CST);
+  return __builtin_expect(ready != 0, 0) || __atomic_load_n(&v->closed, __ATOMIC_SEQ_CST) != 0;
+}
+static inline int goc__chan_send_ready(goc_chan *c) {
+  const goc__chan_view *v = (const goc__chan_view *)(void *)c;
+  if (!c) return 0;
+  __SIZE_TYPE__ room = v->dataqsiz == 0
+                           ? (__SIZE_TYPE__)__atomic_load_n(&v->recvq_first, __ATOMIC_SEQ_CST)
+                           : v->dataqsiz - __atomic_load_n(&v->qcount, __ATOMIC_SEQ_CST);
+  return __builtin_expect(room != 0, 0) || __atomic_load_n(&v->closed, __ATOMIC_SEQ_CST) != 0;
+}
 static inline int goc__chan_tryrecv_inline(goc_chan *c, void *dst, _Bool *ok) {
-  if (!c || goc__chan_recv_would_block(c)) return 0;
-  return goc__chan_tryrecv(c, dst, ok);
+  return goc__chan_recv_ready(c) && goc__chan_tryrecv(c, dst, ok);
 }
 static inline int goc__chan_trysend_inline(goc_chan *c, const void *elem) {
-  if (!c || goc__chan_send_would_block(c)) return 0;
-  return goc__chan_trysend(c, elem);
+  return goc__chan_send_ready(c) && goc__chan_trysend(c, elem);
 }
+/* The same for a value that no case's evaluation can change (a literal, a
+ * name): it is copied to the C stack (a try-op never parks) only once the
+ * send can happen, where a copy in the frame was stored every time. */
+#define GOC__TRYSEND_VALUE(c, T, val)                                       \
+  ({                                                                        \
+    goc_chan *goc__c = (c);                                                 \
+    goc__chan_send_ready(goc__c) && ({                                      \
+      T goc__v = (val);                                                     \
+      goc__chan_trysend(goc__c, &goc__v);                                   \
+    });                                                                     \
+  })
 
 /* ---- blocking runtime functions -----------------------------------------
  * For every GOC_BLOCKING function  R goc_X(A...)  of goc.h there is

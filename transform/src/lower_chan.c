@@ -218,6 +218,8 @@ typedef struct scase {
   int index;           /* position in the runtime's case array */
   int xfer;            /* slot */
   char *chan_text;     /* a one-case select's channel, as a goc_chan * */
+  char *send_value;    /* a one-case select's send value, if read at the try-op */
+  bool stable;         /* a one-case select's channel and value: neither can change the other */
 } scase;
 
 void lower_select(fnctx *fx, TSNode n, buf *out) {
@@ -273,6 +275,7 @@ void lower_select(fnctx *fx, TSNode n, buf *out) {
       TSNode val = sc->is_send ? node_field(sc->op, "value") : chnode;
       bool stable = node_is(chnode, "identifier") &&
                     (node_is(val, "identifier") || node_is(val, "number_literal") || node_is(val, "char_literal"));
+      sc->stable = stable;
       if (!stable) {
         int h = new_temp_typed(fx, "goc_chan *", true);
         buf_printf(out, "goc_L->%s = %s;\n", fx->slots[h].cname, sc->chan_text);
@@ -287,8 +290,12 @@ void lower_select(fnctx *fx, TSNode n, buf *out) {
     free(gc);
     if (sc->is_send) {
       char *v = lower_expr(fx, node_field(sc->op, "value"), out);
-      buf_printf(out, "goc_L->%s = %s;\n", xn, v);
-      free(v);
+      if (nonblocking && sc->stable)   /* read at the try-op, in the same order */
+        sc->send_value = v;
+      else {
+        buf_printf(out, "goc_L->%s = %s;\n", xn, v);
+        free(v);
+      }
     }
     free(ch);
   }
@@ -299,10 +306,19 @@ void lower_select(fnctx *fx, TSNode n, buf *out) {
     for (int i = 0; i < nall; i++)
       if (!cs[i].is_default) one = &cs[i];
     const char *xn = fx->slots[one->xfer].cname;
-    if (one->is_send)
+    /* A try-op never parks, so what it reads and writes may live on the C
+       stack: a stable value is copied only on the path that sends, and a
+       received value no case reads is not stored at all, where stores to
+       goc_L each time round a polling loop were not removable. */
+    if (one->is_send && one->send_value)
+      try_op = xasprintf("GOC__TRYSEND_VALUE(%s, __typeof__(goc_L->%s), %s) ? 0 : -1", one->chan_text, xn,
+                         one->send_value);
+    else if (one->is_send)
       try_op = xasprintf("goc__chan_trysend_inline(%s, &goc_L->%s) ? 0 : -1", one->chan_text, xn);
-    else
+    else if (node_is(one->op, "receive_assignment") || node_is(one->op, "receive_declaration"))
       try_op = xasprintf("goc__chan_tryrecv_inline(%s, &goc_L->%s, &goc_L->%s) ? 0 : -1", one->chan_text, xn, rokn);
+    else
+      try_op = xasprintf("goc__chan_tryrecv_inline(%s, ((void *)0), ((void *)0)) ? 0 : -1", one->chan_text);
     if (!one->is_send && is_temporary_after(fx, node_field(one->op, "channel"))) {
       /* the channel is freed before the case runs: keep the answer */
       buf_printf(out, "goc_L->%s = %s;\n", chn, try_op);
@@ -356,6 +372,9 @@ void lower_select(fnctx *fx, TSNode n, buf *out) {
     buf_puts(out, "} break;\n");
   }
   buf_puts(out, "}\n");
-  for (int i = 0; i < nall; i++) free(cs[i].chan_text);
+  for (int i = 0; i < nall; i++) {
+    free(cs[i].chan_text);
+    free(cs[i].send_value);
+  }
   free(cs);
 }
