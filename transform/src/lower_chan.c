@@ -290,16 +290,21 @@ void lower_select(fnctx *fx, TSNode n, buf *out) {
     free(gc);
     if (sc->is_send) {
       char *v = lower_expr(fx, node_field(sc->op, "value"), out);
-      if (nonblocking && sc->stable)   /* read at the try-op, in the same order */
+      if (nonblocking && sc->stable) {   /* read at the try-op, in the same order */
         sc->send_value = v;
-      else {
+      } else {
         buf_printf(out, "goc_L->%s = %s;\n", xn, v);
         free(v);
       }
     }
     free(ch);
   }
-  emit_line(fx, n, out);
+  /* a send value read at the try-op: its conversion's diagnostics at the
+     case, as the store's were */
+  TSNode line_at = n;
+  for (int i = 0; i < nall; i++)
+    if (cs[i].send_value) line_at = cs[i].op;
+  emit_line(fx, line_at, out);
   scase *one = NULL;
   char *try_op = NULL;   /* nonblocking: the switch's own expression */
   if (nonblocking) {
