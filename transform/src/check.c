@@ -670,13 +670,9 @@ int check_lowered(const char *out_name, const char *text, char **flags, int nfla
         unsigned spo = 0;
         clang_getSpellingLocation(loc, &spf, NULL, NULL, &spo);
         if (spf && sf && clang_File_isEqual(spf, sf)) so = spo;
-        if (sl && output_line_is_generated(text, sl)) {
-          unsigned tc = token_column(fname, line, text, so);
-          c = tc ? tc : clamp_column(fname, line, 100000);
-        } else if (sl) {
-          unsigned tc = token_column(fname, line, text, so);
-          if (tc) c = tc;
-        }
+        unsigned tc = sl ? token_column(fname, line, text, so) : 0;
+        if (tc) c = tc;
+        else if (sl && output_line_is_generated(text, sl)) c = clamp_column(fname, line, 100000);
       }
       if (!strncmp(m, "chan_", 5) && strstr(m, " of something that is not a channel")) {
         /* at the builtin's name */
