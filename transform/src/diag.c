@@ -49,12 +49,10 @@ static void fatal_cleanup(void) {
   for (int i = 0; i < nfatal_outputs; i++) unlink(fatal_outputs[i]);
   nfatal_outputs = 0;
   if (fatal_rm_dir && !getenv("GOC_KEEP")) driver_rm_rf(fatal_rm_dir);   /* fork + exec: no allocation here */
-  if (fatal_rm_overlay) {
-    char *v[] = {"rm", "-rf", (char *)fatal_rm_overlay, NULL};
-    run_argv(v);
-  }
-  if (fatal_rm_input) {
-    char *v[] = {"rm", "-rf", (char *)fatal_rm_input, NULL};
+  const char *trees[] = {fatal_rm_overlay, fatal_rm_input};
+  for (int i = 0; i < 2; i++) {
+    if (!trees[i]) continue;
+    char *v[] = {"rm", "-rf", (char *)trees[i], NULL};
     run_argv(v);
   }
   fatal_unlink = fatal_rm_dir = fatal_rm_overlay = fatal_rm_input = NULL;

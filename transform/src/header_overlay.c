@@ -125,15 +125,15 @@ void overlay_free(overlay *o) {
 overlay *overlay_make(const char *path, const char *input, size_t inlen, char **headers, int nheaders,
                       bool *has_marks) {
   char **raw = xcalloc((size_t)nheaders + 1, sizeof *raw);
+  char **marked = xcalloc((size_t)nheaders + 1, sizeof *marked);
   size_t *len = xcalloc((size_t)nheaders + 1, sizeof *len);
   bool needed = false;
   for (int i = 0; i < nheaders; i++) {
     raw[i] = read_all(headers[i], &len[i]);
     if (!raw[i]) continue;
     /* a fall-through comment is reason enough: the preprocessor drops it */
-    char *m = premark(raw[i], len[i], true);
-    needed |= memcmp(m, raw[i], len[i]) != 0;
-    free(m);
+    marked[i] = premark(raw[i], len[i], true);
+    needed |= memcmp(marked[i], raw[i], len[i]) != 0;
   }
   overlay *o = NULL;
   if (needed) {
@@ -146,9 +146,7 @@ overlay *overlay_make(const char *path, const char *input, size_t inlen, char **
     for (int i = 0; i < nheaders && ok; i++) {
       if (!raw[i]) continue;
       for (size_t k = 0; k + 1 < len[i] && !*has_marks; k++) *has_marks = raw[i][k] == '@' && raw[i][k + 1] == '@';
-      char *m = premark(raw[i], len[i], true);
-      ok = mirror(o, headers[i], true, m, len[i], NULL);
-      free(m);
+      ok = mirror(o, headers[i], true, marked[i], len[i], NULL);
     }
     /* the input already opens with the .goc's own line marker */
     ok = ok && mirror(o, path, false, input, inlen, &o->main);
@@ -159,8 +157,12 @@ overlay *overlay_make(const char *path, const char *input, size_t inlen, char **
       o = NULL;
     }
   }
-  for (int i = 0; i < nheaders; i++) free(raw[i]);
+  for (int i = 0; i < nheaders; i++) {
+    free(raw[i]);
+    free(marked[i]);
+  }
   free(raw);
+  free(marked);
   free(len);
   return o;
 }

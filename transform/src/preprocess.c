@@ -495,6 +495,13 @@ static char *run_pp(char **flags, int nflags, const char *dir, const char *inc, 
   return pp;
 }
 
+/* write_input's file and directory, gone. */
+static void remove_input(const char *path, const char *dir) {
+  unlink(path);
+  rmdir(dir);
+  diag_cleanup_input(NULL);
+}
+
 /* The premarked text as a file alone in a new directory. The preprocessor
  * looks for a quoted include in the including file's directory first, and
  * for stdin that is the working directory, ahead of every -iquote: a .goc
@@ -502,7 +509,6 @@ static char *run_pp(char **flags, int nflags, const char *dir, const char *inc, 
  * (git's reftable/tree.c, built from git's top directory), got the other.
  * Here that first look finds nothing, and -iquote DIR, the .goc's own
  * directory, comes next, as for a .c file. NULL if it cannot be written. */
-static void remove_input(const char *path, const char *dir);
 static char *write_input(const buf *text, char **dir) {
   const char *base = getenv("TMPDIR");
   *dir = xasprintf("%s/goc-input-XXXXXX", base && *base ? base : "/tmp");
@@ -526,12 +532,6 @@ static char *write_input(const buf *text, char **dir) {
     return NULL;
   }
   return path;
-}
-
-static void remove_input(const char *path, const char *dir) {
-  unlink(path);
-  rmdir(dir);
-  diag_cleanup_input(NULL);
 }
 
 /* -D__BASE_FILE__="path": $CC -E reads a copy, or the overlay's, but
