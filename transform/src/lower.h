@@ -134,6 +134,7 @@ extern program *rewrite_program;   /* for go statements in plain functions */
 fninfo *called_goroutine(fnctx *fx, TSNode call);
 
 /* analyse.c */
+bool attribute_names_cleanup(const source *s, TSNode attr);   /* names cleanup (or __cleanup__) */
 void analyse_function(fnctx *fx);
 int slot_of_ident(const fnctx *fx, TSNode ident);   /* -1 if not a local */
 bool in_opaque(const fnctx *fx, uint32_t pos);
@@ -188,8 +189,6 @@ bool bounded_nest(fnctx *fx, TSNode for_stmt);
 
 /* lower_expr.c */
 bool has_susp(fnctx *fx, TSNode n);
-/* analyse.c: an attribute specifier that names cleanup (or __cleanup__) */
-bool attribute_names_cleanup(const source *s, TSNode attr);
 char *lower_expr(fnctx *fx, TSNode n, buf *out);       /* pre-statements to out */
 void lower_expr_discard(fnctx *fx, TSNode n, buf *out); /* an expression statement */
 

@@ -27,45 +27,47 @@ static const char *step_name(const fninfo *fn) { return fn->is_main ? "goc_main"
  * what the user wrote (-Wformat, -Wconversion on the user's expressions,
  * ...) stay on. The unused and uninitialised ones are the step function's
  * own: every local has a twin and a copy in the locals area. */
+enum { FOR_GCC = 1, FOR_CLANG = 2, FOR_BOTH = 3 };
+static const struct generated_warning {
+  const char *name;
+  unsigned char compilers;
+  bool step_only;
+} generated_warnings[] = {
+    {"-Wdeclaration-after-statement", FOR_BOTH, false},
+    {"-Wshadow", FOR_BOTH, false},
+    {"-Wpadded", FOR_BOTH, false},
+    {"-Wc++-compat", FOR_BOTH, false},
+    {"-Wcast-qual", FOR_BOTH, false},
+    {"-Wredundant-decls", FOR_BOTH, false},
+    {"-Wmissing-prototypes", FOR_BOTH, false},
+    {"-Wmissing-declarations", FOR_GCC, false},
+    {"-Wnested-externs", FOR_GCC, false},
+    {"-Wjump-misses-init", FOR_GCC, false},
+    {"-Wswitch-default", FOR_BOTH, false},
+    {"-Wswitch-enum", FOR_BOTH, false},
+    {"-Wunused-variable", FOR_BOTH, true},
+    {"-Wunused-local-typedef", FOR_CLANG, true},
+    {"-Wunused-local-typedefs", FOR_GCC, true},
+    {"-Wunused-but-set-variable", FOR_GCC, true},
+    {"-Wmaybe-uninitialized", FOR_GCC, true},
+    {"-Wuninitialized", FOR_BOTH, true},
+    {"-Wsometimes-uninitialized", FOR_CLANG, true},
+    {"-Wunused-label", FOR_BOTH, true},
+    {"-Wimplicit-fallthrough", FOR_BOTH, true},
+};
+
 static void generated_begin(buf *out, bool step) {
-  buf_puts(out, "\n#if defined(__clang__)\n#pragma clang diagnostic push\n"
-                "#pragma clang diagnostic ignored \"-Wdeclaration-after-statement\"\n"
-                "#pragma clang diagnostic ignored \"-Wshadow\"\n"
-                "#pragma clang diagnostic ignored \"-Wpadded\"\n"
-                "#pragma clang diagnostic ignored \"-Wc++-compat\"\n"
-                "#pragma clang diagnostic ignored \"-Wcast-qual\"\n"
-                "#pragma clang diagnostic ignored \"-Wredundant-decls\"\n"
-                "#pragma clang diagnostic ignored \"-Wmissing-prototypes\"\n"
-                "#pragma clang diagnostic ignored \"-Wswitch-default\"\n"
-                "#pragma clang diagnostic ignored \"-Wswitch-enum\"\n");
-  if (step)
-    buf_puts(out, "#pragma clang diagnostic ignored \"-Wunused-variable\"\n"
-                  "#pragma clang diagnostic ignored \"-Wunused-local-typedef\"\n"
-                  "#pragma clang diagnostic ignored \"-Wuninitialized\"\n"
-                  "#pragma clang diagnostic ignored \"-Wsometimes-uninitialized\"\n"
-                  "#pragma clang diagnostic ignored \"-Wunused-label\"\n"
-                  "#pragma clang diagnostic ignored \"-Wimplicit-fallthrough\"\n");
-  buf_puts(out, "#elif defined(__GNUC__)\n#pragma GCC diagnostic push\n"
-                "#pragma GCC diagnostic ignored \"-Wdeclaration-after-statement\"\n"
-                "#pragma GCC diagnostic ignored \"-Wshadow\"\n"
-                "#pragma GCC diagnostic ignored \"-Wpadded\"\n"
-                "#pragma GCC diagnostic ignored \"-Wc++-compat\"\n"
-                "#pragma GCC diagnostic ignored \"-Wcast-qual\"\n"
-                "#pragma GCC diagnostic ignored \"-Wredundant-decls\"\n"
-                "#pragma GCC diagnostic ignored \"-Wmissing-prototypes\"\n"
-                "#pragma GCC diagnostic ignored \"-Wmissing-declarations\"\n"
-                "#pragma GCC diagnostic ignored \"-Wnested-externs\"\n"
-                "#pragma GCC diagnostic ignored \"-Wjump-misses-init\"\n"
-                "#pragma GCC diagnostic ignored \"-Wswitch-default\"\n"
-                "#pragma GCC diagnostic ignored \"-Wswitch-enum\"\n");
-  if (step)
-    buf_puts(out, "#pragma GCC diagnostic ignored \"-Wunused-variable\"\n"
-                  "#pragma GCC diagnostic ignored \"-Wunused-local-typedefs\"\n"
-                  "#pragma GCC diagnostic ignored \"-Wunused-but-set-variable\"\n"
-                  "#pragma GCC diagnostic ignored \"-Wmaybe-uninitialized\"\n"
-                  "#pragma GCC diagnostic ignored \"-Wuninitialized\"\n"
-                  "#pragma GCC diagnostic ignored \"-Wunused-label\"\n"
-                  "#pragma GCC diagnostic ignored \"-Wimplicit-fallthrough\"\n");
+  static const struct { const char *test, *pragma; unsigned char bit; } compilers[] = {
+      {"#if defined(__clang__)", "clang", FOR_CLANG}, {"#elif defined(__GNUC__)", "GCC", FOR_GCC}};
+  buf_putc(out, '\n');
+  for (int c = 0; c < 2; c++) {
+    buf_printf(out, "%s\n#pragma %s diagnostic push\n", compilers[c].test, compilers[c].pragma);
+    for (size_t i = 0; i < sizeof generated_warnings / sizeof generated_warnings[0]; i++) {
+      const struct generated_warning *w = &generated_warnings[i];
+      if ((w->compilers & compilers[c].bit) && (step || !w->step_only))
+        buf_printf(out, "#pragma %s diagnostic ignored \"%s\"\n", compilers[c].pragma, w->name);
+    }
+  }
   buf_puts(out, "#endif\n");
 }
 
