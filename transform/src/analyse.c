@@ -161,17 +161,23 @@ static TSNode asm_label_of(TSNode decl, TSNode d) {
   return node_is(next, "gnu_asm_expression") && ts_node_eq(node_parent(next), decl) ? next : (TSNode){0};
 }
 
+/* Past the word `cleanup` (or `__cleanup__`) in an attribute's text t, or
+ * NULL. */
+static const char *after_cleanup_word(const char *t) {
+  for (const char *q = t; *q;) {
+    if (!(isalnum((unsigned char)*q) || *q == '_')) { q++; continue; }
+    const char *e = q;
+    while (isalnum((unsigned char)*e) || *e == '_') e++;
+    if ((e - q == 7 && !strncmp(q, "cleanup", 7)) || (e - q == 11 && !strncmp(q, "__cleanup__", 11))) return e;
+    q = e;
+  }
+  return NULL;
+}
+
 /* An attribute specifier that names `cleanup` (or `__cleanup__`). */
 bool attribute_names_cleanup(const source *s, TSNode attr) {
   char *t = node_text(s, attr);
-  bool found = false;
-  for (char *q = t; *q && !found;) {
-    if (!(isalnum((unsigned char)*q) || *q == '_')) { q++; continue; }
-    char *e = q;
-    while (isalnum((unsigned char)*e) || *e == '_') e++;
-    found = (e - q == 7 && !strncmp(q, "cleanup", 7)) || (e - q == 11 && !strncmp(q, "__cleanup__", 11));
-    q = e;
-  }
+  bool found = after_cleanup_word(t) != NULL;
   free(t);
   return found;
 }
@@ -649,6 +655,60 @@ static bool may_suspend_within(fnctx *fx, TSNode n, uint32_t from, uint32_t to) 
   return r;
 }
 
+/* The function f of a cleanup(f) attribute, or NULL when its argument is
+ * not a plain name. */
+static char *cleanup_function(const source *s, TSNode attr) {
+  char *t = node_text(s, attr);
+  char *r = NULL;
+  const char *q = after_cleanup_word(t);
+  while (q && isspace((unsigned char)*q)) q++;
+  if (q && *q++ == '(') {
+    while (isspace((unsigned char)*q)) q++;
+    const char *e = q;
+    while (isalnum((unsigned char)*e) || *e == '_') e++;
+    const char *z = e;
+    while (isspace((unsigned char)*z)) z++;
+    if (e > q && !isdigit((unsigned char)*q) && *z == ')') r = xstrndup(q, (size_t)(e - q));
+  }
+  free(t);
+  return r;
+}
+
+/* C runs a local's cleanup whenever its scope is left, and a goroutine
+ * function leaves its step function at every suspension: a cleanup local
+ * whose scope holds a suspension (or that lives in the frame, as an array
+ * or an address-taken local) loses its attribute, and the lowering calls
+ * f(&v) at each exit of its scope instead (lower_stmt.c, emit_cleanups).
+ * Then all of the function's cleanup locals are managed so, so that an
+ * exit runs them innermost first, as C does. */
+static void manage_cleanups(fnctx *fx, TSNode body) {
+  bool any = false;
+  for (int i = 0; i < fx->nslots && !any; i++) {
+    slot *sl = &fx->slots[i];
+    if (ts_node_is_null(sl->cleanup) || sl->in_place || sl->is_shadow || sl->is_static) continue;
+    any = sl->in_L || may_suspend_within(fx, body, sl->decl_byte, sl->scope_end);
+  }
+  if (!any) return;
+  for (int i = 0; i < fx->nslots; i++) {
+    slot *sl = &fx->slots[i];
+    if (ts_node_is_null(sl->cleanup) || sl->in_place || sl->is_shadow || sl->is_static) continue;
+    sl->cleanup_managed = true;
+    sl->cleanup_fn = cleanup_function(fx->s, sl->cleanup);
+    TSNode up = node_parent(sl->decl_node);
+    bool in_for_init = node_is(up, "for_statement") && ts_node_eq(node_field(up, "initializer"), sl->decl_node);
+    if (fx->quiet || sl->cleanup_refused) continue;
+    if (in_for_init) {
+      sl->cleanup_refused = true;
+      diag_error(fx->s, sl->cleanup,
+                 "local '%s' of goroutine function '%s' has the cleanup attribute in a for loop's first clause, where "
+                 "the function can block (declare it before the loop, or in its body)", sl->name, fx->fn->name);
+    } else if (!sl->cleanup_fn) {
+      sl->cleanup_refused = true;
+      diag_error(fx->s, sl->cleanup, "cleanup argument of local '%s' is not a function name", sl->name);
+    }
+  }
+}
+
 /* A local of sl's name is declared inside sl's scope, and the function may
  * suspend in that inner scope: there, sl is out of C's reach under its own
  * name (its spill and reload could not name it). */
@@ -752,15 +812,7 @@ void analyse_function(fnctx *fx) {
   /* parameters may have their address taken too: map the parameter names
      by resolving identifiers in the body (done by the walk). */
   walk_scoped(&w, body);
-  for (int i = 0; i < fx->nslots && !fx->quiet; i++) {
-    slot *sl = &fx->slots[i];
-    if (ts_node_is_null(sl->cleanup) || !sl->in_L) continue;
-    sl->cleanup_refused = true;
-    diag_error(fx->s, sl->cleanup,
-               "local '%s' of goroutine function '%s' has the cleanup attribute, but as an array or a local whose "
-               "address is taken it lives in the goroutine's frame, where no cleanup runs (declare it in a plain C "
-               "function)", sl->name, fx->fn->name);
-  }
+  manage_cleanups(fx, body);
   /* Local types are hoisted to one scope: two of one name cannot be. */
   {
     char **seen = NULL;
@@ -835,7 +887,9 @@ void analyse_function(fnctx *fx) {
       free(td);
       free(tname);
       sl->align = buf_take(&align);
+      fx->drop_cleanup = sl->cleanup_managed;   /* called by the lowering instead */
       sl->decl = var_decl(fx, sl, RW_DECL, NULL);
+      fx->drop_cleanup = false;
     }
   }
   /* temps are declared after the hoisted locals, as they are created */
@@ -927,7 +981,7 @@ void live_push(fnctx *fx, int k) {
 
 bool slot_live_after(const fnctx *fx, int k, uint32_t pos) {
   const slot *sl = &fx->slots[k];
-  if (fx->has_goto) return true;
+  if (fx->has_goto || sl->cleanup_managed) return true;   /* a cleanup reads it at its scope's end */
   for (int i = 0; i < sl->nrefs; i++)
     if (sl->refs[i] > pos) return true;
   /* a loop around pos may read it again in a later iteration */

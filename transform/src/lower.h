@@ -57,7 +57,9 @@ typedef struct slot {
   bool is_shadow;      /* declared inside a go { } block: not the spawner's */
   int nspills;         /* suspension points that spill it (lower_stmt.c) */
   bool in_place;       /* declared in a statement expression with no suspension: kept there, by its name */
-  TSNode cleanup;      /* its __attribute__((cleanup(f))), or null: refused in scope of a suspension */
+  TSNode cleanup;      /* its __attribute__((cleanup(f))), or null */
+  bool cleanup_managed;   /* the attribute is dropped, and the lowering calls cleanup_fn(&v) at each exit of its scope */
+  char *cleanup_fn;
   bool cleanup_refused;
   uint32_t *refs;      /* byte positions of the identifiers naming it */
   int nrefs;
@@ -97,6 +99,7 @@ typedef struct fnctx {
   uint32_t (*opaque_span)[2];  /* statement expressions whose locals stay in place */
   int nopaque_span;
   bool has_goto;       /* a goto anywhere: liveness falls back to visibility */
+  bool drop_cleanup;   /* rewriting a managed cleanup local's declaration: without its attribute */
   /* The start of the outermost statement being lowered: its expressions'
    * residuals run after their pre-statements, so any reference from here
    * on may be read after a suspension inside it. */
@@ -200,6 +203,7 @@ void emit_line(fnctx *fx, TSNode n, buf *out);
  * goc__call / goc__preempt). */
 void emit_frame_line(fnctx *fx, TSNode n, buf *out);
 void emit_suspend(fnctx *fx, TSNode at, buf *out);
+void emit_block_cleanups(fnctx *fx, TSNode block, buf *out);   /* at the end of a block */
 void emit_preempt_check(fnctx *fx, TSNode at, buf *out);
 
 /* lower_chan.c */

@@ -214,6 +214,7 @@ static char *lower_function_once(program *p, const source *s, fninfo *fn, const 
   kids_named(fbody, &ks);
   for (uint32_t i = 0; i < ks.n; i++) lower_stmt(&fx, ks.at[i], &body);
   kids_free(&ks);
+  emit_block_cleanups(&fx, fbody, &body);
 
   buf out = {0};
   const char *fr = frame_name(fn);
@@ -332,6 +333,7 @@ static char *lower_function_once(program *p, const source *s, fninfo *fn, const 
     free(fx.slots[i].align);
     free(fx.slots[i].decl);
     free(fx.slots[i].refs);
+    free(fx.slots[i].cleanup_fn);
   }
   free(fx.loops_span);
   free(fx.slots);

@@ -101,7 +101,7 @@ static int suspension(fnctx *fx, uint32_t pos, uint32_t inner, int line, buf *sp
   int k = ++fx->nresume;
   for (int i = 0; i < fx->nslots; i++) {
     slot *sl = &fx->slots[i];
-    if (!ts_node_is_null(sl->cleanup) && !sl->cleanup_refused && !fx->quiet && visible_at(sl, pos) &&
+    if (!ts_node_is_null(sl->cleanup) && !sl->cleanup_managed && !sl->cleanup_refused && !fx->quiet && visible_at(sl, pos) &&
         sl->decl_byte < inner) {
       /* C runs a cleanup whenever its scope is left, and a suspension
          leaves the step function */
@@ -174,6 +174,94 @@ static char *slot_ref(fnctx *fx, int k) {
   return sl->in_L ? xasprintf("(goc_L->%s)", sl->fname) : xstrdup(sl->cname);
 }
 
+
+/* Calls the cleanup of each managed cleanup local (analyse.c) that a jump
+ * from byte `from` to byte `to` leaves the scope of, innermost (the last
+ * declared) first, as C does; to == UINT32_MAX leaves them all (return). */
+static void emit_cleanups(fnctx *fx, uint32_t from, uint32_t to, buf *out) {
+  uint32_t below = UINT32_MAX;
+  for (;;) {
+    int next = -1;
+    for (int i = 0; i < fx->nslots; i++) {
+      const slot *sl = &fx->slots[i];
+      if (!sl->cleanup_managed || !sl->cleanup_fn || !visible_at(sl, from) || visible_at(sl, to)) continue;
+      if (sl->decl_byte < below && (next < 0 || sl->decl_byte > fx->slots[next].decl_byte)) next = i;
+    }
+    if (next < 0) return;
+    char *ref = slot_ref(fx, next);
+    buf_printf(out, "%s(&%s);\n", fx->slots[next].cleanup_fn, ref);
+    free(ref);
+    below = fx->slots[next].decl_byte;
+  }
+}
+
+void emit_block_cleanups(fnctx *fx, TSNode block, buf *out) {
+  emit_cleanups(fx, ts_node_end_byte(block) - 1, ts_node_end_byte(block), out);
+}
+
+/* The statement a break (or, with loops_only, a continue) at n leaves, or
+ * a null node. */
+static TSNode jump_target(TSNode n, bool loops_only) {
+  for (TSNode p = node_parent(n); !ts_node_is_null(p); p = node_parent(p)) {
+    TSSymbol t = ts_node_symbol(p);
+    if (sym_is(t, "for_statement") || sym_is(t, "while_statement") || sym_is(t, "do_statement") ||
+        sym_is(t, "for_range_statement"))
+      return p;
+    if (!loops_only && (sym_is(t, "switch_statement") || sym_is(t, "select_statement"))) return p;
+    if (sym_is(t, "function_definition") || sym_is(t, "go_statement")) break;
+  }
+  return (TSNode){0};
+}
+
+/* The byte where label `name` of the function is defined, or UINT32_MAX. */
+static uint32_t label_position(const source *s, TSNode n, const char *name) {
+  if (node_is(n, "labeled_statement")) {
+    char *l = node_text(s, node_field(n, "label"));
+    bool hit = !strcmp(l, name);
+    free(l);
+    if (hit) return ts_node_start_byte(n);
+  }
+  if (node_is(n, "go_statement")) return UINT32_MAX;   /* another function's labels */
+  kids ks;
+  kids_named(n, &ks);
+  uint32_t r = UINT32_MAX;
+  for (uint32_t i = 0; i < ks.n && r == UINT32_MAX; i++) r = label_position(s, ks.at[i], name);
+  kids_free(&ks);
+  return r;
+}
+
+/* Before a break, continue or goto: the cleanups of the scopes it leaves. */
+static void emit_jump_cleanups(fnctx *fx, TSNode n, buf *out) {
+  uint32_t from = ts_node_start_byte(n), to;
+  if (node_is(n, "goto_statement")) {
+    TSNode label = node_field(n, "label");
+    if (ts_node_is_null(label)) {
+      for (int i = 0; i < fx->nslots; i++) {
+        const slot *sl = &fx->slots[i];
+        if (!sl->cleanup_managed || !visible_at(sl, from) || fx->quiet) continue;
+        diag_error(fx->s, n,
+                   "computed goto in the scope of local '%s', whose cleanup attribute goc calls at each exit of its "
+                   "scope (in goroutine function '%s'); a computed goto's target is unknown", sl->name, fx->fn->name);
+        return;
+      }
+      return;
+    }
+    char *name = node_text(fx->s, label);
+    to = label_position(fx->s, node_field(fx->fn->def, "body"), name);
+    free(name);
+  } else {
+    bool is_continue = node_is(n, "continue_statement");
+    TSNode target = jump_target(n, is_continue);
+    if (ts_node_is_null(target)) return;
+    if (is_continue) {
+      TSNode body = node_field(target, "body");
+      to = ts_node_end_byte(ts_node_is_null(body) ? target : body);
+    } else {
+      to = ts_node_end_byte(target);
+    }
+  }
+  emit_cleanups(fx, from, to, out);
+}
 
 /* Each local where the source declares it, then its initialiser, in order
  * (int a = 1, b = a + <-c;). */
@@ -375,6 +463,7 @@ static void lower_return(fnctx *fx, TSNode n, buf *out) {
       free(v);
     }
   }
+  emit_cleanups(fx, ts_node_start_byte(n), UINT32_MAX, out);   /* after the value, as C */
   buf_puts(out, "return GOC_DONE;\n}\n");
 }
 
@@ -398,12 +487,15 @@ static void lower_stmt_inner(fnctx *fx, TSNode n, buf *out) {
   if (sym_is(t, "comment")) return;
   if (!sym_is(t, "compound_statement") && !sym_is(t, "labeled_statement") && !sym_is(t, "case_statement"))
     emit_line(fx, n, out);
+  if (sym_is(t, "break_statement") || sym_is(t, "continue_statement") || sym_is(t, "goto_statement"))
+    emit_jump_cleanups(fx, n, out);
   if (sym_is(t, "compound_statement")) {
     buf_puts(out, "{\n");
     kids ks;
     kids_named(n, &ks);
     for (uint32_t i = 0; i < ks.n; i++) lower_stmt(fx, ks.at[i], out);
     kids_free(&ks);
+    emit_block_cleanups(fx, n, out);
     buf_puts(out, "}\n");
   } else if (sym_is(t, "declaration")) {
     if (calls_panicking(fx->s, n)) emit_frame_line(fx, n, out);
