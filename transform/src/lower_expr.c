@@ -293,6 +293,7 @@ static char *lower_statement_expression(fnctx *fx, TSNode n, buf *out, bool want
       fx->nlive = mark;
     }
   }
+  emit_block_cleanups(fx, block, out);   /* after the value is taken, as C */
   buf_puts(out, "}\n");
   return res ? res : xstrdup("((void)0)");
 }
