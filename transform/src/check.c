@@ -108,9 +108,12 @@ static bool output_line_is_generated(const char *text, unsigned n) {
  * 0 when the token is generated or not on the line. */
 static bool is_word(char c) { return isalnum((unsigned char)c) || c == '_'; }
 
+static unsigned punctuator_column(const char *path, unsigned line, const char *text, size_t off);
+
 static unsigned token_column(const char *path, unsigned line, const char *text, size_t off) {
   size_t len = strlen(text);
-  if (off >= len || !(is_word(text[off]) || text[off] == '"' || text[off] == '\'')) return 0;
+  if (off >= len) return 0;
+  if (!(is_word(text[off]) || text[off] == '"' || text[off] == '\'')) return punctuator_column(path, line, text, off);
   size_t e = off;
   if (text[off] == '"' || text[off] == '\'') {
     char q = text[off];
@@ -143,6 +146,45 @@ static unsigned token_column(const char *path, unsigned line, const char *text, 
   return col;
 }
 
+/* A punctuator's column (clang points at the `.` of a bad member access):
+ * the same punctuator right after the word that precedes it in the
+ * generated line, at that word's k-th occurrence in the .goc line or a
+ * later one (an earlier occurrence may be a declaration the lowering
+ * moved). 0 when there is no such word. */
+static unsigned punctuator_column(const char *path, unsigned line, const char *text, size_t off) {
+  size_t ls = off;
+  while (ls > 0 && text[ls - 1] != '\n') ls--;
+  size_t we = off;
+  while (we > ls && text[we - 1] == ' ') we--;
+  /* a local in the frame is written (goc_L->NAME): the word is NAME */
+  if (we > ls && text[we - 1] == ')') {
+    size_t q = we - 1;
+    while (q > ls && is_word(text[q - 1])) q--;
+    if (q >= ls + 8 && !strncmp(text + q - 8, "(goc_L->", 8)) we--;
+  }
+  size_t ws = we;
+  while (ws > ls && is_word(text[ws - 1])) ws--;
+  if (ws == we || (we - ws >= 4 && !strncmp(text + ws, "goc_", 4))) return 0;
+  size_t wl = we - ws, pl = 0;
+  while (text[off + pl] && !is_word(text[off + pl]) && !isspace((unsigned char)text[off + pl]) && pl < 3) pl++;
+  int k = 0;
+  for (size_t i = ls; i + wl <= ws; i++)
+    if (!strncmp(text + i, text + ws, wl) && (i == 0 || !is_word(text[i - 1])) && !is_word(text[i + wl])) k++;
+  char *src = source_line(path, line);
+  if (!src) return 0;
+  unsigned col = 0;
+  int seen = 0;
+  for (size_t i = 0; src[i] && !col; i++) {
+    if (strncmp(src + i, text + ws, wl) || (i > 0 && is_word(src[i - 1])) || is_word(src[i + wl])) continue;
+    if (seen++ < k) continue;
+    size_t j = i + wl;
+    while (src[j] == ' ' || src[j] == '\t') j++;
+    if (!strncmp(src + j, text + off, pl)) col = (unsigned)j + 1;
+  }
+  free(src);
+  return col;
+}
+
 /* The output's columns are those of generated or preprocessed text: one
  * past the end of the .goc line becomes the line's first token. */
 static unsigned clamp_column(const char *path, unsigned line, unsigned col) {
@@ -157,12 +199,37 @@ static unsigned clamp_column(const char *path, unsigned line, unsigned col) {
 
 /* The lowering's own names out of a message: 'typeof (goc_t3)' (aka 'int')
  * is 'int'; initializing 'typeof (goc_t4->c)' (aka 'T') is passing
- * argument 'c' of type 'T'; struct f__frame is f's call. */
+ * argument 'c' of type 'T'; struct f__frame is f's call; the tag a local
+ * of an anonymous struct type is given (struct goc__anon123) is gcc's
+ * struct <anonymous>; the second local type of a name, T__goc4, is T. */
 static char *user_words(const char *msg) {
   buf b = {0};
   for (const char *p = msg; *p;) {
-    if (!strncmp(p, "initializing 'typeof (goc_", 26) || !strncmp(p, "'typeof (goc_", 13) ||
-        !strncmp(p, "assigning to 'typeof (goc_", 26)) {
+    if (!strncmp(p, "goc__anon", 9) && isdigit((unsigned char)p[9])) {
+      buf_puts(&b, "<anonymous>");
+      for (p += 9; isdigit((unsigned char)*p); p++) {}
+      continue;
+    }
+    if (!strncmp(p, "__goc", 5) && isdigit((unsigned char)p[5]) && p > msg &&
+        (isalnum((unsigned char)p[-1]) || p[-1] == '_')) {
+      const char *q = p + 5;
+      while (isdigit((unsigned char)*q)) q++;
+      if (!(isalnum((unsigned char)*q) || *q == '_')) { p = q; continue; }
+    }
+    if (!strncmp(p, "'goc_T", 6) && isdigit((unsigned char)p[6])) {
+      /* a local's type as the lowering names it at the top: 'goc_T3' (aka 'int[3]') is 'int[3]' */
+      const char *q = p + 6;
+      while (isdigit((unsigned char)*q)) q++;
+      const char *te = !strncmp(q, "' (aka '", 8) ? strchr(q + 8, '\'') : NULL;
+      if (te && te[1] == ')') {
+        buf_printf(&b, "'%.*s'", (int)(te - q - 8), q + 8);
+        p = te + 2;
+        continue;
+      }
+    }
+    /* a local declared by the lowering as typeof (NAME): its type, as C says it */
+    if (!strncmp(p, "initializing 'typeof (", 22) || !strncmp(p, "'typeof (", 9) ||
+        !strncmp(p, "assigning to 'typeof (", 22)) {
       bool init = p[0] == 'i', assign = p[0] == 'a';
       const char *q = strchr(p, '\'');
       const char *close = q ? strstr(q, ")'") : NULL;
@@ -176,6 +243,8 @@ static char *user_words(const char *msg) {
                                                             : xasprintf("%.*s", tl, t);
           t = ty;
           te = ty + strlen(ty);
+          /* a temp of goc's is no argument of the user's */
+          if (arrow && arrow < close && !strncmp(arrow + 2, "goc_", 4)) arrow = NULL;
           if (init && arrow && arrow < close)
             buf_printf(&b, "passing argument '%.*s' of type '%.*s' from", (int)(close - arrow - 2), arrow + 2,
                        (int)(te - t), t);

@@ -349,6 +349,7 @@ void lower_select(fnctx *fx, TSNode n, buf *out) {
     buf_printf(out, "case %d: {\n", sc->index);
     if (!sc->is_default && !sc->is_send) {
       const char *xn = fx->slots[sc->xfer].cname;
+      emit_line(fx, sc->op, out);   /* the value's conversion is the case's */
       if (node_is(sc->op, "receive_assignment")) {
         char *v = lower_expr(fx, node_field(sc->op, "value"), out);
         buf_printf(out, "%s = goc_L->%s;\n", v, xn);
