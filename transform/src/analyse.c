@@ -108,6 +108,85 @@ static int resolve(walk *w, const char *name) {
   return -1;
 }
 
+/* Whether a local's declarator d in declaration (or parameter declaration)
+ * decl makes the variable itself const: const int k, const int a[2],
+ * int *const p. The lowering drops that const (var_decl: its initialiser
+ * becomes a store, and it is reloaded after each suspension), so the
+ * writes C refuses are refused here (refuse_const_write). */
+static bool has_const_qualifier(const source *s, TSNode owner) {
+  uint32_t c = ts_node_child_count(owner);
+  for (uint32_t i = 0; i < c; i++) {
+    TSNode k = ts_node_child(owner, i);
+    if (!node_is(k, "type_qualifier")) continue;
+    char *q = node_text(s, k);
+    bool is_const = !strcmp(q, "const") || !strcmp(q, "__const") || !strcmp(q, "__const__");
+    free(q);
+    if (is_const) return true;
+  }
+  return false;
+}
+
+static bool declares_const(const source *s, TSNode decl, TSNode d, bool is_param) {
+  TSNode nm = declarator_name(d);
+  if (ts_node_is_null(nm)) return false;
+  for (TSNode x = nm; !ts_node_eq(x, d);) {
+    x = node_parent(x);
+    if (ts_node_is_null(x) || node_is(x, "function_declarator")) return false;
+    if (node_is(x, "pointer_declarator")) return has_const_qualifier(s, x);   /* the innermost pointer's own */
+    if (is_param && node_is(x, "array_declarator")) return false;   /* a pointer, to const elements */
+  }
+  return has_const_qualifier(s, decl);
+}
+
+/* A write to a const local (k = 1, k++, a[0] = 1, s.x = 1) at identifier
+ * n, which C refuses: gcc's error, at the operator. */
+static void refuse_const_write(walk *w, TSNode n, const slot *sl) {
+  TSNode e = n, member = {0};
+  bool location = false;
+  for (;;) {
+    TSNode up = node_parent(e);
+    if (node_is(up, "parenthesized_expression")) { e = up; continue; }
+    if (!sl->is_param && node_is(up, "subscript_expression") && ts_node_eq(node_field(up, "argument"), e) &&
+        node_is(sl->declarator, "array_declarator")) {
+      e = up; location = true; continue;
+    }
+    if (node_is(up, "field_expression") && ts_node_eq(node_field(up, "argument"), e) &&
+        !node_is(sl->declarator, "pointer_declarator")) {
+      TSNode op = node_field(up, "operator");
+      char *o = node_text(w->fx->s, op);
+      bool dot = !strcmp(o, ".");
+      free(o);
+      if (!dot) break;
+      if (ts_node_is_null(member)) member = node_field(up, "field");
+      e = up; continue;
+    }
+    break;
+  }
+  TSNode up = node_parent(e), op = {0};
+  const char *what = NULL;
+  if (node_is(up, "assignment_expression") && ts_node_eq(node_field(up, "left"), e)) {
+    op = node_field(up, "operator");
+    what = "assignment";
+  } else if (node_is(up, "update_expression")) {
+    op = node_field(up, "operator");
+    char *o = node_text(w->fx->s, op);
+    what = !strcmp(o, "++") ? "increment" : "decrement";
+    free(o);
+  }
+  if (!what || ts_node_is_null(op)) return;
+  if (!ts_node_is_null(member)) {
+    char *m = node_text(w->fx->s, member);
+    diag_error(w->fx->s, op, "%s of member '%s' in read-only object", what, m);
+    free(m);
+  } else if (location) {
+    char *t = node_text(w->fx->s, e);
+    diag_error(w->fx->s, op, "%s of read-only location '%s'", what, t);
+    free(t);
+  } else {
+    diag_error(w->fx->s, op, "%s of read-only %s '%s'", what, sl->is_param ? "parameter" : "variable", sl->name);
+  }
+}
+
 /* A use of a variable (or function) by name: a local's reference, or a
  * name a go block captures. */
 static void use_identifier(walk *w, TSNode n) {
@@ -120,6 +199,7 @@ static void use_identifier(walk *w, TSNode n) {
       slot *sl = &fx->slots[k];
       sl->refs = xrealloc(sl->refs, sizeof(uint32_t) * (size_t)(sl->nrefs + 1));
       sl->refs[sl->nrefs++] = ts_node_start_byte(n);
+      if (sl->top_const && !fx->quiet && !w->in_go) refuse_const_write(w, n, sl);
     }
   } else if (!w->in_go) {
     add_free(fx, name);
@@ -233,6 +313,7 @@ static int declare(walk *w, TSNode decl, TSNode d, bool is_static) {
   map_put(fx, ts_node_start_byte(nm), k);
   push_vis(w, k);
   sl->cleanup = is_static ? (TSNode){0} : cleanup_of(fx->s, decl, d);
+  sl->top_const = !is_static && declares_const(fx->s, decl, d, false);
   TSNode label = asm_label_of(decl, d);
   if (!ts_node_is_null(label) && !is_static && !fx->quiet)
     diag_error(fx->s, label,
@@ -789,6 +870,26 @@ static void name_slots(fnctx *fx, walk *w, uint32_t body_end) {
   }
 }
 
+/* Whether the function's parameter `name` is declared const itself. */
+static bool param_is_const(fnctx *fx, const char *name) {
+  if (fx->fn->lifted || !node_is(fx->fn->def, "function_definition")) return false;   /* a go block's captures */
+  TSNode fd = function_declarator_of(node_field(fx->fn->def, "declarator"));
+  if (ts_node_is_null(fd)) return false;
+  TSNode params = node_field(fd, "parameters");
+  uint32_t c = ts_node_named_child_count(params);
+  for (uint32_t i = 0; i < c; i++) {
+    TSNode pd = ts_node_named_child(params, i);
+    TSNode d = node_is(pd, "parameter_declaration") ? node_field(pd, "declarator") : (TSNode){0};
+    TSNode nm = ts_node_is_null(d) ? d : declarator_name(d);
+    if (ts_node_is_null(nm)) continue;
+    char *t = node_text(fx->s, nm);
+    bool hit = !strcmp(t, name);
+    free(t);
+    if (hit) return declares_const(fx->s, pd, d, true);
+  }
+  return false;
+}
+
 void analyse_function(fnctx *fx) {
   walk w = {0};
   w.fx = fx;
@@ -807,6 +908,7 @@ void analyse_function(fnctx *fx) {
     const char *fname = fx->fn->is_main ? "main" : fx->fn->name;
     sl->decl = xasprintf("__typeof__(((struct %s__frame *)0)->%s) %s;", fname, sl->name, sl->cname);
     if (fx->fn->param_is_array && fx->fn->param_is_array[i]) sl->in_L = true;
+    sl->top_const = param_is_const(fx, sl->name);
     push_vis(&w, k);
   }
   /* parameters may have their address taken too: map the parameter names
