@@ -187,6 +187,19 @@ static void refuse_const_write(walk *w, TSNode n, const slot *sl) {
   }
 }
 
+/* &r of a register local r (the lowering drops the storage class, and
+ * the local may be spilled by a memcpy of its address): gcc's error. */
+static void refuse_register_address(walk *w, TSNode n, const slot *sl) {
+  TSNode e = n;
+  while (node_is(node_parent(e), "parenthesized_expression")) e = node_parent(e);
+  TSNode up = node_parent(e);
+  if (!node_is(up, "pointer_expression")) return;
+  char *o = node_text(w->fx->s, node_field(up, "operator"));
+  bool addr = !strcmp(o, "&");
+  free(o);
+  if (addr) diag_error(w->fx->s, up, "address of register variable '%s' requested", sl->name);
+}
+
 /* A use of a variable (or function) by name: a local's reference, or a
  * name a go block captures. */
 static void use_identifier(walk *w, TSNode n) {
@@ -200,6 +213,7 @@ static void use_identifier(walk *w, TSNode n) {
       sl->refs = xrealloc(sl->refs, sizeof(uint32_t) * (size_t)(sl->nrefs + 1));
       sl->refs[sl->nrefs++] = ts_node_start_byte(n);
       if (sl->top_const && !fx->quiet && !w->in_go) refuse_const_write(w, n, sl);
+      if (sl->is_register && !fx->quiet && !w->in_go) refuse_register_address(w, n, sl);
     }
   } else if (!w->in_go) {
     add_free(fx, name);
@@ -314,6 +328,7 @@ static int declare(walk *w, TSNode decl, TSNode d, bool is_static) {
   push_vis(w, k);
   sl->cleanup = is_static ? (TSNode){0} : cleanup_of(fx->s, decl, d);
   sl->top_const = !is_static && declares_const(fx->s, decl, d, false);
+  sl->is_register = has_storage(fx->s, decl, "register");
   TSNode label = asm_label_of(decl, d);
   if (!ts_node_is_null(label) && !is_static && !fx->quiet)
     diag_error(fx->s, label,

@@ -61,7 +61,8 @@ typedef struct slot {
   bool cleanup_managed;   /* the attribute is dropped, and the lowering calls cleanup_fn(&v) at each exit of its scope */
   char *cleanup_fn;
   bool cleanup_refused;
-  bool top_const;      /* a const of its own that the lowering drops: a write is refused as C refuses it */
+  bool top_const;
+  bool is_register;    /* declared register, which the lowering drops: its address is refused as C refuses it */      /* a const of its own that the lowering drops: a write is refused as C refuses it */
   uint32_t *refs;      /* byte positions of the identifiers naming it */
   int nrefs;
 } slot;
