@@ -113,10 +113,12 @@ static int resolve(walk *w, const char *name) {
  * int *const p. The lowering drops that const (var_decl: its initialiser
  * becomes a store, and it is reloaded after each suspension), so the
  * writes C refuses are refused here (refuse_const_write). */
-static bool has_const_qualifier(const source *s, TSNode owner) {
-  uint32_t c = ts_node_child_count(owner);
+/* Whether n (with self: n is a type qualifier) or one of n's type
+ * qualifiers (without) is const. */
+static bool has_const_qualifier(const source *s, TSNode n, bool self) {
+  uint32_t c = self ? 1 : ts_node_child_count(n);
   for (uint32_t i = 0; i < c; i++) {
-    TSNode k = ts_node_child(owner, i);
+    TSNode k = self ? n : ts_node_child(n, i);
     if (!node_is(k, "type_qualifier")) continue;
     char *q = node_text(s, k);
     bool is_const = !strcmp(q, "const") || !strcmp(q, "__const") || !strcmp(q, "__const__");
@@ -132,10 +134,10 @@ static bool declares_const(const source *s, TSNode decl, TSNode d, bool is_param
   for (TSNode x = nm; !ts_node_eq(x, d);) {
     x = node_parent(x);
     if (ts_node_is_null(x) || node_is(x, "function_declarator")) return false;
-    if (node_is(x, "pointer_declarator")) return has_const_qualifier(s, x);   /* the innermost pointer's own */
+    if (node_is(x, "pointer_declarator")) return has_const_qualifier(s, x, false);   /* the innermost pointer's own */
     if (is_param && node_is(x, "array_declarator")) return false;   /* a pointer, to const elements */
   }
-  return has_const_qualifier(s, decl);
+  return has_const_qualifier(s, decl, false);
 }
 
 /* A write to a const local (k = 1, k++, a[0] = 1, s.x = 1) at identifier
@@ -588,13 +590,7 @@ char *slot_field_decl(fnctx *fx, int k) {
 static void emit_decl_qualifier(fnctx *fx, TSNode k, bool plain, rw_mode mode, buf *b, buf *align) {
   const source *s = fx->s;
   if (!node_is(k, "type_qualifier") && !node_is(k, "attribute_specifier")) return;
-  if (node_is(k, "type_qualifier") && plain) {
-    char *q = node_text(s, k);
-    /* alignas, volatile, _Atomic stay */
-    bool is_const = !strcmp(q, "const") || !strcmp(q, "__const") || !strcmp(q, "__const__");
-    free(q);
-    if (is_const) return;
-  }
+  if (node_is(k, "type_qualifier") && plain && has_const_qualifier(s, k, true)) return;   /* alignas, volatile, _Atomic stay */
   bool alignas = node_is(k, "type_qualifier") && ts_node_named_child_count(k) &&
                  node_is(ts_node_named_child(k, 0), "alignas_qualifier");
   buf *to = alignas && align ? align : b;
@@ -682,12 +678,13 @@ static char *var_decl(fnctx *fx, slot *sl, rw_mode mode, buf *align) {
   TSNode ptr = ts_node_is_null(nm) ? nm : node_parent(nm);
   while (node_is(ptr, "parenthesized_declarator")) ptr = node_parent(ptr);
   if (node_is(ptr, "pointer_declarator")) {
-    /* int *const p: the pointer itself is const; drop that qualifier */
+    /* int *const p: the pointer itself is const; drop that qualifier (and
+       only that: int *volatile p, int *_Atomic p, int *restrict p keep theirs) */
     uint32_t pos = ts_node_start_byte(sl->declarator);
     uint32_t pc = ts_node_child_count(ptr);
     for (uint32_t i = 0; i < pc; i++) {
       TSNode k = ts_node_child(ptr, i);
-      if (!node_is(k, "type_qualifier")) continue;
+      if (!node_is(k, "type_qualifier") || !has_const_qualifier(s, k, true)) continue;
       rewrite_range(s, fx, mode, sl->declarator, pos, ts_node_start_byte(k), &b);
       pos = ts_node_end_byte(k);
     }
