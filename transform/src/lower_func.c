@@ -204,7 +204,7 @@ static char *lower_function_once(program *p, const source *s, fninfo *fn, const 
   for (int i = 0; i < fn->nparams; i++) {
     slot *sl = &fx.slots[i];
     if (sl->in_L)
-      buf_printf(&entry, "__builtin_memcpy(&goc_L->%s, &goc_fr->%s, sizeof goc_L->%s);\n", sl->fname, sl->name, sl->fname);
+      buf_printf(&entry, "__builtin_memcpy((void *)&goc_L->%s, (void *)&goc_fr->%s, sizeof goc_L->%s);\n", sl->fname, sl->name, sl->fname);
     else
       buf_printf(&entry, "__builtin_memcpy((void *)&%s, (void *)&goc_fr->%s, sizeof %s);\n", sl->cname, sl->name,
                  sl->cname);

@@ -226,7 +226,7 @@ static void go_common(const source *s, program *p, fnctx *fx, TSNode n, buf *out
                            ? xasprintf("(goc_L->%s)", fx->slots[fn->capture_slots[i]].fname)
                            : xstrdup(fx->slots[fn->capture_slots[i]].cname))
                      : xstrdup(fn->params[i]);
-      buf_printf(out, "__builtin_memcpy(&%s->%s, &%s, sizeof %s->%s);\n", nf, fn->params[i], ref, nf, fn->params[i]);
+      buf_printf(out, "__builtin_memcpy((void *)&%s->%s, (void *)&%s, sizeof %s->%s);\n", nf, fn->params[i], ref, nf, fn->params[i]);
       free(ref);
     }
     ai = fn->nparams;

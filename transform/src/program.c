@@ -173,6 +173,13 @@ bool has_storage(const source *s, TSNode decl, const char *word) {
 /* [a, e) of declaration pd as a field that is assigned: without the
  * declared object's own const (const int x, char *const p, register);
  * a pointee's const stays. */
+static bool qualifier_is_const(const source *s, TSNode q) {
+  char *t = node_text(s, q);
+  bool r = !strcmp(t, "const") || !strcmp(t, "__const") || !strcmp(t, "__const__");
+  free(t);
+  return r;
+}
+
 static void emit_field_decl(const source *s, TSNode pd, uint32_t a, uint32_t e, buf *out) {
   TSNode d = node_field(pd, "declarator");
   TSNode name = declarator_name(d);
@@ -183,12 +190,13 @@ static void emit_field_decl(const source *s, TSNode pd, uint32_t a, uint32_t e, 
     emit_rewritten_range(s, pd, a, e, out, ts_node_eq(name, d) ? "storage_const" : "storage");
     return;
   }
-  /* char *const p: the innermost pointer's own qualifiers */
+  /* char *const p: the innermost pointer's own const (its volatile,
+     _Atomic and restrict stay) */
   uint32_t pos = a;
   uint32_t pc = ts_node_child_count(p);
   for (uint32_t i = 0; i < pc; i++) {
     TSNode k = ts_node_child(p, i);
-    if (!node_is(k, "type_qualifier")) continue;
+    if (!node_is(k, "type_qualifier") || !qualifier_is_const(s, k)) continue;
     emit_rewritten_range(s, pd, pos, ts_node_start_byte(k), out, "storage");
     pos = ts_node_end_byte(k);
   }
@@ -233,6 +241,16 @@ static void param_field(const source *s, TSNode pd, buf *out, char **name_out) {
     /* T x: the parameter's adjusted type, whatever T names (an array or
        function typedef decays, a const goes): the type of the rvalue
        ((void)0, *(T *)0) */
+    /* ... which has lost the parameter's volatile and _Atomic too: those
+       stay (they are the object's, and no caller's store needs them gone) */
+    uint32_t c = ts_node_child_count(pd);
+    for (uint32_t i = 0; i < c; i++) {
+      TSNode k = ts_node_child(pd, i);
+      if (!node_is(k, "type_qualifier") || qualifier_is_const(s, k)) continue;
+      char *q = node_text(s, k);
+      if (!strcmp(q, "volatile") || !strcmp(q, "__volatile__") || !strcmp(q, "_Atomic")) buf_printf(out, "%s ", q);
+      free(q);
+    }
     buf_puts(out, "__typeof__(((void)0, *(");
     emit_rewritten_range(s, pd, a, ts_node_start_byte(d), out, "storage");
     buf_printf(out, " *)0)) %s", *name_out);
