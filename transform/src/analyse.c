@@ -782,6 +782,7 @@ static void manage_cleanups(fnctx *fx, TSNode body) {
     any = sl->in_L || may_suspend_within(fx, body, sl->decl_byte, sl->scope_end);
   }
   if (!any) return;
+  fx->managed_cleanups = true;
   for (int i = 0; i < fx->nslots; i++) {
     slot *sl = &fx->slots[i];
     if (ts_node_is_null(sl->cleanup) || sl->in_place || sl->is_shadow || sl->is_static) continue;

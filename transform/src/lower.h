@@ -102,6 +102,7 @@ typedef struct fnctx {
   int nopaque_span;
   bool has_goto;       /* a goto anywhere: liveness falls back to visibility */
   bool drop_cleanup;   /* rewriting a managed cleanup local's declaration: without its attribute */
+  bool managed_cleanups;   /* some slot is cleanup_managed */
   /* The start of the outermost statement being lowered: its expressions'
    * residuals run after their pre-statements, so any reference from here
    * on may be read after a suspension inside it. */

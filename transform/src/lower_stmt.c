@@ -179,6 +179,7 @@ static char *slot_ref(fnctx *fx, int k) {
  * from byte `from` to byte `to` leaves the scope of, innermost (the last
  * declared) first, as C does; to == UINT32_MAX leaves them all (return). */
 static void emit_cleanups(fnctx *fx, uint32_t from, uint32_t to, buf *out) {
+  if (!fx->managed_cleanups) return;
   uint32_t below = UINT32_MAX;
   for (;;) {
     int next = -1;
@@ -232,6 +233,7 @@ static uint32_t label_position(const source *s, TSNode n, const char *name) {
 
 /* Before a break, continue or goto: the cleanups of the scopes it leaves. */
 static void emit_jump_cleanups(fnctx *fx, TSNode n, buf *out) {
+  if (!fx->managed_cleanups) return;
   uint32_t from = ts_node_start_byte(n), to;
   if (node_is(n, "goto_statement")) {
     TSNode label = node_field(n, "label");
