@@ -197,7 +197,8 @@ static bool stopm_until(goc_m *m, int64_t deadline) {
  * lone G whose owner has taken no runnext G for a whole watch (nexttick)
  * is one whose readier computes on: the watcher takes an idle P and
  * steals the G, at most a watch and the thief's wait after it came. It
- * stops for good once no running P holds a lone G. Each look costs the
+ * stops once a look finds no running P that holds a lone G or has taken
+ * a runnext G since the look before (watch_look). Each look costs the
  * other CPU a timer wake-up (a spawn chain's task-clock at P=2: +25% of
  * the run with 50 us, +13% with 100 us). */
 #define GOC_WATCH_NS (100 * GOC_MICROSECOND)
@@ -206,9 +207,15 @@ static bool stopm_until(goc_m *m, int64_t deadline) {
  * writing it. */
 static _Atomic uint32_t watch_tick[GOC_MAXPROCS_LIMIT];
 
-/* Whether a running P holds a lone G; *stuck: one whose owner has taken
- * no runnext G since the last look. The watcher records this look
- * (record). */
+/* Whether a running P holds a lone G, or (the watcher's looks, record)
+ * took a runnext G since the last look; *stuck: one holding a lone G
+ * whose owner has taken no runnext G since the last look. The watcher
+ * records this look (record). A look that finds runnext empty in the
+ * middle of a stream (a chain's G runs between the take and its go, a
+ * hand-off pair's between two operations) is no reason to stop: stopped,
+ * the watcher was woken by the stream's next lone G, a futex call on the
+ * stream's own thread (spawn_chain at P=2: 130-300 a run, chan_sync
+ * about 350). */
 static bool watch_look(bool record, bool *stuck) {
   bool any = false;
   *stuck = false;
@@ -216,9 +223,14 @@ static bool watch_look(bool record, bool *stuck) {
     goc_p *p2 = goc__allp(i);
     goc_g *next = atomic_load_explicit(&p2->runnext, memory_order_acquire);
     uint32_t tick = atomic_load_explicit(&p2->nexttick, memory_order_relaxed);
-    if (next && atomic_load(&p2->status) == GOC_P_RUNNING) {
-      any = true;
-      if (tick == atomic_load_explicit(&watch_tick[i], memory_order_relaxed)) *stuck = true;
+    bool same = tick == atomic_load_explicit(&watch_tick[i], memory_order_relaxed);
+    if (atomic_load(&p2->status) == GOC_P_RUNNING) {
+      if (next) {
+        any = true;
+        if (same) *stuck = true;
+      } else if (record && !same) {
+        any = true;
+      }
     }
     if (record) atomic_store_explicit(&watch_tick[i], tick, memory_order_relaxed);
   }
