@@ -9,8 +9,8 @@
  *   - goc__go_start puts the new G in the current P's runnext (Go's
  *     newproc); without a P (plain thread, syscall state) on the global
  *     queue. Either way it wakes an idle P if nobody is spinning, also
- *     when the new G is its P's only queued one (sched.c: a lone G) unless
- *     an idle M watches those. A G that
+ *     when the new G is its P's only queued one (sched.c: a lone G), unless
+ *     an idle M watches the running Ps' queues. A G that
  *     leaves its P's queue half full or more is asked to yield (preempt).
  */
 #define _GNU_SOURCE   /* PTHREAD_ADAPTIVE_MUTEX_INITIALIZER_NP */

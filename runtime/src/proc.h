@@ -311,11 +311,14 @@ struct goc_p {
   _Atomic(goc_g *) runnext;
   _Atomic uint32_t nexttick;         /* runnext Gs the owner took (owner
                                         writes, the monitor reads) */
+  _Atomic uint32_t drainedtick;      /* times the owner took its ring's last
+                                        G (owner writes, thieves read) */
   /* The owner's take of runnext without a locked instruction (runq.c):
    * its claim while it takes, and a thief's mark (GOC_RUNNEXT_CAS for
    * good where there is no expedited membarrier: the owner CASes) */
   _Atomic(goc_g *) runnext_taking;
   _Atomic uint32_t runnext_thief;
+  _Atomic uint32_t thief_drained;    /* drainedtick at a thief's last look */
   goc_p *link;                       /* idle list */
   /* caches (owner only) */
   goc_g *gfree[GOC_GCLASSES + 1];     /* by size class (1..GOC_GCLASSES) */
@@ -573,15 +576,13 @@ static inline void goc__rt_unlock(pthread_mutex_t *mu) {
   goc__unlockp();
 }
 void goc__wakep(void);
-/* wakep after a G went into p's runnext (p's owner, or its M just after
- * goc__unlockp): nobody to wake for a lone G (sched.c's invariants; the
- * ring is empty, so runnext was too) while an M watches those. */
+/* wakep after a G went into p's queue (p's owner, or its M just after
+ * goc__unlockp): nobody to wake while an M watches the running Ps' queues
+ * (sched.c's invariants): it steals what their owners do not get to. */
 static inline void goc__wakep_next(goc_p *p) {
+  (void)p;
   if (atomic_load_explicit(&goc__sched.npidle, memory_order_relaxed) == 0) return;
-  if (atomic_load_explicit(&goc__sched.nmwatch, memory_order_relaxed) != 0 &&
-      atomic_load_explicit(&p->runqtail, memory_order_relaxed) ==
-          atomic_load_explicit(&p->runqhead, memory_order_relaxed))
-    return;
+  if (atomic_load_explicit(&goc__sched.nmwatch, memory_order_relaxed) != 0) return;
   goc__wakep();
 }
 /* goc__ready by the M m inside goc__lockp (its P cannot change; the

@@ -24,7 +24,11 @@
  *     P's lone G, which runs there as soon as the running G stops. That M
  *     then watches instead of stopping (idle_m): it sleeps GOC_WATCH_NS at
  *     a time and steals a lone G that sat a whole watch in an owner that
- *     took no runnext G meanwhile, so the stream's readies wake nobody.
+ *     took no runnext G meanwhile, or ring Gs of an owner that did not
+ *     empty its ring meanwhile, so the stream's readies and starts wake
+ *     nobody: while an M watches, no G readied or started into a running
+ *     P's queue wakes an M (goc__wakep_next), and a spinning M's last
+ *     look skips running Ps altogether (their Gs are the watcher's).
  *     The monitor also wakes an M for a lone G still there after a
  *     whole round (sysmon.c), a preempted G wakes one when requeued, and
  *     so does a G entering syscall state with one on its P; a P handed
@@ -195,8 +199,9 @@ static bool stopm_until(goc_m *m, int64_t deadline) {
  * spawn chain or a hand-off pair woke the idle M once every 1,500 Gs or
  * hand-offs, and it spun against the pair's P each time). A P holding a
  * lone G whose owner has taken no runnext G for a whole watch (nexttick)
- * is one whose readier computes on: the watcher takes an idle P and
- * steals the G, at most a watch and the thief's wait after it came. It
+ * is one whose readier computes on, and so is one with ring Gs that did
+ * not empty its ring for a whole watch (drainedtick): the watcher takes
+ * an idle P and steals the G, at most a watch and the thief's wait after it came. It
  * stops once a look finds no running P that holds a lone G or has taken
  * a runnext G since the look before (watch_look). Each look costs the
  * other CPU a timer wake-up (a spawn chain's task-clock at P=2: +25% of
@@ -224,15 +229,25 @@ static bool watch_look(bool record, bool *stuck) {
     goc_g *next = atomic_load_explicit(&p2->runnext, memory_order_acquire);
     uint32_t tick = atomic_load_explicit(&p2->nexttick, memory_order_relaxed);
     bool same = tick == atomic_load_explicit(&watch_tick[i], memory_order_relaxed);
+    uint32_t drained = atomic_load_explicit(&p2->drainedtick, memory_order_relaxed);
     if (atomic_load(&p2->status) == GOC_P_RUNNING) {
-      if (next) {
+      if (goc__runqlen(p2) != 0) {
+        /* Ring Gs its owner has not caught up with since the last look
+         * (it took no ring's last G) are stuck too. */
+        any = true;
+        if (record && drained == atomic_load_explicit(&p2->thief_drained, memory_order_relaxed))
+          *stuck = true;
+      } else if (next) {
         any = true;
         if (same) *stuck = true;
       } else if (record && !same) {
         any = true;
       }
     }
-    if (record) atomic_store_explicit(&watch_tick[i], tick, memory_order_relaxed);
+    if (record) {
+      atomic_store_explicit(&watch_tick[i], tick, memory_order_relaxed);
+      atomic_store_explicit(&p2->thief_drained, drained, memory_order_relaxed);
+    }
   }
   return any;
 }
@@ -374,13 +389,19 @@ static goc_g *stealwork(goc_m *m, goc_p *p, bool *inherit) {
   return NULL;
 }
 
-/* Work on p2 that its owner will not get to soon: a G in runnext alone, on
- * a running P, is the one its running G just readied or started, and it
- * runs as soon as that G stops (a spinning M that took its P back for it
- * spun on, polling the lines that P writes on every hand-off). */
+/* Work on p2 that its owner will not get to soon: none on a running P,
+ * whose owner runs its queue itself and whose stuck Gs the watcher steals
+ * (idle_m). A G in runnext alone there is the one its running G just
+ * readied or started, and it runs as soon as that G stops (a spinning M
+ * that took its P back for it spun on, polling the lines that P writes on
+ * every hand-off); ring Gs there are the ones runqgrab just left to an
+ * owner that keeps up (a spawner's batch: spawn_single at P=2 took its P
+ * back 900-1,500 times a run, each time spinning through four rounds of
+ * 3 us waits, its looks and sched.lock's line costing the spawner's CPU
+ * about a tenth of the run). */
 static bool runnable_elsewhere(goc_p *p2) {
-  if (goc__runqlen(p2) != 0) return true;
-  return atomic_load(&p2->runnext) != NULL && atomic_load(&p2->status) != GOC_P_RUNNING;
+  if (atomic_load(&p2->status) == GOC_P_RUNNING) return false;
+  return goc__runqlen(p2) != 0 || atomic_load(&p2->runnext) != NULL;
 }
 
 /* The caller won sched.polling; first: the earliest timer at its look
@@ -402,6 +423,7 @@ int64_t goc__poll_deadline(int64_t first) {
  * it finds a G. */
 static goc_g *findrunnable(goc_m *m, bool *inherit) {
   goc_sched *s = &goc__sched;
+
 top:;
   while (__builtin_expect(goc__p_retired(m->p), 0)) drop_retired_p(m);
   goc_p *p = m->p;
@@ -621,9 +643,13 @@ next_g:;
     if (m->preempt_local) {
       /* A spawner's yield: the Gs it made go first, then it, on this P
        * (no trip through sched.lock, which both Ps took for every such
-       * yield in skynet). */
+       * yield in skynet). Like them it wakes nobody while an M watches:
+       * a wakep here woke the watcher once a batch (128 Gs), 7,800 futex
+       * calls a million Gs, and it spun against the spawner's P. */
       m->preempt_local = false;
       goc__runqput(p, g, false);
+      goc__wakep_next(p);
+      return;
     } else {
       goc__rt_lock(&goc__sched.lock);
       goc__globrunqput(g);
