@@ -90,7 +90,7 @@ static void case_gfree(void) {
   setenv("GOC_MAXPROCS", "2", 1);
   goc__runtime_init();
   goc_p *p0 = goc__allp(0), *p1 = goc__allp(1);
-  enum { N = 64 };
+  enum { N = 256 };   /* proc.c's GFREE_LOCAL_MAX */
   static goc_g *gs[N];
   for (int i = 0; i < N; i++) gs[i] = goc__go_new();   /* no P: fresh */
   int cls = gs[0]->cls;
