@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The lowering of fixtures/run/adv_chunked_loops.goc strip-mines exactly the
-# loops marked "// chunked" on their line (GOC__CHUNK right after the
-# loop's #line directive), gives every loop marked "// checked" a check at
+# loops marked "// chunked" on their line (GOC__CHUNK_SHORT, the strip-mined
+# loop's entry, right after the loop's #line directive), gives every loop marked "// checked" a check at
 # each back-edge instead, and those marked "// unchecked" neither.
 # Usage: chunked_loops_test.sh GOC SOURCE_DIR
 set -u
@@ -13,7 +13,7 @@ trap 'rm -rf "$work"' EXIT
 # the .goc lines whose #line section holds a GOC__CHUNK
 awk -v f="$(basename "$fixture")" '
   /^#line [0-9]+ / { line = ($3 ~ f "\"$") ? $2 : 0; next }
-  /GOC__CHUNK\(/ && line { print line }' "$work/out.c" | sort -u > "$work/chunked"
+  /GOC__CHUNK_SHORT\(/ && line { print line }' "$work/out.c" | sort -u > "$work/chunked"
 grep -n '// chunked' "$fixture" | cut -d: -f1 | sort -u > "$work/want"
 grep -n '// checked' "$fixture" | cut -d: -f1 | sort -u > "$work/checked"
 awk -v f="$(basename "$fixture")" '

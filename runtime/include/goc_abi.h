@@ -286,6 +286,44 @@ static inline unsigned long long goc__chunk_len(unsigned long long d, unsigned l
   if (incl) return d < c * s ? d / s + 1 : c;
   return d - 1 < c * s ? (d - 1) / s + 1 : c;   /* d >= 1, or 0 past 64 bits */
 }
+/* Of the same loop, whose condition holds now: whether all the iterations
+ * left are at most c, so that GOC__CHUNK counts them all, which it knows
+ * only for a comparison between integers of at most 64 bits. When they are
+ * not, GOC__CHUNK_FULL is the next chunk's length: c, a constant, so that
+ * the C compiler can unroll and vectorise the chunk as it would the plain
+ * loop (GOC__CHUNK otherwise). */
+#define GOC__CHUNK_EXACT(lo, hi)                                            \
+  (__builtin_classify_type(0 ? (lo) : (hi)) == 1 && sizeof(0 ? (lo) : (hi)) <= 8)
+#define GOC__CHUNK_FITS(lo, hi, s, c, incl)                                 \
+  (GOC__CHUNK_EXACT(lo, hi) &&                                              \
+   goc__chunk_fits((unsigned long long)(__typeof__(0 ? (lo) : (hi)))(hi) -  \
+                       (unsigned long long)(__typeof__(0 ? (lo) : (hi)))(lo), \
+                   (s), (c), (incl)))
+/* GOC__CHUNK_FITS for a loop whose condition cond may not hold: below 64
+ * bits a distance that fits is one of the condition holding (or of no
+ * iteration left), since a bound below the counter is at least 2^32 away. */
+#define GOC__CHUNK_SHORT(lo, hi, s, c, incl, cond)                          \
+  (GOC__CHUNK_FITS(lo, hi, s, c, incl) && (sizeof(0 ? (lo) : (hi)) < 8 || (cond)))
+/* Whether the counter v of such a loop may wrap around past its bound, so
+ * that the condition holds again after the iterations counted: not when v
+ * is as wide as the comparison and that is signed (overflow would be
+ * undefined), nor when it steps by one onto an exclusive bound. */
+#define GOC__CHUNK_WRAPS(v, lo, hi, s, c, incl)                              \
+  (!(sizeof(v) >= sizeof(0 ? (lo) : (hi)) &&                                \
+     ((__typeof__(0 ? (lo) : (hi)))-1 < 0 || ((s) == 1 && !(incl)))))
+#define GOC__CHUNK_LEFT(lo, hi, s, c, incl)                                 \
+  goc__chunk_left((unsigned long long)(__typeof__(0 ? (lo) : (hi)))(hi) -   \
+                      (unsigned long long)(__typeof__(0 ? (lo) : (hi)))(lo), \
+                  (s), (incl))
+#define GOC__CHUNK_FULL(lo, hi, s, c, incl)                                 \
+  (GOC__CHUNK_EXACT(lo, hi) ? (unsigned long long)(c) : GOC__CHUNK(lo, hi, s, c, incl))
+static inline unsigned long long goc__chunk_left(unsigned long long d, unsigned long long s, int incl) {
+  return incl ? d / s + 1 : d / s + (d % s != 0);
+}
+static inline int goc__chunk_fits(unsigned long long d, unsigned long long s, unsigned long long c,
+                                  int incl) {
+  return incl ? d < c * s : d <= c * s;
+}
 
 /* ---- goroutines ------------------------------------------------------- */
 /* A go statement, for "created by" in traces: one static record each (the

@@ -215,6 +215,11 @@ static void scan_node(scan *sc, TSNode n) {
     sc->bad = true;
     return;
   }
+  /* the chunked loop writes its body twice: a static would be two objects */
+  if (sym_is(t, "declaration") && has_storage(sc->fx->s, n, "static")) {   /* _Thread_local too, in a block */
+    sc->bad = true;
+    return;
+  }
   if (sym_is(t, "call_expression")) {
     TSNode f = node_field(n, "function");
     char *name = node_is(f, "identifier") ? node_text(sc->fx->s, f) : NULL;

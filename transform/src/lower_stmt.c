@@ -357,29 +357,46 @@ static void lower_do(fnctx *fx, TSNode n, buf *out) {
   free(lbl);
 }
 
-/* A counted loop strip-mined (counted.c): the outer loop evaluates the
- * condition and carries the back-edge check, once per chunk; the inner loop
- * runs the body and the update GOC__CHUNK times, with no check and no
- * other exit, as the plain C loop would. continue reaches the update, as
- * it would; break must leave both loops. */
+/* A counted loop strip-mined (counted.c; docs/lowering.md). When all its
+ * iterations fit in a chunk (the common case of a short inner loop) it runs
+ * them as one count, with no check: the loop around it checks. Otherwise
+ * the outer loop evaluates the condition and carries the back-edge check,
+ * once per chunk, and the resume point sits before it, off the short
+ * loop's path (on it, what the loop starts from would be unknown to the C
+ * compiler); it runs full chunks, of a constant count the C compiler can
+ * unroll and vectorise as in the plain loop, and the rest as one count. A
+ * counter that may have wrapped past the bound after the short loop's
+ * count goes on in chunks. No inner loop has a check or a second exit. The
+ * body is lowered once and written three times (counted.c keeps out what
+ * cannot be: labels, statics). continue reaches the update, as it would;
+ * break must leave every loop. */
 static void lower_chunked_for(fnctx *fx, const counted *cl, const char *cond, const char *upd, TSNode body,
                               const char *resume, const char *check, buf *out) {
   int id = ++fx->nlabels;
   char *v = rewrite_str(fx->s, fx, RW_EXPR, cl->var), *e = rewrite_str(fx->s, fx, RW_EXPR, cl->bound);
-  buf_printf(out, "%sfor (; %s; %s) {\n", resume, cond, check);
-  buf_printf(out, "for (unsigned long long goc_n%d = GOC__CHUNK(%s, %s, %lluULL, %d, %d); goc_n%d; goc_n%d--, %s) {\n",
-             id, cl->down ? e : v, cl->down ? v : e, cl->step, cl->chunk, cl->incl, id, id, upd);
+  char *args = xasprintf("%s, %s, %lluULL, %d, %d", cl->down ? e : v, cl->down ? v : e, cl->step, cl->chunk, cl->incl);
   char *brk = xasprintf("goc_B%d", id);
   const char *saved = fx->break_label;
   bool saved_used = fx->break_used;
   fx->break_label = brk;
   fx->break_used = false;
-  lower_stmt(fx, body, out);
-  buf_puts(out, "}\n}\n");
+  buf b = {0};
+  lower_stmt(fx, body, &b);
+  buf_printf(out, "if (__builtin_expect(GOC__CHUNK_SHORT(%s, %s), 1)) {\n", args, cond);
+  buf_printf(out, "for (unsigned long long goc_n%d = GOC__CHUNK_LEFT(%s); goc_n%d; goc_n%d--, %s) {\n%s}\n", id, args, id, id,
+             upd, buf_str(&b));
+  buf_printf(out, "if (GOC__CHUNK_WRAPS(%s, %s) && (%s)) goto goc_W%d;\n} else {\ngoc_W%d:;\n", v, args, cond, id, id);
+  buf_printf(out, "%sfor (; %s; %s) {\nif (GOC__CHUNK_FITS(%s)) {\n", resume, cond, check, args);
+  buf_printf(out, "for (unsigned long long goc_n%d = GOC__CHUNK_LEFT(%s); goc_n%d; goc_n%d--, %s) {\n%s}\n} else {\n", id, args,
+             id, id, upd, buf_str(&b));
+  buf_printf(out, "for (unsigned long long goc_n%d = GOC__CHUNK_FULL(%s); goc_n%d; goc_n%d--, %s) {\n%s}\n}\n}\n}\n", id, args,
+             id, id, upd, buf_str(&b));
   if (fx->break_used) buf_printf(out, "%s:;\n", brk);
   fx->break_label = saved;
   fx->break_used = saved_used;
+  buf_free(&b);
   free(brk);
+  free(args);
   free(v);
   free(e);
 }
