@@ -243,6 +243,20 @@ struct goc_gocall {
   void *ret;
 };
 
+/* Around the copies of a suspension's locals into the locals area: the
+ * lowering keeps every local that is read later, which may be one not set
+ * yet on the way there (int x; if (c) x = 1; <-ch; ... x); copying it is
+ * no read of the user's, who is still warned where the code reads it. */
+#if defined(__GNUC__) && !defined(__clang__)
+#define GOC__KEEP_BEGIN                                                     \
+  _Pragma("GCC diagnostic push") _Pragma("GCC diagnostic ignored \"-Wmaybe-uninitialized\"") \
+  _Pragma("GCC diagnostic ignored \"-Wuninitialized\"")
+#define GOC__KEEP_END _Pragma("GCC diagnostic pop")
+#else
+#define GOC__KEEP_BEGIN
+#define GOC__KEEP_END
+#endif
+
 /* dst = v for any complete object type, structs with const members
  * included (they can be initialised but not assigned): the lowering's
  * stores of arguments, results and initialisers. */

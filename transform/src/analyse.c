@@ -319,6 +319,8 @@ static int declare(walk *w, TSNode decl, TSNode d, bool is_static) {
   sl->declarator = d;
   sl->decl_byte = ts_node_end_byte(nm);
   sl->scope_end = w->scope_end;
+  TSNode up = node_parent(d);
+  sl->init_end = !ts_node_is_null(up) && node_is(up, "init_declarator") ? ts_node_end_byte(up) : sl->decl_byte;
   sl->is_static = is_static;
   sl->is_shadow = w->in_go > 0;
   sl->in_place = w->opaque > 0;
@@ -430,6 +432,7 @@ static void walk_node(walk *w, TSNode n) {
     fx->nloops_span++;
   }
   if (sym_is(t, "goto_statement")) fx->has_goto = true;
+  if (sym_is(t, "label_address_expression")) fx->label_values = true;
   if (sym_is(t, "compound_statement") && !w->opaque && node_is(node_parent(n), "parenthesized_expression") &&
       !has_susp(fx, n)) {
     /* ({ ... }) with no suspension (a macro's, typically: <stdatomic.h>,
@@ -708,8 +711,9 @@ char *twin_decl(const fnctx *fx, int k) {
   /* static: gcc's location of it, DW_OP_addr, has room for the live
      storage's, which `goc debuginfo` writes there after linking
      (debuginfo.c); (void)&: gcc -O0 gives an unused one no location */
-  char *d = xasprintf("typedef %s goc_in_L__%s; static goc_in_L__%s %s; (void)&%s;", type, sl->fname, sl->fname,
-                      sl->cname, sl->cname);
+  /* one the code never names keeps gcc's -Wunused-variable, as in C */
+  char *d = xasprintf("typedef %s goc_in_L__%s; static goc_in_L__%s %s;%s%s%s", type, sl->fname, sl->fname, sl->cname,
+                      sl->nrefs ? " (void)&" : "", sl->nrefs ? sl->cname : "", sl->nrefs ? ";" : "");
   free(type);
   return d;
 }
@@ -962,7 +966,7 @@ void analyse_function(fnctx *fx) {
   }
   name_slots(fx, &w, ts_node_end_byte(body));
   /* the hoisted declarations, in source order */
-  buf decls = {0};
+  buf decls = {0}, uses = {0};
   for (int i = 0; i < w.nhoists; i++) {
     hoist *h = &w.hoists[i];
     /* errors in a hoisted declaration point at the declaration */
@@ -999,6 +1003,7 @@ void analyse_function(fnctx *fx) {
       char *td = var_decl(fx, sl, RW_TOP, &align);
       fx->decl_name_as = NULL;
       buf_printf(&decls, "typedef %s\n", td);
+      buf_printf(&uses, "%ssizeof(goc_T%d *)", uses.len ? " + " : "", h->slot);
       free(td);
       free(tname);
       sl->align = buf_take(&align);
@@ -1007,6 +1012,11 @@ void analyse_function(fnctx *fx) {
       fx->drop_cleanup = false;
     }
   }
+  /* Each goc_T named once, so that -Wunused-local-typedefs has nothing
+   * to say about them (one marked unused would keep gcc from warning about
+   * the variables of its type, the user's twins among them). */
+  if (uses.len) buf_printf(&decls, "typedef __attribute__((unused)) char goc_Tuse[%s];\n", buf_str(&uses));
+  buf_free(&uses);
   /* temps are declared after the hoisted locals, as they are created */
   fx->temps = decls;
   free(w.vis);
@@ -1069,7 +1079,7 @@ char *top_type(const fnctx *fx, const char *e) {
       if (k >= 0 && !dup) {
         seen = xrealloc(seen, sizeof(int) * (size_t)(nseen + 1));
         seen[nseen++] = k;
-        buf_printf(&decls, "goc_T%d %s; ", k, fx->slots[k].cname);
+        buf_printf(&decls, "__attribute__((unused)) goc_T%d %s; ", k, fx->slots[k].cname);
       }
       p += n;
     } else {

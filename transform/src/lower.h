@@ -47,6 +47,7 @@ typedef struct slot {
   char *align;         /* its alignas qualifiers, for its field ("" if none) */
   uint32_t decl_byte;  /* visible from here ... */
   uint32_t scope_end;  /* ... to here (temps: unused) */
+  uint32_t init_end;   /* the end of its initialiser: before it, it holds no value yet */
   TSNode decl_node;    /* declaration (or parameter_declaration) */
   TSNode declarator;
   bool is_param;
@@ -103,6 +104,7 @@ typedef struct fnctx {
   bool has_goto;       /* a goto anywhere: liveness falls back to visibility */
   bool drop_cleanup;   /* rewriting a managed cleanup local's declaration: without its attribute */
   bool managed_cleanups;   /* some slot is cleanup_managed */
+  bool label_values;   /* &&label: the resume dispatch's goto * may reach the user's labels too */
   /* The start of the outermost statement being lowered: its expressions'
    * residuals run after their pre-statements, so any reference from here
    * on may be read after a suspension inside it. */

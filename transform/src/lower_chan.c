@@ -199,11 +199,16 @@ void lower_for_range(fnctx *fx, TSNode n, buf *out) {
   buf_printf(out, "if (!goc_L->%s) break;\n", okn);
   if (v >= 0) {
     slot *sl = &fx->slots[v];
-    if (sl->decl) buf_printf(out, "%s\n", sl->decl);   /* in the loop's block, as the body's locals */
-    if (sl->in_L)
-      buf_printf(out, "goc_L->%s = goc_L->%s;\n", sl->fname, xn);
-    else
+    /* in the loop's block, as the body's locals; one in the locals area
+       by its twin (lower_declaration), which is not left unused */
+    if (sl->in_L) {
+      char *td = twin_decl(fx, v);
+      buf_printf(out, "%s\ngoc_L->%s = goc_L->%s;\n", td, sl->fname, xn);
+      free(td);
+    } else {
+      if (sl->decl) buf_printf(out, "%s\n", sl->decl);
       buf_printf(out, "%s = goc_L->%s;\n", sl->cname, xn);
+    }
   }
   lower_stmt(fx, node_field(n, "body"), out);
   buf_puts(out, "}\n");

@@ -182,10 +182,10 @@ static char *lower_blocking(fnctx *fx, TSNode call, int bi, buf *out) {
 static char *lower_logical(fnctx *fx, TSNode n, bool is_and, buf *out) {
   char *l = lower_expr(fx, node_field(n, "left"), out);
   int t = new_temp_typed(fx, "int", false);
-  live_push(fx, t);
   const char *tn = fx->slots[t].cname;
   buf sub = {0};
   char *r = lower_expr(fx, node_field(n, "right"), &sub);
+  live_push(fx, t);   /* set after the right operand: nothing to keep before */
   if (is_and)
     buf_printf(out, "if (%s) {\n%s%s = !!(%s);\n} else %s = 0;\n", l, buf_str(&sub), tn, r, tn);
   else

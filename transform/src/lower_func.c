@@ -25,42 +25,56 @@ static const char *step_name(const fninfo *fn) { return fn->is_main ? "goc_main"
  * initialiser, C++ compatibility of the forward declarations) say nothing
  * about the user's code; -Werror must not fail on them. The ones about
  * what the user wrote (-Wformat, -Wconversion on the user's expressions,
- * ...) stay on. The unused and uninitialised ones are the step function's
- * own: every local has a twin and a copy in the locals area. */
+ * ...) stay on. In the step function, where the user's code is, the
+ * unused, uninitialised and fall-through ones are on too, so that they
+ * judge it as in C: what the lowering declares there is marked unused (its
+ * labels too), the copies of a suspension's locals sit in GOC__KEEP_BEGIN/
+ * END (goc_abi.h), the fall-through comments keep their place. They are
+ * off in F__first, which declares the step's locals and temps again only
+ * to name the locals' struct, and in the entries. Two stay off in the step:
+ *   - gcc's uninitialised-use ones where the user takes a label's address
+ *     (&&label): gcc takes the resume dispatch's goto * for a way to every
+ *     such label, from the function's entry, past the initialisations C
+ *     would have run (IN_STEP_LABELS);
+ *   - clang's: its analysis takes the spill's &x for an initialisation of
+ *     x, so it reports a use before a suspension at the suspension's if,
+ *     as "sometimes uninitialized", and misses the reads after it. */
 enum { FOR_GCC = 1, FOR_CLANG = 2, FOR_BOTH = 3 };
+enum { IN_DECLS = 1, IN_STEP = 2, IN_REST = 4, EVERYWHERE = 7, IN_STEP_LABELS = 8 };
 static const struct generated_warning {
   const char *name;
   unsigned char compilers;
-  bool step_only;
+  unsigned char where;   /* IN_*: the frame's declarations, the step function, F__first and the entries */
 } generated_warnings[] = {
-    {"-Wdeclaration-after-statement", FOR_BOTH, false},
-    {"-Wshadow", FOR_BOTH, false},
-    {"-Wpadded", FOR_BOTH, false},
-    {"-Wc++-compat", FOR_BOTH, false},
-    {"-Wcast-qual", FOR_BOTH, false},
-    {"-Wredundant-decls", FOR_BOTH, false},
-    {"-Wmissing-prototypes", FOR_BOTH, false},
-    {"-Wmissing-declarations", FOR_GCC, false},
-    {"-Wnested-externs", FOR_GCC, false},
-    {"-Wjump-misses-init", FOR_GCC, false},
-    {"-Wswitch-default", FOR_BOTH, false},
-    {"-Wswitch-enum", FOR_BOTH, false},
-    {"-Wunused-variable", FOR_BOTH, true},
-    {"-Wunused-local-typedef", FOR_CLANG, true},
-    {"-Wunused-local-typedefs", FOR_GCC, true},
-    {"-Wunused-but-set-variable", FOR_GCC, true},
-    {"-Wmaybe-uninitialized", FOR_GCC, true},
-    {"-Wuninitialized", FOR_BOTH, true},
-    {"-Wsometimes-uninitialized", FOR_CLANG, true},
-    {"-Wunused-label", FOR_BOTH, true},
-    {"-Wimplicit-fallthrough", FOR_BOTH, true},
+    {"-Wdeclaration-after-statement", FOR_BOTH, EVERYWHERE},
+    {"-Wshadow", FOR_BOTH, EVERYWHERE},
+    {"-Wpadded", FOR_BOTH, EVERYWHERE},
+    {"-Wc++-compat", FOR_BOTH, EVERYWHERE},
+    {"-Wcast-qual", FOR_BOTH, EVERYWHERE},
+    {"-Wredundant-decls", FOR_BOTH, EVERYWHERE},
+    {"-Wmissing-prototypes", FOR_BOTH, EVERYWHERE},
+    {"-Wmissing-declarations", FOR_GCC, EVERYWHERE},
+    {"-Wnested-externs", FOR_GCC, EVERYWHERE},
+    {"-Wjump-misses-init", FOR_GCC, EVERYWHERE},
+    {"-Wswitch-default", FOR_BOTH, EVERYWHERE},
+    {"-Wswitch-enum", FOR_BOTH, EVERYWHERE},
+    {"-Wunused-variable", FOR_BOTH, IN_REST},
+    {"-Wunused-local-typedef", FOR_CLANG, IN_REST},
+    {"-Wunused-local-typedefs", FOR_GCC, IN_REST},
+    {"-Wunused-but-set-variable", FOR_GCC, IN_REST},
+    {"-Wmaybe-uninitialized", FOR_GCC, IN_REST | IN_STEP_LABELS},
+    {"-Wuninitialized", FOR_GCC, IN_REST | IN_STEP_LABELS},
+    {"-Wuninitialized", FOR_CLANG, IN_STEP | IN_REST},
+    {"-Wsometimes-uninitialized", FOR_CLANG, IN_STEP | IN_REST},
+    {"-Wunused-label", FOR_BOTH, IN_REST},
+    {"-Wimplicit-fallthrough", FOR_BOTH, IN_REST},
     /* a strip-mined loop's full chunk (lower_chunked_for) has a constant
        count, which can exceed what its body may do; it runs only when the
        loop as written would run as many iterations */
-    {"-Waggressive-loop-optimizations", FOR_GCC, true},
+    {"-Waggressive-loop-optimizations", FOR_GCC, IN_STEP},
 };
 
-static void generated_begin(buf *out, bool step) {
+static void generated_begin(buf *out, unsigned char part) {
   static const struct { const char *test, *pragma; unsigned char bit; } compilers[] = {
       {"#if defined(__clang__)", "clang", FOR_CLANG}, {"#elif defined(__GNUC__)", "GCC", FOR_GCC}};
   buf_putc(out, '\n');
@@ -68,7 +82,7 @@ static void generated_begin(buf *out, bool step) {
     buf_printf(out, "%s\n#pragma %s diagnostic push\n", compilers[c].test, compilers[c].pragma);
     for (size_t i = 0; i < sizeof generated_warnings / sizeof generated_warnings[0]; i++) {
       const struct generated_warning *w = &generated_warnings[i];
-      if ((w->compilers & compilers[c].bit) && (step || !w->step_only))
+      if ((w->compilers & compilers[c].bit) && (w->where & part))
         buf_printf(out, "#pragma %s diagnostic ignored \"%s\"\n", compilers[c].pragma, w->name);
     }
   }
@@ -81,7 +95,7 @@ static void generated_end(buf *out) {
 }
 
 void emit_frame_decl(fninfo *fn, buf *out) {
-  generated_begin(out, false);
+  generated_begin(out, IN_DECLS);
   buf_printf(out, "\nstruct %s__frame { goc_frame goc_hdr; %s};\n", frame_name(fn), fn->fields);
   buf_printf(out, "%sint %s__step(goc_g *goc_cur, goc_frame *goc_frp);\n",
              fn->is_static || fn->is_main ? "static " : "", step_name(fn));
@@ -94,7 +108,11 @@ void emit_frame_decl(fninfo *fn, buf *out) {
 }
 
 
-static void emit_c_entry(const source *s, fninfo *fn, buf *out) {
+/* A parameter the body never names is not passed on, so that gcc's
+ * -Wunused-parameter judges the user's signature as in C. */
+static bool param_named(const fnctx *fx, int i) { return fx->slots[i].nrefs > 0; }
+
+static void emit_c_entry(const source *s, fninfo *fn, const fnctx *fx, buf *out) {
   TSNode body = node_field(fn->def, "body");
   const char *fr = frame_name(fn);
   if (fn->is_main) {
@@ -103,7 +121,6 @@ static void emit_c_entry(const source *s, fninfo *fn, buf *out) {
     if (fn->nparams == 0) {
       buf_puts(out, "\nint main(void) {\n");
     } else {
-      buf_putc(out, '\n');
       emit_rewritten_range(s, fn->def, ts_node_start_byte(fn->def), ts_node_start_byte(body), out, NULL);
       buf_puts(out, "{\n");
     }
@@ -111,19 +128,20 @@ static void emit_c_entry(const source *s, fninfo *fn, buf *out) {
                   "  struct main__frame *goc__f = (struct main__frame *)goc__frame_push(goc__g, "
                   "sizeof(struct main__frame), &main__fi);\n");
     for (int i = 0; i < fn->nparams; i++)
-      buf_printf(out, "  __builtin_memcpy((void *)&goc__f->%s, (void *)&%s, sizeof goc__f->%s);\n", fn->params[i],
-                 fn->params[i], fn->params[i]);
+      if (param_named(fx, i))
+        buf_printf(out, "  __builtin_memcpy((void *)&goc__f->%s, (void *)&%s, sizeof goc__f->%s);\n", fn->params[i],
+                   fn->params[i], fn->params[i]);
     buf_puts(out, "  (void)goc__f;\n"
                   "  goc__run_main(goc__g, __builtin_offsetof(struct main__frame, goc_ret));\n}\n");
     return;
   }
-  buf_puts(out, "\n__attribute__((unused)) ");
   emit_rewritten_range(s, fn->def, ts_node_start_byte(fn->def), ts_node_start_byte(body), out, NULL);
   buf_printf(out, "{\n  goc_g *goc__g = goc__go_new_sized(%s__first());\n", fr);
   buf_printf(out, ""
                   "  struct %s__frame *goc__f = (struct %s__frame *)goc__frame_push(goc__g, sizeof(struct %s__frame), "
                   "&%s__fi);\n", fr, fr, fr, fr);
-  for (int i = 0; i < fn->nparams; i++) buf_printf(out, "  GOC__INIT(goc__f->%s, %s);\n", fn->params[i], fn->params[i]);
+  for (int i = 0; i < fn->nparams; i++)
+    if (param_named(fx, i)) buf_printf(out, "  GOC__INIT(goc__f->%s, %s);\n", fn->params[i], fn->params[i]);
   buf_puts(out, "  (void)goc__f;\n  goc__run_sync(goc__g);\n");
   if (!fn->returns_void) buf_puts(out, "  __typeof__(goc__f->goc_ret) goc__r = goc__f->goc_ret;\n");
   buf_puts(out, "  goc__g_release(goc__g);\n");
@@ -222,7 +240,7 @@ static char *lower_function_once(program *p, const source *s, fninfo *fn, const 
 
   buf out = {0};
   const char *fr = frame_name(fn);
-  generated_begin(&out, true);
+  generated_begin(&out, fx.label_values ? IN_STEP | IN_STEP_LABELS : IN_STEP);
   emit_line(&fx, fn->def, &out);
   buf_printf(&out, "%sint %s__step(goc_g *goc_cur, goc_frame *goc_frp) {\n", fn->is_static || fn->is_main ? "static " : "",
              step_name(fn));
@@ -292,6 +310,8 @@ static char *lower_function_once(program *p, const source *s, fninfo *fn, const 
   buf_puts(&out, ", ");
   buf_put_cstr(&out, node_file(fn->def));
   buf_puts(&out, " };\n");
+  generated_end(&out);
+  generated_begin(&out, IN_REST);
   /* What a first frame of F takes in the arena, for the go statements
    * that start F (goc__go_new_sized): the step's declarations again, here
    * only to name the locals' struct (a constant once inlined). Static
@@ -311,8 +331,11 @@ static char *lower_function_once(program *p, const source *s, fninfo *fn, const 
   }
   buf_free(&decls);
   if (!fn->lifted) {
+    /* the signature as the user wrote it, at its own line and column:
+       gcc's -Wunused-parameter points into it */
+    if (!fn->is_main) buf_puts(&out, "\n__attribute__((unused))");
     emit_line(&fx, fn->def, &out);
-    emit_c_entry(s, fn, &out);
+    emit_c_entry(s, fn, &fx, &out);
     emit_gofn_decl(fn, &out, true);
   }
   generated_end(&out);

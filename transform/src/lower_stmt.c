@@ -95,10 +95,55 @@ static void spill_and_reload(slot *sl, buf *spill, buf *reload) {
   copy_stmt(reload, "", sl->cname, "goc_L->", sl->fname, sl->cname);
 }
 
+/* Whether slot k is named in n. */
+static bool names_slot(const fnctx *fx, int k, TSNode n) {
+  const slot *sl = &fx->slots[k];
+  uint32_t a = ts_node_start_byte(n), b = ts_node_end_byte(n);
+  for (int i = 0; i < sl->nrefs; i++)
+    if (sl->refs[i] >= a && sl->refs[i] < b) return true;
+  return false;
+}
+
+/* The local that node n (an assignment's target) is, or -1. */
+static int target_slot(const fnctx *fx, TSNode n) {
+  while (node_is(n, "parenthesized_expression") && ts_node_named_child_count(n) == 1) n = ts_node_named_child(n, 0);
+  return node_is(n, "identifier") ? slot_of_ident(fx, n) : -1;
+}
+
+/* The locals that the statement suspending at byte pos assigns with `=`
+ * (or a receive's `v, ok =`) once it resumes, from a right side that does
+ * not name them: what they held before is never read again, and keeping
+ * it would copy a local that may not be set yet (int n; while ((n =
+ * read(...)) > 0)), which gcc's -Wmaybe-uninitialized takes for a read of
+ * the user's. At most max of them go to out; returns how many. */
+static int assigned_after(const fnctx *fx, uint32_t pos, int *out, int max) {
+  int n = 0;
+  TSNode at = ts_node_descendant_for_byte_range(node_field(fx->fn->def, "body"), pos, pos);
+  for (TSNode p = at; !ts_node_is_null(p) && n < max; p = node_parent(p)) {
+    if (node_is(p, "compound_statement") || node_is(p, "function_definition") || node_is(p, "statement_expression"))
+      break;
+    if (node_is(p, "assignment_expression")) {
+      TSNode op = node_field(p, "operator"), right = node_field(p, "right");
+      if (ts_node_is_null(op) || ts_node_is_null(right) || ts_node_end_byte(op) - ts_node_start_byte(op) != 1) continue;
+      if (pos < ts_node_start_byte(right) || pos >= ts_node_end_byte(right)) continue;
+      int k = target_slot(fx, node_field(p, "left"));
+      if (k >= 0 && !names_slot(fx, k, right)) out[n++] = k;
+    } else if (node_is(p, "receive_assignment") || node_is(p, "receive_statement")) {
+      TSNode v = node_field(p, "value"), ok = node_field(p, "ok"), ch = node_field(p, "channel");
+      int kv = target_slot(fx, v), ko = ts_node_is_null(ok) ? -1 : target_slot(fx, ok);
+      if (kv >= 0 && !names_slot(fx, kv, ch) && (ts_node_is_null(ok) || !names_slot(fx, kv, ok))) out[n++] = kv;
+      if (ko >= 0 && n < max && !names_slot(fx, ko, ch) && !names_slot(fx, ko, v)) out[n++] = ko;
+    }
+  }
+  return n;
+}
+
 /* The spill and the reload of a suspension at byte pos, where the locals
  * declared from byte `inner` on are out of scope; returns K. */
 static int suspension(fnctx *fx, uint32_t pos, uint32_t inner, int line, buf *spill, buf *reload) {
   int k = ++fx->nresume;
+  int dead[8];
+  int ndead = assigned_after(fx, pos, dead, 8);
   for (int i = 0; i < fx->nslots; i++) {
     slot *sl = &fx->slots[i];
     if (!ts_node_is_null(sl->cleanup) && !sl->cleanup_managed && !sl->cleanup_refused && !fx->quiet && visible_at(sl, pos) &&
@@ -113,6 +158,13 @@ static int suspension(fnctx *fx, uint32_t pos, uint32_t inner, int line, buf *sp
     }
     if (sl->is_temp || sl->is_static || sl->in_L || sl->is_shadow || sl->in_place) continue;
     if (!visible_at(sl, pos) || sl->decl_byte >= inner) continue;
+    /* a suspension in its own initialiser: it holds no value to keep yet
+       (and a copy of it would be a read of an uninitialised local, which
+       gcc's -Wmaybe-uninitialized reports as the user's) */
+    if (!sl->is_param && pos < sl->init_end) continue;
+    bool assigned = false;
+    for (int d = 0; d < ndead && !assigned; d++) assigned = dead[d] == i && !sl->is_param;
+    if (assigned) continue;
     if (!slot_live_after(fx, i, fx->stmt_depth && fx->stmt_floor < pos ? fx->stmt_floor : pos)) continue;
     sl->nspills++;
     spill_and_reload(sl, spill, reload);
@@ -131,7 +183,9 @@ void emit_suspend(fnctx *fx, TSNode at, buf *out) {
   buf spill = {0}, reload = {0};
   int k = suspension(fx, ts_node_start_byte(at), UINT32_MAX, line, &spill, &reload);
   buf_puts(out, "{ ");
+  if (spill.len) buf_puts(out, "GOC__KEEP_BEGIN ");
   buf_putn(out, buf_str(&spill), spill.len);
+  if (spill.len) buf_puts(out, "GOC__KEEP_END ");
   buf_printf(out, "goc_fr->goc_hdr.resume = %d; goc_fr->goc_hdr.line = %d; return GOC_SUSPEND; goc_R%d:; ", k, line, k);
   buf_putn(out, buf_str(&reload), reload.len);
   buf_puts(out, "}\n");
@@ -153,7 +207,9 @@ static void backedge_check(fnctx *fx, TSNode loop, TSNode body, buf *check, buf 
      variables (a for initializer's) count as visible */
   int k = suspension(fx, ts_node_end_byte(body) - 1, ts_node_start_byte(body), line, &spill, &reload);
   buf_puts(check, "({ if (goc__preempt_requested(goc_cur)) { goc__preempt(goc_cur); ");
+  if (spill.len) buf_puts(check, "GOC__KEEP_BEGIN ");
   buf_putn(check, buf_str(&spill), spill.len);
+  if (spill.len) buf_puts(check, "GOC__KEEP_END ");
   buf_printf(check, "goc_fr->goc_hdr.resume = %d; goc_fr->goc_hdr.line = %d; return GOC_SUSPEND; } })", k, line);
   buf_printf(resume, "if (0) { goc_R%d:; ", k);
   buf_putn(resume, buf_str(&reload), reload.len);
@@ -347,7 +403,7 @@ static void lower_do(fnctx *fx, TSNode n, buf *out) {
   buf_puts(out, "for (;;) {\n");
   emit_preempt_check(fx, n, out);
   lower_stmt(fx, body, out);
-  buf_printf(out, "%s:;\n", lbl);
+  buf_printf(out, "%s: __attribute__((unused));\n", lbl);
   int mark = fx->nlive;
   char *c = lower_expr(fx, cond, out);
   fx->nlive = mark;
@@ -453,7 +509,7 @@ static void lower_for(fnctx *fx, TSNode n, buf *out) {
       fx->nlive = mark;
     }
     lower_stmt(fx, body, out);
-    buf_printf(out, "%s:;\n", lbl);
+    buf_printf(out, "%s: __attribute__((unused));\n", lbl);
     if (!ts_node_is_null(upd)) {
       lower_expr_discard(fx, upd, out);
       fx->nlive = mark;
@@ -503,9 +559,18 @@ void lower_stmt(fnctx *fx, TSNode n, buf *out) {
 static void lower_stmt_inner(fnctx *fx, TSNode n, buf *out) {
   TSSymbol t = ts_node_symbol(n);
   int mark = fx->nlive;
-  if (sym_is(t, "comment")) return;
-  if (!sym_is(t, "compound_statement") && !sym_is(t, "labeled_statement") && !sym_is(t, "case_statement"))
-    emit_line(fx, n, out);
+  if (sym_is(t, "comment")) {
+    /* the only comments left after preprocessing are the fall-through
+       ones (preprocess.c), the user's word to gcc that the statement
+       before a case label falls through: it keeps its place */
+    char *c = node_text(fx->s, n);
+    buf_printf(out, "%s\n", c);
+    free(c);
+    return;
+  }
+  /* a case label stays on the line before: a #line between it and a
+     fall-through comment would hide the comment from gcc */
+  if (!sym_is(t, "compound_statement") && !sym_is(t, "case_statement")) emit_line(fx, n, out);
   if (sym_is(t, "break_statement") || sym_is(t, "continue_statement") || sym_is(t, "goto_statement"))
     emit_jump_cleanups(fx, n, out);
   if (sym_is(t, "compound_statement")) {
