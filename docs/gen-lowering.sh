@@ -23,7 +23,10 @@ This page shows the real output for two fixtures,
 and [`fixtures/run/doc_short_circuit.goc`](../fixtures/run/doc_short_circuit.goc);
 `docs/gen-lowering.sh` regenerates it. The excerpts drop the `#line`
 directives (which map every statement back to its `.goc` line for compiler
-errors and gdb) and the pragmas that silence unused-variable warnings.
+errors and gdb) and the pragmas around generated code (F__first, the
+entries) that silence the warnings about how it is written; the step
+function leaves the unused, uninitialised and fall-through warnings on for
+the user's code, and marks its own declarations and labels unused.
 
 ## The shape
 
