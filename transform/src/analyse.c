@@ -711,9 +711,12 @@ char *twin_decl(const fnctx *fx, int k) {
   /* static: gcc's location of it, DW_OP_addr, has room for the live
      storage's, which `goc debuginfo` writes there after linking
      (debuginfo.c); (void)&: gcc -O0 gives an unused one no location */
-  /* one the code never names keeps gcc's -Wunused-variable, as in C */
-  char *d = xasprintf("typedef %s goc_in_L__%s; static goc_in_L__%s %s;%s%s%s", type, sl->fname, sl->fname, sl->cname,
-                      sl->nrefs ? " (void)&" : "", sl->nrefs ? sl->cname : "", sl->nrefs ? ";" : "");
+  /* one the code never names is a plain local, which gcc's
+     -Wunused-variable judges as in C (a static one would be reported
+     twice, the second time as defined but not used) */
+  char *d = sl->nrefs ? xasprintf("typedef %s goc_in_L__%s; static goc_in_L__%s %s; (void)&%s;", type, sl->fname,
+                                  sl->fname, sl->cname, sl->cname)
+                      : xasprintf("typedef %s goc_in_L__%s; goc_in_L__%s %s;", type, sl->fname, sl->fname, sl->cname);
   free(type);
   return d;
 }

@@ -426,16 +426,6 @@ typedef struct build_ctx {
   const char *workdir;
 } build_ctx;
 
-static void copy_to_stderr(const char *path) {
-  FILE *f = fopen(path, "r");
-  if (!f && errno == ENOMEM) diag_oom();
-  if (!f) return;
-  char chunk[8192];
-  size_t n;
-  while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) fwrite(chunk, 1, n, stderr);
-  fclose(f);
-}
-
 static int compile_lowered(argv_t *cc, const build_ctx *bx) {
   char *errs = xasprintf("%s/cc.stderr", bx->workdir);
   if (isatty(2)) av_push(cc, "-fdiagnostics-color=always");   /* held back, not lost */
@@ -449,7 +439,7 @@ static int compile_lowered(argv_t *cc, const build_ctx *bx) {
   }
   for (int i = 0; !rc && cc->v[i]; i++)
     if (!strcmp(cc->v[i], "-o") && cc->v[i + 1]) diag_cleanup_output(cc->v[i + 1]);
-  if (!explained) copy_to_stderr(errs);
+  if (!explained) relay_cc_diagnostics(errs, cc->v, bx->workdir);
   free(errs);
   return rc;
 }

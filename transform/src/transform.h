@@ -219,6 +219,9 @@ const char *c_compiler(void);   /* $CC, or cc */
 char *run_with_stdin(char **argv, const char *input, size_t inlen, size_t *outlen, bool quiet);
 int run_argv(char **argv);      /* exit status (128 + signal) */
 int run_argv_stderr(char **argv, const char *errpath);   /* its stderr into errpath */
+/* the compiler's diagnostics in errpath to stderr, at the .goc lines' own
+   columns, naming the user's functions (ccdiag.c) */
+void relay_cc_diagnostics(const char *errpath, char **argv, const char *workdir);
 
 /* ---- driver.c ---- */
 int cmd_parse(int argc, char **argv);
