@@ -64,9 +64,23 @@ static void chan_make(const source *s, fnctx *fx, rw_mode mode, TSNode n, buf *o
 
 program *rewrite_program;
 
+/* typeof(k) of a local or parameter whose own const the lowering drops
+ * (analyse.c, top_const): C's type has that const. */
+static bool typeof_of_const_local(const source *s, fnctx *fx, TSNode n) {
+  char *kw = node_text(s, ts_node_child(n, 0));
+  bool unqual = strstr(kw, "unqual") != NULL;
+  free(kw);
+  TSNode a = node_field(n, "argument");
+  while (node_is(a, "parenthesized_expression") && ts_node_named_child_count(a) == 1) a = ts_node_named_child(a, 0);
+  if (unqual || !node_is(a, "identifier")) return false;
+  int k = slot_of_ident(fx, a);
+  return k >= 0 && fx->slots[k].top_const;
+}
+
 void rewrite_node(const source *s, fnctx *fx, rw_mode mode, TSNode n, buf *out) {
   TSSymbol t = ts_node_symbol(n);
   if (sym_is(t, "channel_type")) { chan_type(s, fx, mode, n, out); return; }
+  if (fx && sym_is(t, "typeof_specifier") && typeof_of_const_local(s, fx, n)) buf_puts(out, "const ");
   if (sym_is(t, "receive_expression")) {
     /* only reached where the operand is not evaluated (sizeof, typeof):
        the element type, without a direction's qualifier */
