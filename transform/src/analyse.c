@@ -113,17 +113,12 @@ static int resolve(walk *w, const char *name) {
  * int *const p. The lowering drops that const (var_decl: its initialiser
  * becomes a store, and it is reloaded after each suspension), so the
  * writes C refuses are refused here (refuse_const_write). */
-/* Whether n (with self: n is a type qualifier) or one of n's type
- * qualifiers (without) is const. */
-static bool has_const_qualifier(const source *s, TSNode n, bool self) {
-  uint32_t c = self ? 1 : ts_node_child_count(n);
+/* Whether one of n's type qualifiers is const. */
+static bool has_const_qualifier(const source *s, TSNode n) {
+  uint32_t c = ts_node_child_count(n);
   for (uint32_t i = 0; i < c; i++) {
-    TSNode k = self ? n : ts_node_child(n, i);
-    if (!node_is(k, "type_qualifier")) continue;
-    char *q = node_text(s, k);
-    bool is_const = !strcmp(q, "const") || !strcmp(q, "__const") || !strcmp(q, "__const__");
-    free(q);
-    if (is_const) return true;
+    TSNode k = ts_node_child(n, i);
+    if (node_is(k, "type_qualifier") && qualifier_is_const(s, k)) return true;
   }
   return false;
 }
@@ -134,10 +129,10 @@ static bool declares_const(const source *s, TSNode decl, TSNode d, bool is_param
   for (TSNode x = nm; !ts_node_eq(x, d);) {
     x = node_parent(x);
     if (ts_node_is_null(x) || node_is(x, "function_declarator")) return false;
-    if (node_is(x, "pointer_declarator")) return has_const_qualifier(s, x, false);   /* the innermost pointer's own */
+    if (node_is(x, "pointer_declarator")) return has_const_qualifier(s, x);   /* the innermost pointer's own */
     if (is_param && node_is(x, "array_declarator")) return false;   /* a pointer, to const elements */
   }
-  return has_const_qualifier(s, decl, false);
+  return has_const_qualifier(s, decl);
 }
 
 /* A write to a const local (k = 1, k++, a[0] = 1, s.x = 1) at identifier
@@ -593,7 +588,7 @@ char *slot_field_decl(fnctx *fx, int k) {
 static void emit_decl_qualifier(fnctx *fx, TSNode k, bool plain, rw_mode mode, buf *b, buf *align) {
   const source *s = fx->s;
   if (!node_is(k, "type_qualifier") && !node_is(k, "attribute_specifier")) return;
-  if (node_is(k, "type_qualifier") && plain && has_const_qualifier(s, k, true)) return;   /* alignas, volatile, _Atomic stay */
+  if (node_is(k, "type_qualifier") && plain && qualifier_is_const(s, k)) return;   /* alignas, volatile, _Atomic stay */
   bool alignas = node_is(k, "type_qualifier") && ts_node_named_child_count(k) &&
                  node_is(ts_node_named_child(k, 0), "alignas_qualifier");
   buf *to = alignas && align ? align : b;
@@ -687,7 +682,7 @@ static char *var_decl(fnctx *fx, slot *sl, rw_mode mode, buf *align) {
     uint32_t pc = ts_node_child_count(ptr);
     for (uint32_t i = 0; i < pc; i++) {
       TSNode k = ts_node_child(ptr, i);
-      if (!node_is(k, "type_qualifier") || !has_const_qualifier(s, k, true)) continue;
+      if (!node_is(k, "type_qualifier") || !qualifier_is_const(s, k)) continue;
       rewrite_range(s, fx, mode, sl->declarator, pos, ts_node_start_byte(k), &b);
       pos = ts_node_end_byte(k);
     }

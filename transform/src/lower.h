@@ -245,6 +245,7 @@ TSNode declarator_inner(TSNode d);
 TSNode function_declarator_of(TSNode d);
 TSNode name_array_declarator(TSNode d);
 bool has_storage(const source *s, TSNode decl, const char *word);
+bool qualifier_is_const(const source *s, TSNode q);   /* const, __const, __const__ */
 void for_each_top_level(TSNode root, void (*f)(TSNode n, void *arg), void *arg);
 
 #endif

@@ -173,7 +173,7 @@ bool has_storage(const source *s, TSNode decl, const char *word) {
 /* [a, e) of declaration pd as a field that is assigned: without the
  * declared object's own const (const int x, char *const p, register);
  * a pointee's const stays. */
-static bool qualifier_is_const(const source *s, TSNode q) {
+bool qualifier_is_const(const source *s, TSNode q) {
   char *t = node_text(s, q);
   bool r = !strcmp(t, "const") || !strcmp(t, "__const") || !strcmp(t, "__const__");
   free(t);
