@@ -105,6 +105,7 @@ typedef struct fnctx {
   bool drop_cleanup;   /* rewriting a managed cleanup local's declaration: without its attribute */
   bool managed_cleanups;   /* some slot is cleanup_managed */
   bool label_values;   /* &&label: the resume dispatch's goto * may reach the user's labels too */
+  bool names_func;     /* __func__ (__FUNCTION__, __PRETTY_FUNCTION__): goc__func, the user's name */
   /* The start of the outermost statement being lowered: its expressions'
    * residuals run after their pre-statements, so any reference from here
    * on may be read after a suspension inside it. */

@@ -247,6 +247,11 @@ static char *lower_function_once(program *p, const source *s, fninfo *fn, const 
   buf_printf(&out, "struct %s__frame *goc_fr = (struct %s__frame *)goc_frp;\n", fr, fr);
   /* the declarations up to the locals' struct, again in F__first */
   buf decls = {0};
+  if (fx.names_func) {
+    const fninfo *user = fn;
+    while (user->lifted && user->spawner) user = user->spawner;
+    buf_printf(&decls, "__attribute__((unused)) static const char goc__func[] = \"%s\";\n", user->name);
+  }
   if (fn->lifted) emit_enclosing_types(s, fn->def, &decls);
   for (int i = 0; i < fn->nparams; i++) {
     char *td = fx.slots[i].in_L ? twin_decl(&fx, i) : NULL;

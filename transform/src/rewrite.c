@@ -137,6 +137,15 @@ static void rewrite_identifier(const source *s, fnctx *fx, rw_mode mode, TSNode 
       buf_puts(out, sl->cname);
     return;
   }
+  /* the step function is F__step, a go block's F__goN__step: C's name of
+     the function is F's (gcc's __FUNCTION__ and __PRETTY_FUNCTION__ are
+     the same array in C) */
+  if (fx && (node_text_is(s, n, "__func__") || node_text_is(s, n, "__FUNCTION__") ||
+             node_text_is(s, n, "__PRETTY_FUNCTION__"))) {
+    fx->names_func = true;
+    buf_puts(out, "goc__func");
+    return;
+  }
   buf_putn(out, s->text + ts_node_start_byte(n), ts_node_end_byte(n) - ts_node_start_byte(n));
 }
 
