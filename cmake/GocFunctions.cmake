@@ -131,7 +131,7 @@ function(goc_target_sources target)
       COMMAND "$<TARGET_FILE:${tool}>" transform "${src}" -o "${base}.c"
               "$<$<BOOL:${peers}>:--peer;$<JOIN:${peers},;--peer;>>"
               -MF "${base}.d" --index-out "${base}.idx.new" "${index_args}"
-              -- -iquote "${src_dir}" "${std_flag}" "${inc_flags}" "${def_flags}" "${opts}"
+              -- -iquote "${src_dir}" "${lang_flags}" "${std_flag}" "${inc_flags}" "${def_flags}" "${opts}"
       # An unchanged index keeps its time: Ninja (restat) then leaves the
       # transforms that read it alone.
       COMMAND "${CMAKE_COMMAND}" -E copy_if_different "${base}.idx.new" "${base}.idx"
@@ -166,6 +166,21 @@ macro(_goc_compile_flags t)
   set(std_flag "$<$<BOOL:${std}>:-std=$<IF:$<OR:$<STREQUAL:${ext},>,$<BOOL:${ext}>>,gnu,c>${std}>")
   set(inc_flags "$<$<BOOL:${incs}>:-I$<JOIN:${incs},;-I>>")
   set(def_flags "$<$<BOOL:${defs}>:-D$<JOIN:${defs},;-D>>")
+  # CMAKE_C_FLAGS and CMAKE_C_FLAGS_<CONFIG>, which CMake adds to every C
+  # compile: a Release build's -DNDEBUG turns off assert() in the .goc
+  # code too (their values when the target's sources are added)
+  separate_arguments(lang_flags NATIVE_COMMAND "${CMAKE_C_FLAGS}")
+  set(_goc_configs ${CMAKE_CONFIGURATION_TYPES} ${CMAKE_BUILD_TYPE} Debug Release RelWithDebInfo MinSizeRel)
+  list(REMOVE_DUPLICATES _goc_configs)
+  foreach(_goc_config IN LISTS _goc_configs)
+    string(TOUPPER "${_goc_config}" _goc_upper)
+    separate_arguments(_goc_config_flags NATIVE_COMMAND "${CMAKE_C_FLAGS_${_goc_upper}}")
+    if(_goc_config_flags)
+      string(REPLACE "," "$<COMMA>" _goc_config_flags "${_goc_config_flags}")
+      string(REPLACE ">" "$<ANGLE-R>" _goc_config_flags "${_goc_config_flags}")
+      list(APPEND lang_flags "$<$<CONFIG:${_goc_config}>:${_goc_config_flags}>")
+    endif()
+  endforeach()
 endmacro()
 
 # goc_add_test(<name> <source>... [TIMEOUT <seconds>] [CPU <n>...] [RACE]
@@ -199,7 +214,7 @@ function(goc_add_test name)
   add_custom_command(
     OUTPUT "${main}"
     COMMAND "$<TARGET_FILE:${tool}>" testmain ${gocs} -o "${main}" --pkg ${name}
-            -- ${dirs} "${std_flag}" "${inc_flags}" "${def_flags}" "${opts}"
+            -- ${dirs} "${lang_flags}" "${std_flag}" "${inc_flags}" "${def_flags}" "${opts}"
     DEPENDS ${tool} ${gocs}
     COMMENT "goc testmain (${name})"
     VERBATIM COMMAND_EXPAND_LISTS)

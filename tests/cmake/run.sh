@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # cmake.consumer: builds tests/cmake/consumer, a project that uses goc the way
 # an adopter would, four ways, and checks its output:
-#   (a) add_subdirectory of the goc source tree (Ninja);
+#   (a) add_subdirectory of the goc source tree (Ninja; a Release build
+#       with CMAKE_C_FLAGS set, which the transforms must see);
 #   (b) find_package(goc CONFIG) after `cmake --install` of the goc build
 #       tree (Unix Makefiles), and pkg-config's goc.pc;
 #   (c) the rebuild after touching a header: only the transforms that read it
@@ -27,12 +28,16 @@ gen=(-G Ninja); command -v ninja >/dev/null || gen=(-G "Unix Makefiles")
 cp -r "$src/tests/cmake/consumer" "$work/consumer"
 
 step "(a) add_subdirectory(${src})"
-cmake -S "$work/consumer" -B "$work/a" "${gen[@]}" -DGOC_SOURCE_DIR="$src" >/dev/null
+cmake -S "$work/consumer" -B "$work/a" "${gen[@]}" -DGOC_SOURCE_DIR="$src" \
+  -DCMAKE_BUILD_TYPE=Release -DCMAKE_C_FLAGS=-DCONSUMER_C_FLAGS >/dev/null
 cmake --build "$work/a" -j "$jobs" >/dev/null || { cmake --build "$work/a" -j1; fail "(a) build"; }
 check_output "$work/a/app/consumer" "(a)"
 # The call into the other target went through its index: a goroutine call.
 grep -q 'sum_squares__frame' "$work/a/app/goc/consumer/main.goc.c" \
   || fail "(a) sum_squares (pipeline) not lowered as a goroutine call in main.goc"
+# The transform preprocessed with CMAKE_C_FLAGS and CMAKE_C_FLAGS_RELEASE.
+grep -q 'consumer_c_flags_seen' "$work/a/app/goc/consumer/main.goc.c" \
+  || fail "(a) the transform of main.goc did not see CMAKE_C_FLAGS and CMAKE_C_FLAGS_RELEASE"
 
 step "(b) find_package(goc CONFIG) from cmake --install ${bin}"
 cmake --install "$bin" --prefix "$work/prefix" >/dev/null
