@@ -88,7 +88,14 @@ section 'watch stop' | grep -qx '1: n + 1 = 4' || fail "display n + 1 at the nex
 section x | grep -Eq "^0x[0-9a-f]+:	104 'h'	101 'e'	108 'l'	108 'l'	111 'o'	0 '.000'	0 '.000'	0 '.000'$" || fail "x/8c buf"
 section x | grep -Eq '^0x[0-9a-f]+:	3$' || fail "x/dw &n"
 section x | grep -Eq '^0x[0-9a-f]+:	"hello"$' || fail "x/s buf"
-section call | grep -Eq '^\$[0-9]+ = 109$' || fail "call plain(buf)"
+# Some gdb and CPU pairs cannot call a function in the process (gdb 13 on
+# a CPU with AMX: "Couldn't write extended state status"), plain C or not:
+# then that check is skipped, said so.
+if section call | grep -q "Couldn't write extended state"; then
+  echo "gdb cannot call functions in a process on this machine: 'call plain(buf)' not checked"
+else
+  section call | grep -Eq '^\$[0-9]+ = 109$' || fail "call plain(buf)"
+fi
 section call | grep -Eq '^\$[0-9]+ = 11$' || fail "call sizeof(buf) + n"
 section printf | grep -qx 'hello 4 e' || fail "printf"
 section 'watch stop' | grep -qx 'dprintf 3 hello' || fail "dprintf"

@@ -7,8 +7,8 @@
 #
 # They read the runtime's own records (goc__sched.allgs, the slabs of Gs; each G's frame chain
 # with its function record, .goc file and line), so they work on a live process and on a
-# core file alike; the wait reason's words come from the runtime when the
-# process is live, else from the enumerator's name.
+# core file alike; the wait reason's words come from the runtime's table of
+# them (read as data, not by a call), else from the enumerator's name.
 import re
 
 import gdb
@@ -27,7 +27,8 @@ def _reason(r):
     if int(r) == 0:
         return ""
     try:
-        return gdb.parse_and_eval("goc__wait_reason_string(%d)" % int(r)).string()
+        # the runtime's table (proc.c), read as data: no call into the process
+        return gdb.parse_and_eval("goc__wait_reasons[%d]" % int(r)).string()
     except gdb.error:
         try:
             return str(gdb.parse_and_eval("(goc_wait_reason)%d" % int(r)))

@@ -49,6 +49,7 @@ typedef enum goc_wait_reason {
   GOC_WAIT_BLOCKING,      /* "goc_blocking" (its function runs on the pool) */
 } goc_wait_reason;
 const char *goc__wait_reason_string(goc_wait_reason r);
+extern const char *const goc__wait_reasons[];   /* by reason; read by the gdb extension */
 
 /* The current G, or NULL on a thread that is not running a goroutine. */
 goc_g *goc__getg(void);

@@ -485,25 +485,32 @@ int goc_nprocs(void) {
 }
 
 
+/* The words of each wait reason (Go's where Go has one), a table rather
+ * than a switch so that the gdb extension reads it without calling into
+ * the process (a core file has no process; some gdb and CPU pairs cannot
+ * make inferior calls). */
+const char *const goc__wait_reasons[GOC_WAIT_BLOCKING + 1] = {
+    [GOC_WAIT_NONE] = "",
+    [GOC_WAIT_CHAN_RECV] = "chan receive",
+    [GOC_WAIT_CHAN_SEND] = "chan send",
+    [GOC_WAIT_CHAN_RECV_NIL] = "chan receive (nil chan)",
+    [GOC_WAIT_CHAN_SEND_NIL] = "chan send (nil chan)",
+    [GOC_WAIT_SELECT] = "select",
+    [GOC_WAIT_SELECT_NO_CASES] = "select (no cases)",
+    [GOC_WAIT_SLEEP] = "sleep",
+    [GOC_WAIT_MUTEX] = "sync.Mutex.Lock",
+    [GOC_WAIT_RWMUTEX_R] = "sync.RWMutex.RLock",
+    [GOC_WAIT_RWMUTEX_W] = "sync.RWMutex.Lock",
+    [GOC_WAIT_WAITGROUP] = "sync.WaitGroup.Wait",
+    [GOC_WAIT_COND] = "sync.Cond.Wait",
+    [GOC_WAIT_IO] = "IO wait",
+    [GOC_WAIT_SYNC] = "sync",
+    [GOC_WAIT_BLOCKING] = "goc_blocking",
+};
+
 const char *goc__wait_reason_string(goc_wait_reason r) {
-  switch (r) {
-  case GOC_WAIT_NONE: return "";
-  case GOC_WAIT_CHAN_RECV: return "chan receive";
-  case GOC_WAIT_CHAN_SEND: return "chan send";
-  case GOC_WAIT_CHAN_RECV_NIL: return "chan receive (nil chan)";
-  case GOC_WAIT_CHAN_SEND_NIL: return "chan send (nil chan)";
-  case GOC_WAIT_SELECT: return "select";
-  case GOC_WAIT_SELECT_NO_CASES: return "select (no cases)";
-  case GOC_WAIT_SLEEP: return "sleep";
-  case GOC_WAIT_MUTEX: return "sync.Mutex.Lock";
-  case GOC_WAIT_RWMUTEX_R: return "sync.RWMutex.RLock";
-  case GOC_WAIT_RWMUTEX_W: return "sync.RWMutex.Lock";
-  case GOC_WAIT_WAITGROUP: return "sync.WaitGroup.Wait";
-  case GOC_WAIT_COND: return "sync.Cond.Wait";
-  case GOC_WAIT_IO: return "IO wait";
-  case GOC_WAIT_SYNC: return "sync";
-  case GOC_WAIT_BLOCKING: return "goc_blocking";
-  }
+  if ((unsigned)r < sizeof goc__wait_reasons / sizeof goc__wait_reasons[0] && goc__wait_reasons[r])
+    return goc__wait_reasons[r];
   return "unknown";
 }
 
