@@ -2,7 +2,8 @@
 # The compiler's warnings for the user's code in goroutine functions are the
 # ones it gives for the same code as plain C: tests/warnings/mistakes.goc
 # through `goc cc` and through $CC -x c -DPLAIN_C give the same warnings,
-# kind, line and column, in functions of the same names. With clang (a second CC), its
+# kind, line and column, in functions of the same names; and
+# tests/warnings/returns.goc every diagnostic, in the same words. With clang (a second CC), its
 # uninitialised-use warnings are left out: they stay off in the step
 # function (transform/src/lower_func.c says why).
 # Usage: warnings_test.sh GOC SOURCE_DIR [CC...]
@@ -35,6 +36,18 @@ for cc in "$@"; do
   # the functions by the user's names
   if ! diff <(grep "In function" "$work/c.err" | sort -u) <(grep "In function" "$work/goc.err" | sort -u); then
     echo "FAIL: $cc: the functions are named differently (<: as C, >: through goc)"; status=1
+  fi
+  # returns.goc: every diagnostic, words included (clang refuses two of
+  # them, so neither compile succeeds there)
+  rfile=$src/tests/warnings/returns.goc
+  "$cc" -x c -DPLAIN_C -c -O2 -Wall "$rfile" -o "$work/rc.o" 2> "$work/rc.err"
+  CC=$cc "$goc" cc -c -O2 -Wall "$rfile" -o "$work/rgoc.o" 2> "$work/rgoc.err"
+  words() { sed -n 's#^[^:]*:\([0-9]*:[0-9]*: \(warning\|error\): .*\)$#\1#p' "$1" | sort -n -u; }
+  words "$work/rc.err" > "$work/rc.k"
+  words "$work/rgoc.err" > "$work/rgoc.k"
+  [ -s "$work/rc.k" ] || { echo "FAIL: $cc gives no diagnostic for $rfile as C"; status=1; }
+  if ! diff -u "$work/rc.k" "$work/rgoc.k" > "$work/rdiff"; then
+    echo "FAIL: $cc: the diagnostics of returns.goc differ (-: as C, +: through goc):"; cat "$work/rdiff"; status=1
   fi
 done
 exit $status

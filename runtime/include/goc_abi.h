@@ -257,6 +257,29 @@ struct goc_gocall {
 #define GOC__KEEP_END
 #endif
 
+/* Called where a non-void goroutine function's body ends, when the
+ * compile's flags turn -Wreturn-type on (transform/src/warnflags.c): the
+ * compiler reports the call where it stays reachable, as it would report
+ * control reaching the end of the function. No-ops. */
+#if defined(__clang__)
+#define GOC__FELL_OFF_END_WORDS "non-void function does not return a value in all control paths"
+#else
+#define GOC__FELL_OFF_END_WORDS "control reaches end of non-void function"
+#endif
+void goc__fell_off_end(void) __attribute__((warning(GOC__FELL_OFF_END_WORDS)));
+void goc__fell_off_end_error(void) __attribute__((error(GOC__FELL_OFF_END_WORDS)));
+/* Likewise for `return E;` in a void goroutine function and `return;` in a
+ * non-void one: the step function returns its state, not the user's value.
+ * gcc warns of both by default, clang refuses both unless
+ * -Wno-return-type (warnflags.c decides whether the call is written). */
+#if defined(__clang__)
+void goc__return_value_in_void(void) __attribute__((error("void function should not return a value")));
+void goc__return_no_value(void) __attribute__((error("non-void function should return a value")));
+#else
+void goc__return_value_in_void(void) __attribute__((warning("'return' with a value, in function returning void")));
+void goc__return_no_value(void) __attribute__((warning("'return' with no value, in function returning non-void")));
+#endif
+
 /* dst = v for any complete object type, structs with const members
  * included (they can be initialised but not assigned): the lowering's
  * stores of arguments, results and initialisers. */

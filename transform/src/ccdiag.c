@@ -11,12 +11,14 @@
  * .goc line (check.c's token_column does the same for goc's own check).
  * A column that does not map (a generated token) is left as it is.
  * "In function 'F__step'" names the user's F. */
+#include <langinfo.h>
+#include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "transform.h"
 
-typedef struct pline { const char *file; int line; const char *text; size_t len; } pline;
+typedef struct pline { const char *file; int line; const char *text; size_t len; const char *base; } pline;
 typedef struct lowered { char *data; pline *v; int n; } lowered;
 
 static char *read_all(const char *path, size_t *len) {
@@ -55,7 +57,7 @@ static void index_lowered(lowered *lw, char *text) {
     } else {
       if (file) {
         lw->v = xrealloc(lw->v, sizeof(pline) * (size_t)(lw->n + 1));
-        lw->v[lw->n++] = (pline){file, line, p, len};
+        lw->v[lw->n++] = (pline){file, line, p, len, text};
       }
       line++;
     }
@@ -279,6 +281,116 @@ static void rename_steps(const char *line, buf *out) {
   }
 }
 
+/* Whether gcc quotes with ‘ ’ here: a UTF-8 locale, as gcc's intl.c asks. */
+static bool utf8_quotes(void) {
+  static int known = -1;
+  if (known < 0) {
+    setlocale(LC_CTYPE, "");
+    const char *cs = nl_langinfo(CODESET);
+    known = cs && (!strcmp(cs, "UTF-8") || !strcmp(cs, "utf8"));
+  }
+  return known;
+}
+
+/* The stand-ins for -Wreturn-type (warnflags.c, goc_abi.h): a warning or
+ * error for "call to 'goc__X' declared with attribute warning: WORDS
+ * [-Wattribute-warning]" becomes the compiler's own for the user's
+ * return: WORDS, with -Wreturn-type's option where the compiler names one,
+ * and clang's name of the function (fn, NULL if unknown). */
+typedef enum { STANDIN_NONE, STANDIN_FELL_OFF, STANDIN_RETURN_VALUE, STANDIN_RETURN_NO_VALUE } standin;
+
+static standin standin_of(const char *line) {
+  const char *call = strstr(line, "call to ");
+  if (!call) return STANDIN_NONE;
+  if (strstr(call, "goc__fell_off_end")) return STANDIN_FELL_OFF;
+  if (strstr(call, "goc__return_value_in_void")) return STANDIN_RETURN_VALUE;
+  if (strstr(call, "goc__return_no_value")) return STANDIN_RETURN_NO_VALUE;
+  return STANDIN_NONE;
+}
+
+static void standin_message(const char *line, standin k, const char *fn, buf *out) {
+  const char *call = strstr(line, "call to ");
+  const char *w = call ? strstr(call, ": ") : NULL;
+  if (!w) {
+    buf_puts(out, line);
+    return;
+  }
+  w += 2;
+  bool clang = !strncmp(w, "non-void function", 17) || !strncmp(w, "void function", 13);
+  bool error = strstr(call, "goc__fell_off_end_error") != NULL;
+  buf_putn(out, line, (size_t)(call - line));
+  const char *opt = strstr(w, "-Wattribute-warning");
+  const char *end = opt ? opt : w + strlen(w);
+  if (opt) {   /* back to the bracket before it, colored or not */
+    const char *br = opt;
+    while (br > w && br[-1] != '[') br--;
+    if (br > w && k != STANDIN_FELL_OFF && !clang && !warn_return_type_gcc())
+      end = br - 1 > w && br[-2] == ' ' ? br - 2 : br - 1;
+  }
+  /* clang names the function: "void function 'g' should not..." */
+  const char *fw = clang && fn && k != STANDIN_FELL_OFF ? strstr(w, "function ") : NULL;
+  const char *rq = !clang ? strstr(w, "'return'") : NULL;
+  if (rq && rq < end && utf8_quotes()) {   /* gcc quotes as its locale does */
+    buf_putn(out, w, (size_t)(rq - w));
+    buf_puts(out, "\xe2\x80\x98return\xe2\x80\x99");
+    w = rq + 8;
+  }
+  if (fw && fw < end) {
+    fw += 9;
+    buf_putn(out, w, (size_t)(fw - w));
+    buf_printf(out, "'%s' ", fn);
+    buf_putn(out, fw, (size_t)(end - fw));
+  } else {
+    buf_putn(out, w, (size_t)(end - w));
+  }
+  if (opt && end == opt) {
+    buf_puts(out, "-Wreturn-type");
+    buf_puts(out, opt + strlen("-Wattribute-warning"));
+  } else if (opt) {
+    const char *close = strchr(opt, ']');
+    if (close) buf_puts(out, close + 1);
+  } else if (error && k == STANDIN_FELL_OFF) {
+    buf_puts(out, clang ? " [-Werror,-Wreturn-type]" : " [-Werror=return-type]");
+  } else if (clang) {
+    buf_puts(out, " [-Wreturn-type]");
+  }
+}
+
+/* The user's name of the step function that holds from (in pl), or NULL. */
+static char *step_function_of(const pline *pl, const char *from) {
+  static const char marker[] = "__step(goc_g *goc_cur, goc_frame *goc_frp) {";
+  for (const char *p = from; p > pl->base; p--) {
+    if (*p != '_' || strncmp(p, marker, sizeof marker - 1)) continue;
+    const char *st = p;
+    while (st > pl->base && is_word(st[-1])) st--;
+    if (p - st == 8 && !strncmp(st, "goc_main", 8)) return xstrdup("main");
+    return xstrndup(st, (size_t)(p - st));
+  }
+  return NULL;
+}
+
+/* The column of the first `return` on a line, and of what follows it
+ * (gcc points at a returned value), or 0. */
+static int return_column(const char *src, size_t len, bool value) {
+  for (size_t i = 0; i + 6 <= len; i++) {
+    if (strncmp(src + i, "return", 6) || (i && is_word(src[i - 1])) || (i + 6 < len && is_word(src[i + 6]))) continue;
+    size_t j = i + 6;
+    if (value) {
+      while (j < len && (src[j] == ' ' || src[j] == '\t')) j++;
+      if (j < len && src[j] != ';') return column_of_offset(src, j);
+    }
+    return column_of_offset(src, i);
+  }
+  return 0;
+}
+
+/* The column of a line's last '}' (the function's closing brace), or 0. */
+static int closing_brace_column(const char *src, size_t len) {
+  for (size_t i = len; i > 0; i--)
+    if (src[i - 1] == '}') return column_of_offset(src, i - 1);
+  return 0;
+}
+
 void relay_cc_diagnostics(const char *errpath, char **argv, const char *workdir) {
   size_t n = 0;
   char *errs = read_all(errpath, &n);
@@ -336,7 +448,21 @@ void relay_cc_diagnostics(const char *errpath, char **argv, const char *workdir)
          the top, its statement): the one whose token is the name the
          message quotes, else the first whose token is on the .goc line */
       char *name = quoted_name(plain + fl);
-      for (int pass = name ? 0 : 1; pass < 2 && !mapped; pass++)
+      standin sk = standin_of(plain + fl);
+      bool fell = sk != STANDIN_NONE;
+      char *fn = NULL;
+      if (fell && src) {
+        bool gcc_value = sk == STANDIN_RETURN_VALUE && !strstr(plain + fl, "void function should");
+        mapped = sk == STANDIN_FELL_OFF ? closing_brace_column(src, srclen) : return_column(src, srclen, gcc_value);
+        tl = sk == STANDIN_FELL_OFF || gcc_value ? 1 : 6;
+        static const char *const names[] = {"", "goc__fell_off_end", "goc__return_value_in_void", "goc__return_no_value"};
+        for (int i = 0; i < lw.n && !fn; i++)
+          if (lw.v[i].line == line && !strcmp(lw.v[i].file, file)) {
+            const char *call = strstr(lw.v[i].text, names[sk]);
+            if (call && call < lw.v[i].text + lw.v[i].len) fn = step_function_of(&lw.v[i], call);
+          }
+      }
+      for (int pass = name ? 0 : 1; pass < 2 && !mapped && !fell; pass++)
         for (int i = 0; src && i < lw.n && !mapped; i++)
           if (lw.v[i].line == line && !strcmp(lw.v[i].file, file))
             mapped = map_column(&lw.v[i], col, src, srclen, pass ? NULL : name, &tl);
@@ -351,8 +477,14 @@ void relay_cc_diagnostics(const char *errpath, char **argv, const char *workdir)
         char *at = strstr(p, from);
         if (at) {
           buf_putn(&out, p, (size_t)(at - p));
-          buf tail = {0};
-          rename_steps(at + strlen(from), &tail);
+          buf tail = {0}, words = {0};
+          if (fell) {
+            standin_message(at + strlen(from), sk, fn, &words);
+            rename_steps(buf_str(&words), &tail);
+          } else {
+            rename_steps(at + strlen(from), &tail);
+          }
+          buf_free(&words);
           buf_puts(&out, to);
           buf_puts(&out, buf_str(&tail));
           buf_free(&tail);
@@ -364,6 +496,7 @@ void relay_cc_diagnostics(const char *errpath, char **argv, const char *workdir)
           new_len = tl;
         }
       }
+      free(fn);
     }
     if (!done) rename_steps(p, &out);
     buf_putc(&out, '\n');

@@ -109,6 +109,7 @@ struct xopts {
 program *driver_load_program(char **files, int nfiles, source ***srcs_out, const xopts *xo, char **flags,
                              int nflags) {
   program *p = xcalloc(1, sizeof *p);
+  warn_flags_read(flags, nflags);
   char *hdr = xasprintf("%s/goc.h", goc_include_dir());
   program_load_blocking(p, hdr);
   free(hdr);

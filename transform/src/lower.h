@@ -199,6 +199,7 @@ bool bounded_nest(fnctx *fx, TSNode for_stmt);
 /* lower_expr.c */
 bool has_susp(fnctx *fx, TSNode n);
 char *lower_expr(fnctx *fx, TSNode n, buf *out);       /* pre-statements to out */
+void lower_expr_returned_in_void(fnctx *fx, TSNode n, buf *out);
 void lower_expr_discard(fnctx *fx, TSNode n, buf *out); /* an expression statement */
 
 /* lower_stmt.c */

@@ -359,6 +359,14 @@ static char *lower_at(fnctx *fx, TSNode n, buf *out, bool want) {
 
 char *lower_expr(fnctx *fx, TSNode n, buf *out) { return lower(fx, n, out, true); }
 
+/* `return E;` in a void function: E's side effects, with no warning of
+ * its own (the return's is the one C gives: lower_return). */
+void lower_expr_returned_in_void(fnctx *fx, TSNode n, buf *out) {
+  char *v = lower(fx, n, out, false);
+  if (strcmp(v, "((void)0)")) buf_printf(out, "(void)(%s);\n", v);
+  free(v);
+}
+
 void lower_expr_discard(fnctx *fx, TSNode n, buf *out) {
   TSNode inner = n;
   while (node_is(inner, "parenthesized_expression") && ts_node_named_child_count(inner) == 1)

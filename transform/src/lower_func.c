@@ -237,6 +237,17 @@ static char *lower_function_once(program *p, const source *s, fninfo *fn, const 
   for (uint32_t i = 0; i < ks.n; i++) lower_stmt(&fx, ks.at[i], &body);
   kids_free(&ks);
   emit_block_cleanups(&fx, fbody, &body);
+  if (!fn->returns_void && !fn->is_main && !fn->lifted) {
+    /* -Wreturn-type (warnflags.c), at the body's closing brace */
+    const char *test;
+    const char *fell = warn_fell_off_end(&test);
+    uint32_t nk = ts_node_child_count(fbody);
+    if (strcmp(test, "0") && nk) {
+      buf_printf(&body, "\n#if %s", test);
+      emit_line(&fx, ts_node_child(fbody, nk - 1), &body);
+      buf_printf(&body, "%s();\n#endif\n", fell);
+    }
+  }
 
   buf out = {0};
   const char *fr = frame_name(fn);

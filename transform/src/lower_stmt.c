@@ -527,9 +527,29 @@ static void lower_return(fnctx *fx, TSNode n, buf *out) {
   buf_puts(out, "{\n");
   if (!ts_node_is_null(e) && fx->fn->lifted)
     diag_error(fx->s, n, "return with a value in a go { } block (the goroutine it starts has no result)");
+  /* what C says of a return that does not match the function's type
+     (warnflags.c), on the return's line */
+  const char *wrong = NULL;
+  if (!fx->fn->lifted && !fx->fn->is_main && fx->fn->returns_void != ts_node_is_null(e))
+    wrong = fx->fn->returns_void ? "goc__return_value_in_void" : "goc__return_no_value";
+  if (wrong && strcmp(warn_wrong_return(), "0")) {
+    buf_printf(out, "\n#if %s", warn_wrong_return());
+    emit_line(fx, n, out);
+    if (fx->fn->returns_void) {
+      /* C lets a void expression be returned (gcc says so only under
+         -pedantic) */
+      char *ty = rewrite_str(fx->s, fx, RW_TYPEOF, e);
+      buf_printf(out, "__builtin_choose_expr(__builtin_types_compatible_p(__typeof__(%s), void), (void)0, %s());\n#endif",
+                 ty, wrong);
+      free(ty);
+    } else {
+      buf_printf(out, "%s();\n#endif", wrong);
+    }
+    emit_line(fx, n, out);
+  }
   if (!ts_node_is_null(e)) {
     if (fx->fn->returns_void) {
-      lower_expr_discard(fx, e, out);
+      lower_expr_returned_in_void(fx, e, out);
     } else {
       char *v = lower_expr(fx, e, out);
       /* initialised, then copied: the result may be a struct with const

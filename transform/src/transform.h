@@ -209,6 +209,18 @@ extern int check_goc_errors;           /* goroutine functions used as plain poin
 int check_lowered(const char *out_name, const char *text, char **flags, int nflags);
 bool check_needs_refscan(const program *p, const source *s);
 
+/* ---- warnflags.c ---- */
+/* The compile's flags, for the warnings the lowering writes itself. */
+void warn_flags_read(char **flags, int nflags);
+/* The function whose call at the end of a non-void goroutine function
+ * stands for -Wreturn-type, and the preprocessor test under which to
+ * write it ("0": never). */
+const char *warn_fell_off_end(const char **compiler_test);
+/* The preprocessor test under which `return E;` in a void goroutine
+ * function or `return;` in a non-void one is reported ("0": never). */
+const char *warn_wrong_return(void);
+bool warn_return_type_gcc(void);   /* gcc's -Wreturn-type is on (it names the option) */
+
 /* ---- cmake_flags.c ---- */
 /* flags with each `SHELL:a b` item split as CMake splits it (the strings
  * of items left whole are shared with flags) */
