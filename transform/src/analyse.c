@@ -273,6 +273,56 @@ bool attribute_names_cleanup(const source *s, TSNode attr) {
   return found;
 }
 
+/* A cleanup attribute specifier's text without its cleanup(f), keeping the
+ * attributes beside it (`__attribute__((unused, cleanup(f)))` keeps
+ * `unused`), or NULL when nothing else is in it. */
+char *attribute_without_cleanup(const source *s, TSNode attr) {
+  char *t = node_text(s, attr);
+  const char *e = after_cleanup_word(t);
+  if (!e) return t;
+  const char *w = e;
+  while (w > t && (isalnum((unsigned char)w[-1]) || w[-1] == '_')) w--;
+  const char *q = e;
+  while (isspace((unsigned char)*q)) q++;
+  if (*q == '(') {
+    int depth = 0;
+    for (; *q; q++) {
+      if (*q == '(') depth++;
+      else if (*q == ')' && --depth == 0) { q++; break; }
+    }
+    e = q;
+  }
+  /* a comma after it goes with it, else the one before */
+  const char *a = w, *b = e;
+  while (isspace((unsigned char)*b)) b++;
+  if (*b == ',') b++;
+  else {
+    b = e;
+    const char *c = a;
+    while (c > t && isspace((unsigned char)c[-1])) c--;
+    if (c > t && c[-1] == ',') a = c - 1;
+  }
+  buf r = {0};
+  buf_putn(&r, t, (size_t)(a - t));
+  buf_puts(&r, b);
+  free(t);
+  char *kept = buf_take(&r);
+  /* empty: "__attribute__ ( ( ) )" */
+  int parens = 0, words = 0;
+  bool in_word = false;
+  for (const char *p = kept; *p; p++) {
+    bool wc = isalnum((unsigned char)*p) || *p == '_';
+    if (wc && !in_word) words++;
+    in_word = wc;
+    parens += *p == '(';
+  }
+  if (words <= 1 && parens <= 2) {
+    free(kept);
+    return NULL;
+  }
+  return kept;
+}
+
 /* The attribute specifier naming cleanup in n's subtree, or a null node;
  * initialisers are not looked into. */
 static TSNode cleanup_in(const source *s, TSNode n) {

@@ -143,6 +143,7 @@ extern program *rewrite_program;   /* for go statements in plain functions */
 fninfo *called_goroutine(fnctx *fx, TSNode call);
 
 /* analyse.c */
+char *attribute_without_cleanup(const source *s, TSNode attr);   /* NULL: nothing else in it */
 bool attribute_names_cleanup(const source *s, TSNode attr);   /* names cleanup (or __cleanup__) */
 void analyse_function(fnctx *fx);
 int slot_of_ident(const fnctx *fx, TSNode ident);   /* -1 if not a local */

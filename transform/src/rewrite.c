@@ -108,7 +108,12 @@ void rewrite_node(const source *s, fnctx *fx, rw_mode mode, TSNode n, buf *out) 
   /* a local's type named at the top (typedef goc_T<slot>): no cleanup, which
      belongs to the variable (gcc ignores it on a typedef, with a warning);
      nor a managed cleanup local's declaration (the lowering calls it) */
-  if (fx && (mode == RW_TOP || fx->drop_cleanup) && sym_is(t, "attribute_specifier") && attribute_names_cleanup(s, n)) return;
+  if (fx && (mode == RW_TOP || fx->drop_cleanup) && sym_is(t, "attribute_specifier") && attribute_names_cleanup(s, n)) {
+    char *kept = attribute_without_cleanup(s, n);
+    if (kept) buf_puts(out, kept);
+    free(kept);
+    return;
+  }
   if (fx && sym_is(t, "type_identifier")) {
     const char *rn = renamed_type(fx, n);
     if (rn) { buf_puts(out, rn); return; }
