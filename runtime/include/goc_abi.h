@@ -280,6 +280,19 @@ void goc__return_value_in_void(void) __attribute__((warning("'return' with a val
 void goc__return_no_value(void) __attribute__((warning("'return' with no value, in function returning non-void")));
 #endif
 
+/* A goroutine function's const local or parameter, which the lowering
+ * keeps unqualified, read as const: &k is a pointer to const and a const
+ * array decays to one, so that gcc warns where C warns ("discards 'const'
+ * qualifier") and _Generic sees the const. Not with clang: it counts a
+ * discarded const among -Wincompatible-pointer-types, which goc makes an
+ * error (the directional channels are qualified pointers), so C's
+ * warning would become an error there. */
+#if defined(__GNUC__) && !defined(__clang__)
+#define GOC__CONST_LVALUE(x) (*(const __typeof__(x) *)&(x))
+#else
+#define GOC__CONST_LVALUE(x) (x)
+#endif
+
 /* dst = v for any complete object type, structs with const members
  * included (they can be initialised but not assigned): the lowering's
  * stores of arguments, results and initialisers. */

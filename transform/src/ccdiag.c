@@ -149,6 +149,33 @@ static int map_column(const pline *pl, int col, const char *src, size_t srclen, 
   size_t tl = token_len(pl->text, pl->len, (size_t)ts);
   const char *t = pl->text + ts;
   if (name && (strlen(name) != tl || strncmp(name, t, tl))) return 0;
+  if (tl == 9 && !strncmp(t, "GOC__INIT", 9)) {
+    /* an initialiser's conversion, reported where the macro is used:
+       gcc points at the value (after the '=' that follows the name in
+       "GOC__INIT(x, ("), clang at the name */
+    const char *nm = t + 9, *end = pl->text + pl->len;
+    while (nm < end && (*nm == '(' || *nm == ' ')) nm++;
+    const char *ne = nm;
+    while (ne < end && is_word(*ne)) ne++;
+    /* in the .goc line: the name declared, then its '=' */
+    for (size_t i = 0; ne > nm && i + (size_t)(ne - nm) <= srclen; i++) {
+      if (strncmp(src + i, nm, (size_t)(ne - nm)) || (i && is_word(src[i - 1])) || is_word(src[i + (size_t)(ne - nm)]))
+        continue;
+      size_t j = i + (size_t)(ne - nm);
+      while (j < srclen && (src[j] == ' ' || src[j] == '\t' || src[j] == ']' || src[j] == '[' || is_word(src[j]))) j++;
+      if (j >= srclen || src[j] != '=' || (j + 1 < srclen && src[j + 1] == '=')) continue;
+      if (!compiler_is_gcc()) {   /* clang points at the name */
+        *tok_len = (size_t)(ne - nm);
+        return column_of_offset(src, i);
+      }
+      j++;
+      while (j < srclen && (src[j] == ' ' || src[j] == '\t')) j++;
+      if (j >= srclen) break;
+      *tok_len = token_len(src, srclen, j);
+      return column_of_offset(src, j);
+    }
+    return 0;
+  }
   if (tl >= 4 && !strncmp(t, "goc_", 4)) return 0;
   if (tl >= 5 && !strncmp(t, "GOC__", 5)) return 0;
   size_t dummy;
@@ -462,6 +489,11 @@ void relay_cc_diagnostics(const char *errpath, char **argv, const char *workdir)
             if (call && call < lw.v[i].text + lw.v[i].len) fn = step_function_of(&lw.v[i], call);
           }
       }
+      /* an initialiser's line first (its type's typedef at the top of the
+         step function is on the same .goc line) */
+      for (int i = 0; src && i < lw.n && !mapped && !fell; i++)
+        if (lw.v[i].line == line && !strcmp(lw.v[i].file, file))
+          mapped = map_column(&lw.v[i], col, src, srclen, "GOC__INIT", &tl);
       for (int pass = name ? 0 : 1; pass < 2 && !mapped && !fell; pass++)
         for (int i = 0; src && i < lw.n && !mapped; i++)
           if (lw.v[i].line == line && !strcmp(lw.v[i].file, file))

@@ -386,7 +386,7 @@ static bool is_pedantic_flag(const char *f) {
 
 /* Whether $CC is gcc (its --version names the FSF, not clang): asked once,
  * by the driver alone (no cc1), only by goc cc. */
-static bool compiler_is_gcc(void) {
+bool compiler_is_gcc(void) {
   static int known = -1;
   if (known >= 0) return known;
   char *argv[] = {(char *)c_compiler(), "--version", NULL};

@@ -136,7 +136,15 @@ static void rewrite_identifier(const source *s, fnctx *fx, rw_mode mode, TSNode 
     slot *sl = &fx->slots[k];
     if (mode == RW_TOP && declared_in_place(sl))
       buf_printf(out, "(*(goc_T%d *)0)", k);
-    else if (sl->in_L && mode == RW_EXPR)
+    else if (mode == RW_EXPR && sl->top_const && !sl->is_register) {
+      /* the lowering drops its const (a suspension reloads it): read
+         through a const lvalue, so that &k is a pointer to const and an
+         array decays to one, as in C (the writes C refuses are refused
+         before: analyse.c); goc_abi.h says why not with clang */
+      char *at = sl->in_L ? xasprintf("(goc_L->%s)", sl->fname) : xstrdup(sl->cname);
+      buf_printf(out, "GOC__CONST_LVALUE(%s)", at);
+      free(at);
+    } else if (sl->in_L && mode == RW_EXPR)
       buf_printf(out, "(goc_L->%s)", sl->fname);
     else
       buf_puts(out, sl->cname);

@@ -249,6 +249,7 @@ typedef struct xopts xopts;
  * file, NULL where it failed); diag_count says whether it worked. */
 program *driver_load_program(char **files, int nfiles, source ***srcs, const xopts *xo, char **flags, int nflags);
 int driver_cc_build(int argc, char **argv, const char *workdir);   /* goc cc's work */
+bool compiler_is_gcc(void);   /* $CC is gcc (not clang) */
 char *driver_tmpdir(void);
 void driver_rm_rf(const char *dir);
 int driver_write_file(const char *path, const char *text);   /* temp file + rename */
