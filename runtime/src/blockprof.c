@@ -15,21 +15,56 @@
 #include "pprof.h"
 #include "proc.h"
 #include "goc.h"
+#include "park.h"
 
 _Atomic int64_t goc__blockprof_rate;
+_Atomic uint64_t goc__blockprof_rate_ticks;
 _Atomic bool goc__contention_on;
+_Atomic uint32_t goc__contention_reasons;
 _Atomic uint64_t goc__contention_since;
 _Atomic int goc__mutexprof_rate;
 
-static void update_on(void) {
-  bool on = atomic_load(&goc__blockprof_rate) > 0 || atomic_load(&goc__mutexprof_rate) > 0;
+#define BIT(r) (1u << (r))
+static const uint32_t mutex_reasons = BIT(GOC_WAIT_MUTEX) | BIT(GOC_WAIT_RWMUTEX_R) | BIT(GOC_WAIT_RWMUTEX_W);
+static const uint32_t block_reasons = BIT(GOC_WAIT_CHAN_RECV) | BIT(GOC_WAIT_CHAN_SEND) | BIT(GOC_WAIT_SELECT) |
+                                      BIT(GOC_WAIT_MUTEX) | BIT(GOC_WAIT_RWMUTEX_R) | BIT(GOC_WAIT_RWMUTEX_W) |
+                                      BIT(GOC_WAIT_WAITGROUP) | BIT(GOC_WAIT_COND);
+_Static_assert(GOC_WAIT_BLOCKING < 32, "a wait reason is a bit of goc__contention_reasons");
+
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;   /* the profiles' */
+
+/* The rates' setters, lock held. */
+static void update_on_locked(void) {
+  bool blk = atomic_load(&goc__blockprof_rate) > 0, mtx = atomic_load(&goc__mutexprof_rate) > 0;
+  bool on = blk || mtx;
   if (on && !atomic_load(&goc__contention_on)) {
     /* A park stamped before this (while the profiles were off, or during
      * an earlier span of them) is not a block of this span. */
     goc__ticks_start();
     atomic_store(&goc__contention_since, goc__cputicks());
   }
+  atomic_store(&goc__contention_reasons, (blk ? block_reasons : 0) | (mtx ? mutex_reasons : 0));
   atomic_store(&goc__contention_on, on);
+}
+
+/* Lock held: the block rate in ticks once the tick rate is fixed, else 0. */
+static void rate_ticks_locked(void) {
+  int64_t ns = atomic_load(&goc__blockprof_rate);
+  uint64_t q = goc__ticks_fixed();
+  uint64_t t = 0;
+  if (ns > 1 && q && !(t = goc__ns_to_ticks(ns, q))) t = 1;
+  atomic_store(&goc__blockprof_rate_ticks, t);
+}
+
+uint64_t goc__blockprof_rate_ticks_slow(int64_t ns) {
+  uint64_t q = goc__ticks_q(false);   /* fixes the rate after its first 5 ms */
+  if (goc__ticks_fixed()) {
+    goc__rt_lock(&lock);
+    rate_ticks_locked();
+    goc__rt_unlock(&lock);
+  }
+  uint64_t t = goc__ns_to_ticks(ns, q);
+  return t ? t : 1;
 }
 
 /* A contention profile: the block profile and the mutex profile are two. */
@@ -40,7 +75,6 @@ typedef struct contention {
   const char *env;
 } contention;
 
-static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;   /* the profiles' */
 static contention block = {.env = "GOC_BLOCKPROFILE"};
 static contention mutex = {.env = "GOC_MUTEXPROFILE"};
 
@@ -130,8 +164,11 @@ void goc__blockprof_init(void) {
 bool goc__blockprof_wanted(void) { return block.path != NULL; }
 
 void goc_set_block_profile_rate(int64_t ns) {
+  goc__rt_lock(&lock);
   atomic_store(&goc__blockprof_rate, ns > 0 ? ns : 0);
-  update_on();
+  update_on_locked();
+  rate_ticks_locked();
+  goc__rt_unlock(&lock);
 }
 
 /* Delays are ns, hence cycles/second=1e9. */
@@ -144,8 +181,10 @@ void goc__blockprof_flush(void) { flush(&block, goc__blockprof_write); }
 /* ---- the mutex profile ------------------------------------------------------ */
 int goc_set_mutex_profile_fraction(int rate) {
   if (rate < 0) return atomic_load(&goc__mutexprof_rate);
+  goc__rt_lock(&lock);
   int prev = atomic_exchange(&goc__mutexprof_rate, rate);
-  update_on();
+  update_on_locked();
+  goc__rt_unlock(&lock);
   return prev;
 }
 

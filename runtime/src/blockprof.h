@@ -32,6 +32,17 @@ extern _Atomic uint64_t goc__contention_since;   /* cputicks when last turned on
 static inline bool goc__blockprof_on(void) {
   return atomic_load_explicit(&goc__contention_on, memory_order_relaxed);
 }
+/* The wait reasons (goc_wait_reason's bits) an on profile records: a park
+ * for any other is not stamped (no clock read). */
+extern _Atomic uint32_t goc__contention_reasons;
+static inline bool goc__blockprof_stamps(unsigned reason) {
+  return (atomic_load_explicit(&goc__contention_reasons, memory_order_relaxed) >> reason) & 1;
+}
+/* The block rate in cputicks, fixed once the tick rate is (0 until then,
+ * or when the rate is 0 or 1); the _slow form converts ns at the rate
+ * measured so far and publishes the fixed one as soon as there is one. */
+extern _Atomic uint64_t goc__blockprof_rate_ticks;
+uint64_t goc__blockprof_rate_ticks_slow(int64_t ns);
 void goc__blockprof_init(void);   /* GOC_BLOCKPROFILE */
 /* g's park is committed and it is about to run again (goc__ready): its
  * frames are still those of the block. */

@@ -6,12 +6,20 @@
  * entry has that stack, the frames are left there unclaimed and the entry
  * counts the event, else a new entry claims them. The common case, a stack
  * seen before, is inlined into goc__blockprof_ready; claiming, spilling and
- * inserting are out of line.
+ * inserting are out of line. Before all that, each G remembers the entry of
+ * its last event of each kind (goc_gext.brec_last): a G that blocks again
+ * at the same stack, the common case, compares its frames with that
+ * entry's and neither hashes, probes nor copies them.
  *
  * Sampling is Go's (runtime/mprof.go, blocksampled and saveblockevent): at
  * rate r > 1 a block of d < r ns is kept with probability d/r and then
  * counts as r/d events of r ns, so totals stay unbiased; a block of d >= r
- * is always kept as itself.
+ * is always kept as itself. As Go compares cycles with a rate converted to
+ * cycles once, the decision is made in ticks against the rate in ticks
+ * (goc__blockprof_rate_ticks): an unkept block costs its two clock reads,
+ * a random number and a multiplication, no conversion, division, walk or
+ * lock. Counts are kept in units of 1/COUNT_ONE, as Go's are float64, so
+ * that r/d is not truncated per event; a fold truncates running totals.
  */
 #include "blockrec.h"
 #include <pthread.h>
@@ -23,6 +31,8 @@
 
 #define NENTRY 256              /* power of two */
 #define NFRAME 2048             /* >= GOC_PPROF_MAXDEPTH */
+#define COUNT_SHIFT 16
+#define COUNT_ONE ((int64_t)1 << COUNT_SHIFT)   /* one event in an entry's count */
 
 /* One frame of a stack: the static record stands for function and file. */
 typedef struct rframe {
@@ -43,6 +53,7 @@ typedef struct rtab {
   rentry e[NENTRY];
   rframe pool[NFRAME];
   uint32_t nentry, nframe;      /* the owner's */
+  uint32_t epoch;               /* the owner's: one more at each clear */
   _Atomic bool owned;
   struct rtab *next;            /* all tables; under the profiles' lock */
 } rtab;
@@ -84,6 +95,18 @@ static inline const goc_fninfo *stable_fn(const goc_frame *fr) {
 
 static rtab *tabs;              /* under the profiles' lock */
 static _Thread_local rtab *mine;
+static _Thread_local uint64_t rng;   /* wyrand's state; seeded again by claim */
+
+static inline uint64_t rand64(void) {
+  uint64_t x = rng += 0xa0761d6478bd642full;
+  unsigned __int128 m = (unsigned __int128)x * (x ^ 0xe7037ed1a0b428dbull);
+  return (uint64_t)(m >> 64) ^ (uint64_t)m;
+}
+
+/* Uniform in [0, n), n > 0: a multiplication, not a division. */
+static inline uint64_t rand_below(uint64_t n) {
+  return (uint64_t)(((unsigned __int128)rand64() * n) >> 64);
+}
 static pthread_key_t exit_key;
 static pthread_once_t key_once = PTHREAD_ONCE_INIT;
 
@@ -96,7 +119,8 @@ static void fold_tab(rtab *t, goc_pprof *const prof[GOC_BREC_KINDS], uint64_t q)
     int64_t c = atomic_load_explicit(&e->count, memory_order_relaxed);
     int64_t tk = atomic_load_explicit(&e->ticks, memory_order_relaxed);
     int64_t ns = atomic_load_explicit(&e->ns, memory_order_relaxed);
-    int64_t v[2] = {c - e->fcount, goc__ticks_to_ns((uint64_t)(tk - e->fticks), q) + (ns - e->fns)};
+    int64_t v[2] = {(c >> COUNT_SHIFT) - (e->fcount >> COUNT_SHIFT),
+                    goc__ticks_to_ns((uint64_t)(tk - e->fticks), q) + (ns - e->fns)};
     if (!v[0] && !v[1]) continue;
     e->fcount = c;
     e->fticks = tk;
@@ -116,6 +140,7 @@ void goc__brec_fold(goc_pprof *const prof[GOC_BREC_KINDS], uint64_t q) {
 static void clear_locked(rtab *t) {
   for (int i = 0; i < NENTRY; i++) atomic_store_explicit(&t->e[i].hash, 0, memory_order_relaxed);
   t->nentry = t->nframe = 0;
+  t->epoch++;   /* every G's brec_last into t is stale */
 }
 
 /* The owner: makes room by folding its whole table. */
@@ -157,6 +182,7 @@ static rtab *claim(void) {
   atomic_store_explicit(&t->owned, true, memory_order_relaxed);
   goc__contention_unlock();
   pthread_setspecific(exit_key, t);
+  rng ^= goc__cputicks() ^ (uint64_t)(uintptr_t)&rng;
   return mine = t;
 }
 
@@ -188,6 +214,13 @@ static __attribute__((noinline)) void insert(rtab *t, uint32_t i, uint64_t h, in
   t->nentry++;
 }
 
+/* The owner is the only writer: a load and a store, no lock prefix. */
+static inline void bump(rentry *e, int64_t count, int64_t ticks, int64_t ns) {
+  atomic_store_explicit(&e->count, atomic_load_explicit(&e->count, memory_order_relaxed) + count, memory_order_relaxed);
+  atomic_store_explicit(&e->ticks, atomic_load_explicit(&e->ticks, memory_order_relaxed) + ticks, memory_order_relaxed);
+  if (ns) atomic_store_explicit(&e->ns, atomic_load_explicit(&e->ns, memory_order_relaxed) + ns, memory_order_relaxed);
+}
+
 static inline void add(int kind, goc_g *g, int64_t count, int64_t ticks, int64_t ns);
 
 /* No table yet, or no room in it: then as add. */
@@ -198,12 +231,10 @@ static __attribute__((noinline)) void add_slow(int kind, goc_g *g, int64_t count
   add(kind, g, count, ticks, ns);
 }
 
-static inline __attribute__((always_inline)) void add(int kind, goc_g *g, int64_t count, int64_t ticks, int64_t ns) {
-  rtab *t = mine;
-  if (__builtin_expect(!t || t->nframe > NFRAME - GOC_PPROF_MAXDEPTH || t->nentry >= NENTRY / 2, 0)) {
-    add_slow(kind, g, count, ticks, ns);
-    return;
-  }
+/* The hashed path: the stack is walked into the pool, looked up, and
+ * counted in its entry or a new one, which becomes g's last. */
+static __attribute__((noinline)) void add_hashed(rtab *t, int kind, goc_g *g, int64_t count, int64_t ticks,
+                                                 int64_t ns) {
   rframe *s = &t->pool[t->nframe];
   uint64_t h = (uint64_t)kind + 1;
   int n = 0;
@@ -217,16 +248,45 @@ static inline __attribute__((always_inline)) void add(int kind, goc_g *g, int64_
   for (;; i = (i + 1) & (NENTRY - 1)) {
     rentry *e = &t->e[i];
     uint64_t eh = atomic_load_explicit(&e->hash, memory_order_relaxed);
-    if (!eh) break;
+    if (!eh) {
+      insert(t, i, h, kind, n, count, ticks, ns);
+      break;
+    }
     if (eh == h && e->n == n && e->kind == kind && same_stack(&t->pool[e->off], s, n)) {
-      /* The owner is the only writer: a load and a store, no lock prefix. */
-      atomic_store_explicit(&e->count, atomic_load_explicit(&e->count, memory_order_relaxed) + count, memory_order_relaxed);
-      atomic_store_explicit(&e->ticks, atomic_load_explicit(&e->ticks, memory_order_relaxed) + ticks, memory_order_relaxed);
-      if (ns) atomic_store_explicit(&e->ns, atomic_load_explicit(&e->ns, memory_order_relaxed) + ns, memory_order_relaxed);
+      bump(e, count, ticks, ns);
+      break;
+    }
+  }
+  g->x->brec_last[kind].tab = t;
+  g->x->brec_last[kind].epoch = t->epoch;
+  g->x->brec_last[kind].slot = i;
+}
+
+/* g->x is set (it holds the stamp). */
+static inline __attribute__((always_inline)) void add(int kind, goc_g *g, int64_t count, int64_t ticks, int64_t ns) {
+  rtab *t = mine;
+  /* g's last entry of this kind, if its stack is g's: each frame's record
+   * (an interned one never equals the frame's own, so such a stack takes
+   * the hashed path) and line, and the chain ends where the entry's does. */
+  if (t && g->x->brec_last[kind].tab == t && g->x->brec_last[kind].epoch == t->epoch) {
+    rentry *e = &t->e[g->x->brec_last[kind].slot];
+    const rframe *s = &t->pool[e->off];
+    int n = e->n, k = 0;
+    goc_frame *fr = g->h.top;
+    while (k < n && fr && s[k].info == fr->fn && s[k].line == fr->line) {
+      fr = fr->parent;
+      k++;
+    }
+    if (__builtin_expect(k == n && (!fr || n == GOC_PPROF_MAXDEPTH), 1)) {
+      bump(e, count, ticks, ns);
       return;
     }
   }
-  insert(t, i, h, kind, n, count, ticks, ns);
+  if (__builtin_expect(!t || t->nframe > NFRAME - GOC_PPROF_MAXDEPTH || t->nentry >= NENTRY / 2, 0)) {
+    add_slow(kind, g, count, ticks, ns);
+    return;
+  }
+  add_hashed(t, kind, g, count, ticks, ns);
 }
 
 /* ---- what is recorded (blockprof.h) -------------------------------------- */
@@ -246,32 +306,36 @@ static inline bool is_block_event(uint8_t reason) {
  * (Go scales when it writes; the totals are the same). */
 static void mutexprof_record(goc_g *g, uint64_t ticks) {
   int rate = atomic_load_explicit(&goc__mutexprof_rate, memory_order_relaxed);
-  if (rate <= 0 || (rate > 1 && goc__fastrand() % (uint32_t)rate != 0)) return;
-  add(GOC_BREC_MUTEX, g, rate, (int64_t)ticks * rate, 0);
+  if (rate <= 0 || (rate > 1 && rand_below((uint64_t)rate) != 0)) return;
+  add(GOC_BREC_MUTEX, g, COUNT_ONE * rate, (int64_t)ticks * rate, 0);
+}
+
+/* A block of d ticks, d < rt, the rate in ticks, at the rate of ns: kept
+ * with probability d/rt as rt/d events of ns nanoseconds (Go's
+ * saveblockevent: count += rate/cycles, cycles += rate). */
+static __attribute__((noinline)) void block_sampled(goc_g *g, uint64_t d, uint64_t rt, int64_t ns) {
+  unsigned __int128 c = ((unsigned __int128)rt << COUNT_SHIFT) / d;
+  add(GOC_BREC_BLOCK, g, c > (uint64_t)INT64_MAX / 2 ? INT64_MAX / 2 : (int64_t)c, 0, ns);
 }
 
 void goc__blockprof_ready(goc_g *g) {
   uint64_t t0 = g->x ? g->x->wait_ticks : 0;
-  if (!t0 || !g->h.top) return;
+  if (!t0) return;
   g->x->wait_ticks = 0;
-  if (t0 < atomic_load_explicit(&goc__contention_since, memory_order_relaxed)) return;
+  if (!g->h.top || t0 < atomic_load_explicit(&goc__contention_since, memory_order_relaxed)) return;
   uint64_t d = goc__cputicks() - t0;
   if ((int64_t)d <= 0) d = 1;
   uint8_t r = g->wait_reason;
   if (r == GOC_WAIT_MUTEX || r == GOC_WAIT_RWMUTEX_R || r == GOC_WAIT_RWMUTEX_W) mutexprof_record(g, d);
   int64_t rate = atomic_load_explicit(&goc__blockprof_rate, memory_order_relaxed);
   if (rate <= 0 || !is_block_event(r)) return;
-  if (rate == 1) {   /* every event: no nanoseconds needed until folded */
-    add(GOC_BREC_BLOCK, g, 1, (int64_t)d, 0);
-    return;
+  if (rate > 1) {
+    uint64_t rt = atomic_load_explicit(&goc__blockprof_rate_ticks, memory_order_relaxed);
+    if (__builtin_expect(!rt, 0)) rt = goc__blockprof_rate_ticks_slow(rate);
+    if (d < rt) {
+      if (rand_below(rt) < d) block_sampled(g, d, rt, rate);
+      return;
+    }
   }
-  int64_t dns = goc__ticks_to_ns(d, goc__ticks_q(false));
-  if (dns <= 0) dns = 1;
-  if (rate <= dns) {
-    add(GOC_BREC_BLOCK, g, 1, (int64_t)d, 0);
-    return;
-  }
-  uint64_t x = (uint64_t)goc__fastrand() << 32 | goc__fastrand();
-  if (x % (uint64_t)rate > (uint64_t)dns) return;
-  add(GOC_BREC_BLOCK, g, rate / dns, 0, rate);
+  add(GOC_BREC_BLOCK, g, COUNT_ONE, (int64_t)d, 0);   /* as itself: nanoseconds when folded */
 }

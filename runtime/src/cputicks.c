@@ -27,6 +27,8 @@ static void start(void) {
 
 void goc__ticks_start(void) { pthread_once(&start_once, start); }
 
+uint64_t goc__ticks_fixed(void) { return atomic_load_explicit(&fixed_q, memory_order_relaxed); }
+
 uint64_t goc__ticks_q(bool wait) {
   uint64_t q = atomic_load_explicit(&fixed_q, memory_order_relaxed);
   if (q && !wait) return q;

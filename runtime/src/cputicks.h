@@ -39,6 +39,13 @@ void goc__ticks_start(void);
  * estimate over whatever time has passed. */
 #define GOC_TICKS_MIN_NS 5000000
 uint64_t goc__ticks_q(bool wait);
+/* The rate once fixed (measured over at least GOC_TICKS_MIN_NS), else 0. */
+uint64_t goc__ticks_fixed(void);
+/* ns as ticks at rate q, at most INT64_MAX. */
+static inline uint64_t goc__ns_to_ticks(int64_t ns, uint64_t q) {
+  unsigned __int128 t = ((unsigned __int128)(uint64_t)ns << 32) / q;
+  return t > (uint64_t)INT64_MAX ? (uint64_t)INT64_MAX : (uint64_t)t;
+}
 static inline int64_t goc__ticks_to_ns(uint64_t ticks, uint64_t q) {
   return (int64_t)(((unsigned __int128)ticks * q) >> 32);
 }

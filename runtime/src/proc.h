@@ -152,6 +152,11 @@ typedef struct goc_gext {
   uint64_t wait_ticks;      /* goc__cputicks() at the park, while a
                                contention profile is on (g->wait_ms is
                                too coarse) */
+  /* blockrec.c: per profile kind, the table entry of this G's last
+   * recorded event (valid while tab is the recording thread's table and
+   * epoch its epoch), so that a G blocking again at the same stack only
+   * compares its frames with that entry's. Written by G's waker alone. */
+  struct { void *tab; uint32_t epoch, slot; } brec_last[2];
   struct goc_chunk *spare;  /* one freed arena chunk kept (arena.c) */
   int sleep_state;          /* goc_sleep__async: 0 none, 1 armed */
   int io_state;             /* netpoll: 1 parked for I/O */
