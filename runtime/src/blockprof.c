@@ -21,7 +21,6 @@ _Atomic int64_t goc__blockprof_rate;
 _Atomic uint64_t goc__blockprof_rate_ticks;
 _Atomic bool goc__contention_on;
 _Atomic uint32_t goc__contention_reasons;
-_Atomic uint32_t goc__contention_park_decides;
 _Atomic uint64_t goc__contention_since;
 _Atomic int goc__mutexprof_rate;
 
@@ -45,7 +44,6 @@ static void update_on_locked(void) {
     atomic_store(&goc__contention_since, goc__cputicks());
   }
   atomic_store(&goc__contention_reasons, (blk ? block_reasons : 0) | (mtx ? mutex_reasons : 0));
-  atomic_store(&goc__contention_park_decides, !blk && atomic_load(&goc__mutexprof_rate) > 1 ? mutex_reasons : 0);
   atomic_store(&goc__contention_on, on);
 }
 

@@ -38,15 +38,6 @@ extern _Atomic uint32_t goc__contention_reasons;
 static inline bool goc__blockprof_stamps(unsigned reason) {
   return (atomic_load_explicit(&goc__contention_reasons, memory_order_relaxed) >> reason) & 1;
 }
-/* The reasons whose waits are kept or not at the park, with no clock read
- * for one not kept: the mutex profile's, while it samples (its fraction >
- * 1; Go's mutexevent keeps one wait in fraction whatever its length) and
- * the block profile is off. goc__blockprof_park_sampled decides. */
-extern _Atomic uint32_t goc__contention_park_decides;
-static inline bool goc__blockprof_park_decides(unsigned reason) {
-  return (atomic_load_explicit(&goc__contention_park_decides, memory_order_relaxed) >> reason) & 1;
-}
-void goc__blockprof_park_sampled(goc_g *g);
 /* The block rate in cputicks, fixed once the tick rate is (0 until then,
  * or when the rate is 0 or 1); the _slow form converts ns at the rate
  * measured so far and publishes the fixed one as soon as there is one. */

@@ -307,18 +307,11 @@ static inline bool is_block_event(uint8_t reason) {
 }
 
 /* Go's mutexevent: one event in rate, its count and delay scaled by rate
- * (Go scales when it writes; the totals are the same). kept: decided at
- * the park already (goc__blockprof_park_sampled). */
-static void mutexprof_record(goc_g *g, uint64_t ticks, bool kept) {
+ * (Go scales when it writes; the totals are the same). */
+static void mutexprof_record(goc_g *g, uint64_t ticks) {
   int rate = atomic_load_explicit(&goc__mutexprof_rate, memory_order_relaxed);
-  if (rate <= 0 || (rate > 1 && !kept && rand_below((uint64_t)rate) != 0)) return;
+  if (rate <= 0 || (rate > 1 && rand_below((uint64_t)rate) != 0)) return;
   add(GOC_BREC_MUTEX, g, COUNT_ONE * rate, (int64_t)ticks * rate, 0);
-}
-
-void goc__blockprof_park_sampled(goc_g *g) {
-  int rate = atomic_load_explicit(&goc__mutexprof_rate, memory_order_relaxed);
-  if (rate > 1 && rand_below((uint64_t)rate) != 0) return;   /* not stamped: not measured */
-  goc__gx(g)->wait_ticks = goc__cputicks() | 1;
 }
 
 /* A block of d ticks, d < rt, the rate in ticks, at the rate of ns: kept
@@ -334,10 +327,10 @@ void goc__blockprof_ready(goc_g *g) {
   if (!t0) return;
   g->x->wait_ticks = 0;
   if (!g->h.top || t0 < atomic_load_explicit(&goc__contention_since, memory_order_relaxed)) return;
-  uint64_t d = goc__cputicks() - (t0 & ~(uint64_t)1);
+  uint64_t d = goc__cputicks() - t0;
   if ((int64_t)d <= 0) d = 1;
   uint8_t r = g->wait_reason;
-  if (r == GOC_WAIT_MUTEX || r == GOC_WAIT_RWMUTEX_R || r == GOC_WAIT_RWMUTEX_W) mutexprof_record(g, d, t0 & 1);
+  if (r == GOC_WAIT_MUTEX || r == GOC_WAIT_RWMUTEX_R || r == GOC_WAIT_RWMUTEX_W) mutexprof_record(g, d);
   int64_t rate = atomic_load_explicit(&goc__blockprof_rate, memory_order_relaxed);
   if (rate <= 0 || !is_block_event(r)) return;
   if (rate > 1) {

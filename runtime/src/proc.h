@@ -151,8 +151,7 @@ typedef struct goc_gext {
   bool is_sync;             /* run_sync: someone waits on done_note */
   uint64_t wait_ticks;      /* goc__cputicks() at the park, while a
                                contention profile is on (g->wait_ms is
-                               too coarse); its low bit set: the mutex
-                               profile kept this wait at the park */
+                               too coarse) */
   /* blockrec.c: per profile kind, the table entry of this G's last
    * recorded event (valid while tab is the recording thread's table and
    * epoch its epoch), so that a G blocking again at the same stack only

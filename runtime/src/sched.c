@@ -623,10 +623,8 @@ next_g:;
     /* Off, nothing: a stale stamp is older than goc__contention_since. On,
      * a wait no profile records is not stamped (the last ready cleared
      * the stamp, or it is stale). */
-    if (__builtin_expect(goc__blockprof_on(), 0) && goc__blockprof_stamps(g->wait_reason)) {
-      if (__builtin_expect(goc__blockprof_park_decides(g->wait_reason), 0)) goc__blockprof_park_sampled(g);
-      else goc__gx(g)->wait_ticks = goc__cputicks() & ~(uint64_t)1;
-    }
+    if (__builtin_expect(goc__blockprof_on(), 0) && goc__blockprof_stamps(g->wait_reason))
+      goc__gx(g)->wait_ticks = goc__cputicks();
     atomic_store_explicit(goc__gstatus(g), GOC_GWAITING, memory_order_release);
     /* A send's or receive's commit (every hand-off parks with it),
      * inline, with m at hand for the goc__unlockp that balances the
