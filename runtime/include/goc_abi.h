@@ -453,12 +453,16 @@ int goc__chan_trysend(goc_chan *c, const void *elem);   /* panics if c is closed
  * selectnbrecv returns before it takes the lock. may_alias: the runtime
  * writes these words through its own struct. */
 typedef struct __attribute__((may_alias)) goc__chan_view {
-  __UINT32_TYPE__ lock, closed, elemsize, bufoff;
+  __UINT32_TYPE__ lock;
+  __UINT8_TYPE__ closed;
+  __UINT8_TYPE__ recv_ready, send_ready;   /* nonzero: would not block */
+  __UINT8_TYPE__ spare_;
+  __UINT32_TYPE__ elemsize, bufoff;
   __SIZE_TYPE__ qcount, dataqsiz, sendx, recvx;
   void *recvq_first, *recvq_last, *sendq_first, *sendq_last;
 } goc__chan_view;
-/* The lock-free checks themselves (the runtime's too: its non-blocking
- * paths and the plain-C try-ops use these). */
+/* The lock-free checks of the fields themselves, for a receive that finds
+ * the channel closed (is it still empty?), and the runtime's own uses. */
 static inline _Bool goc__chan_nb_full(goc_chan *c) {
   const goc__chan_view *v = (const goc__chan_view *)(void *)c;
   if (v->dataqsiz == 0) return __atomic_load_n(&v->recvq_first, __ATOMIC_SEQ_CST) == (void *)0;
@@ -470,37 +474,25 @@ static inline _Bool goc__chan_nb_empty(goc_chan *c) {
   return __atomic_load_n(&v->qcount, __ATOMIC_SEQ_CST) == 0;
 }
 /* A non-blocking send on c would block now: full (no waiting receiver) and
- * open. (A closed channel panics on the locked path.) */
+ * open; one byte that the runtime keeps so at every unlock (chan.h's
+ * goc__chan_publish). (A closed channel panics on the locked path.) */
 static inline _Bool goc__chan_send_would_block(goc_chan *c) {
-  return goc__chan_nb_full(c) &&
-         __atomic_load_n(&((const goc__chan_view *)(void *)c)->closed, __ATOMIC_SEQ_CST) == 0;
+  return __atomic_load_n(&((const goc__chan_view *)(void *)c)->send_ready, __ATOMIC_SEQ_CST) == 0;
 }
 /* A non-blocking receive on c would block now: empty and open. */
 static inline _Bool goc__chan_recv_would_block(goc_chan *c) {
-  return goc__chan_nb_empty(c) &&
-         __atomic_load_n(&((const goc__chan_view *)(void *)c)->closed, __ATOMIC_SEQ_CST) == 0;
+  return __atomic_load_n(&((const goc__chan_view *)(void *)c)->recv_ready, __ATOMIC_SEQ_CST) == 0;
 }
 /* The lowered one-case select: the check here, the rest in the runtime.
- * The same checks as goc__chan_recv/send_would_block (c not nil), read
- * as one word that is 0 when the operation would block (a waiting peer's
- * pointer, or the filled or free slots) and branched on once: the _Bool
- * of the composed checks cost a sete and a test each, and a branch to
- * join. */
+ * A nil channel never is ready (default is taken); otherwise one load of
+ * the ready byte and one branch decide, where reading the fields it
+ * summarises (capacity, then the waiting peer or the count, then closed)
+ * cost three loads and three branches. */
 static inline int goc__chan_recv_ready(goc_chan *c) {
-  const goc__chan_view *v = (const goc__chan_view *)(void *)c;
-  if (!c) return 0;
-  __SIZE_TYPE__ ready = v->dataqsiz == 0
-                            ? (__SIZE_TYPE__)__atomic_load_n(&v->sendq_first, __ATOMIC_SEQ_CST)
-                            : __atomic_load_n(&v->qcount, __ATOMIC_SEQ_CST);
-  return __builtin_expect(ready != 0, 0) || __atomic_load_n(&v->closed, __ATOMIC_SEQ_CST) != 0;
+  return c && __builtin_expect(!goc__chan_recv_would_block(c), 0);
 }
 static inline int goc__chan_send_ready(goc_chan *c) {
-  const goc__chan_view *v = (const goc__chan_view *)(void *)c;
-  if (!c) return 0;
-  __SIZE_TYPE__ room = v->dataqsiz == 0
-                           ? (__SIZE_TYPE__)__atomic_load_n(&v->recvq_first, __ATOMIC_SEQ_CST)
-                           : v->dataqsiz - __atomic_load_n(&v->qcount, __ATOMIC_SEQ_CST);
-  return __builtin_expect(room != 0, 0) || __atomic_load_n(&v->closed, __ATOMIC_SEQ_CST) != 0;
+  return c && __builtin_expect(!goc__chan_send_would_block(c), 0);
 }
 static inline int goc__chan_tryrecv_inline(goc_chan *c, void *dst, _Bool *ok) {
   return goc__chan_recv_ready(c) && goc__chan_tryrecv(c, dst, ok);

@@ -297,16 +297,21 @@ goc_chan *goc_chan_make(size_t elem_size, size_t elem_align, size_t cap) {
   _Static_assert(sizeof(goc_chan) == 88, "channel header (chan.h)");
   /* goc_abi.h's goc__chan_view, read by the inline try-ops */
   _Static_assert(offsetof(goc_chan, closed) == offsetof(goc__chan_view, closed) &&
+                     offsetof(goc_chan, recv_ready) == offsetof(goc__chan_view, recv_ready) &&
+                     offsetof(goc_chan, send_ready) == offsetof(goc__chan_view, send_ready) &&
                      offsetof(goc_chan, qcount) == offsetof(goc__chan_view, qcount) &&
                      offsetof(goc_chan, dataqsiz) == offsetof(goc__chan_view, dataqsiz) &&
                      offsetof(goc_chan, recvq.first) == offsetof(goc__chan_view, recvq_first) &&
                      offsetof(goc_chan, sendq.first) == offsetof(goc__chan_view, sendq_first) &&
                      sizeof(((goc_chan *)0)->qcount) == sizeof(__SIZE_TYPE__) &&
-                     sizeof(((goc_chan *)0)->closed) == sizeof(__UINT32_TYPE__),
+                     sizeof(((goc_chan *)0)->closed) == 1 &&
+                     sizeof(((goc_chan *)0)->recv_ready) == 1 &&
+                     sizeof(((goc_chan *)0)->send_ready) == 1,
                  "goc__chan_view (goc_abi.h) matches the channel header");
   c->elemsize = (uint32_t)elem_size;   /* < 64 MB, checked above */
   c->dataqsiz = cap;
   c->bufoff = (uint32_t)hdr;
+  goc__chan_publish(c);   /* a buffered channel has room */
   return c;
 }
 
@@ -327,7 +332,7 @@ void goc_chan_free(goc_chan *c) {
   if (!c) return;
   goc__chanlock(&c->lock);
   bool busy = c->recvq.first || c->sendq.first;
-  goc__chanunlock(&c->lock);
+  goc__chanunlock(c);
   if (busy) goc__panic_str("free of channel with blocked goroutines");
   chan_release(c);
 }
@@ -336,7 +341,7 @@ bool goc__chan_free_if_idle(goc_chan *c) {
   if (!c) return true;
   goc__chanlock(&c->lock);
   bool busy = c->recvq.first || c->sendq.first;
-  goc__chanunlock(&c->lock);
+  goc__chanunlock(c);
   if (busy) return false;
   chan_release(c);
   return true;
@@ -348,10 +353,10 @@ void goc_chan_close(goc_chan *c) {
   if (!c) goc__panic_str("close of nil channel");
   goc__chanlock(&c->lock);
   if (c->closed) {
-    goc__chanunlock(&c->lock);
+    goc__chanunlock(c);
     goc__panic_str("close of closed channel");
   }
-  STORE(&c->closed, 1u);
+  STORE(&c->closed, (uint8_t)1);
   goc_sudog *list = NULL, **tail = &list;
   goc_sudog *s;
   while ((s = goc__waitq_dequeue(&c->recvq))) {  /* receivers: zero, !ok */
@@ -370,7 +375,7 @@ void goc_chan_close(goc_chan *c) {
     tail = &s->next;
   }
   *tail = NULL;
-  goc__chanunlock(&c->lock);
+  goc__chanunlock(c);
   while (list) {
     goc_sudog *nx = list->next;
     goc__sudog_wake(list);
@@ -386,12 +391,12 @@ void goc_chan_close(goc_chan *c) {
 static inline __attribute__((always_inline)) void unlock_wake(goc_m *m, goc_chan *c, goc_sudog *s) {
   if (__builtin_expect(m != NULL && s->kind == GOC_SG_LONE, 1)) {
     goc_g *g = goc__lone_g(s);
-    goc__chanunlock_keepp(&c->lock);
+    goc__chanunlock_keepp(c);
     goc__ready_lockedp_inline(m, g);
     goc__unlockp_m(m);
     return;
   }
-  goc__chanunlock_m(m, &c->lock);
+  goc__chanunlock_m(m, c);
   goc__sudog_wake(s);
 }
 
@@ -420,12 +425,12 @@ static inline __attribute__((always_inline)) void recv_direct(goc_m *m, goc_chan
 static inline __attribute__((always_inline)) int chansend(goc_m *m, goc_chan *c, const void *elem, bool block, goc_g *g,
                                                           goc_sudog **out) {
   /* Not ready and not closed: a non-blocking send fails without the lock
-   * (the argument: goc__chan_send_would_block in chan.h). */
+   * (the argument: the "would block" checks in chan.h). */
   if (!block && goc__chan_send_would_block(c)) return 0;
 
   goc__chanlock_m(m, &c->lock);
   if (c->closed) {
-    goc__chanunlock_m(m, &c->lock);
+    goc__chanunlock_m(m, c);
     goc__panic_str("send on closed channel");
   }
   goc_sudog *s = goc__waitq_dequeue(&c->recvq);
@@ -435,11 +440,11 @@ static inline __attribute__((always_inline)) int chansend(goc_m *m, goc_chan *c,
   }
   if (c->qcount < c->dataqsiz) {
     goc__chan_put(c, elem);
-    goc__chanunlock_m(m, &c->lock);
+    goc__chanunlock_m(m, c);
     return 1;
   }
   if (!block) {
-    goc__chanunlock_m(m, &c->lock);
+    goc__chanunlock_m(m, c);
     return 0;
   }
   s = single_waiter(g, c, (void *)elem, true);
@@ -451,11 +456,13 @@ static inline __attribute__((always_inline)) int chansend(goc_m *m, goc_chan *c,
 static inline __attribute__((always_inline)) int chanrecv(goc_m *m, goc_chan *c, void *dst, bool *ok, bool block, goc_g *g,
                                                           goc_sudog **out) {
   /* Not ready and not closed: fails without the lock (chan.h). */
-  if (!block && goc__chan_nb_empty(c)) {
-    if (LOAD(&c->closed) == 0) return 0;
-    /* Closed; it can't reopen, so if it is still empty it stays empty
-     * (re-read after closed: a send may have completed in between). */
-    if (goc__chan_nb_empty(c)) {
+  if (!block) {
+    if (goc__chan_recv_would_block(c)) return 0;
+    /* Closed and empty: it can't reopen, so if it is still empty after
+     * closed was seen it stays empty (re-read after closed: a send may
+     * have completed in between), and the receive completes without the
+     * lock, as Go's does. */
+    if (goc__chan_nb_empty(c) && LOAD(&c->closed) != 0 && goc__chan_nb_empty(c)) {
       goc__elem_clear(c, dst);
       if (ok) *ok = false;
       return 1;
@@ -464,7 +471,7 @@ static inline __attribute__((always_inline)) int chanrecv(goc_m *m, goc_chan *c,
 
   goc__chanlock_m(m, &c->lock);
   if (c->closed && c->qcount == 0) {
-    goc__chanunlock_m(m, &c->lock);
+    goc__chanunlock_m(m, c);
     goc__elem_clear(c, dst);
     if (ok) *ok = false;
     return 1;
@@ -477,12 +484,12 @@ static inline __attribute__((always_inline)) int chanrecv(goc_m *m, goc_chan *c,
   }
   if (c->qcount > 0) {
     goc__chan_get(c, dst);
-    goc__chanunlock_m(m, &c->lock);
+    goc__chanunlock_m(m, c);
     if (ok) *ok = true;
     return 1;
   }
   if (!block) {
-    goc__chanunlock_m(m, &c->lock);
+    goc__chanunlock_m(m, c);
     return 0;
   }
   s = single_waiter(g, c, dst, false);
@@ -500,7 +507,7 @@ int goc__chanrecv(goc_chan *c, void *dst, bool *ok, bool block, goc_g *g, goc_su
 
 void goc__chan_commit_unlock(goc_g *g, void *arg) {
   (void)g;
-  goc__chanunlock(&((goc_chan *)arg)->lock);
+  goc__chanunlock((goc_chan *)arg);
 }
 
 /* ---- the goroutine entry points (goc_abi.h) ------------------------------- */

@@ -47,29 +47,6 @@ typedef struct goc_chanlock {
 } goc_chanlock;
 void goc__chanlock_slow(goc_chanlock *l);
 void goc__chanlock_wake(goc_chanlock *l);
-/* m: the caller's goc__tls_m (goc__lockp_m). */
-static inline void goc__chanlock_m(goc_m *m, goc_chanlock *l) {
-  goc__lockp_m(m);   /* inside the runtime while held: see goc__rt_lock */
-  uint32_t z = 0;
-  if (__builtin_expect(atomic_compare_exchange_strong_explicit(
-                           &l->v, &z, 1, memory_order_acquire,
-                           memory_order_relaxed), 1))
-    return;
-  goc__chanlock_slow(l);
-}
-/* The lock word only: the caller stays inside goc__lockp (its
- * goc__unlockp follows). */
-static inline void goc__chanunlock_keepp(goc_chanlock *l) {
-  if (__builtin_expect(atomic_exchange_explicit(&l->v, 0, memory_order_release)
-                           != 1, 0))
-    goc__chanlock_wake(l);
-}
-static inline void goc__chanunlock_m(goc_m *m, goc_chanlock *l) {
-  goc__chanunlock_keepp(l);
-  goc__unlockp_m(m);
-}
-static inline void goc__chanlock(goc_chanlock *l) { goc__chanlock_m(goc__tls_m, l); }
-static inline void goc__chanunlock(goc_chanlock *l) { goc__chanunlock_m(goc__tls_m, l); }
 
 typedef struct goc_sudog goc_sudog;
 typedef struct goc_waitrec goc_waitrec;
@@ -109,7 +86,14 @@ typedef struct goc_waitq {
  * costs a goroutine a 96-byte malloc chunk. */
 struct goc_chan {
   goc_chanlock lock;
-  uint32_t closed;          /* written atomically under lock */
+  uint8_t closed;           /* written atomically under lock */
+  /* Whether a receive (a send) would complete now rather than block: a
+   * value or a waiting sender, or closed (room or a waiting receiver, or
+   * closed: it panics). Derived from closed, qcount and the queues by
+   * goc__chan_publish, which every unlock runs (below); read lock-free by
+   * the inline one-case selects of goc_abi.h, one load and one branch. */
+  uint8_t recv_ready, send_ready;
+  uint8_t spare_;
   uint32_t elemsize;
   uint32_t bufoff;          /* the buffer: dataqsiz * elemsize bytes at c + bufoff */
   size_t qcount;            /* elements in the buffer; written atomically under lock */
@@ -119,39 +103,97 @@ struct goc_chan {
   goc_rtimer *after_timer;  /* goc_after: stopped and freed with c */
 };
 
+/* The ready bytes from the fields they summarise. Called with c locked,
+ * just before every unlock (goc__chanunlock_keepp), so that the bytes a
+ * lock-free reader sees are those some locked section left at its end:
+ * the same answer, one load instead of three, as reading the fields
+ * (see the "would block" checks below). For a buffered channel the
+ * queues add nothing: a waiting sender means a full buffer (qcount > 0),
+ * a waiting receiver an empty one (qcount < dataqsiz). */
+static inline void goc__chan_publish(goc_chan *c) {
+  uint8_t r, s;
+  if (__builtin_expect(c->closed != 0, 0)) {
+    r = s = 1;
+  } else if (c->dataqsiz == 0) {
+    r = c->sendq.first != NULL;
+    s = c->recvq.first != NULL;
+  } else {
+    r = c->qcount != 0;
+    s = c->qcount != c->dataqsiz;
+  }
+  __atomic_store_n(&c->recv_ready, r, __ATOMIC_RELAXED);
+  __atomic_store_n(&c->send_ready, s, __ATOMIC_RELAXED);
+}
+
+/* ---- channel lock (its type is above) ---- */
+/* m: the caller's goc__tls_m (goc__lockp_m). */
+static inline void goc__chanlock_m(goc_m *m, goc_chanlock *l) {
+  goc__lockp_m(m);   /* inside the runtime while held: see goc__rt_lock */
+  uint32_t z = 0;
+  if (__builtin_expect(atomic_compare_exchange_strong_explicit(
+                           &l->v, &z, 1, memory_order_acquire,
+                           memory_order_relaxed), 1))
+    return;
+  goc__chanlock_slow(l);
+}
+/* Publishes c's ready bytes and releases the lock word only: the caller
+ * stays inside goc__lockp (its goc__unlockp follows). The unlocks take
+ * the channel, not its lock, for the publish. */
+static inline void goc__chanunlock_keepp(goc_chan *c) {
+  goc__chan_publish(c);
+  if (__builtin_expect(atomic_exchange_explicit(&c->lock.v, 0, memory_order_release)
+                           != 1, 0))
+    goc__chanlock_wake(&c->lock);
+}
+static inline void goc__chanunlock_m(goc_m *m, goc_chan *c) {
+  goc__chanunlock_keepp(c);
+  goc__unlockp_m(m);
+}
+static inline void goc__chanlock(goc_chanlock *l) { goc__chanlock_m(goc__tls_m, l); }
+static inline void goc__chanunlock(goc_chan *c) { goc__chanunlock_m(goc__tls_m, c); }
+
 /* ---- lock-free "would block" checks (Go's chan.go empty()/full()) --------
  * The non-blocking operations (a one-case select with a default, the
  * try-ops, a select's poll) first check without the lock whether the
  * operation can complete; most such calls find that it cannot and return
  * at once, taking no lock and writing nothing.
  *
- * What is read: dataqsiz never changes after make. closed, qcount,
- * recvq.first and sendq.first are single words, each written only under
- * c->lock with an atomic store, so a lock-free load sees either the value
- * before or after some locked section, never a torn one.
+ * What is read: one byte, recv_ready or send_ready, which the unlock
+ * ending every locked section stores (relaxed, before the lock word's
+ * release) as goc__chan_publish computes it from closed, qcount and the
+ * queues at that point: a receive would block iff the channel is open and
+ * has neither a buffered value nor (unbuffered) a waiting sender; a send
+ * iff it is open and has neither room nor (unbuffered) a waiting receiver.
+ * The fields themselves (closed, qcount, recvq.first, sendq.first) are
+ * still single words written with atomic stores under c->lock, for the
+ * other lock-free readers (goc_chan_len, time_chan.c, the closed re-check
+ * below).
  *
- * Why a failed check is a correct answer (linearizability): the check is two
- * loads in program order, t1 (ready? -- a waiting partner for an
- * unbuffered channel; qcount 0 / qcount == dataqsiz for a buffered one)
- * then t2 (closed?), both seq_cst so t2 is not done before t1. A channel
- * never reopens, so "not closed" at t2 means "not closed" at t1 too; at t1
- * the channel was therefore both open and not ready, and the operation is
- * linearized there as "would block". (Go reads closed first for a send;
- * either order works because closed only goes 0 -> 1.) A value or waiter
- * whose store the loads miss was not yet published, so the operation may
- * be ordered before that locked section; anything the other side did after
- * its unlock (release) is not yet visible to us either, so no observer can
- * see the two in the other order.
+ * Why a failed check is a correct answer (linearizability): the load is
+ * seq_cst, as Go's atomic loads in empty() and full() are, and sees the
+ * byte some locked section S published at its end; the sections are
+ * totally ordered by the lock, and the byte is a function of the state
+ * each leaves. So at the load the channel was, as of S, open and not
+ * ready, and the operation is linearized right after S as "would block".
+ * A later section whose store the load misses had not yet been made
+ * visible to this thread: nothing this thread has seen (acquired) follows
+ * it, so no observer can see the two in the other order. Sections that
+ * hold the lock across a park (a waiter enqueued, unlocked by the
+ * scheduler's commit) publish at the commit's unlock: until then readers
+ * order themselves before the enqueue, as they would if they had waited
+ * for the lock. This is the argument of the two-load check the byte
+ * replaces (ready at t1, then closed at t2, seq_cst both; closed never
+ * goes back to 0), with one load and so one point.
  *
- * A receive that finds the channel empty but closed must still answer
+ * A receive that finds the channel closed and empty must still answer
  * (zero, !ok), but only if the channel is still empty after closed was
- * seen: a send may have completed between t1 and t2 (that is
- * goc__chanrecv's re-check, taken with the lock-free answer or the lock).
+ * seen: a send may have completed in between (goc__chanrecv's re-check,
+ * on the fields, taken with the lock-free answer or the lock).
  *
  * A passing check promises nothing: the locked path decides.
- * (The checks, goc__chan_nb_full/nb_empty and goc__chan_send/recv_would_block,
- * are in goc_abi.h, on its view of this header, so that lowered code
- * inlines the same ones.) */
+ * (The checks, goc__chan_send/recv_would_block and goc__chan_nb_full/
+ * nb_empty on the fields, are in goc_abi.h, on its view of this header,
+ * so that lowered code inlines the same ones.) */
 
 /* Frees c unless goroutines or threads wait on it (then leaves it: they
  * block forever, as on a stopped Go timer). Returns whether it freed c. */

@@ -108,7 +108,7 @@ static void unlock_all(goc_select_case *cases, const uint32_t *order, int n) {
   for (int i = n - 1; i >= 0; i--) {
     goc_chan *c = cases[order[i]].chan;
     if (i > 0 && cases[order[i - 1]].chan == c) continue;
-    goc__chanunlock(&c->lock);
+    goc__chanunlock(c);
   }
 }
 
@@ -130,11 +130,11 @@ void goc__select_unlock_all(goc_waitrec *r) {
   for (int i = 0; i < n; i++) {
     goc_chan *c = r->sg[i].c;
     if (c != prev) {
-      if (prev) goc__chanunlock(&prev->lock);
+      if (prev) goc__chanunlock(prev);
       prev = c;
     }
   }
-  if (prev) goc__chanunlock(&prev->lock);
+  if (prev) goc__chanunlock(prev);
 }
 
 /* ---- the core ---------------------------------------------------------------- */

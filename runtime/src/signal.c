@@ -73,7 +73,7 @@ static void deliver(uint64_t bits) {
     if (!(bits & ((uint64_t)1 << (r->sig - 1)))) continue;
     /* A closed channel is the program's error; sending would panic on
      * this thread, so the signal is dropped instead. */
-    if (atomic_load((_Atomic uint32_t *)&r->c->closed)) continue;
+    if (__atomic_load_n(&r->c->closed, __ATOMIC_SEQ_CST)) continue;
     int v = r->sig;
     goc_chan_trysend(r->c, &v);
   }
