@@ -1,6 +1,7 @@
 /* sysmon.c — the monitor thread (Go's sysmon). Runs without a P.
  *
- * Each round (20 us, doubling up to 10 ms while there is nothing to do):
+ * Each round (20 us, doubling up to 10 ms while there is nothing to do;
+ * a preempt flag set is not something to do, as in Go):
  *   - preemption: a P that has run the same G (same schedtick) for more
  *     than a 10 ms time slice gets that G's preempt flag set;
  *   - retake: a P left in syscall state (goc_syscall_enter) for a whole
@@ -213,7 +214,10 @@ static bool retake(int64_t now) {
           __atomic_store_n(&g->h.preempt, 1, __ATOMIC_RELAXED);
           /* Asked a slice ago and still running: stuck in plain C. */
           if (p->sm_preempts++ > 0) retake_running(p, t);
-          did = true;
+          /* Not work that calls for short rounds (as in Go's retake,
+           * which counts only the Ps it hands off): the next ask is a
+           * slice away, and a P taken here is handed off, and counted,
+           * next round. */
         }
         p->sm_schedwhen = now;   /* ask again after another slice */
       }
