@@ -474,8 +474,8 @@ static inline _Bool goc__chan_nb_empty(goc_chan *c) {
   return __atomic_load_n(&v->qcount, __ATOMIC_SEQ_CST) == 0;
 }
 /* A non-blocking send on c would block now: full (no waiting receiver) and
- * open; one byte that the runtime keeps so at every unlock (chan.h's
- * goc__chan_publish). (A closed channel panics on the locked path.) */
+ * open; one byte that the runtime keeps so under the channel's lock
+ * (chan.h). (A closed channel panics on the locked path.) */
 static inline _Bool goc__chan_send_would_block(goc_chan *c) {
   return __atomic_load_n(&((const goc__chan_view *)(void *)c)->send_ready, __ATOMIC_SEQ_CST) == 0;
 }

@@ -13,8 +13,13 @@
  *   see it before the commit (goc_abi.h, suspension protocol).
  *
  * Fields read without the lock (closed, qcount, recvq.first, sendq.first,
- * by the non-blocking fast paths and goc_chan_len) are written with atomic
- * stores under the lock.
+ * recv_ready, send_ready, by the non-blocking fast paths and goc_chan_len)
+ * are written with atomic stores under the lock.
+ *   recv_ready == (closed || (dataqsiz ? qcount > 0 : sendq nonempty)) and
+ *   send_ready == (closed || (dataqsiz ? qcount < dataqsiz : recvq nonempty))
+ *   hold whenever c->lock is free: each change of those fields updates
+ *   them in the same locked section (chan.h: goc__chan_put/get,
+ *   goc__chan_queues_changed from the queue operations; close; make).
  *
  * Hand-off: a sender that finds a waiting receiver copies straight into the
  * receiver's destination; a receiver that finds a waiting sender takes the
@@ -163,22 +168,23 @@ void goc__waitrec_put(goc_waitrec *r) {
 }
 
 /* ---- wait queues ---------------------------------------------------------- */
-static inline __attribute__((always_inline)) void waitq_enqueue(goc_waitq *q, goc_sudog *s) {
+static inline __attribute__((always_inline)) void waitq_enqueue(goc_chan *c, goc_waitq *q, goc_sudog *s) {
   s->next = NULL;
   goc_sudog *x = q->last;
   if (!x) {
     s->prev = NULL;
     STORE(&q->first, s);
     q->last = s;
+    goc__chan_queues_changed(c);
     return;
   }
   s->prev = x;
   x->next = s;
   q->last = s;
 }
-void goc__waitq_enqueue(goc_waitq *q, goc_sudog *s) { waitq_enqueue(q, s); }
+void goc__waitq_enqueue(goc_chan *c, goc_waitq *q, goc_sudog *s) { waitq_enqueue(c, q, s); }
 
-goc_sudog *goc__waitq_dequeue_slow(goc_waitq *q) {
+goc_sudog *goc__waitq_dequeue_slow(goc_chan *c, goc_waitq *q) {
   for (;;) {
     goc_sudog *s = q->first;
     if (!s) return NULL;
@@ -186,6 +192,7 @@ goc_sudog *goc__waitq_dequeue_slow(goc_waitq *q) {
     if (!y) {
       STORE(&q->first, (goc_sudog *)NULL);
       q->last = NULL;
+      goc__chan_queues_changed(c);
     } else {
       y->prev = NULL;
       STORE(&q->first, y);
@@ -204,7 +211,7 @@ goc_sudog *goc__waitq_dequeue_slow(goc_waitq *q) {
   }
 }
 
-void goc__waitq_remove(goc_waitq *q, goc_sudog *s) {
+void goc__waitq_remove(goc_chan *c, goc_waitq *q, goc_sudog *s) {
   goc_sudog *x = s->prev, *y = s->next;
   if (x) {
     if (y) {
@@ -228,6 +235,7 @@ void goc__waitq_remove(goc_waitq *q, goc_sudog *s) {
   if (q->first == s) {
     STORE(&q->first, (goc_sudog *)NULL);
     q->last = NULL;
+    goc__chan_queues_changed(c);
   }
 }
 
@@ -311,7 +319,7 @@ goc_chan *goc_chan_make(size_t elem_size, size_t elem_align, size_t cap) {
   c->elemsize = (uint32_t)elem_size;   /* < 64 MB, checked above */
   c->dataqsiz = cap;
   c->bufoff = (uint32_t)hdr;
-  goc__chan_publish(c);   /* a buffered channel has room */
+  c->send_ready = cap != 0;   /* a buffered channel has room */
   return c;
 }
 
@@ -332,7 +340,7 @@ void goc_chan_free(goc_chan *c) {
   if (!c) return;
   goc__chanlock(&c->lock);
   bool busy = c->recvq.first || c->sendq.first;
-  goc__chanunlock(c);
+  goc__chanunlock(&c->lock);
   if (busy) goc__panic_str("free of channel with blocked goroutines");
   chan_release(c);
 }
@@ -341,7 +349,7 @@ bool goc__chan_free_if_idle(goc_chan *c) {
   if (!c) return true;
   goc__chanlock(&c->lock);
   bool busy = c->recvq.first || c->sendq.first;
-  goc__chanunlock(c);
+  goc__chanunlock(&c->lock);
   if (busy) return false;
   chan_release(c);
   return true;
@@ -353,13 +361,13 @@ void goc_chan_close(goc_chan *c) {
   if (!c) goc__panic_str("close of nil channel");
   goc__chanlock(&c->lock);
   if (c->closed) {
-    goc__chanunlock(c);
+    goc__chanunlock(&c->lock);
     goc__panic_str("close of closed channel");
   }
   STORE(&c->closed, (uint8_t)1);
   goc_sudog *list = NULL, **tail = &list;
   goc_sudog *s;
-  while ((s = goc__waitq_dequeue(&c->recvq))) {  /* receivers: zero, !ok */
+  while ((s = goc__waitq_dequeue(c, &c->recvq))) {  /* receivers: zero, !ok */
     goc__elem_clear(c, s->elem);
     s->elem = NULL;
     s->success = false;
@@ -367,7 +375,7 @@ void goc_chan_close(goc_chan *c) {
     *tail = s;
     tail = &s->next;
   }
-  while ((s = goc__waitq_dequeue(&c->sendq))) {  /* senders panic */
+  while ((s = goc__waitq_dequeue(c, &c->sendq))) {  /* senders panic */
     s->elem = NULL;
     s->success = false;
     goc__sudog_mark_woken(s);
@@ -375,7 +383,9 @@ void goc_chan_close(goc_chan *c) {
     tail = &s->next;
   }
   *tail = NULL;
-  goc__chanunlock(c);
+  STORE(&c->recv_ready, (uint8_t)1);   /* for good */
+  STORE(&c->send_ready, (uint8_t)1);
+  goc__chanunlock(&c->lock);
   while (list) {
     goc_sudog *nx = list->next;
     goc__sudog_wake(list);
@@ -391,12 +401,12 @@ void goc_chan_close(goc_chan *c) {
 static inline __attribute__((always_inline)) void unlock_wake(goc_m *m, goc_chan *c, goc_sudog *s) {
   if (__builtin_expect(m != NULL && s->kind == GOC_SG_LONE, 1)) {
     goc_g *g = goc__lone_g(s);
-    goc__chanunlock_keepp(c);
+    goc__chanunlock_keepp(&c->lock);
     goc__ready_lockedp_inline(m, g);
     goc__unlockp_m(m);
     return;
   }
-  goc__chanunlock_m(m, c);
+  goc__chanunlock_m(m, &c->lock);
   goc__sudog_wake(s);
 }
 
@@ -430,25 +440,25 @@ static inline __attribute__((always_inline)) int chansend(goc_m *m, goc_chan *c,
 
   goc__chanlock_m(m, &c->lock);
   if (c->closed) {
-    goc__chanunlock_m(m, c);
+    goc__chanunlock_m(m, &c->lock);
     goc__panic_str("send on closed channel");
   }
-  goc_sudog *s = goc__waitq_dequeue(&c->recvq);
+  goc_sudog *s = goc__waitq_dequeue(c, &c->recvq);
   if (s) {
     send_direct(m, c, s, elem);
     return 1;
   }
   if (c->qcount < c->dataqsiz) {
     goc__chan_put(c, elem);
-    goc__chanunlock_m(m, c);
+    goc__chanunlock_m(m, &c->lock);
     return 1;
   }
   if (!block) {
-    goc__chanunlock_m(m, c);
+    goc__chanunlock_m(m, &c->lock);
     return 0;
   }
   s = single_waiter(g, c, (void *)elem, true);
-  waitq_enqueue(&c->sendq, s);
+  waitq_enqueue(c, &c->sendq, s);
   *out = s;
   return 0;   /* c stays locked */
 }
@@ -471,12 +481,12 @@ static inline __attribute__((always_inline)) int chanrecv(goc_m *m, goc_chan *c,
 
   goc__chanlock_m(m, &c->lock);
   if (c->closed && c->qcount == 0) {
-    goc__chanunlock_m(m, c);
+    goc__chanunlock_m(m, &c->lock);
     goc__elem_clear(c, dst);
     if (ok) *ok = false;
     return 1;
   }
-  goc_sudog *s = c->closed ? NULL : goc__waitq_dequeue(&c->sendq);
+  goc_sudog *s = c->closed ? NULL : goc__waitq_dequeue(c, &c->sendq);
   if (s) {
     recv_direct(m, c, s, dst);
     if (ok) *ok = true;
@@ -484,16 +494,16 @@ static inline __attribute__((always_inline)) int chanrecv(goc_m *m, goc_chan *c,
   }
   if (c->qcount > 0) {
     goc__chan_get(c, dst);
-    goc__chanunlock_m(m, c);
+    goc__chanunlock_m(m, &c->lock);
     if (ok) *ok = true;
     return 1;
   }
   if (!block) {
-    goc__chanunlock_m(m, c);
+    goc__chanunlock_m(m, &c->lock);
     return 0;
   }
   s = single_waiter(g, c, dst, false);
-  waitq_enqueue(&c->recvq, s);
+  waitq_enqueue(c, &c->recvq, s);
   *out = s;
   return 0;   /* c stays locked */
 }
@@ -507,7 +517,7 @@ int goc__chanrecv(goc_chan *c, void *dst, bool *ok, bool block, goc_g *g, goc_su
 
 void goc__chan_commit_unlock(goc_g *g, void *arg) {
   (void)g;
-  goc__chanunlock((goc_chan *)arg);
+  goc__chanunlock(&((goc_chan *)arg)->lock);
 }
 
 /* ---- the goroutine entry points (goc_abi.h) ------------------------------- */

@@ -89,9 +89,9 @@ struct goc_chan {
   uint8_t closed;           /* written atomically under lock */
   /* Whether a receive (a send) would complete now rather than block: a
    * value or a waiting sender, or closed (room or a waiting receiver, or
-   * closed: it panics). Derived from closed, qcount and the queues by
-   * goc__chan_publish, which every unlock runs (below); read lock-free by
-   * the inline one-case selects of goc_abi.h, one load and one branch. */
+   * closed: it panics). Kept under the lock at every change of closed,
+   * qcount and the queues (below); read lock-free by the inline one-case
+   * selects of goc_abi.h, one load and one branch. */
   uint8_t recv_ready, send_ready;
   uint8_t spare_;
   uint32_t elemsize;
@@ -103,26 +103,17 @@ struct goc_chan {
   goc_rtimer *after_timer;  /* goc_after: stopped and freed with c */
 };
 
-/* The ready bytes from the fields they summarise. Called with c locked,
- * just before every unlock (goc__chanunlock_keepp), so that the bytes a
- * lock-free reader sees are those some locked section left at its end:
- * the same answer, one load instead of three, as reading the fields
- * (see the "would block" checks below). For a buffered channel the
- * queues add nothing: a waiting sender means a full buffer (qcount > 0),
- * a waiting receiver an empty one (qcount < dataqsiz). */
-static inline void goc__chan_publish(goc_chan *c) {
-  uint8_t r, s;
-  if (__builtin_expect(c->closed != 0, 0)) {
-    r = s = 1;
-  } else if (c->dataqsiz == 0) {
-    r = c->sendq.first != NULL;
-    s = c->recvq.first != NULL;
-  } else {
-    r = c->qcount != 0;
-    s = c->qcount != c->dataqsiz;
-  }
-  __atomic_store_n(&c->recv_ready, r, __ATOMIC_RELAXED);
-  __atomic_store_n(&c->send_ready, s, __ATOMIC_RELAXED);
+/* The ready bytes, kept exact under the lock at every change of what
+ * they summarise (the "would block" checks below): a buffered channel's
+ * by its count, in goc__chan_put and goc__chan_get (a waiting sender
+ * means a full buffer, a waiting receiver an empty one, so its queues add
+ * nothing); an unbuffered channel's by its queues, in the queue
+ * operations (goc__chan_queues_changed); both by close (1 both ways, for
+ * good: nothing is enqueued on a closed channel) and make. */
+static inline void goc__chan_queues_changed(goc_chan *c) {
+  if (c->dataqsiz != 0) return;
+  __atomic_store_n(&c->recv_ready, (uint8_t)(c->closed | (c->sendq.first != NULL)), __ATOMIC_RELAXED);
+  __atomic_store_n(&c->send_ready, (uint8_t)(c->closed | (c->recvq.first != NULL)), __ATOMIC_RELAXED);
 }
 
 /* ---- channel lock (its type is above) ---- */
@@ -136,21 +127,19 @@ static inline void goc__chanlock_m(goc_m *m, goc_chanlock *l) {
     return;
   goc__chanlock_slow(l);
 }
-/* Publishes c's ready bytes and releases the lock word only: the caller
- * stays inside goc__lockp (its goc__unlockp follows). The unlocks take
- * the channel, not its lock, for the publish. */
-static inline void goc__chanunlock_keepp(goc_chan *c) {
-  goc__chan_publish(c);
-  if (__builtin_expect(atomic_exchange_explicit(&c->lock.v, 0, memory_order_release)
+/* The lock word only: the caller stays inside goc__lockp (its
+ * goc__unlockp follows). */
+static inline void goc__chanunlock_keepp(goc_chanlock *l) {
+  if (__builtin_expect(atomic_exchange_explicit(&l->v, 0, memory_order_release)
                            != 1, 0))
-    goc__chanlock_wake(&c->lock);
+    goc__chanlock_wake(l);
 }
-static inline void goc__chanunlock_m(goc_m *m, goc_chan *c) {
-  goc__chanunlock_keepp(c);
+static inline void goc__chanunlock_m(goc_m *m, goc_chanlock *l) {
+  goc__chanunlock_keepp(l);
   goc__unlockp_m(m);
 }
 static inline void goc__chanlock(goc_chanlock *l) { goc__chanlock_m(goc__tls_m, l); }
-static inline void goc__chanunlock(goc_chan *c) { goc__chanunlock_m(goc__tls_m, c); }
+static inline void goc__chanunlock(goc_chanlock *l) { goc__chanunlock_m(goc__tls_m, l); }
 
 /* ---- lock-free "would block" checks (Go's chan.go empty()/full()) --------
  * The non-blocking operations (a one-case select with a default, the
@@ -158,32 +147,31 @@ static inline void goc__chanunlock(goc_chan *c) { goc__chanunlock_m(goc__tls_m, 
  * operation can complete; most such calls find that it cannot and return
  * at once, taking no lock and writing nothing.
  *
- * What is read: one byte, recv_ready or send_ready, which the unlock
- * ending every locked section stores (relaxed, before the lock word's
- * release) as goc__chan_publish computes it from closed, qcount and the
- * queues at that point: a receive would block iff the channel is open and
- * has neither a buffered value nor (unbuffered) a waiting sender; a send
- * iff it is open and has neither room nor (unbuffered) a waiting receiver.
- * The fields themselves (closed, qcount, recvq.first, sendq.first) are
- * still single words written with atomic stores under c->lock, for the
- * other lock-free readers (goc_chan_len, time_chan.c, the closed re-check
- * below).
+ * What is read: one byte, recv_ready or send_ready, stored (relaxed)
+ * under c->lock wherever what it summarises changes (goc__chan_put/get,
+ * the queue operations, close, make): a receive would block iff the
+ * channel is open and has neither a buffered value nor (unbuffered) a
+ * waiting sender; a send iff it is open and has neither room nor
+ * (unbuffered) a waiting receiver. The fields themselves (closed, qcount,
+ * recvq.first, sendq.first) are still single words written with atomic
+ * stores under c->lock, for the other lock-free readers (goc_chan_len,
+ * time_chan.c, the closed re-check below).
  *
  * Why a failed check is a correct answer (linearizability): the load is
  * seq_cst, as Go's atomic loads in empty() and full() are, and sees the
- * byte some locked section S published at its end; the sections are
- * totally ordered by the lock, and the byte is a function of the state
- * each leaves. So at the load the channel was, as of S, open and not
- * ready, and the operation is linearized right after S as "would block".
- * A later section whose store the load misses had not yet been made
- * visible to this thread: nothing this thread has seen (acquired) follows
- * it, so no observer can see the two in the other order. Sections that
- * hold the lock across a park (a waiter enqueued, unlocked by the
- * scheduler's commit) publish at the commit's unlock: until then readers
- * order themselves before the enqueue, as they would if they had waited
- * for the lock. This is the argument of the two-load check the byte
- * replaces (ready at t1, then closed at t2, seq_cst both; closed never
- * goes back to 0), with one load and so one point.
+ * byte as some store under the lock left it, a function of the channel's
+ * state at that point (a sudog whose select another case has won counts
+ * as a waiter until it is skipped, though it can complete nothing). So at
+ * the load the channel was open and not ready as of that store, and the
+ * operation is linearized there as "would block". A later store the
+ * load misses had not yet been made visible to this thread: nothing this
+ * thread has seen (acquired) follows the section that made it, so no
+ * observer can see the two in the other order. A waiter enqueued while
+ * its G still runs (the park not yet committed, the lock held) is seen
+ * at once, and the locked path then waits for the commit's unlock. This
+ * is the argument of the two-load check the byte replaces (ready at t1,
+ * then closed at t2, seq_cst both; closed never goes back to 0), with one
+ * load and so one point.
  *
  * A receive that finds the channel closed and empty must still answer
  * (zero, !ok), but only if the channel is still empty after closed was
@@ -203,20 +191,23 @@ bool goc__chan_free_if_idle(goc_chan *c);
 goc_waitrec *goc__waitrec_get(int n, goc_g *g);  /* n sudogs, zeroed */
 void goc__waitrec_put(goc_waitrec *r);
 
-/* ---- queue operations (c must be locked) -------------------------------- */
-void goc__waitq_enqueue(goc_waitq *q, goc_sudog *s);
+/* ---- queue operations (c must be locked; q is c->recvq or c->sendq) ------
+ * An unbuffered channel's ready bytes follow its queues' emptiness: each
+ * operation that empties or fills q updates them. */
+void goc__waitq_enqueue(goc_chan *c, goc_waitq *q, goc_sudog *s);
 /* Pops the first sudog whose select (if any) this caller wins. The empty
  * queue, the common case of a buffered channel, and a lone waiter first
  * (an unbuffered hand-off's) cost no call. */
-goc_sudog *goc__waitq_dequeue_slow(goc_waitq *q);
-static inline goc_sudog *goc__waitq_dequeue(goc_waitq *q) {
+goc_sudog *goc__waitq_dequeue_slow(goc_chan *c, goc_waitq *q);
+static inline goc_sudog *goc__waitq_dequeue(goc_chan *c, goc_waitq *q) {
   goc_sudog *s = __atomic_load_n(&q->first, __ATOMIC_RELAXED);
   if (!s) return NULL;
-  if (__builtin_expect(s->kind != GOC_SG_LONE, 0)) return goc__waitq_dequeue_slow(q);
+  if (__builtin_expect(s->kind != GOC_SG_LONE, 0)) return goc__waitq_dequeue_slow(c, q);
   goc_sudog *y = s->next;   /* goc__waitq_dequeue_slow's unlinking */
   if (!y) {
     __atomic_store_n(&q->first, (goc_sudog *)NULL, __ATOMIC_RELAXED);
     q->last = NULL;
+    goc__chan_queues_changed(c);
   } else {
     y->prev = NULL;
     __atomic_store_n(&q->first, y, __ATOMIC_RELAXED);
@@ -225,7 +216,7 @@ static inline goc_sudog *goc__waitq_dequeue(goc_waitq *q) {
   return s;
 }
 /* Removes s if it is still on q. */
-void goc__waitq_remove(goc_waitq *q, goc_sudog *s);
+void goc__waitq_remove(goc_chan *c, goc_waitq *q, goc_sudog *s);
 
 /* Wakes the owner of s, which a waker dequeued and completed (s->success,
  * rec->woken set). Call without holding any channel lock is preferred; it
@@ -325,14 +316,20 @@ static inline void goc__chan_take(goc_chan *c, goc_sudog *s, void *dst) {
 static inline void goc__chan_put(goc_chan *c, const void *src) {
   if (c->elemsize) goc__elem_move(goc__chanbuf(c, c->sendx), src, c->elemsize);
   if (++c->sendx == c->dataqsiz) c->sendx = 0;
-  __atomic_store_n(&c->qcount, c->qcount + 1, __ATOMIC_RELAXED);
+  size_t q = c->qcount + 1;
+  __atomic_store_n(&c->qcount, q, __ATOMIC_RELAXED);
+  __atomic_store_n(&c->recv_ready, (uint8_t)1, __ATOMIC_RELAXED);   /* open: a send */
+  __atomic_store_n(&c->send_ready, (uint8_t)(q != c->dataqsiz), __ATOMIC_RELAXED);
 }
 /* Removes the buffer's head into dst; qcount > 0. The slot keeps its
  * bytes (Go clears it for its collector; C has none to mislead). */
 static inline void goc__chan_get(goc_chan *c, void *dst) {
   if (c->elemsize) goc__elem_copy(c, dst, goc__chanbuf(c, c->recvx));
   if (++c->recvx == c->dataqsiz) c->recvx = 0;
-  __atomic_store_n(&c->qcount, c->qcount - 1, __ATOMIC_RELAXED);
+  size_t q = c->qcount - 1;
+  __atomic_store_n(&c->qcount, q, __ATOMIC_RELAXED);
+  __atomic_store_n(&c->send_ready, (uint8_t)1, __ATOMIC_RELAXED);
+  __atomic_store_n(&c->recv_ready, (uint8_t)(c->closed | (q != 0)), __ATOMIC_RELAXED);
 }
 
 #endif /* GOC_CHAN_H */

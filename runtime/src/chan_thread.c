@@ -33,7 +33,7 @@ void goc_chan_send(goc_chan *c, const void *elem) {
   goc_sudog *s;
   if (goc__chansend(c, elem, true, NULL, &s)) return;
   goc_waitrec *r = goc__sudog_rec(s);
-  goc__chanunlock(c);
+  goc__chanunlock(&c->lock);
   goc__thread_wait(r, GOC_WAIT_CHAN_SEND);
   if (r->woken != &r->sg[0].s) goc__throw("chansend: spurious wakeup");
   bool ok = r->sg[0].s.success;
@@ -48,7 +48,7 @@ bool goc_chan_recv(goc_chan *c, void *elem) {
   bool ok = false;
   if (goc__chanrecv(c, elem, &ok, true, NULL, &s)) return ok;
   goc_waitrec *r = goc__sudog_rec(s);
-  goc__chanunlock(c);
+  goc__chanunlock(&c->lock);
   goc__thread_wait(r, GOC_WAIT_CHAN_RECV);
   if (r->woken != &r->sg[0].s) goc__throw("chanrecv: spurious wakeup");
   ok = r->sg[0].s.success;

@@ -630,7 +630,7 @@ next_g:;
      * inline, with m at hand for the goc__unlockp that balances the
      * lock's goc__lockp. */
     if (commit == goc__chan_commit_unlock) {
-      goc__chanunlock_keepp((goc_chan *)arg);
+      goc__chanunlock_keepp(&((goc_chan *)arg)->lock);
       goc__locks_add(m, -1);
     } else if (commit) {
       commit(g, arg);

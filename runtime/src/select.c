@@ -108,7 +108,7 @@ static void unlock_all(goc_select_case *cases, const uint32_t *order, int n) {
   for (int i = n - 1; i >= 0; i--) {
     goc_chan *c = cases[order[i]].chan;
     if (i > 0 && cases[order[i - 1]].chan == c) continue;
-    goc__chanunlock(c);
+    goc__chanunlock(&c->lock);
   }
 }
 
@@ -130,11 +130,11 @@ void goc__select_unlock_all(goc_waitrec *r) {
   for (int i = 0; i < n; i++) {
     goc_chan *c = r->sg[i].c;
     if (c != prev) {
-      if (prev) goc__chanunlock(prev);
+      if (prev) goc__chanunlock(&prev->lock);
       prev = c;
     }
   }
-  if (prev) goc__chanunlock(prev);
+  if (prev) goc__chanunlock(&prev->lock);
 }
 
 /* ---- the core ---------------------------------------------------------------- */
@@ -191,7 +191,7 @@ int goc__selectgo(goc_select_case *cases, int n, bool has_default, goc_g *g,
     goc_chan *c = cs->chan;
     if (cs->dir == GOC_SELECT_SEND) {
       if (c->closed) { casi = i; sclose = true; break; }
-      if ((s = goc__waitq_dequeue(&c->recvq))) {
+      if ((s = goc__waitq_dequeue(c, &c->recvq))) {
         goc__chan_give(c, s, cs->elem);
         casi = i;
         break;
@@ -202,7 +202,7 @@ int goc__selectgo(goc_select_case *cases, int n, bool has_default, goc_g *g,
         break;
       }
     } else {
-      if (!c->closed && (s = goc__waitq_dequeue(&c->sendq))) {
+      if (!c->closed && (s = goc__waitq_dequeue(c, &c->sendq))) {
         goc__chan_take(c, s, cs->elem);
         casi = i;
         rok = true;
@@ -244,7 +244,7 @@ int goc__selectgo(goc_select_case *cases, int n, bool has_default, goc_g *g,
       sg->case_idx = i;
       sg->kind = GOC_SG_SELECT;
       sg->is_send = cases[i].dir == GOC_SELECT_SEND;
-      goc__waitq_enqueue(sg->is_send ? &r->sg[k].c->sendq : &r->sg[k].c->recvq, sg);
+      goc__waitq_enqueue(r->sg[k].c, sg->is_send ? &r->sg[k].c->sendq : &r->sg[k].c->recvq, sg);
     }
     *out = r;
   }
@@ -262,7 +262,7 @@ void goc__select_finish(goc_waitrec *r, int *chosen, bool *recv_ok) {
   for (int i = 0; i < r->n; i++) {
     goc_sudog *sg = &r->sg[i].s;
     if (sg == w) continue;
-    goc__waitq_remove(sg->is_send ? &r->sg[i].c->sendq : &r->sg[i].c->recvq, sg);
+    goc__waitq_remove(r->sg[i].c, sg->is_send ? &r->sg[i].c->sendq : &r->sg[i].c->recvq, sg);
   }
   goc__select_unlock_all(r);
   goc__waitrec_put(r);

@@ -10,22 +10,20 @@
 #include "chan.h"
 
 /* ---- the channel lock: holders that sleep send the others to the futex;
- * a lost wake-up hangs the case (its timeout). The lock of a channel
- * header (zeroed: an unbuffered channel), since the unlock publishes the
- * header's ready bytes. ---- */
+ * a lost wake-up hangs the case (its timeout) ---- */
 enum { LOCKERS = 6, LOCK_ITERS = 20000 };
-static goc_chan lkc;
+static goc_chanlock lk;
 static long counter;
 
 static void *locker(void *arg) {
   uintptr_t id = (uintptr_t)arg;
   for (int i = 0; i < LOCK_ITERS; i++) {
-    goc__chanlock(&lkc.lock);
+    goc__chanlock(&lk);
     long c = counter;
     if ((i + (int)id) % 512 == 0) usleep(200);   /* the others go to sleep */
     else if (i % 64 == 0) sched_yield();
     counter = c + 1;
-    goc__chanunlock(&lkc);
+    goc__chanunlock(&lk);
   }
   return NULL;
 }
@@ -37,7 +35,7 @@ static void case_chanlock(void) {
   for (uintptr_t i = 0; i < LOCKERS; i++) CHECK(pthread_create(&t[i], NULL, locker, (void *)i) == 0);
   for (int i = 0; i < LOCKERS; i++) pthread_join(t[i], NULL);
   CHECK(counter == (long)LOCKERS * LOCK_ITERS);
-  CHECK(atomic_load(&lkc.lock.v) == 0);
+  CHECK(atomic_load(&lk.v) == 0);
   exit(0);
 }
 

@@ -4,9 +4,9 @@
  * a blocked sender, a blocked receiver, a blocked select whose other case
  * won, and a close. A stale 0 would make a one-case select take default
  * for ever; a stale 1 only sends it to the locked path, but the bytes
- * are meant to be exact at every unlock. Plain threads block here (their
- * unlock is chan_thread.c's); the goroutine commit's unlock is covered by
- * tests/behaviour/select_test.goc's TestNonblockingSeesWaiters. */
+ * are meant to be exact at every unlock. Plain threads block here; the
+ * goroutine side is covered by tests/behaviour/select_test.goc's
+ * TestNonblockingSeesWaiters. */
 #include <sched.h>
 #include "chan_testutil.h"
 #include "chan.h"
@@ -44,7 +44,7 @@ static void test_buffered(void) {
 }
 
 static void spin_until(goc_chan *c, int (*ready)(goc_chan *)) {
-  while (!ready(c)) sched_yield();   /* a lost publish hangs (the test's timeout) */
+  while (!ready(c)) sched_yield();   /* a lost update hangs (the test's timeout) */
 }
 
 static goc_chan *ub, *ub2;
