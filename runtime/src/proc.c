@@ -129,7 +129,9 @@ uint32_t goc__fastrand(void) {
  * two Ps, making Gs at once, made the lock go to the kernel 8,000 times a
  * run. A G is counted in its slab's n (store-release) once it is
  * initialised, so walkers, under allglock, see only whole Gs. Without a P
- * the shared sched.gslab is used, under allglock throughout. */
+ * the shared sched.gslab is used, under allglock throughout. The n-th G
+ * of a slab goes to slot goc__gslab_slot(n) (proc.h): Gs carved one after
+ * the other are not neighbours, whose lines their Ps would share. */
 __attribute__((noinline)) static goc_g *galloc(goc_p *p, int cls) {
   size_t stride = sizeof(goc_g) + (size_t)cls * GOC_CHUNK0_STEP;
   goc_gslab **slot = p ? &p->gslab[cls] : &goc__sched.gslab[cls];
@@ -148,7 +150,7 @@ __attribute__((noinline)) static goc_g *galloc(goc_p *p, int cls) {
     if (p) goc__rt_unlock(&goc__sched.allglock);
     *slot = s;
   }
-  goc_g *g = (goc_g *)(s->mem + (size_t)n * stride);
+  goc_g *g = (goc_g *)(s->mem + (size_t)goc__gslab_slot((uint32_t)n) * stride);
   memset(g, 0, sizeof *g);
   g->cls = (uint8_t)cls;
   goc__arena_init(g);
