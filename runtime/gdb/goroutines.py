@@ -39,13 +39,13 @@ def _reason(r):
 def _goroutines():
     # every G is in one of the slabs it was carved from (proc.c's galloc)
     # (Gs of one slab are `stride` bytes apart: a G and its first chunk;
-    # the k-th carved is at slot 37k mod 128, proc.h's goc__gslab_slot)
+    # the k-th carved is at proc.h's goc__gslab_slot(k): 1 3 0 2 in fours)
     gptr = gdb.lookup_type("goc_g").pointer()
     slab = gdb.parse_and_eval("goc__sched.allgs")
     while int(slab) != 0:
         mem = int(slab["mem"].address)
         for i in range(int(slab["n"])):
-            g = gdb.Value(mem + (i * 37 % 128) * int(slab["stride"])).cast(gptr)
+            g = gdb.Value(mem + ((i & ~3) | (2, 0, 3, 1)[i & 3]) * int(slab["stride"])).cast(gptr)
             if int(g["h"]["status"]) not in (0, 5):
                 yield g
         slab = slab["next"]
