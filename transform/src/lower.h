@@ -73,6 +73,21 @@ typedef struct loopctx {
   struct loopctx *up;
 } loopctx;
 
+/* The resume points inside a loop's body (lower_stmt.c): a resume enters
+ * the loop through its header, and a dispatch at the top of the body jumps
+ * on to the resume label, or to the entry of the inner loop that holds it,
+ * so no label inside a loop is a target of the prologue's goto *. */
+typedef struct route {
+  int *ks;            /* resume indexes */
+  char **to;          /* the label the dispatch jumps to for ks[i] */
+  int n, cap;
+  struct route *up;   /* the enclosing loop's, or NULL */
+  uint32_t entry_pos; /* a byte where the entry label is: what is visible there is reloaded there */
+  int *rslots;        /* the slots reloaded at the entry */
+  int nrs, rscap;
+  buf rtext;          /* their reloads */
+} route;
+
 typedef struct fnctx {
   program *p;
   const source *s;
@@ -88,6 +103,10 @@ typedef struct fnctx {
   int *live;           /* temp slots live at this point of the statement */
   int nlive, live_cap;
   loopctx *loops;
+  route *route;        /* the innermost loop's routing, NULL outside loops */
+  char **resume_to;    /* resume index -> the label goc_resume names (NULL: goc_R<K>) */
+  int resume_to_cap;
+  bool routed;         /* some resume point is routed: goc_rs is declared */
   int nlabels;
   bool in_stmt_expr;
   bool quiet;          /* analysis only (plain spawners): no diagnostics */
@@ -126,6 +145,12 @@ typedef struct fnctx {
    * an expression, for the subtree */
   idmap susp;
 } fnctx;
+
+/* lower_stmt.c: resume points routed through loop headers */
+void route_push(fnctx *fx, route *r, uint32_t entry_pos);
+int route_pop(fnctx *fx, route *r);
+void route_entry(route *r, int id, buf *out);
+void route_dispatch(route *r, int id, bool header, buf *out);
 
 /* rewrite.c */
 /* RW_TOP: for the top of the step function, where a local is not in scope

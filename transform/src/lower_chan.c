@@ -189,29 +189,37 @@ void lower_for_range(fnctx *fx, TSNode n, buf *out) {
   int v = slot_of_ident(fx, nm);
   loopctx lc = {NULL, fx->loops};
   fx->loops = &lc;
-  buf_puts(out, "for (;;) {\n");
-  emit_preempt_check(fx, n, out);
+  route r;
+  buf body = {0};
+  route_push(fx, &r, ts_node_start_byte(n));
+  emit_preempt_check(fx, n, &body);
   char *gc = dir_chan(node_field(n, "channel"), rcn, "range");   /* receivable */
-  buf_printf(out, "if (!goc__chan_recv(goc_cur, %s, &goc_L->%s, &goc_L->%s)) { ", gc, xn, okn);
+  buf_printf(&body, "if (!goc__chan_recv(goc_cur, %s, &goc_L->%s, &goc_L->%s)) { ", gc, xn, okn);
   free(gc);
-  emit_suspend(fx, n, out);
-  buf_printf(out, "goc__chan_recv_resume(goc_cur, &goc_L->%s); }\n", okn);
-  buf_printf(out, "if (!goc_L->%s) break;\n", okn);
+  emit_suspend(fx, n, &body);
+  buf_printf(&body, "goc__chan_recv_resume(goc_cur, &goc_L->%s); }\n", okn);
+  buf_printf(&body, "if (!goc_L->%s) break;\n", okn);
   if (v >= 0) {
     slot *sl = &fx->slots[v];
     /* in the loop's block, as the body's locals; one in the locals area
        by its twin (lower_declaration), which is not left unused */
     if (sl->in_L) {
       char *td = twin_decl(fx, v);
-      buf_printf(out, "%s\ngoc_L->%s = goc_L->%s;\n", td, sl->fname, xn);
+      buf_printf(&body, "%s\ngoc_L->%s = goc_L->%s;\n", td, sl->fname, xn);
       free(td);
     } else {
-      if (sl->decl) buf_printf(out, "%s\n", sl->decl);
-      buf_printf(out, "%s = goc_L->%s;\n", sl->cname, xn);
+      if (sl->decl) buf_printf(&body, "%s\n", sl->decl);
+      buf_printf(&body, "%s = goc_L->%s;\n", sl->cname, xn);
     }
   }
-  lower_stmt(fx, node_field(n, "body"), out);
+  lower_stmt(fx, node_field(n, "body"), &body);
+  int id = route_pop(fx, &r);
+  route_entry(&r, id, out);
+  buf_puts(out, "for (;;) {\n");
+  route_dispatch(&r, id, true, out);
+  buf_puts(out, buf_str(&body));
   buf_puts(out, "}\n");
+  buf_free(&body);
   fx->loops = lc.up;
   free(ch);
 }

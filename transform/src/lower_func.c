@@ -295,8 +295,16 @@ static char *lower_function_once(program *p, const source *s, fninfo *fn, const 
     buf_puts(&out, "}\n");
   }
   buf_puts(&out, "static void *const goc_resume[] = { &&goc_entry");
-  for (int k = 1; k <= fx.nresume; k++) buf_printf(&out, ", &&goc_R%d", k);
+  for (int k = 1; k <= fx.nresume; k++) {
+    /* a resume point inside a loop: the outermost loop's entry (routed
+       through the loops' headers, lower_stmt.c) */
+    if (k < fx.resume_to_cap && fx.resume_to[k])
+      buf_printf(&out, ", &&%s", fx.resume_to[k]);
+    else
+      buf_printf(&out, ", &&goc_R%d", k);
+  }
   buf_puts(&out, " };\n");
+  if (fx.routed) buf_puts(&out, "unsigned goc_rs = 0;\n");
   /* the locals follow the frame (goc__locals_push); the arena aligns to
    * 16, an over-aligned local needs more */
   const char *lsz = "sizeof(struct goc_locals) + (_Alignof(struct goc_locals) > GOC_ARENA_ALIGN ? "
@@ -369,6 +377,8 @@ static char *lower_function_once(program *p, const source *s, fninfo *fn, const 
   buf_free(&fx.temps);
   buf_free(&fx.thunk_structs);
   buf_free(&fx.thunk_dispatch);
+  for (int k = 0; k < fx.resume_to_cap; k++) free(fx.resume_to[k]);
+  free(fx.resume_to);
   for (int i = 0; i < fx.nslots; i++) {
     free(fx.slots[i].name);
     free(fx.slots[i].cname);

@@ -138,10 +138,137 @@ static int assigned_after(const fnctx *fx, uint32_t pos, int *out, int max) {
   return n;
 }
 
+/* ---- resume points routed through loop headers ----
+ * A resume label inside a loop body that the prologue's goto * reached
+ * would be a second entry of the loop (and of every loop around it), which
+ * gcc no longer optimises as a loop nest. Instead each loop collects the
+ * resume points of its body: a resume jumps to the outermost loop's entry
+ * label (before the loop), with goc_rs = K; the loop's condition is
+ * short-circuited by goc_rs (goc_rs || (cond): not evaluated on resume),
+ * and the body begins with a dispatch, taken only while goc_rs is set,
+ * that jumps to K's label (which clears goc_rs) or to the entry of the
+ * inner loop that holds it. */
+static void route_add(route *r, int k, char *to) {
+  if (r->n == r->cap) {
+    r->cap = r->cap ? 2 * r->cap : 8;
+    r->ks = xrealloc(r->ks, sizeof(*r->ks) * (size_t)r->cap);
+    r->to = xrealloc(r->to, sizeof(*r->to) * (size_t)r->cap);
+  }
+  r->ks[r->n] = k;
+  r->to[r->n++] = to;
+}
+
+void route_push(fnctx *fx, route *r, uint32_t entry_pos) {
+  memset(r, 0, sizeof(*r));
+  r->entry_pos = entry_pos;
+  r->up = fx->route;
+  fx->route = r;
+}
+
+/* Pops r; when its body holds resume points, gives them to the enclosing
+ * loop (or to the prologue's table) by the entry label goc_E<id>, which
+ * it returns (0: nothing to route). */
+int route_pop(fnctx *fx, route *r) {
+  fx->route = r->up;
+  if (!r->n) return 0;
+  int id = ++fx->nlabels;
+  fx->routed = true;
+  for (int i = 0; i < r->n; i++) {
+    int k = r->ks[i];
+    if (r->up) {
+      route_add(r->up, k, xasprintf("goc_E%d", id));
+    } else {
+      if (k >= fx->resume_to_cap) {
+        int cap = fx->resume_to_cap ? fx->resume_to_cap : 16;
+        while (cap <= k) cap *= 2;
+        fx->resume_to = xrealloc(fx->resume_to, sizeof(*fx->resume_to) * (size_t)cap);
+        memset(fx->resume_to + fx->resume_to_cap, 0, sizeof(*fx->resume_to) * (size_t)(cap - fx->resume_to_cap));
+        fx->resume_to_cap = cap;
+      }
+      fx->resume_to[k] = xasprintf("goc_E%d", id);
+    }
+  }
+  return id;
+}
+
+/* The entry label, right before the loop statement; the outermost loop's
+ * is the prologue's target, which sets goc_rs. The locals visible there
+ * are reloaded there, before the loop, rather than at the resume label
+ * inside it: in the loop they keep the values the loop's header merges
+ * (a bound stays invariant, a counter an induction variable). Each is
+ * reloaded for every resume point routed there, also one that did not
+ * spill it (where it is dead, or assigned before it is read): one path
+ * on which every such local is set, which gcc's -Wmaybe-uninitialized
+ * follows, and what is loaded there is never read. */
+void route_entry(route *r, int id, buf *out) {
+  if (!id) return;
+  if (r->up)
+    buf_printf(out, "if (0) { goc_E%d:; ", id);
+  else
+    buf_printf(out, "if (0) { goc_E%d:; goc_rs = goc_fr->goc_hdr.resume; if (!goc_rs) __builtin_unreachable(); ", id);
+  buf_putn(out, buf_str(&r->rtext), r->rtext.len);
+  buf_puts(out, "}\n");
+}
+
+/* The dispatch at the top of the loop body, and r's memory. */
+void route_dispatch(route *r, int id, bool header, buf *out) {
+  if (id) {
+    buf_printf(out, "if (__builtin_expect(%s != 0, 0)) switch (goc_rs) { ", header ? "goc_rs" : "goc_rs");
+    for (int i = 0; i < r->n; i++) {
+      bool last = i + 1 == r->n || strcmp(r->to[i], r->to[i + 1]);
+      buf_printf(out, "case %d:%s", r->ks[i], last ? " goto " : " ");
+      if (last) buf_printf(out, "%s; ", r->to[i]);
+    }
+    buf_puts(out, "default: __builtin_unreachable(); }\n");
+  }
+  for (int i = 0; i < r->n; i++) free(r->to[i]);
+  buf_free(&r->rtext);
+  free(r->ks);
+  free(r->to);
+  free(r->rslots);
+  memset(r, 0, sizeof(*r));
+}
+
+/* The label of resume point k, written where fx->route is the one the
+ * suspension noted it in. */
+static void resume_label(const fnctx *fx, int k, buf *out) {
+  buf_printf(out, "goc_R%d:; ", k);
+  if (fx->route) buf_puts(out, "goc_rs = 0; ");
+}
+
+/* Resume point k's spill of slot `si` (-1 for sl: a temp, declared at
+ * the top), and its reload: at the entry of the outermost loop around it
+ * where the slot is visible (route_entry), once for all the resume points
+ * routed there, or else at its own label (reload). */
+static void spill_reload_at(fnctx *fx, slot *sl, int si, buf *spill, buf *reload) {
+  route *dst = NULL;
+  for (route *r = fx->route; r; r = r->up)
+    if (si < 0 || sl->is_param || visible_at(sl, r->entry_pos)) dst = r;
+  if (!dst) {
+    spill_and_reload(sl, spill, reload);
+    return;
+  }
+  buf tmp = {0};
+  spill_and_reload(sl, spill, &tmp);
+  int id = (int)(sl - fx->slots);
+  bool have = false;
+  for (int i = 0; i < dst->nrs && !have; i++) have = dst->rslots[i] == id;
+  if (!have) {
+    if (dst->nrs == dst->rscap) {
+      dst->rscap = dst->rscap ? 2 * dst->rscap : 8;
+      dst->rslots = xrealloc(dst->rslots, sizeof(*dst->rslots) * (size_t)dst->rscap);
+    }
+    dst->rslots[dst->nrs++] = id;
+    buf_putn(&dst->rtext, buf_str(&tmp), tmp.len);
+  }
+  buf_free(&tmp);
+}
+
 /* The spill and the reload of a suspension at byte pos, where the locals
  * declared from byte `inner` on are out of scope; returns K. */
 static int suspension(fnctx *fx, uint32_t pos, uint32_t inner, int line, buf *spill, buf *reload) {
   int k = ++fx->nresume;
+  if (fx->route) route_add(fx->route, k, xasprintf("goc_R%d", k));
   int dead[8];
   int ndead = assigned_after(fx, pos, dead, 8);
   for (int i = 0; i < fx->nslots; i++) {
@@ -167,12 +294,12 @@ static int suspension(fnctx *fx, uint32_t pos, uint32_t inner, int line, buf *sp
     if (assigned) continue;
     if (!slot_live_after(fx, i, fx->stmt_depth && fx->stmt_floor < pos ? fx->stmt_floor : pos)) continue;
     sl->nspills++;
-    spill_and_reload(sl, spill, reload);
+    spill_reload_at(fx, sl, i, spill, reload);
   }
   for (int i = 0; i < fx->nlive; i++) {
     slot *sl = &fx->slots[fx->live[i]];
     if (sl->in_L) continue;
-    spill_and_reload(sl, spill, reload);
+    spill_reload_at(fx, sl, -1, spill, reload);
   }
   (void)line;
   return k;
@@ -186,7 +313,8 @@ void emit_suspend(fnctx *fx, TSNode at, buf *out) {
   if (spill.len) buf_puts(out, "GOC__KEEP_BEGIN ");
   buf_putn(out, buf_str(&spill), spill.len);
   if (spill.len) buf_puts(out, "GOC__KEEP_END ");
-  buf_printf(out, "goc_fr->goc_hdr.resume = %d; goc_fr->goc_hdr.line = %d; return GOC_SUSPEND; goc_R%d:; ", k, line, k);
+  buf_printf(out, "goc_fr->goc_hdr.resume = %d; goc_fr->goc_hdr.line = %d; return GOC_SUSPEND; ", k, line);
+  resume_label(fx, k, out);
   buf_putn(out, buf_str(&reload), reload.len);
   buf_puts(out, "}\n");
   buf_free(&spill);
@@ -211,7 +339,8 @@ static void backedge_check(fnctx *fx, TSNode loop, TSNode body, buf *check, buf 
   buf_putn(check, buf_str(&spill), spill.len);
   if (spill.len) buf_puts(check, "GOC__KEEP_END ");
   buf_printf(check, "goc_fr->goc_hdr.resume = %d; goc_fr->goc_hdr.line = %d; return GOC_SUSPEND; } })", k, line);
-  buf_printf(resume, "if (0) { goc_R%d:; ", k);
+  buf_puts(resume, "if (0) { ");
+  resume_label(fx, k, resume);
   buf_putn(resume, buf_str(&reload), reload.len);
   buf_puts(resume, "}\n");
   buf_free(&spill);
@@ -371,27 +500,41 @@ static void lower_while(fnctx *fx, TSNode n, buf *out) {
   TSNode cond = node_field(n, "condition"), body = node_field(n, "body");
   loopctx lc = {NULL, fx->loops};
   fx->loops = &lc;
+  route r;
+  buf b = {0};
   if (!has_susp(fx, cond)) {
     char *c = rewrite_str(fx->s, fx, RW_EXPR, cond);
     buf check = {0}, resume = {0};
     backedge_check(fx, n, body, &check, &resume);
-    buf_printf(out, "%sfor (; %s; %s) {\n", buf_str(&resume), c, buf_str(&check));
-    lower_stmt(fx, body, out);
+    route_push(fx, &r, ts_node_start_byte(body));
+    lower_stmt(fx, body, &b);
+    int id = route_pop(fx, &r);
+    buf_puts(out, buf_str(&resume));
+    route_entry(&r, id, out);
+    buf_printf(out, "for (; %s%s; %s) {\n", id ? "goc_rs || " : "", c, buf_str(&check));
+    route_dispatch(&r, id, false, out);
+    buf_puts(out, buf_str(&b));
     buf_puts(out, "}\n");
     buf_free(&check);
     buf_free(&resume);
     free(c);
   } else {
-    buf_puts(out, "for (;;) {\n");
-    emit_preempt_check(fx, n, out);
+    route_push(fx, &r, ts_node_start_byte(body));
+    emit_preempt_check(fx, n, &b);
     int mark = fx->nlive;
-    char *c = lower_expr(fx, cond, out);
-    buf_printf(out, "if (!%s) break;\n", c);
+    char *c = lower_expr(fx, cond, &b);
+    buf_printf(&b, "if (!%s) break;\n", c);
     free(c);
     fx->nlive = mark;
-    lower_stmt(fx, body, out);
+    lower_stmt(fx, body, &b);
+    int id = route_pop(fx, &r);
+    route_entry(&r, id, out);
+    buf_puts(out, "for (;;) {\n");
+    route_dispatch(&r, id, true, out);
+    buf_puts(out, buf_str(&b));
     buf_puts(out, "}\n");
   }
+  buf_free(&b);
   fx->loops = lc.up;
 }
 
@@ -400,14 +543,23 @@ static void lower_do(fnctx *fx, TSNode n, buf *out) {
   char *lbl = new_label(fx);
   loopctx lc = {lbl, fx->loops};
   fx->loops = &lc;
-  buf_puts(out, "for (;;) {\n");
-  emit_preempt_check(fx, n, out);
-  lower_stmt(fx, body, out);
-  buf_printf(out, "%s: __attribute__((unused));\n", lbl);
+  route r;
+  buf b = {0};
+  route_push(fx, &r, ts_node_start_byte(body));
+  emit_preempt_check(fx, n, &b);
+  lower_stmt(fx, body, &b);
+  buf_printf(&b, "%s: __attribute__((unused));\n", lbl);
   int mark = fx->nlive;
-  char *c = lower_expr(fx, cond, out);
+  char *c = lower_expr(fx, cond, &b);
   fx->nlive = mark;
-  buf_printf(out, "if (!%s) break;\n}\n", c);
+  buf_printf(&b, "if (!%s) break;\n", c);
+  int id = route_pop(fx, &r);
+  route_entry(&r, id, out);
+  buf_puts(out, "for (;;) {\n");
+  route_dispatch(&r, id, true, out);
+  buf_puts(out, buf_str(&b));
+  buf_puts(out, "}\n");
+  buf_free(&b);
   free(c);
   fx->loops = lc.up;
   free(lbl);
@@ -478,19 +630,34 @@ static void lower_for(fnctx *fx, TSNode n, buf *out) {
        end of the body, where the initializer's variables are in scope */
     buf check = {0}, resume = {0};
     counted cl;
+    route r;
+    buf b = {0};
     if (fx->unchecked || bounded_nest(fx, n)) {
       fx->unchecked++;
-      buf_printf(out, "for (; %s; %s) {\n", c, u);
-      lower_stmt(fx, body, out);
+      route_push(fx, &r, ts_node_start_byte(body));
+      lower_stmt(fx, body, &b);
+      int id = route_pop(fx, &r);
+      route_entry(&r, id, out);
+      buf_printf(out, "for (; %s%s%s%s; %s) {\n", id && *c ? "goc_rs || (" : "", c, id && *c ? ")" : "", "", u);
+      route_dispatch(&r, id, !*c, out);
+      buf_puts(out, buf_str(&b));
       buf_puts(out, "}\n");
       fx->unchecked--;
     } else if (backedge_check(fx, n, body, &check, &resume), counted_loop(fx, n, &cl))
       lower_chunked_for(fx, &cl, c, u, body, buf_str(&resume), buf_str(&check), out);
     else {
-      buf_printf(out, "%sfor (; %s; %s%s%s) {\n", buf_str(&resume), c, u, *u ? ", " : "", buf_str(&check));
-      lower_stmt(fx, body, out);
+      route_push(fx, &r, ts_node_start_byte(body));
+      lower_stmt(fx, body, &b);
+      int id = route_pop(fx, &r);
+      buf_puts(out, buf_str(&resume));
+      route_entry(&r, id, out);
+      buf_printf(out, "for (; %s%s%s; %s%s%s) {\n", id && *c ? "goc_rs || (" : "", c, id && *c ? ")" : "", u, *u ? ", " : "",
+                 buf_str(&check));
+      route_dispatch(&r, id, !*c, out);
+      buf_puts(out, buf_str(&b));
       buf_puts(out, "}\n");
     }
+    buf_free(&b);
     buf_free(&check);
     buf_free(&resume);
     free(c);
@@ -500,21 +667,29 @@ static void lower_for(fnctx *fx, TSNode n, buf *out) {
     char *lbl = new_label(fx);
     loopctx lc = {lbl, fx->loops};
     fx->loops = &lc;
-    buf_puts(out, "for (;;) {\n");
-    emit_preempt_check(fx, body, out);   /* inside the initializer's scope */
+    route r;
+    buf b = {0};
+    route_push(fx, &r, ts_node_start_byte(body));
+    emit_preempt_check(fx, body, &b);   /* inside the initializer's scope */
     if (!ts_node_is_null(cond)) {
-      char *c = lower_expr(fx, cond, out);
-      buf_printf(out, "if (!(%s)) break;\n", c);
+      char *c = lower_expr(fx, cond, &b);
+      buf_printf(&b, "if (!(%s)) break;\n", c);
       free(c);
       fx->nlive = mark;
     }
-    lower_stmt(fx, body, out);
-    buf_printf(out, "%s: __attribute__((unused));\n", lbl);
+    lower_stmt(fx, body, &b);
+    buf_printf(&b, "%s: __attribute__((unused));\n", lbl);
     if (!ts_node_is_null(upd)) {
-      lower_expr_discard(fx, upd, out);
+      lower_expr_discard(fx, upd, &b);
       fx->nlive = mark;
     }
+    int id = route_pop(fx, &r);
+    route_entry(&r, id, out);
+    buf_puts(out, "for (;;) {\n");
+    route_dispatch(&r, id, true, out);
+    buf_puts(out, buf_str(&b));
     buf_puts(out, "}\n");
+    buf_free(&b);
     fx->loops = lc.up;
     free(lbl);
   }
