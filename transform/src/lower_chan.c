@@ -216,7 +216,7 @@ void lower_for_range(fnctx *fx, TSNode n, buf *out) {
   int id = route_pop(fx, &r);
   route_entry(&r, id, out);
   buf_puts(out, "for (;;) {\n");
-  route_dispatch(&r, id, true, out);
+  route_dispatch(&r, id, out);
   buf_puts(out, buf_str(&body));
   buf_puts(out, "}\n");
   buf_free(&body);

@@ -211,9 +211,9 @@ void route_entry(route *r, int id, buf *out) {
 }
 
 /* The dispatch at the top of the loop body, and r's memory. */
-void route_dispatch(route *r, int id, bool header, buf *out) {
+void route_dispatch(route *r, int id, buf *out) {
   if (id) {
-    buf_printf(out, "if (__builtin_expect(%s != 0, 0)) switch (goc_rs) { ", header ? "goc_rs" : "goc_rs");
+    buf_puts(out, "if (__builtin_expect(goc_rs != 0, 0)) switch (goc_rs) { ");
     for (int i = 0; i < r->n; i++) {
       bool last = i + 1 == r->n || strcmp(r->to[i], r->to[i + 1]);
       buf_printf(out, "case %d:%s", r->ks[i], last ? " goto " : " ");
@@ -512,7 +512,7 @@ static void lower_while(fnctx *fx, TSNode n, buf *out) {
     buf_puts(out, buf_str(&resume));
     route_entry(&r, id, out);
     buf_printf(out, "for (; %s%s; %s) {\n", id ? "goc_rs || " : "", c, buf_str(&check));
-    route_dispatch(&r, id, false, out);
+    route_dispatch(&r, id, out);
     buf_puts(out, buf_str(&b));
     buf_puts(out, "}\n");
     buf_free(&check);
@@ -530,7 +530,7 @@ static void lower_while(fnctx *fx, TSNode n, buf *out) {
     int id = route_pop(fx, &r);
     route_entry(&r, id, out);
     buf_puts(out, "for (;;) {\n");
-    route_dispatch(&r, id, true, out);
+    route_dispatch(&r, id, out);
     buf_puts(out, buf_str(&b));
     buf_puts(out, "}\n");
   }
@@ -556,7 +556,7 @@ static void lower_do(fnctx *fx, TSNode n, buf *out) {
   int id = route_pop(fx, &r);
   route_entry(&r, id, out);
   buf_puts(out, "for (;;) {\n");
-  route_dispatch(&r, id, true, out);
+  route_dispatch(&r, id, out);
   buf_puts(out, buf_str(&b));
   buf_puts(out, "}\n");
   buf_free(&b);
@@ -639,7 +639,7 @@ static void lower_for(fnctx *fx, TSNode n, buf *out) {
       int id = route_pop(fx, &r);
       route_entry(&r, id, out);
       buf_printf(out, "for (; %s%s%s%s; %s) {\n", id && *c ? "goc_rs || (" : "", c, id && *c ? ")" : "", "", u);
-      route_dispatch(&r, id, !*c, out);
+      route_dispatch(&r, id, out);
       buf_puts(out, buf_str(&b));
       buf_puts(out, "}\n");
       fx->unchecked--;
@@ -653,7 +653,7 @@ static void lower_for(fnctx *fx, TSNode n, buf *out) {
       route_entry(&r, id, out);
       buf_printf(out, "for (; %s%s%s; %s%s%s) {\n", id && *c ? "goc_rs || (" : "", c, id && *c ? ")" : "", u, *u ? ", " : "",
                  buf_str(&check));
-      route_dispatch(&r, id, !*c, out);
+      route_dispatch(&r, id, out);
       buf_puts(out, buf_str(&b));
       buf_puts(out, "}\n");
     }
@@ -686,7 +686,7 @@ static void lower_for(fnctx *fx, TSNode n, buf *out) {
     int id = route_pop(fx, &r);
     route_entry(&r, id, out);
     buf_puts(out, "for (;;) {\n");
-    route_dispatch(&r, id, true, out);
+    route_dispatch(&r, id, out);
     buf_puts(out, buf_str(&b));
     buf_puts(out, "}\n");
     buf_free(&b);
