@@ -151,6 +151,7 @@ void route_push(fnctx *fx, route *r, uint32_t entry_pos);
 int route_pop(fnctx *fx, route *r);
 void route_entry(route *r, int id, buf *out);
 void route_dispatch(route *r, int id, buf *out);
+void route_forever(fnctx *fx, route *r, const buf *body, buf *out);
 
 /* rewrite.c */
 /* RW_TOP: for the top of the step function, where a local is not in scope

@@ -213,12 +213,7 @@ void lower_for_range(fnctx *fx, TSNode n, buf *out) {
     }
   }
   lower_stmt(fx, node_field(n, "body"), &body);
-  int id = route_pop(fx, &r);
-  route_entry(&r, id, out);
-  buf_puts(out, "for (;;) {\n");
-  route_dispatch(&r, id, out);
-  buf_puts(out, buf_str(&body));
-  buf_puts(out, "}\n");
+  route_forever(fx, &r, &body, out);
   buf_free(&body);
   fx->loops = lc.up;
   free(ch);

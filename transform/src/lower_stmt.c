@@ -229,6 +229,18 @@ void route_dispatch(route *r, int id, buf *out) {
   memset(r, 0, sizeof(*r));
 }
 
+/* A loop with no condition of its own, `for (;;) { body }`, whose body
+ * (lowered under r) holds its test: r popped, its entry and dispatch
+ * written around the body. */
+void route_forever(fnctx *fx, route *r, const buf *body, buf *out) {
+  int id = route_pop(fx, r);
+  route_entry(r, id, out);
+  buf_puts(out, "for (;;) {\n");
+  route_dispatch(r, id, out);
+  buf_putn(out, body->s ? body->s : "", body->len);
+  buf_puts(out, "}\n");
+}
+
 /* The label of resume point k, written where fx->route is the one the
  * suspension noted it in. */
 static void resume_label(const fnctx *fx, int k, buf *out) {
@@ -527,12 +539,7 @@ static void lower_while(fnctx *fx, TSNode n, buf *out) {
     free(c);
     fx->nlive = mark;
     lower_stmt(fx, body, &b);
-    int id = route_pop(fx, &r);
-    route_entry(&r, id, out);
-    buf_puts(out, "for (;;) {\n");
-    route_dispatch(&r, id, out);
-    buf_puts(out, buf_str(&b));
-    buf_puts(out, "}\n");
+    route_forever(fx, &r, &b, out);
   }
   buf_free(&b);
   fx->loops = lc.up;
@@ -553,12 +560,7 @@ static void lower_do(fnctx *fx, TSNode n, buf *out) {
   char *c = lower_expr(fx, cond, &b);
   fx->nlive = mark;
   buf_printf(&b, "if (!%s) break;\n", c);
-  int id = route_pop(fx, &r);
-  route_entry(&r, id, out);
-  buf_puts(out, "for (;;) {\n");
-  route_dispatch(&r, id, out);
-  buf_puts(out, buf_str(&b));
-  buf_puts(out, "}\n");
+  route_forever(fx, &r, &b, out);
   buf_free(&b);
   free(c);
   fx->loops = lc.up;
