@@ -19,7 +19,7 @@
  *   send_ready == (closed || (dataqsiz ? qcount < dataqsiz : recvq nonempty))
  *   hold whenever c->lock is free: each change of those fields updates
  *   them in the same locked section (chan.h: goc__chan_put/get,
- *   goc__chan_queues_changed from the queue operations; close; make).
+ *   goc__chan_queue_now from the queue operations; close; make).
  *
  * Hand-off: a sender that finds a waiting receiver copies straight into the
  * receiver's destination; a receiver that finds a waiting sender takes the
@@ -175,7 +175,7 @@ static inline __attribute__((always_inline)) void waitq_enqueue(goc_chan *c, goc
     s->prev = NULL;
     STORE(&q->first, s);
     q->last = s;
-    goc__chan_queues_changed(c);
+    goc__chan_queue_now(c, q, true);
     return;
   }
   s->prev = x;
@@ -192,7 +192,7 @@ goc_sudog *goc__waitq_dequeue_slow(goc_chan *c, goc_waitq *q) {
     if (!y) {
       STORE(&q->first, (goc_sudog *)NULL);
       q->last = NULL;
-      goc__chan_queues_changed(c);
+      goc__chan_queue_now(c, q, false);
     } else {
       y->prev = NULL;
       STORE(&q->first, y);
@@ -235,7 +235,7 @@ void goc__waitq_remove(goc_chan *c, goc_waitq *q, goc_sudog *s) {
   if (q->first == s) {
     STORE(&q->first, (goc_sudog *)NULL);
     q->last = NULL;
-    goc__chan_queues_changed(c);
+    goc__chan_queue_now(c, q, false);
   }
 }
 

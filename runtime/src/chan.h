@@ -108,12 +108,17 @@ struct goc_chan {
  * by its count, in goc__chan_put and goc__chan_get (a waiting sender
  * means a full buffer, a waiting receiver an empty one, so its queues add
  * nothing); an unbuffered channel's by its queues, in the queue
- * operations (goc__chan_queues_changed); both by close (1 both ways, for
+ * operations (goc__chan_queue_now); both by close (1 both ways, for
  * good: nothing is enqueued on a closed channel) and make. */
-static inline void goc__chan_queues_changed(goc_chan *c) {
+/* An unbuffered channel's queue q that has just become nonempty (filled)
+ * or empty: only the byte q summarises changes (a waiting sender makes a
+ * receive ready, a waiting receiver a send), and nothing is enqueued on a
+ * closed channel, so a filled queue means ready and an emptied one means
+ * ready only if closed. */
+static inline void goc__chan_queue_now(goc_chan *c, goc_waitq *q, bool filled) {
   if (c->dataqsiz != 0) return;
-  __atomic_store_n(&c->recv_ready, (uint8_t)(c->closed | (c->sendq.first != NULL)), __ATOMIC_RELAXED);
-  __atomic_store_n(&c->send_ready, (uint8_t)(c->closed | (c->recvq.first != NULL)), __ATOMIC_RELAXED);
+  uint8_t *b = q == &c->sendq ? &c->recv_ready : &c->send_ready;
+  __atomic_store_n(b, (uint8_t)(filled | c->closed), __ATOMIC_RELAXED);
 }
 
 /* ---- channel lock (its type is above) ---- */
@@ -207,7 +212,7 @@ static inline goc_sudog *goc__waitq_dequeue(goc_chan *c, goc_waitq *q) {
   if (!y) {
     __atomic_store_n(&q->first, (goc_sudog *)NULL, __ATOMIC_RELAXED);
     q->last = NULL;
-    goc__chan_queues_changed(c);
+    goc__chan_queue_now(c, q, false);
   } else {
     y->prev = NULL;
     __atomic_store_n(&q->first, y, __ATOMIC_RELAXED);
