@@ -109,12 +109,12 @@ struct goc_chan {
  * means a full buffer, a waiting receiver an empty one, so its queues add
  * nothing); an unbuffered channel's by its queues, in the queue
  * operations (goc__chan_queue_now); both by close (1 both ways, for
- * good: nothing is enqueued on a closed channel) and make. */
-/* An unbuffered channel's queue q that has just become nonempty (filled)
- * or empty: only the byte q summarises changes (a waiting sender makes a
- * receive ready, a waiting receiver a send), and nothing is enqueued on a
- * closed channel, so a filled queue means ready and an emptied one means
- * ready only if closed. */
+ * good: nothing is enqueued on a closed channel) and make.
+ * goc__chan_queue_now: an unbuffered channel's queue q has just become
+ * nonempty (filled) or empty; only the byte q summarises changes (a
+ * waiting sender makes a receive ready, a waiting receiver a send), and
+ * since nothing is enqueued on a closed channel a filled queue means
+ * ready and an emptied one ready only if closed. */
 static inline void goc__chan_queue_now(goc_chan *c, goc_waitq *q, bool filled) {
   if (c->dataqsiz != 0) return;
   uint8_t *b = q == &c->sendq ? &c->recv_ready : &c->send_ready;

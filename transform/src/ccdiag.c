@@ -325,13 +325,13 @@ static bool utf8_quotes(void) {
  * return: WORDS, with -Wreturn-type's option where the compiler names one,
  * and clang's name of the function (fn, NULL if unknown). */
 typedef enum { STANDIN_NONE, STANDIN_FELL_OFF, STANDIN_RETURN_VALUE, STANDIN_RETURN_NO_VALUE } standin;
+static const char *const standin_names[] = {"", "goc__fell_off_end", "goc__return_value_in_void",
+                                            "goc__return_no_value"};
 
 static standin standin_of(const char *line) {
   const char *call = strstr(line, "call to ");
-  if (!call) return STANDIN_NONE;
-  if (strstr(call, "goc__fell_off_end")) return STANDIN_FELL_OFF;
-  if (strstr(call, "goc__return_value_in_void")) return STANDIN_RETURN_VALUE;
-  if (strstr(call, "goc__return_no_value")) return STANDIN_RETURN_NO_VALUE;
+  for (int k = STANDIN_FELL_OFF; call && k <= STANDIN_RETURN_NO_VALUE; k++)
+    if (strstr(call, standin_names[k])) return (standin)k;
   return STANDIN_NONE;
 }
 
@@ -482,10 +482,9 @@ void relay_cc_diagnostics(const char *errpath, char **argv, const char *workdir)
         bool gcc_value = sk == STANDIN_RETURN_VALUE && !strstr(plain + fl, "void function should");
         mapped = sk == STANDIN_FELL_OFF ? closing_brace_column(src, srclen) : return_column(src, srclen, gcc_value);
         tl = sk == STANDIN_FELL_OFF || gcc_value ? 1 : 6;
-        static const char *const names[] = {"", "goc__fell_off_end", "goc__return_value_in_void", "goc__return_no_value"};
         for (int i = 0; i < lw.n && !fn; i++)
           if (lw.v[i].line == line && !strcmp(lw.v[i].file, file)) {
-            const char *call = strstr(lw.v[i].text, names[sk]);
+            const char *call = strstr(lw.v[i].text, standin_names[sk]);
             if (call && call < lw.v[i].text + lw.v[i].len) fn = step_function_of(&lw.v[i], call);
           }
       }

@@ -152,6 +152,7 @@ int route_pop(fnctx *fx, route *r);
 void route_entry(route *r, int id, buf *out);
 void route_dispatch(route *r, int id, buf *out);
 void route_forever(fnctx *fx, route *r, const buf *body, buf *out);
+void emit_standin(fnctx *fx, const char *test, TSNode at, const char *call, buf *out);
 
 /* rewrite.c */
 /* RW_TOP: for the top of the step function, where a local is not in scope

@@ -240,13 +240,10 @@ static char *lower_function_once(program *p, const source *s, fninfo *fn, const 
   if (!fn->returns_void && !fn->is_main && !fn->lifted) {
     /* -Wreturn-type (warnflags.c), at the body's closing brace */
     const char *test;
-    const char *fell = warn_fell_off_end(&test);
+    char *fell = xasprintf("%s()", warn_fell_off_end(&test));
     uint32_t nk = ts_node_child_count(fbody);
-    if (strcmp(test, "0") && nk) {
-      buf_printf(&body, "\n#if %s", test);
-      emit_line(&fx, ts_node_child(fbody, nk - 1), &body);
-      buf_printf(&body, "%s();\n#endif\n", fell);
-    }
+    if (nk) emit_standin(&fx, test, ts_node_child(fbody, nk - 1), fell, &body);
+    free(fell);
   }
 
   buf out = {0};

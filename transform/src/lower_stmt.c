@@ -698,6 +698,17 @@ static void lower_for(fnctx *fx, TSNode n, buf *out) {
   buf_puts(out, "}\n");
 }
 
+/* A stand-in call for one of the compiler's diagnostics (warnflags.c),
+ * at node at's line, under the preprocessor test that says whether the
+ * compile's flags want it ("0": not written). */
+void emit_standin(fnctx *fx, const char *test, TSNode at, const char *call, buf *out) {
+  if (!strcmp(test, "0")) return;
+  buf_printf(out, "\n#if %s", test);
+  emit_line(fx, at, out);
+  buf_printf(out, "%s;\n#endif", call);
+  emit_line(fx, at, out);
+}
+
 static void lower_return(fnctx *fx, TSNode n, buf *out) {
   TSNode e = ts_node_named_child_count(n) ? ts_node_named_child(n, 0) : (TSNode){0};
   if (!ts_node_is_null(e) && node_is(e, "comment")) e = (TSNode){0};
@@ -709,20 +720,19 @@ static void lower_return(fnctx *fx, TSNode n, buf *out) {
   const char *wrong = NULL;
   if (!fx->fn->lifted && !fx->fn->is_main && fx->fn->returns_void != ts_node_is_null(e))
     wrong = fx->fn->returns_void ? "goc__return_value_in_void" : "goc__return_no_value";
-  if (wrong && strcmp(warn_wrong_return(), "0")) {
-    buf_printf(out, "\n#if %s", warn_wrong_return());
-    emit_line(fx, n, out);
-    if (fx->fn->returns_void) {
-      /* C lets a void expression be returned (gcc says so only under
-         -pedantic) */
-      char *ty = rewrite_str(fx->s, fx, RW_TYPEOF, e);
-      buf_printf(out, "__builtin_choose_expr(__builtin_types_compatible_p(__typeof__(%s), void), (void)0, %s());\n#endif",
-                 ty, wrong);
-      free(ty);
-    } else {
-      buf_printf(out, "%s();\n#endif", wrong);
-    }
-    emit_line(fx, n, out);
+  if (wrong && fx->fn->returns_void) {
+    /* C lets a void expression be returned (gcc says so only under
+       -pedantic) */
+    char *ty = rewrite_str(fx->s, fx, RW_TYPEOF, e);
+    char *call = xasprintf("__builtin_choose_expr(__builtin_types_compatible_p(__typeof__(%s), void), (void)0, %s())",
+                           ty, wrong);
+    emit_standin(fx, warn_wrong_return(), n, call, out);
+    free(call);
+    free(ty);
+  } else if (wrong) {
+    char *call = xasprintf("%s()", wrong);
+    emit_standin(fx, warn_wrong_return(), n, call, out);
+    free(call);
   }
   if (!ts_node_is_null(e)) {
     if (fx->fn->returns_void) {

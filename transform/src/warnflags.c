@@ -21,8 +21,7 @@
 static struct {
   bool gcc, clang;   /* -Wreturn-type is on for this compiler */
   bool error;        /* -Werror=return-type */
-  bool quiet;        /* -w */
-} return_type = {false, true, false, false};
+} return_type = {false, true, false};
 
 void warn_flags_read(char **flags, int nflags) {
   bool wall = false, quiet = false;
@@ -40,7 +39,6 @@ void warn_flags_read(char **flags, int nflags) {
   return_type.gcc = !quiet && (explicit_rt ? explicit_rt > 0 : wall);
   return_type.clang = !quiet && explicit_rt >= 0;
   return_type.error = error;
-  return_type.quiet = quiet;
 }
 
 const char *warn_fell_off_end(const char **compiler_test) {
