@@ -3,7 +3,9 @@
 # ones it gives for the same code as plain C: tests/warnings/mistakes.goc
 # through `goc cc` and through $CC -x c -DPLAIN_C give the same warnings,
 # kind, line and column, in functions of the same names; and
-# tests/warnings/returns.goc every diagnostic, in the same words. With clang (a second CC), its
+# tests/warnings/returns.goc every diagnostic, in the same words; and
+# tests/warnings/plain.c, plain C compiled by goc cc alone and beside a
+# .goc file, the warnings $CC gives it and no error. With clang (a second CC), its
 # uninitialised-use warnings are left out: they stay off in the step
 # function (transform/src/lower_func.c says why).
 # Usage: warnings_test.sh GOC SOURCE_DIR [CC...]
@@ -49,5 +51,23 @@ for cc in "$@"; do
   if ! diff -u "$work/rc.k" "$work/rgoc.k" > "$work/rdiff"; then
     echo "FAIL: $cc: the diagnostics of returns.goc differ (-: as C, +: through goc):"; cat "$work/rdiff"; status=1
   fi
+  # plain.c: compiled by goc cc on its own and beside a .goc file, the
+  # warnings of $cc alone, and it builds
+  pfile=$src/tests/warnings/plain.c
+  "$cc" -c -O2 -Wall "$pfile" -o "$work/p.o" 2> "$work/p.err"
+  words "$work/p.err" > "$work/p.k"
+  grep -q warning "$work/p.k" || { echo "FAIL: $cc gives no warning for $pfile"; status=1; }
+  if ! CC=$cc "$goc" cc -c -O2 -Wall "$pfile" -o "$work/pgoc.o" 2> "$work/pgoc.err"; then
+    echo "FAIL: goc cc -c with $cc refuses $pfile"; cat "$work/pgoc.err"; status=1
+  fi
+  if ! CC=$cc "$goc" cc -O2 -Wall "$src/tests/warnings/plain_main.goc" "$pfile" -o "$work/plain" 2> "$work/plink.err"; then
+    echo "FAIL: goc cc with $cc refuses $pfile beside a .goc file"; cat "$work/plink.err"; status=1
+  elif [ "$("$work/plain")" != 2 ]; then
+    echo "FAIL: $cc: plain_main printed something else than 2"; status=1
+  fi
+  for e in pgoc plink; do
+    words "$work/$e.err" > "$work/$e.k"
+    if ! diff -u "$work/p.k" "$work/$e.k"; then echo "FAIL: $cc: goc cc ($e) warns otherwise than $cc about $pfile"; status=1; fi
+  done
 done
 exit $status

@@ -379,9 +379,11 @@ static const char *base_name(const char *p) {
   return s ? s + 1 : p;
 }
 
-static bool is_pedantic_flag(const char *f) {
-  return !strcmp(f, "-pedantic") || !strcmp(f, "-Wpedantic") || !strcmp(f, "-pedantic-errors") ||
-         !strcmp(f, "--pedantic") || !strcmp(f, "--pedantic-errors");
+/* An input the compiler only links: anything else ($CC decides by its
+ * suffix: .c, .i, .s, .S, …) is compiled. */
+static bool is_object_or_library(const char *f) {
+  return ends_with(f, ".o") || ends_with(f, ".a") || ends_with(f, ".so") || !strncmp(f, "-l", 2) ||
+         !strncmp(f, "-Wl,", 4) || strstr(f, ".so.");
 }
 
 /* Whether $CC is gcc (its --version names the FSF, not clang): asked once,
@@ -397,20 +399,24 @@ bool compiler_is_gcc(void) {
   return known;
 }
 
-/* $CC with the runtime's headers, the channel type check and the user's
- * flags; compile_only adds -c. For lowered C, LOWERED_C_NOT_ISO and, for
- * gcc, a smaller budget of alias queries per store for dead-store
- * elimination: in a step function whose locals live in goc_L every
- * assignment is a store, and walking up to 256 statements after each was
- * a sixth of gcc's time on some csmith programs (bench/NOTES.md). A budget
- * spent keeps the store: only how hard gcc tries changes, not what the
- * program does. (Plain C files compiled in the same command get both.) */
+/* $CC with the runtime's headers and the user's flags; compile_only adds
+ * -c. For lowered C, also the channel type check (a directional channel
+ * converted the wrong way discards a qualifier: clang's
+ * -Wincompatible-pointer-types), LOWERED_C_NOT_ISO and, for gcc, a smaller
+ * budget of alias queries per store for dead-store elimination: in a step
+ * function whose locals live in goc_L every assignment is a store, and
+ * walking up to 256 statements after each was a sixth of gcc's time on
+ * some csmith programs (bench/NOTES.md). A budget spent keeps the store:
+ * only how hard gcc tries changes, not what the program does. A plain C
+ * file gets none of them, so that it compiles and warns as with $CC alone
+ * (clang counts a discarded const among -Wincompatible-pointer-types, gcc
+ * an incompatible pointer: both only warnings in C). */
 static void cc_command(argv_t *cc, const argv_t *flags, bool compile_only, bool lowered) {
   av_push(cc, c_compiler());
   if (compile_only) av_push(cc, "-c");
   av_push(cc, "-I");
   av_push(cc, goc_include_dir());
-  av_push(cc, "-Werror=incompatible-pointer-types");
+  if (lowered) av_push(cc, "-Werror=incompatible-pointer-types");
   if (lowered && compiler_is_gcc()) av_push(cc, "--param=dse-max-alias-queries-per-store=32");
   for (int k = 0; k < flags->n; k++) av_push(cc, flags->v[k]);
   if (lowered) av_push(cc, LOWERED_C_NOT_ISO);
@@ -523,13 +529,12 @@ int driver_cc_build(int argc, char **argv, const char *workdir) {
     if (out && !ngoc && nsrc == 1) { av_push(&cc, "-o"); av_push(&cc, out); }
     return run_argv(cc.v);
   }
-  /* With -pedantic and plain C sources in the same command, the lowered C
-     is compiled on its own first, so that only it loses the flag. */
-  bool pedantic = false;
-  for (int k = 0; k < flags.n; k++) pedantic = pedantic || is_pedantic_flag(flags.v[k]);
+  /* With plain C sources in the same command, the lowered C is compiled
+     on its own first, so that only it gets cc_command's lowered flags
+     (and loses -pedantic). */
   bool plain_sources = false;
-  for (int k = 0; k < inputs.n; k++) plain_sources = plain_sources || ends_with(inputs.v[k], ".c");
-  if (pedantic && plain_sources) {
+  for (int k = 0; k < inputs.n; k++) plain_sources = plain_sources || !is_object_or_library(inputs.v[k]);
+  if (plain_sources) {
     for (int k = 0; k < cfiles.n; k++) {
       char *obj = xasprintf("%s.o", cfiles.v[k]);
       argv_t one = {0};
@@ -543,7 +548,7 @@ int driver_cc_build(int argc, char **argv, const char *workdir) {
     }
   }
   argv_t cc = {0};
-  cc_command(&cc, &flags, false, !(pedantic && plain_sources));
+  cc_command(&cc, &flags, false, !plain_sources);
   for (int k = 0; k < cfiles.n; k++) av_push(&cc, cfiles.v[k]);
   for (int k = 0; k < inputs.n; k++) av_push(&cc, inputs.v[k]);
   av_push(&cc, goc_lib_path());
