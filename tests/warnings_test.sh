@@ -35,6 +35,11 @@ for cc in "$@"; do
   if ! diff -u "$work/c.k" "$work/goc.k" > "$work/diff"; then
     echo "FAIL: $cc: the warnings differ (-: as C, +: through goc):"; cat "$work/diff"; cat "$work/goc.err"; status=1
   fi
+  # no generated name or macro of goc's in the words (clang: an
+  # initialiser's 'typeof (x)' (aka 'T'), "expanded from macro 'GOC__INIT'")
+  if grep -n "typeof (\|GOC__\|goc__\|goc_L\|__step" "$work/goc.err"; then
+    echo "FAIL: $cc: goc's own names in the messages above"; status=1
+  fi
   # the functions by the user's names
   if ! diff <(grep "In function" "$work/c.err" | sort -u) <(grep "In function" "$work/goc.err" | sort -u); then
     echo "FAIL: $cc: the functions are named differently (<: as C, >: through goc)"; status=1

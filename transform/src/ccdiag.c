@@ -308,6 +308,23 @@ static void rename_steps(const char *line, buf *out) {
   }
 }
 
+/* clang names an initialiser's target by GOC__INIT's __typeof__(x):
+ * 'typeof (x)' (aka 'T') becomes 'T', as for the same C. */
+static void strip_init_typeof(const char *line, buf *out) {
+  for (const char *p = line; *p;) {
+    const char *m = strstr(p, "'typeof (");
+    const char *aka = m ? strstr(m, ")' (aka '") : NULL;
+    const char *end = aka ? strstr(aka + 9, "')") : NULL;
+    if (!end) {
+      buf_puts(out, p);
+      return;
+    }
+    buf_putn(out, p, (size_t)(m - p) + 1);
+    buf_putn(out, aka + 9, (size_t)(end - aka - 9) + 1);
+    p = end + 2;
+  }
+}
+
 /* Whether gcc quotes with ‘ ’ here: a UTF-8 locale, as gcc's intl.c asks. */
 static bool utf8_quotes(void) {
   static int known = -1;
@@ -438,6 +455,7 @@ void relay_cc_diagnostics(const char *errpath, char **argv, const char *workdir)
   bool ends_in_newline = n && errs[n - 1] == '\n';
   buf out = {0};
   int fix_caret = 0;      /* lines to the caret line of the last diagnostic moved */
+  int skip_note = 0;      /* lines left of a dropped note's excerpt */
   int new_col = 0;
   size_t new_len = 0, excerpt_len = 0;
   const char *excerpt = NULL;   /* the .goc line of the last diagnostic moved */
@@ -448,6 +466,33 @@ void relay_cc_diagnostics(const char *errpath, char **argv, const char *workdir)
     int line, col;
     size_t fl = parse_location(plain, &line, &col);
     bool done = false;
+    if (skip_note && !fl) {
+      /* the excerpt of goc's own macro, and its caret */
+      skip_note--;
+      free(plain);
+      if (!nl) break;
+      p = nl + 1;
+      continue;
+    }
+    skip_note = 0;
+    if (fl && strstr(plain + fl, "note: expanded from macro 'GOC__")) {
+      /* clang's note that a message's token came from GOC__INIT & co.:
+         the user wrote no macro */
+      skip_note = 0;
+      const char *ex = nl ? nl + 1 : NULL, *ex_end = ex ? strchr(ex, '\n') : NULL;
+      if (ex_end) {   /* an excerpt is its line, then a caret line */
+        char *caret = xstrndup(ex_end + 1, strcspn(ex_end + 1, "\n"));
+        char *pc = plain_text(caret);
+        if (is_caret_line(pc)) skip_note = 2;
+        free(pc);
+        free(caret);
+      }
+      fix_caret = 0;
+      free(plain);
+      if (!nl) break;
+      p = nl + 1;
+      continue;
+    }
     if (fix_caret == 2 && !is_caret_line(plain) && excerpt) {
       /* clang shows the lowered line: the .goc line instead; gcc's
          colors a range at the lowered columns: none */
@@ -493,6 +538,7 @@ void relay_cc_diagnostics(const char *errpath, char **argv, const char *workdir)
       for (int i = 0; src && i < lw.n && !mapped && !fell; i++)
         if (lw.v[i].line == line && !strcmp(lw.v[i].file, file))
           mapped = map_column(&lw.v[i], col, src, srclen, "GOC__INIT", &tl);
+      bool initialiser = mapped != 0;
       for (int pass = name ? 0 : 1; pass < 2 && !mapped && !fell; pass++)
         for (int i = 0; src && i < lw.n && !mapped; i++)
           if (lw.v[i].line == line && !strcmp(lw.v[i].file, file))
@@ -511,6 +557,9 @@ void relay_cc_diagnostics(const char *errpath, char **argv, const char *workdir)
           buf tail = {0}, words = {0};
           if (fell) {
             standin_message(at + strlen(from), sk, fn, &words);
+            rename_steps(buf_str(&words), &tail);
+          } else if (initialiser) {
+            strip_init_typeof(at + strlen(from), &words);
             rename_steps(buf_str(&words), &tail);
           } else {
             rename_steps(at + strlen(from), &tail);
