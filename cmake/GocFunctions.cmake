@@ -144,6 +144,7 @@ function(goc_target_sources target)
       # -Wno-pedantic: the lowered C is GNU C (driver.c's LOWERED_C_NOT_ISO)
       COMPILE_OPTIONS "-iquote;${src_dir};-Werror=incompatible-pointer-types;-Wno-pedantic")
     target_sources(${target} PRIVATE "${base}.c")
+    _goc_launcher(${target} ${tool})
     set_property(TARGET ${target} APPEND PROPERTY GOC_SOURCES "${src}")
     set_property(TARGET ${target} APPEND PROPERTY GOC_INDEXES "${base}.idx")
   endforeach()
@@ -288,6 +289,34 @@ function(_goc_collect_indexes target)
     list(APPEND todo ${more})
   endwhile()
   set_property(TARGET ${target} PROPERTY GOC_LINKED_INDEXES "${indexes}")
+endfunction()
+
+# The target's compiles run through `goc launch`, which passes the messages
+# of lowered C on as goc cc does: at the .goc's columns, in the user's
+# function names, the -Wreturn-type stand-ins in the compiler's words (a
+# compile of plain C runs as it is). A launcher the target has already
+# (ccache, from CMAKE_C_COMPILER_LAUNCHER) runs after goc's.
+function(_goc_launcher target tool)
+  get_target_property(done ${target} GOC_LAUNCHER)
+  if(done)
+    return()
+  endif()
+  set_property(TARGET ${target} PROPERTY GOC_LAUNCHER TRUE)
+  set(launcher "$<TARGET_FILE:${tool}>" launch)
+  get_target_property(theirs ${target} C_COMPILER_LAUNCHER)
+  if(theirs)
+    list(APPEND launcher ${theirs})
+  endif()
+  set_property(TARGET ${target} PROPERTY C_COMPILER_LAUNCHER "${launcher}")
+  # the plain C files' compiles need the tool too
+  get_target_property(real ${tool} ALIASED_TARGET)
+  if(NOT real)
+    set(real ${tool})
+  endif()
+  get_target_property(imported ${real} IMPORTED)
+  if(NOT imported)
+    add_dependencies(${target} ${real})
+  endif()
 endfunction()
 
 function(_goc_tool out)

@@ -7,7 +7,9 @@
 #       tree (Unix Makefiles), and pkg-config's goc.pc;
 #   (c) the rebuild after touching a header: only the transforms that read it
 #       rerun (Ninja, tree of (a));
-#   (d) a Makefile with `goc cc`.
+#   (d) a Makefile with `goc cc`;
+#   (e) a target whose .goc draws warnings, with a launcher of its own:
+#       the messages as goc cc gives them (goc launch).
 # Usage: run.sh GOC_SOURCE_DIR GOC_BINARY_DIR GOC_EXECUTABLE
 set -euo pipefail
 src=$1; bin=$2; goc=$3
@@ -86,4 +88,15 @@ fi
 step "(d) Makefile with goc cc ($goc)"
 make -s -C "$work/consumer" GOC="$goc" >/dev/null || fail "(d) make"
 check_output "$work/consumer/consumer" "(d)"
+
+step "(e) warnings of a goc target through its compiler launcher"
+cmake -S "$src/tests/cmake/warnings" -B "$work/e" "${gen[@]}" -DGOC_SOURCE_DIR="$src" \
+  -DCMAKE_C_COMPILER_LAUNCHER=env >/dev/null
+cmake --build "$work/e" -j "$jobs" > "$work/e.log" 2>&1 || { cat "$work/e.log"; fail "(e) build"; }
+[[ "$("$work/e/warnings")" == $'lt\n1' ]] || fail "(e) output"
+for want_msg in "main.goc: In function .f.:" "main.goc:6:9: warning: comparison of integer expressions of different signedness" \
+                "main.goc:8:1: warning: control reaches end of non-void function"; do
+  grep -q "$want_msg" "$work/e.log" || { cat "$work/e.log"; fail "(e) no message '$want_msg'"; }
+done
+! grep -E "__step|goc__|goc_L" "$work/e.log" || fail "(e) goc's own names in the messages"
 echo PASS

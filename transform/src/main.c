@@ -22,7 +22,9 @@ static int usage(void) {
         "  goc testmain FILES... -o MAIN.c [--pkg NAME] [-- cc flags]\n"
         "                                          write the test binary's table (CMake's goc_add_test)\n"
         "  goc debuginfo FILE...                   point the debug info of goroutine locals at their\n"
-        "                                          live storage (goc cc and the CMake functions do it)\n",
+        "                                          live storage (goc cc and the CMake functions do it)\n"
+        "  goc launch COMPILER ARGS...             run a compile, its messages in .goc terms (the\n"
+        "                                          CMake functions' compiler launcher)\n",
         stderr);
   return 2;
 }
@@ -38,6 +40,7 @@ int main(int argc, char **argv) {
   if (!strcmp(cmd, "test")) return cmd_test(argc - 2, argv + 2);
   if (!strcmp(cmd, "testmain")) return cmd_testmain(argc - 2, argv + 2);
   if (!strcmp(cmd, "debuginfo")) return cmd_debuginfo(argc - 2, argv + 2);
+  if (!strcmp(cmd, "launch")) return cmd_launch(argc - 2, argv + 2);
   if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h")) { usage(); return 0; }
   return usage();
 }
