@@ -284,8 +284,10 @@ static char *knr_param_field(const source *s, TSNode def, const char *name) {
       emit_rewritten_range(s, decl, ts_node_start_byte(decl), ts_node_start_byte(first), &b,
                            ts_node_eq(nm, d) ? "storage_const" : "storage");
       TSNode p = node_parent(nm);
-      if (node_is(p, "array_declarator")) {   /* decays: char b[] is char *b */
-        buf_printf(&b, " (*%s)", name);
+      if (node_is(p, "array_declarator")) {   /* decays: char *b[] is char *(*b) */
+        buf_putc(&b, ' ');
+        emit_rewritten_range(s, d, ts_node_start_byte(d), ts_node_start_byte(nm), &b, NULL);
+        buf_printf(&b, "(*%s)", name);
         const char *txt = s->text;
         uint32_t k = ts_node_end_byte(nm), e = ts_node_end_byte(d);
         while (k < e && txt[k] != ']') k++;
