@@ -6,7 +6,10 @@
 #                                             compare stdout with
 #                                             NAME.out (if present), check the
 #                                             exit status and every
-#                                             "// stderr: REGEXP" line
+#                                             "// stderr: REGEXP" line; a
+#                                             build warning only on lines
+#                                             marked // WARNING "REGEXP"
+#                                             (one that matches on each)
 #   // errorcheck                             goc transform must fail with a
 #                                             diagnostic on every line marked
 #                                             // ERROR "REGEXP", and no other
@@ -39,6 +42,17 @@ case "$recipe" in
     done
     "$goc" cc -O2 -g -Wall -Wextra "$@" "${cflags[@]+"${cflags[@]}"}" "$file" "${with[@]+"${with[@]}"}" -o "$work/prog" 2> "$work/build.err" \
       || { cat "$work/build.err" >&2; fail "build failed"; }
+    # every line marked // WARNING "REGEXP" warned of (goc's own warnings),
+    # and no other warning
+    base=$(basename "$file")
+    while IFS= read -r line; do
+      re=$(sed -n 's|.*// WARNING "\(.*\)".*|\1|p' <<< "$line")
+      lineno=$(cut -d: -f1 <<< "$line")
+      grep -E "(^|/)$base:$lineno:[0-9]+: warning: " "$work/build.err" | grep -Eq -- "$re" \
+        || { cat "$work/build.err" >&2; fail "no warning matching '$re' at line $lineno"; }
+      grep -Ev "(^|/)$base:$lineno:[0-9]+: warning: " "$work/build.err" > "$work/build.err.rest"
+      mv "$work/build.err.rest" "$work/build.err"
+    done < <(grep -n '// WARNING "' "$file")
     if grep -q "warning:" "$work/build.err"; then cat "$work/build.err" >&2; fail "build warnings"; fi
     env "${envs[@]+"${envs[@]}"}" timeout -s KILL "${GOC_TEST_TIMEOUT:-60}" "$work/prog" "${args[@]+"${args[@]}"}" \
       > "$work/stdout" 2> "$work/stderr"

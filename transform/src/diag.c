@@ -27,6 +27,27 @@ void diag_error(const source *s, TSNode at, const char *fmt, ...) {
   fputc('\n', stderr);
 }
 
+bool diag_no_warnings;
+
+void diag_warning(const source *s, TSNode at, const char *fmt, ...) {
+  if (diag_no_warnings || warn_none()) return;
+  bool error = warn_as_errors();
+  if (error) diag_count++;
+  if (diag_quiet) return;
+  int line = 1, col = 1;
+  const char *file = s->path;
+  if (!ts_node_is_null(at)) {
+    node_pos(at, &line, &col);
+    file = node_file(at);
+  }
+  fprintf(stderr, "%s:%d:%d: %s: ", file, line, col, error ? "error" : "warning");
+  va_list ap;
+  va_start(ap, fmt);
+  vfprintf(stderr, fmt, ap);
+  va_end(ap);
+  fputs(error ? " [-Werror]\n" : "\n", stderr);
+}
+
 /* What a fatal error removes before it exits: the temporary directory of
  * goc cc/run/test (unless GOC_KEEP) and an output's temporary file. */
 static const char *fatal_rm_dir, *fatal_rm_overlay, *fatal_rm_input, *fatal_unlink;

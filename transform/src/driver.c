@@ -439,6 +439,7 @@ static int compile_lowered(argv_t *cc, const build_ctx *bx) {
   int rc = run_argv_stderr(cc->v, errs);
   bool explained = false;
   if (rc) {
+    diag_no_warnings = true;   /* the first transform gave them */
     char *scratch = xasprintf("%s/check.c", bx->workdir);
     for (int i = 0; i < bx->ngoc && !explained; i++)
       explained = transform_one(bx->gocs, bx->ngoc, i, scratch, bx->flags->v, bx->flags->n, NULL, CHECK_NOW) != 0;

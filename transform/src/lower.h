@@ -263,6 +263,10 @@ void lower_go_gofn(const source *s, fnctx *fx, TSNode n, TSNode call, buf *out);
 void emit_go_start(const source *s, fnctx *fx, TSNode n, const char *ng, buf *out);
 void emit_gofn_decl(fninfo *fn, buf *out, bool definition);
 
+/* copylocks.c: a go block's captured locks (caps: slots, first_use: the
+ * block's first identifier naming each) */
+void warn_captured_locks(fnctx *fx, const int *caps, const TSNode *first_use, int ncaps);
+
 /* lower_func.c */
 char *lower_function(program *p, const source *s, fninfo *fn);
 void emit_frame_decl(fninfo *fn, buf *out);

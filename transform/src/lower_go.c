@@ -13,19 +13,21 @@ fninfo *called_goroutine(fnctx *fx, TSNode call);
 
 static bool declarator_is_array(TSNode d) { return !ts_node_is_null(name_array_declarator(d)); }
 
-static void find_captures(fnctx *fx, TSNode n, int **caps, int *ncaps) {
+static void find_captures(fnctx *fx, TSNode n, int **caps, TSNode **first_use, int *ncaps) {
   if (node_is(n, "identifier")) {
     int k = slot_of_ident(fx, n);
     if (k < 0 || fx->slots[k].is_temp || fx->slots[k].is_shadow) return;
     for (int i = 0; i < *ncaps; i++)
       if ((*caps)[i] == k) return;
     *caps = xrealloc(*caps, sizeof(int) * (size_t)(*ncaps + 1));
+    *first_use = xrealloc(*first_use, sizeof(TSNode) * (size_t)(*ncaps + 1));
+    (*first_use)[*ncaps] = n;
     (*caps)[(*ncaps)++] = k;
     return;
   }
   kids ks;
   kids_named(n, &ks);
-  for (uint32_t i = 0; i < ks.n; i++) find_captures(fx, ks.at[i], caps, ncaps);
+  for (uint32_t i = 0; i < ks.n; i++) find_captures(fx, ks.at[i], caps, first_use, ncaps);
   kids_free(&ks);
 }
 
@@ -33,7 +35,10 @@ static void find_captures(fnctx *fx, TSNode n, int **caps, int *ncaps) {
  * the parameters of the lifted function, captured by value. */
 void compute_captures(fnctx *fx, fninfo *lifted) {
   int *caps = NULL, ncaps = 0;
-  find_captures(fx, node_field(lifted->def, "body"), &caps, &ncaps);
+  TSNode *first_use = NULL;
+  find_captures(fx, node_field(lifted->def, "body"), &caps, &first_use, &ncaps);
+  warn_captured_locks(fx, caps, first_use, ncaps);
+  free(first_use);
   buf fields = {0};
   lifted->params = xcalloc((size_t)ncaps + 1, sizeof(char *));
   lifted->param_decls = xcalloc((size_t)ncaps + 1, sizeof(char *));

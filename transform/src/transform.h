@@ -138,6 +138,10 @@ extern int diag_count;
 extern bool diag_quiet;   /* count, do not print (the fuzzer) */
 __attribute__((format(printf, 3, 4)))
 void diag_error(const source *s, TSNode at, const char *fmt, ...);
+/* file:line:col: warning: …, unless the compile's flags say -w (an error
+ * under -Werror, as the compiler's own) or diag_no_warnings is set */
+__attribute__((format(printf, 3, 4))) void diag_warning(const source *s, TSNode at, const char *fmt, ...);
+extern bool diag_no_warnings;   /* a second transform of the same file (goc cc's check) */
 __attribute__((format(printf, 1, 2))) void diag_fatal(const char *fmt, ...);
 __attribute__((noreturn)) void diag_oom(void);   /* "goc: error: out of memory", exit 1 */
 void diag_if_oom(void);        /* diag_oom() if errno is ENOMEM */
@@ -220,6 +224,8 @@ const char *warn_fell_off_end(const char **compiler_test);
  * function or `return;` in a non-void one is reported ("0": never). */
 const char *warn_wrong_return(void);
 bool warn_return_type_gcc(void);   /* gcc's -Wreturn-type is on (it names the option) */
+bool warn_none(void);              /* -w */
+bool warn_as_errors(void);         /* -Werror (and no -Wno-error after it) */
 
 /* ---- cmake_flags.c ---- */
 /* flags with each `SHELL:a b` item split as CMake splits it (the strings

@@ -23,8 +23,11 @@ static struct {
   bool error;        /* -Werror=return-type */
 } return_type = {false, true, false};
 
+static bool none, as_errors;
+
 void warn_flags_read(char **flags, int nflags) {
   bool wall = false, quiet = false;
+  as_errors = false;
   int explicit_rt = 0;   /* 1: -Wreturn-type, -1: -Wno-return-type */
   bool error = false;
   for (int i = 0; i < nflags; i++) {
@@ -35,7 +38,10 @@ void warn_flags_read(char **flags, int nflags) {
     else if (!strcmp(f, "-Wno-return-type")) explicit_rt = -1;
     else if (!strcmp(f, "-Werror=return-type")) explicit_rt = 1, error = true;
     else if (!strcmp(f, "-Wno-error=return-type")) error = false;
+    else if (!strcmp(f, "-Werror")) as_errors = true;
+    else if (!strcmp(f, "-Wno-error")) as_errors = false;
   }
+  none = quiet;
   return_type.gcc = !quiet && (explicit_rt ? explicit_rt > 0 : wall);
   return_type.clang = !quiet && explicit_rt >= 0;
   return_type.error = error;
@@ -50,3 +56,6 @@ const char *warn_fell_off_end(const char **compiler_test) {
 const char *warn_wrong_return(void) { return return_type.clang ? "1" : "0"; }
 
 bool warn_return_type_gcc(void) { return return_type.gcc; }
+
+bool warn_none(void) { return none; }
+bool warn_as_errors(void) { return as_errors; }
