@@ -591,16 +591,6 @@ static void walk_node(walk *w, TSNode n) {
   kids_free(&ks);
 }
 
-static int count_declarators(TSNode decl) {
-  int n = 0;
-  uint32_t c = ts_node_child_count(decl);
-  for (uint32_t i = 0; i < c; i++) {
-    const char *f = child_field_name(decl, i);
-    if (f && !strcmp(f, "declarator")) n++;
-  }
-  return n;
-}
-
 static bool name_taken(fnctx *fx, const char *name, int upto) {
   for (int i = 0; i < fx->nfree; i++)
     if (!strcmp(fx->free_names[i], name)) return true;
@@ -671,10 +661,10 @@ static char *var_decl(fnctx *fx, slot *sl, rw_mode mode, buf *align) {
   /* A struct/union/enum defined in this declaration is hoisted on its own
      (verbatim, once); here we name it. */
   TSNode body = node_field(type, "body");
-  if (node_is(decl, "declaration") && !ts_node_is_null(body) && ts_node_is_null(node_field(type, "name")) &&
-      (!fx->at_file_scope || count_declarators(decl) > 1)) {
+  if (node_is(decl, "declaration") && !ts_node_is_null(body) && ts_node_is_null(node_field(type, "name"))) {
     /* struct { ... } x; is hoisted as one type for x, its twin at the top
-       and any y declared with it: it is given a tag */
+       and any y declared with it: it is given a tag (a lifted block's
+       frame names the tag compute_captures defines at file scope) */
     char *kw = xstrndup(ts_node_type(type), strcspn(ts_node_type(type), "_"));
     buf_printf(&b, "%s goc__anon%u", kw, ts_node_start_byte(type));
     free(kw);

@@ -120,6 +120,7 @@ static void emit_lifted(filectx *fc, fninfo *fn) {
     if (!l) continue;
     compute_captures(&fx, l);
     emit_lifted(fc, l);
+    if (l->capture_types) buf_puts(&fc->out, l->capture_types);
     emit_frame_decl(l, &fc->out);
     char *c = lower_function(fc->p, fc->s, l);
     buf_puts(&fc->out, c);

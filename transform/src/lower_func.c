@@ -192,9 +192,13 @@ static void emit_enclosing_types(const source *s, TSNode go_stmt, buf *out) {
       TSNode n = ts_node_named_child(scopes[i], k);
       if (ts_node_end_byte(n) > at) break;
       TSNode spec = node_is(n, "declaration") ? node_field(n, "type") : n;
+      /* an anonymous struct or union defines nothing that can be named
+         again (its variables' type is compute_captures' business); an
+         anonymous enum its enumerators */
       bool defines = !ts_node_is_null(node_field(spec, "body")) &&
-                     (node_is(spec, "enum_specifier") || node_is(spec, "struct_specifier") ||
-                      node_is(spec, "union_specifier"));
+                     (node_is(spec, "enum_specifier") ||
+                      ((node_is(spec, "struct_specifier") || node_is(spec, "union_specifier")) &&
+                       !ts_node_is_null(node_field(spec, "name"))));
       if (node_is(n, "type_definition")) {
         buf_put_node_line(out, n);
         rewrite_node(s, NULL, RW_EXPR, n, out);

@@ -4,6 +4,7 @@
  * A goroutine function's own frame is that first frame. A plain C function
  * defined in a .goc file runs through a small thunk frame (F__goframe,
  * F__gostep, emitted once per file by lower_file.c). */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "lower.h"
@@ -31,6 +32,79 @@ static void find_captures(fnctx *fx, TSNode n, int **caps, TSNode **first_use, i
   kids_free(&ks);
 }
 
+/* A captured local declared with an anonymous struct or union
+ * (`struct { int a; } x, y;`) is a field of the lifted block's frame, at
+ * file scope, where the spawner's type is not: the tag the spawner's step
+ * function gives it (var_decl's goc__anonN) is defined again there, once,
+ * so that x and y keep one type in the block. The spawner's own
+ * definition, in its step function, shadows it: the two are copied with
+ * memcpy, and have the same layout. */
+static void define_anonymous_type(fnctx *fx, slot *sl, buf *types) {
+  if (sl->is_param || !node_is(sl->decl_node, "declaration")) return;
+  TSNode type = node_field(sl->decl_node, "type");
+  TSNode body = node_field(type, "body");
+  if (ts_node_is_null(body) || !ts_node_is_null(node_field(type, "name"))) return;
+  char *kw = xstrndup(ts_node_type(type), strcspn(ts_node_type(type), "_"));
+  char *tag = xasprintf("%s goc__anon%u ", kw, ts_node_start_byte(type));
+  free(kw);
+  if (!types->len || !strstr(buf_str(types), tag)) {
+    buf_puts(types, tag);
+    emit_rewritten_range(fx->s, type, ts_node_start_byte(body), ts_node_end_byte(body), types, NULL);
+    buf_puts(types, ";\n");
+  }
+  free(tag);
+}
+
+/* Whether the spawner's body, before the go block at `before`, defines a
+ * struct, union or enum tag `tag` (kind: its specifier's node type) or a
+ * typedef `name`: the lifted block's frame, at file scope, cannot name it. */
+static bool defined_locally(const source *s, TSNode n, uint32_t before, bool typedef_name, const char *kind,
+                            const char *name) {
+  if (ts_node_start_byte(n) >= before) return false;
+  if (typedef_name && node_is(n, "type_definition")) {
+    uint32_t c = ts_node_child_count(n);
+    for (uint32_t i = 0; i < c; i++) {
+      const char *f = ts_node_field_name_for_child(n, i);
+      if (!f || strcmp(f, "declarator")) continue;
+      TSNode d = ts_node_child(n, i);
+      TSNode nm = node_is(d, "type_identifier") ? d : declarator_name(d);
+      if (!ts_node_is_null(nm) && node_text_is(s, nm, name)) return true;
+    }
+  }
+  if (!typedef_name && !strcmp(ts_node_type(n), kind) && !ts_node_is_null(node_field(n, "body")) &&
+      node_text_is(s, node_field(n, "name"), name))
+    return true;
+  uint32_t c = ts_node_named_child_count(n);
+  for (uint32_t i = 0; i < c; i++)
+    if (defined_locally(s, ts_node_named_child(n, i), before, typedef_name, kind, name)) return true;
+  return false;
+}
+
+/* A capture whose type is one of the spawner's own (a local struct tag or
+ * typedef): refused, at the block's first use of it, until the lifted
+ * frame can carry local types. */
+static bool capture_of_local_type(fnctx *fx, slot *sl, TSNode use, TSNode block) {
+  TSNode type = node_field(sl->decl_node, "type");
+  TSNode body = node_field(fx->fn->def, "body");
+  if (ts_node_is_null(type) || ts_node_is_null(body)) return false;
+  bool is_typedef = node_is(type, "type_identifier");
+  TSNode nm = is_typedef ? type : node_field(type, "name");
+  if (ts_node_is_null(nm)) return false;   /* an anonymous one: define_anonymous_type */
+  char *name = node_text(fx->s, nm);
+  char kw[8];
+  snprintf(kw, sizeof kw, "%.*s", (int)strcspn(ts_node_type(type), "_"), ts_node_type(type));
+  bool local = (!is_typedef && !ts_node_is_null(node_field(type, "body"))) ||
+               defined_locally(fx->s, body, ts_node_start_byte(block), is_typedef, ts_node_type(type), name);
+  if (local)
+    diag_error(fx->s, use,
+               "go block captures '%s', whose type %s%s%s is declared inside '%s': a go block can capture "
+               "only variables of types declared outside the function (move the type's declaration out)",
+               sl->name, is_typedef ? "" : kw, is_typedef ? "" : " ", name,
+               fx->fn->is_main ? "main" : fx->fn->name);
+  free(name);
+  return local;
+}
+
 /* The variables a go { } block uses from its spawner (fx, analysed) become
  * the parameters of the lifted function, captured by value. */
 void compute_captures(fnctx *fx, fninfo *lifted) {
@@ -38,8 +112,10 @@ void compute_captures(fnctx *fx, fninfo *lifted) {
   TSNode *first_use = NULL;
   find_captures(fx, node_field(lifted->def, "body"), &caps, &first_use, &ncaps);
   warn_captured_locks(fx, caps, first_use, ncaps);
+  for (int i = 0; i < ncaps; i++)
+    if (!fx->slots[caps[i]].is_param) capture_of_local_type(fx, &fx->slots[caps[i]], first_use[i], lifted->def);
   free(first_use);
-  buf fields = {0};
+  buf fields = {0}, types = {0};
   lifted->params = xcalloc((size_t)ncaps + 1, sizeof(char *));
   lifted->param_decls = xcalloc((size_t)ncaps + 1, sizeof(char *));
   lifted->param_is_array = xcalloc((size_t)ncaps + 1, sizeof(bool));
@@ -56,6 +132,7 @@ void compute_captures(fnctx *fx, fninfo *lifted) {
       buf_puts(&fields, lifted->param_decls[i]);
       continue;
     }
+    define_anonymous_type(fx, sl, &types);
     char *d = slot_field_decl(fx, caps[i]);
     lifted->param_is_array[i] = declarator_is_array(sl->declarator);
     lifted->param_decls[i] = xasprintf("%s ", d);
@@ -64,6 +141,8 @@ void compute_captures(fnctx *fx, fninfo *lifted) {
   }
   free(lifted->fields);
   lifted->fields = buf_take(&fields);
+  lifted->capture_types = types.len ? buf_take(&types) : NULL;
+  buf_free(&types);
   lifted->captures_done = true;
 }
 

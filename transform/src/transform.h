@@ -174,6 +174,7 @@ typedef struct fninfo {
   bool *param_is_array;     /* captured arrays are copied, as Go does */
   int *capture_slots;       /* the spawner's slots, in parameter order */
   bool captures_done;
+  char *capture_types;      /* file-scope definitions the captures' fields need (or NULL) */
   bool external;        /* defined in another target (read from its index) */
 } fninfo;
 
