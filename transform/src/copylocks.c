@@ -60,18 +60,21 @@ static TSNode find_definition(TSNode n, const source *s, bool is_union, const ch
       if (match) return n;
     }
   }
-  uint32_t c = ts_node_named_child_count(n);
-  for (uint32_t i = 0; i < c; i++) {
-    TSNode r = find_definition(ts_node_named_child(n, i), s, is_union, name, typedef_name);
-    if (!ts_node_is_null(r)) return r;
-  }
-  return (TSNode){0};
+  kids ks;
+  kids_named(n, &ks);   /* the translation unit has thousands */
+  TSNode r = {0};
+  for (uint32_t i = 0; i < ks.n && ts_node_is_null(r); i++)
+    r = find_definition(ks.at[i], s, is_union, name, typedef_name);
+  kids_free(&ks);
+  return r;
 }
 
 static bool body_holds_lock(const source *s, TSNode body, int depth, const char **which) {
-  uint32_t c = ts_node_named_child_count(body);
-  for (uint32_t i = 0; i < c; i++) {
-    TSNode fd = ts_node_named_child(body, i);
+  kids ks;
+  kids_named(body, &ks);
+  bool held = false;
+  for (uint32_t i = 0; i < ks.n && !held; i++) {
+    TSNode fd = ks.at[i];
     if (!node_is(fd, "field_declaration")) continue;
     TSNode type = node_field(fd, "type");
     bool object = false;
@@ -81,11 +84,11 @@ static bool body_holds_lock(const source *s, TSNode body, int depth, const char 
       if (f && !strcmp(f, "declarator") && declares_object(ts_node_child(fd, j))) object = true;
     }
     /* an anonymous struct or union member has no declarator */
-    if ((object || node_is(type, "struct_specifier") || node_is(type, "union_specifier")) &&
-        holds_lock(s, type, depth + 1, which))
-      return true;
+    held = (object || node_is(type, "struct_specifier") || node_is(type, "union_specifier")) &&
+           holds_lock(s, type, depth + 1, which);
   }
-  return false;
+  kids_free(&ks);
+  return held;
 }
 
 static bool holds_lock(const source *s, TSNode type, int depth, const char **which) {

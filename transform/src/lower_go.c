@@ -74,10 +74,12 @@ static bool defined_locally(const source *s, TSNode n, uint32_t before, bool typ
   if (!typedef_name && !strcmp(ts_node_type(n), kind) && !ts_node_is_null(node_field(n, "body")) &&
       node_text_is(s, node_field(n, "name"), name))
     return true;
-  uint32_t c = ts_node_named_child_count(n);
-  for (uint32_t i = 0; i < c; i++)
-    if (defined_locally(s, ts_node_named_child(n, i), before, typedef_name, kind, name)) return true;
-  return false;
+  kids ks;
+  kids_named(n, &ks);
+  bool found = false;
+  for (uint32_t i = 0; i < ks.n && !found; i++) found = defined_locally(s, ks.at[i], before, typedef_name, kind, name);
+  kids_free(&ks);
+  return found;
 }
 
 /* A capture whose type is one of the spawner's own (a local struct tag or
