@@ -32,24 +32,23 @@ static bool declares_object(TSNode d) {
 
 static bool holds_lock(const source *s, TSNode type, int depth, const char **which);
 
+TSNode typedef_declarator(const source *s, TSNode td, const char *name) {
+  uint32_t c = ts_node_child_count(td);
+  for (uint32_t i = 0; i < c; i++) {
+    const char *f = ts_node_field_name_for_child(td, i);
+    if (!f || strcmp(f, "declarator")) continue;
+    TSNode d = ts_node_child(td, i);
+    TSNode nm = node_is(d, "type_identifier") ? d : declarator_name(d);
+    if (!ts_node_is_null(nm) && node_text_is(s, nm, name)) return d;
+  }
+  return (TSNode){0};
+}
+
 /* A struct or union definition's body, or a typedef's type, named name,
  * anywhere outside function bodies. */
 static TSNode find_definition(TSNode n, const source *s, bool is_union, const char *name, bool typedef_name) {
   if (node_is(n, "function_definition") || node_is(n, "compound_statement")) return (TSNode){0};
-  if (typedef_name && node_is(n, "type_definition")) {
-    uint32_t c = ts_node_child_count(n);
-    for (uint32_t i = 0; i < c; i++) {
-      const char *f = ts_node_field_name_for_child(n, i);
-      if (!f || strcmp(f, "declarator")) continue;
-      TSNode d = ts_node_child(n, i);
-      TSNode nm = node_is(d, "type_identifier") ? d : declarator_name(d);
-      if (ts_node_is_null(nm) || !declares_object(d)) continue;
-      char *t = node_text(s, nm);
-      bool match = !strcmp(t, name);
-      free(t);
-      if (match) return n;
-    }
-  }
+  if (typedef_name && node_is(n, "type_definition") && declares_object(typedef_declarator(s, n, name))) return n;
   if (!typedef_name && (is_union ? node_is(n, "union_specifier") : node_is(n, "struct_specifier")) &&
       !ts_node_is_null(node_field(n, "body"))) {
     TSNode nm = node_field(n, "name");

@@ -10,21 +10,25 @@
 int diag_count;
 bool diag_quiet;
 
-void diag_error(const source *s, TSNode at, const char *fmt, ...) {
-  diag_count++;
-  if (diag_quiet) return;
+static void report(const source *s, TSNode at, const char *kind, const char *tail, const char *fmt, va_list ap) {
   int line = 1, col = 1;
   const char *file = s->path;
   if (!ts_node_is_null(at)) {
     node_pos(at, &line, &col);
     file = node_file(at);
   }
-  fprintf(stderr, "%s:%d:%d: error: ", file, line, col);
+  fprintf(stderr, "%s:%d:%d: %s: ", file, line, col, kind);
+  vfprintf(stderr, fmt, ap);
+  fputs(tail, stderr);
+}
+
+void diag_error(const source *s, TSNode at, const char *fmt, ...) {
+  diag_count++;
+  if (diag_quiet) return;
   va_list ap;
   va_start(ap, fmt);
-  vfprintf(stderr, fmt, ap);
+  report(s, at, "error", "\n", fmt, ap);
   va_end(ap);
-  fputc('\n', stderr);
 }
 
 bool diag_no_warnings;
@@ -34,18 +38,10 @@ void diag_warning(const source *s, TSNode at, const char *fmt, ...) {
   bool error = warn_as_errors();
   if (error) diag_count++;
   if (diag_quiet) return;
-  int line = 1, col = 1;
-  const char *file = s->path;
-  if (!ts_node_is_null(at)) {
-    node_pos(at, &line, &col);
-    file = node_file(at);
-  }
-  fprintf(stderr, "%s:%d:%d: %s: ", file, line, col, error ? "error" : "warning");
   va_list ap;
   va_start(ap, fmt);
-  vfprintf(stderr, fmt, ap);
+  report(s, at, error ? "error" : "warning", error ? " [-Werror]\n" : "\n", fmt, ap);
   va_end(ap);
-  fputs(error ? " [-Werror]\n" : "\n", stderr);
 }
 
 /* What a fatal error removes before it exits: the temporary directory of

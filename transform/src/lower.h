@@ -266,6 +266,7 @@ void emit_gofn_decl(fninfo *fn, buf *out, bool definition);
 /* copylocks.c: a go block's captured locks (caps: slots, first_use: the
  * block's first identifier naming each) */
 void warn_captured_locks(fnctx *fx, const int *caps, const TSNode *first_use, int ncaps);
+TSNode typedef_declarator(const source *s, TSNode td, const char *name);   /* td's declarator of name, or null */
 
 /* lower_func.c */
 char *lower_function(program *p, const source *s, fninfo *fn);

@@ -61,16 +61,7 @@ static void define_anonymous_type(fnctx *fx, slot *sl, buf *types) {
 static bool defined_locally(const source *s, TSNode n, uint32_t before, bool typedef_name, const char *kind,
                             const char *name) {
   if (ts_node_start_byte(n) >= before) return false;
-  if (typedef_name && node_is(n, "type_definition")) {
-    uint32_t c = ts_node_child_count(n);
-    for (uint32_t i = 0; i < c; i++) {
-      const char *f = ts_node_field_name_for_child(n, i);
-      if (!f || strcmp(f, "declarator")) continue;
-      TSNode d = ts_node_child(n, i);
-      TSNode nm = node_is(d, "type_identifier") ? d : declarator_name(d);
-      if (!ts_node_is_null(nm) && node_text_is(s, nm, name)) return true;
-    }
-  }
+  if (typedef_name && node_is(n, "type_definition") && !ts_node_is_null(typedef_declarator(s, n, name))) return true;
   if (!typedef_name && !strcmp(ts_node_type(n), kind) && !ts_node_is_null(node_field(n, "body")) &&
       node_text_is(s, node_field(n, "name"), name))
     return true;
