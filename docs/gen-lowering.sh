@@ -36,7 +36,8 @@ int F__step(goc_g *goc_cur, goc_frame *goc_frp) {
   <parameters; local types and each local's type as goc_T<N>; temps>
   struct goc_locals { <what must survive a suspension> } *goc_L;
   static void *const goc_resume[] = { &&goc_entry, &&goc_R1, ... };
-  if (goc_fr->hdr.resume) { goc_L = locals; goto *goc_resume[resume]; }
+  static const unsigned char goc_rf[] = { 0, 0, 1, ... };   /* past 8 receives */
+  if (goc_fr->hdr.resume) { goc_L = locals; <finish a goc_rf receive>; goto *goc_resume[resume]; }
 goc_entry:
   goc_L = arena push; load parameters; preemption check;
   <body, each local declared where the source declares it>
@@ -72,6 +73,19 @@ __SIZE_TYPE__ F__first(void) {   /* what `go F(...)` sizes the new G by */
   expression with no suspension stay where they are declared.
 - **Resume points are indexes** into a static table of label addresses
   (computed `goto`), so a frame holds a small integer.
+- **A function's many receives share one finish.** A receive that
+  suspended calls `goc__chan_recv_resume` once it resumes (it checks and
+  clears the G's wait; it reads and writes only the G). The first 8
+  receives in expressions of a function (`RECV_FIN_AFTER`,
+  `transform/src/lower_chan.c`) call it on their own resume paths, after
+  their labels; for every later one the function's `goc_rf` table holds a
+  1 at its resume index and the dispatch calls it before its jump:
+  `if (goc_rf[resume]) goc__chan_recv_resume(goc_cur, ((void *)0));`. Each
+  such receive's resume path is then its label and reloads, a block and a
+  call less for the C compiler (csmith's variant B has hundreds of
+  receives in a function; bench/NOTES.md has the compile-time figures),
+  for a byte test on every resume of the function, which a function of a
+  few receives (every one of bench/goc/) does not pay.
 - **Fast paths do not touch the frame.** `goc__chan_recv` returns 1 when it
   completed at once (buffered data, a parked sender, a closed channel); only
   a 0 leads to the spill and `return GOC_SUSPEND`. The runtime commits the

@@ -106,6 +106,9 @@ typedef struct fnctx {
   route *route;        /* the innermost loop's routing, NULL outside loops */
   char **resume_to;    /* resume index -> the label goc_resume names (NULL: goc_R<K>) */
   int resume_to_cap;
+  unsigned char *recv_fin;   /* resume index -> 1: a receive the dispatch finishes (goc_rf) */
+  int recv_fin_cap;
+  int nrecv_expr;      /* receives in expressions lowered so far */
   bool routed;         /* some resume point is routed: goc_rs is declared */
   int nlabels;
   bool in_stmt_expr;

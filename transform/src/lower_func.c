@@ -305,6 +305,19 @@ static char *lower_function_once(program *p, const source *s, fninfo *fn, const 
       buf_printf(&out, ", &&goc_R%d", k);
   }
   buf_puts(&out, " };\n");
+  /* the resume points of receives in expressions (lower_receive): the
+   * dispatch finishes the receive (goc__chan_recv_resume, which reads
+   * and writes only the G) before it jumps, so the receive's own resume
+   * path is its label and reloads, with no call */
+  bool fin = false;
+  for (int k = 1; k <= fx.nresume && !fin; k++) fin = k < fx.recv_fin_cap && fx.recv_fin[k];
+  const char *finish = "";
+  if (fin) {
+    buf_puts(&out, "static const unsigned char goc_rf[] = { 0");
+    for (int k = 1; k <= fx.nresume; k++) buf_puts(&out, k < fx.recv_fin_cap && fx.recv_fin[k] ? ", 1" : ", 0");
+    buf_puts(&out, " };\n");
+    finish = "if (goc_rf[goc_fr->goc_hdr.resume]) goc__chan_recv_resume(goc_cur, ((void *)0));\n";
+  }
   if (fx.routed) buf_puts(&out, "unsigned goc_rs = 0;\n");
   /* the locals follow the frame (goc__locals_push); the arena aligns to
    * 16, an over-aligned local needs more */
@@ -314,9 +327,11 @@ static char *lower_function_once(program *p, const source *s, fninfo *fn, const 
                        "_Alignof(struct goc_locals) - 1) & ~(__UINTPTR_TYPE__)(_Alignof(struct goc_locals) - 1));\n";
   if (nfields)
     buf_printf(&out, "if (goc_fr->goc_hdr.resume) { goc_L = (struct goc_locals *)goc__locals_at(goc_cur, goc_frp, "
-                     "sizeof(struct %s__frame), %s);\n%sgoto *goc_resume[goc_fr->goc_hdr.resume]; }\n", fr, lsz, lalign);
+                     "sizeof(struct %s__frame), %s);\n%s%sgoto *goc_resume[goc_fr->goc_hdr.resume]; }\n", fr, lsz, lalign,
+               finish);
   else
-    buf_puts(&out, "if (goc_fr->goc_hdr.resume) { goc_L = ((void *)0); goto *goc_resume[goc_fr->goc_hdr.resume]; }\n");
+    buf_printf(&out, "if (goc_fr->goc_hdr.resume) { goc_L = ((void *)0); %sgoto *goc_resume[goc_fr->goc_hdr.resume]; }\n",
+               finish);
   buf_puts(&out, "goc_entry:\n");
   if (nfields)
     buf_printf(&out, "goc_L = (struct goc_locals *)goc__locals_push(goc_cur, goc_frp, sizeof(struct %s__frame), %s);\n%s",
@@ -380,6 +395,7 @@ static char *lower_function_once(program *p, const source *s, fninfo *fn, const 
   buf_free(&fx.thunk_dispatch);
   for (int k = 0; k < fx.resume_to_cap; k++) free(fx.resume_to[k]);
   free(fx.resume_to);
+  free(fx.recv_fin);
   for (int i = 0; i < fx.nslots; i++) {
     free(fx.slots[i].name);
     free(fx.slots[i].cname);
