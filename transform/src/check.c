@@ -807,26 +807,35 @@ done:
  * both of which the lowering rewrites or keeps as C. When it does not, a
  * compile that succeeds needs no check: libclang then runs only to explain
  * a compile that failed. */
+/* Whether identifier n names such a function other than where the lowering
+ * rewrites or keeps it. */
+static bool names_goroutine_fn(const program *p, const source *s, TSNode n) {
+  uint32_t a = ts_node_start_byte(n), len = ts_node_end_byte(n) - a;
+  char name[256];
+  if (len >= sizeof name) return false;
+  memcpy(name, s->text + a, len);
+  name[len] = 0;
+  fninfo *fn = program_find(p, name);
+  if (!fn || !fn->coloured || fn->lifted || fn->is_main) return false;
+  TSNode up = node_parent(n);
+  bool declarator = node_is(up, "function_declarator") && ts_node_eq(node_field(up, "declarator"), n);
+  bool callee = node_is(up, "call_expression") && ts_node_eq(node_field(up, "function"), n);
+  return !declarator && !callee;
+}
+
 bool check_needs_refscan(const program *p, const source *s) {
+  /* the identifiers source_check_syntax's walk recorded: a walk of the
+     whole tree again costs as much as a tenth of the transform */
+  if (s->idents_done) {
+    for (uint32_t i = 0; i < s->nidents; i++)
+      if (names_goroutine_fn(p, s, s->idents[i])) return true;
+    return false;
+  }
   TSTreeCursor cur = ts_tree_cursor_new(ts_tree_root_node(s->tree));
   bool found = false;
   for (bool more = true; more && !found;) {
     TSNode n = ts_tree_cursor_current_node(&cur);
-    if (node_is(n, "identifier")) {
-      uint32_t a = ts_node_start_byte(n), len = ts_node_end_byte(n) - a;
-      char name[256];
-      if (len < sizeof name) {
-        memcpy(name, s->text + a, len);
-        name[len] = 0;
-        fninfo *fn = program_find(p, name);
-        if (fn && fn->coloured && !fn->lifted && !fn->is_main) {
-          TSNode up = node_parent(n);
-          bool declarator = node_is(up, "function_declarator") && ts_node_eq(node_field(up, "declarator"), n);
-          bool callee = node_is(up, "call_expression") && ts_node_eq(node_field(up, "function"), n);
-          found = !declarator && !callee;
-        }
-      }
-    }
+    if (node_is(n, "identifier")) found = names_goroutine_fn(p, s, n);
     if (ts_tree_cursor_goto_first_child(&cur)) continue;
     while (!ts_tree_cursor_goto_next_sibling(&cur))
       if (!ts_tree_cursor_goto_parent(&cur)) { more = false; break; }

@@ -65,9 +65,9 @@ static void fatal_cleanup(void) {
   if (fatal_unlink) unlink(fatal_unlink);
   for (int i = 0; i < nfatal_outputs; i++) unlink(fatal_outputs[i]);
   nfatal_outputs = 0;
-  if (fatal_rm_dir && !getenv("GOC_KEEP")) driver_rm_rf(fatal_rm_dir);   /* fork + exec: no allocation here */
-  const char *trees[] = {fatal_rm_overlay, fatal_rm_input};
-  for (int i = 0; i < 2; i++) {
+  /* fork + exec of rm: no allocation here */
+  const char *trees[] = {fatal_rm_dir && !getenv("GOC_KEEP") ? fatal_rm_dir : NULL, fatal_rm_overlay, fatal_rm_input};
+  for (int i = 0; i < 3; i++) {
     if (!trees[i]) continue;
     char *v[] = {"rm", "-rf", (char *)trees[i], NULL};
     run_argv(v);

@@ -4,7 +4,9 @@
  * <build>/transform/goc uses <build>/include and <build>/runtime/libgoc.a;
  * installed, <prefix>/bin/goc uses <prefix>/include/goc and
  * <prefix>/lib/libgoc.a. GOC_INCLUDE_DIR and GOC_LIB override both. */
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -368,8 +370,28 @@ char *driver_tmpdir(void) {
   return t;
 }
 
+/* Removes name (relative to dirfd) and, if it is a directory, everything
+ * under it; returns whether all of it went. */
+static bool remove_tree(int dirfd, const char *name) {
+  if (!unlinkat(dirfd, name, 0)) return true;
+  if (errno == ENOENT) return true;
+  if (errno != EISDIR && errno != EPERM) return false;
+  int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0) return false;
+  DIR *d = fdopendir(fd);
+  if (!d) { close(fd); return false; }
+  bool ok = true;
+  for (struct dirent *e; (e = readdir(d));)
+    if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) ok = remove_tree(fd, e->d_name) && ok;
+  closedir(d);
+  return ok && !unlinkat(dirfd, name, AT_REMOVEDIR);
+}
+
+/* In-process (no rm to start); what that cannot remove (a directory it
+ * cannot open for want of memory, say), rm -rf removes. */
 void driver_rm_rf(const char *dir) {
   diag_cleanup_dir(NULL);
+  if (remove_tree(AT_FDCWD, dir)) return;
   char *v[] = {"rm", "-rf", (char *)dir, NULL};
   run_argv(v);
 }

@@ -119,6 +119,7 @@ void source_free(source *s) {
   idmap_free(&s->field_at);
   kids_forget(&s->kids_at);
   free(s->answers);
+  free(s->idents);
   ts_tree_delete(s->tree);
   ts_parser_delete(s->parser);
   free(s->text);
@@ -303,12 +304,15 @@ static int chan_make_without_capacity(const source *s, TSNode call) {
   return type;
 }
 
-/* Returns 1 if nesting is too deep; counts chan_make(T) calls in *capless. */
-static int check_depth(const source *s, int *capless) {
+/* Returns 1 if nesting is too deep; counts chan_make(T) calls in *capless;
+ * records the identifiers (s->idents). */
+static int check_depth(source *s, int *capless) {
   TSTreeCursor cur = ts_tree_cursor_new(ts_tree_root_node(s->tree));
   TSSymbol call = ts_language_symbol_for_name(ts_tree_language(s->tree), "call_expression",
                                               (uint32_t)strlen("call_expression"), true);
   int depth = 0, errors = 0;
+  s->nidents = 0;
+  s->idents_done = false;
   for (;;) {
     if (depth > MAX_NESTING) {
       diag_error(s, ts_tree_cursor_current_node(&cur), "nesting too deep (more than %d levels of parentheses, blocks "
@@ -317,7 +321,15 @@ static int check_depth(const source *s, int *capless) {
       break;
     }
     TSNode here = ts_tree_cursor_current_node(&cur);
-    if (ts_node_symbol(here) == call) *capless += chan_make_without_capacity(s, here);
+    TSSymbol sym = ts_node_symbol(here);
+    if (sym == call) *capless += chan_make_without_capacity(s, here);
+    if (sym_is(sym, "identifier")) {
+      if (s->nidents == s->idents_cap) {
+        s->idents_cap = s->idents_cap ? 2 * s->idents_cap : 4096;
+        s->idents = xrealloc(s->idents, sizeof *s->idents * s->idents_cap);
+      }
+      s->idents[s->nidents++] = here;
+    }
     if (ts_tree_cursor_goto_first_child(&cur)) { depth++; continue; }
     while (!ts_tree_cursor_goto_next_sibling(&cur)) {
       if (!ts_tree_cursor_goto_parent(&cur)) goto done;
@@ -326,10 +338,11 @@ static int check_depth(const source *s, int *capless) {
   }
 done:
   ts_tree_cursor_delete(&cur);
+  s->idents_done = !errors;
   return errors;
 }
 
-int source_check_syntax(const source *s) {
+int source_check_syntax(source *s) {
   int capless = 0;
   int d = check_depth(s, &capless);
   if (d) return d;

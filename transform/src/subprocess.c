@@ -42,8 +42,9 @@ char *run_with_stdin(char **argv, const char *input, size_t inlen, size_t *outle
   }
   close(in[0]);
   close(out[1]);
-  /* the input is written by a child so a large output cannot deadlock us */
-  pid_t writer = fork();
+  /* the input is written by a child so a large output cannot deadlock us
+     (no input, no writer: the child reads end of file at once) */
+  pid_t writer = inlen ? fork() : -1;
   if (writer == 0) {
     close(out[0]);
     size_t off = 0;
@@ -66,7 +67,7 @@ char *run_with_stdin(char **argv, const char *input, size_t inlen, size_t *outle
   close(out[0]);
   int st = 0, wst = 0;
   while (waitpid(pid, &st, 0) < 0 && errno == EINTR) {}
-  while (waitpid(writer, &wst, 0) < 0 && errno == EINTR) {}
+  while (writer > 0 && waitpid(writer, &wst, 0) < 0 && errno == EINTR) {}
   if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
     buf_free(&b);
     return NULL;

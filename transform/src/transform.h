@@ -38,6 +38,12 @@ typedef struct source {
   TSNode *answers;
   uint32_t answers_cap, nanswers;
   idmap kids_at;    /* kids.c: a node's id -> its named children */
+  /* every identifier node, in the order of a walk of the whole tree:
+     source_check_syntax's walk records them (idents_done once it has
+     seen the whole tree), so that later scans for names need no walk */
+  TSNode *idents;
+  uint32_t nidents, idents_cap;
+  bool idents_done;
 } source;
 
 source *source_load(const char *path);   /* NULL (and a diagnostic) on failure */
@@ -130,7 +136,7 @@ void source_line_of(const source *s, uint32_t row, const char **file, int *line)
 int source_files(const source *s, const char ***files);
 void srcmap_free(srcmap *m);
 /* Reports every ERROR/MISSING node; returns how many. */
-int source_check_syntax(const source *s);
+int source_check_syntax(source *s);   /* and records s->idents */
 const char *child_field_name(TSNode n, uint32_t i);
 
 /* ---- diag.c ---- */
