@@ -18,6 +18,19 @@ void idmap_grow(idmap *m) {
   *m = n;
 }
 
+void idmap_reserve(idmap *m, uint32_t n) {
+  if (m->cap && 2 * (uint64_t)n <= m->cap) return;
+  uint32_t cap = m->cap ? m->cap : 1024;
+  while (2 * (uint64_t)n > cap) cap *= 2;
+  if (!m->cap) {
+    m->key = xcalloc(cap, sizeof *m->key);
+    m->val = xcalloc(cap, sizeof *m->val);
+    m->cap = cap;
+    return;
+  }
+  while (m->cap < cap) idmap_grow(m);
+}
+
 void idmap_free(idmap *m) {
   free(m->key);
   free(m->val);

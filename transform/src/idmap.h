@@ -29,6 +29,7 @@ static inline uintptr_t *idmap_find(const idmap *m, uintptr_t key) {
 }
 
 void idmap_grow(idmap *m);   /* idmap.c */
+void idmap_reserve(idmap *m, uint32_t n);   /* room for n keys without growing */
 
 /* key's value, inserted as 0 when key was absent. Valid until the next
  * idmap_put. */

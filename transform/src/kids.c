@@ -11,7 +11,8 @@
  *     see, in order.
  *   - A tree is never edited (transform.h), so an answer stays right for
  *     the life of its source; the memo is freed with it.
- *   - One cursor serves every call: filling an array never recurses. */
+ *   - One cursor serves every call: filling an array never recurses.
+ *   - A source whose tree nodes.c has read answers from that table. */
 #include <stdlib.h>
 #include <string.h>
 #include "transform.h"
@@ -58,6 +59,12 @@ void kids_named(TSNode n, kids *k) {
   source *s = ts_node_is_null(n) ? NULL : (source *)source_of(n);
   if (!s) { fill(n, k); return; }
   k->own = false;
+  /* the whole tree's table (nodes.c): no walk, no memo */
+  const TSNode *all = nodes_named_children(s, n, &k->n);
+  if (all) {
+    k->at = (TSNode *)all;
+    return;
+  }
   const uintptr_t *known = idmap_find(&s->kids_at, (uintptr_t)n.id);
   if (known) {
     const memo *m = (const memo *)*known;

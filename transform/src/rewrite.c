@@ -165,9 +165,13 @@ static void rewrite_identifier(const source *s, fnctx *fx, rw_mode mode, TSNode 
 static void range(const source *s, fnctx *fx, rw_mode mode, TSNode n, uint32_t a, uint32_t b, buf *out,
                   int skip_storage) {
   uint32_t pos = a;
-  uint32_t c = ts_node_child_count(n);
+  /* the children from the tree's table (nodes.c): ts_node_child(n, i)
+     walks from the first child */
+  uint32_t c;
+  const TSNode *known = nodes_children(s, n, &c);
+  if (!known) c = ts_node_child_count(n);
   for (uint32_t i = 0; i < c && pos < b; i++) {
-    TSNode k = ts_node_child(n, i);
+    TSNode k = known ? known[i] : ts_node_child(n, i);
     uint32_t ks = ts_node_start_byte(k), ke = ts_node_end_byte(k);
     if (ke <= pos || ks >= b) continue;
     if (ks > pos) buf_putn(out, s->text + pos, ks - pos);

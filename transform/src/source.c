@@ -37,6 +37,10 @@ static uintptr_t keep_answer(source *s, TSNode answer) {
 TSNode node_parent(TSNode n) {
   source *s = (source *)source_of(n);
   if (!s) return ts_node_parent(n);
+  /* (libtree-sitter 0.20's ts_node_parent can miss the parent of an empty
+     node, which only a tree with errors has: those it answers itself) */
+  TSNode up;
+  if (ts_node_end_byte(n) > ts_node_start_byte(n) && nodes_parent(s, n, &up)) return up;
   const uintptr_t *known = idmap_find(&s->parent_at, (uintptr_t)n.id);
   if (known) return s->answers[*known - 1];
   uintptr_t i = keep_answer(s, ts_node_parent(n));
@@ -120,6 +124,7 @@ void source_free(source *s) {
   kids_forget(&s->kids_at);
   free(s->answers);
   free(s->idents);
+  nodes_free(s);
   ts_tree_delete(s->tree);
   ts_parser_delete(s->parser);
   free(s->text);
@@ -313,6 +318,8 @@ static int check_depth(source *s, int *capless) {
   int depth = 0, errors = 0;
   s->nidents = 0;
   s->idents_done = false;
+  nodes_builder *nb = nodes_begin();
+  uint32_t up[MAX_NESTING + 2];   /* the walk's index of the node at each depth */
   for (;;) {
     if (depth > MAX_NESTING) {
       diag_error(s, ts_tree_cursor_current_node(&cur), "nesting too deep (more than %d levels of parentheses, blocks "
@@ -321,6 +328,7 @@ static int check_depth(source *s, int *capless) {
       break;
     }
     TSNode here = ts_tree_cursor_current_node(&cur);
+    up[depth] = nodes_add(nb, here, depth ? up[depth - 1] : 0);
     TSSymbol sym = ts_node_symbol(here);
     if (sym == call) *capless += chan_make_without_capacity(s, here);
     if (sym_is(sym, "identifier")) {
@@ -339,6 +347,8 @@ static int check_depth(source *s, int *capless) {
 done:
   ts_tree_cursor_delete(&cur);
   s->idents_done = !errors;
+  if (errors) nodes_abandon(nb);
+  else nodes_finish(s, nb);
   return errors;
 }
 
@@ -353,6 +363,8 @@ int source_check_syntax(source *s) {
  * ts_node_field_name_for_child misreports repeated fields; a cursor does
  * not.) */
 const char *child_field_name(TSNode n, uint32_t i) {
+  TSFieldId f;
+  if (nodes_child_field(source_of(n), n, i, &f)) return f ? ts_language_field_name_for_id(ts_tree_language(n.tree), f) : NULL;
   TSTreeCursor c = ts_tree_cursor_new(n);
   const char *name = NULL;
   if (ts_tree_cursor_goto_first_child(&c)) {

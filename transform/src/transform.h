@@ -21,6 +21,7 @@
 /* ---- source.c ---- */
 typedef struct srcmap srcmap;   /* preprocess.c: rows of text -> user files */
 typedef struct sysfunc { char *name; bool in_libm; } sysfunc;   /* sysfuncs.c */
+typedef struct nodetab nodetab;   /* nodes.c: the whole tree, read once */
 typedef struct source {
   char *path;       /* as given on the command line */
   char *text;       /* the preprocessed translation unit (see preprocess.c) */
@@ -44,6 +45,7 @@ typedef struct source {
   TSNode *idents;
   uint32_t nidents, idents_cap;
   bool idents_done;
+  nodetab *nodes;   /* NULL until source_check_syntax's walk completes */
 } source;
 
 source *source_load(const char *path);   /* NULL (and a diagnostic) on failure */
@@ -100,6 +102,22 @@ typedef struct kids {
 void kids_named(TSNode n, kids *k);   /* ts_node_named_child(n, 0 .. count-1) */
 void kids_free(kids *k);
 void kids_forget(idmap *m);   /* a source's memo, freed */
+
+/* ---- nodes.c: every node of a source's tree, its children, parent and
+ * field, recorded by source_check_syntax's walk (see there). Each lookup
+ * answers NULL / false when n is not in s's table (s has none yet). */
+typedef struct nodes_builder nodes_builder;
+nodes_builder *nodes_begin(void);
+/* n (the walk's next node) and its parent's index in the walk (any for
+ * the root); returns n's index in the walk */
+uint32_t nodes_add(nodes_builder *b, TSNode n, uint32_t parent);
+void nodes_finish(source *s, nodes_builder *b);   /* the table becomes s's */
+void nodes_abandon(nodes_builder *b);              /* a walk that stopped */
+void nodes_free(source *s);
+const TSNode *nodes_children(const source *s, TSNode n, uint32_t *count);   /* every child */
+const TSNode *nodes_named_children(const source *s, TSNode n, uint32_t *count);
+bool nodes_parent(const source *s, TSNode n, TSNode *parent);
+bool nodes_child_field(const source *s, TSNode n, uint32_t i, TSFieldId *field);   /* 0: none */
 
 /* ---- direction checks (lower_chan.c records them, check.c reports) ----
  * Every channel operation the lowering writes converts its channel operand
