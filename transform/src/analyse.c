@@ -72,6 +72,12 @@ typedef struct walk {
   fnctx *fx;
   int *vis;            /* visible slots, innermost last */
   int nvis, capvis;
+  /* the names in vis: vis_at maps a name to 1 + the position of the
+     innermost slot of that name (0: none visible), vis_prev[p] to the
+     position of the one it hides (-1: none) */
+  strmap vis_at;
+  int *vis_prev;
+  strmap frees;        /* fx->free_names, as a set */
   hoist *hoists;
   int nhoists;
   uint32_t scope_end;
@@ -83,8 +89,20 @@ static void push_vis(walk *w, int k) {
   if (w->nvis == w->capvis) {
     w->capvis = w->capvis ? w->capvis * 2 : 32;
     w->vis = xrealloc(w->vis, sizeof(int) * (size_t)w->capvis);
+    w->vis_prev = xrealloc(w->vis_prev, sizeof(int) * (size_t)w->capvis);
   }
+  uintptr_t *at = strmap_put(&w->vis_at, w->fx->slots[k].name);
+  w->vis_prev[w->nvis] = (int)*at - 1;
+  *at = (uintptr_t)w->nvis + 1;
   w->vis[w->nvis++] = k;
+}
+
+/* The slots pushed since vis had mark of them go out of scope. */
+static void pop_vis_to(walk *w, int mark) {
+  while (w->nvis > mark) {
+    int p = --w->nvis;
+    *strmap_find(&w->vis_at, w->fx->slots[w->vis[p]].name) = (uintptr_t)(w->vis_prev[p] + 1);
+  }
 }
 
 static void add_hoist(walk *w, TSNode decl, int slot) {
@@ -95,17 +113,18 @@ static void add_hoist(walk *w, TSNode decl, int slot) {
   w->nhoists++;
 }
 
-static void add_free(fnctx *fx, const char *name) {
-  for (int i = 0; i < fx->nfree; i++)
-    if (!strcmp(fx->free_names[i], name)) return;
+static void add_free(walk *w, const char *name) {
+  fnctx *fx = w->fx;
+  if (strmap_find(&w->frees, name)) return;
   fx->free_names = xrealloc(fx->free_names, sizeof(char *) * (size_t)(fx->nfree + 1));
   fx->free_names[fx->nfree++] = xstrdup(name);
+  *strmap_put(&w->frees, fx->free_names[fx->nfree - 1]) = 1;
 }
 
+/* The innermost visible slot named name, or -1. */
 static int resolve(walk *w, const char *name) {
-  for (int i = w->nvis - 1; i >= 0; i--)
-    if (!strcmp(w->fx->slots[w->vis[i]].name, name)) return w->vis[i];
-  return -1;
+  const uintptr_t *at = strmap_find(&w->vis_at, name);
+  return at && *at ? w->vis[*at - 1] : -1;
 }
 
 /* Whether a local's declarator d in declaration (or parameter declaration)
@@ -213,7 +232,7 @@ static void use_identifier(walk *w, TSNode n) {
       if (sl->is_register && !fx->quiet && !w->in_go) refuse_register_address(w, n, sl);
     }
   } else if (!w->in_go) {
-    add_free(fx, name);
+    add_free(w, name);
   }
   free(name);
 }
@@ -461,7 +480,7 @@ static void walk_scoped(walk *w, TSNode n) {
   kids_named(n, &ks);
   for (uint32_t i = 0; i < ks.n; i++) walk_node(w, ks.at[i]);
   kids_free(&ks);
-  w->nvis = mark;
+  pop_vis_to(w, mark);
   w->scope_end = saved;
 }
 
@@ -526,7 +545,7 @@ static void walk_node(walk *w, TSNode n) {
       const char *f = child_field_name(n, i);
       if (f && (!strcmp(f, "body"))) walk_node(w, ts_node_child(n, i));
     }
-    w->nvis = mark;
+    pop_vis_to(w, mark);
     w->scope_end = saved;
     return;
   }
@@ -580,7 +599,7 @@ static void walk_node(walk *w, TSNode n) {
   if (sym_is(t, "type_identifier")) {
     /* a local hoisted under a typedef's name would hide the type */
     char *name = node_text(fx->s, n);
-    add_free(fx, name);
+    add_free(w, name);
     free(name);
     return;
   }
@@ -915,14 +934,17 @@ static void name_slots(fnctx *fx, walk *w, uint32_t body_end) {
     }
     sl->cname = clash ? xasprintf("%s__%d", sl->name, i) : xstrdup(sl->name);
   }
+  /* a field name shared by another slot's field is renamed */
+  strmap fields = {0};
+  for (int i = 0; i < fx->nslots; i++)
+    if (has_field_name(&fx->slots[i])) ++*strmap_put(&fields, fx->slots[i].cname);
   for (int i = 0; i < fx->nslots; i++) {
     slot *sl = &fx->slots[i];
     if (!has_field_name(sl)) continue;
-    bool dup = false;
-    for (int j = 0; j < fx->nslots && !dup; j++)
-      dup = j != i && has_field_name(&fx->slots[j]) && !strcmp(fx->slots[j].cname, sl->cname);
+    bool dup = *strmap_find(&fields, sl->cname) > 1;
     sl->fname = dup ? xasprintf("%s__%d", sl->cname, i) : xstrdup(sl->cname);
   }
+  strmap_free(&fields);
 }
 
 /* Whether the function's parameter `name` is declared const itself. */
@@ -948,6 +970,7 @@ static bool param_is_const(fnctx *fx, const char *name) {
 void analyse_function(fnctx *fx) {
   walk w = {0};
   w.fx = fx;
+  for (int i = 0; i < fx->nfree; i++) *strmap_put(&w.frees, fx->free_names[i]) = 1;
   TSNode body = node_field(fx->fn->def, "body");
   w.scope_end = ts_node_end_byte(body);
   /* parameters */
@@ -1058,6 +1081,9 @@ void analyse_function(fnctx *fx) {
   /* temps are declared after the hoisted locals, as they are created */
   fx->temps = decls;
   free(w.vis);
+  free(w.vis_prev);
+  strmap_free(&w.vis_at);
+  strmap_free(&w.frees);
   free(w.hoists);
 }
 

@@ -46,4 +46,42 @@ static inline uintptr_t *idmap_put(idmap *m, uintptr_t key) {
 
 void idmap_free(idmap *m);
 
+/* A map from strings (NUL-terminated, owned by the caller and alive as
+ * long as the map) to word-sized values, the same way. */
+typedef struct strmap {
+  const char **key;   /* NULL: an empty bucket */
+  uintptr_t *val;
+  uint32_t cap, count;
+} strmap;
+
+static inline uint32_t strmap_hash(const char *s) {
+  uint32_t h = 2166136261u;   /* FNV-1a */
+  for (; *s; s++) h = (h ^ (unsigned char)*s) * 16777619u;
+  return h;
+}
+
+uint32_t strmap_bucket(const strmap *m, const char *key);   /* idmap.c */
+void strmap_grow(strmap *m);
+
+static inline uintptr_t *strmap_find(const strmap *m, const char *key) {
+  if (!m->cap) return NULL;
+  uint32_t h = strmap_bucket(m, key);
+  return m->key[h] ? &m->val[h] : NULL;
+}
+
+/* key's value, inserted as 0 when key was absent (the map keeps the
+ * pointer). Valid until the next strmap_put. */
+static inline uintptr_t *strmap_put(strmap *m, const char *key) {
+  if (2 * (m->count + 1) > m->cap) strmap_grow(m);
+  uint32_t h = strmap_bucket(m, key);
+  if (!m->key[h]) {
+    m->key[h] = key;
+    m->val[h] = 0;
+    m->count++;
+  }
+  return &m->val[h];
+}
+
+void strmap_free(strmap *m);
+
 #endif
