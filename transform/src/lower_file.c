@@ -38,24 +38,56 @@ static void emit_thunk(filectx *fc, fninfo *fn) {
   buf_printf(o, "static const goc_fninfo %s__gofi = { %s__gostep, ((void *)0), ((void *)0) };\n", fn->name, fn->name);
 }
 
+/* Whether identifier n is the function of a go statement's call (go f(x)). */
+static bool is_go_callee(TSNode n) {
+  TSNode call = node_parent(n);
+  if (!node_is(call, "call_expression") || !ts_node_eq(node_field(call, "function"), n)) return false;
+  TSNode go = node_parent(call);
+  return node_is(go, "go_statement") && ts_node_eq(node_field(go, "call"), call);
+}
+
+/* The frame and thunk identifier n needs (in_go: it is started with go;
+ * -1: find out, only if it matters). */
+static void scan_identifier(filectx *fc, TSNode n, int in_go) {
+  uint32_t a = ts_node_start_byte(n), len = ts_node_end_byte(n) - a;
+  char small[128], *name = len < sizeof small ? small : xmalloc(len + 1);
+  memcpy(name, fc->s->text + a, len);
+  name[len] = 0;
+  fninfo *fn = program_find_in(fc->p, name, fc->s);
+  if (name != small) free(name);
+  if (!fn || !(fn->src || fn->external)) return;
+  int i = fn_index(fc->p, fn);
+  if (fn->coloured && !fc->frame_done[i]) {
+    fc->frame_done[i] = true;
+    emit_frame_decl(fn, &fc->out);
+  }
+  if (!fn->coloured && !fc->thunk_done[i] && (in_go < 0 ? is_go_callee(n) : in_go)) {
+    fc->thunk_done[i] = true;
+    emit_thunk(fc, fn);
+  }
+}
+
 /* Declarations an item needs: frames of goroutine functions it names, and
- * thunks of plain functions it starts with go. */
+ * thunks of plain functions it starts with go. Each identifier in the
+ * item, in the order of the text: the ones source_check_syntax recorded
+ * (a go statement's callee comes first in its statement, so asking at the
+ * callee whether it is one is the walk's order), else a walk. */
 static void scan_needs(filectx *fc, TSNode n, bool in_go) {
+  const source *s = fc->s;
+  if (s->idents_done && !in_go) {
+    uint32_t a = ts_node_start_byte(n), b = ts_node_end_byte(n), lo = 0, hi = s->nidents;
+    while (lo < hi) {
+      uint32_t mid = lo + (hi - lo) / 2;
+      if (ts_node_start_byte(s->idents[mid]) < a) lo = mid + 1;
+      else hi = mid;
+    }
+    for (uint32_t i = lo; i < s->nidents && ts_node_start_byte(s->idents[i]) < b; i++)
+      scan_identifier(fc, s->idents[i], -1);
+    return;
+  }
   TSSymbol t = ts_node_symbol(n);
   if (sym_is(t, "identifier")) {
-    char *name = node_text(fc->s, n);
-    fninfo *fn = program_find_in(fc->p, name, fc->s);
-    free(name);
-    if (!fn || !(fn->src || fn->external)) return;
-    int i = fn_index(fc->p, fn);
-    if (fn->coloured && !fc->frame_done[i]) {
-      fc->frame_done[i] = true;
-      emit_frame_decl(fn, &fc->out);
-    }
-    if (in_go && !fn->coloured && !fc->thunk_done[i]) {
-      fc->thunk_done[i] = true;
-      emit_thunk(fc, fn);
-    }
+    scan_identifier(fc, n, in_go);
     return;
   }
   if (sym_is(t, "go_statement")) {
