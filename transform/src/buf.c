@@ -27,7 +27,7 @@ char *xasprintf(const char *fmt, ...) {
 
 static void reserve(buf *b, size_t extra) {
   if (b->len + extra + 1 <= b->cap) return;
-  size_t cap = b->cap ? b->cap * 2 : 64;
+  size_t cap = b->cap ? b->cap * 2 : 256;
   while (cap < b->len + extra + 1) cap *= 2;
   b->s = xrealloc(b->s, cap);
   b->cap = cap;
