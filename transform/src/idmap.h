@@ -15,8 +15,11 @@ typedef struct idmap {
 } idmap;
 
 static inline uint32_t idmap_bucket(const idmap *m, uintptr_t key) {
-  uint64_t x = (uint64_t)key * 0x9E3779B97F4A7C15u;   /* pointers and offsets alike */
-  uint32_t h = (uint32_t)(x >> 32) & (m->cap - 1);
+  /* Fibonacci hashing: the product's top bits, which every bit of the key
+     moves (pointers and offsets alike; the middle bits made runs of
+     neighbouring buckets for a tree's node ids) */
+  uint64_t x = (uint64_t)key * 0x9E3779B97F4A7C15u;
+  uint32_t h = (uint32_t)(x >> (64 - __builtin_ctz(m->cap)));
   while (m->key[h] && m->key[h] != key) h = (h + 1) & (m->cap - 1);
   return h;
 }
