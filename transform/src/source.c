@@ -320,6 +320,7 @@ static int check_depth(source *s, int *capless) {
   s->idents_done = false;
   nodes_builder *nb = nodes_begin();
   uint32_t up[MAX_NESTING + 2];   /* the walk's index of the node at each depth */
+  uint32_t left[MAX_NESTING + 2];   /* its siblings still to visit */
   for (;;) {
     if (depth > MAX_NESTING) {
       diag_error(s, ts_tree_cursor_current_node(&cur), "nesting too deep (more than %d levels of parentheses, blocks "
@@ -338,9 +339,21 @@ static int check_depth(source *s, int *capless) {
       }
       s->idents[s->nidents++] = here;
     }
-    if (ts_tree_cursor_goto_first_child(&cur)) { depth++; continue; }
-    while (!ts_tree_cursor_goto_next_sibling(&cur)) {
-      if (!ts_tree_cursor_goto_parent(&cur)) goto done;
+    /* the cursor moves only where a node is (a step that fails costs
+       as much as one that does): ts_node_child_count is the number of
+       children the cursor visits */
+    uint32_t kc = ts_node_child_count(here);
+    if (kc && ts_tree_cursor_goto_first_child(&cur)) {
+      left[++depth] = kc - 1;
+      continue;
+    }
+    for (;;) {
+      if (!depth) goto done;
+      if (left[depth] && ts_tree_cursor_goto_next_sibling(&cur)) {
+        left[depth]--;
+        break;
+      }
+      ts_tree_cursor_goto_parent(&cur);
       depth--;
     }
   }
