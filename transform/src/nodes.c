@@ -45,6 +45,8 @@ typedef struct nodes_builder {
   bool *named;
 } nodes_builder;
 
+static int64_t slot_of(const source *s, TSNode n);
+
 nodes_builder *nodes_begin(void) { return xcalloc(1, sizeof(nodes_builder)); }
 
 uint32_t nodes_add(nodes_builder *b, TSNode n, uint32_t parent) {
@@ -121,6 +123,28 @@ void nodes_finish(source *s, nodes_builder *b) {
     for (uint32_t q = t->off[p], e = q + t->cnt[p]; q < e; q++)
       if (t->named[q]) t->nnode[k++] = t->node[q];
   s->nodes = t;
+  if (getenv("GOC_CHECK_NODES")) nodes_verify(s);
+}
+
+/* GOC_CHECK_NODES=1 (tests/nodes_table_test.sh): the table against
+ * libtree-sitter's own answers, node by node (quadratic: for tests); the
+ * fields are read as before, by a cursor over the parent's children. */
+void nodes_verify(const source *s) {
+  const nodetab *t = s->nodes;
+  for (uint32_t p = 0; p < t->n; p++) {
+    TSNode n = t->node[p];
+    uint32_t c = ts_node_child_count(n), nc = ts_node_named_child_count(n);
+    bool ok = c == t->cnt[p] && nc == t->ncnt[p] && ts_node_is_named(n) == t->named[p];
+    for (uint32_t i = 0; ok && i < c; i++) ok = ts_node_eq(ts_node_child(n, i), t->node[t->off[p] + i]);
+    for (uint32_t i = 0; ok && i < nc; i++) ok = ts_node_eq(ts_node_named_child(n, i), t->nnode[t->noff[p] + i]);
+    if (ok && ts_node_end_byte(n) > ts_node_start_byte(n)) {
+      TSNode up = ts_node_parent(n);
+      ok = p ? ts_node_eq(up, t->node[t->parent[p]]) : ts_node_is_null(up);
+    }
+    ok = ok && slot_of(s, n) == (int64_t)p;
+    if (!ok) diag_fatal("node table: node %u (%s at byte %u) differs from libtree-sitter's tree", p, ts_node_type(n),
+                        ts_node_start_byte(n));
+  }
 }
 
 void nodes_free(source *s) {

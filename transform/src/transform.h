@@ -114,6 +114,7 @@ uint32_t nodes_add(nodes_builder *b, TSNode n, uint32_t parent);
 void nodes_finish(source *s, nodes_builder *b);   /* the table becomes s's */
 void nodes_abandon(nodes_builder *b);              /* a walk that stopped */
 void nodes_free(source *s);
+void nodes_verify(const source *s);   /* fatal if the table is not libtree-sitter's tree */
 const TSNode *nodes_children(const source *s, TSNode n, uint32_t *count);   /* every child */
 const TSNode *nodes_named_children(const source *s, TSNode n, uint32_t *count);
 bool nodes_parent(const source *s, TSNode n, TSNode *parent);
