@@ -12,7 +12,10 @@
  * Layout: slot 0 is the root; the children of the node in slot p are the
  * slots off[p] .. off[p] + cnt[p] - 1, in order, so that node[] holds each
  * node's children as one array of TSNodes (and nnode[] its named children).
- * A node's slot is found by its id (a tree is never edited: transform.h).
+ * The walk gives a node's children their slots when it reaches the node
+ * (ts_node_child_count says how many), so each node is written once, in
+ * place. A node's slot is found by its id (a tree is never edited:
+ * transform.h), through a table of slots that compares the ids in node[].
  *
  * Invariants:
  *   - node[off[p] + i] is exactly ts_node_child(node[p], i); parent[q] is
@@ -26,91 +29,93 @@
 #include "transform.h"
 
 struct nodetab {
-  uint32_t n;
+  uint32_t n, cap;   /* slots given out, room for */
   TSNode *node;
   uint32_t *parent, *off, *cnt;
-  TSFieldId **fields;   /* by slot: its children's fields, NULL until asked */
   bool *named;
-  /* by slot: its named children, named[noff[p] .. noff[p] + ncnt[p]) */
+  /* by slot: its named children, nnode[noff[p] .. noff[p] + ncnt[p]) */
   uint32_t *noff, *ncnt;
   TSNode *nnode;
-  idmap slot_of;   /* a node's id -> 1 + its slot */
+  /* a node's slot by its id: open addressing, 1 + the slot (0: empty),
+     the id compared at node[] */
+  uint32_t *bucket, nbuckets;
+  idmap fields;   /* 1 + slot -> its children's fields, read when asked */
 };
-
-/* The walk's record, in the walk's (preorder) order. */
-typedef struct nodes_builder {
-  uint32_t n, cap;
-  TSNode *node;
-  uint32_t *parent;
-  bool *named;
-} nodes_builder;
 
 static int64_t slot_of(const source *s, TSNode n);
 
-nodes_builder *nodes_begin(void) { return xcalloc(1, sizeof(nodes_builder)); }
-
-uint32_t nodes_add(nodes_builder *b, TSNode n, uint32_t parent) {
-  if (b->n == b->cap) {
-    b->cap = b->cap ? 2 * b->cap : 4096;
-    b->node = xrealloc(b->node, sizeof *b->node * b->cap);
-    b->parent = xrealloc(b->parent, sizeof *b->parent * b->cap);
-    b->named = xrealloc(b->named, sizeof *b->named * b->cap);
-  }
-  b->node[b->n] = n;
-  b->parent[b->n] = parent;
-  b->named[b->n] = ts_node_is_named(n);
-  return b->n++;
+static inline uint32_t bucket_of(const nodetab *t, const void *id) {
+  uint64_t x = (uint64_t)(uintptr_t)id * 0x9E3779B97F4A7C15u;
+  return (uint32_t)(x >> (64 - __builtin_ctz(t->nbuckets)));
 }
 
-static void builder_free(nodes_builder *b) {
-  free(b->node);
-  free(b->parent);
-  free(b->named);
-  free(b);
+/* Room for slots below need. */
+static void reserve_slots(nodetab *t, uint32_t need) {
+  if (need <= t->cap) return;
+  uint32_t cap = t->cap ? t->cap : 4096;
+  while (cap < need) cap *= 2;
+  t->node = xrealloc(t->node, sizeof *t->node * cap);
+  t->parent = xrealloc(t->parent, sizeof *t->parent * cap);
+  t->off = xrealloc(t->off, sizeof *t->off * cap);
+  t->cnt = xrealloc(t->cnt, sizeof *t->cnt * cap);
+  t->named = xrealloc(t->named, sizeof *t->named * cap);
+  t->cap = cap;
 }
 
-void nodes_abandon(nodes_builder *b) { builder_free(b); }
-
-/* The preorder record laid out by slots (see the top). */
-void nodes_finish(source *s, nodes_builder *b) {
-  nodes_free(s);
-  uint32_t n = b->n;
-  if (!n) { builder_free(b); return; }
+nodetab *nodes_begin(uint32_t estimate) {
   nodetab *t = xcalloc(1, sizeof *t);
-  t->n = n;
-  uint32_t *cnt = xcalloc(n, sizeof *cnt), *off = xmalloc(sizeof *off * n), *slot = xmalloc(sizeof *slot * n);
-  for (uint32_t i = 1; i < n; i++) cnt[b->parent[i]]++;
-  uint32_t next = 1;
-  for (uint32_t i = 0; i < n; i++) {
-    off[i] = next;
-    next += cnt[i];
+  reserve_slots(t, estimate);
+  return t;
+}
+
+/* n goes to slot (its place among its parent's children, given out when
+ * the parent was added); its kc children get the next kc slots. */
+static void put(nodetab *t, uint32_t slot, TSNode n, uint32_t parent, uint32_t kc) {
+  reserve_slots(t, t->n + kc);
+  t->node[slot] = n;
+  t->parent[slot] = parent;
+  t->named[slot] = ts_node_is_named(n);
+  t->off[slot] = t->n;
+  t->cnt[slot] = kc;
+  t->n += kc;
+}
+
+uint32_t nodes_root(nodetab *t, TSNode root, uint32_t kc) {
+  reserve_slots(t, 1);
+  t->n = 1;
+  put(t, 0, root, UINT32_MAX, kc);
+  return 0;
+}
+
+uint32_t nodes_child(nodetab *t, uint32_t parent, uint32_t i, TSNode n, uint32_t kc) {
+  uint32_t slot = t->off[parent] + i;
+  put(t, slot, n, parent, kc);
+  return slot;
+}
+
+void nodes_abandon(nodetab *t) {
+  free(t->node);
+  free(t->parent);
+  free(t->off);
+  free(t->cnt);
+  free(t->named);
+  free(t);
+}
+
+/* The walk is over: the index by id and the named children. */
+void nodes_finish(source *s, nodetab *t) {
+  nodes_free(s);
+  uint32_t n = t->n;
+  t->nbuckets = 1024;
+  while (t->nbuckets < 2 * (uint64_t)n) t->nbuckets *= 2;
+  t->bucket = xcalloc(t->nbuckets, sizeof *t->bucket);
+  for (uint32_t p = 0; p < n; p++) {
+    uint32_t h = bucket_of(t, t->node[p].id);
+    while (t->bucket[h]) h = (h + 1) & (t->nbuckets - 1);
+    t->bucket[h] = p + 1;
   }
-  uint32_t *fill = xcalloc(n, sizeof *fill);
-  slot[0] = 0;
-  for (uint32_t i = 1; i < n; i++) slot[i] = off[b->parent[i]] + fill[b->parent[i]]++;
-  free(fill);
-  t->node = xmalloc(sizeof *t->node * n);
-  t->parent = xmalloc(sizeof *t->parent * n);
-  t->off = xmalloc(sizeof *t->off * n);
-  t->cnt = xmalloc(sizeof *t->cnt * n);
-  t->fields = xcalloc(n, sizeof *t->fields);
-  t->named = xmalloc(sizeof *t->named * n);
-  t->noff = xmalloc(sizeof *t->noff * n);
-  t->ncnt = xmalloc(sizeof *t->ncnt * n);
-  idmap_reserve(&t->slot_of, n);
-  for (uint32_t i = 0; i < n; i++) {
-    uint32_t p = slot[i];
-    t->node[p] = b->node[i];
-    t->parent[p] = i ? slot[b->parent[i]] : UINT32_MAX;
-    t->off[p] = off[i];
-    t->cnt[p] = cnt[i];
-    t->named[p] = b->named[i];
-    *idmap_put(&t->slot_of, (uintptr_t)b->node[i].id) = p + 1;
-  }
-  free(cnt);
-  free(off);
-  free(slot);
-  builder_free(b);
+  t->noff = xmalloc(sizeof *t->noff * (n + 1));
+  t->ncnt = xmalloc(sizeof *t->ncnt * (n + 1));
   uint32_t nn = 0;
   for (uint32_t p = 0; p < n; p++) {
     t->noff[p] = nn;
@@ -150,17 +155,18 @@ void nodes_verify(const source *s) {
 void nodes_free(source *s) {
   nodetab *t = s->nodes;
   if (!t) return;
+  for (uint32_t i = 0; i < t->fields.cap; i++)
+    if (t->fields.key[i]) free((void *)t->fields.val[i]);
+  idmap_free(&t->fields);
   free(t->node);
   free(t->parent);
   free(t->off);
   free(t->cnt);
-  for (uint32_t i = 0; i < t->n; i++) free(t->fields[i]);
-  free(t->fields);
   free(t->named);
   free(t->noff);
   free(t->ncnt);
   free(t->nnode);
-  idmap_free(&t->slot_of);
+  free(t->bucket);
   free(t);
   s->nodes = NULL;
 }
@@ -168,9 +174,12 @@ void nodes_free(source *s) {
 /* n's slot, or -1 when n is not in s's table (or s has none). */
 static int64_t slot_of(const source *s, TSNode n) {
   const nodetab *t = s ? s->nodes : NULL;
-  if (!t || ts_node_is_null(n) || n.tree != s->tree) return -1;
-  const uintptr_t *p = idmap_find(&t->slot_of, (uintptr_t)n.id);
-  return p ? (int64_t)*p - 1 : -1;
+  if (!t || !n.id || n.tree != s->tree) return -1;
+  for (uint32_t h = bucket_of(t, n.id);; h = (h + 1) & (t->nbuckets - 1)) {
+    uint32_t b = t->bucket[h];
+    if (!b) return -1;
+    if (t->node[b - 1].id == n.id) return b - 1;
+  }
 }
 
 const TSNode *nodes_children(const source *s, TSNode n, uint32_t *count) {
@@ -202,16 +211,17 @@ bool nodes_child_field(const source *s, TSNode n, uint32_t i, TSFieldId *field) 
   int64_t p = slot_of(s, n);
   if (p < 0) return false;
   nodetab *t = s->nodes;
-  if (!t->fields[p]) {
+  uintptr_t *known = idmap_put(&t->fields, (uintptr_t)p + 1);
+  if (!*known) {
     TSFieldId *f = xcalloc((size_t)t->cnt[p] + 1, sizeof *f);
     TSTreeCursor c = ts_tree_cursor_new(n);
     uint32_t k = 0;
-    for (bool more = ts_tree_cursor_goto_first_child(&c); more && k < t->cnt[p];
-         more = ts_tree_cursor_goto_next_sibling(&c))
-      f[k++] = ts_tree_cursor_current_field_id(&c);
+    for (bool more = k < t->cnt[p] && ts_tree_cursor_goto_first_child(&c); more;
+         more = ++k < t->cnt[p] && ts_tree_cursor_goto_next_sibling(&c))
+      f[k] = ts_tree_cursor_current_field_id(&c);
     ts_tree_cursor_delete(&c);
-    t->fields[p] = f;
+    *known = (uintptr_t)f;
   }
-  *field = i < t->cnt[p] ? t->fields[p][i] : 0;
+  *field = i < t->cnt[p] ? ((TSFieldId *)*known)[i] : 0;
   return true;
 }

@@ -318,9 +318,11 @@ static int check_depth(source *s, int *capless) {
   int depth = 0, errors = 0;
   s->nidents = 0;
   s->idents_done = false;
-  nodes_builder *nb = nodes_begin();
-  uint32_t up[MAX_NESTING + 2];   /* the walk's index of the node at each depth */
+  nodetab *nt = nodes_begin(s->len / 2);
+  uint32_t up[MAX_NESTING + 2];     /* the slot of the node at each depth */
   uint32_t left[MAX_NESTING + 2];   /* its siblings still to visit */
+  uint32_t idx[MAX_NESTING + 2];    /* its place among them */
+  bool complete = true;             /* every child ts_node_child_count promised was there */
   for (;;) {
     if (depth > MAX_NESTING) {
       diag_error(s, ts_tree_cursor_current_node(&cur), "nesting too deep (more than %d levels of parentheses, blocks "
@@ -329,7 +331,11 @@ static int check_depth(source *s, int *capless) {
       break;
     }
     TSNode here = ts_tree_cursor_current_node(&cur);
-    up[depth] = nodes_add(nb, here, depth ? up[depth - 1] : 0);
+    /* the cursor moves only where a node is (a step that fails costs
+       as much as one that does): ts_node_child_count is the number of
+       children the cursor visits */
+    uint32_t kc = ts_node_child_count(here);
+    up[depth] = depth ? nodes_child(nt, up[depth - 1], idx[depth], here, kc) : nodes_root(nt, here, kc);
     TSSymbol sym = ts_node_symbol(here);
     if (sym == call) *capless += chan_make_without_capacity(s, here);
     if (sym_is(sym, "identifier")) {
@@ -339,19 +345,21 @@ static int check_depth(source *s, int *capless) {
       }
       s->idents[s->nidents++] = here;
     }
-    /* the cursor moves only where a node is (a step that fails costs
-       as much as one that does): ts_node_child_count is the number of
-       children the cursor visits */
-    uint32_t kc = ts_node_child_count(here);
     if (kc && ts_tree_cursor_goto_first_child(&cur)) {
       left[++depth] = kc - 1;
+      idx[depth] = 0;
       continue;
     }
+    complete &= !kc;
     for (;;) {
       if (!depth) goto done;
-      if (left[depth] && ts_tree_cursor_goto_next_sibling(&cur)) {
-        left[depth]--;
-        break;
+      if (left[depth]) {
+        if (ts_tree_cursor_goto_next_sibling(&cur)) {
+          left[depth]--;
+          idx[depth]++;
+          break;
+        }
+        complete = false;
       }
       ts_tree_cursor_goto_parent(&cur);
       depth--;
@@ -360,8 +368,8 @@ static int check_depth(source *s, int *capless) {
 done:
   ts_tree_cursor_delete(&cur);
   s->idents_done = !errors;
-  if (errors) nodes_abandon(nb);
-  else nodes_finish(s, nb);
+  if (errors || !complete) nodes_abandon(nt);
+  else nodes_finish(s, nt);
   return errors;
 }
 

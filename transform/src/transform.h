@@ -106,13 +106,13 @@ void kids_forget(idmap *m);   /* a source's memo, freed */
 /* ---- nodes.c: every node of a source's tree, its children, parent and
  * field, recorded by source_check_syntax's walk (see there). Each lookup
  * answers NULL / false when n is not in s's table (s has none yet). */
-typedef struct nodes_builder nodes_builder;
-nodes_builder *nodes_begin(void);
-/* n (the walk's next node) and its parent's index in the walk (any for
- * the root); returns n's index in the walk */
-uint32_t nodes_add(nodes_builder *b, TSNode n, uint32_t parent);
-void nodes_finish(source *s, nodes_builder *b);   /* the table becomes s's */
-void nodes_abandon(nodes_builder *b);              /* a walk that stopped */
+nodetab *nodes_begin(uint32_t estimate);   /* a walk starts (estimate: of the nodes) */
+/* The walk's nodes, each with ts_node_child_count of it (kc): the root,
+ * then each node as child i of the node in slot parent; returns its slot. */
+uint32_t nodes_root(nodetab *t, TSNode root, uint32_t kc);
+uint32_t nodes_child(nodetab *t, uint32_t parent, uint32_t i, TSNode n, uint32_t kc);
+void nodes_finish(source *s, nodetab *t);   /* the table becomes s's */
+void nodes_abandon(nodetab *t);              /* a walk that stopped */
 void nodes_free(source *s);
 void nodes_verify(const source *s);   /* fatal if the table is not libtree-sitter's tree */
 const TSNode *nodes_children(const source *s, TSNode n, uint32_t *count);   /* every child */
