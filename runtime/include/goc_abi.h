@@ -349,11 +349,17 @@ static inline unsigned long long goc__chunk_len(unsigned long long d, unsigned l
    goc__chunk_fits((unsigned long long)(__typeof__(0 ? (lo) : (hi)))(hi) -  \
                        (unsigned long long)(__typeof__(0 ? (lo) : (hi)))(lo), \
                    (s), (c), (incl)))
-/* GOC__CHUNK_FITS for a loop whose condition cond may not hold: below 64
- * bits a distance that fits is one of the condition holding (or of no
- * iteration left), since a bound below the counter is at least 2^32 away. */
+/* GOC__CHUNK_FITS for a loop whose condition cond may not hold, and with
+ * at least one iteration left (a distance of 0 to an exclusive bound is
+ * not short), so that the C compiler knows that the short count is not 0:
+ * below 64 bits a distance that fits is one of the condition holding,
+ * since a bound below the counter is at least 2^32 away. */
 #define GOC__CHUNK_SHORT(lo, hi, s, c, incl, cond)                          \
-  (GOC__CHUNK_FITS(lo, hi, s, c, incl) && (sizeof(0 ? (lo) : (hi)) < 8 || (cond)))
+  (GOC__CHUNK_EXACT(lo, hi) &&                                              \
+   goc__chunk_short((unsigned long long)(__typeof__(0 ? (lo) : (hi)))(hi) - \
+                        (unsigned long long)(__typeof__(0 ? (lo) : (hi)))(lo), \
+                    (s), (c), (incl)) &&                                    \
+   (sizeof(0 ? (lo) : (hi)) < 8 || (cond)))
 /* Whether the counter v of such a loop may wrap around past its bound, so
  * that the condition holds again after the iterations counted: not when v
  * is as wide as the comparison and that is signed (overflow would be
@@ -373,6 +379,10 @@ static inline unsigned long long goc__chunk_left(unsigned long long d, unsigned 
 static inline int goc__chunk_fits(unsigned long long d, unsigned long long s, unsigned long long c,
                                   int incl) {
   return incl ? d < c * s : d <= c * s;
+}
+static inline int goc__chunk_short(unsigned long long d, unsigned long long s, unsigned long long c,
+                                   int incl) {
+  return incl ? d < c * s : d - 1 < c * s;
 }
 
 /* ---- goroutines ------------------------------------------------------- */

@@ -438,3 +438,117 @@ static long long nest_work(fnctx *fx, TSNode loop, const env *en) {
 }
 
 bool bounded_nest(fnctx *fx, TSNode loop) { return nest_work(fx, loop, NULL) >= 0; }
+
+/* ---- a loop around a counted loop that starts the same every time -------
+ * A loop whose body is, or runs at its top level, a strip-mined loop (the
+ * only loop in it) that starts from the same counter value against the same
+ * bound in every iteration: whether that loop's iterations fit in one
+ * chunk is then known before the outer loop runs, and lower_for writes
+ * the outer loop twice, a copy for when they do (the inner loop is only
+ * its short count, and the copy has no resume point) and the loop as
+ * ever. The start and the bound read only constants and plain locals
+ * visible before the outer loop that nothing in it assigns; the body has
+ * no label, goto, case label, asm, static, go statement or channel
+ * operation (it is written twice), and the inner loop's counter is
+ * declared in its own first clause with a basic type, or before the outer
+ * loop. */
+typedef struct outer_scan {
+  fnctx *fx;
+  TSNode inner;
+  int *written;
+  int nwritten;
+  bool bad;
+} outer_scan;
+
+static void outer_node(outer_scan *os, TSNode n) {
+  if (ts_node_is_null(n) || os->bad) return;
+  TSSymbol t = ts_node_symbol(n);
+  if (ts_node_eq(n, os->inner)) {
+    /* its body is vetted by counted_loop; only what it writes counts here */
+  } else if (sym_is(t, "for_statement") || sym_is(t, "while_statement") || sym_is(t, "do_statement") ||
+             sym_is(t, "for_range_statement") || sym_is(t, "goto_statement") || sym_is(t, "labeled_statement") ||
+             sym_is(t, "case_statement") || sym_is(t, "gnu_asm_expression") || sym_is(t, "go_statement") ||
+             sym_is(t, "send_statement") || sym_is(t, "receive_statement") || sym_is(t, "receive_expression") ||
+             sym_is(t, "select_statement") ||
+             (sym_is(t, "declaration") && has_storage(os->fx->s, n, "static"))) {
+    os->bad = true;
+    return;
+  }
+  TSNode target = {0};
+  if (sym_is(t, "assignment_expression")) target = node_field(n, "left");
+  if (sym_is(t, "update_expression")) target = node_field(n, "argument");
+  if (!ts_node_is_null(target)) {
+    target = unparen(target);
+    int k = node_is(target, "identifier") ? slot_of_ident(os->fx, target) : -1;
+    if (k >= 0) {
+      os->written = xrealloc(os->written, sizeof(int) * (size_t)(os->nwritten + 1));
+      os->written[os->nwritten++] = k;
+    }
+  }
+  kids ks;
+  kids_named(n, &ks);
+  for (uint32_t i = 0; i < ks.n; i++) outer_node(os, ks.at[i]);
+  kids_free(&ks);
+}
+
+/* Slot k holds the same value everywhere in loop: visible before it and
+ * not assigned in it. */
+static bool invariant_in(const outer_scan *os, TSNode loop, int k) {
+  const slot *sl = &os->fx->slots[k];
+  if (!sl->is_param && !(sl->decl_byte < ts_node_start_byte(loop) && ts_node_end_byte(loop) <= sl->scope_end))
+    return false;
+  for (int i = 0; i < os->nwritten; i++)
+    if (os->written[i] == k) return false;
+  return true;
+}
+
+bool invariant_inner(fnctx *fx, TSNode loop, TSNode *inner, TSNode *start, TSNode *type) {
+  TSNode body = node_field(loop, "body");
+  TSNode s = node_is(body, "for_statement") ? body : (TSNode){0};
+  if (ts_node_is_null(s) && !node_is(body, "compound_statement")) return false;
+  uint32_t c = ts_node_is_null(s) ? ts_node_named_child_count(body) : 0;
+  for (uint32_t i = 0; i < c; i++) {
+    TSNode k = ts_node_named_child(body, i);
+    if (!node_is(k, "for_statement")) continue;
+    if (!ts_node_is_null(s)) return false;
+    s = k;
+  }
+  counted cl;
+  if (ts_node_is_null(s) || !counted_loop(fx, s, &cl) || bounded_nest(fx, s)) return false;
+  int kv = slot_of_ident(fx, cl.var);
+  TSNode init = node_field(s, "initializer"), st = {0}, ty = {0};
+  if (node_is(init, "declaration")) {
+    st = start_of(fx, s, kv);
+  } else if (node_is(unparen(init), "assignment_expression")) {   /* k = e */
+    TSNode a = unparen(init), l = unparen(node_field(a, "left"));
+    if (node_text_is(fx->s, node_field(a, "operator"), "=") && node_is(l, "identifier") && slot_of_ident(fx, l) == kv)
+      st = node_field(a, "right");
+  }
+  if (ts_node_is_null(st)) return false;
+  if (node_is(init, "declaration")) {
+    ty = node_field(init, "type");
+    int decls = 0;
+    uint32_t n = ts_node_child_count(init);
+    for (uint32_t i = 0; i < n; i++) {
+      const char *f = child_field_name(init, i);
+      decls += f && !strcmp(f, "declarator");
+    }
+    if (decls != 1 || (!node_is(ty, "primitive_type") && !node_is(ty, "sized_type_specifier"))) return false;
+  }
+  outer_scan os = {fx, s, NULL, 0, false};
+  outer_node(&os, body);
+  outer_node(&os, node_field(loop, "condition"));
+  outer_node(&os, node_field(loop, "update"));
+  int *reads = NULL, nreads = 0;
+  bool ok = !os.bad && pure_bound(fx, st, &reads, &nreads) && pure_bound(fx, cl.bound, &reads, &nreads);
+  for (int i = 0; i < nreads && ok; i++) ok = reads[i] != kv && invariant_in(&os, loop, reads[i]);
+  /* a counter declared before the loop: its type is named there */
+  if (ok && ts_node_is_null(ty)) ok = invariant_in(&(outer_scan){fx, s, NULL, 0, false}, loop, kv);
+  free(reads);
+  free(os.written);
+  if (!ok) return false;
+  *inner = s;
+  *start = st;
+  *type = ty;
+  return true;
+}

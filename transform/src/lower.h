@@ -142,6 +142,15 @@ typedef struct fnctx {
   const char *break_label;
   bool break_used;
   int unchecked;       /* inside a bounded nest: loops as written, no checks */
+  /* The inner loop of a loop written twice (invariant_inner, lower_for):
+   * its strip-mined lowering into `out` is at [beg, end), and `loop` is
+   * its short count alone, for when `test` holds before the outer loop. */
+  struct {
+    TSNode node, start, type;
+    const buf *out;
+    size_t beg, end;
+    char *test, *loop;
+  } fast;
   bool at_file_scope;  /* declarations for a lifted block's frame: no tags of the step function */
   buf thunk_structs, thunk_dispatch;
   /* has_susp's answers by node id: the lowering asks it at every level of
@@ -226,6 +235,11 @@ bool counted_loop(fnctx *fx, TSNode for_stmt, counted *out);
  * whole run is short: lowered with no check at all (the loop around it,
  * or the function's entry, has one). */
 bool bounded_nest(fnctx *fx, TSNode for_stmt);
+/* A loop whose body's only loop, at its top level, is a strip-mined loop
+ * that starts from the same value against the same bound in every
+ * iteration (the start, and the type of a counter declared there, or a
+ * null type for one declared before the loop): lowered twice. */
+bool invariant_inner(fnctx *fx, TSNode loop, TSNode *inner, TSNode *start, TSNode *type);
 
 /* lower_expr.c */
 bool has_susp(fnctx *fx, TSNode n);

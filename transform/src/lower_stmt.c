@@ -580,9 +580,11 @@ static void lower_do(fnctx *fx, TSNode n, buf *out) {
  * body is lowered once and written three times (counted.c keeps out what
  * cannot be: labels, statics). continue reaches the update, as it would;
  * break must leave every loop. */
-static void lower_chunked_for(fnctx *fx, const counted *cl, const char *cond, const char *upd, TSNode body,
+static void lower_chunked_for(fnctx *fx, TSNode n, const counted *cl, const char *cond, const char *upd, TSNode body,
                               const char *resume, const char *check, buf *out) {
   int id = ++fx->nlabels;
+  bool fast = !ts_node_is_null(fx->fast.node) && ts_node_eq(n, fx->fast.node) && out == fx->fast.out;
+  size_t beg = out->len;
   char *v = rewrite_str(fx->s, fx, RW_EXPR, cl->var), *e = rewrite_str(fx->s, fx, RW_EXPR, cl->bound);
   char *args = xasprintf("%s, %s, %lluULL, %d, %d", cl->down ? e : v, cl->down ? v : e, cl->step, cl->chunk, cl->incl);
   char *brk = xasprintf("goc_B%d", id);
@@ -602,6 +604,25 @@ static void lower_chunked_for(fnctx *fx, const counted *cl, const char *cond, co
   buf_printf(out, "for (unsigned long long goc_n%d = GOC__CHUNK_FULL(%s); goc_n%d; goc_n%d--, %s) {\n%s}\n}\n}\n}\n", id, args,
              id, id, upd, buf_str(&b));
   if (fx->break_used) buf_printf(out, "%s:;\n", brk);
+  if (fast && !fx->break_used) {
+    /* the loop around runs it from the same start every time: its short
+       count alone, where the test before that loop says it is short */
+    char *st = rewrite_str(fx->s, fx, RW_EXPR, fx->fast.start);
+    char *ty = ts_node_is_null(fx->fast.type) ? NULL : node_text(fx->s, fx->fast.type);
+    char *v0 = ty ? xasprintf("((%s)(%s))", ty, st) : xasprintf("((__typeof__(%s))(%s))", v, st);
+    const char *lo = cl->down ? e : v0, *hi = cl->down ? v0 : e;
+    char *args0 = xasprintf("%s, %s, %lluULL, %d, %d", lo, hi, cl->step, cl->chunk, cl->incl);
+    fx->fast.test = xasprintf("GOC__CHUNK_SHORT(%s, (%s) %s (%s)) && !GOC__CHUNK_WRAPS(%s, %s)", args0, lo,
+                              cl->incl ? "<=" : "<", hi, v0, args0);
+    fx->fast.loop = xasprintf("for (unsigned long long goc_n%d = GOC__CHUNK_LEFT(%s); goc_n%d; goc_n%d--, %s) {\n%s}\n",
+                              id, args, id, id, upd, buf_str(&b));
+    fx->fast.beg = beg;
+    fx->fast.end = out->len;
+    free(args0);
+    free(v0);
+    free(ty);
+    free(st);
+  }
   fx->break_label = saved;
   fx->break_used = saved_used;
   buf_free(&b);
@@ -646,10 +667,29 @@ static void lower_for(fnctx *fx, TSNode n, buf *out) {
       buf_puts(out, "}\n");
       fx->unchecked--;
     } else if (backedge_check(fx, n, body, &check, &resume), counted_loop(fx, n, &cl))
-      lower_chunked_for(fx, &cl, c, u, body, buf_str(&resume), buf_str(&check), out);
+      lower_chunked_for(fx, n, &cl, c, u, body, buf_str(&resume), buf_str(&check), out);
     else {
+      /* an inner loop that starts the same every time: the loop is also
+         written with that loop's short count alone, for when the test
+         before it says that count is short (invariant_inner); that copy
+         has no resume point, its check resumes before the loop below */
+      __typeof__(fx->fast) saved_fast = fx->fast;
+      memset(&fx->fast, 0, sizeof fx->fast);
+      if (invariant_inner(fx, n, &fx->fast.node, &fx->fast.start, &fx->fast.type)) fx->fast.out = &b;
       route_push(fx, &r, ts_node_start_byte(body));
       lower_stmt(fx, body, &b);
+      /* the inner loop's own resume point is the body's only one */
+      if (fx->fast.loop && r.n == 1) {
+        buf_printf(out, "if (__builtin_expect(%s, 1)) {\nfor (; %s; %s%s%s) {\n", fx->fast.test, c, u, *u ? ", " : "",
+                   buf_str(&check));
+        buf_putn(out, buf_str(&b), fx->fast.beg);
+        buf_puts(out, fx->fast.loop);
+        buf_putn(out, buf_str(&b) + fx->fast.end, b.len - fx->fast.end);
+        buf_puts(out, "}\n} else {\n");
+      } else {
+        free(fx->fast.loop);
+        fx->fast.loop = NULL;
+      }
       int id = route_pop(fx, &r);
       buf_puts(out, buf_str(&resume));
       route_entry(&r, id, out);
@@ -658,6 +698,10 @@ static void lower_for(fnctx *fx, TSNode n, buf *out) {
       route_dispatch(&r, id, out);
       buf_puts(out, buf_str(&b));
       buf_puts(out, "}\n");
+      if (fx->fast.loop) buf_puts(out, "}\n");
+      free(fx->fast.loop);
+      free(fx->fast.test);
+      fx->fast = saved_fast;
     }
     buf_free(&b);
     buf_free(&check);
