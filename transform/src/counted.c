@@ -404,7 +404,7 @@ static TSNode start_of(fnctx *fx, TSNode loop, int k) {
   TSNode op = node_field(init, "operator");
   if (!node_is(init, "assignment_expression") || !node_text_is(fx->s, op, "=")) return (TSNode){0};
   TSNode l = unparen(node_field(init, "left"));
-  return node_is(l, "identifier") && slot_of_ident(fx, l) == k ? node_field(init, "value") : (TSNode){0};
+  return node_is(l, "identifier") && slot_of_ident(fx, l) == k ? node_field(init, "right") : (TSNode){0};
 }
 
 /* Syntax nodes run by the whole of a counted loop with a constant bound,
