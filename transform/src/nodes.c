@@ -93,14 +93,25 @@ uint32_t nodes_child(nodetab *t, uint32_t parent, uint32_t i, TSNode n, uint32_t
   return slot;
 }
 
-void nodes_abandon(nodetab *t) {
+/* A table's arrays and the table (those nodes_finish adds are NULL
+ * before it). */
+static void free_table(nodetab *t) {
+  for (uint32_t i = 0; i < t->fields.cap; i++)
+    if (t->fields.key[i]) free((void *)t->fields.val[i]);
+  idmap_free(&t->fields);
   free(t->node);
   free(t->parent);
   free(t->off);
   free(t->cnt);
   free(t->named);
+  free(t->noff);
+  free(t->ncnt);
+  free(t->nnode);
+  free(t->bucket);
   free(t);
 }
+
+void nodes_abandon(nodetab *t) { free_table(t); }
 
 /* The walk is over: the index by id and the named children. */
 void nodes_finish(source *s, nodetab *t) {
@@ -153,21 +164,8 @@ void nodes_verify(const source *s) {
 }
 
 void nodes_free(source *s) {
-  nodetab *t = s->nodes;
-  if (!t) return;
-  for (uint32_t i = 0; i < t->fields.cap; i++)
-    if (t->fields.key[i]) free((void *)t->fields.val[i]);
-  idmap_free(&t->fields);
-  free(t->node);
-  free(t->parent);
-  free(t->off);
-  free(t->cnt);
-  free(t->named);
-  free(t->noff);
-  free(t->ncnt);
-  free(t->nnode);
-  free(t->bucket);
-  free(t);
+  if (!s->nodes) return;
+  free_table(s->nodes);
   s->nodes = NULL;
 }
 
