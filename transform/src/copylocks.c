@@ -35,7 +35,7 @@ static bool holds_lock(const source *s, TSNode type, int depth, const char **whi
 TSNode typedef_declarator(const source *s, TSNode td, const char *name) {
   uint32_t c = ts_node_child_count(td);
   for (uint32_t i = 0; i < c; i++) {
-    const char *f = ts_node_field_name_for_child(td, i);
+    const char *f = child_field_name(td, i);   /* repeated fields: ts_node_field_name_for_child errs */
     if (!f || strcmp(f, "declarator")) continue;
     TSNode d = ts_node_child(td, i);
     TSNode nm = node_is(d, "type_identifier") ? d : declarator_name(d);
@@ -44,28 +44,26 @@ TSNode typedef_declarator(const source *s, TSNode td, const char *name) {
   return (TSNode){0};
 }
 
-/* A struct or union definition's body, or a typedef's type, named name,
- * anywhere outside function bodies. */
-static TSNode find_definition(TSNode n, const source *s, bool is_union, const char *name, bool typedef_name) {
-  if (node_is(n, "function_definition") || node_is(n, "compound_statement")) return (TSNode){0};
-  if (typedef_name && node_is(n, "type_definition") && declares_object(typedef_declarator(s, n, name))) return n;
-  if (!typedef_name && (is_union ? node_is(n, "union_specifier") : node_is(n, "struct_specifier")) &&
-      !ts_node_is_null(node_field(n, "body"))) {
-    TSNode nm = node_field(n, "name");
-    if (!ts_node_is_null(nm)) {
-      char *t = node_text(s, nm);
-      bool match = !strcmp(t, name);
-      free(t);
-      if (match) return n;
-    }
-  }
+TSNode find_type_definition(const source *s, TSNode n, uint32_t before, bool in_bodies, const char *kind,
+                            const char *name) {
+  if (ts_node_start_byte(n) >= before) return (TSNode){0};
+  if (!in_bodies && (node_is(n, "function_definition") || node_is(n, "compound_statement"))) return (TSNode){0};
+  if (!kind && node_is(n, "type_definition") && !ts_node_is_null(typedef_declarator(s, n, name))) return n;
+  if (kind && !strcmp(ts_node_type(n), kind) && !ts_node_is_null(node_field(n, "body")) &&
+      node_text_is(s, node_field(n, "name"), name))
+    return n;
   kids ks;
   kids_named(n, &ks);   /* the translation unit has thousands */
   TSNode r = {0};
   for (uint32_t i = 0; i < ks.n && ts_node_is_null(r); i++)
-    r = find_definition(ks.at[i], s, is_union, name, typedef_name);
+    r = find_type_definition(s, ks.at[i], before, in_bodies, kind, name);
   kids_free(&ks);
   return r;
+}
+
+/* At file scope: the definition a lock type's search follows. */
+static TSNode file_scope_definition(const source *s, const char *kind, const char *name) {
+  return find_type_definition(s, ts_tree_root_node(s->tree), UINT32_MAX, false, kind, name);
 }
 
 static bool body_holds_lock(const source *s, TSNode body, int depth, const char **which) {
@@ -79,7 +77,7 @@ static bool body_holds_lock(const source *s, TSNode body, int depth, const char 
     bool object = false;
     uint32_t k = ts_node_child_count(fd);
     for (uint32_t j = 0; j < k; j++) {
-      const char *f = ts_node_field_name_for_child(fd, j);
+      const char *f = child_field_name(fd, j);
       if (f && !strcmp(f, "declarator") && declares_object(ts_node_child(fd, j))) object = true;
     }
     /* an anonymous struct or union member has no declarator */
@@ -100,9 +98,11 @@ static bool holds_lock(const source *s, TSNode type, int depth, const char **whi
         free(t);
         return true;
       }
-    TSNode def = find_definition(ts_tree_root_node(s->tree), s, false, t, true);
+    TSNode def = file_scope_definition(s, NULL, t);
+    /* typedef goc_mutex *p_t; holds none */
+    bool object = !ts_node_is_null(def) && declares_object(typedef_declarator(s, def, t));
     free(t);
-    return !ts_node_is_null(def) && holds_lock(s, node_field(def, "type"), depth + 1, which);
+    return object && holds_lock(s, node_field(def, "type"), depth + 1, which);
   }
   if (node_is(type, "struct_specifier") || node_is(type, "union_specifier")) {
     TSNode body = node_field(type, "body");
@@ -110,7 +110,7 @@ static bool holds_lock(const source *s, TSNode type, int depth, const char **whi
       TSNode nm = node_field(type, "name");
       if (ts_node_is_null(nm)) return false;
       char *t = node_text(s, nm);
-      TSNode def = find_definition(ts_tree_root_node(s->tree), s, node_is(type, "union_specifier"), t, false);
+      TSNode def = file_scope_definition(s, ts_node_type(type), t);
       free(t);
       if (ts_node_is_null(def)) return false;
       body = node_field(def, "body");

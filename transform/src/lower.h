@@ -284,6 +284,12 @@ void emit_gofn_decl(fninfo *fn, buf *out, bool definition);
  * block's first identifier naming each) */
 void warn_captured_locks(fnctx *fx, const int *caps, const TSNode *first_use, int ncaps);
 TSNode typedef_declarator(const source *s, TSNode td, const char *name);   /* td's declarator of name, or null */
+/* The first definition under n, starting before `before`, of the tag name
+ * (kind: "struct_specifier", "union_specifier", "enum_specifier", with a
+ * body) or, kind NULL, of the typedef name; function bodies are searched
+ * only when in_bodies. Null if none. */
+TSNode find_type_definition(const source *s, TSNode n, uint32_t before, bool in_bodies, const char *kind,
+                            const char *name);
 
 /* lower_func.c */
 char *lower_function(program *p, const source *s, fninfo *fn);

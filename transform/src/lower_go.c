@@ -55,24 +55,6 @@ static void define_anonymous_type(fnctx *fx, slot *sl, buf *types) {
   free(tag);
 }
 
-/* Whether the spawner's body, before the go block at `before`, defines a
- * struct, union or enum tag `tag` (kind: its specifier's node type) or a
- * typedef `name`: the lifted block's frame, at file scope, cannot name it. */
-static bool defined_locally(const source *s, TSNode n, uint32_t before, bool typedef_name, const char *kind,
-                            const char *name) {
-  if (ts_node_start_byte(n) >= before) return false;
-  if (typedef_name && node_is(n, "type_definition") && !ts_node_is_null(typedef_declarator(s, n, name))) return true;
-  if (!typedef_name && !strcmp(ts_node_type(n), kind) && !ts_node_is_null(node_field(n, "body")) &&
-      node_text_is(s, node_field(n, "name"), name))
-    return true;
-  kids ks;
-  kids_named(n, &ks);
-  bool found = false;
-  for (uint32_t i = 0; i < ks.n && !found; i++) found = defined_locally(s, ks.at[i], before, typedef_name, kind, name);
-  kids_free(&ks);
-  return found;
-}
-
 /* A capture whose type is one of the spawner's own (a local struct tag or
  * typedef): refused, at the block's first use of it, until the lifted
  * frame can carry local types. */
@@ -87,7 +69,8 @@ static bool capture_of_local_type(fnctx *fx, slot *sl, TSNode use, TSNode block)
   char kw[8];
   snprintf(kw, sizeof kw, "%.*s", (int)strcspn(ts_node_type(type), "_"), ts_node_type(type));
   bool local = (!is_typedef && !ts_node_is_null(node_field(type, "body"))) ||
-               defined_locally(fx->s, body, ts_node_start_byte(block), is_typedef, ts_node_type(type), name);
+               !ts_node_is_null(find_type_definition(fx->s, body, ts_node_start_byte(block), true,
+                                                     is_typedef ? NULL : ts_node_type(type), name));
   if (local)
     diag_error(fx->s, use,
                "go block captures '%s', whose type %s%s%s is declared inside '%s': a go block can capture "
