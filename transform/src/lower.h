@@ -294,6 +294,7 @@ TSNode find_type_definition(const source *s, TSNode n, uint32_t before, bool in_
 /* lower_func.c */
 char *lower_function(program *p, const source *s, fninfo *fn);
 void emit_frame_decl(fninfo *fn, buf *out);
+void emit_frame_def(const fninfo *fn, buf *out);
 
 /* program.c helpers */
 TSNode declarator_name(TSNode d);

@@ -89,6 +89,14 @@ static void generated_begin(buf *out, unsigned char part) {
   buf_puts(out, "#endif\n");
 }
 
+/* The frame's definition, for a lifted block whose frame is defined in
+ * each function that uses it: the block's step and first-frame functions
+ * and the spawner's go statement, each after the types it names. The
+ * three definitions are one text, so they have one layout. */
+void emit_frame_def(const fninfo *fn, buf *out) {
+  buf_printf(out, "struct %s__frame { goc_frame goc_hdr; %s};\n", frame_name(fn), fn->fields);
+}
+
 static void generated_end(buf *out) {
   buf_puts(out, "#if defined(__clang__)\n#pragma clang diagnostic pop\n#elif defined(__GNUC__)\n"
                 "#pragma GCC diagnostic pop\n#endif\n");
@@ -96,7 +104,9 @@ static void generated_end(buf *out) {
 
 void emit_frame_decl(fninfo *fn, buf *out) {
   generated_begin(out, IN_DECLS);
-  buf_printf(out, "\nstruct %s__frame { goc_frame goc_hdr; %s};\n", frame_name(fn), fn->fields);
+  /* a frame that holds one of the spawner's own types is defined in the
+     functions that use it, after that type (emit_frame_def) */
+  if (!fn->frame_in_functions) buf_printf(out, "\nstruct %s__frame { goc_frame goc_hdr; %s};\n", frame_name(fn), fn->fields);
   buf_printf(out, "%sint %s__step(goc_g *goc_cur, goc_frame *goc_frp);\n",
              fn->is_static || fn->is_main ? "static " : "", step_name(fn));
   buf_printf(out, "%s__SIZE_TYPE__ %s__first(void);\n",
@@ -256,15 +266,20 @@ static char *lower_function_once(program *p, const source *s, fninfo *fn, const 
   emit_line(&fx, fn->def, &out);
   buf_printf(&out, "%sint %s__step(goc_g *goc_cur, goc_frame *goc_frp) {\n", fn->is_static || fn->is_main ? "static " : "",
              step_name(fn));
-  buf_printf(&out, "struct %s__frame *goc_fr = (struct %s__frame *)goc_frp;\n", fr, fr);
-  /* the declarations up to the locals' struct, again in F__first */
+  /* the declarations up to the locals' struct, again in F__first (where
+     goc_frp is a null pointer) */
   buf decls = {0};
+  if (!fn->frame_in_functions) buf_printf(&out, "struct %s__frame *goc_fr = (struct %s__frame *)goc_frp;\n", fr, fr);
   if (fx.names_func) {
     const fninfo *user = fn;
     while (user->lifted && user->spawner) user = user->spawner;
     buf_printf(&decls, "__attribute__((unused)) static const char goc__func[] = \"%s\";\n", user->name);
   }
   if (fn->lifted) emit_enclosing_types(s, fn->def, &decls);
+  if (fn->frame_in_functions) {
+    emit_frame_def(fn, &decls);
+    buf_printf(&decls, "struct %s__frame *goc_fr = (struct %s__frame *)goc_frp;\n", fr, fr);
+  }
   for (int i = 0; i < fn->nparams; i++) {
     char *td = fx.slots[i].in_L ? twin_decl(&fx, i) : NULL;
     buf_printf(&decls, "%s\n", td ? td : fx.slots[i].decl);
@@ -363,8 +378,9 @@ static char *lower_function_once(program *p, const source *s, fninfo *fn, const 
   if (has_statics) {
     buf_puts(&out, "return GOC__FIRST_UNKNOWN;\n}\n");
   } else {
-    buf_printf(&out, "goc_g *goc_cur = ((void *)0); goc_frame *goc_frp = ((void *)0); "
-                     "struct %s__frame *goc_fr = ((void *)0);\n", fr);
+    buf_puts(&out, "goc_g *goc_cur = ((void *)0); goc_frame *goc_frp = ((void *)0);");
+    if (!fn->frame_in_functions) buf_printf(&out, " struct %s__frame *goc_fr = ((void *)0);", fr);
+    buf_putc(&out, '\n');
     buf_puts(&out, buf_str(&decls));
     if (nfields) buf_printf(&out, ";\nreturn GOC__FIRST_BYTES(struct %s__frame, struct goc_locals);\n}\n", fr);
     else buf_printf(&out, ";\nreturn GOC__ARENA_ROUND(sizeof(struct %s__frame));\n}\n", fr);

@@ -55,30 +55,57 @@ static void define_anonymous_type(fnctx *fx, slot *sl, buf *types) {
   free(tag);
 }
 
-/* A capture whose type is one of the spawner's own (a local struct tag or
- * typedef): refused, at the block's first use of it, until the lifted
- * frame can carry local types. */
-static bool capture_of_local_type(fnctx *fx, slot *sl, TSNode use, TSNode block) {
+/* Whether the top-level item of a block that holds def (a type's
+ * definition) is one emit_enclosing_types defines again in the lifted
+ * block's step function: an item of a compound statement that encloses
+ * the block. */
+static bool defined_again_in_block(TSNode def, TSNode block) {
+  TSNode item = def;
+  if (node_is(node_parent(item), "declaration")) item = node_parent(item);
+  TSNode scope = node_parent(item);
+  if (!node_is(scope, "compound_statement")) return false;
+  return ts_node_start_byte(scope) <= ts_node_start_byte(block) && ts_node_end_byte(block) <= ts_node_end_byte(scope);
+}
+
+/* A capture whose type is one of the spawner's own (a local struct, union
+ * or enum tag, or typedef): the lifted block's frame cannot be defined at
+ * file scope, where that type is not; it is defined in each function that
+ * names it instead (lifted->frame_in_functions), after the types, which
+ * the block's step function defines again (emit_enclosing_types). Refused
+ * where that does not hold: a type renamed in the spawner (a second local
+ * type of its name), or one defined outside the block's enclosing blocks
+ * (in a for clause). */
+static bool capture_of_local_type(fnctx *fx, slot *sl, TSNode use, fninfo *lifted) {
+  TSNode block = lifted->def;
   TSNode type = node_field(sl->decl_node, "type");
   TSNode body = node_field(fx->fn->def, "body");
-  if (ts_node_is_null(type) || ts_node_is_null(body)) return false;
+  if (ts_node_is_null(type) || ts_node_is_null(body)) return true;
   bool is_typedef = node_is(type, "type_identifier");
   TSNode nm = is_typedef ? type : node_field(type, "name");
-  if (ts_node_is_null(nm)) return false;   /* an anonymous one: define_anonymous_type */
+  if (ts_node_is_null(nm)) return true;   /* an anonymous one: define_anonymous_type */
   char *name = node_text(fx->s, nm);
   char kw[8];
   snprintf(kw, sizeof kw, "%.*s", (int)strcspn(ts_node_type(type), "_"), ts_node_type(type));
-  bool local = (!is_typedef && !ts_node_is_null(node_field(type, "body"))) ||
-               !ts_node_is_null(find_type_definition(fx->s, body, ts_node_start_byte(block), true,
-                                                     is_typedef ? NULL : ts_node_type(type), name));
-  if (local)
-    diag_error(fx->s, use,
-               "go block captures '%s', whose type %s%s%s is declared inside '%s': a go block can capture "
-               "only variables of types declared outside the function (move the type's declaration out)",
-               sl->name, is_typedef ? "" : kw, is_typedef ? "" : " ", name,
-               fx->fn->is_main ? "main" : fx->fn->name);
+  TSNode def = !is_typedef && !ts_node_is_null(node_field(type, "body"))
+                   ? type
+                   : find_type_definition(fx->s, body, ts_node_start_byte(block), true,
+                                          is_typedef ? NULL : ts_node_type(type), name);
+  bool ok = true;
+  if (!ts_node_is_null(def)) {
+    if (!renamed_type(fx, nm) && defined_again_in_block(def, block)) {
+      lifted->frame_in_functions = true;
+    } else {
+      bool renamed = renamed_type(fx, nm) != NULL;
+      diag_error(fx->s, use, "go block captures '%s', whose type %s%s%s is %s '%s'%s", sl->name, is_typedef ? "" : kw,
+                 is_typedef ? "" : " ", name,
+                 renamed ? "a second local type of its name in" : "declared in a for clause of",
+                 fx->fn->is_main ? "main" : fx->fn->name,
+                 renamed ? " (rename one of the two)" : " (declare it before the loop)");
+      ok = false;
+    }
+  }
   free(name);
-  return local;
+  return ok;
 }
 
 /* The variables a go { } block uses from its spawner (fx, analysed) become
@@ -89,7 +116,7 @@ void compute_captures(fnctx *fx, fninfo *lifted) {
   find_captures(fx, node_field(lifted->def, "body"), &caps, &first_use, &ncaps);
   warn_captured_locks(fx, caps, first_use, ncaps);
   for (int i = 0; i < ncaps; i++)
-    if (!fx->slots[caps[i]].is_param) capture_of_local_type(fx, &fx->slots[caps[i]], first_use[i], lifted->def);
+    if (!fx->slots[caps[i]].is_param) capture_of_local_type(fx, &fx->slots[caps[i]], first_use[i], lifted);
   free(first_use);
   buf fields = {0}, types = {0};
   lifted->params = xcalloc((size_t)ncaps + 1, sizeof(char *));
@@ -105,6 +132,9 @@ void compute_captures(fnctx *fx, fninfo *lifted) {
       int pi = caps[i];   /* parameters are the first slots, in order */
       lifted->param_decls[i] = xstrdup(sp->param_decls[pi]);
       lifted->param_is_array[i] = sp->param_is_array && sp->param_is_array[pi];
+      /* a capture of the enclosing block's capture may be of a type of the
+         function around both */
+      if (sp->frame_in_functions) lifted->frame_in_functions = true;
       buf_puts(&fields, lifted->param_decls[i]);
       continue;
     }
@@ -273,7 +303,9 @@ static void go_common(const source *s, program *p, fnctx *fx, TSNode n, buf *out
     nfbuf = xstrdup("goc_nf");
     ng = ngbuf;
     nf = nfbuf;
-    buf_printf(out, "{\ngoc_g *%s; %s *%s;\n", ng, ftype, nf);
+    buf_puts(out, "{\n");
+    if (fn->frame_in_functions) emit_frame_def(fn, out);
+    buf_printf(out, "goc_g *%s; %s *%s;\n", ng, ftype, nf);
   }
   /* a goroutine function's G is sized to its first frame (F__first) */
   if (fn->coloured) buf_printf(out, "%s = goc__go_new_sized(%s__first());\n", ng, fname);

@@ -200,6 +200,7 @@ typedef struct fninfo {
   int *capture_slots;       /* the spawner's slots, in parameter order */
   bool captures_done;
   char *capture_types;      /* file-scope definitions the captures' fields need (or NULL) */
+  bool frame_in_functions;  /* a capture's type is the spawner's own: the frame is defined where it is used */
   bool external;        /* defined in another target (read from its index) */
 } fninfo;
 
