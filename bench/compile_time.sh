@@ -34,10 +34,11 @@ inc=/usr/include/csmith
 cc=${CC:-gcc}
 command -v csmith >/dev/null && [[ -d $inc ]] || { echo "compile_time.sh: csmith not installed (apt-get install csmith libcsmith-dev)"; exit 2; }
 [[ -x /usr/bin/time ]] || { echo "compile_time.sh: needs /usr/bin/time (Debian package time)"; exit 2; }
-# what cc_command adds for gcc (driver.c, compiler_is_gcc)
+# what cc_command adds for gcc (driver.c's lowered_c_gcc_budgets)
 gccparam=
 v=$("$cc" --version 2>/dev/null)
-[[ $v == *"Free Software Foundation"* && $v != *clang* ]] && gccparam=--param=dse-max-alias-queries-per-store=32
+[[ $v == *"Free Software Foundation"* && $v != *clang* ]] &&
+  gccparam="--param=dse-max-alias-queries-per-store=8 --param=sccvn-max-alias-queries-per-access=32 --param=max-cselib-memory-locations=100"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 

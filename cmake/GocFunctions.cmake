@@ -107,6 +107,12 @@ function(goc_target_sources target)
   set(peers_all "$<TARGET_PROPERTY:${t},GOC_SOURCES>")
   set(dep_indexes "$<TARGET_PROPERTY:${t},GOC_LINKED_INDEXES>")
   set(index_args "$<$<BOOL:${dep_indexes}>:--index;$<JOIN:${dep_indexes},;--index;>>")
+  # gcc's budgets for its walks over memory in lowered C (driver.c's
+  # lowered_c_gcc_budgets say why)
+  set(gnu "$<C_COMPILER_ID:GNU>")
+  set(gcc_budgets "$<${gnu}:--param=dse-max-alias-queries-per-store=8>"
+                  "$<${gnu}:--param=sccvn-max-alias-queries-per-access=32>"
+                  "$<${gnu}:--param=max-cselib-memory-locations=100>")
 
   foreach(src IN LISTS ARGN)
     get_filename_component(src "${src}" ABSOLUTE BASE_DIR "${CMAKE_CURRENT_SOURCE_DIR}")
@@ -142,7 +148,7 @@ function(goc_target_sources target)
     set_source_files_properties("${base}.c" TARGET_DIRECTORY ${target} PROPERTIES
       GENERATED TRUE
       # -Wno-pedantic: the lowered C is GNU C (driver.c's LOWERED_C_NOT_ISO)
-      COMPILE_OPTIONS "-iquote;${src_dir};-Werror=incompatible-pointer-types;-Wno-pedantic")
+      COMPILE_OPTIONS "-iquote;${src_dir};-Werror=incompatible-pointer-types;-Wno-pedantic;${gcc_budgets}")
     target_sources(${target} PRIVATE "${base}.c")
     _goc_launcher(${target} ${tool})
     set_property(TARGET ${target} APPEND PROPERTY GOC_SOURCES "${src}")

@@ -156,6 +156,23 @@ int driver_write_file(const char *path, const char *text) {
  * theirs). */
 #define LOWERED_C_NOT_ISO "-Wno-pedantic"
 
+/* Smaller budgets for gcc's walks over memory in lowered C: a step
+ * function's locals that live in goc_L, its frame's line and resume
+ * fields and its callees' frames are all memory, so in a long step
+ * function every store and load starts a walk over many others. Dead-store
+ * elimination (tree DSE: queries per store, default 256), value numbering
+ * (FRE: queries per access, default 1000) and cselib (RTL DSE and
+ * postreload: memory locations, default 500) spent a third of cc1's time
+ * in such walks on csmith programs (bench/NOTES.md). A budget spent keeps
+ * the store or the load as it is: only how hard gcc tries changes, not
+ * what the program does; the bench programs and examples compile to the
+ * same code with them. GocFunctions.cmake passes the same for GNU C. */
+static const char *const lowered_c_gcc_budgets[] = {
+  "--param=dse-max-alias-queries-per-store=8",
+  "--param=sccvn-max-alias-queries-per-access=32",
+  "--param=max-cselib-memory-locations=100",
+};
+
 /* Whether $CC compiles the lowered text (as the build will, with the
  * channel type check). */
 static bool compiler_accepts(const char *text, char **flags, int nflags, bool quiet) {
@@ -424,12 +441,8 @@ bool compiler_is_gcc(void) {
 /* $CC with the runtime's headers and the user's flags; compile_only adds
  * -c. For lowered C, also the channel type check (a directional channel
  * converted the wrong way discards a qualifier: clang's
- * -Wincompatible-pointer-types), LOWERED_C_NOT_ISO and, for gcc, a smaller
- * budget of alias queries per store for dead-store elimination: in a step
- * function whose locals live in goc_L every assignment is a store, and
- * walking up to 256 statements after each was a sixth of gcc's time on
- * some csmith programs (bench/NOTES.md). A budget spent keeps the store:
- * only how hard gcc tries changes, not what the program does. A plain C
+ * -Wincompatible-pointer-types), LOWERED_C_NOT_ISO and, for gcc,
+ * LOWERED_C_GCC_BUDGETS. A plain C
  * file gets none of them, so that it compiles and warns as with $CC alone
  * (clang counts a discarded const among -Wincompatible-pointer-types, gcc
  * an incompatible pointer: both only warnings in C). */
@@ -439,7 +452,9 @@ static void cc_command(argv_t *cc, const argv_t *flags, bool compile_only, bool 
   av_push(cc, "-I");
   av_push(cc, goc_include_dir());
   if (lowered) av_push(cc, "-Werror=incompatible-pointer-types");
-  if (lowered && compiler_is_gcc()) av_push(cc, "--param=dse-max-alias-queries-per-store=32");
+  if (lowered && compiler_is_gcc())
+    for (size_t k = 0; k < sizeof lowered_c_gcc_budgets / sizeof *lowered_c_gcc_budgets; k++)
+      av_push(cc, lowered_c_gcc_budgets[k]);
   for (int k = 0; k < flags->n; k++) av_push(cc, flags->v[k]);
   if (lowered) av_push(cc, LOWERED_C_NOT_ISO);
 }
