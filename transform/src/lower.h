@@ -241,6 +241,10 @@ bool bounded_nest(fnctx *fx, TSNode for_stmt);
  * null type for one declared before the loop): lowered twice. */
 bool invariant_inner(fnctx *fx, TSNode loop, TSNode *inner, TSNode *start, TSNode *type);
 
+/* callcheck.c: every iteration of the loop calls a goroutine function
+ * (whose entry checks for preemption), so it needs no check of its own. */
+bool iteration_calls_goroutine(fnctx *fx, TSNode loop);
+
 /* lower_expr.c */
 bool has_susp(fnctx *fx, TSNode n);
 char *lower_expr(fnctx *fx, TSNode n, buf *out);       /* pre-statements to out */

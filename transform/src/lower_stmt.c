@@ -517,7 +517,7 @@ static void lower_while(fnctx *fx, TSNode n, buf *out) {
   if (!has_susp(fx, cond)) {
     char *c = rewrite_str(fx->s, fx, RW_EXPR, cond);
     buf check = {0}, resume = {0};
-    backedge_check(fx, n, body, &check, &resume);
+    if (!iteration_calls_goroutine(fx, n)) backedge_check(fx, n, body, &check, &resume);
     route_push(fx, &r, ts_node_start_byte(body));
     lower_stmt(fx, body, &b);
     int id = route_pop(fx, &r);
@@ -532,7 +532,7 @@ static void lower_while(fnctx *fx, TSNode n, buf *out) {
     free(c);
   } else {
     route_push(fx, &r, ts_node_start_byte(body));
-    emit_preempt_check(fx, n, &b);
+    if (!iteration_calls_goroutine(fx, n)) emit_preempt_check(fx, n, &b);
     int mark = fx->nlive;
     char *c = lower_expr(fx, cond, &b);
     buf_printf(&b, "if (!%s) break;\n", c);
@@ -553,7 +553,7 @@ static void lower_do(fnctx *fx, TSNode n, buf *out) {
   route r;
   buf b = {0};
   route_push(fx, &r, ts_node_start_byte(body));
-  emit_preempt_check(fx, n, &b);
+  if (!iteration_calls_goroutine(fx, n)) emit_preempt_check(fx, n, &b);
   lower_stmt(fx, body, &b);
   buf_printf(&b, "%s: __attribute__((unused));\n", lbl);
   int mark = fx->nlive;
@@ -655,8 +655,12 @@ static void lower_for(fnctx *fx, TSNode n, buf *out) {
     counted cl;
     route r;
     buf b = {0};
-    if (fx->unchecked || bounded_nest(fx, n)) {
-      fx->unchecked++;
+    /* no check: a short nest (and every loop in it), or a loop whose
+       every iteration calls a goroutine function, whose entry checks
+       (callcheck.c; the loops in its body keep theirs) */
+    bool nest = fx->unchecked || bounded_nest(fx, n);
+    if (nest || iteration_calls_goroutine(fx, n)) {
+      if (nest) fx->unchecked++;
       route_push(fx, &r, ts_node_start_byte(body));
       lower_stmt(fx, body, &b);
       int id = route_pop(fx, &r);
@@ -665,7 +669,7 @@ static void lower_for(fnctx *fx, TSNode n, buf *out) {
       route_dispatch(&r, id, out);
       buf_puts(out, buf_str(&b));
       buf_puts(out, "}\n");
-      fx->unchecked--;
+      if (nest) fx->unchecked--;
     } else if (backedge_check(fx, n, body, &check, &resume), counted_loop(fx, n, &cl))
       lower_chunked_for(fx, n, &cl, c, u, body, buf_str(&resume), buf_str(&check), out);
     else {
@@ -716,7 +720,7 @@ static void lower_for(fnctx *fx, TSNode n, buf *out) {
     route r;
     buf b = {0};
     route_push(fx, &r, ts_node_start_byte(body));
-    emit_preempt_check(fx, body, &b);   /* inside the initializer's scope */
+    if (!iteration_calls_goroutine(fx, n)) emit_preempt_check(fx, body, &b);   /* inside the initializer's scope */
     if (!ts_node_is_null(cond)) {
       char *c = lower_expr(fx, cond, &b);
       buf_printf(&b, "if (!(%s)) break;\n", c);
