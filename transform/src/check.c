@@ -217,10 +217,12 @@ static char *user_words(const char *msg) {
       if (!(isalnum((unsigned char)*q) || *q == '_')) { p = q; continue; }
     }
     if (!strncmp(p, "'goc_T", 6) && isdigit((unsigned char)p[6])) {
-      /* a local's type as the lowering names it at the top: 'goc_T3' (aka 'int[3]') is 'int[3]' */
+      /* a local's type as the lowering names it at the top: 'goc_T3'
+         (aka 'int[3]') is 'int[3]', 'goc_T0 *' (aka 'long *') 'long *' */
       const char *q = p + 6;
       while (isdigit((unsigned char)*q)) q++;
-      const char *te = !strncmp(q, "' (aka '", 8) ? strchr(q + 8, '\'') : NULL;
+      q = strchr(q, '\'');
+      const char *te = q && !strncmp(q, "' (aka '", 8) ? strchr(q + 8, '\'') : NULL;
       if (te && te[1] == ')') {
         buf_printf(&b, "'%.*s'", (int)(te - q - 8), q + 8);
         p = te + 2;

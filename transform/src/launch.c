@@ -50,7 +50,14 @@ int cmd_launch(int argc, char **argv) {
     return run_argv(v);
   }
   close(fd);
+  bool quiet = nowarn_has_w(v);
+  if (quiet) {
+    char **nv = nowarn_argv(v);
+    free(v);
+    v = nv;
+  }
   int rc = run_argv_stderr(v, errs);
+  if (quiet) nowarn_filter(errs);
   relay_cc_diagnostics(errs, v, "");
   unlink(errs);
   free(errs);

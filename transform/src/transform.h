@@ -264,6 +264,13 @@ const char *c_compiler(void);   /* $CC, or cc */
 char *run_with_stdin(char **argv, const char *input, size_t inlen, size_t *outlen, bool quiet);
 int run_argv(char **argv);      /* exit status (128 + signal) */
 int run_argv_stderr(char **argv, const char *errpath);   /* its stderr into errpath */
+/* nowarn.c: a compile of lowered C whose command holds -w runs without it
+ * (and without the -Werror options it made inert), so that the channel
+ * type check still fails it; nowarn_filter then drops from its messages
+ * what -w would have silenced. */
+bool nowarn_has_w(char **argv);
+char **nowarn_argv(char **argv);   /* a new vector of argv's strings */
+void nowarn_filter(const char *errpath);
 /* the compiler's diagnostics in errpath to stderr, at the .goc lines' own
    columns, naming the user's functions (ccdiag.c) */
 void relay_cc_diagnostics(const char *errpath, char **argv, const char *workdir);

@@ -1,0 +1,120 @@
+/* nowarn.c — `-w` on a compile of lowered C.
+ *
+ * gcc's and clang's -w silences every warning, those made errors by
+ * -Werror=... or a pragma included, so with it the channel type check of
+ * lowered C (-Werror=incompatible-pointer-types: a directional channel
+ * converted the wrong way) would let a wrong program build. Such a compile
+ * runs without -w instead and without the -Werror options that -w made
+ * inert, and what -w would have silenced is dropped from its messages:
+ * every warning, and the notes and context lines that go with one.
+ *
+ * Invariants:
+ *   - Only a command that holds -w is changed; the channel check's own
+ *     -Werror=incompatible-pointer-types stays in it.
+ *   - The messages kept are whole diagnostics: an error's first line, the
+ *     lines under it (excerpt, caret) and its notes, after the context
+ *     lines that introduce it. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "transform.h"
+
+#define CHANNEL_CHECK "-Werror=incompatible-pointer-types"
+
+bool nowarn_has_w(char **argv) {
+  for (int i = 0; argv[i]; i++)
+    if (!strcmp(argv[i], "-w")) return true;
+  return false;
+}
+
+static bool inert_under_w(const char *a) {
+  if (!strcmp(a, "-w") || !strcmp(a, "-Werror")) return true;
+  return !strncmp(a, "-Werror=", 8) && strcmp(a, CHANNEL_CHECK);
+}
+
+char **nowarn_argv(char **argv) {
+  int n = 0;
+  while (argv[n]) n++;
+  char **v = xcalloc((size_t)n + 1, sizeof *v);
+  int k = 0;
+  for (int i = 0; i < n; i++)
+    if (i == 0 || !inert_under_w(argv[i])) v[k++] = argv[i];
+  return v;
+}
+
+/* What a line of the compiler's messages is: a diagnostic's first line
+ * ("path:line:col: error: ..."; gcc's and clang's excerpt and caret lines
+ * under it carry no such words), a context line ("In function 'f':",
+ * "In file included from ...", "At top level:"), which introduces the
+ * diagnostic after it, or clang's count of warnings. */
+typedef enum { LINE_MORE, LINE_ERROR, LINE_WARNING, LINE_NOTE, LINE_CONTEXT, LINE_COUNT } line_kind;
+
+static line_kind kind_of(const char *line) {
+  if (strstr(line, ": error: ") || strstr(line, ": fatal error: ")) return LINE_ERROR;
+  if (strstr(line, ": warning: ")) return LINE_WARNING;
+  if (strstr(line, ": note: ")) return LINE_NOTE;
+  if (strstr(line, ": In function ") || strstr(line, ": In file included from") ||
+      !strncmp(line, "In file included from ", 22) || strstr(line, ": At top level:") ||
+      !strncmp(line, "                 from ", 22))
+    return LINE_CONTEXT;
+  if (strstr(line, " warning generated.") || strstr(line, " warnings generated.")) return LINE_COUNT;
+  return LINE_MORE;
+}
+
+/* The line without its colours' escape sequences (ESC [ ... letter). */
+static char *plain_words(const char *s, size_t n) {
+  char *r = xmalloc(n + 1);
+  size_t k = 0;
+  for (size_t i = 0; i < n; i++) {
+    if (s[i] == '\033' && i + 1 < n && s[i + 1] == '[') {
+      i += 2;
+      while (i < n && !((s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= 'a' && s[i] <= 'z'))) i++;
+      continue;
+    }
+    r[k++] = s[i];
+  }
+  r[k] = 0;
+  return r;
+}
+
+void nowarn_filter(const char *errpath) {
+  FILE *f = fopen(errpath, "r");
+  if (!f) return;
+  buf in = {0};
+  char chunk[4096];
+  size_t got;
+  while ((got = fread(chunk, 1, sizeof chunk, f)) > 0) buf_putn(&in, chunk, got);
+  fclose(f);
+  buf out = {0}, pending = {0};   /* context lines wait for what follows them */
+  bool keep = false;
+  char *text = (char *)buf_str(&in);
+  for (char *p = text; *p;) {
+    char *nl = strchr(p, '\n');
+    size_t len = nl ? (size_t)(nl - p) + 1 : strlen(p);
+    char *line = plain_words(p, len);   /* judged without its colours */
+    line_kind k = kind_of(line);
+    if (k == LINE_CONTEXT) {
+      buf_putn(&pending, p, len);
+      keep = false;
+    } else if (k == LINE_ERROR || k == LINE_WARNING || k == LINE_NOTE || k == LINE_COUNT) {
+      /* a note goes with the diagnostic before it */
+      keep = k == LINE_ERROR || (k == LINE_NOTE && keep);
+      if (keep) buf_putn(&out, buf_str(&pending), pending.len);
+      pending.len = 0;
+      if (pending.s) pending.s[0] = 0;
+      if (keep) buf_putn(&out, p, len);
+    } else if (keep) {
+      buf_putn(&out, p, len);
+    }
+    free(line);
+    p += len;
+  }
+  f = fopen(errpath, "w");
+  if (f) {
+    fwrite(buf_str(&out), 1, out.len, f);
+    fclose(f);
+  }
+  buf_free(&in);
+  buf_free(&out);
+  buf_free(&pending);
+}
