@@ -428,10 +428,15 @@ static inline __attribute__((always_inline)) void recv_direct(goc_m *m, goc_chan
   unlock_wake(m, c, s);
 }
 
+static inline __attribute__((always_inline)) int chansend_locked(goc_m *m, goc_chan *c, const void *elem, bool block,
+                                                                 goc_g *g, goc_sudog **out);
+static inline __attribute__((always_inline)) int chanrecv_locked(goc_m *m, goc_chan *c, void *dst, bool *ok, bool block,
+                                                                 goc_g *g, goc_sudog **out);
+
 /* chansend and chanrecv are inlined into the goroutine entry points
- * (goc__chan_send, goc__chan_recv: block is constant there, and a
- * buffered transfer makes no call but the lock's), and called through
- * goc__chansend/goc__chanrecv everywhere else. */
+ * whole operations (chan_send_all, chan_recv_all: block is constant
+ * there), and called through goc__chansend/goc__chanrecv everywhere
+ * else. */
 static inline __attribute__((always_inline)) int chansend(goc_m *m, goc_chan *c, const void *elem, bool block, goc_g *g,
                                                           goc_sudog **out) {
   /* Not ready and not closed: a non-blocking send fails without the lock
@@ -439,6 +444,12 @@ static inline __attribute__((always_inline)) int chansend(goc_m *m, goc_chan *c,
   if (!block && goc__chan_send_would_block(c)) return 0;
 
   goc__chanlock_m(m, &c->lock);
+  return chansend_locked(m, c, elem, block, g, out);
+}
+
+/* chansend once c->lock is taken (inside goc__lockp). */
+static inline __attribute__((always_inline)) int chansend_locked(goc_m *m, goc_chan *c, const void *elem, bool block,
+                                                                 goc_g *g, goc_sudog **out) {
   if (c->closed) {
     goc__chanunlock_m(m, &c->lock);
     goc__panic_str("send on closed channel");
@@ -480,6 +491,12 @@ static inline __attribute__((always_inline)) int chanrecv(goc_m *m, goc_chan *c,
   }
 
   goc__chanlock_m(m, &c->lock);
+  return chanrecv_locked(m, c, dst, ok, block, g, out);
+}
+
+/* chanrecv once c->lock is taken (inside goc__lockp). */
+static inline __attribute__((always_inline)) int chanrecv_locked(goc_m *m, goc_chan *c, void *dst, bool *ok, bool block,
+                                                                 goc_g *g, goc_sudog **out) {
   if (c->closed && c->qcount == 0) {
     goc__chanunlock_m(m, &c->lock);
     goc__elem_clear(c, dst);
@@ -520,8 +537,18 @@ void goc__chan_commit_unlock(goc_g *g, void *arg) {
   goc__chanunlock(&((goc_chan *)arg)->lock);
 }
 
-/* ---- the goroutine entry points (goc_abi.h) ------------------------------- */
-int goc__chan_send(goc_g *g, goc_chan *c, const void *elem) {
+/* ---- the goroutine entry points (goc_abi.h) -------------------------------
+ * A send or receive by a goroutine runs its common cases (a lone waiter
+ * on an unbuffered channel taken or handed a value, a buffered transfer,
+ * a wait) without a call: every rarer turn is a tail call to the whole
+ * operation (chansend/chanrecv) or to the rest of it, taken before
+ * anything is changed or at a point the rest starts from, so that gcc
+ * saves no register for the common ones (the pushes and pops of the
+ * inlined chansend/chanrecv were 24 of a hand-off's 352 instructions). */
+#define NOINLINE __attribute__((noinline))
+
+/* The whole operations, from the nil check on. */
+static NOINLINE int chan_send_all(goc_g *g, goc_chan *c, const void *elem) {
   if (!c) {
     goc__park_g(g, GOC_WAIT_CHAN_SEND_NIL, NULL, NULL);
     return 0;
@@ -532,12 +559,7 @@ int goc__chan_send(goc_g *g, goc_chan *c, const void *elem) {
   goc__park_g_m(m, g, GOC_WAIT_CHAN_SEND, goc__chan_commit_unlock, c);
   return 0;
 }
-
-void goc__chan_send_resume(goc_g *g) {
-  if (!single_finish(g, "chansend: spurious wakeup")) goc__panic_str("send on closed channel");
-}
-
-int goc__chan_recv(goc_g *g, goc_chan *c, void *dst, bool *ok) {
+static NOINLINE int chan_recv_all(goc_g *g, goc_chan *c, void *dst, bool *ok) {
   if (!c) {
     goc__park_g(g, GOC_WAIT_CHAN_RECV_NIL, NULL, NULL);
     return 0;
@@ -547,6 +569,242 @@ int goc__chan_recv(goc_g *g, goc_chan *c, void *dst, bool *ok) {
   if (chanrecv(m, c, dst, ok, true, g, &s)) return 1;
   goc__park_g_m(m, g, GOC_WAIT_CHAN_RECV, goc__chan_commit_unlock, c);
   return 0;
+}
+
+/* The rest once the lock word is taken, and from goc__lockp's check of
+ * m->detached (the fast path has added to m->locks) or a failed CAS. */
+static NOINLINE int chan_send_locked(goc_m *m, goc_g *g, goc_chan *c, const void *elem) {
+  goc_sudog *s;
+  if (chansend_locked(m, c, elem, true, g, &s)) return 1;
+  goc__park_g_m(m, g, GOC_WAIT_CHAN_SEND, goc__chan_commit_unlock, c);
+  return 0;
+}
+static NOINLINE int chan_recv_locked(goc_m *m, goc_g *g, goc_chan *c, void *dst, bool *ok) {
+  goc_sudog *s;
+  if (chanrecv_locked(m, c, dst, ok, true, g, &s)) return 1;
+  goc__park_g_m(m, g, GOC_WAIT_CHAN_RECV, goc__chan_commit_unlock, c);
+  return 0;
+}
+static NOINLINE int chan_send_lock(goc_m *m, goc_g *g, goc_chan *c, const void *elem, bool detached) {
+  if (detached) {
+    goc__reacquirep_slow(m);
+    uint32_t z = 0;
+    if (atomic_compare_exchange_strong_explicit(&c->lock.v, &z, 1, memory_order_acquire,
+                                                memory_order_relaxed))
+      return chan_send_locked(m, g, c, elem);
+  }
+  goc__chanlock_slow(&c->lock);
+  return chan_send_locked(m, g, c, elem);
+}
+static NOINLINE int chan_recv_lock(goc_m *m, goc_g *g, goc_chan *c, void *dst, bool *ok, bool detached) {
+  if (detached) {
+    goc__reacquirep_slow(m);
+    uint32_t z = 0;
+    if (atomic_compare_exchange_strong_explicit(&c->lock.v, &z, 1, memory_order_acquire,
+                                                memory_order_relaxed))
+      return chan_recv_locked(m, g, c, dst, ok);
+  }
+  goc__chanlock_slow(&c->lock);
+  return chan_recv_locked(m, g, c, dst, ok);
+}
+
+/* The ends of a completed operation past the common case: the lock word
+ * had sleepers (c is unlocked, gp not yet readied), or the ready needs
+ * more than runnext (hooks, a full runnext, an idle P to wake). */
+static NOINLINE int chan_done_wake(goc_m *m, goc_chan *c, goc_g *gp) {
+  goc__chanlock_wake(&c->lock);
+  goc__ready_lockedp(m, gp);
+  goc__unlockp_m(m);
+  return 1;
+}
+static NOINLINE int chan_done_ready(goc_m *m, goc_g *gp) {
+  goc__ready_lockedp(m, gp);
+  goc__unlockp_m(m);
+  return 1;
+}
+static NOINLINE int chan_done_wakep(goc_m *m, goc_p *p) {
+  goc__wakep_next(p);
+  goc__unlockp_m(m);
+  return 1;
+}
+static NOINLINE int chan_done_unlock_wake(goc_m *m, goc_chan *c) {
+  goc__chanlock_wake(&c->lock);
+  goc__unlockp_m(m);
+  return 1;
+}
+static NOINLINE int chan_park_checked(goc_g *g, goc_wait_reason reason, goc_chan *c) {
+  goc__park_g_checked(g, reason, goc__chan_commit_unlock, c);
+  return 0;
+}
+
+/* Takes c's lock word inside goc__lockp (m->locks raised); false: the
+ * caller tail-calls chan_*_lock with detached. */
+static inline __attribute__((always_inline)) bool chan_lock_fast(goc_m *m, goc_chan *c, bool *detached) {
+  goc__locks_add(m, 1);
+  atomic_signal_fence(memory_order_seq_cst);
+  *detached = atomic_load_explicit(&m->detached, memory_order_relaxed) != 0;
+  uint32_t z = 0;
+  return __builtin_expect(!*detached, 1) &&
+         __builtin_expect(atomic_compare_exchange_strong_explicit(&c->lock.v, &z, 1, memory_order_acquire,
+                                                                  memory_order_relaxed), 1);
+}
+
+/* An element goc__elem_move copies without memcpy (the fast paths make
+ * no call). */
+static inline bool elem_inline(const goc_chan *c) {
+  uint32_t n = c->elemsize;
+  return n <= 16 && (n & (n - 1)) == 0;
+}
+static inline __attribute__((always_inline)) void elem_move_inline(void *dst, const void *src, uint32_t n) {
+  switch (n) {
+  case 0: return;
+  case 1: memcpy(dst, src, 1); return;
+  case 2: memcpy(dst, src, 2); return;
+  case 4: memcpy(dst, src, 4); return;
+  case 8: memcpy(dst, src, 8); return;
+  case 16: memcpy(dst, src, 16); return;
+  default: __builtin_unreachable();
+  }
+}
+
+/* Dequeues s, the first of q (lone, c unbuffered and open, q's only
+ * writer's lock held): goc__waitq_dequeue for that case. */
+static inline __attribute__((always_inline)) void lone_dequeue(goc_waitq *q, goc_sudog *s, uint8_t *ready) {
+  goc_sudog *y = s->next;
+  if (!y) {
+    STORE(&q->first, (goc_sudog *)NULL);
+    q->last = NULL;
+    STORE(ready, (uint8_t)0);   /* open: goc__chan_queue_now's emptied */
+  } else {
+    y->prev = NULL;
+    STORE(&q->first, y);
+    s->next = NULL;
+  }
+}
+
+/* Unlocks c and readies gp, whose lone wait this M completed, inside the
+ * lockp the lock took (unlock_wake's common case); 1. */
+static inline __attribute__((always_inline)) int chan_done(goc_m *m, goc_chan *c, goc_g *gp) {
+  if (__builtin_expect(atomic_exchange_explicit(&c->lock.v, 0, memory_order_release) != 1, 0))
+    return chan_done_wake(m, c, gp);
+  goc_p *p = m->p;
+  /* goc__ready_lockedp_inline, its runqput_next's check first */
+  if (__builtin_expect(p == NULL || goc__trace_on ||
+                           atomic_load_explicit(&goc__contention_on, memory_order_relaxed) ||
+                           atomic_load_explicit(&p->runnext, memory_order_relaxed) != NULL, 0))
+    return chan_done_ready(m, gp);
+  if (atomic_load_explicit(goc__gstatus(gp), memory_order_acquire) != GOC_GWAITING)
+    goc__throw("goc__ready: goroutine is not waiting");
+  atomic_store_explicit(goc__gstatus(gp), GOC_GRUNNABLE, memory_order_release);
+  atomic_store_explicit(&p->runnext, gp, memory_order_release);
+  if (atomic_load_explicit(&goc__sched.npidle, memory_order_relaxed) != 0)
+    return chan_done_wakep(m, p);
+  goc__unlockp_m(m);
+  return 1;
+}
+
+/* g's lone wait for c (locked) on q, and the park record: 0. */
+static inline __attribute__((always_inline)) int chan_wait(goc_m *m, goc_g *g, goc_chan *c, goc_waitq *q,
+                                                           uint8_t *ready, void *elem, bool is_send,
+                                                           goc_wait_reason reason) {
+  goc_sudog *s = &g->lone;
+  s->kind = GOC_SG_LONE;
+  s->is_send = is_send;
+  s->success = false;
+  s->done = false;
+  s->elem = elem;
+  s->next = NULL;
+  goc_sudog *x = q->last;
+  if (!x) {
+    s->prev = NULL;
+    STORE(&q->first, s);
+    q->last = s;
+    if (c->dataqsiz == 0) STORE(ready, (uint8_t)1);   /* goc__chan_queue_now's filled */
+  } else {
+    s->prev = x;
+    x->next = s;
+    q->last = s;
+  }
+  /* goc__park_g_m; m->detached was checked by the lock's lockp, whose
+   * raised m->locks keeps the P here since */
+  if (__builtin_expect(g != goc__tls_g || m->park_pending, 0)) return chan_park_checked(g, reason, c);
+  m->park_pending = true;
+  m->park_reason = (uint8_t)reason;
+  m->park_commit = goc__chan_commit_unlock;
+  m->park_arg = c;
+  return 0;
+}
+
+int goc__chan_send(goc_g *g, goc_chan *c, const void *elem) {
+  goc_m *m = goc__tls_m;
+  if (__builtin_expect(c == NULL || m == NULL, 0)) return chan_send_all(g, c, elem);
+  bool detached;
+  if (!chan_lock_fast(m, c, &detached)) return chan_send_lock(m, g, c, elem, detached);
+  goc_sudog *s = __atomic_load_n(&c->recvq.first, __ATOMIC_RELAXED);
+  if (__builtin_expect(c->closed, 0)) return chan_send_locked(m, g, c, elem);
+  if (s) {
+    if (__builtin_expect(c->dataqsiz != 0 || s->kind != GOC_SG_LONE || (s->elem && !elem_inline(c)), 0))
+      return chan_send_locked(m, g, c, elem);
+    lone_dequeue(&c->recvq, s, &c->send_ready);
+    if (s->elem) elem_move_inline(s->elem, elem, c->elemsize);
+    s->elem = NULL;
+    s->success = true;
+    s->done = true;
+    return chan_done(m, c, goc__lone_g(s));
+  }
+  if (c->qcount < c->dataqsiz) {
+    if (__builtin_expect(!elem_inline(c), 0)) return chan_send_locked(m, g, c, elem);
+    elem_move_inline(goc__chanbuf(c, c->sendx), elem, c->elemsize);
+    if (++c->sendx == c->dataqsiz) c->sendx = 0;
+    size_t q = c->qcount + 1;
+    STORE(&c->qcount, q);
+    STORE(&c->recv_ready, (uint8_t)1);
+    STORE(&c->send_ready, (uint8_t)(q != c->dataqsiz));
+    if (__builtin_expect(atomic_exchange_explicit(&c->lock.v, 0, memory_order_release) != 1, 0))
+      return chan_done_unlock_wake(m, c);
+    goc__unlockp_m(m);
+    return 1;
+  }
+  return chan_wait(m, g, c, &c->sendq, &c->recv_ready, (void *)elem, true, GOC_WAIT_CHAN_SEND);
+}
+
+void goc__chan_send_resume(goc_g *g) {
+  if (!single_finish(g, "chansend: spurious wakeup")) goc__panic_str("send on closed channel");
+}
+
+int goc__chan_recv(goc_g *g, goc_chan *c, void *dst, bool *ok) {
+  goc_m *m = goc__tls_m;
+  if (__builtin_expect(c == NULL || m == NULL, 0)) return chan_recv_all(g, c, dst, ok);
+  bool detached;
+  if (!chan_lock_fast(m, c, &detached)) return chan_recv_lock(m, g, c, dst, ok, detached);
+  goc_sudog *s = __atomic_load_n(&c->sendq.first, __ATOMIC_RELAXED);
+  if (__builtin_expect(c->closed, 0)) return chan_recv_locked(m, g, c, dst, ok);
+  if (s) {
+    if (__builtin_expect(c->dataqsiz != 0 || s->kind != GOC_SG_LONE || (dst && !elem_inline(c)), 0))
+      return chan_recv_locked(m, g, c, dst, ok);
+    lone_dequeue(&c->sendq, s, &c->recv_ready);
+    if (dst) elem_move_inline(dst, s->elem, c->elemsize);
+    s->elem = NULL;
+    s->success = true;
+    s->done = true;
+    if (ok) *ok = true;
+    return chan_done(m, c, goc__lone_g(s));
+  }
+  if (c->qcount > 0) {
+    if (__builtin_expect(dst && !elem_inline(c), 0)) return chan_recv_locked(m, g, c, dst, ok);
+    if (dst) elem_move_inline(dst, goc__chanbuf(c, c->recvx), c->elemsize);
+    if (++c->recvx == c->dataqsiz) c->recvx = 0;
+    size_t q = c->qcount - 1;
+    STORE(&c->qcount, q);
+    STORE(&c->send_ready, (uint8_t)1);
+    STORE(&c->recv_ready, (uint8_t)(q != 0));   /* open */
+    if (ok) *ok = true;
+    if (__builtin_expect(atomic_exchange_explicit(&c->lock.v, 0, memory_order_release) != 1, 0))
+      return chan_done_unlock_wake(m, c);
+    goc__unlockp_m(m);
+    return 1;
+  }
+  return chan_wait(m, g, c, &c->recvq, &c->send_ready, dst, false, GOC_WAIT_CHAN_RECV);
 }
 
 void goc__chan_recv_resume(goc_g *g, bool *ok) {
