@@ -439,9 +439,34 @@ void goc__g_release(goc_g *g);
  * the step has returned. dst may be ((void *)0) (value discarded).
  * After resuming from 0, call the matching _resume. */
 int goc__chan_send(goc_g *g, goc_chan *c, const void *elem);
-void goc__chan_send_resume(goc_g *g);   /* panics if c was closed meanwhile */
 int goc__chan_recv(goc_g *g, goc_chan *c, void *dst, _Bool *ok);
-void goc__chan_recv_resume(goc_g *g, _Bool *ok);
+/* The resumes, inline for a wait a partner completed (every hand-off's):
+ * one load of the G's lone waiter's last word (the runtime's proc.h,
+ * goc_sudog: kind, is_send, success, done; static asserts there keep
+ * the two in step) and the store of done back to 0; a close or anything
+ * amiss goes to the _slow twin, which panics or throws. */
+#define GOC__LONE_STATE_OFFSET 92
+#define GOC__LONE_STATE(is_send) (2u | (is_send) << 8 | 1u << 16 | 1u << 24)   /* little-endian */
+void goc__chan_send_resume_slow(goc_g *g);   /* panics if c was closed meanwhile */
+void goc__chan_recv_resume_slow(goc_g *g, _Bool *ok);
+static inline int goc__lone_done(goc_g *g, __UINT32_TYPE__ want) {
+  char *p = (char *)g + GOC__LONE_STATE_OFFSET;
+  __UINT32_TYPE__ w;
+  __builtin_memcpy(&w, p, sizeof w);
+  if (__builtin_expect(w != want, 0)) return 0;
+  p[3] = 0;   /* done: a second resume of one wait is caught */
+  return 1;
+}
+static inline void goc__chan_send_resume(goc_g *g) {
+  if (!goc__lone_done(g, GOC__LONE_STATE(1u))) goc__chan_send_resume_slow(g);
+}
+static inline void goc__chan_recv_resume(goc_g *g, _Bool *ok) {
+  if (!goc__lone_done(g, GOC__LONE_STATE(0u))) {
+    goc__chan_recv_resume_slow(g, ok);
+    return;
+  }
+  if (ok) *ok = 1;
+}
 
 /* select. `cases` must live in frame memory; n may be 0 (with no default:
  * blocks forever). Returns 1 with *chosen set (-1: default taken), or 0.

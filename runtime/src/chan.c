@@ -276,6 +276,12 @@ static inline __attribute__((always_inline)) goc_sudog *single_waiter(goc_g *g, 
 /* After the wake of g's send or receive, on its lone sudog: whether a
  * partner completed it (false: close). done goes back to false, so that a
  * second resume of one wait is caught as the spurious wakeup it is. */
+_Static_assert(offsetof(goc_g, lone.kind) == GOC__LONE_STATE_OFFSET &&
+                   offsetof(goc_g, lone.is_send) == GOC__LONE_STATE_OFFSET + 1 &&
+                   offsetof(goc_g, lone.success) == GOC__LONE_STATE_OFFSET + 2 &&
+                   offsetof(goc_g, lone.done) == GOC__LONE_STATE_OFFSET + 3 &&
+                   GOC_SG_LONE == 2 && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__,
+               "goc_abi.h's inline resumes read the lone sudog's last word");
 static bool single_finish(goc_g *g, const char *what) {
   goc_sudog *s = &g->lone;
   if (s->kind != GOC_SG_LONE || !s->done) goc__throw(what);
@@ -768,7 +774,7 @@ int goc__chan_send(goc_g *g, goc_chan *c, const void *elem) {
   return chan_wait(m, g, c, &c->sendq, &c->recv_ready, (void *)elem, true, GOC_WAIT_CHAN_SEND);
 }
 
-void goc__chan_send_resume(goc_g *g) {
+void goc__chan_send_resume_slow(goc_g *g) {
   if (!single_finish(g, "chansend: spurious wakeup")) goc__panic_str("send on closed channel");
 }
 
@@ -807,7 +813,7 @@ int goc__chan_recv(goc_g *g, goc_chan *c, void *dst, bool *ok) {
   return chan_wait(m, g, c, &c->recvq, &c->send_ready, dst, false, GOC_WAIT_CHAN_RECV);
 }
 
-void goc__chan_recv_resume(goc_g *g, bool *ok) {
+void goc__chan_recv_resume_slow(goc_g *g, bool *ok) {
   bool got = single_finish(g, "chanrecv: spurious wakeup");
   if (ok) *ok = got;
 }
