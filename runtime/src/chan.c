@@ -43,10 +43,13 @@
 #define STORE(p, v) __atomic_store_n((p), (v), __ATOMIC_RELAXED)
 
 /* ---- the lock ----------------------------------------------------------- */
-static long futex(_Atomic uint32_t *addr, int op, uint32_t val) {
+static long futex(_Atomic uint32_t *addr, int op, uint32_t val, const struct timespec *rel) {
   return syscall(SYS_futex, (uint32_t *)addr, op | FUTEX_PRIVATE_FLAG, val,
-                 NULL, NULL, 0);
+                 rel, NULL, 0);
 }
+
+/* A sleeper's longest nap (chan.h: an unlock's store may miss it). */
+#define GOC_CHANLOCK_NAP_NS 1000000
 
 /* Go's lock2 policy: a waiter tries only while the lock reads free, so it
  * does not pull the lock's cache line away from the holder on every PAUSE
@@ -70,11 +73,12 @@ void goc__chanlock_slow(goc_chanlock *l) {
     }
     if (atomic_exchange_explicit(&l->v, 2, memory_order_acquire) == 0) return;
     wait = 2;
-    futex(&l->v, FUTEX_WAIT, 2);
+    const struct timespec nap = {0, GOC_CHANLOCK_NAP_NS};
+    futex(&l->v, FUTEX_WAIT, 2, &nap);
   }
 }
 
-void goc__chanlock_wake(goc_chanlock *l) { futex(&l->v, FUTEX_WAKE, 1); }
+void goc__chanlock_wake(goc_chanlock *l) { futex(&l->v, FUTEX_WAKE, 1, NULL); }
 
 /* ---- per-thread record cache --------------------------------------------
  * Size classes by sudog count; above the largest, malloc/free. A thread's
@@ -691,7 +695,7 @@ static inline __attribute__((always_inline)) void lone_dequeue(goc_waitq *q, goc
 /* Unlocks c and readies gp, whose lone wait this M completed, inside the
  * lockp the lock took (unlock_wake's common case); 1. */
 static inline __attribute__((always_inline)) int chan_done(goc_m *m, goc_chan *c, goc_g *gp) {
-  if (__builtin_expect(atomic_exchange_explicit(&c->lock.v, 0, memory_order_release) != 1, 0))
+  if (__builtin_expect(goc__chanlock_release(&c->lock), 0))
     return chan_done_wake(m, c, gp);
   goc_p *p = m->p;
   /* goc__ready_lockedp_inline, its runqput_next's check first */
@@ -766,7 +770,7 @@ int goc__chan_send(goc_g *g, goc_chan *c, const void *elem) {
     STORE(&c->qcount, q);
     STORE(&c->recv_ready, (uint8_t)1);
     STORE(&c->send_ready, (uint8_t)(q != c->dataqsiz));
-    if (__builtin_expect(atomic_exchange_explicit(&c->lock.v, 0, memory_order_release) != 1, 0))
+    if (__builtin_expect(goc__chanlock_release(&c->lock), 0))
       return chan_done_unlock_wake(m, c);
     goc__unlockp_m(m);
     return 1;
@@ -805,7 +809,7 @@ int goc__chan_recv(goc_g *g, goc_chan *c, void *dst, bool *ok) {
     STORE(&c->send_ready, (uint8_t)1);
     STORE(&c->recv_ready, (uint8_t)(q != 0));   /* open */
     if (ok) *ok = true;
-    if (__builtin_expect(atomic_exchange_explicit(&c->lock.v, 0, memory_order_release) != 1, 0))
+    if (__builtin_expect(goc__chanlock_release(&c->lock), 0))
       return chan_done_unlock_wake(m, c);
     goc__unlockp_m(m);
     return 1;

@@ -38,10 +38,15 @@
  * It has no owner, so a scheduler commit running on the same M may release a
  * lock the step took (never another thread: the M's lock count, goc__lockp,
  * must balance). 0: unlocked, 1: locked, 2: locked with sleepers.
- * (An unlock by a plain store, with sleepers that registered and ran
- * membarrier, was tried and taken back: the exchange it saved did not show
- * in the hand-off's time, and contended channels lost up to 2x to the
- * barriers and the wake-ups: bench/NOTES.md.) */
+ * The unlock (goc__chanlock_release) that reads 1 stores 0 without a
+ * locked instruction: an exchange was a sixth of a hand-off's time
+ * (bench/NOTES.md). A waiter that turns 1 into 2 between that load and
+ * that store may then sleep with nobody to wake it, so a sleeper's wait
+ * is bounded (GOC_CHANLOCK_NAP_NS) and it looks again: the window is two
+ * adjacent instructions of the holder, and the cost of hitting it one
+ * nap. (An unlock by a plain store with sleepers that registered and ran
+ * membarrier, which wakes each one at once, was tried and taken back:
+ * contended channels lost up to 2x to the barriers and the wake-ups.) */
 typedef struct goc_chanlock {
   _Atomic uint32_t v;
 } goc_chanlock;
@@ -134,10 +139,17 @@ static inline void goc__chanlock_m(goc_m *m, goc_chanlock *l) {
 }
 /* The lock word only: the caller stays inside goc__lockp (its
  * goc__unlockp follows). */
+/* Releases the lock word; true: it had sleepers, one of which the caller
+ * wakes (goc__chanlock_wake). */
+static inline bool goc__chanlock_release(goc_chanlock *l) {
+  if (__builtin_expect(atomic_load_explicit(&l->v, memory_order_relaxed) == 1, 1)) {
+    atomic_store_explicit(&l->v, 0, memory_order_release);
+    return false;
+  }
+  return atomic_exchange_explicit(&l->v, 0, memory_order_release) != 1;
+}
 static inline void goc__chanunlock_keepp(goc_chanlock *l) {
-  if (__builtin_expect(atomic_exchange_explicit(&l->v, 0, memory_order_release)
-                           != 1, 0))
-    goc__chanlock_wake(l);
+  if (__builtin_expect(goc__chanlock_release(l), 0)) goc__chanlock_wake(l);
 }
 static inline void goc__chanunlock_m(goc_m *m, goc_chanlock *l) {
   goc__chanunlock_keepp(l);
