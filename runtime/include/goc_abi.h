@@ -442,9 +442,9 @@ int goc__chan_send(goc_g *g, goc_chan *c, const void *elem);
 int goc__chan_recv(goc_g *g, goc_chan *c, void *dst, _Bool *ok);
 /* The resumes, inline for a wait a partner completed (every hand-off's):
  * one load of the G's lone waiter's last word (the runtime's proc.h,
- * goc_sudog: kind, is_send, success, done; static asserts there keep
- * the two in step) and the store of done back to 0; a close or anything
- * amiss goes to the _slow twin, which panics or throws. */
+ * goc_sudog: kind, is_send, success, done; static asserts in its chan.c
+ * keep the two in step) and the store of done back to 0; a close or
+ * anything amiss goes to the _slow twin, which panics or throws. */
 #define GOC__LONE_STATE_OFFSET 92
 #define GOC__LONE_STATE(is_send) (2u | (is_send) << 8 | 1u << 16 | 1u << 24)   /* little-endian */
 void goc__chan_send_resume_slow(goc_g *g);   /* panics if c was closed meanwhile */

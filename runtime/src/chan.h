@@ -42,9 +42,9 @@
  * locked instruction: an exchange was a sixth of a hand-off's time
  * (bench/NOTES.md). A waiter that turns 1 into 2 between that load and
  * that store may then sleep with nobody to wake it, so a sleeper's wait
- * is bounded (GOC_CHANLOCK_NAP_NS) and it looks again: the window is two
- * adjacent instructions of the holder, and the cost of hitting it one
- * nap. (An unlock by a plain store with sleepers that registered and ran
+ * is bounded (GOC_CHANLOCK_NAP_NS) and it looks again: the window lies
+ * between two adjacent instructions of the holder (wider only if its
+ * thread is stopped right there), and the cost of hitting it one nap. (An unlock by a plain store with sleepers that registered and ran
  * membarrier, which wakes each one at once, was tried and taken back:
  * contended channels lost up to 2x to the barriers and the wake-ups.) */
 typedef struct goc_chanlock {
@@ -137,8 +137,6 @@ static inline void goc__chanlock_m(goc_m *m, goc_chanlock *l) {
     return;
   goc__chanlock_slow(l);
 }
-/* The lock word only: the caller stays inside goc__lockp (its
- * goc__unlockp follows). */
 /* Releases the lock word; true: it had sleepers, one of which the caller
  * wakes (goc__chanlock_wake). */
 static inline bool goc__chanlock_release(goc_chanlock *l) {
@@ -148,6 +146,8 @@ static inline bool goc__chanlock_release(goc_chanlock *l) {
   }
   return atomic_exchange_explicit(&l->v, 0, memory_order_release) != 1;
 }
+/* The lock word only: the caller stays inside goc__lockp (its
+ * goc__unlockp follows). */
 static inline void goc__chanunlock_keepp(goc_chanlock *l) {
   if (__builtin_expect(goc__chanlock_release(l), 0)) goc__chanlock_wake(l);
 }
