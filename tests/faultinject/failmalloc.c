@@ -20,7 +20,9 @@
  *   GOC_FAILMALLOC_FROM=main|start
  *                           main (default): count from the entry of main
  *                           (static constructors of the libraries, which
- *                           no program can survive failing, run before);
+ *                           no program can survive failing, run before;
+ *                           those of a library dlopen loads later, inside
+ *                           it, are not counted either);
  *                           start: from the shim's first call
  *
  * Counted: malloc, calloc, realloc (a non-NULL size), reallocarray,
@@ -292,6 +294,18 @@ __attribute__((constructor)) static void failmalloc_init(void) {
   if (atomic_load(&init_state) != 2) { depth++; resolve(); depth--; }
   if (count_only) { depth++; atexit(write_count); depth--; }   /* not counted */
   if (failsite_active()) { depth++; atexit(failsite_write); depth--; }
+}
+
+/* A library that dlopen loads runs its static constructors inside it (goc
+ * loads libclang at its first check): uncounted, as are those that run
+ * before main. */
+void *dlopen(const char *file, int mode) {
+  static void *(*real_dlopen)(const char *, int);
+  depth++;
+  if (!real_dlopen) real_dlopen = (void *(*)(const char *, int))dlsym(RTLD_NEXT, "dlopen");
+  void *h = real_dlopen ? real_dlopen(file, mode) : NULL;
+  depth--;
+  return h;
 }
 
 /* Counting from main: __libc_start_main is wrapped to wrap main. */

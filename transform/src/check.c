@@ -14,10 +14,81 @@
  * and show up there). */
 #include <clang-c/Index.h>
 #include <ctype.h>
+#include <dlfcn.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "transform.h"
+
+/* libclang is loaded at the first check, not linked: loading libclang and
+ * libLLVM (their relocations and static constructors) cost every goc
+ * process 9-10 ms of CPU, a tenth of the transform of a small program, and
+ * most processes never check. Each function is called through a pointer
+ * of its own declared type. */
+#define LIBCLANG_FUNCTIONS(X) \
+  X(clang_createIndex) X(clang_disposeIndex) X(clang_parseTranslationUnit2) X(clang_disposeTranslationUnit) \
+  X(clang_getNumDiagnostics) X(clang_getDiagnostic) X(clang_disposeDiagnostic) X(clang_getDiagnosticSeverity) \
+  X(clang_getDiagnosticLocation) X(clang_getDiagnosticSpelling) X(clang_getDiagnosticNumRanges) \
+  X(clang_getDiagnosticRange) X(clang_getPresumedLocation) X(clang_getExpansionLocation) \
+  X(clang_getSpellingLocation) X(clang_getLocationForOffset) X(clang_getRangeStart) X(clang_getRangeEnd) \
+  X(clang_getCString) X(clang_disposeString) X(clang_getTranslationUnitCursor) X(clang_visitChildren) \
+  X(clang_getCursorKind) X(clang_getCursorLocation) X(clang_getCursorReferenced) \
+  X(clang_getCursorSemanticParent) X(clang_getCursorSpelling) X(clang_File_isEqual)
+#define X(f) static __typeof__(f) *lc_##f;
+LIBCLANG_FUNCTIONS(X)
+#undef X
+#define clang_createIndex lc_clang_createIndex
+#define clang_disposeIndex lc_clang_disposeIndex
+#define clang_parseTranslationUnit2 lc_clang_parseTranslationUnit2
+#define clang_disposeTranslationUnit lc_clang_disposeTranslationUnit
+#define clang_getNumDiagnostics lc_clang_getNumDiagnostics
+#define clang_getDiagnostic lc_clang_getDiagnostic
+#define clang_disposeDiagnostic lc_clang_disposeDiagnostic
+#define clang_getDiagnosticSeverity lc_clang_getDiagnosticSeverity
+#define clang_getDiagnosticLocation lc_clang_getDiagnosticLocation
+#define clang_getDiagnosticSpelling lc_clang_getDiagnosticSpelling
+#define clang_getDiagnosticNumRanges lc_clang_getDiagnosticNumRanges
+#define clang_getDiagnosticRange lc_clang_getDiagnosticRange
+#define clang_getPresumedLocation lc_clang_getPresumedLocation
+#define clang_getExpansionLocation lc_clang_getExpansionLocation
+#define clang_getSpellingLocation lc_clang_getSpellingLocation
+#define clang_getLocationForOffset lc_clang_getLocationForOffset
+#define clang_getRangeStart lc_clang_getRangeStart
+#define clang_getRangeEnd lc_clang_getRangeEnd
+#define clang_getCString lc_clang_getCString
+#define clang_disposeString lc_clang_disposeString
+#define clang_getTranslationUnitCursor lc_clang_getTranslationUnitCursor
+#define clang_visitChildren lc_clang_visitChildren
+#define clang_getCursorKind lc_clang_getCursorKind
+#define clang_getCursorLocation lc_clang_getCursorLocation
+#define clang_getCursorReferenced lc_clang_getCursorReferenced
+#define clang_getCursorSemanticParent lc_clang_getCursorSemanticParent
+#define clang_getCursorSpelling lc_clang_getCursorSpelling
+#define clang_File_isEqual lc_clang_File_isEqual
+
+/* Loads libclang (GOC_LIBCLANG_PATH, the one the build found) once;
+ * false, with why in *why, if it cannot. Its C++ allocation hooks come
+ * with it: diag_oom_handlers looks them up again. */
+static bool libclang_load(const char **why) {
+  static int state;   /* 0 not tried, 1 loaded, 2 failed */
+  static const char *failure;
+  if (!state) {
+    errno = 0;
+    void *h = dlopen(GOC_LIBCLANG_PATH, RTLD_NOW | RTLD_GLOBAL);
+    state = h ? 1 : 2;
+    if (!h) {
+      diag_if_oom();
+      failure = dlerror();
+    }
+#define X(f) if (h && !(lc_##f = (__typeof__(lc_##f))dlsym(h, #f))) { state = 2; failure = "a function is missing"; }
+    LIBCLANG_FUNCTIONS(X)
+#undef X
+    if (state == 1) diag_oom_handlers();
+  }
+  *why = failure ? failure : "cannot load libclang";
+  return state == 1;
+}
 
 const program *check_program;
 FILE *check_out;
@@ -620,6 +691,11 @@ static bool already_reported(seen_set *s, char *line) {
 
 int check_lowered(const char *out_name, const char *text, char **flags, int nflags) {
   if (!check_out) check_out = stderr;
+  const char *why;
+  if (!libclang_load(&why)) {
+    fprintf(stderr, "goc: warning: libclang could not check %s (%s)\n", out_name, why);
+    return 0;
+  }
   seen_set seen = {0};
   /* libclang parses on a thread of its own unless told not to; goc has
      nothing else to do meanwhile, and a thread it cannot create (glibc
