@@ -118,7 +118,7 @@ static int target_slot(const fnctx *fx, TSNode n) {
  * the user's. At most max of them go to out; returns how many. */
 static int assigned_after(const fnctx *fx, uint32_t pos, int *out, int max) {
   int n = 0;
-  TSNode at = ts_node_descendant_for_byte_range(node_field(fx->fn->def, "body"), pos, pos);
+  TSNode at = nodes_descendant_at(fx->s, node_field(fx->fn->def, "body"), pos);
   for (TSNode p = at; !ts_node_is_null(p) && n < max; p = node_parent(p)) {
     if (node_is(p, "compound_statement") || node_is(p, "function_definition") || node_is(p, "statement_expression"))
       break;

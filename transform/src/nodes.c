@@ -223,3 +223,27 @@ bool nodes_child_field(const source *s, TSNode n, uint32_t i, TSFieldId *field) 
   *field = i < t->cnt[p] ? ((TSFieldId *)*known)[i] : 0;
   return true;
 }
+
+/* The innermost node under n that holds byte pos, as
+ * ts_node_descendant_for_byte_range(n, pos, pos) answers (the first child
+ * that ends after pos, if it starts at or before it; libtree-sitter 0.20
+ * walks every child from the first, hidden ones too, at each level): here
+ * by a binary search over each level's children, which end in order. */
+TSNode nodes_descendant_at(const source *s, TSNode n, uint32_t pos) {
+  int64_t p = slot_of(s, n);
+  if (p < 0) return ts_node_descendant_for_byte_range(n, pos, pos);
+  const nodetab *t = s->nodes;
+  for (;;) {
+    uint32_t lo = t->off[p], hi = lo + t->cnt[p];
+    while (lo < hi) {
+      uint32_t mid = lo + (hi - lo) / 2;
+      if (ts_node_end_byte(t->node[mid]) <= pos) lo = mid + 1;
+      else hi = mid;
+    }
+    if (lo == t->off[p] + t->cnt[p] || pos < ts_node_start_byte(t->node[lo])) break;
+    p = lo;
+  }
+  if (getenv("GOC_CHECK_NODES") && !ts_node_eq(t->node[p], ts_node_descendant_for_byte_range(n, pos, pos)))
+    diag_fatal("node table: the node at byte %u differs from libtree-sitter's", pos);
+  return t->node[p];
+}

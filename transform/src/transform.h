@@ -119,6 +119,7 @@ const TSNode *nodes_children(const source *s, TSNode n, uint32_t *count);   /* e
 const TSNode *nodes_named_children(const source *s, TSNode n, uint32_t *count);
 bool nodes_parent(const source *s, TSNode n, TSNode *parent);
 bool nodes_child_field(const source *s, TSNode n, uint32_t i, TSFieldId *field);   /* 0: none */
+TSNode nodes_descendant_at(const source *s, TSNode n, uint32_t pos);   /* innermost holding byte pos */
 
 /* ---- direction checks (lower_chan.c records them, check.c reports) ----
  * Every channel operation the lowering writes converts its channel operand

@@ -131,6 +131,14 @@ struct TSLanguage {
 };
 
 static inline bool set_contains(TSCharacterRange *ranges, uint32_t len, int32_t lookahead) {
+  /* goc: ASCII, nearly every character of C, lies in the first few
+     ranges (they are sorted): a scan of those instead of a binary search
+     over all of them (658 for an identifier's characters) */
+  if (lookahead < 0x80) {
+    for (uint32_t i = 0; i < len && ranges[i].start <= lookahead; i++)
+      if (lookahead <= ranges[i].end) return true;
+    return false;
+  }
   uint32_t index = 0;
   uint32_t size = len - index;
   while (size > 1) {
