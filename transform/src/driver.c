@@ -108,15 +108,20 @@ struct xopts {
   int nindexes;
 };
 
-program *driver_load_program(char **files, int nfiles, source ***srcs_out, const xopts *xo, char **flags,
-                             int nflags) {
+static program *new_program(const xopts *xo) {
   program *p = xcalloc(1, sizeof *p);
-  warn_flags_read(flags, nflags);
   char *hdr = xasprintf("%s/goc.h", goc_include_dir());
   program_load_blocking(p, hdr);
   free(hdr);
   for (int i = 0; xo && i < xo->nindexes; i++)
     if (program_read_index(p, xo->indexes[i])) diag_count++;
+  return p;
+}
+
+program *driver_load_program(char **files, int nfiles, source ***srcs_out, const xopts *xo, char **flags,
+                             int nflags) {
+  warn_flags_read(flags, nflags);
+  program *p = new_program(xo);
   source **srcs = xcalloc((size_t)nfiles + 1, sizeof *srcs);
   for (int i = 0; i < nfiles; i++) {
     srcs[i] = source_preprocess(files[i], flags, nflags);
@@ -125,6 +130,21 @@ program *driver_load_program(char **files, int nfiles, source ***srcs_out, const
   if (diag_count) { *srcs_out = srcs; return p; }
   for (int i = 0; i < nfiles; i++) program_add_source(p, srcs[i]);
   program_colour(p);
+  /* a system header's item that names a goroutine function would need its
+     frame before it (lower_file.c): such a source is parsed whole, and
+     the program made again from the new trees (this one is left as it is) */
+  bool again = false;
+  for (int i = 0; i < nfiles; i++)
+    if (srcs[i]->nsysitems && sysitems_name_goroutine_fn(p, srcs[i])) {
+      source_parse_whole(srcs[i]);
+      source_check_syntax(srcs[i]);
+      again = true;
+    }
+  if (again && !diag_count) {
+    p = new_program(xo);
+    for (int i = 0; i < nfiles; i++) program_add_source(p, srcs[i]);
+    program_colour(p);
+  }
   *srcs_out = srcs;
   return p;
 }

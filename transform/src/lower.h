@@ -191,6 +191,7 @@ const char *renamed_type(const fnctx *fx, TSNode type_name);   /* NULL: as writt
 
 /* typedefs.c */
 bool type_is_array_typedef(const source *s, TSNode type);
+void typedefs_forget(const source *s);   /* s's table, to be read again */
 /* chan_make(x, n) parses as the channel syntax whenever x could be a type
  * name: x's node when the element is such a bare name, else a null node. */
 TSNode chan_make_bare_name(TSNode chan_make_expr);

@@ -203,14 +203,39 @@ static void emit_item(filectx *fc, TSNode n) {
   buf_puts(&fc->out, "\n");
 }
 
+/* A system header's item that tree-sitter did not parse (sysitems.c), as
+ * emit_item and emit_container write one: plain C, it needs no frame (no
+ * identifier of it names a goroutine function) and is copied as written. */
+static void emit_sysitem(filectx *fc, const sysitem *it, uint32_t *pos) {
+  const source *s = fc->s;
+  if (it->start > *pos) buf_putn(&fc->out, s->text + *pos, it->start - *pos);
+  if (!it->named) {
+    buf_putn(&fc->out, s->text + it->start, it->end - it->start);
+  } else {
+    if (!source_row_is_forced(s, it->row)) {
+      buf_putc(&fc->out, '\n');
+      buf_put_row_line(&fc->out, s, it->row);
+      buf_putn(&fc->out, s->text + it->start, it->end - it->start);
+      buf_puts(&fc->out, "\n");
+    }
+    buf_putc(&fc->out, '\n');
+  }
+  *pos = it->end;
+}
+
 static void emit_container(filectx *fc, TSNode n) {
   const source *s = fc->s;
   uint32_t pos = ts_node_start_byte(n);
+  /* the root's children and the system items between them, in order */
+  bool top = ts_node_eq(n, ts_tree_root_node(s->tree));
+  uint32_t si = 0, nsi = top ? s->nsysitems : 0;
+  if (nsi && s->sysitems[0].start < pos) pos = s->sysitems[0].start;
   /* a cursor: child i by index, and its field name, are linear in i */
   TSTreeCursor cur = ts_tree_cursor_new(n);
   for (bool more = ts_tree_cursor_goto_first_child(&cur); more; more = ts_tree_cursor_goto_next_sibling(&cur)) {
     TSNode k = ts_tree_cursor_current_node(&cur);
     uint32_t ks = ts_node_start_byte(k);
+    while (si < nsi && s->sysitems[si].start < ks) emit_sysitem(fc, &s->sysitems[si++], &pos);
     if (ks > pos) buf_putn(&fc->out, s->text + pos, ks - pos);
     const char *f = ts_tree_cursor_current_field_name(&cur);
     if (f && (!strcmp(f, "condition") || !strcmp(f, "name"))) {
@@ -227,6 +252,7 @@ static void emit_container(filectx *fc, TSNode n) {
     pos = ts_node_end_byte(k);
   }
   ts_tree_cursor_delete(&cur);
+  while (si < nsi) emit_sysitem(fc, &s->sysitems[si++], &pos);
   if (pos < ts_node_end_byte(n)) buf_putn(&fc->out, s->text + pos, ts_node_end_byte(n) - pos);
 }
 

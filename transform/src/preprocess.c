@@ -612,7 +612,7 @@ source *source_preprocess(const char *path, char **flags, int nflags) {
   free(pp);
   raw_lines(m, raw.s, raw.len);
   buf_free(&raw);
-  source *s = source_from_text(path, text, tlen);
+  source *s = source_new(path, text, tlen);
   free(text);
   m->nrows = 1;
   for (uint32_t i = 0; i < s->len; i++) m->nrows += s->text[i] == '\n';
@@ -620,6 +620,7 @@ source *source_preprocess(const char *path, char **flags, int nflags) {
   for (uint32_t i = 0, r = 1; i < s->len; i++)
     if (s->text[i] == '\n') m->row_start[r++] = i + 1;
   s->map = m;
+  source_parse(s);
   return s;
 }
 
@@ -756,6 +757,33 @@ bool source_row_is_forced(const source *s, uint32_t row) {
 bool source_row_is_system(const source *s, uint32_t row) {
   if (!s->map) return false;
   return map_find(s->map, row)->sysp;
+}
+
+int source_system_runs(const source *s, uint32_t **runs) {
+  const srcmap *m = s->map;
+  *runs = xmalloc(sizeof **runs * (size_t)(2 * (m ? m->nmap : 0) + 2));
+  int n = 0;
+  for (int i = 0; m && i < m->nmap; i++) {
+    if (!m->map[i].sysp) continue;
+    uint32_t end = i + 1 < m->nmap ? m->map[i + 1].row : m->nrows;
+    if (n && (*runs)[2 * n - 1] == m->map[i].row) (*runs)[2 * n - 1] = end;
+    else (*runs)[2 * n] = m->map[i].row, (*runs)[2 * n + 1] = end, n++;
+  }
+  return n;
+}
+
+uint32_t source_row_start(const source *s, uint32_t row) {
+  return row < s->map->nrows ? s->map->row_start[row] : s->len;
+}
+
+uint32_t source_row_of_byte(const source *s, uint32_t at) {
+  const srcmap *m = s->map;
+  uint32_t lo = 0, hi = m->nrows - 1;
+  while (lo < hi) {
+    uint32_t mid = lo + (hi - lo + 1) / 2;
+    if (m->row_start[mid] <= at) lo = mid; else hi = mid - 1;
+  }
+  return lo;
 }
 
 /* Every file the translation unit read (for make-style dependencies). */

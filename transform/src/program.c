@@ -75,6 +75,13 @@ fninfo *program_find_in(const program *p, const char *name, const source *from) 
   return ext;
 }
 
+bool program_any_coloured(const program *p, const char *name) {
+  if (!p->hash_cap) return false;
+  for (int i = p->hash_head[name_hash(name) & (uint32_t)(p->hash_cap - 1)]; i >= 0; i = p->hash_next[i])
+    if (p->fns[i]->coloured && !strcmp(p->fns[i]->name, name)) return true;
+  return false;
+}
+
 int program_blocking_index(const program *p, const char *name) {
   for (int i = 0; i < p->nblocking; i++)
     if (strcmp(p->blocking[i], name) == 0) return i;

@@ -48,15 +48,20 @@ TSNode node_parent(TSNode n) {
   return s->answers[i - 1];
 }
 
-source *source_from_text(const char *path, const char *text, size_t len) {
+source *source_new(const char *path, const char *text, size_t len) {
   source *s = xcalloc(1, sizeof *s);
   s->path = xstrdup(path);
   s->len = (uint32_t)len;
   s->text = xstrndup(text, len);
   s->parser = ts_parser_new();
   ts_parser_set_language(s->parser, tree_sitter_goc());
-  s->tree = ts_parser_parse_string(s->parser, NULL, s->text, s->len);
   register_source(s);
+  return s;
+}
+
+source *source_from_text(const char *path, const char *text, size_t len) {
+  source *s = source_new(path, text, len);
+  s->tree = ts_parser_parse_string(s->parser, NULL, s->text, s->len);
   return s;
 }
 
@@ -125,7 +130,8 @@ void source_free(source *s) {
   free(s->answers);
   free(s->idents);
   nodes_free(s);
-  ts_tree_delete(s->tree);
+  source_forget_system_items(s);
+  if (s->tree) ts_tree_delete(s->tree);
   ts_parser_delete(s->parser);
   free(s->text);
   free(s->path);
@@ -195,10 +201,7 @@ int node_line(TSNode n, const char **file) {
 /* gcc keeps a #line directive's system-header state, so entering a system
  * header takes a flagged line marker and leaving one a plain marker. */
 static bool last_sysp;
-void buf_put_node_line(buf *b, TSNode n) {
-  const char *file;
-  int line = node_line(n, &file);
-  bool sysp = node_in_system_header(n);
+static void put_line(buf *b, int line, const char *file, bool sysp) {
   if (b->len && b->s[b->len - 1] != '\n') buf_putc(b, '\n');
   if (sysp || last_sysp) {
     buf_printf(b, "# %d ", line);
@@ -208,6 +211,17 @@ void buf_put_node_line(buf *b, TSNode n) {
     buf_put_line(b, line, file);
   }
   last_sysp = sysp;
+}
+void buf_put_node_line(buf *b, TSNode n) {
+  const char *file;
+  int line = node_line(n, &file);
+  put_line(b, line, file, node_in_system_header(n));
+}
+void buf_put_row_line(buf *b, const source *s, uint32_t row) {
+  const char *file;
+  int line;
+  source_line_of(s, row, &file, &line);
+  put_line(b, line, file, source_row_is_system(s, row));
 }
 
 const char *node_file(TSNode n) {

@@ -48,6 +48,11 @@ static const sysfunc *lookup(const source *cs, const char *name) {
   if (!s->sysfuncs) {
     collect_ctx cc = {s, NULL, 0};
     for_each_top_level(ts_tree_root_node(s->tree), collect, &cc);
+    /* and those sysitems.c read without the tree */
+    for (int i = 0; i < s->nsysdecls; i++) {
+      cc.v = xrealloc(cc.v, sizeof(sysfunc) * (size_t)(cc.n + 1));
+      cc.v[cc.n++] = (sysfunc){xstrdup(s->sysdecls[i].name), s->sysdecls[i].in_libm};
+    }
     if (cc.n) qsort(cc.v, (size_t)cc.n, sizeof(sysfunc), cmp_name);
     s->sysfuncs = cc.v ? cc.v : xcalloc(1, sizeof(sysfunc));   /* non-NULL: collected */
     s->nsysfuncs = cc.n;

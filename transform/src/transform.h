@@ -22,6 +22,14 @@
 typedef struct srcmap srcmap;   /* preprocess.c: rows of text -> user files */
 typedef struct sysfunc { char *name; bool in_libm; } sysfunc;   /* sysfuncs.c */
 typedef struct nodetab nodetab;   /* nodes.c: the whole tree, read once */
+/* sysitems.c: a top-level item of the system headers that tree-sitter did
+ * not parse (bytes, the row it starts on, whether the whole parse's root
+ * has it as a named child); a typedef of them (array: its declarator makes
+ * an array; alias: the bare name of a typedef name, whose reading decides);
+ * an identifier of them */
+typedef struct sysitem { uint32_t start, end, row; bool named; } sysitem;
+typedef struct systypedef { char *name; bool array; char *alias; } systypedef;
+typedef struct sysident { uint32_t at, len; } sysident;
 typedef struct source {
   char *path;       /* as given on the command line */
   char *text;       /* the preprocessed translation unit (see preprocess.c) */
@@ -46,12 +54,30 @@ typedef struct source {
   uint32_t nidents, idents_cap;
   bool idents_done;
   nodetab *nodes;   /* NULL until source_check_syntax's walk completes */
+  /* the system headers' items left out of the tree (sysitems.c), in text
+     order, with what the transformer takes from them */
+  sysitem *sysitems;
+  uint32_t nsysitems, sysitems_cap;
+  sysfunc *sysdecls;   /* the functions they declare */
+  int nsysdecls;
+  systypedef *systypedefs;
+  int nsystypedefs, systypedefs_cap;
+  sysident *sysidents;
+  uint32_t nsysidents, sysidents_cap;
 } source;
 
 source *source_load(const char *path);   /* NULL (and a diagnostic) on failure */
 bool input_is_readable_file(const char *path);   /* else a diagnostic */
 char *read_input(const char *path, size_t *len); /* NULL after a diagnostic */
 source *source_from_text(const char *path, const char *text, size_t len);
+source *source_new(const char *path, const char *text, size_t len);   /* not parsed yet */
+/* sysitems.c: s's text parsed, its system headers' plain items read
+ * without tree-sitter where that gives the whole parse's answers */
+void source_parse(source *s);
+void source_parse_whole(source *s);   /* again, all of it by tree-sitter (memos forgotten) */
+void source_forget_system_items(source *s);
+typedef struct program program;
+bool sysitems_name_goroutine_fn(const program *p, const source *s);   /* an identifier of them names one */
 void source_free(source *s);
 char *node_text(const source *s, TSNode n);
 /* Whether sym (a ts_node_symbol) is the node type named type, a string
@@ -151,6 +177,10 @@ char *overlay_twin(const overlay *o, const char *dir);   /* dir's place in the o
 void overlay_free(overlay *o);
 void source_position(const source *s, uint32_t row, uint32_t col, const char **file, int *line, int *column);
 bool source_row_is_system(const source *s, uint32_t row);
+int source_system_runs(const source *s, uint32_t **runs);   /* [first, end) rows of each run of system rows */
+uint32_t source_row_start(const source *s, uint32_t row);   /* the byte it starts at (s->len past the last) */
+uint32_t source_row_of_byte(const source *s, uint32_t at);
+void buf_put_row_line(buf *b, const source *s, uint32_t row);   /* buf_put_node_line for a row */
 bool source_row_is_forced(const source *s, uint32_t row);   /* from a -include */
 void source_line_of(const source *s, uint32_t row, const char **file, int *line);
 int source_files(const source *s, const char ***files);
@@ -220,6 +250,7 @@ typedef struct program {
 void program_load_blocking(program *p, const char *goc_h_path);
 void program_add_source(program *p, source *s);
 void program_colour(program *p);
+bool program_any_coloured(const program *p, const char *name);   /* some function of that name is */
 int program_write_index(const program *p, const char *path);
 int program_read_index(program *p, const char *path);
 fninfo *program_find(const program *p, const char *name);

@@ -16,7 +16,10 @@
 #include <string.h>
 #include "lower.h"
 
-typedef struct tdef { char *name; TSNode decl; TSNode declarator; int state; } tdef;   /* state: 0 ?, 1 no, 2 yes, 3 busy */
+/* state: 0 ?, 1 no, 2 yes, 3 busy; a system header's typedef that
+ * sysitems.c read has no nodes: its answer, or the name its bare
+ * declarator's type is (alias) */
+typedef struct tdef { char *name; TSNode decl; TSNode declarator; int state; const char *alias; } tdef;
 
 typedef struct tdtable { const source *s; tdef *v; int n; } tdtable;
 static tdtable *tables;
@@ -34,7 +37,7 @@ static void collect(tdtable *t, TSNode n) {
       }
       if (ts_node_is_null(nm)) continue;
       t->v = xrealloc(t->v, sizeof(tdef) * (size_t)(t->n + 1));
-      t->v[t->n++] = (tdef){node_text(t->s, nm), n, d, 0};
+      t->v[t->n++] = (tdef){node_text(t->s, nm), n, d, 0, NULL};
     }
     return;
   }
@@ -51,7 +54,23 @@ static tdtable *table_of(const source *s) {
   tdtable *t = &tables[ntables++];
   *t = (tdtable){s, NULL, 0};
   collect(t, ts_tree_root_node(s->tree));
+  static const TSNode none;
+  for (int i = 0; i < s->nsystypedefs; i++) {
+    const systypedef *d = &s->systypedefs[i];
+    t->v = xrealloc(t->v, sizeof(tdef) * (size_t)(t->n + 1));
+    t->v[t->n++] = (tdef){xstrdup(d->name), none, none, d->alias ? 0 : d->array ? 2 : 1, d->alias};
+  }
   return t;
+}
+
+void typedefs_forget(const source *s) {
+  for (int i = 0; i < ntables; i++)
+    if (tables[i].s == s) {
+      for (int k = 0; k < tables[i].n; k++) free(tables[i].v[k].name);
+      free(tables[i].v);
+      tables[i] = tables[--ntables];
+      return;
+    }
 }
 
 static bool is_array_name(tdtable *t, const char *name);
@@ -84,7 +103,8 @@ static bool is_array_name(tdtable *t, const char *name) {
     if (strcmp(e->name, name)) continue;
     if (e->state == 0) {
       e->state = 3;
-      e->state = declares_array(t, node_field(e->decl, "type"), e->declarator) ? 2 : 1;
+      bool yes = e->alias ? is_array_name(t, e->alias) : declares_array(t, node_field(e->decl, "type"), e->declarator);
+      e->state = yes ? 2 : 1;
     }
     if (e->state == 2) any = true;
   }
