@@ -103,6 +103,8 @@ static void scan_needs(filectx *fc, TSNode n, bool in_go) {
   kids_free(&ks);
 }
 
+static bool is_word(char c) { return isalnum((unsigned char)c) || c == '_' || c == '$'; }
+
 static void line_directive(filectx *fc, TSNode n) {
   buf_putc(&fc->out, '\n');
   buf_put_node_line(&fc->out, n);
@@ -178,6 +180,20 @@ static bool only_prototypes(TSNode n) {
   return any;
 }
 
+/* Whether rewrite_node, outside a goroutine function, copies n as written:
+ * what it lowers there (chan(T), chan_make, <-, go) spells chan, <- or the
+ * word go. A byte scan costs less than its walk of every node. */
+static bool plain_c(const source *s, TSNode n) {
+  const char *t = s->text;
+  for (uint32_t i = ts_node_start_byte(n), e = ts_node_end_byte(n); i < e; i++) {
+    if (t[i] == '<' && i + 1 < e && t[i + 1] == '-') return false;
+    if (t[i] == 'c' && i + 4 <= e && !memcmp(t + i, "chan", 4)) return false;
+    if (t[i] == 'g' && i + 1 < e && t[i + 1] == 'o' && (i == 0 || !is_word(t[i - 1])) && (i + 2 >= e || !is_word(t[i + 2])))
+      return false;
+  }
+  return true;
+}
+
 static void emit_item(filectx *fc, TSNode n) {
   if (is_container(n)) { emit_container(fc, n); return; }
   /* what -include brought: the compile's own -include brings it again */
@@ -199,7 +215,8 @@ static void emit_item(filectx *fc, TSNode n) {
     }
   }
   line_directive(fc, n);
-  rewrite_node(fc->s, NULL, RW_EXPR, n, &fc->out);
+  if (plain_c(fc->s, n)) buf_putn(&fc->out, fc->s->text + ts_node_start_byte(n), ts_node_end_byte(n) - ts_node_start_byte(n));
+  else rewrite_node(fc->s, NULL, RW_EXPR, n, &fc->out);
   buf_puts(&fc->out, "\n");
 }
 
