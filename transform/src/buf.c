@@ -25,25 +25,23 @@ char *xasprintf(const char *fmt, ...) {
   return buf_take(&b);
 }
 
-static void reserve(buf *b, size_t extra) {
+void buf_grow(buf *b, size_t extra) {
   if (b->len + extra + 1 <= b->cap) return;
   size_t cap = b->cap ? b->cap * 2 : 256;
   while (cap < b->len + extra + 1) cap *= 2;
   b->s = xrealloc(b->s, cap);
   b->cap = cap;
 }
-void buf_putn(buf *b, const char *s, size_t n) {
-  reserve(b, n);
-  memcpy(b->s + b->len, s, n);
-  b->len += n;
-  b->s[b->len] = 0;
+void buf_cat(buf *b, ...) {
+  va_list ap;
+  va_start(ap, b);
+  for (const char *p; (p = va_arg(ap, const char *));) buf_puts(b, p);
+  va_end(ap);
 }
-void buf_puts(buf *b, const char *s) { buf_putn(b, s, strlen(s)); }
-void buf_putc(buf *b, char c) { buf_putn(b, &c, 1); }
 /* Formats into the room already there and only on overflow a second time:
  * most writes fit, and the lowering's output is mostly printf'd. */
 void buf_vprintf(buf *b, const char *fmt, va_list ap) {
-  reserve(b, 128);
+  buf_grow(b, 128);
   va_list ap2;
   va_copy(ap2, ap);
   size_t room = b->cap - b->len;
@@ -54,7 +52,7 @@ void buf_vprintf(buf *b, const char *fmt, va_list ap) {
     return;
   }
   if ((size_t)n >= room) {
-    reserve(b, (size_t)n);
+    buf_grow(b, (size_t)n);
     vsnprintf(b->s + b->len, (size_t)n + 1, fmt, ap);
   }
   b->len += (size_t)n;

@@ -11,9 +11,22 @@ typedef struct buf {
   size_t len, cap;
 } buf;
 
-void buf_putn(buf *b, const char *s, size_t n);
-void buf_puts(buf *b, const char *s);
-void buf_putc(buf *b, char c);
+void buf_grow(buf *b, size_t extra);   /* room for extra more bytes and the NUL */
+/* Inline where there is room: the lowering writes its text in hundreds of
+ * thousands of pieces, and a call and a reserve each cost as much as a
+ * short copy. */
+static inline void buf_putn(buf *b, const char *s, size_t n) {
+  if (b->len + n + 1 > b->cap) buf_grow(b, n);
+  __builtin_memcpy(b->s + b->len, s, n);
+  b->len += n;
+  b->s[b->len] = 0;
+}
+static inline void buf_puts(buf *b, const char *s) { buf_putn(b, s, __builtin_strlen(s)); }
+static inline void buf_putc(buf *b, char c) { buf_putn(b, &c, 1); }
+/* The strings up to a NULL, one after another: for pieces of any length,
+ * which buf_printf would copy through vsnprintf (twice when they overflow
+ * the room there is). */
+__attribute__((sentinel)) void buf_cat(buf *b, ...);
 __attribute__((format(printf, 2, 3))) void buf_printf(buf *b, const char *fmt, ...);
 void buf_vprintf(buf *b, const char *fmt, va_list ap);
 /* s as a C string literal, quotes included. */

@@ -187,9 +187,9 @@ static char *lower_logical(fnctx *fx, TSNode n, bool is_and, buf *out) {
   char *r = lower_expr(fx, node_field(n, "right"), &sub);
   live_push(fx, t);   /* set after the right operand: nothing to keep before */
   if (is_and)
-    buf_printf(out, "if (%s) {\n%s%s = !!(%s);\n} else %s = 0;\n", l, buf_str(&sub), tn, r, tn);
+    buf_cat(out, "if (", l, ") {\n", buf_str(&sub), tn, " = !!(", r, ");\n} else ", tn, " = 0;\n", NULL);
   else
-    buf_printf(out, "if (%s) %s = 1; else {\n%s%s = !!(%s);\n}\n", l, tn, buf_str(&sub), tn, r);
+    buf_cat(out, "if (", l, ") ", tn, " = 1; else {\n", buf_str(&sub), tn, " = !!(", r, ");\n}\n", NULL);
   buf_free(&sub);
   free(l);
   free(r);
@@ -208,7 +208,7 @@ static char *lower_conditional(fnctx *fx, TSNode n, buf *out, bool want) {
     int t = new_temp_typed(fx, te, false);
     live_push(fx, t);
     const char *tn = fx->slots[t].cname;
-    buf_printf(out, "%s = %s;\nif (!%s) {\n%s%s = %s;\n}\n", tn, c, tn, buf_str(&s2), tn, y);
+    buf_cat(out, tn, " = ", c, ";\nif (!", tn, ") {\n", buf_str(&s2), tn, " = ", y, ";\n}\n", NULL);
     buf_free(&s2);
     free(tc); free(ty); free(te); free(y); free(c);
     return xstrdup(tn);
@@ -223,13 +223,15 @@ static char *lower_conditional(fnctx *fx, TSNode n, buf *out, bool want) {
     int t = new_temp_typed(fx, te, false);
     live_push(fx, t);
     const char *tn = fx->slots[t].cname;
-    buf_printf(out, "if (%s) {\n%s%s = %s;\n} else {\n%s%s = %s;\n}\n", c, buf_str(&s1), tn, x, buf_str(&s2), tn, y);
+    buf_cat(out, "if (", c, ") {\n", buf_str(&s1), tn, " = ", x, ";\n} else {\n", buf_str(&s2), tn, " = ", y, ";\n}\n",
+            NULL);
     res = xstrdup(tn);
     free(tx);
     free(ty);
     free(te);
   } else {
-    buf_printf(out, "if (%s) {\n%s(void)(%s);\n} else {\n%s(void)(%s);\n}\n", c, buf_str(&s1), x, buf_str(&s2), y);
+    buf_cat(out, "if (", c, ") {\n", buf_str(&s1), "(void)(", x, ");\n} else {\n", buf_str(&s2), "(void)(", y, ");\n}\n",
+            NULL);
     res = xstrdup("((void)0)");
   }
   buf_free(&s1);
