@@ -11,11 +11,12 @@ mkdir -p "$work/corpus"
 cp "$src"/fixtures/run/*.goc "$src"/fixtures/errors/*.goc "$src"/tests/behaviour/*.goc "$work/corpus/"
 "$clang" -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
   -DGOC_FUZZ_GOC_H="\"$src/runtime/include/goc.h\"" \
+  -DGOC_LIBCLANG_PATH="\"/usr/lib/llvm-19/lib/libclang-19.so\"" \
   -I"$src/grammar/src" -I/usr/lib/llvm-19/include \
   "$src/transform/fuzz/fuzz_transform.c" \
   $(ls "$src"/transform/src/*.c | grep -v '/main.c$') \
   "$src/grammar/src/parser.c" "$src/grammar/src/scanner.c" \
-  -ltree-sitter -L/usr/lib/llvm-19/lib -lclang -Wl,-rpath,/usr/lib/llvm-19/lib \
+  -ltree-sitter -ldl \
   -o "$work/fuzz_transform" 2> "$work/build.log" || { cat "$work/build.log"; exit 1; }
 cd "$work"
 ASAN_OPTIONS=detect_leaks=0:quarantine_size_mb=64 ./fuzz_transform -max_total_time="$secs" -timeout=10 -rss_limit_mb=4096 \
