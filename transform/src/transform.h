@@ -300,7 +300,7 @@ int run_argv_stderr(char **argv, const char *errpath);   /* its stderr into errp
  * (and without the -Werror options it made inert), so that the channel
  * type check still fails it; nowarn_filter then drops from its messages
  * what -w would have silenced. */
-bool nowarn_has_w(char **argv);
+bool nowarn_has_w(char **argv);   /* -w, and a .c input that names a channel type */
 char **nowarn_argv(char **argv);   /* a new vector of argv's strings */
 void nowarn_filter(const char *errpath);
 /* the compiler's diagnostics in errpath to stderr, at the .goc lines' own
