@@ -173,18 +173,7 @@ void goc__waitrec_put(goc_waitrec *r) {
 
 /* ---- wait queues ---------------------------------------------------------- */
 static inline __attribute__((always_inline)) void waitq_enqueue(goc_chan *c, goc_waitq *q, goc_sudog *s) {
-  s->next = NULL;
-  goc_sudog *x = q->last;
-  if (!x) {
-    s->prev = NULL;
-    STORE(&q->first, s);
-    q->last = s;
-    goc__chan_queue_now(c, q, true);
-    return;
-  }
-  s->prev = x;
-  x->next = s;
-  q->last = s;
+  if (goc__waitq_link_last(q, s)) goc__chan_queue_now(c, q, true);
 }
 void goc__waitq_enqueue(goc_chan *c, goc_waitq *q, goc_sudog *s) { waitq_enqueue(c, q, s); }
 
@@ -192,16 +181,7 @@ goc_sudog *goc__waitq_dequeue_slow(goc_chan *c, goc_waitq *q) {
   for (;;) {
     goc_sudog *s = q->first;
     if (!s) return NULL;
-    goc_sudog *y = s->next;
-    if (!y) {
-      STORE(&q->first, (goc_sudog *)NULL);
-      q->last = NULL;
-      goc__chan_queue_now(c, q, false);
-    } else {
-      y->prev = NULL;
-      STORE(&q->first, y);
-      s->next = NULL;
-    }
+    if (goc__waitq_unlink_first(q, s)) goc__chan_queue_now(c, q, false);
     /* A select waiter may have been won meanwhile by another case; it
      * removes its other sudogs once it holds all its locks, so skip it. */
     if (s->kind == GOC_SG_SELECT) {
@@ -680,16 +660,7 @@ static inline __attribute__((always_inline)) void elem_move_inline(void *dst, co
 /* Dequeues s, the first of q (lone, c unbuffered and open, q's only
  * writer's lock held): goc__waitq_dequeue for that case. */
 static inline __attribute__((always_inline)) void lone_dequeue(goc_waitq *q, goc_sudog *s, uint8_t *ready) {
-  goc_sudog *y = s->next;
-  if (!y) {
-    STORE(&q->first, (goc_sudog *)NULL);
-    q->last = NULL;
-    STORE(ready, (uint8_t)0);   /* open: goc__chan_queue_now's emptied */
-  } else {
-    y->prev = NULL;
-    STORE(&q->first, y);
-    s->next = NULL;
-  }
+  if (goc__waitq_unlink_first(q, s)) STORE(ready, (uint8_t)0);   /* open: goc__chan_queue_now's emptied */
 }
 
 /* Unlocks c and readies gp, whose lone wait this M completed, inside the
@@ -723,18 +694,7 @@ static inline __attribute__((always_inline)) int chan_wait(goc_m *m, goc_g *g, g
   s->success = false;
   s->done = false;
   s->elem = elem;
-  s->next = NULL;
-  goc_sudog *x = q->last;
-  if (!x) {
-    s->prev = NULL;
-    STORE(&q->first, s);
-    q->last = s;
-    if (c->dataqsiz == 0) STORE(ready, (uint8_t)1);   /* goc__chan_queue_now's filled */
-  } else {
-    s->prev = x;
-    x->next = s;
-    q->last = s;
-  }
+  if (goc__waitq_link_last(q, s) && c->dataqsiz == 0) STORE(ready, (uint8_t)1);   /* goc__chan_queue_now's filled */
   /* goc__park_g_m; m->detached was checked by the lock's lockp, whose
    * raised m->locks keeps the P here since */
   if (__builtin_expect(g != goc__tls_g || m->park_pending, 0)) return chan_park_checked(g, reason, c);

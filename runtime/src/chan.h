@@ -212,6 +212,33 @@ void goc__waitrec_put(goc_waitrec *r);
  * An unbuffered channel's ready bytes follow its queues' emptiness: each
  * operation that empties or fills q updates them. */
 void goc__waitq_enqueue(goc_chan *c, goc_waitq *q, goc_sudog *s);
+/* The list alone (the callers keep the ready bytes): s linked last,
+ * true if q was empty; s, q's first, unlinked, true if q is now empty. */
+static inline __attribute__((always_inline)) bool goc__waitq_link_last(goc_waitq *q, goc_sudog *s) {
+  s->next = NULL;
+  goc_sudog *x = q->last;
+  q->last = s;
+  if (!x) {
+    s->prev = NULL;
+    __atomic_store_n(&q->first, s, __ATOMIC_RELAXED);
+    return true;
+  }
+  s->prev = x;
+  x->next = s;
+  return false;
+}
+static inline __attribute__((always_inline)) bool goc__waitq_unlink_first(goc_waitq *q, goc_sudog *s) {
+  goc_sudog *y = s->next;
+  if (!y) {
+    __atomic_store_n(&q->first, (goc_sudog *)NULL, __ATOMIC_RELAXED);
+    q->last = NULL;
+    return true;
+  }
+  y->prev = NULL;
+  __atomic_store_n(&q->first, y, __ATOMIC_RELAXED);
+  s->next = NULL;
+  return false;
+}
 /* Pops the first sudog whose select (if any) this caller wins. The empty
  * queue, the common case of a buffered channel, and a lone waiter first
  * (an unbuffered hand-off's) cost no call. */
@@ -220,16 +247,7 @@ static inline goc_sudog *goc__waitq_dequeue(goc_chan *c, goc_waitq *q) {
   goc_sudog *s = __atomic_load_n(&q->first, __ATOMIC_RELAXED);
   if (!s) return NULL;
   if (__builtin_expect(s->kind != GOC_SG_LONE, 0)) return goc__waitq_dequeue_slow(c, q);
-  goc_sudog *y = s->next;   /* goc__waitq_dequeue_slow's unlinking */
-  if (!y) {
-    __atomic_store_n(&q->first, (goc_sudog *)NULL, __ATOMIC_RELAXED);
-    q->last = NULL;
-    goc__chan_queue_now(c, q, false);
-  } else {
-    y->prev = NULL;
-    __atomic_store_n(&q->first, y, __ATOMIC_RELAXED);
-    s->next = NULL;
-  }
+  if (goc__waitq_unlink_first(q, s)) goc__chan_queue_now(c, q, false);
   return s;
 }
 /* Removes s if it is still on q. */
