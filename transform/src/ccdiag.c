@@ -21,18 +21,6 @@
 typedef struct pline { const char *file; int line; const char *text; size_t len; const char *base; } pline;
 typedef struct lowered { char *data; pline *v; int n; } lowered;
 
-static char *read_all(const char *path, size_t *len) {
-  FILE *f = fopen(path, "rb");
-  if (!f) return NULL;
-  buf b = {0};
-  char chunk[65536];
-  size_t n;
-  while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) buf_putn(&b, chunk, n);
-  fclose(f);
-  if (len) *len = b.len;
-  return buf_take(&b);
-}
-
 /* Every physical line of a lowered file with the file and line it stands for. */
 static void index_lowered(lowered *lw, char *text) {
   const char *file = NULL;
@@ -216,7 +204,7 @@ static const char *src_line(const char *path, int n, size_t *len) {
     srcs = xrealloc(srcs, sizeof(srcfile) * (size_t)(nsrcs + 1));
     f = &srcs[nsrcs++];
     f->path = xstrdup(path);
-    f->data = read_all(path, &f->len);
+    f->data = file_text(path, &f->len);
   }
   if (!f->data) return NULL;
   const char *p = f->data;
@@ -230,7 +218,7 @@ static const char *src_line(const char *path, int n, size_t *len) {
 }
 
 /* line without its escape sequences (-fdiagnostics-color) */
-static char *plain_text(const char *line) {
+char *plain_text(const char *line) {
   buf b = {0};
   for (const char *p = line; *p; p++) {
     if (*p == '\033' && p[1] == '[') {
@@ -437,7 +425,7 @@ static int closing_brace_column(const char *src, size_t len) {
 
 void relay_cc_diagnostics(const char *errpath, char **argv, const char *workdir) {
   size_t n = 0;
-  char *errs = read_all(errpath, &n);
+  char *errs = file_text(errpath, &n);
   if (!errs) return;
   if (!n) {
     free(errs);
@@ -448,7 +436,7 @@ void relay_cc_diagnostics(const char *errpath, char **argv, const char *workdir)
   for (int i = 0; argv[i]; i++) {
     size_t al = strlen(argv[i]);
     if (al > 2 && !strcmp(argv[i] + al - 2, ".c") && !strncmp(argv[i], workdir, wl)) {
-      char *d = read_all(argv[i], NULL);
+      char *d = file_text(argv[i], NULL);
       if (d) index_lowered(&lw, d);   /* kept: the index points into it */
     }
   }

@@ -493,7 +493,7 @@ typedef struct build_ctx {
 static int compile_lowered(argv_t *cc, const build_ctx *bx) {
   char *errs = xasprintf("%s/cc.stderr", bx->workdir);
   if (isatty(2)) av_push(cc, "-fdiagnostics-color=always");   /* held back, not lost */
-  bool quiet = nowarn_has_w(cc->v);
+  bool quiet = nowarn_applies(cc->v);
   char **v = quiet ? nowarn_argv(cc->v) : cc->v;
   int rc = run_argv_stderr(v, errs);
   if (quiet) {

@@ -93,19 +93,7 @@ static bool mirror(overlay *o, const char *name, bool marker, const char *text, 
 static char *read_all(const char *path, size_t *n) {
   struct stat st;
   if (stat(path, &st) != 0 || !S_ISREG(st.st_mode)) return NULL;
-  FILE *f = fopen(path, "rb");
-  if (!f) {
-    diag_if_oom();
-    return NULL;
-  }
-  buf b = {0};
-  char chunk[65536];
-  size_t k;
-  while ((k = fread(chunk, 1, sizeof chunk, f)) > 0) buf_putn(&b, chunk, k);
-  fclose(f);
-  if (!b.s) buf_puts(&b, "");
-  *n = b.len;
-  return buf_take(&b);
+  return file_text(path, n);
 }
 
 void overlay_free(overlay *o) {

@@ -50,7 +50,7 @@ int cmd_launch(int argc, char **argv) {
     return run_argv(v);
   }
   close(fd);
-  bool quiet = nowarn_has_w(v);
+  bool quiet = nowarn_applies(v);
   if (quiet) {
     char **nv = nowarn_argv(v);
     free(v);

@@ -218,6 +218,9 @@ void live_push(fnctx *fx, int slot);
 
 /* sysfuncs.c: functions a system header declares (libc, libm) */
 bool declared_by_system_header(const source *s, const char *name);
+/* sysfuncs.c: the identifier a declaration's declarator d declares as a
+ * function (through pointers, arrays, parentheses), or a null node. */
+TSNode declared_function_name(TSNode d);
 bool declared_by_libm(const source *s, const char *name);
 
 /* counted.c: an innermost counted loop `for (init; var OP bound; step)`,

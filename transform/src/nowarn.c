@@ -25,19 +25,14 @@
 /* Whether file path holds a channel type: goc.h's GOC_CHAN and its
  * directional forms expand to a pointer to an array of one element. */
 static bool names_a_channel_type(const char *path) {
-  FILE *f = fopen(path, "r");
-  if (!f) return true;   /* unknown: as if it did */
-  buf b = {0};
-  char chunk[65536];
-  size_t got;
-  while ((got = fread(chunk, 1, sizeof chunk, f)) > 0) buf_putn(&b, chunk, got);
-  fclose(f);
-  bool r = strstr(buf_str(&b), "(*)[1]") != NULL;
-  buf_free(&b);
+  char *t = file_text(path, NULL);
+  if (!t) return true;   /* unknown: as if it did */
+  bool r = strstr(t, "(*)[1]") != NULL;
+  free(t);
   return r;
 }
 
-bool nowarn_has_w(char **argv) {
+bool nowarn_applies(char **argv) {
   bool w = false;
   for (int i = 0; argv[i] && !w; i++) w = !strcmp(argv[i], "-w");
   if (!w) return false;
@@ -85,37 +80,17 @@ static line_kind kind_of(const char *line) {
   return LINE_MORE;
 }
 
-/* The line without its colours' escape sequences (ESC [ ... letter). */
-static char *plain_words(const char *s, size_t n) {
-  char *r = xmalloc(n + 1);
-  size_t k = 0;
-  for (size_t i = 0; i < n; i++) {
-    if (s[i] == '\033' && i + 1 < n && s[i + 1] == '[') {
-      i += 2;
-      while (i < n && !((s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= 'a' && s[i] <= 'z'))) i++;
-      continue;
-    }
-    r[k++] = s[i];
-  }
-  r[k] = 0;
-  return r;
-}
-
 void nowarn_filter(const char *errpath) {
-  FILE *f = fopen(errpath, "r");
-  if (!f) return;
-  buf in = {0};
-  char chunk[4096];
-  size_t got;
-  while ((got = fread(chunk, 1, sizeof chunk, f)) > 0) buf_putn(&in, chunk, got);
-  fclose(f);
+  char *text = file_text(errpath, NULL);
+  if (!text) return;
   buf out = {0}, pending = {0};   /* context lines wait for what follows them */
   bool keep = false;
-  char *text = (char *)buf_str(&in);
   for (char *p = text; *p;) {
     char *nl = strchr(p, '\n');
     size_t len = nl ? (size_t)(nl - p) + 1 : strlen(p);
-    char *line = plain_words(p, len);   /* judged without its colours */
+    char *raw = xstrndup(p, len);
+    char *line = plain_text(raw);   /* judged without its colours */
+    free(raw);
     line_kind k = kind_of(line);
     if (k == LINE_CONTEXT) {
       buf_putn(&pending, p, len);
@@ -133,12 +108,12 @@ void nowarn_filter(const char *errpath) {
     free(line);
     p += len;
   }
-  f = fopen(errpath, "w");
+  FILE *f = fopen(errpath, "w");
   if (f) {
     fwrite(buf_str(&out), 1, out.len, f);
     fclose(f);
   }
-  buf_free(&in);
+  free(text);
   buf_free(&out);
   buf_free(&pending);
 }

@@ -81,6 +81,24 @@ bool input_is_readable_file(const char *path) {
   return true;
 }
 
+/* The whole of a file (NUL-terminated, "" when empty; *len its length if
+ * len), or NULL when it cannot be opened: no diagnostic. */
+char *file_text(const char *path, size_t *len) {
+  FILE *f = fopen(path, "rb");
+  if (!f) {
+    diag_if_oom();
+    return NULL;
+  }
+  buf b = {0};
+  char chunk[65536];
+  size_t n;
+  while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) buf_putn(&b, chunk, n);
+  fclose(f);
+  if (!b.s) buf_puts(&b, "");
+  if (len) *len = b.len;
+  return buf_take(&b);
+}
+
 /* The whole of an input file (NUL-terminated), or NULL after a diagnostic. */
 char *read_input(const char *path, size_t *len) {
   if (!input_is_readable_file(path)) return NULL;

@@ -25,17 +25,21 @@ static bool file_is_libm(const char *path) {
   return !strncmp(base, "math", 4);
 }
 
+TSNode declared_function_name(TSNode d) {
+  while (!ts_node_is_null(d) && !node_is(d, "function_declarator") && !node_is(d, "identifier"))
+    d = node_field(d, "declarator");
+  if (ts_node_is_null(d) || !node_is(d, "function_declarator")) return (TSNode){0};
+  TSNode id = node_field(d, "declarator");
+  return node_is(id, "identifier") ? id : (TSNode){0};
+}
+
 static void collect(TSNode n, void *arg) {
   collect_ctx *cc = arg;
   if (!node_is(n, "declaration") || !node_in_system_header(n)) return;
   uint32_t c = ts_node_named_child_count(n);
   for (uint32_t i = 0; i < c; i++) {
-    TSNode d = ts_node_named_child(n, i);
-    while (!ts_node_is_null(d) && !node_is(d, "function_declarator") && !node_is(d, "identifier"))
-      d = node_field(d, "declarator");
-    if (ts_node_is_null(d) || !node_is(d, "function_declarator")) continue;
-    TSNode id = node_field(d, "declarator");
-    if (ts_node_is_null(id) || !node_is(id, "identifier")) continue;
+    TSNode id = declared_function_name(ts_node_named_child(n, i));
+    if (ts_node_is_null(id)) continue;
     cc->v = xrealloc(cc->v, sizeof(sysfunc) * (size_t)(cc->n + 1));
     cc->v[cc->n++] = (sysfunc){node_text(cc->s, id), file_is_libm(node_file(n))};
   }

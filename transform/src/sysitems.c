@@ -533,12 +533,8 @@ static void check_items(source *s) {
     } else if (node_is(n, "declaration")) {
       uint32_t nc = ts_node_named_child_count(n);
       for (uint32_t j = 0; j < nc; j++) {
-        TSNode d = ts_node_named_child(n, j);
-        while (!ts_node_is_null(d) && !node_is(d, "function_declarator") && !node_is(d, "identifier"))
-          d = node_field(d, "declarator");
-        if (ts_node_is_null(d) || !node_is(d, "function_declarator")) continue;
-        TSNode id = node_field(d, "declarator");
-        if (ts_node_is_null(id) || !node_is(id, "identifier")) continue;
+        TSNode id = declared_function_name(ts_node_named_child(n, j));
+        if (ts_node_is_null(id)) continue;
         if (nd >= (uint32_t)s->nsysdecls || !node_text_is(w, id, s->sysdecls[nd].name))
           diag_fatal("system items: the function declared at byte %u differs from tree-sitter's", a);
         nd++;

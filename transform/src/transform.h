@@ -69,6 +69,7 @@ typedef struct source {
 source *source_load(const char *path);   /* NULL (and a diagnostic) on failure */
 bool input_is_readable_file(const char *path);   /* else a diagnostic */
 char *read_input(const char *path, size_t *len); /* NULL after a diagnostic */
+char *file_text(const char *path, size_t *len);  /* NULL if it cannot be opened; no diagnostic */
 source *source_from_text(const char *path, const char *text, size_t len);
 source *source_new(const char *path, const char *text, size_t len);   /* not parsed yet */
 /* sysitems.c: s's text parsed, its system headers' plain items read
@@ -300,9 +301,12 @@ int run_argv_stderr(char **argv, const char *errpath);   /* its stderr into errp
  * (and without the -Werror options it made inert), so that the channel
  * type check still fails it; nowarn_filter then drops from its messages
  * what -w would have silenced. */
-bool nowarn_has_w(char **argv);   /* -w, and a .c input that names a channel type */
+bool nowarn_applies(char **argv);   /* -w, and a .c input that names a channel type */
 char **nowarn_argv(char **argv);   /* a new vector of argv's strings */
 void nowarn_filter(const char *errpath);
+/* ccdiag.c: a line of the compiler's messages without its colours'
+ * escape sequences. */
+char *plain_text(const char *line);
 /* the compiler's diagnostics in errpath to stderr, at the .goc lines' own
    columns, naming the user's functions (ccdiag.c) */
 void relay_cc_diagnostics(const char *errpath, char **argv, const char *workdir);
