@@ -90,7 +90,8 @@ static char *lower_gocall(fnctx *fx, TSNode call, fninfo *fn, buf *out, bool wan
     free(v);
     ai++;
   }
-  if (ai != fn->nparams)
+  /* a variadic one is refused at its definition already */
+  if (ai != fn->nparams && !fn->variadic)
     diag_error(fx->s, call, "call to goroutine function '%s' with %d argument%s, expected %d", fn->name, ai,
                ai == 1 ? "" : "s", fn->nparams);
   buf_printf(out, "if (goc__call(goc_cur, &goc_fr->goc_hdr, &%s->goc_hdr) != GOC_DONE) ", cfn);

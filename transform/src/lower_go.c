@@ -331,7 +331,8 @@ static void go_common(const source *s, program *p, fnctx *fx, TSNode n, buf *out
     free(v);
     ai++;
   }
-  if (ai != fn->nparams)
+  /* a variadic one is refused at its definition already */
+  if (ai != fn->nparams && !fn->variadic)
     diag_error(s, call, "go %s with %d argument%s, expected %d", fn->name, ai, ai == 1 ? "" : "s", fn->nparams);
   if (!temps) buf_printf(out, "(void)%s;\n", nf);
   emit_go_start(s, fx, n, ng, out);

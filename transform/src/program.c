@@ -309,6 +309,15 @@ static char *knr_param_field(const source *s, TSNode def, const char *name) {
   return xasprintf("int %s; ", name);
 }
 
+/* `int f(c) { ... }`: with no declaration of c between the declarator and
+ * the body the grammar reads c as an unnamed parameter of type c; where no
+ * typedef of that name exists it is C89's implicit-int K&R parameter. */
+static bool knr_implicit_int(const source *s, TSNode pd) {
+  if (!node_is(pd, "parameter_declaration") || ts_node_named_child_count(pd) != 1) return false;
+  TSNode t = node_field(pd, "type");
+  return node_is(t, "type_identifier") && !name_may_be_type(s, t);
+}
+
 static void describe_function(fninfo *fn, const source *s, TSNode def) {
   TSNode decl = node_field(def, "declarator");
   TSNode fd = function_declarator_of(decl);
@@ -319,8 +328,8 @@ static void describe_function(fninfo *fn, const source *s, TSNode def) {
   for (uint32_t i = 0; i < c; i++) {
     TSNode pd = ts_node_named_child(params, i);
     if (node_is(pd, "variadic_parameter")) { fn->variadic = true; continue; }
-    if (node_is(pd, "identifier")) {   /* K&R: int f(a, b) int a; char *b; { */
-      char *name = node_text(s, pd);
+    if (node_is(pd, "identifier") || knr_implicit_int(s, pd)) {   /* K&R: int f(a, b) int a; char *b; { */
+      char *name = node_text(s, node_is(pd, "identifier") ? pd : node_field(pd, "type"));
       char *one = knr_param_field(s, def, name);
       buf_puts(&fields, one);
       fn->params = xrealloc(fn->params, sizeof(char *) * (size_t)(fn->nparams + 1));
