@@ -370,6 +370,65 @@ static TSNode cleanup_of(const source *s, TSNode decl, TSNode d) {
   return (TSNode){0};
 }
 
+/* A variable-length array in declarator d (a variable's, or with `what` a
+ * local type's: "type", "member"): refused, since the frame and the local
+ * types are laid out at the function's top (constsize.c). A parameter's
+ * array in a function declarator is a pointer, and is not looked at. */
+static void refuse_variable_size(walk *w, TSNode d, const char *what) {
+  fnctx *fx = w->fx;
+  if (fx->quiet || w->in_go || w->opaque) return;
+  TSNode nm = declarator_name(d);
+  if (ts_node_is_null(nm))   /* a typedef's name */
+    for (nm = d; !ts_node_is_null(nm) && !node_is(nm, "type_identifier");)
+      nm = node_is(nm, "parenthesized_declarator") ? declarator_inner(nm) : node_field(nm, "declarator");
+  for (TSNode x = d; !ts_node_is_null(x) && !ts_node_eq(x, nm);) {
+    if (node_is(x, "function_declarator")) return;
+    if (node_is(x, "array_declarator")) {
+      TSNode size = node_field(x, "size");
+      if (!ts_node_is_null(size) && !size_is_constant(fx, size)) {
+        char *name = ts_node_is_null(nm) ? xstrdup("") : node_text(fx->s, nm);
+        if (what)
+          diag_error(fx->s, size,
+                     "variable-length array %s '%s' in goroutine function '%s' (its frame and local types must have "
+                     "a fixed size; use a fixed-size array or malloc)", what, name, fx->fn->name);
+        else
+          diag_error(fx->s, size,
+                     "variable-length array '%s' in goroutine function '%s' (its frame must have a fixed size; "
+                     "use a fixed-size array or malloc)", name, fx->fn->name);
+        free(name);
+        return;
+      }
+    }
+    TSNode inner = node_field(x, "declarator");
+    if (ts_node_is_null(inner) && ts_node_named_child_count(x)) inner = ts_node_named_child(x, 0);
+    x = inner;
+  }
+}
+
+/* The declarators of a local type definition, or of the members of a
+ * local struct or union (each nested one is walked on its own). */
+static void refuse_variable_size_type(walk *w, TSNode n) {
+  uint32_t c = ts_node_child_count(n);
+  if (node_is(n, "type_definition")) {
+    for (uint32_t i = 0; i < c; i++) {
+      const char *f = child_field_name(n, i);
+      if (f && !strcmp(f, "declarator")) refuse_variable_size(w, ts_node_child(n, i), "type");
+    }
+    return;
+  }
+  TSNode list = node_field(n, "body");
+  uint32_t lc = ts_node_is_null(list) ? 0 : ts_node_named_child_count(list);
+  for (uint32_t i = 0; i < lc; i++) {
+    TSNode fd = ts_node_named_child(list, i);
+    if (!node_is(fd, "field_declaration")) continue;
+    uint32_t fc = ts_node_child_count(fd);
+    for (uint32_t j = 0; j < fc; j++) {
+      const char *f = child_field_name(fd, j);
+      if (f && !strcmp(f, "declarator")) refuse_variable_size(w, ts_node_child(fd, j), "member");
+    }
+  }
+}
+
 /* Declares the variable of declarator d (the name part of an
  * init_declarator or a plain declarator) in the current scope. */
 static int declare(walk *w, TSNode decl, TSNode d, bool is_static) {
@@ -406,18 +465,13 @@ static int declare(walk *w, TSNode decl, TSNode d, bool is_static) {
   for (TSNode x = d; !ts_node_is_null(x) && !ts_node_eq(x, nm);) {
     if (node_is(x, "array_declarator")) {
       TSNode size = node_field(x, "size");
-      if (!ts_node_is_null(size)) {
-        walk_node(w, size);
-        if (node_is(size, "identifier") && slot_of_ident(fx, size) >= 0 && !is_static && !fx->quiet && !w->in_go)
-          diag_error(fx->s, size,
-                     "variable-length array in goroutine function '%s' (its frame must have a fixed size; "
-                     "use a fixed-size array or malloc)", fx->fn->name);
-      }
+      if (!ts_node_is_null(size)) walk_node(w, size);
     }
     TSNode inner = node_field(x, "declarator");
     if (ts_node_is_null(inner) && ts_node_named_child_count(x)) inner = ts_node_named_child(x, 0);
     x = inner;
   }
+  if (!is_static) refuse_variable_size(w, d, NULL);
   return k;
 }
 
@@ -518,6 +572,7 @@ static void walk_node(walk *w, TSNode n) {
     /* a definition on its own ("struct s { ... };") is hoisted whole */
     if (!w->opaque && (sym_is(t, "type_definition") || node_is(node_parent(n), "compound_statement")))
       add_hoist(w, n, -1);
+    if (!sym_is(t, "enum_specifier")) refuse_variable_size_type(w, n);
     kids ks;
     kids_named(n, &ks);
     for (uint32_t i = 0; i < ks.n; i++) walk_node(w, ks.at[i]);

@@ -192,6 +192,10 @@ const char *renamed_type(const fnctx *fx, TSNode type_name);   /* NULL: as writt
 /* typedefs.c */
 bool type_is_array_typedef(const source *s, TSNode type);
 void typedefs_forget(const source *s);   /* s's table, to be read again */
+/* constsize.c: whether an array size is an integer constant expression
+ * (false: the array is variable-length) */
+bool size_is_constant(const fnctx *fx, TSNode size);
+void constsize_forget(const source *s);
 /* chan_make(x, n) parses as the channel syntax whenever x could be a type
  * name: x's node when the element is such a bare name, else a null node. */
 TSNode chan_make_bare_name(TSNode chan_make_expr);

@@ -417,6 +417,7 @@ void source_parse_whole(source *s) {
   s->sysfuncs = NULL;
   s->nsysfuncs = 0;
   typedefs_forget(s);
+  constsize_forget(s);
   parse_whole(s);
 }
 
